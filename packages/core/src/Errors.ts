@@ -1,0 +1,59 @@
+import { Schema } from "effect"
+
+/** One thing wrong with one input record: where it is and why it was refused. */
+export const InputProblem = Schema.Struct({
+  line: Schema.Number,
+  field: Schema.optionalKey(Schema.String),
+  message: Schema.String
+})
+export type InputProblem = typeof InputProblem.Type
+
+const describeProblem = (file: string, p: InputProblem) =>
+  `${p.line > 0 ? `${file}:${p.line}` : file}: ${p.field === undefined ? "" : `field "${p.field}": `}${p.message}`
+
+/** Bad input in a file. Nothing from the file was written; every problem names the file, line and field. */
+export class InputError extends Schema.TaggedError<InputError>()("InputError", {
+  file: Schema.String,
+  problems: Schema.Array(InputProblem),
+  /** Problems found beyond those listed (the list is capped so that a broken file does not flood the terminal). */
+  omitted: Schema.Number
+}) {
+  override get message(): string {
+    const head = `${this.file}: ${this.problems.length + this.omitted} problem(s); nothing from this file was written`
+    const more = this.omitted > 0 ? [`… and ${this.omitted} more`] : []
+    return [head, ...this.problems.map((p) => "  " + describeProblem(this.file, p)), ...more].join("\n")
+  }
+}
+
+/** The corpus store (DuckDB file) could not be opened, read or written. */
+export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
+  path: Schema.String,
+  operation: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `corpus store ${this.path}: ${this.operation} failed: ${this.reason}`
+  }
+}
+
+/** A file could not be read or written (other than bad content, which is an InputError). */
+export class FileError extends Schema.TaggedError<FileError>()("FileError", {
+  path: Schema.String,
+  operation: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `${this.path}: ${this.operation} failed: ${this.reason}`
+  }
+}
+
+/** The command was used in a way that cannot work (exit code 2 in the CLI). */
+export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+export const reasonOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))

@@ -1,0 +1,191 @@
+import { mkdtemp, rm, stat } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Stream } from "effect"
+import { withTempPath, writeTextAtomic } from "./AtomicFile.ts"
+import { CorpusStore, type Row } from "./CorpusStore.ts"
+import { FileError, UsageError, reasonOf } from "./Errors.ts"
+import { arrayElement, datasetInfo, normalizeVideoPath, toLlamaFactory } from "./exports/LlamaFactory.ts"
+import { toTrlRl, toTrlSft } from "./exports/Trl.ts"
+import { toVerl, verlAssignment, verlDefaults, verlParquetColumns, type VerlOptions } from "./exports/Verl.ts"
+import { exampleColumns, toVideoKrRecord, type VideoKrRecord } from "./exports/VideoKrRecord.ts"
+import { pyFirst, pyStr, pyTruthy } from "./PyCompat.ts"
+
+export const exportFormats = ["videokr", "llamafactory", "verl", "trl"] as const
+export type ExportFormat = (typeof exportFormats)[number]
+
+export interface ExportOptions {
+  readonly outDir: string
+  readonly videoPrefix?: string | undefined
+  readonly verl?: Partial<VerlOptions> | undefined
+}
+
+export interface ExportedFile {
+  readonly path: string
+  readonly records: number
+  /** records the format's reference conversion leaves out (no rationale, no video path, no answer) */
+  readonly skipped: number
+  readonly bytes: number
+}
+
+/** Which examples feed the SFT-shaped and RL-shaped exports. Before a split, every example feeds both. */
+interface Groups {
+  readonly split: boolean
+  readonly sft: string
+  readonly rl: string
+}
+
+const groups = Effect.gen(function* () {
+  const store = yield* CorpusStore
+  const [counts] = (yield* store.query<{ total: number; unsplit: number }>(
+    "SELECT count(*)::BIGINT AS total, count(*) FILTER (WHERE split IS NULL)::BIGINT AS unsplit FROM examples"
+  )) as [{ total: number; unsplit: number }]
+  if (counts.total === 0) return yield* new UsageError({ reason: "the corpus has no examples to export; import some first (videokr import)" })
+  if (counts.unsplit === counts.total) return { split: false, sft: "TRUE", rl: "TRUE" } satisfies Groups
+  if (counts.unsplit > 0) {
+    return yield* new UsageError({ reason: `${counts.unsplit} of ${counts.total} examples have no split yet (imported after the last split); run videokr split first` })
+  }
+  return { split: true, sft: "split = 'sft'", rl: "split = 'rl'" } satisfies Groups
+})
+
+const records = (where: string, withThink: boolean) =>
+  Stream.unwrap(
+    Effect.gen(function* () {
+      const store = yield* CorpusStore
+      return store.stream<Row>(`SELECT ${exampleColumns} FROM examples WHERE ${where} ORDER BY seq`).pipe(
+        Stream.map((rows): ReadonlyArray<VideoKrRecord> => rows.map((row) => toVideoKrRecord(row, { withThink })))
+      )
+    })
+  )
+
+/** Streams converted records into a text file; returns counts. */
+const writeConverted = <T>(
+  path: string,
+  source: Stream.Stream<ReadonlyArray<VideoKrRecord>, any, CorpusStore>,
+  convert: (r: VideoKrRecord) => T | undefined,
+  layout: { readonly open: string; readonly item: (t: T, index: number) => string; readonly close: (n: number) => string }
+) =>
+  Effect.gen(function* () {
+    let n = 0
+    let skipped = 0
+    const body = source.pipe(
+      Stream.map((batch) => {
+        let out = ""
+        for (const r of batch) {
+          const t = convert(r)
+          if (t === undefined) skipped++
+          else out += layout.item(t, n++)
+        }
+        return out
+      })
+    )
+    const bytes = yield* writeTextAtomic(
+      path,
+      Stream.concat(Stream.make(layout.open), Stream.concat(body, Stream.suspend(() => Stream.make(layout.close(n)))))
+    )
+    return { path, records: n, skipped, bytes } satisfies ExportedFile
+  })
+
+const jsonl = { open: "", item: (t: unknown) => JSON.stringify(t) + "\n", close: () => "" }
+/** Python's json.dump(list, indent=2) followed by "\n", streamed. */
+const jsonArray = {
+  open: "",
+  item: (t: unknown, i: number) => (i === 0 ? "[\n" : ",\n") + arrayElement(t),
+  close: (n: number) => (n === 0 ? "[]\n" : "\n]\n")
+}
+
+const exportVideoKr = (outDir: string, g: Groups) =>
+  g.split
+    ? Effect.all([
+        writeConverted(join(outDir, "sft.jsonl"), records(g.sft, true), (r) => r, jsonl),
+        writeConverted(join(outDir, "rl.jsonl"), records(g.rl, false), (r) => r, jsonl)
+      ])
+    : Effect.all([writeConverted(join(outDir, "examples.jsonl"), records("TRUE", true), (r) => r, jsonl)])
+
+const exportLlamaFactory = (outDir: string, g: Groups, videoPrefix: string | undefined) =>
+  Effect.gen(function* () {
+    const data = yield* writeConverted(join(outDir, "videokr_train.json"), records(g.sft, true), (r) => toLlamaFactory(r, { videoPrefix }), jsonArray)
+    const info = yield* writeConverted(join(outDir, "dataset_info.json"), Stream.empty, () => undefined, {
+      open: JSON.stringify(datasetInfo("videokr_train.json"), null, 2) + "\n",
+      item: () => "",
+      close: () => ""
+    })
+    return [data, { ...info, records: 1 }]
+  })
+
+const exportTrl = (outDir: string, g: Groups) =>
+  Effect.all([
+    writeConverted(join(outDir, "sft.jsonl"), records(g.sft, true), (r) => {
+      const raw = pyFirst(r, ["video_path", "path", "file_name"])
+      return toTrlSft(r, normalizeVideoPath(pyTruthy(raw) ? pyStr(raw) : ""))
+    }, jsonl),
+    writeConverted(join(outDir, "rl.jsonl"), records(g.rl, false), toTrlRl, jsonl)
+  ])
+
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`
+
+/**
+ * verl parquet: records are converted in a first pass (to learn which are valid, as the seeded split
+ * needs their count), written as JSONL in a second, and turned into typed parquet by DuckDB.
+ */
+const exportVerl = (outDir: string, g: Groups, overrides: Partial<VerlOptions> | undefined) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const o: VerlOptions = { ...verlDefaults, ...overrides }
+    let valid = 0
+    let skipped = 0
+    yield* Stream.runForEach(records(g.rl, false), (batch) =>
+      Effect.sync(() => batch.forEach((r) => (toVerl(r, o) === undefined ? skipped++ : valid++)))
+    )
+    if (valid === 0) return yield* new UsageError({ reason: "no example has both a video path and an answer; nothing to export for verl" })
+    const assignment = verlAssignment(valid, o)
+    const scratch = yield* Effect.acquireRelease(
+      Effect.tryPromise({ try: () => mkdtemp(join(tmpdir(), "videokr-verl-")), catch: (e) => new FileError({ path: tmpdir(), operation: "create temporary folder", reason: reasonOf(e) }) }),
+      (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+    )
+    const index = { train: 0, test: 0 }
+    let i = 0
+    const part = (name: "train" | "test") =>
+      writeConverted(join(scratch, `${name}.jsonl`), records(g.rl, false), (r) => {
+        const v = toVerl(r, o)
+        if (v === undefined) return undefined
+        const side = assignment[i++]
+        if (side !== name) return undefined
+        v.extra_info.split = side
+        v.extra_info.index = index[side]++
+        return v
+      }, jsonl)
+    const columns = `{${Object.entries(verlParquetColumns).map(([k, t]) => `${k}: ${sqlString(t)}`).join(", ")}}`
+    const files: Array<ExportedFile> = []
+    for (const name of ["train", "test"] as const) {
+      i = 0
+      const staged = yield* part(name)
+      const target = join(outDir, `${name}.parquet`)
+      yield* withTempPath(target, (tmp) =>
+        store.run(
+          `COPY (SELECT ${Object.keys(verlParquetColumns).join(", ")} FROM read_json(${sqlString(staged.path)}, format = 'newline_delimited', columns = ${columns}))
+           TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`
+        )
+      )
+      const bytes = yield* Effect.tryPromise({ try: () => stat(target), catch: (e) => new FileError({ path: target, operation: "stat", reason: reasonOf(e) }) })
+      files.push({ path: target, records: staged.records, skipped: name === "train" ? skipped : 0, bytes: bytes.size })
+    }
+    return files
+  }).pipe(Effect.scoped)
+
+/** Writes one export format into `outDir/<format>/`, every file atomically. */
+export const exportCorpus = (format: ExportFormat, options: ExportOptions) =>
+  Effect.gen(function* () {
+    const g = yield* groups
+    const dir = join(options.outDir, format)
+    switch (format) {
+      case "videokr":
+        return yield* exportVideoKr(dir, g)
+      case "llamafactory":
+        return yield* exportLlamaFactory(dir, g, options.videoPrefix)
+      case "verl":
+        return yield* exportVerl(dir, g, options.verl)
+      case "trl":
+        return yield* exportTrl(dir, g)
+    }
+  })

@@ -1,0 +1,110 @@
+import { existsSync } from "node:fs"
+import { copyFile, mkdir, writeFile } from "node:fs/promises"
+import { dirname, join, resolve } from "node:path"
+import { pathToFileURL } from "node:url"
+import { Effect, Exit, Schema, SchemaIssue } from "effect"
+import * as CorpusStore from "./CorpusStore.ts"
+import { configDefaults, VideokrConfig } from "./Config.ts"
+import { FileError, InputError, UsageError, reasonOf } from "./Errors.ts"
+
+export const configFileName = "videokr.config.ts"
+
+/** A videokr project: a folder with `videokr.config.ts`, its corpus file and its exports. */
+export interface Project {
+  readonly dir: string
+  readonly configPath: string
+  readonly config: VideokrConfig
+  readonly corpusPath: string
+  readonly exportDir: string
+}
+
+/** The nearest folder at or above `start` holding videokr.config.ts, as git finds its repository. */
+export const findProjectDir = (start: string): string | undefined => {
+  let dir = resolve(start)
+  for (;;) {
+    if (existsSync(join(dir, configFileName))) return dir
+    const parent = dirname(dir)
+    if (parent === dir) return undefined
+    dir = parent
+  }
+}
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** Loads the project of `dir` (or of the nearest enclosing project folder when `search` is set). */
+export const loadProject = (dir: string, options: { readonly search: boolean }) =>
+  Effect.gen(function* () {
+    const found = options.search ? findProjectDir(dir) : existsSync(join(dir, configFileName)) ? resolve(dir) : undefined
+    if (found === undefined) {
+      return yield* new UsageError({
+        reason: `no ${configFileName} in ${resolve(dir)}${options.search ? " or any folder above it" : ""}; create a project with \`videokr init <dir>\` or pass --project <dir>`
+      })
+    }
+    const configPath = join(found, configFileName)
+    const module = yield* Effect.tryPromise({
+      try: () => import(pathToFileURL(configPath).href) as Promise<{ default?: unknown }>,
+      catch: (e) => new FileError({ path: configPath, operation: "load", reason: reasonOf(e) })
+    })
+    const exit = Schema.decodeUnknownExit(VideokrConfig)(module.default ?? {}, { errors: "all", onExcessProperty: "error" })
+    if (Exit.isFailure(exit)) {
+      const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
+      const issue = failure?._tag === "Fail" ? (failure.error as Schema.SchemaError).issue : undefined
+      return yield* new InputError({
+        file: configPath,
+        problems: issue
+          ? formatter(issue).issues.map((i) => ({ line: 0, field: (i.path ?? []).map((p) => String(typeof p === "object" ? p.key : p)).join("."), message: i.message }))
+          : [{ line: 0, message: String(exit.cause) }],
+        omitted: 0
+      })
+    }
+    const config = exit.value
+    return {
+      dir: found,
+      configPath,
+      config,
+      corpusPath: resolve(found, config.corpus ?? configDefaults.corpus),
+      exportDir: resolve(found, config.exportDir ?? configDefaults.exportDir)
+    } satisfies Project
+  })
+
+/** The corpus store of a project. */
+export const projectStoreLayer = (project: Project) =>
+  CorpusStore.layer({
+    path: project.corpusPath,
+    ...(project.config.store?.memoryLimit ? { memoryLimit: project.config.store.memoryLimit } : {}),
+    ...(project.config.store?.threads ? { threads: project.config.store.threads } : {})
+  })
+
+export const sampleFiles = ["knowledge-bank.jsonl", "knowledge-bank.csv", "seeds.jsonl", "videos.jsonl", "examples.jsonl"] as const
+
+const configTemplate = `import { defineConfig } from "@videokr/core"
+
+export default defineConfig({
+  // the corpus (one DuckDB file) and where exports go, relative to this folder
+  corpus: "corpus.duckdb",
+  exportDir: "exports",
+  // seeded SFT/RL split: the same seed gives the same split
+  split: { seed: 42, sftFraction: 0.638 }
+})
+`
+
+/** Creates a project folder with a config and, when `sampleDir` is given, the sample data under data/. */
+export const initProject = (dir: string, sampleDir: string | undefined) =>
+  Effect.gen(function* () {
+    const target = resolve(dir)
+    const configPath = join(target, configFileName)
+    if (existsSync(configPath)) return yield* new UsageError({ reason: `${configPath} already exists; this folder is a project already` })
+    const io = (operation: string, path: string) => (e: unknown) => new FileError({ path, operation, reason: reasonOf(e) })
+    yield* Effect.tryPromise({ try: () => mkdir(join(target, "data"), { recursive: true }), catch: io("create folder", target) })
+    const copied: Array<string> = []
+    if (sampleDir !== undefined) {
+      for (const f of sampleFiles) {
+        const to = join(target, "data", f)
+        yield* Effect.tryPromise({ try: () => copyFile(join(sampleDir, f), to), catch: io("copy sample", to) })
+        copied.push(to)
+      }
+    }
+    yield* Effect.tryPromise({ try: () => writeFile(configPath, configTemplate, { flag: "wx" }), catch: io("write", configPath) })
+    return { dir: target, configPath, files: copied }
+  })
+

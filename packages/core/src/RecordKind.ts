@@ -1,0 +1,105 @@
+import { Exit, Schema, SchemaIssue } from "effect"
+import type { InputProblem } from "./Errors.ts"
+import { EvalSample } from "./EvalSample.ts"
+import { Example } from "./Example.ts"
+import { KnowledgePoint } from "./KnowledgeBank.ts"
+import { SeedExample } from "./SeedExample.ts"
+import { Video } from "./Video.ts"
+
+/**
+ * How one kind of record is read: its schema, the field aliases accepted on read (FORMATS.md), and which
+ * field identifies it. Decoding keeps unknown fields (`extra`) so that exports can give them back.
+ */
+export interface RecordKind<A> {
+  readonly name: RecordKindName
+  readonly schema: Schema.Decoder<A>
+  readonly fields: ReadonlyArray<string>
+  readonly idField: string
+  /** canonical field -> alternative names, tried in order when the canonical one is absent */
+  readonly aliases: Readonly<Record<string, ReadonlyArray<string>>>
+}
+
+export const recordKindNames = ["knowledge-bank", "seeds", "examples", "videos"] as const
+export type RecordKindName = (typeof recordKindNames)[number]
+
+const kind = <S extends Schema.Struct<any>>(
+  name: RecordKindName,
+  schema: S,
+  idField: string,
+  aliases: Record<string, ReadonlyArray<string>> = {}
+): RecordKind<S["Type"]> => ({ name, schema: schema as unknown as Schema.Decoder<S["Type"]>, fields: Object.keys(schema.fields), idField, aliases })
+
+export const KnowledgeBankKind = kind("knowledge-bank", KnowledgePoint, "id")
+export const SeedsKind = kind("seeds", SeedExample, "id")
+export const ExamplesKind = kind("examples", Example, "problem_id", {
+  problem_id: ["id"],
+  video_path: ["path", "file_name"]
+})
+export const VideosKind = kind("videos", Video, "id")
+/** Evaluation samples are read by the eval package; they are not imported into a corpus. */
+export const EvalSampleAliases = { options: ["option"], solution: ["answer"], subject: ["source"] } as const
+export const evalSampleSchema = EvalSample
+
+export const recordKinds: Readonly<Record<RecordKindName, RecordKind<any>>> = {
+  "knowledge-bank": KnowledgeBankKind,
+  seeds: SeedsKind,
+  examples: ExamplesKind,
+  videos: VideosKind
+}
+
+export type Decoded<A> =
+  | { readonly _tag: "Ok"; readonly value: A; readonly extra: Record<string, unknown> | undefined }
+  | { readonly _tag: "Invalid"; readonly problems: ReadonlyArray<InputProblem> }
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
+
+const at = (value: unknown, path: ReadonlyArray<PropertyKey>): unknown =>
+  path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as any)[k as any] : undefined), value)
+
+const show = (value: unknown): string => {
+  const text = JSON.stringify(value)
+  return text === undefined ? String(value) : text.length > 60 ? text.slice(0, 57) + "..." : text
+}
+
+/** Decodes one parsed record of `kind` found at `line`, resolving aliases and collecting unknown fields. */
+export const decodeRecord = <A>(kind: RecordKind<A>, raw: unknown, line: number): Decoded<A> => {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    return { _tag: "Invalid", problems: [{ line, message: `expected a JSON object, got ${show(raw)}` }] }
+  }
+  const input: Record<string, unknown> = {}
+  const consumed = new Set<string>()
+  for (const field of kind.fields) {
+    if (field in raw) {
+      input[field] = (raw as any)[field]
+      consumed.add(field)
+    } else {
+      const alias = kind.aliases[field]?.find((a) => a in raw)
+      if (alias !== undefined) {
+        input[field] = (raw as any)[alias]
+        consumed.add(alias)
+      }
+    }
+  }
+  let extra: Record<string, unknown> | undefined
+  for (const key of Object.keys(raw)) {
+    if (!consumed.has(key)) (extra ??= {})[key] = (raw as any)[key]
+  }
+  const exit = Schema.decodeUnknownExit(kind.schema)(input, { errors: "all" })
+  if (Exit.isSuccess(exit)) return { _tag: "Ok", value: exit.value, extra }
+  const error = exit.cause.reasons.find((r) => r._tag === "Fail")
+  const issue = error?._tag === "Fail" ? (error.error as Schema.SchemaError).issue : undefined
+  if (issue === undefined) return { _tag: "Invalid", problems: [{ line, message: String(exit.cause) }] }
+  return {
+    _tag: "Invalid",
+    problems: formatter(issue).issues.map((i) => {
+      const path = (i.path ?? []).map((p) => (typeof p === "object" ? p.key : p)) as Array<PropertyKey>
+      const top = String(path[0] ?? "")
+      const names = [top, ...(kind.aliases[top] ?? [])].map((n) => `"${n}"`).join(" or ")
+      const message =
+        i.message === "Missing key"
+          ? `missing (required${kind.aliases[top] ? `; accepted as ${names}` : ""})`
+          : `${i.message.replace(/^Expected/, "expected")}, got ${show(at(input, path))}`
+      return { line, field: path.map(String).join("."), message }
+    })
+  }
+}

@@ -1,0 +1,45 @@
+import { Effect } from "effect"
+import { CorpusStore } from "./CorpusStore.ts"
+
+export interface CorpusStats {
+  readonly totals: {
+    readonly knowledge_points: number
+    readonly seed_examples: number
+    readonly videos: number
+    readonly examples: number
+    readonly examples_with_rationale: number
+  }
+  /** example counts per value of discipline, subject, skill, problem_type, split and generator_model */
+  readonly examplesBy: Record<string, Array<{ readonly value: string; readonly examples: number }>>
+  readonly videoDurations: {
+    readonly summary: { readonly videos: number; readonly mean_seconds: number | null; readonly median_seconds: number | null; readonly min_seconds: number | null; readonly max_seconds: number | null; readonly total_hours: number | null }
+    readonly histogram: Array<{ readonly bucket: string; readonly videos: number }>
+  }
+  readonly knowledgeCoverage: Array<{
+    readonly discipline: string
+    readonly knowledge_points: number
+    readonly with_examples: number
+    readonly with_videos: number
+    readonly with_seeds: number
+  }>
+}
+
+/** Corpus statistics, read from the SQL views of the store (migration 2). */
+export const corpusStats = Effect.gen(function* () {
+  const store = yield* CorpusStore
+  const [totals, by, summary, histogram, coverage] = yield* Effect.all([
+    store.query<CorpusStats["totals"]>("SELECT * FROM stats_totals"),
+    store.query<{ dimension: string; value: string; examples: number }>("SELECT * FROM stats_examples_by ORDER BY dimension, examples DESC, value"),
+    store.query<CorpusStats["videoDurations"]["summary"]>("SELECT * FROM stats_video_summary"),
+    store.query<{ bucket: string; videos: number }>("SELECT bucket, videos FROM stats_video_durations"),
+    store.query<CorpusStats["knowledgeCoverage"][number]>("SELECT * FROM stats_knowledge_coverage")
+  ])
+  const examplesBy: CorpusStats["examplesBy"] = {}
+  for (const row of by) (examplesBy[row.dimension] ??= []).push({ value: row.value, examples: row.examples })
+  return {
+    totals: totals[0]!,
+    examplesBy,
+    videoDurations: { summary: summary[0]!, histogram },
+    knowledgeCoverage: coverage
+  } satisfies CorpusStats
+})

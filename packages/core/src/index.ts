@@ -1,0 +1,27 @@
+/**
+ * @videokr/core — the contract of videokr: record schemas, the corpus store (DuckDB), imports, the
+ * seeded split, exports in the reference formats, statistics and project configuration.
+ */
+export * from "./Taxonomy.ts"
+export * from "./KnowledgeBank.ts"
+export * from "./SeedExample.ts"
+export * from "./Video.ts"
+export * from "./Example.ts"
+export * from "./EvalSample.ts"
+export * from "./Errors.ts"
+export * from "./RecordKind.ts"
+export * as CorpusStore from "./CorpusStore.ts"
+export type { CorpusStoreShape, IngestResult, Queries } from "./CorpusStore.ts"
+export * from "./Importer.ts"
+export * from "./Split.ts"
+export * from "./Export.ts"
+export * from "./Stats.ts"
+export * from "./Config.ts"
+export * from "./Project.ts"
+export * from "./AtomicFile.ts"
+export { PythonRandom } from "./PythonRandom.ts"
+export * as LlamaFactory from "./exports/LlamaFactory.ts"
+export * as Verl from "./exports/Verl.ts"
+export * as Trl from "./exports/Trl.ts"
+export * as Instructions from "./exports/Instructions.ts"
+export { toVideoKrRecord, type VideoKrRecord } from "./exports/VideoKrRecord.ts"

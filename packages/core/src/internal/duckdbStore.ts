@@ -1,0 +1,197 @@
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api"
+import { randomUUID } from "node:crypto"
+import { mkdirSync } from "node:fs"
+import { dirname } from "node:path"
+import { Effect, Exit, Stream } from "effect"
+import type { CorpusStoreOptions, CorpusStoreShape, IngestOptions, IngestRow, Params, Queries } from "../CorpusStore.ts"
+import { InputError, StoreError, reasonOf } from "../Errors.ts"
+import type { RecordKind, RecordKindName } from "../RecordKind.ts"
+import { migrations } from "./migrations.ts"
+
+const tables: Record<RecordKindName, string> = {
+  "knowledge-bank": "knowledge_points",
+  seeds: "seed_examples",
+  videos: "videos",
+  examples: "examples"
+}
+const jsonFields = new Set(["options", "tags"])
+const doubleFields = new Set(["duration"])
+const problemCap = 20
+
+const plain = (row: Record<string, unknown>): Record<string, unknown> => {
+  for (const key in row) {
+    const v = row[key]
+    if (typeof v === "bigint") row[key] = Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()
+  }
+  return row
+}
+
+export const openDuckDbStore = (options: CorpusStoreOptions) =>
+  Effect.gen(function* () {
+    const path = options.path
+    const fail = (operation: string) => (cause: unknown) => new StoreError({ path, operation, reason: reasonOf(cause) })
+    const instance = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: async () => {
+          if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true })
+          return DuckDBInstance.create(path, {
+            memory_limit: options.memoryLimit ?? "1GB",
+            ...(options.threads ? { threads: String(options.threads) } : {})
+          })
+        },
+        catch: fail("open")
+      }),
+      (instance) => Effect.sync(() => instance.closeSync())
+    )
+
+    const connect = Effect.acquireRelease(
+      Effect.tryPromise({ try: () => instance.connect(), catch: fail("connect") }),
+      (connection) => Effect.sync(() => connection.closeSync())
+    )
+
+    const queriesOn = (connection: DuckDBConnection): Queries => ({
+      query: <T>(sql: string, params?: Params) =>
+        Effect.tryPromise({
+          try: async () => (await connection.runAndReadAll(sql, params)).getRowObjectsJS().map(plain) as Array<T>,
+          catch: fail(`query (${sql.trim().split(/\s+/).slice(0, 4).join(" ")} …)`)
+        }),
+      run: (sql: string, params?: Params) =>
+        Effect.tryPromise({ try: () => connection.run(sql, params), catch: fail(`statement (${sql.trim().split(/\s+/).slice(0, 4).join(" ")} …)`) }).pipe(Effect.asVoid),
+      stream: <T>(sql: string, params?: Params) =>
+        Stream.unwrap(
+          Effect.tryPromise({ try: () => connection.stream(sql, params), catch: fail("stream") }).pipe(
+            Effect.map((result) =>
+              Stream.fromAsyncIterable(result.yieldRowObjectJs(), fail("stream")).pipe(
+                Stream.map((rows) => rows.map(plain) as ReadonlyArray<T>)
+              )
+            )
+          )
+        )
+    })
+
+    /** One connection per use, so that concurrent fibers and transactions never share one (DuckDB's MVCC isolates them). */
+    const withConnection = <A, E, R>(f: (c: DuckDBConnection) => Effect.Effect<A, E, R>) =>
+      Effect.scoped(Effect.flatMap(connect, f))
+
+    const inTransaction = <A, E, R>(connection: DuckDBConnection, f: (tx: Queries) => Effect.Effect<A, E, R>) => {
+      const tx = queriesOn(connection)
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function* () {
+          yield* tx.run("BEGIN TRANSACTION")
+          const exit = yield* Effect.exit(restore(f(tx)))
+          if (Exit.isSuccess(exit)) {
+            yield* tx.run("COMMIT")
+            return exit.value
+          }
+          yield* tx.run("ROLLBACK").pipe(Effect.ignore)
+          return yield* exit
+        })
+      )
+    }
+
+    const transaction = <A, E, R>(f: (tx: Queries) => Effect.Effect<A, E, R>) =>
+      withConnection((connection) => inTransaction(connection, f))
+
+    // Migrations: each in its own transaction, recorded in schema_migrations.
+    yield* withConnection((c) =>
+      Effect.gen(function* () {
+        const q = queriesOn(c)
+        yield* q.run("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+      })
+    )
+    const applied = yield* withConnection((c) => queriesOn(c).query<{ version: number }>("SELECT version FROM schema_migrations"))
+    const done = new Set(applied.map((r) => r.version))
+    const latest = Math.max(...migrations.map((m) => m.version))
+    const newest = Math.max(0, ...done)
+    if (newest > latest) {
+      return yield* new StoreError({ path, operation: "open", reason: `the corpus has schema version ${newest}, newer than this videokr (${latest}); upgrade videokr` })
+    }
+    for (const m of migrations) {
+      if (done.has(m.version)) continue
+      yield* transaction((tx) =>
+        Effect.andThen(tx.run(m.sql), tx.run("INSERT INTO schema_migrations (version, name) VALUES ($v, $n)", { v: m.version, n: m.name }))
+      ).pipe(Effect.mapError((e) => new StoreError({ path, operation: `migration ${m.version} (${m.name})`, reason: e.reason })))
+    }
+
+    const ingest = <A, E>(kind: RecordKind<A>, batches: Stream.Stream<ReadonlyArray<IngestRow<A>>, E>, opts: IngestOptions) => {
+      const table = tables[kind.name]
+      const columns = kind.fields.map((f) => ({ field: f, column: f === kind.idField ? "id" : f }))
+      const columnList = ["seq", ...columns.map((c) => c.column), "extra", "source_file", "source_line"].join(", ")
+      return withConnection((connection) => inTransaction(connection, (tx) => ingestIn(tx, connection)))
+
+      function ingestIn(tx: Queries, connection: DuckDBConnection) {
+        return Effect.gen(function* () {
+          const staging = `ingest_${randomUUID().replaceAll("-", "")}`
+          yield* tx.run(`CREATE TEMP TABLE ${staging} AS SELECT ${columnList} FROM ${table} LIMIT 0`)
+          const [{ base }] = (yield* tx.query<{ base: number }>(`SELECT coalesce(max(seq), 0)::BIGINT AS base FROM ${table}`)) as [{ base: number }]
+          const appender: DuckDBAppender = yield* Effect.tryPromise({
+            try: () => connection.createAppender(staging, "main", "temp"),
+            catch: fail("ingest")
+          })
+          let seq = base
+          yield* Stream.runForEach(batches, (rows) =>
+            Effect.try({
+              try: () => {
+                for (const row of rows) {
+                  appender.appendBigInt(BigInt(++seq))
+                  const value = row.value as Record<string, unknown>
+                  for (const { field } of columns) {
+                    const v = value[field]
+                    if (v === undefined || v === null) appender.appendNull()
+                    else if (jsonFields.has(field)) appender.appendVarchar(JSON.stringify(v))
+                    else if (doubleFields.has(field)) appender.appendDouble(v as number)
+                    else appender.appendVarchar(v as string)
+                  }
+                  if (row.extra === undefined) appender.appendNull()
+                  else appender.appendVarchar(JSON.stringify(row.extra))
+                  appender.appendVarchar(opts.file)
+                  appender.appendInteger(row.line)
+                  appender.endRow()
+                }
+              },
+              catch: fail("ingest")
+            })
+          )
+          yield* Effect.try({ try: () => (appender.flushSync(), appender.closeSync()), catch: fail("ingest") })
+          const clashes = yield* tx.query<{ id: string; line: number; file: string; at: number }>(
+            `SELECT s.id, s.source_line AS line, m.source_file AS file, m.source_line AS at
+             FROM ${staging} s JOIN ${table} m USING (id) ORDER BY s.source_line`
+          )
+          if (clashes.length > 0 && !opts.replace) {
+            return yield* new InputError({
+              file: opts.file,
+              problems: clashes.slice(0, problemCap).map((c) => ({
+                line: c.line,
+                field: kind.idField,
+                message: `"${c.id}" is already in the corpus (from ${c.file}:${c.at}); use --replace to replace it`
+              })),
+              omitted: Math.max(0, clashes.length - problemCap)
+            })
+          }
+          if (clashes.length > 0) yield* tx.run(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${staging})`)
+          yield* tx.run(`INSERT INTO ${table} (${columnList}) SELECT ${columnList} FROM ${staging}`)
+          const records = seq - base
+          yield* tx.run(
+            `INSERT INTO imports (seq, kind, file, sha256, records, replaced)
+             SELECT coalesce(max(seq), 0) + 1, $kind, $file, $sha, $records, $replaced FROM imports`,
+            { kind: kind.name, file: opts.file, sha: opts.sha256, records, replaced: clashes.length }
+          )
+          yield* tx.run(`DROP TABLE ${staging}`)
+          return { kind: kind.name, file: opts.file, records, replaced: clashes.length }
+        })
+      }
+    }
+
+    const shared = queriesOn
+    const store: CorpusStoreShape = {
+      path,
+      schemaVersion: latest,
+      query: (sql, params) => withConnection((c) => shared(c).query(sql, params)),
+      run: (sql, params) => withConnection((c) => shared(c).run(sql, params)),
+      // the connection lives as long as the stream
+      stream: (sql, params) => Stream.unwrap(Effect.map(connect, (c) => shared(c).stream(sql, params))),
+      transaction,
+      ingest
+    }
+    return store
+  })

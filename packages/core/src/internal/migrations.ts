@@ -1,0 +1,82 @@
+/**
+ * Versioned schema of the corpus file. A migration is never edited once released: add a new one.
+ * Column names of the record tables are the records' field names (the id field becomes `id`), which the
+ * ingest path relies on.
+ */
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  readonly sql: string
+}
+
+const provenance = "extra JSON, source_file VARCHAR, source_line INTEGER"
+
+export const migrations: ReadonlyArray<Migration> = [
+  {
+    version: 1,
+    name: "records, imports and stage runs",
+    sql: `
+      CREATE TABLE knowledge_points (
+        seq BIGINT NOT NULL, id VARCHAR PRIMARY KEY, discipline VARCHAR NOT NULL, subject VARCHAR NOT NULL,
+        course VARCHAR NOT NULL, lecture VARCHAR NOT NULL, knowledge_point VARCHAR NOT NULL, description VARCHAR,
+        reviewed BOOLEAN NOT NULL DEFAULT true, ${provenance});
+      CREATE TABLE seed_examples (
+        seq BIGINT NOT NULL, id VARCHAR PRIMARY KEY, skill VARCHAR NOT NULL, discipline VARCHAR NOT NULL,
+        subject VARCHAR, knowledge_point_id VARCHAR, video_description VARCHAR, question VARCHAR NOT NULL,
+        options JSON, problem_type VARCHAR NOT NULL, answer VARCHAR NOT NULL, rationale VARCHAR NOT NULL, ${provenance});
+      CREATE TABLE videos (
+        seq BIGINT NOT NULL, id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, source_id VARCHAR NOT NULL,
+        url VARCHAR NOT NULL, license VARCHAR NOT NULL, duration DOUBLE NOT NULL, title VARCHAR NOT NULL,
+        description VARCHAR, tags JSON, channel VARCHAR, knowledge_point_id VARCHAR, ${provenance});
+      CREATE TABLE examples (
+        seq BIGINT NOT NULL, id VARCHAR PRIMARY KEY, question VARCHAR NOT NULL, options JSON,
+        problem_type VARCHAR NOT NULL, solution VARCHAR NOT NULL, think VARCHAR, video_path VARCHAR NOT NULL,
+        skill VARCHAR, discipline VARCHAR, subject VARCHAR, knowledge_point_id VARCHAR, video_id VARCHAR,
+        generator_model VARCHAR, split VARCHAR, ${provenance});
+      CREATE TABLE imports (
+        seq BIGINT NOT NULL, kind VARCHAR NOT NULL, file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+        records BIGINT NOT NULL, replaced BIGINT NOT NULL, imported_at TIMESTAMP NOT NULL DEFAULT current_timestamp);
+      CREATE TABLE stage_runs (
+        seq BIGINT NOT NULL, stage VARCHAR NOT NULL, params JSON NOT NULL, items BIGINT NOT NULL,
+        finished_at TIMESTAMP NOT NULL DEFAULT current_timestamp);
+    `
+  },
+  {
+    version: 2,
+    name: "statistics views",
+    sql: `
+      CREATE VIEW stats_examples_by AS
+        SELECT 'discipline' AS dimension, coalesce(discipline, '(none)') AS value, count(*)::BIGINT AS examples FROM examples GROUP BY ALL
+        UNION ALL SELECT 'subject', coalesce(subject, '(none)'), count(*) FROM examples GROUP BY ALL
+        UNION ALL SELECT 'skill', coalesce(skill, '(none)'), count(*) FROM examples GROUP BY ALL
+        UNION ALL SELECT 'problem_type', problem_type, count(*) FROM examples GROUP BY ALL
+        UNION ALL SELECT 'split', coalesce(split, '(unsplit)'), count(*) FROM examples GROUP BY ALL
+        UNION ALL SELECT 'generator_model', coalesce(generator_model, '(none)'), count(*) FROM examples GROUP BY ALL;
+      CREATE VIEW stats_totals AS
+        SELECT (SELECT count(*) FROM knowledge_points)::BIGINT AS knowledge_points,
+               (SELECT count(*) FROM seed_examples)::BIGINT AS seed_examples,
+               (SELECT count(*) FROM videos)::BIGINT AS videos,
+               (SELECT count(*) FROM examples)::BIGINT AS examples,
+               (SELECT count(*) FROM examples WHERE think IS NOT NULL AND trim(think) <> '')::BIGINT AS examples_with_rationale;
+      CREATE VIEW stats_video_durations AS
+        WITH bins(lo, hi, label) AS (VALUES (0, 60, '< 1 min'), (60, 180, '1-3 min'), (180, 300, '3-5 min'),
+          (300, 600, '5-10 min'), (600, 1200, '10-20 min'), (1200, 1e300, '>= 20 min'))
+        SELECT label AS bucket, count(v.id)::BIGINT AS videos, lo AS from_seconds
+        FROM bins LEFT JOIN videos v ON v.duration >= lo AND v.duration < hi GROUP BY label, lo ORDER BY lo;
+      CREATE VIEW stats_video_summary AS
+        SELECT count(*)::BIGINT AS videos, avg(duration) AS mean_seconds, median(duration) AS median_seconds,
+               min(duration) AS min_seconds, max(duration) AS max_seconds, sum(duration) / 3600 AS total_hours
+        FROM videos;
+      CREATE VIEW stats_knowledge_coverage AS
+        SELECT k.discipline, count(*)::BIGINT AS knowledge_points,
+               count(*) FILTER (WHERE e.n > 0)::BIGINT AS with_examples,
+               count(*) FILTER (WHERE v.n > 0)::BIGINT AS with_videos,
+               count(*) FILTER (WHERE s.n > 0)::BIGINT AS with_seeds
+        FROM knowledge_points k
+        LEFT JOIN (SELECT knowledge_point_id, count(*) AS n FROM examples GROUP BY ALL) e ON e.knowledge_point_id = k.id
+        LEFT JOIN (SELECT knowledge_point_id, count(*) AS n FROM videos GROUP BY ALL) v ON v.knowledge_point_id = k.id
+        LEFT JOIN (SELECT knowledge_point_id, count(*) AS n FROM seed_examples GROUP BY ALL) s ON s.knowledge_point_id = k.id
+        GROUP BY k.discipline ORDER BY k.discipline;
+    `
+  }
+]

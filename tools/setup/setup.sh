@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Brings a fresh clone to a runnable state, and does nothing when it already is:
+#   1. Node 22 (pinned, from the npm registry) when the system Node is older than 22.12;
+#   2. npm dependencies when node_modules is missing or older than package-lock.json;
+#   3. ffmpeg/ffprobe: the system's, else Debian's via apt when root, else the npm-shipped static builds.
+# It writes tools/setup/.env.sh, which with-env.sh sources before running a command.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+NODE_VERSION=22.23.3
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+# --- 1. Node ---------------------------------------------------------------------------------
+node_ok() { command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=12)?0:1)'; }
+node_bin=""
+if ! node_ok; then
+  case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) platform=linux-x64 ;;
+    Linux-aarch64|Linux-arm64) platform=linux-arm64 ;;
+    Darwin-x86_64) platform=darwin-x64 ;;
+    Darwin-arm64) platform=darwin-arm64 ;;
+    *) say "no Node ${NODE_VERSION} package for $(uname -s)-$(uname -m); install Node >= 22.12 yourself"; exit 1 ;;
+  esac
+  dest="$root/.tools/node-v${NODE_VERSION}"
+  node_bin="$dest/node_modules/node-${platform}/bin"
+  if [ ! -x "$node_bin/node" ]; then
+    say "system Node is $(node -v 2>/dev/null || echo missing); installing Node ${NODE_VERSION} (node-${platform}) into .tools/"
+    tmp="$dest.tmp.$$"
+    rm -rf "$tmp"
+    npm install --prefix "$tmp" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "node-${platform}@${NODE_VERSION}" >&2
+    rm -rf "$dest" && mv "$tmp" "$dest"
+  fi
+  export PATH="$node_bin:$PATH"
+fi
+
+# --- 2. npm dependencies -----------------------------------------------------------------------
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies (npm ci) under Node $(node -v)"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+
+# --- 3. ffmpeg / ffprobe ------------------------------------------------------------------------
+ffmpeg_path=""; ffprobe_path=""
+if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; then
+  ffmpeg_path=$(command -v ffmpeg); ffprobe_path=$(command -v ffprobe)
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  say "installing Debian's ffmpeg with apt-get"
+  if (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg) >/dev/null 2>&1; then
+    ffmpeg_path=$(command -v ffmpeg); ffprobe_path=$(command -v ffprobe)
+  else
+    say "apt-get could not install ffmpeg; falling back to the npm-shipped binaries"
+  fi
+fi
+if [ -z "$ffmpeg_path" ]; then
+  ffmpeg_path=$(node -e 'console.log(require("@ffmpeg-installer/ffmpeg").path)' 2>/dev/null || true)
+  ffprobe_path=$(node -e 'console.log(require("@ffprobe-installer/ffprobe").path)' 2>/dev/null || true)
+  # npm 11 does not run the installers' chmod postinstall; the tarballs ship them owner-executable only.
+  [ -n "$ffmpeg_path" ] && chmod a+x "$ffmpeg_path" "$ffprobe_path" 2>/dev/null || true
+fi
+if [ -z "$ffmpeg_path" ] || ! "$ffmpeg_path" -version >/dev/null 2>&1 || ! "$ffprobe_path" -version >/dev/null 2>&1; then
+  say "no working ffmpeg/ffprobe found; install ffmpeg or set VIDEOKR_FFMPEG and VIDEOKR_FFPROBE"
+  exit 1
+fi
+
+env_file="$root/tools/setup/.env.sh"
+{
+  printf 'export PATH=%q\n' "${node_bin:+$node_bin:}$root/node_modules/.bin:\$PATH"
+  printf 'export VIDEOKR_FFMPEG=%q\n' "${VIDEOKR_FFMPEG:-$ffmpeg_path}"
+  printf 'export VIDEOKR_FFPROBE=%q\n' "${VIDEOKR_FFPROBE:-$ffprobe_path}"
+} >"$env_file.tmp"
+mv "$env_file.tmp" "$env_file"
