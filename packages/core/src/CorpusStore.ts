@@ -23,6 +23,8 @@ export interface IngestResult {
   readonly file: string
   readonly records: number
   readonly replaced: number
+  /** the same content was imported before, so nothing was written */
+  readonly unchanged?: boolean
 }
 
 export type Row = Record<string, unknown>

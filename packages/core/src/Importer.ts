@@ -161,5 +161,10 @@ export const importFile = (file: string, options: ImportOptions = {}) =>
     }
     const kind = recordKinds[name]
     const sha256 = yield* sha256Of(file)
+    if (!options.replace) {
+      const earlier = yield* store.query<{ file: string }>("SELECT file FROM imports WHERE sha256 = $sha AND kind = $kind LIMIT 1", { sha: sha256, kind: name })
+      // re-running an import script is harmless: the same content is not imported twice
+      if (earlier.length > 0) return { kind: name, file, records: 0, replaced: 0, unchanged: true } satisfies IngestResult
+    }
     return (yield* store.ingest(kind, decodeFile(kind, file), { file, sha256, replace: options.replace ?? false })) as IngestResult
   })

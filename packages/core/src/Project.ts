@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs"
+import { registerHooks } from "node:module"
 import { copyFile, mkdir, writeFile } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -31,6 +32,26 @@ export const findProjectDir = (start: string): string | undefined => {
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
+let selfResolution = false
+/**
+ * A project folder need not install videokr itself (the CLI may be installed globally or run from a
+ * checkout): when its config imports "@videokr/…" and the folder cannot resolve it, use this copy.
+ */
+const resolveVideokrFromHere = () => {
+  if (selfResolution) return
+  selfResolution = true
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      try {
+        return nextResolve(specifier, context)
+      } catch (e) {
+        if (specifier.startsWith("@videokr/")) return nextResolve(specifier, { ...context, parentURL: import.meta.url })
+        throw e
+      }
+    }
+  })
+}
+
 /** Loads the project of `dir` (or of the nearest enclosing project folder when `search` is set). */
 export const loadProject = (dir: string, options: { readonly search: boolean }) =>
   Effect.gen(function* () {
@@ -41,6 +62,7 @@ export const loadProject = (dir: string, options: { readonly search: boolean }) 
       })
     }
     const configPath = join(found, configFileName)
+    resolveVideokrFromHere()
     const module = yield* Effect.tryPromise({
       try: () => import(pathToFileURL(configPath).href) as Promise<{ default?: unknown }>,
       catch: (e) => new FileError({ path: configPath, operation: "load", reason: reasonOf(e) })

@@ -89,6 +89,14 @@ describe("import", () => {
       expect(yield* store.query("SELECT count(*)::INT AS n FROM examples")).toEqual([{ n: 40 }])
     }).pipe(Effect.provide(layerMemory)))
 
+  it.effect("treats a second import of identical content as a no-op", () =>
+    Effect.gen(function* () {
+      yield* importFile(sample("seeds.jsonl"))
+      const before = yield* snapshot
+      expect(yield* importFile(sample("seeds.jsonl"))).toMatchObject({ records: 0, unchanged: true })
+      expect(yield* snapshot).toEqual(before)
+    }).pipe(Effect.provide(layerMemory)))
+
   it.effect("refuses an empty file", () =>
     refused(fileWith("empty.jsonl", "\n  \n"), [/empty\.jsonl:1: the file is empty: no records/], "examples"))
 

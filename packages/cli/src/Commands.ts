@@ -1,0 +1,163 @@
+import { relative, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Console, Effect, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import {
+  corpusStats, exportCorpus, exportFormats, importFile, initProject, loadProject, projectStoreLayer,
+  recordKindNames, splitCorpus, splitDefaults, UsageError, type CorpusStats, type ExportFormat, type ExportedFile, type Project
+} from "@videokr/core"
+import { formatBytes, table } from "./Output.ts"
+
+/** The sample data shipped with videokr (fixtures/sample of the repository). */
+export const sampleDir = fileURLToPath(new URL("../../../fixtures/sample/", import.meta.url))
+
+const projectFlag = Flag.String("project").pipe(
+  Flag.withDescription("the project folder (default: the nearest folder with videokr.config.ts, from the current one up)"),
+  Flag.optional
+)
+
+/** The project the command works on: --project, or found from the current folder as git finds its repository. */
+const project = (flag: Option.Option<string>) =>
+  Option.match(flag, {
+    onNone: () => loadProject(process.cwd(), { search: true }),
+    onSome: (dir) => loadProject(dir, { search: false })
+  })
+
+const withProject = <A, E, R>(flag: Option.Option<string>, f: (p: Project) => Effect.Effect<A, E, R>) =>
+  Effect.flatMap(project(flag), (p) => f(p).pipe(Effect.provide(projectStoreLayer(p))))
+
+const show = (path: string) => {
+  const r = relative(process.cwd(), path)
+  return r.startsWith("..") ? path : r || "."
+}
+
+const init = Command.make(
+  "init",
+  {
+    dir: Argument.String("dir").pipe(Argument.withDescription("the folder to create (default: the current one)"), Argument.withDefault(".")),
+    empty: Flag.Boolean("empty").pipe(Flag.withDescription("do not copy the sample data into data/"), Flag.withDefault(false))
+  },
+  ({ dir, empty }) =>
+    Effect.gen(function* () {
+      const made = yield* initProject(dir, empty ? undefined : sampleDir)
+      yield* Console.log(`Created ${show(made.configPath)}`)
+      for (const f of made.files) yield* Console.log(`  sample data: ${show(f)}`)
+      yield* Console.log(`Next: cd ${show(made.dir)} && videokr import data/knowledge-bank.jsonl data/seeds.jsonl data/videos.jsonl data/examples.jsonl`)
+    })
+).pipe(Command.withDescription("Create a project folder with videokr.config.ts and the sample data"))
+
+const importCommand = Command.make(
+  "import",
+  {
+    project: projectFlag,
+    files: Argument.File("file", { mustExist: true }).pipe(Argument.atLeast(1), Argument.withDescription("JSONL files (or a CSV knowledge bank)")),
+    kind: Flag.Literals("kind", recordKindNames).pipe(Flag.withDescription("the kind of records (inferred from the first record when unambiguous)"), Flag.optional),
+    replace: Flag.Boolean("replace").pipe(Flag.withDescription("replace records whose id is already in the corpus"), Flag.withDefault(false))
+  },
+  (args) =>
+    withProject(args.project, () =>
+      Effect.forEach(args.files, (file) =>
+        importFile(resolve(file), { kind: Option.getOrUndefined(args.kind), replace: args.replace }).pipe(
+          Effect.tap((r) =>
+            Console.log(
+              r.unchanged
+                ? `${show(file)}: already imported (identical content); nothing to do`
+                : `${show(file)}: ${r.records} ${r.kind} record(s) imported${r.replaced ? ` (${r.replaced} replaced)` : ""}`
+            )
+          )
+        )
+      )
+    )
+).pipe(Command.withDescription("Import knowledge banks, seed examples, videos or examples; each file is all or nothing"))
+
+const split = Command.make(
+  "split",
+  {
+    project: projectFlag,
+    seed: Flag.Int("seed").pipe(Flag.withDescription(`seed of the split (default: the config's, else ${splitDefaults.seed})`), Flag.optional),
+    sftFraction: Flag.Finite("sft-fraction").pipe(Flag.withDescription(`share of examples with a rationale that go to SFT (default ${splitDefaults.sftFraction})`), Flag.optional)
+  },
+  (args) =>
+    withProject(args.project, (p) =>
+      Effect.gen(function* () {
+        const fraction = Option.getOrUndefined(args.sftFraction) ?? p.config.split?.sftFraction ?? splitDefaults.sftFraction
+        if (!(fraction >= 0 && fraction <= 1)) return yield* new UsageError({ reason: `--sft-fraction must be between 0 and 1, got ${fraction}` })
+        const r = yield* splitCorpus({ seed: Option.getOrUndefined(args.seed) ?? p.config.split?.seed ?? splitDefaults.seed, sftFraction: fraction })
+        yield* Console.log(`Split with seed ${r.seed}: ${r.sft} SFT, ${r.rl} RL`)
+      })
+    )
+).pipe(Command.withDescription("Assign every example to the SFT or the RL set (seeded; the same seed gives the same split)"))
+
+const exportCommand = Command.make(
+  "export",
+  {
+    project: projectFlag,
+    format: Flag.Literals("format", [...exportFormats, "all"] as const).pipe(Flag.withDescription("videokr | llamafactory | verl | trl | all"), Flag.withDefault("all" as const)),
+    out: Flag.String("out").pipe(Flag.withDescription("the output folder (default: the config's exportDir)"), Flag.optional),
+    videoPrefix: Flag.String("video-prefix").pipe(Flag.withDescription("LLaMA-Factory: prefix added to video paths (the reference's --video-prefix)"), Flag.optional),
+    valSize: Flag.Int("val-size").pipe(Flag.withDescription("verl: validation records drawn with seed 42 (default 500)"), Flag.optional)
+  },
+  (args) =>
+    withProject(args.project, (p) =>
+      Effect.gen(function* () {
+        const outDir = Option.match(args.out, { onNone: () => p.exportDir, onSome: (d) => resolve(d) })
+        const formats: ReadonlyArray<ExportFormat> = args.format === "all" ? exportFormats : [args.format]
+        const valSize = Option.getOrUndefined(args.valSize)
+        const rows: Array<[string, string, number, number, string]> = []
+        for (const format of formats) {
+          const files: ReadonlyArray<ExportedFile> = yield* exportCorpus(format, {
+            outDir,
+            videoPrefix: Option.getOrUndefined(args.videoPrefix),
+            verl: valSize === undefined ? undefined : { valSize }
+          })
+          for (const f of files) rows.push([format, show(f.path), f.records, f.skipped, formatBytes(f.bytes)])
+        }
+        yield* Console.log(table(["format", "file", "records", "skipped", "size"], rows))
+      })
+    )
+).pipe(Command.withDescription("Write the corpus as VideoKR JSONL, LLaMA-Factory, verl parquet or TRL files (each written atomically)"))
+
+export const renderStats = (s: CorpusStats): string => {
+  const t = s.totals
+  const by = (d: string) => (s.examplesBy[d] ?? []).map((r) => [r.value, r.examples] as [string, number])
+  const v = s.videoDurations.summary
+  const sections = [
+    table(["corpus", "count"], [
+      ["knowledge points", t.knowledge_points], ["seed examples", t.seed_examples], ["videos", t.videos],
+      ["examples", t.examples], ["  with rationale", t.examples_with_rationale]
+    ]),
+    ...(["discipline", "subject", "skill", "problem_type", "split"] as const).map((d) => table([d.replace("_", " "), "examples"], by(d))),
+    table(["video duration", "videos"], s.videoDurations.histogram.map((h) => [h.bucket, h.videos])) +
+      (v.videos > 0 ? `\nmean ${v.mean_seconds!.toFixed(1)} s, median ${v.median_seconds!.toFixed(1)} s, total ${v.total_hours!.toFixed(2)} h` : ""),
+    table(["discipline", "knowledge points", "with videos", "with examples", "with seeds"],
+      s.knowledgeCoverage.map((c) => [c.discipline, c.knowledge_points, c.with_videos, c.with_examples, c.with_seeds]))
+  ]
+  return sections.join("\n\n")
+}
+
+const stats = Command.make(
+  "stats",
+  { project: projectFlag, json: Flag.Boolean("json").pipe(Flag.withDescription("print JSON for machines"), Flag.withDefault(false)) },
+  (args) =>
+    withProject(args.project, () =>
+      Effect.flatMap(corpusStats, (s) => Console.log(args.json ? JSON.stringify(s, null, 2) : renderStats(s)))
+    )
+).pipe(Command.withDescription("Counts by discipline, subject, skill, problem type and split; video durations; knowledge-point coverage"))
+
+const demo = Command.make(
+  "demo",
+  {
+    dir: Flag.String("dir").pipe(Flag.withDescription("where the demo project is created (default: demo-output/ in the repository, replaced on each run)"), Flag.optional)
+  },
+  ({ dir }) =>
+    Effect.gen(function* () {
+      const { runDemo } = yield* Effect.promise(() => import("./Demo.ts"))
+      yield* runDemo(Option.getOrUndefined(dir))
+    })
+).pipe(Command.withDescription("Run the pipeline end to end on the bundled sample"))
+
+export const videokr = Command.make("videokr").pipe(
+  Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, demo])
+)
+

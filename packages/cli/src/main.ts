@@ -1,0 +1,39 @@
+import { Cause, Console, Effect, Runtime } from "effect"
+import { Command } from "effect/cli"
+import { videokr } from "./Commands.ts"
+
+export const version = "0.1.0"
+
+/** Exit codes: 0 ok, 1 failure, 2 usage (bad flags or arguments, or a command used in a way that cannot work). */
+export const exitCodeOf = (error: unknown): number => {
+  const tag = (error as { _tag?: string } | undefined)?._tag
+  if (tag === "UsageError") return 2
+  if (tag !== undefined && ["ShowHelp", "UnrecognizedOption", "DuplicateOption", "MissingOption", "MissingArgument", "UnexpectedArgument", "InvalidValue", "UnknownSubcommand", "ValidationError"].includes(tag)) return 2
+  return 1
+}
+
+class Reported extends Error {
+  override readonly [Runtime.errorExitCode]: number
+  override readonly [Runtime.errorReported] = false
+  constructor(code: number) {
+    super("reported")
+    this[Runtime.errorExitCode] = code
+  }
+}
+
+/** Runs the CLI on `args`; failures are printed as their message (no stack traces) with the exit code. */
+export const run = (args: ReadonlyArray<string>) =>
+  Command.runWith(videokr, { version })(args).pipe(
+    Effect.catchCause((cause) =>
+      Effect.gen(function* () {
+        const error = Cause.squash(cause)
+        const code = exitCodeOf(error)
+        const tag = (error as { _tag?: string })._tag
+        // the CLI module has already printed help and parse errors
+        const printed = tag === "ShowHelp" || (code === 2 && tag !== "UsageError")
+        if (!printed) yield* Console.error(`error: ${error instanceof Error ? error.message : String(error)}`)
+        return yield* Effect.fail(new Reported(code))
+      })
+    )
+  )
+

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest"
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+
+/** Runs the real `videokr` process, as a user would, in `cwd`. */
+const videokr = (cwd: string, ...args: Array<string>) => {
+  const r = spawnSync(process.execPath, ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin, ...args], {
+    cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+describe("videokr (end to end, real processes)", () => {
+  const root = mkdtempSync(join(tmpdir(), "videokr-cli-"))
+  const dir = join(root, "proj")
+
+  it("init creates a project with the sample data", () => {
+    const r = videokr(root, "init", "proj")
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    expect(readFileSync(join(dir, "videokr.config.ts"), "utf8")).toContain("defineConfig")
+    expect(existsSync(join(dir, "data/examples.jsonl"))).toBe(true)
+    expect(videokr(root, "init", "proj").code).toBe(2)
+  })
+
+  it("import infers kinds and reports counts; a second run of the same files is a no-op", () => {
+    const r = videokr(dir, "import", "data/knowledge-bank.csv", "data/seeds.jsonl", "data/videos.jsonl", "data/examples.jsonl")
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("data/knowledge-bank.csv: 60 knowledge-bank record(s) imported")
+    expect(r.stdout).toContain("data/examples.jsonl: 40 examples record(s) imported")
+    expect(videokr(dir, "import", "data/examples.jsonl").stdout).toContain("already imported")
+  })
+
+  it("bad input exits 1 with file, line and field, and writes nothing", () => {
+    const bad = join(dir, "bad.jsonl")
+    writeFileSync(bad, '{"problem_id":"z","question":"q?","problem_type":"multiple choice","solution":"<answer>A</answer>","video_path":"v.mp4","skill":"VQA"}\n')
+    const r = videokr(dir, "import", "bad.jsonl")
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`${bad}:1: field "skill": expected "VIDR" | "KNOWVID" | "KNOWVIDR", got "VQA"`)
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/) // a message, not a stack trace
+    expect(JSON.parse(videokr(dir, "stats", "--json").stdout).totals.examples).toBe(40)
+  })
+
+  it("split, export and stats work from a subfolder of the project (found as git finds its repository)", () => {
+    const sub = join(dir, "data")
+    expect(videokr(sub, "split", "--seed", "7").stdout).toMatch(/Split with seed 7: \d+ SFT, \d+ RL/)
+    const out = join(root, "out")
+    const e = videokr(sub, "export", "--format", "verl", "--out", out, "--val-size", "3")
+    expect(e.code).toBe(0)
+    expect(existsSync(join(out, "verl/train.parquet")) && existsSync(join(out, "verl/test.parquet"))).toBe(true)
+    expect(videokr(sub, "export").code).toBe(0)
+    expect(existsSync(join(dir, "exports/llamafactory/videokr_train.json"))).toBe(true)
+    const stats = videokr(sub, "stats")
+    expect(stats.stdout).toMatch(/examples\s+40/)
+    expect(stats.stdout).toContain("Humanities & Social Sciences")
+  })
+
+  it("usage errors exit 2, and every command has --help", () => {
+    expect(videokr(dir, "export", "--format", "csv").code).toBe(2)
+    expect(videokr(dir, "frobnicate").code).toBe(2)
+    expect(videokr(root, "stats").code).toBe(2) // no project here
+    expect(videokr(root, "stats").stderr).toContain("no videokr.config.ts")
+    for (const c of ["init", "import", "split", "export", "stats", "demo"]) {
+      const h = videokr(dir, c, "--help")
+      expect(h.code).toBe(0)
+      expect(h.stdout).toContain(`videokr ${c}`)
+    }
+  })
+})
