@@ -52,7 +52,9 @@ const records = (where: string, withThink: boolean) =>
   Stream.unwrap(
     Effect.gen(function* () {
       const store = yield* CorpusStore
-      return store.stream<Row>(`SELECT ${exampleColumns} FROM examples WHERE ${where} ORDER BY seq`).pipe(
+      // No ORDER BY: rows are only ever appended in seq order (replacements get new seqs at the end), and
+      // DuckDB scans preserve insertion order; a sort would hold the whole corpus in memory.
+      return store.stream<Row>(`SELECT ${exampleColumns} FROM examples WHERE ${where}`).pipe(
         Stream.map((rows): ReadonlyArray<VideoKrRecord> => rows.map((row) => toVideoKrRecord(row, { withThink })))
       )
     })

@@ -1,5 +1,4 @@
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api"
-import { randomUUID } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import { Effect, Exit, Stream } from "effect"
@@ -35,7 +34,7 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
         try: async () => {
           if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true })
           return DuckDBInstance.create(path, {
-            memory_limit: options.memoryLimit ?? "1GB",
+            memory_limit: options.memoryLimit ?? "512MB",
             ...(options.threads ? { threads: String(options.threads) } : {})
           })
         },
@@ -116,46 +115,57 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
     const ingest = <A, E>(kind: RecordKind<A>, batches: Stream.Stream<ReadonlyArray<IngestRow<A>>, E>, opts: IngestOptions) => {
       const table = tables[kind.name]
       const columns = kind.fields.map((f) => ({ field: f, column: f === kind.idField ? "id" : f }))
-      const columnList = ["seq", ...columns.map((c) => c.column), "extra", "source_file", "source_line"].join(", ")
       return withConnection((connection) => inTransaction(connection, (tx) => ingestIn(tx, connection)))
 
       function ingestIn(tx: Queries, connection: DuckDBConnection) {
         return Effect.gen(function* () {
-          const staging = `ingest_${randomUUID().replaceAll("-", "")}`
-          yield* tx.run(`CREATE TEMP TABLE ${staging} AS SELECT ${columnList} FROM ${table} LIMIT 0`)
+          const tableColumns = (yield* tx.query<{ name: string }>(`SELECT name FROM pragma_table_info('${table}') ORDER BY cid`)).map((c) => c.name)
+          const fieldOf = new Map(columns.map((c) => [c.column, c.field]))
           const [{ base }] = (yield* tx.query<{ base: number }>(`SELECT coalesce(max(seq), 0)::BIGINT AS base FROM ${table}`)) as [{ base: number }]
-          const appender: DuckDBAppender = yield* Effect.tryPromise({
-            try: () => connection.createAppender(staging, "main", "temp"),
-            catch: fail("ingest")
-          })
+          // Rows go straight into the table, in this transaction: all or nothing, with no staging copy.
+          const appender: DuckDBAppender = yield* Effect.tryPromise({ try: () => connection.createAppender(table), catch: fail("ingest") })
           let seq = base
+          let unflushed = 0
+          const append = (row: IngestRow<A>) => {
+            const value = row.value as Record<string, unknown>
+            for (const column of tableColumns) {
+              if (column === "seq") appender.appendBigInt(BigInt(++seq))
+              else if (column === "extra") row.extra === undefined ? appender.appendNull() : appender.appendVarchar(JSON.stringify(row.extra))
+              else if (column === "source_file") appender.appendVarchar(opts.file)
+              else if (column === "source_line") appender.appendInteger(row.line)
+              else {
+                const field = fieldOf.get(column)
+                const v = field === undefined ? undefined : value[field]
+                if (field === undefined) appender.appendDefault()
+                else if (v === undefined || v === null) appender.appendNull()
+                else if (jsonFields.has(field)) appender.appendVarchar(JSON.stringify(v))
+                else if (doubleFields.has(field)) appender.appendDouble(v as number)
+                else appender.appendVarchar(v as string)
+              }
+            }
+            appender.endRow()
+          }
           yield* Stream.runForEach(batches, (rows) =>
             Effect.try({
               try: () => {
-                for (const row of rows) {
-                  appender.appendBigInt(BigInt(++seq))
-                  const value = row.value as Record<string, unknown>
-                  for (const { field } of columns) {
-                    const v = value[field]
-                    if (v === undefined || v === null) appender.appendNull()
-                    else if (jsonFields.has(field)) appender.appendVarchar(JSON.stringify(v))
-                    else if (doubleFields.has(field)) appender.appendDouble(v as number)
-                    else appender.appendVarchar(v as string)
-                  }
-                  if (row.extra === undefined) appender.appendNull()
-                  else appender.appendVarchar(JSON.stringify(row.extra))
-                  appender.appendVarchar(opts.file)
-                  appender.appendInteger(row.line)
-                  appender.endRow()
+                rows.forEach(append)
+                unflushed += rows.length
+                // flushing every ~16k rows keeps the appender from buffering the whole file in memory
+                if (unflushed >= 16_384) {
+                  appender.flushSync()
+                  unflushed = 0
                 }
               },
               catch: fail("ingest")
             })
           )
           yield* Effect.try({ try: () => (appender.flushSync(), appender.closeSync()), catch: fail("ingest") })
+          // Ids are unique per table: the reader refuses repeats within a file, this join repeats with the
+          // corpus (one hash join, instead of an index that would slow every bulk append).
           const clashes = yield* tx.query<{ id: string; line: number; file: string; at: number }>(
-            `SELECT s.id, s.source_line AS line, m.source_file AS file, m.source_line AS at
-             FROM ${staging} s JOIN ${table} m USING (id) ORDER BY s.source_line`
+            `SELECT n.id, n.source_line AS line, o.source_file AS file, o.source_line AS at
+             FROM ${table} n JOIN ${table} o ON n.id = o.id AND n.seq > $base AND o.seq <= $base ORDER BY n.source_line`,
+            { base }
           )
           if (clashes.length > 0 && !opts.replace) {
             return yield* new InputError({
@@ -168,15 +178,15 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
               omitted: Math.max(0, clashes.length - problemCap)
             })
           }
-          if (clashes.length > 0) yield* tx.run(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${staging})`)
-          yield* tx.run(`INSERT INTO ${table} (${columnList}) SELECT ${columnList} FROM ${staging}`)
+          if (clashes.length > 0) {
+            yield* tx.run(`DELETE FROM ${table} WHERE seq <= $base AND id IN (SELECT id FROM ${table} WHERE seq > $base)`, { base })
+          }
           const records = seq - base
           yield* tx.run(
             `INSERT INTO imports (seq, kind, file, sha256, records, replaced)
              SELECT coalesce(max(seq), 0) + 1, $kind, $file, $sha, $records, $replaced FROM imports`,
             { kind: kind.name, file: opts.file, sha: opts.sha256, records, replaced: clashes.length }
           )
-          yield* tx.run(`DROP TABLE ${staging}`)
           return { kind: kind.name, file: opts.file, records, replaced: clashes.length }
         })
       }
