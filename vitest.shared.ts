@@ -7,6 +7,9 @@ export const shared: ViteUserConfig = {
   ssr: { resolve: { conditions: ["@videokr/source"], externalConditions: ["@videokr/source"] } },
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // the JSON report feeds the workspace summary line of `npm test` (tools/scripts/test.ts)
+    reporters: ["default", "json"],
+    outputFile: { json: "test-results.json" },
     testTimeout: 60_000,
     hookTimeout: 60_000
   }

@@ -65,7 +65,7 @@ fi
 
 env_file="$root/tools/setup/.env.sh"
 {
-  printf 'export PATH=%q\n' "${node_bin:+$node_bin:}$root/node_modules/.bin:\$PATH"
+  printf 'export PATH=%q:"$PATH"\n' "${node_bin:+$node_bin:}$root/node_modules/.bin"
   printf 'export VIDEOKR_FFMPEG=%q\n' "${VIDEOKR_FFMPEG:-$ffmpeg_path}"
   printf 'export VIDEOKR_FFPROBE=%q\n' "${VIDEOKR_FFPROBE:-$ffprobe_path}"
 } >"$env_file.tmp"

@@ -6,11 +6,12 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+const { FORCE_COLOR: _, ...env } = process.env
 
 /** Runs the real `videokr` process, as a user would, in `cwd`. */
 const videokr = (cwd: string, ...args: Array<string>) => {
   const r = spawnSync(process.execPath, ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin, ...args], {
-    cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }
+    cwd, encoding: "utf8", env: { ...env, NO_COLOR: "1" }
   })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
