@@ -12,7 +12,7 @@ NODE_VERSION=22.23.3
 say() { printf '[setup] %s\n' "$*" >&2; }
 
 # --- 1. Node ---------------------------------------------------------------------------------
-node_ok() { command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=12)?0:1)'; }
+node_ok() { command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=19)?0:1)'; }
 node_bin=""
 if ! node_ok; then
   case "$(uname -s)-$(uname -m)" in
@@ -20,7 +20,7 @@ if ! node_ok; then
     Linux-aarch64|Linux-arm64) platform=linux-arm64 ;;
     Darwin-x86_64) platform=darwin-x64 ;;
     Darwin-arm64) platform=darwin-arm64 ;;
-    *) say "no Node ${NODE_VERSION} package for $(uname -s)-$(uname -m); install Node >= 22.12 yourself"; exit 1 ;;
+    *) say "no Node ${NODE_VERSION} package for $(uname -s)-$(uname -m); install Node >= 22.19 yourself"; exit 1 ;;
   esac
   dest="$root/.tools/node-v${NODE_VERSION}"
   node_bin="$dest/node_modules/node-${platform}/bin"

@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto"
+import { createReadStream } from "node:fs"
 import { mkdtemp, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { Effect, Stream } from "effect"
 import { withTempPath, writeTextAtomic } from "./AtomicFile.ts"
 import { CorpusStore, type Row } from "./CorpusStore.ts"
@@ -10,6 +12,7 @@ import { toTrlRl, toTrlSft } from "./exports/Trl.ts"
 import { toVerl, verlAssignment, verlDefaults, verlParquetColumns, type VerlOptions } from "./exports/Verl.ts"
 import { exampleColumns, toVideoKrRecord, type VideoKrRecord } from "./exports/VideoKrRecord.ts"
 import { pyFirst, pyStr, pyTruthy } from "./PyCompat.ts"
+import { version } from "./version.ts"
 
 export const exportFormats = ["videokr", "llamafactory", "verl", "trl"] as const
 export type ExportFormat = (typeof exportFormats)[number]
@@ -175,19 +178,51 @@ const exportVerl = (outDir: string, g: Groups, overrides: Partial<VerlOptions> |
     return files
   }).pipe(Effect.scoped)
 
-/** Writes one export format into `outDir/<format>/`, every file atomically. */
+const sha256Of = (path: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      const hash = createHash("sha256")
+      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
+      return hash.digest("hex")
+    },
+    catch: (e) => new FileError({ path, operation: "read", reason: reasonOf(e) })
+  })
+
+/**
+ * manifest.json beside the files of an export: what is needed to reproduce them (videokr version, the
+ * split that fed them, the options) and what they should contain (records and sha256 of each file).
+ * No timestamp, so that the same corpus and options give the same manifest.
+ */
+const writeManifest = (dir: string, format: ExportFormat, options: ExportOptions, files: ReadonlyArray<ExportedFile>) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const [split] = yield* store.query<{ params: string }>("SELECT params::VARCHAR AS params FROM stage_runs WHERE stage = 'split' ORDER BY seq DESC LIMIT 1")
+    const described = yield* Effect.forEach(files, (f) =>
+      Effect.map(sha256Of(f.path), (sha256) => ({ file: basename(f.path), records: f.records, skipped: f.skipped, bytes: f.bytes, sha256 }))
+    )
+    const manifest = {
+      format,
+      videokr: version,
+      split: split === undefined ? null : (JSON.parse(split.params) as unknown),
+      options: {
+        ...(format === "llamafactory" ? { video_prefix: options.videoPrefix ?? "" } : {}),
+        ...(format === "verl" ? { verl: { ...verlDefaults, ...options.verl } } : {})
+      },
+      files: described
+    }
+    yield* writeTextAtomic(join(dir, "manifest.json"), Stream.make(JSON.stringify(manifest, null, 2) + "\n"))
+  })
+
+/** Writes one export format into `outDir/<format>/`, every file atomically, with a manifest.json. */
 export const exportCorpus = (format: ExportFormat, options: ExportOptions) =>
   Effect.gen(function* () {
     const g = yield* groups
     const dir = join(options.outDir, format)
-    switch (format) {
-      case "videokr":
-        return yield* exportVideoKr(dir, g)
-      case "llamafactory":
-        return yield* exportLlamaFactory(dir, g, options.videoPrefix)
-      case "verl":
-        return yield* exportVerl(dir, g, options.verl)
-      case "trl":
-        return yield* exportTrl(dir, g)
-    }
+    const files: ReadonlyArray<ExportedFile> =
+      format === "videokr" ? yield* exportVideoKr(dir, g)
+      : format === "llamafactory" ? yield* exportLlamaFactory(dir, g, options.videoPrefix)
+      : format === "verl" ? yield* exportVerl(dir, g, options.verl)
+      : yield* exportTrl(dir, g)
+    yield* writeManifest(dir, format, options, files)
+    return files
   })

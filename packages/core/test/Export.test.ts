@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { createHash } from "node:crypto"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Exit, Stream } from "effect"
@@ -95,6 +96,11 @@ describe("VideoKR JSONL", () => {
       expect(sftRows.every((r) => typeof r.think === "string" && r.think !== "")).toBe(true)
       expect(rlRows.every((r) => !("think" in r))).toBe(true)
       expect([...sftRows, ...rlRows].map((r) => r.problem_id).sort()).toEqual(jsonLines(sample("examples.jsonl")).map((r) => r.problem_id).sort())
+      // the manifest says how the files were made and what they hold
+      const manifest = JSON.parse(read(join(out, "videokr/manifest.json")))
+      expect(manifest).toMatchObject({ format: "videokr", split: { seed: 7, sft_fraction: 0.638 } })
+      expect(manifest.files.map((f: { file: string; records: number }) => [f.file, f.records])).toEqual([["sft.jsonl", sft], ["rl.jsonl", rl]])
+      expect(manifest.files[0].sha256).toBe(createHash("sha256").update(readFileSync(join(out, "videokr/sft.jsonl"))).digest("hex"))
     }).pipe(Effect.provide(layerMemory)))
 })
 

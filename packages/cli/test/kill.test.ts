@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest"
+import { spawn, spawnSync } from "node:child_process"
+import { createWriteStream, mkdtempSync } from "node:fs"
+import { once } from "node:events"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+const { FORCE_COLOR: _, ...env } = process.env
+const nodeArgs = ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin]
+const videokr = (cwd: string, ...args: Array<string>) =>
+  spawnSync(process.execPath, [...nodeArgs, ...args], { cwd, encoding: "utf8", env: { ...env, NO_COLOR: "1" } })
+
+const examples = (dir: string) => JSON.parse(videokr(dir, "stats", "--json").stdout).totals.examples as number
+
+describe("an import killed at any moment", () => {
+  it("leaves the corpus as it was, and the same import then succeeds", async () => {
+    const root = mkdtempSync(join(tmpdir(), "videokr-kill-"))
+    expect(videokr(root, "init", "p", "--empty").status).toBe(0)
+    const dir = join(root, "p")
+    const file = join(dir, "big.jsonl")
+    const out = createWriteStream(file)
+    const think = "The operator reads the burette at eye level; the meniscus sits at the mark. ".repeat(12)
+    for (let i = 0; i < 120_000; i++) {
+      const line = JSON.stringify({ problem_id: `big-${i}`, question: `Which reading is shown at ${i} s?`, options: ["A. 12.1 mL", "B. 12.4 mL"], problem_type: "multiple choice", solution: "<answer>B</answer>", think, video_path: `videos/${i}.mp4` })
+      if (!out.write(line + "\n")) await once(out, "drain")
+    }
+    out.end()
+    await once(out, "finish")
+
+    // kill -9 at several moments of the import: while reading, while appending, near the commit
+    for (const delay of [900, 1800, 2700]) {
+      const child = spawn(process.execPath, [...nodeArgs, "import", "big.jsonl"], { cwd: dir, env, stdio: "ignore" })
+      await new Promise((r) => setTimeout(r, delay))
+      const stillRunning = child.exitCode === null
+      child.kill("SIGKILL")
+      await once(child, "exit")
+      const n = examples(dir)
+      // either the import had not committed (nothing written) or it had finished (everything written)
+      expect([0, 120_000]).toContain(n)
+      if (stillRunning) expect(n).toBe(0)
+      if (n === 120_000) return
+    }
+    const done = videokr(dir, "import", "big.jsonl")
+    expect(done.status).toBe(0)
+    expect(examples(dir)).toBe(120_000)
+  }, 120_000)
+})
