@@ -11,7 +11,9 @@ import { Video } from "./Video.ts"
  * field identifies it. Decoding keeps unknown fields (`extra`) so that exports can give them back.
  */
 export interface RecordKind<A> {
-  readonly name: RecordKindName
+  readonly name: string
+  /** the corpus table that stores records of this kind, for kinds that are imported */
+  readonly table: string | undefined
   readonly schema: Schema.Decoder<A>
   readonly fields: ReadonlyArray<string>
   readonly idField: string
@@ -19,26 +21,36 @@ export interface RecordKind<A> {
   readonly aliases: Readonly<Record<string, ReadonlyArray<string>>>
 }
 
+/** Fields held as JSON text in the store (the rest are plain columns). */
+export const jsonFields: ReadonlySet<string> = new Set(["options", "tags"])
+
+/** The store column of a field: the id field of every kind is stored as `id`. */
+export const columnOf = (kind: RecordKind<unknown>, field: string): string => (field === kind.idField ? "id" : field)
+
 export const recordKindNames = ["knowledge-bank", "seeds", "examples", "videos"] as const
 export type RecordKindName = (typeof recordKindNames)[number]
 
 const kind = <S extends Schema.Struct<any>>(
-  name: RecordKindName,
+  name: string,
+  table: string | undefined,
   schema: S,
   idField: string,
   aliases: Record<string, ReadonlyArray<string>> = {}
-): RecordKind<S["Type"]> => ({ name, schema: schema as unknown as Schema.Decoder<S["Type"]>, fields: Object.keys(schema.fields), idField, aliases })
+): RecordKind<S["Type"]> => ({ name, table, schema: schema as unknown as Schema.Decoder<S["Type"]>, fields: Object.keys(schema.fields), idField, aliases })
 
-export const KnowledgeBankKind = kind("knowledge-bank", KnowledgePoint, "id")
-export const SeedsKind = kind("seeds", SeedExample, "id")
-export const ExamplesKind = kind("examples", Example, "problem_id", {
+export const KnowledgeBankKind = kind("knowledge-bank", "knowledge_points", KnowledgePoint, "id")
+export const SeedsKind = kind("seeds", "seed_examples", SeedExample, "id")
+export const ExamplesKind = kind("examples", "examples", Example, "problem_id", {
   problem_id: ["id"],
   video_path: ["path", "file_name"]
 })
-export const VideosKind = kind("videos", Video, "id")
-/** Evaluation samples are read by the eval package; they are not imported into a corpus. */
-export const EvalSampleAliases = { options: ["option"], solution: ["answer"], subject: ["source"] } as const
-export const evalSampleSchema = EvalSample
+export const VideosKind = kind("videos", "videos", Video, "id")
+/** VideoKR-Eval samples (VideoKR_eval.jsonl): read by the eval package, not stored in a corpus. */
+export const EvalSamplesKind = kind("eval-samples", undefined, EvalSample, "id", {
+  options: ["option"],
+  solution: ["answer"],
+  subject: ["source"]
+})
 
 export const recordKinds: Readonly<Record<RecordKindName, RecordKind<any>>> = {
   "knowledge-bank": KnowledgeBankKind,

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { readFileSync } from "node:fs"
+import { Effect, Exit, Stream } from "effect"
 import * as Store from "../src/CorpusStore.ts"
 import { CorpusStore, layerMemory } from "../src/CorpusStore.ts"
 import { InputError, UsageError } from "../src/Errors.ts"
 import { importFile } from "../src/Importer.ts"
+import { decodeRecord, EvalSamplesKind, SeedsKind } from "../src/RecordKind.ts"
+import { readRecords } from "../src/Records.ts"
 import { fileWith, sample, snapshot } from "./support.ts"
 
 const exampleLine = (over: Record<string, unknown> = {}) =>
@@ -132,4 +135,30 @@ describe("import", () => {
       }).pipe(Effect.provide(Store.layer({ path })))
       expect(rows).toEqual([{ n: 40 }])
     }))
+})
+
+describe("typed reads and the evaluation sample format", () => {
+  it.effect("readRecords gives back the imported records, decoded through their schema", () =>
+    Effect.gen(function* () {
+      yield* importFile(sample("seeds.jsonl"))
+      const batches = yield* Stream.runCollect(readRecords(SeedsKind))
+      const seeds = batches.flat()
+      expect(seeds).toHaveLength(36)
+      const first = JSON.parse(readFileSync(sample("seeds.jsonl"), "utf8").split("\n")[0]!)
+      expect(seeds[0]).toEqual(first)
+    }).pipe(Effect.provide(layerMemory)))
+
+  it("VideoKR-Eval samples accept the release's aliases and both option shapes", () => {
+    const decoded = decodeRecord(EvalSamplesKind, {
+      id: 7, video_path: "Videos/a", question: "Which apparatus?", option: { B: "burette", A: "pipette" },
+      problem_type: "multiple choice", answer: "<answer>B</answer>", dataset: "VideoKR-Eval", source: "Chemistry"
+    }, 3)
+    expect(decoded).toMatchObject({
+      _tag: "Ok",
+      value: { id: 7, options: { B: "burette", A: "pipette" }, solution: "<answer>B</answer>", subject: "Chemistry" },
+      extra: undefined
+    })
+    const bad = decodeRecord(EvalSamplesKind, { id: "x", question: "q", problem_type: "essay" }, 9)
+    expect(bad._tag === "Invalid" && bad.problems.map((p) => p.field)).toEqual(["video_path", "problem_type", "solution"])
+  })
 })

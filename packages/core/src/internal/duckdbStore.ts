@@ -4,16 +4,9 @@ import { dirname } from "node:path"
 import { Effect, Exit, Stream } from "effect"
 import type { CorpusStoreOptions, CorpusStoreShape, IngestOptions, IngestRow, Params, Queries } from "../CorpusStore.ts"
 import { InputError, StoreError, reasonOf } from "../Errors.ts"
-import type { RecordKind, RecordKindName } from "../RecordKind.ts"
+import { columnOf, jsonFields, type RecordKind } from "../RecordKind.ts"
 import { migrations } from "./migrations.ts"
 
-const tables: Record<RecordKindName, string> = {
-  "knowledge-bank": "knowledge_points",
-  seeds: "seed_examples",
-  videos: "videos",
-  examples: "examples"
-}
-const jsonFields = new Set(["options", "tags"])
 const doubleFields = new Set(["duration"])
 const problemCap = 20
 
@@ -113,11 +106,12 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
     }
 
     const ingest = <A, E>(kind: RecordKind<A>, batches: Stream.Stream<ReadonlyArray<IngestRow<A>>, E>, opts: IngestOptions) => {
-      const table = tables[kind.name]
-      const columns = kind.fields.map((f) => ({ field: f, column: f === kind.idField ? "id" : f }))
-      return withConnection((connection) => inTransaction(connection, (tx) => ingestIn(tx, connection)))
+      const table = kind.table
+      if (table === undefined) return Effect.fail(new StoreError({ path, operation: "ingest", reason: `${kind.name} records are not stored in a corpus` }))
+      const columns = kind.fields.map((f) => ({ field: f, column: columnOf(kind, f) }))
+      return withConnection((connection) => inTransaction(connection, (tx) => ingestIn(tx, connection, table)))
 
-      function ingestIn(tx: Queries, connection: DuckDBConnection) {
+      function ingestIn(tx: Queries, connection: DuckDBConnection, table: string) {
         return Effect.gen(function* () {
           const tableColumns = (yield* tx.query<{ name: string }>(`SELECT name FROM pragma_table_info('${table}') ORDER BY cid`)).map((c) => c.name)
           const fieldOf = new Map(columns.map((c) => [c.column, c.field]))
