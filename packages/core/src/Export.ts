@@ -7,11 +7,10 @@ import { Effect, Stream } from "effect"
 import { withTempPath, writeTextAtomic } from "./AtomicFile.ts"
 import { CorpusStore, type Row } from "./CorpusStore.ts"
 import { FileError, UsageError, reasonOf } from "./Errors.ts"
-import { arrayElement, datasetInfo, normalizeVideoPath, toLlamaFactory } from "./exports/LlamaFactory.ts"
+import { arrayElement, datasetInfo, sftVideoPath, toLlamaFactory } from "./exports/LlamaFactory.ts"
 import { toTrlRl, toTrlSft } from "./exports/Trl.ts"
 import { toVerl, verlAssignment, verlDefaults, verlParquetColumns, type VerlOptions } from "./exports/Verl.ts"
 import { exampleColumns, toVideoKrRecord, type VideoKrRecord } from "./exports/VideoKrRecord.ts"
-import { pyFirst, pyStr, pyTruthy } from "./PyCompat.ts"
 import { version } from "./version.ts"
 
 export const exportFormats = ["videokr", "llamafactory", "verl", "trl"] as const
@@ -110,20 +109,14 @@ const exportVideoKr = (outDir: string, g: Groups) =>
 const exportLlamaFactory = (outDir: string, g: Groups, videoPrefix: string | undefined) =>
   Effect.gen(function* () {
     const data = yield* writeConverted(join(outDir, "videokr_train.json"), records(g.sft, true), (r) => toLlamaFactory(r, { videoPrefix }), jsonArray)
-    const info = yield* writeConverted(join(outDir, "dataset_info.json"), Stream.empty, () => undefined, {
-      open: JSON.stringify(datasetInfo("videokr_train.json"), null, 2) + "\n",
-      item: () => "",
-      close: () => ""
-    })
-    return [data, { ...info, records: 1 }]
+    const infoPath = join(outDir, "dataset_info.json")
+    const bytes = yield* writeTextAtomic(infoPath, Stream.make(JSON.stringify(datasetInfo("videokr_train.json"), null, 2) + "\n"))
+    return [data, { path: infoPath, records: 1, skipped: 0, bytes }]
   })
 
 const exportTrl = (outDir: string, g: Groups) =>
   Effect.all([
-    writeConverted(join(outDir, "sft.jsonl"), records(g.sft, true), (r) => {
-      const raw = pyFirst(r, ["video_path", "path", "file_name"])
-      return toTrlSft(r, normalizeVideoPath(pyTruthy(raw) ? pyStr(raw) : ""))
-    }, jsonl),
+    writeConverted(join(outDir, "sft.jsonl"), records(g.sft, true), (r) => toTrlSft(r, sftVideoPath(r)), jsonl),
     writeConverted(join(outDir, "rl.jsonl"), records(g.rl, false), toTrlRl, jsonl)
   ])
 

@@ -7,7 +7,8 @@ import { InputError, UsageError } from "../src/Errors.ts"
 import { importFile } from "../src/Importer.ts"
 import { decodeRecord, EvalSamplesKind, SeedsKind } from "../src/RecordKind.ts"
 import { readRecords } from "../src/Records.ts"
-import { fileWith, sample, snapshot } from "./support.ts"
+import { exportCorpus } from "../src/Export.ts"
+import { fileWith, sample, scratchDir, snapshot } from "./support.ts"
 
 const exampleLine = (over: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -89,7 +90,13 @@ describe("import", () => {
       const result = yield* importFile(fileWith("again.jsonl", exampleLine({ problem_id: "vkr-000007", question: "New?" }) + "\n"), { replace: true })
       expect(result).toMatchObject({ records: 1, replaced: 1 })
       expect(yield* store.query("SELECT question FROM examples WHERE id = 'vkr-000007'")).toEqual([{ question: "New?" }])
-      expect(yield* store.query("SELECT count(*)::INT AS n FROM examples")).toEqual([{ n: 40 }])
+      expect(yield* store.query("SELECT count(*)::INT AS n, count(DISTINCT id)::INT AS ids FROM examples")).toEqual([{ n: 40, ids: 40 }])
+      // the replacement is the newest record: exports (which read in insertion order) list it last
+      const out = scratchDir()
+      const [file] = yield* exportCorpus("videokr", { outDir: out })
+      const ids = readFileSync(file!.path, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l).problem_id)
+      expect(ids.at(-1)).toBe("vkr-000007")
+      expect(ids).toHaveLength(40)
     }).pipe(Effect.provide(layerMemory)))
 
   it.effect("treats a second import of identical content as a no-op", () =>

@@ -77,12 +77,17 @@ export const response = (r: VideoKrRecord): string => {
   return think && answer ? `<think>${think}</think>\n<answer>${answer}</answer>` : ""
 }
 
+/** The record's video path as the SFT script takes and normalizes it ("" when it has none). */
+export const sftVideoPath = (r: VideoKrRecord, prefix?: string): string => {
+  const raw = pyFirst(r, ["video_path", "path", "file_name"])
+  return normalizeVideoPath(pyTruthy(raw) ? pyStr(raw) : "", prefix)
+}
+
 /** One SFT item, or undefined for records the reference skips (no rationale, no answer or no video path). */
 export const toLlamaFactory = (r: VideoKrRecord, options: LlamaFactoryOptions = {}): LlamaFactoryItem | undefined => {
   const user = userInstruction(r)
   const answer = response(r)
-  const raw = pyFirst(r, ["video_path", "path", "file_name"])
-  const video = normalizeVideoPath(pyTruthy(raw) ? pyStr(raw) : "", options.videoPrefix)
+  const video = sftVideoPath(r, options.videoPrefix)
   if (!user || !answer || !video) return undefined
   return {
     messages: [

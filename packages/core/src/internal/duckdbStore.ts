@@ -41,14 +41,17 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
       (connection) => Effect.sync(() => connection.closeSync())
     )
 
+    /** "query (SELECT count(*) FROM examples …)": enough of the statement to tell which one failed */
+    const label = (what: string, sql: string) => `${what} (${sql.trim().split(/\s+/).slice(0, 4).join(" ")} …)`
+
     const queriesOn = (connection: DuckDBConnection): Queries => ({
       query: <T>(sql: string, params?: Params) =>
         Effect.tryPromise({
           try: async () => (await connection.runAndReadAll(sql, params)).getRowObjectsJS().map(plain) as Array<T>,
-          catch: fail(`query (${sql.trim().split(/\s+/).slice(0, 4).join(" ")} …)`)
+          catch: fail(label("query", sql))
         }),
       run: (sql: string, params?: Params) =>
-        Effect.tryPromise({ try: () => connection.run(sql, params), catch: fail(`statement (${sql.trim().split(/\s+/).slice(0, 4).join(" ")} …)`) }).pipe(Effect.asVoid),
+        Effect.tryPromise({ try: () => connection.run(sql, params), catch: fail(label("statement", sql)) }).pipe(Effect.asVoid),
       stream: <T>(sql: string, params?: Params) =>
         Stream.unwrap(
           Effect.tryPromise({ try: () => connection.stream(sql, params), catch: fail("stream") }).pipe(
@@ -84,14 +87,14 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
     const transaction = <A, E, R>(f: (tx: Queries) => Effect.Effect<A, E, R>) =>
       withConnection((connection) => inTransaction(connection, f))
 
+    /** A single statement outside any transaction of ours (DuckDB runs it in its own). */
+    const autocommit = <A, E, R>(f: (q: Queries) => Effect.Effect<A, E, R>) => withConnection((c) => f(queriesOn(c)))
+
     // Migrations: each in its own transaction, recorded in schema_migrations.
-    yield* withConnection((c) =>
-      Effect.gen(function* () {
-        const q = queriesOn(c)
-        yield* q.run("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
-      })
+    yield* autocommit((q) =>
+      q.run("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
     )
-    const applied = yield* withConnection((c) => queriesOn(c).query<{ version: number }>("SELECT version FROM schema_migrations"))
+    const applied = yield* autocommit((q) => q.query<{ version: number }>("SELECT version FROM schema_migrations"))
     const done = new Set(applied.map((r) => r.version))
     const latest = Math.max(...migrations.map((m) => m.version))
     const newest = Math.max(0, ...done)
@@ -186,14 +189,13 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
       }
     }
 
-    const shared = queriesOn
     const store: CorpusStoreShape = {
       path,
       schemaVersion: latest,
-      query: (sql, params) => withConnection((c) => shared(c).query(sql, params)),
-      run: (sql, params) => withConnection((c) => shared(c).run(sql, params)),
+      query: (sql, params) => autocommit((q) => q.query(sql, params)),
+      run: (sql, params) => autocommit((q) => q.run(sql, params)),
       // the connection lives as long as the stream
-      stream: (sql, params) => Stream.unwrap(Effect.map(connect, (c) => shared(c).stream(sql, params))),
+      stream: (sql, params) => Stream.unwrap(Effect.map(connect, (c) => queriesOn(c).stream(sql, params))),
       transaction,
       ingest
     }
