@@ -61,6 +61,17 @@ describe("videokr (end to end, real processes)", () => {
     expect(stats.stdout).toContain("Humanities & Social Sciences")
   })
 
+  it("a bad videokr.config.ts is reported with its file and field", () => {
+    const other = join(root, "badcfg")
+    expect(videokr(root, "init", "badcfg", "--empty").code).toBe(0)
+    writeFileSync(join(other, "videokr.config.ts"), 'export default { corpus: "c.duckdb", split: { seed: "forty-two" }, colour: "blue" }\n')
+    const r = videokr(other, "stats")
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`${join(other, "videokr.config.ts")}: 2 problem(s); fix the configuration`)
+    expect(r.stderr).toContain(`${join(other, "videokr.config.ts")}: field "split.seed": expected number, got "forty-two"`)
+    expect(r.stderr).toContain(`field "colour": unknown field, with value "blue"`)
+  })
+
   it("usage errors exit 2, and every command has --help", () => {
     expect(videokr(dir, "export", "--format", "csv").code).toBe(2)
     expect(videokr(dir, "frobnicate").code).toBe(2)

@@ -11,15 +11,20 @@ export type InputProblem = typeof InputProblem.Type
 const describeProblem = (file: string, p: InputProblem) =>
   `${p.line > 0 ? `${file}:${p.line}` : file}: ${p.field === undefined ? "" : `field "${p.field}": `}${p.message}`
 
+/** How many problems an InputError lists; the rest are counted (a broken file must not flood the terminal). */
+export const problemCap = 20
+
 /** Bad input in a file. Nothing from the file was written; every problem names the file, line and field. */
 export class InputError extends Schema.TaggedError<InputError>()("InputError", {
   file: Schema.String,
   problems: Schema.Array(InputProblem),
   /** Problems found beyond those listed (the list is capped so that a broken file does not flood the terminal). */
-  omitted: Schema.Number
+  omitted: Schema.Number,
+  /** what came of it, when not "nothing from this file was written" (e.g. for a configuration file) */
+  outcome: Schema.optionalKey(Schema.String)
 }) {
   override get message(): string {
-    const head = `${this.file}: ${this.problems.length + this.omitted} problem(s); nothing from this file was written`
+    const head = `${this.file}: ${this.problems.length + this.omitted} problem(s); ${this.outcome ?? "nothing from this file was written"}`
     const more = this.omitted > 0 ? [`… and ${this.omitted} more`] : []
     return [head, ...this.problems.map((p) => "  " + describeProblem(this.file, p)), ...more].join("\n")
   }

@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto"
-import { createReadStream } from "node:fs"
 import { mkdtemp, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { basename, join } from "node:path"
 import { Effect, Stream } from "effect"
 import { withTempPath, writeTextAtomic } from "./AtomicFile.ts"
+import { sha256File } from "./Sha256.ts"
 import { CorpusStore, type Row } from "./CorpusStore.ts"
 import { FileError, UsageError, reasonOf } from "./Errors.ts"
 import { arrayElement, datasetInfo, sftVideoPath, toLlamaFactory } from "./exports/LlamaFactory.ts"
@@ -171,16 +170,6 @@ const exportVerl = (outDir: string, g: Groups, overrides: Partial<VerlOptions> |
     return files
   }).pipe(Effect.scoped)
 
-const sha256Of = (path: string) =>
-  Effect.tryPromise({
-    try: async () => {
-      const hash = createHash("sha256")
-      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
-      return hash.digest("hex")
-    },
-    catch: (e) => new FileError({ path, operation: "read", reason: reasonOf(e) })
-  })
-
 /**
  * manifest.json beside the files of an export: what is needed to reproduce them (videokr version, the
  * split that fed them, the options) and what they should contain (records and sha256 of each file).
@@ -191,7 +180,7 @@ const writeManifest = (dir: string, format: ExportFormat, options: ExportOptions
     const store = yield* CorpusStore
     const [split] = yield* store.query<{ params: string }>("SELECT params::VARCHAR AS params FROM stage_runs WHERE stage = 'split' ORDER BY seq DESC LIMIT 1")
     const described = yield* Effect.forEach(files, (f) =>
-      Effect.map(sha256Of(f.path), (sha256) => ({ file: basename(f.path), records: f.records, skipped: f.skipped, bytes: f.bytes, sha256 }))
+      Effect.map(sha256File(f.path), (sha256) => ({ file: basename(f.path), records: f.records, skipped: f.skipped, bytes: f.bytes, sha256 }))
     )
     const manifest = {
       format,

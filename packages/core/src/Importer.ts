@@ -1,11 +1,11 @@
 import { parse as parseCsv } from "csv-parse"
-import { createHash } from "node:crypto"
 import { createReadStream } from "node:fs"
 import { stat } from "node:fs/promises"
 import { extname } from "node:path"
 import { Effect, Stream } from "effect"
+import { sha256File } from "./Sha256.ts"
 import { CorpusStore, type IngestResult, type IngestRow } from "./CorpusStore.ts"
-import { FileError, InputError, type InputProblem, UsageError, reasonOf } from "./Errors.ts"
+import { FileError, InputError, type InputProblem, problemCap, UsageError, reasonOf } from "./Errors.ts"
 import { decodeRecord, type RecordKind, type RecordKindName, recordKinds } from "./RecordKind.ts"
 
 export interface ImportOptions {
@@ -18,7 +18,6 @@ export interface ImportOptions {
 export type FileFormat = "jsonl" | "csv"
 
 const batchSize = 2_000
-const problemCap = 20
 
 export const formatOf = (file: string): FileFormat => (extname(file).toLowerCase() === ".csv" ? "csv" : "jsonl")
 
@@ -119,16 +118,6 @@ export const decodeFile = <A>(kind: RecordKind<A>, file: string): Stream.Stream<
   )
 }
 
-const sha256Of = (file: string) =>
-  Effect.tryPromise({
-    try: async () => {
-      const hash = createHash("sha256")
-      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
-      return hash.digest("hex")
-    },
-    catch: (e) => new FileError({ path: file, operation: "read", reason: reasonOf(e) })
-  })
-
 const kindSignatures: ReadonlyArray<readonly [RecordKindName, (keys: Set<string>) => boolean]> = [
   ["knowledge-bank", (k) => k.has("knowledge_point") && k.has("lecture")],
   ["seeds", (k) => k.has("rationale") && k.has("skill")],
@@ -172,7 +161,7 @@ export const importFile = (file: string, options: ImportOptions = {}) =>
       return yield* new UsageError({ reason: `${file}: CSV is read for knowledge banks only; give ${name} as JSONL` })
     }
     const kind = recordKinds[name]
-    const sha256 = yield* sha256Of(file)
+    const sha256 = yield* sha256File(file)
     if (!options.replace) {
       const earlier = yield* store.query<{ file: string }>("SELECT file FROM imports WHERE sha256 = $sha AND kind = $kind LIMIT 1", { sha: sha256, kind: name })
       // re-running an import script is harmless: the same content is not imported twice

@@ -3,10 +3,11 @@ import { registerHooks } from "node:module"
 import { copyFile, mkdir, writeFile } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
-import { Effect, Exit, Schema, SchemaIssue } from "effect"
+import { Effect, Exit, Schema } from "effect"
 import * as CorpusStore from "./CorpusStore.ts"
 import { configDefaults, VideokrConfig } from "./Config.ts"
 import { FileError, InputError, UsageError, reasonOf } from "./Errors.ts"
+import { schemaProblems } from "./internal/schemaProblems.ts"
 
 export const configFileName = "videokr.config.ts"
 
@@ -29,8 +30,6 @@ export const findProjectDir = (start: string): string | undefined => {
     dir = parent
   }
 }
-
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
 let selfResolution = false
 /**
@@ -69,15 +68,7 @@ export const loadProject = (dir: string, options: { readonly search: boolean }) 
     })
     const exit = Schema.decodeUnknownExit(VideokrConfig)(module.default ?? {}, { errors: "all", onExcessProperty: "error" })
     if (Exit.isFailure(exit)) {
-      const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-      const issue = failure?._tag === "Fail" ? (failure.error as Schema.SchemaError).issue : undefined
-      return yield* new InputError({
-        file: configPath,
-        problems: issue
-          ? formatter(issue).issues.map((i) => ({ line: 0, field: (i.path ?? []).map((p) => String(typeof p === "object" ? p.key : p)).join("."), message: i.message }))
-          : [{ line: 0, message: String(exit.cause) }],
-        omitted: 0
-      })
+      return yield* new InputError({ file: configPath, problems: schemaProblems(exit.cause, module.default, 0), omitted: 0, outcome: "fix the configuration" })
     }
     const config = exit.value
     return {

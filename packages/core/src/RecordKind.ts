@@ -1,5 +1,6 @@
-import { Exit, Schema, SchemaIssue } from "effect"
+import { Exit, Schema } from "effect"
 import type { InputProblem } from "./Errors.ts"
+import { schemaProblems, show } from "./internal/schemaProblems.ts"
 import { EvalSample } from "./EvalSample.ts"
 import { Example } from "./Example.ts"
 import { KnowledgePoint } from "./KnowledgeBank.ts"
@@ -63,16 +64,6 @@ export type Decoded<A> =
   | { readonly _tag: "Ok"; readonly value: A; readonly extra: Record<string, unknown> | undefined }
   | { readonly _tag: "Invalid"; readonly problems: ReadonlyArray<InputProblem> }
 
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
-
-const at = (value: unknown, path: ReadonlyArray<PropertyKey>): unknown =>
-  path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as any)[k as any] : undefined), value)
-
-const show = (value: unknown): string => {
-  const text = JSON.stringify(value)
-  return text === undefined ? String(value) : text.length > 60 ? text.slice(0, 57) + "..." : text
-}
-
 /** Decodes one parsed record of `kind` found at `line`, resolving aliases and collecting unknown fields. */
 export const decodeRecord = <A>(kind: RecordKind<A>, raw: unknown, line: number): Decoded<A> => {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
@@ -98,20 +89,11 @@ export const decodeRecord = <A>(kind: RecordKind<A>, raw: unknown, line: number)
   }
   const exit = Schema.decodeUnknownExit(kind.schema)(input, { errors: "all" })
   if (Exit.isSuccess(exit)) return { _tag: "Ok", value: exit.value, extra }
-  const error = exit.cause.reasons.find((r) => r._tag === "Fail")
-  const issue = error?._tag === "Fail" ? (error.error as Schema.SchemaError).issue : undefined
-  if (issue === undefined) return { _tag: "Invalid", problems: [{ line, message: String(exit.cause) }] }
   return {
     _tag: "Invalid",
-    problems: formatter(issue).issues.map((i) => {
-      const path = (i.path ?? []).map((p) => (typeof p === "object" ? p.key : p)) as Array<PropertyKey>
-      const top = String(path[0] ?? "")
-      const names = [top, ...(kind.aliases[top] ?? [])].map((n) => `"${n}"`).join(" or ")
-      const message =
-        i.message === "Missing key"
-          ? `missing (required${kind.aliases[top] ? `; accepted as ${names}` : ""})`
-          : `${i.message.replace(/^Expected/, "expected")}, got ${show(at(input, path))}`
-      return { line, field: path.map(String).join("."), message }
+    problems: schemaProblems(exit.cause, input, line, (field) => {
+      const aliases = kind.aliases[field]
+      return aliases ? `missing (required; accepted as ${[field, ...aliases].map((n) => `"${n}"`).join(" or ")})` : "missing (required)"
     })
   }
 }

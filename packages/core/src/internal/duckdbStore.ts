@@ -3,12 +3,11 @@ import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import { Effect, Exit, Stream } from "effect"
 import type { CorpusStoreOptions, CorpusStoreShape, IngestOptions, IngestRow, Params, Queries } from "../CorpusStore.ts"
-import { InputError, StoreError, reasonOf } from "../Errors.ts"
+import { InputError, problemCap, StoreError, reasonOf } from "../Errors.ts"
 import { columnOf, jsonFields, type RecordKind } from "../RecordKind.ts"
 import { migrations } from "./migrations.ts"
 
 const doubleFields = new Set(["duration"])
-const problemCap = 20
 
 const plain = (row: Record<string, unknown>): Record<string, unknown> => {
   for (const key in row) {
