@@ -161,7 +161,7 @@ const exportVerl = (outDir: string, g: Groups, overrides: Partial<VerlOptions> |
       yield* withTempPath(target, (tmp) =>
         store.run(
           `COPY (SELECT ${Object.keys(verlParquetColumns).join(", ")} FROM read_json(${sqlString(staged.path)}, format = 'newline_delimited', columns = ${columns}))
-           TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`
+           TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384)` // small row groups: bounded memory for long prompts
         )
       )
       const bytes = yield* Effect.tryPromise({ try: () => stat(target), catch: (e) => new FileError({ path: target, operation: "stat", reason: reasonOf(e) }) })
