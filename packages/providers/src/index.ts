@@ -1,4 +1,10 @@
 /**
- * @videokr/providers — Model providers behind the ModelProvider port of @videokr/core: OpenAI, Anthropic, any OpenAI-compatible server and the scripted test model, with cache, rate-limit, retry, cost and batch middleware. Lands with the providers issue.
+ * @videokr/providers — model providers behind the ModelProvider port of @videokr/core: OpenAI and any
+ * OpenAI-compatible server, the scripted test model; middleware: response cache, retries; structured
+ * output. (Anthropic, rate limits, usage and cost, pools and batch APIs are being added.)
  */
-export {}
+export { makeOpenAi, retryAfterMs, type OpenAiCapabilities, type OpenAiOptions } from "./OpenAi.ts"
+export { makeScripted, requestText, type ScriptedRule } from "./Scripted.ts"
+export { withRetry, retryDelay, retryDefaults, type RetryPolicy } from "./Retry.ts"
+export { withCache, cacheKey, canonicalJson, normalizeRequest, type CacheMode, type CacheOptions, type CacheStats } from "./Cache.ts"
+export { structured, jsonSchemaOf, extractJson } from "./Structured.ts"

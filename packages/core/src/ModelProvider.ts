@@ -1,0 +1,140 @@
+import { Context, type Effect, Schema } from "effect"
+
+/**
+ * The port every model call goes through: chat with text, images (video frames) or a video URL, optional
+ * structured output, token usage. Providers (OpenAI, Anthropic, OpenAI-compatible servers, the scripted
+ * test model) implement it in @videokr/providers; middleware (cache, retries, limits, usage) wraps it.
+ */
+
+export const TextPart = Schema.Struct({ type: Schema.Literal("text"), text: Schema.String })
+/** An image (usually a sampled video frame), base64 encoded. `detail` is OpenAI's resolution hint. */
+export const ImagePart = Schema.Struct({
+  type: Schema.Literal("image"),
+  mediaType: Schema.Literals(["image/jpeg", "image/png", "image/webp"]),
+  data: Schema.String,
+  detail: Schema.optionalKey(Schema.Literals(["low", "high", "auto"]))
+})
+/** A whole video by URL, for servers that take one (vLLM and SGLang with video-capable models). */
+export const VideoPart = Schema.Struct({ type: Schema.Literal("video"), url: Schema.String })
+export const ContentPart = Schema.Union([TextPart, ImagePart, VideoPart])
+export type ContentPart = typeof ContentPart.Type
+
+export const ChatMessage = Schema.Struct({
+  role: Schema.Literals(["system", "user", "assistant"]),
+  content: Schema.Union([Schema.String, Schema.Array(ContentPart)])
+})
+export type ChatMessage = typeof ChatMessage.Type
+
+export const GenerationParams = Schema.Struct({
+  temperature: Schema.optionalKey(Schema.Finite),
+  topP: Schema.optionalKey(Schema.Finite),
+  maxTokens: Schema.optionalKey(Schema.Int),
+  seed: Schema.optionalKey(Schema.Int),
+  stop: Schema.optionalKey(Schema.Array(Schema.String))
+})
+export type GenerationParams = typeof GenerationParams.Type
+
+/** A JSON Schema the answer must follow (generated from an Effect Schema by `structured`). */
+export const ResponseFormat = Schema.Struct({
+  name: Schema.String,
+  schema: Schema.Record(Schema.String, Schema.Unknown),
+  /** ask the server to enforce the schema (OpenAI's strict mode needs every field required, no extra fields) */
+  strict: Schema.optionalKey(Schema.Boolean)
+})
+export type ResponseFormat = typeof ResponseFormat.Type
+
+export const ChatRequest = Schema.Struct({
+  /** the model's name at its provider (e.g. "gpt-4o-2024-08-06") */
+  model: Schema.String,
+  messages: Schema.Array(ChatMessage),
+  params: Schema.optionalKey(GenerationParams),
+  responseFormat: Schema.optionalKey(ResponseFormat),
+  /**
+   * Which draw of a sampled request this is (0, 1, ...). Several draws of the same request are different
+   * paid responses, each cached under its own key.
+   */
+  draw: Schema.optionalKey(Schema.Int)
+})
+export type ChatRequest = typeof ChatRequest.Type
+
+export const Usage = Schema.Struct({ inputTokens: Schema.Int, outputTokens: Schema.Int })
+export type Usage = typeof Usage.Type
+
+export const ChatResponse = Schema.Struct({
+  text: Schema.String,
+  /** "stop", "length", "content_filter", ... as the provider says it */
+  finishReason: Schema.String,
+  usage: Usage,
+  /** the provider's id (e.g. "openai", "openai-compatible:http://host:8000/v1") and the model that answered */
+  provider: Schema.String,
+  model: Schema.String
+})
+export type ChatResponse = typeof ChatResponse.Type
+
+const providerFields = { provider: Schema.String, model: Schema.String, detail: Schema.String }
+
+/** 429: too many requests or tokens; `retryAfterMs` from the Retry-After headers when given. */
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  ...providerFields,
+  retryAfterMs: Schema.optionalKey(Schema.Finite)
+}) {
+  override get message() {
+    return `${this.provider} ${this.model}: rate limited${this.retryAfterMs === undefined ? "" : ` (retry after ${Math.ceil(this.retryAfterMs / 1000)} s)`}: ${this.detail}`
+  }
+}
+/** 401/403: the key is missing, wrong or lacks access. Never retried. */
+export class AuthFailed extends Schema.TaggedError<AuthFailed>()("AuthFailed", providerFields) {
+  override get message() {
+    return `${this.provider} ${this.model}: authentication failed (check the API key variable): ${this.detail}`
+  }
+}
+/** 400/404/422: the request itself is wrong (unknown model, too many images, bad parameter). Never retried. */
+export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", providerFields) {
+  override get message() {
+    return `${this.provider} ${this.model}: bad request: ${this.detail}`
+  }
+}
+/** The provider refused the content (moderation). Never retried. */
+export class ContentFiltered extends Schema.TaggedError<ContentFiltered>()("ContentFiltered", providerFields) {
+  override get message() {
+    return `${this.provider} ${this.model}: content filtered: ${this.detail}`
+  }
+}
+/** No answer in time. */
+export class Timeout extends Schema.TaggedError<Timeout>()("Timeout", providerFields) {
+  override get message() {
+    return `${this.provider} ${this.model}: timed out: ${this.detail}`
+  }
+}
+/** 5xx, a broken connection, or a body that is not the protocol (truncated, malformed). */
+export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", {
+  ...providerFields,
+  status: Schema.optionalKey(Schema.Int)
+}) {
+  override get message() {
+    return `${this.provider} ${this.model}: server error${this.status === undefined ? "" : ` ${this.status}`}: ${this.detail}`
+  }
+}
+/** The answer does not follow the requested structure, after the repair attempt. */
+export class InvalidOutput extends Schema.TaggedError<InvalidOutput>()("InvalidOutput", {
+  ...providerFields,
+  output: Schema.String
+}) {
+  override get message() {
+    return `${this.provider} ${this.model}: the answer does not follow the requested structure: ${this.detail}`
+  }
+}
+
+export type ProviderError = RateLimited | AuthFailed | BadRequest | ContentFiltered | Timeout | ServerError | InvalidOutput
+
+/** Errors worth another attempt of the same request. */
+export const isRetryable = (e: ProviderError): boolean =>
+  e._tag === "RateLimited" || e._tag === "Timeout" || e._tag === "ServerError"
+
+export interface ModelProviderShape {
+  /** e.g. "openai", "anthropic", "openai-compatible:http://127.0.0.1:8000/v1", "scripted:demo" */
+  readonly id: string
+  readonly chat: (request: ChatRequest) => Effect.Effect<ChatResponse, ProviderError>
+}
+
+export class ModelProvider extends Context.Service<ModelProvider, ModelProviderShape>()("@videokr/core/ModelProvider") {}

@@ -1,0 +1,110 @@
+import { createHash } from "node:crypto"
+import { readFile } from "node:fs/promises"
+import { join } from "node:path"
+import { Effect, Exit, Ref, Schema, Stream } from "effect"
+import { ChatResponse, type ChatRequest, type ModelProviderShape, writeTextAtomic } from "@videokr/core"
+
+/**
+ * The response cache: every paid response is written, content-addressed, before it is used, so that a
+ * re-run or a crash never pays twice. One JSON file per response under `dir/ab/<key>.json`, written
+ * atomically. Modes: "use" (read and write), "refresh" (ask again and overwrite: --refresh), "off"
+ * (neither: --no-cache).
+ *
+ * The key is the sha256 of the canonical JSON of: provider id, model, messages (each image replaced by
+ * the sha256 of its bytes), generation parameters, response format, and the draw index (0 by default),
+ * so that several draws of a sampled request are several cached responses. API keys are never part of it.
+ */
+export type CacheMode = "use" | "refresh" | "off"
+
+export interface CacheOptions {
+  readonly dir: string
+  readonly mode: CacheMode
+}
+
+export interface CacheStats {
+  readonly hits: number
+  readonly misses: number
+  readonly writes: number
+}
+
+/** JSON with object keys sorted at every level, so equal requests give equal text. */
+export const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v
+  )
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
+
+/** The request as it is keyed and stored: image bytes replaced by their hash. */
+export const normalizeRequest = (providerId: string, request: ChatRequest) => ({
+  provider: providerId,
+  model: request.model,
+  messages: request.messages.map((m) => ({
+    role: m.role,
+    content: typeof m.content === "string"
+      ? m.content
+      : m.content.map((p) => (p.type === "image" ? { type: "image", mediaType: p.mediaType, sha256: sha256(p.data), detail: p.detail } : p))
+  })),
+  params: request.params ?? {},
+  responseFormat: request.responseFormat,
+  draw: request.draw ?? 0
+})
+
+export const cacheKey = (providerId: string, request: ChatRequest): string => sha256(canonicalJson(normalizeRequest(providerId, request)))
+
+const Entry = Schema.Struct({ key: Schema.String, request: Schema.Unknown, response: ChatResponse })
+const decodeEntry = Schema.decodeUnknownExit(Schema.fromJsonString(Entry))
+
+/** A response worth keeping: not empty, and valid JSON when JSON was asked for. */
+const cacheable = (request: ChatRequest, response: ChatResponse): boolean => {
+  if (response.text.trim() === "") return false
+  if (request.responseFormat === undefined) return true
+  try {
+    JSON.parse(response.text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export const withCache = (provider: ModelProviderShape, options: CacheOptions) =>
+  Effect.gen(function* () {
+    const stats = yield* Ref.make<CacheStats>({ hits: 0, misses: 0, writes: 0 })
+    const count = (f: (s: CacheStats) => CacheStats) => Ref.update(stats, f)
+    const pathOf = (key: string) => join(options.dir, key.slice(0, 2), `${key}.json`)
+
+    const lookup = (key: string) =>
+      Effect.promise(() => readFile(pathOf(key), "utf8").catch(() => undefined)).pipe(
+        Effect.map((text) => {
+          if (text === undefined) return undefined
+          const exit = decodeEntry(text)
+          // an unreadable entry (a disk fault) is a miss, and is overwritten by the fresh response
+          return Exit.isSuccess(exit) && exit.value.key === key ? exit.value.response : undefined
+        })
+      )
+
+    const chat = (request: ChatRequest) =>
+      Effect.gen(function* () {
+        if (options.mode === "off") return yield* provider.chat(request)
+        const key = cacheKey(provider.id, request)
+        if (options.mode === "use") {
+          const hit = yield* lookup(key)
+          if (hit !== undefined) {
+            yield* count((s) => ({ ...s, hits: s.hits + 1 }))
+            return hit
+          }
+        }
+        yield* count((s) => ({ ...s, misses: s.misses + 1 }))
+        const response = yield* provider.chat(request)
+        if (cacheable(request, response)) {
+          const entry = { key, request: normalizeRequest(provider.id, request), response }
+          yield* writeTextAtomic(pathOf(key), Stream.make(JSON.stringify(entry) + "\n")).pipe(Effect.orDie)
+          yield* count((s) => ({ ...s, writes: s.writes + 1 }))
+        }
+        return response
+      })
+
+    return { provider: { id: provider.id, chat } satisfies ModelProviderShape, stats: Ref.get(stats) }
+  })

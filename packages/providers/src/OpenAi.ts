@@ -1,0 +1,136 @@
+import OpenAI from "openai"
+import { Effect, Redacted } from "effect"
+import {
+  AuthFailed, BadRequest, type ChatRequest, type ChatResponse, ContentFiltered, type ContentPart, type ModelProviderShape,
+  type ProviderError, RateLimited, ServerError, Timeout
+} from "@videokr/core"
+
+/**
+ * OpenAI Chat Completions through the official SDK: OpenAI itself, and any OpenAI-compatible server
+ * (vLLM, SGLang, Ollama, LM Studio) by base URL. The SDK's own retries are off: retries, limits and the
+ * cache are middleware, so that every attempt is seen and counted.
+ */
+export interface OpenAiOptions {
+  /** provider id recorded with every call, e.g. "openai" or "openai-compatible:http://host:8000/v1" */
+  readonly id: string
+  readonly baseURL?: string | undefined
+  /** from the environment; never logged, cached or written */
+  readonly apiKey: Redacted.Redacted<string> | undefined
+  readonly timeoutMs?: number | undefined
+  readonly capabilities?: Partial<OpenAiCapabilities> | undefined
+}
+
+export interface OpenAiCapabilities {
+  /** how structured output is asked for: JSON schema (OpenAI, vLLM), JSON object mode only, or in the prompt */
+  readonly jsonMode: "json_schema" | "json_object" | "none"
+  /** the most images one request may carry (a server limit, e.g. vLLM's --limit-mm-per-prompt) */
+  readonly maxImages: number
+  /** whether the server takes {"type": "video_url"} parts */
+  readonly videoUrl: boolean
+  /** OpenAI's newer models take max_completion_tokens; compatible servers take max_tokens */
+  readonly maxTokensField: "max_tokens" | "max_completion_tokens"
+}
+
+const defaults: OpenAiCapabilities = { jsonMode: "json_schema", maxImages: 64, videoUrl: false, maxTokensField: "max_tokens" }
+
+/** Retry-After as OpenAI and compatible servers send it: retry-after-ms, retry-after (seconds or a date). */
+export const retryAfterMs = (headers: Headers | undefined): number | undefined => {
+  if (headers === undefined) return undefined
+  const ms = Number(headers.get("retry-after-ms"))
+  if (headers.get("retry-after-ms") !== null && Number.isFinite(ms)) return ms
+  const after = headers.get("retry-after")
+  if (after === null) return undefined
+  const seconds = Number(after)
+  if (Number.isFinite(seconds)) return seconds * 1000
+  const date = Date.parse(after)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
+}
+
+const part = (p: ContentPart): OpenAI.Chat.Completions.ChatCompletionContentPart | { type: "video_url"; video_url: { url: string } } => {
+  switch (p.type) {
+    case "text":
+      return { type: "text", text: p.text }
+    case "image":
+      return { type: "image_url", image_url: { url: `data:${p.mediaType};base64,${p.data}`, ...(p.detail ? { detail: p.detail } : {}) } }
+    case "video":
+      return { type: "video_url", video_url: { url: p.url } }
+  }
+}
+
+export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
+  const caps = { ...defaults, ...options.capabilities }
+  const client = new OpenAI({
+    apiKey: options.apiKey === undefined ? "EMPTY" : Redacted.value(options.apiKey),
+    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+    maxRetries: 0,
+    timeout: options.timeoutMs ?? 120_000
+  })
+
+  const mapError = (model: string) => (e: unknown): ProviderError => {
+    const fields = { provider: options.id, model, detail: e instanceof Error ? e.message : String(e) }
+    if (e instanceof OpenAI.APIConnectionTimeoutError) return new Timeout(fields)
+    if (e instanceof OpenAI.APIError && e.status !== undefined) {
+      const status = e.status
+      if (status === 429) {
+        const after = retryAfterMs(e.headers)
+        return new RateLimited({ ...fields, ...(after === undefined ? {} : { retryAfterMs: after }) })
+      }
+      if (status === 401 || status === 403) return new AuthFailed(fields)
+      if (status === 400 && /content[_ ]?(policy|filter)/i.test(fields.detail)) return new ContentFiltered(fields)
+      if (status >= 400 && status < 500 && status !== 408) return new BadRequest(fields)
+      if (status === 408) return new Timeout(fields)
+      return new ServerError({ ...fields, status })
+    }
+    // connection refused or reset, a truncated or malformed body
+    return new ServerError(fields)
+  }
+
+  const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> => {
+    const model = request.model
+    const images = request.messages.reduce((n, m) => n + (typeof m.content === "string" ? 0 : m.content.filter((p) => p.type === "image").length), 0)
+    if (images > caps.maxImages) {
+      return Effect.fail(new BadRequest({ provider: options.id, model, detail: `${images} images; this server takes at most ${caps.maxImages} per request` }))
+    }
+    if (!caps.videoUrl && request.messages.some((m) => typeof m.content !== "string" && m.content.some((p) => p.type === "video"))) {
+      return Effect.fail(new BadRequest({ provider: options.id, model, detail: "this server does not take video URLs; send sampled frames instead" }))
+    }
+    const p = request.params ?? {}
+    const format = request.responseFormat
+    const body = {
+      model,
+      messages: request.messages.map((m) => ({ role: m.role, content: typeof m.content === "string" ? m.content : m.content.map(part) })) as Array<OpenAI.Chat.Completions.ChatCompletionMessageParam>,
+      ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
+      ...(p.topP !== undefined ? { top_p: p.topP } : {}),
+      ...(p.maxTokens !== undefined ? { [caps.maxTokensField]: p.maxTokens } : {}),
+      ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      ...(p.stop !== undefined ? { stop: [...p.stop] } : {}),
+      ...(format === undefined || caps.jsonMode === "none"
+        ? {}
+        : caps.jsonMode === "json_object"
+          ? { response_format: { type: "json_object" as const } }
+          : { response_format: { type: "json_schema" as const, json_schema: { name: format.name, schema: format.schema, strict: format.strict ?? false } } })
+    }
+    return Effect.tryPromise({
+      try: (signal) => client.chat.completions.create(body, { signal }),
+      catch: mapError(model)
+    }).pipe(
+      Effect.flatMap((completion): Effect.Effect<ChatResponse, ProviderError> => {
+        const choice = completion.choices?.[0]
+        const text = choice?.message?.content ?? ""
+        const finishReason = choice?.finish_reason ?? "unknown"
+        const fields = { provider: options.id, model }
+        if (finishReason === "content_filter") return Effect.fail(new ContentFiltered({ ...fields, detail: "finish_reason content_filter" }))
+        if (choice === undefined || text.trim() === "") return Effect.fail(new ServerError({ ...fields, detail: "empty response" }))
+        return Effect.succeed({
+          text,
+          finishReason,
+          usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
+          provider: options.id,
+          model: completion.model || model
+        })
+      })
+    )
+  }
+
+  return { id: options.id, chat }
+}
