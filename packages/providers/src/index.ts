@@ -1,9 +1,10 @@
 /**
  * @videokr/providers — model providers behind the ModelProvider port of @videokr/core: OpenAI and any
- * OpenAI-compatible server, the scripted test model; middleware: response cache, retries; structured
- * output. (Anthropic, rate limits, usage and cost, pools and batch APIs are being added.)
+ * OpenAI-compatible server, Anthropic, the scripted test model; middleware: response cache, retries;
+ * structured output. (Rate limits, usage and cost, pools and batch APIs are being added.)
  */
 export { makeOpenAi, retryAfterMs, type OpenAiCapabilities, type OpenAiOptions } from "./OpenAi.ts"
+export { makeAnthropic, type AnthropicOptions } from "./Anthropic.ts"
 export { makeScripted, requestText, type ScriptedRule } from "./Scripted.ts"
 export { withRetry, retryDelay, retryDefaults, type RetryPolicy } from "./Retry.ts"
 export { withCache, cacheKey, canonicalJson, normalizeRequest, type CacheMode, type CacheOptions, type CacheStats } from "./Cache.ts"

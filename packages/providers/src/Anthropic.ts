@@ -1,0 +1,104 @@
+import Anthropic from "@anthropic-ai/sdk"
+import { Effect, Redacted } from "effect"
+import {
+  AuthFailed, BadRequest, type ChatRequest, type ChatResponse, ContentFiltered, type ModelProviderShape, type ProviderError,
+  RateLimited, ServerError, Timeout
+} from "@videokr/core"
+import { retryAfterMs } from "./OpenAi.ts"
+
+/**
+ * Anthropic Messages through the official SDK. Images go as base64 image blocks; structured output is a
+ * forced tool call whose input schema is the requested JSON Schema (the tool input is the answer).
+ */
+export interface AnthropicOptions {
+  readonly id?: string | undefined
+  readonly baseURL?: string | undefined
+  readonly apiKey: Redacted.Redacted<string> | undefined
+  readonly timeoutMs?: number | undefined
+  /** max_tokens is required by the API; used when a request does not set one */
+  readonly defaultMaxTokens?: number | undefined
+}
+
+export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => {
+  const id = options.id ?? "anthropic"
+  const client = new Anthropic({
+    apiKey: options.apiKey === undefined ? null : Redacted.value(options.apiKey),
+    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+    maxRetries: 0,
+    timeout: options.timeoutMs ?? 120_000
+  })
+
+  const mapError = (model: string) => (e: unknown): ProviderError => {
+    const fields = { provider: id, model, detail: e instanceof Error ? e.message : String(e) }
+    if (e instanceof Anthropic.APIConnectionTimeoutError) return new Timeout(fields)
+    if (e instanceof Anthropic.APIError && e.status !== undefined) {
+      const status = e.status
+      if (status === 429) {
+        const after = retryAfterMs(e.headers)
+        return new RateLimited({ ...fields, ...(after === undefined ? {} : { retryAfterMs: after }) })
+      }
+      if (status === 401 || status === 403) return new AuthFailed(fields)
+      if (status === 408) return new Timeout(fields)
+      if (status >= 400 && status < 500) return new BadRequest(fields)
+      return new ServerError({ ...fields, status }) // 500, 529 overloaded
+    }
+    return new ServerError(fields)
+  }
+
+  const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> => {
+    const model = request.model
+    if (request.messages.some((m) => typeof m.content !== "string" && m.content.some((p) => p.type === "video"))) {
+      return Effect.fail(new BadRequest({ provider: id, model, detail: "Anthropic models take frames as images, not video URLs" }))
+    }
+    const system = request.messages.filter((m) => m.role === "system").map((m) => (typeof m.content === "string" ? m.content : m.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n")))
+    const messages: Array<Anthropic.MessageParam> = request.messages
+      .filter((m) => m.role !== "system")
+      .map((m): Anthropic.MessageParam => ({
+        role: m.role as "user" | "assistant",
+        content: typeof m.content === "string"
+          ? m.content
+          : m.content.flatMap((p): Array<Anthropic.TextBlockParam | Anthropic.ImageBlockParam> =>
+              p.type === "text" ? [{ type: "text", text: p.text }]
+              : p.type === "image" ? [{ type: "image", source: { type: "base64", media_type: p.mediaType, data: p.data } }]
+              : [])
+      }))
+    const p = request.params ?? {}
+    const format = request.responseFormat
+    const body: Anthropic.MessageCreateParamsNonStreaming = {
+      model,
+      max_tokens: p.maxTokens ?? options.defaultMaxTokens ?? 4096,
+      messages,
+      ...(system.length > 0 ? { system: system.join("\n\n") } : {}),
+      ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
+      ...(p.topP !== undefined ? { top_p: p.topP } : {}),
+      ...(p.stop !== undefined ? { stop_sequences: [...p.stop] } : {}),
+      ...(format === undefined
+        ? {}
+        : {
+            tools: [{ name: format.name, description: "Give the answer with this structure.", input_schema: format.schema as Anthropic.Tool.InputSchema }],
+            tool_choice: { type: "tool" as const, name: format.name }
+          })
+    }
+    return Effect.tryPromise({ try: (signal) => client.messages.create(body, { signal }), catch: mapError(model) }).pipe(
+      Effect.flatMap((message): Effect.Effect<ChatResponse, ProviderError> => {
+        const fields = { provider: id, model }
+        if (message.stop_reason === "refusal") return Effect.fail(new ContentFiltered({ ...fields, detail: "stop_reason refusal" }))
+        const blocks = message.content ?? []
+        const tool = format === undefined ? undefined : blocks.find((b) => b.type === "tool_use")
+        const text = tool !== undefined && tool.type === "tool_use"
+          ? JSON.stringify(tool.input)
+          : blocks.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("")
+        if (text.trim() === "") return Effect.fail(new ServerError({ ...fields, detail: "empty response" }))
+        return Effect.succeed({
+          text,
+          finishReason: message.stop_reason ?? "unknown",
+          usage: { inputTokens: message.usage?.input_tokens ?? 0, outputTokens: message.usage?.output_tokens ?? 0 },
+          provider: id,
+          model: message.model || model
+        })
+      })
+    )
+  }
+
+  return { id, chat }
+}
