@@ -1,6 +1,50 @@
 import { Schema } from "effect"
 
 /** The project configuration, `videokr.config.ts` (`export default defineConfig({...})`). */
+/** Price of a model in US dollars per million tokens. */
+export const Price = Schema.Struct({ input: Schema.Finite, output: Schema.Finite })
+export type Price = typeof Price.Type
+
+/** Limits of one model; learned from the provider's rate-limit headers where absent. */
+export const Limits = Schema.Struct({
+  requestsPerMinute: Schema.optionalKey(Schema.Int),
+  tokensPerMinute: Schema.optionalKey(Schema.Int),
+  concurrency: Schema.optionalKey(Schema.Int)
+})
+export type Limits = typeof Limits.Type
+
+/** Where a provider is and which environment variable holds its key (the key itself is never in config). */
+export const ProviderSettings = Schema.Struct({
+  apiKeyEnv: Schema.optionalKey(Schema.String),
+  baseURL: Schema.optionalKey(Schema.String),
+  timeoutMs: Schema.optionalKey(Schema.Int),
+  /** OpenAI-compatible servers: what the server can take */
+  maxImages: Schema.optionalKey(Schema.Int),
+  jsonMode: Schema.optionalKey(Schema.Literals(["json_schema", "json_object", "none"])),
+  videoUrl: Schema.optionalKey(Schema.Boolean)
+})
+export type ProviderSettings = typeof ProviderSettings.Type
+
+/** A named pool: models with weights, drawn per item with a seed; `exclude` lists steps a model may not serve. */
+export const PoolMember = Schema.Struct({
+  model: Schema.String,
+  weight: Schema.optionalKey(Schema.Finite),
+  exclude: Schema.optionalKey(Schema.Array(Schema.String))
+})
+export type PoolMember = typeof PoolMember.Type
+
+export const ModelsConfig = Schema.Struct({
+  /** settings per provider: "openai", "anthropic", or an OpenAI-compatible base URL */
+  providers: Schema.optionalKey(Schema.Record(Schema.String, ProviderSettings)),
+  /** per model id, e.g. "openai:gpt-4o": { input: 2.5, output: 10 } */
+  prices: Schema.optionalKey(Schema.Record(Schema.String, Price)),
+  limits: Schema.optionalKey(Schema.Record(Schema.String, Limits)),
+  pools: Schema.optionalKey(Schema.Record(Schema.String, Schema.Array(PoolMember))),
+  /** the response cache folder, relative to the project (default .videokr/cache) */
+  cacheDir: Schema.optionalKey(Schema.String)
+})
+export type ModelsConfig = typeof ModelsConfig.Type
+
 export const VideokrConfig = Schema.Struct({
   /** the corpus file, relative to the project folder */
   corpus: Schema.optionalKey(Schema.String),
@@ -10,6 +54,7 @@ export const VideokrConfig = Schema.Struct({
     seed: Schema.optionalKey(Schema.Int),
     sftFraction: Schema.optionalKey(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })))
   })),
+  models: Schema.optionalKey(ModelsConfig),
   store: Schema.optionalKey(Schema.Struct({
     memoryLimit: Schema.optionalKey(Schema.String),
     threads: Schema.optionalKey(Schema.Int)

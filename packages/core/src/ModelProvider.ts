@@ -67,9 +67,27 @@ export const ChatResponse = Schema.Struct({
   usage: Usage,
   /** the provider's id (e.g. "openai", "openai-compatible:http://host:8000/v1") and the model that answered */
   provider: Schema.String,
-  model: Schema.String
+  model: Schema.String,
+  /** true when the response came from the cache (nothing was paid) */
+  cached: Schema.optionalKey(Schema.Boolean)
 })
 export type ChatResponse = typeof ChatResponse.Type
+
+/** One model call as recorded in the corpus store's `model_calls` table. */
+export interface ModelCall {
+  readonly stage: string | undefined
+  readonly modelId: string
+  readonly provider: string
+  readonly model: string
+  readonly cacheKey: string | undefined
+  readonly status: "ok" | ProviderError["_tag"]
+  readonly cached: boolean
+  readonly inputTokens: number
+  readonly outputTokens: number
+  readonly costUsd: number
+  readonly latencyMs: number
+  readonly error: string | undefined
+}
 
 const providerFields = { provider: Schema.String, model: Schema.String, detail: Schema.String }
 

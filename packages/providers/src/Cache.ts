@@ -93,7 +93,7 @@ export const withCache = (provider: ModelProviderShape, options: CacheOptions) =
           const hit = yield* lookup(key)
           if (hit !== undefined) {
             yield* count((s) => ({ ...s, hits: s.hits + 1 }))
-            return hit
+            return { ...hit, cached: true }
           }
         }
         yield* count((s) => ({ ...s, misses: s.misses + 1 }))

@@ -80,5 +80,23 @@ export const migrations: ReadonlyArray<Migration> = [
         LEFT JOIN (SELECT knowledge_point_id, count(*) AS n FROM seed_examples GROUP BY ALL) s ON s.knowledge_point_id = k.id
         GROUP BY k.discipline ORDER BY k.discipline;
     `
+  },
+  {
+    version: 3,
+    name: "model calls",
+    sql: `
+      CREATE TABLE model_calls (
+        called_at TIMESTAMP NOT NULL DEFAULT current_timestamp, stage VARCHAR, model_id VARCHAR NOT NULL,
+        provider VARCHAR NOT NULL, model VARCHAR NOT NULL, cache_key VARCHAR, status VARCHAR NOT NULL,
+        cached BOOLEAN NOT NULL, input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL,
+        cost_usd DOUBLE NOT NULL, latency_ms DOUBLE NOT NULL, error VARCHAR);
+      CREATE VIEW model_usage AS
+        SELECT coalesce(stage, '(none)') AS stage, model_id, count(*)::BIGINT AS calls,
+               count(*) FILTER (WHERE cached)::BIGINT AS cache_hits,
+               count(*) FILTER (WHERE status <> 'ok')::BIGINT AS failures,
+               sum(input_tokens)::BIGINT AS input_tokens, sum(output_tokens)::BIGINT AS output_tokens,
+               sum(cost_usd) AS cost_usd, avg(latency_ms) FILTER (WHERE NOT cached) AS mean_latency_ms
+        FROM model_calls GROUP BY ALL ORDER BY stage, model_id;
+    `
   }
 ]

@@ -1,0 +1,154 @@
+import { Effect, Redacted, Schema } from "effect"
+import {
+  type ChatRequest, type ChatResponse, InvalidModelId, type ModelCall, type ModelProviderShape, type ModelsConfig, parseModelId,
+  type Price, type ProviderError, type ProviderSettings, providerKey
+} from "@videokr/core"
+import { makeAnthropic } from "./Anthropic.ts"
+import { cacheKey, type CacheMode, type CacheStats, withCache } from "./Cache.ts"
+import { makeOpenAi } from "./OpenAi.ts"
+import { retryDefaults, type RetryPolicy, withRetry } from "./Retry.ts"
+import { builtinScripts } from "./scripts.ts"
+import { makeScripted, type ScriptedRule } from "./Scripted.ts"
+
+/**
+ * The models of a project: model ids resolved to providers, each wrapped in the middleware every call
+ * goes through (outermost first): usage recording, the response cache, retries. Provider clients are
+ * made once per provider and shared by its models.
+ */
+
+/** Makes a provider from its settings; plugins add their own under a new prefix. */
+export type ProviderFactory = (args: {
+  readonly key: string
+  readonly settings: ProviderSettings
+  readonly apiKey: Redacted.Redacted<string> | undefined
+}) => ModelProviderShape
+
+export class MissingApiKey extends Schema.TaggedError<MissingApiKey>()("MissingApiKey", {
+  modelId: Schema.String,
+  variable: Schema.String
+}) {
+  override get message() {
+    return `${this.modelId}: the environment variable ${this.variable} is not set (API keys are read from the environment only)`
+  }
+}
+
+export class UnknownProvider extends Schema.TaggedError<UnknownProvider>()("UnknownProvider", {
+  modelId: Schema.String,
+  provider: Schema.String,
+  known: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `${this.modelId}: no provider "${this.provider}" (known: ${this.known.join(", ")}; plugins add more)`
+  }
+}
+
+export interface ModelsOptions {
+  readonly config: ModelsConfig
+  /** where API keys are read; process.env in the CLI */
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly cache: { readonly dir: string; readonly mode: CacheMode }
+  readonly retry?: RetryPolicy | undefined
+  readonly factories?: Readonly<Record<string, ProviderFactory>> | undefined
+  readonly scripts?: Readonly<Record<string, ReadonlyArray<ScriptedRule>>> | undefined
+  /** called once per call, after its outcome is known (the CLI writes it to model_calls) */
+  readonly record?: ((call: ModelCall) => Effect.Effect<void>) | undefined
+}
+
+/** A model ready to be asked: the request's `model` is filled in. */
+export interface BoundModel {
+  readonly id: string
+  readonly chat: (request: Omit<ChatRequest, "model">) => Effect.Effect<ChatResponse, ProviderError>
+}
+
+const defaultKeyEnv: Record<string, string> = { openai: "OPENAI_API_KEY", anthropic: "ANTHROPIC_API_KEY" }
+
+export const costOf = (price: Price | undefined, inputTokens: number, outputTokens: number): number =>
+  price === undefined ? 0 : (inputTokens * price.input + outputTokens * price.output) / 1_000_000
+
+export const makeModels = (options: ModelsOptions) =>
+  Effect.gen(function* () {
+    const scripts = { ...builtinScripts, ...options.scripts }
+    const factories: Record<string, ProviderFactory> = {
+      openai: ({ key, settings, apiKey }) => makeOpenAi({ id: key, baseURL: settings.baseURL, apiKey, timeoutMs: settings.timeoutMs, capabilities: { maxTokensField: "max_completion_tokens" } }),
+      "openai-compatible": ({ key, settings, apiKey }) =>
+        makeOpenAi({
+          id: `openai-compatible:${key}`,
+          baseURL: key,
+          apiKey,
+          timeoutMs: settings.timeoutMs,
+          capabilities: {
+            ...(settings.maxImages !== undefined ? { maxImages: settings.maxImages } : {}),
+            ...(settings.jsonMode !== undefined ? { jsonMode: settings.jsonMode } : {}),
+            ...(settings.videoUrl !== undefined ? { videoUrl: settings.videoUrl } : {})
+          }
+        }),
+      anthropic: ({ settings, apiKey }) => makeAnthropic({ baseURL: settings.baseURL, apiKey, timeoutMs: settings.timeoutMs }),
+      ...options.factories
+    }
+    const clients = new Map<string, { readonly provider: ModelProviderShape; readonly stats: Effect.Effect<CacheStats> }>()
+
+    const client = (modelId: string) =>
+      Effect.gen(function* () {
+        const parsed = parseModelId(modelId)
+        if (parsed instanceof InvalidModelId) return yield* parsed
+        const key = providerKey(parsed)
+        const existing = clients.get(key)
+        if (existing !== undefined) return { parsed, ...existing }
+        const settings = options.config.providers?.[key] ?? {}
+        let base: ModelProviderShape
+        if (parsed.provider === "scripted") {
+          const rules = scripts[parsed.model]
+          if (rules === undefined) return yield* new UnknownProvider({ modelId, provider: `scripted:${parsed.model}`, known: Object.keys(scripts).map((s) => `scripted:${s}`) })
+          base = makeScripted(parsed.model, rules)
+        } else {
+          const factory = factories[parsed.provider]
+          if (factory === undefined) return yield* new UnknownProvider({ modelId, provider: parsed.provider, known: [...Object.keys(factories), "scripted"] })
+          const variable = settings.apiKeyEnv ?? defaultKeyEnv[parsed.provider]
+          const value = variable === undefined ? undefined : options.env[variable]
+          if (variable !== undefined && (value === undefined || value === "")) {
+            // a compatible server without a configured key variable needs none; a named variable must be set
+            if (parsed.provider !== "openai-compatible" || settings.apiKeyEnv !== undefined) return yield* new MissingApiKey({ modelId, variable })
+          }
+          base = factory({ key, settings, apiKey: value ? Redacted.make(value) : undefined })
+        }
+        const cached = yield* withCache(withRetry(base, options.retry ?? retryDefaults), options.cache)
+        const made = { provider: cached.provider, stats: cached.stats }
+        clients.set(key, made)
+        return { parsed, ...made }
+      })
+
+    const resolve = (modelId: string, context: { readonly stage?: string | undefined } = {}) =>
+      Effect.map(client(modelId), ({ parsed, provider }): BoundModel => {
+        const price = options.config.prices?.[modelId]
+        const record = options.record ?? (() => Effect.void)
+        return {
+          id: modelId,
+          chat: (request) => {
+            const full: ChatRequest = { ...request, model: parsed.model }
+            const started = performance.now()
+            const base = { stage: context.stage, modelId, provider: provider.id, model: parsed.model, cacheKey: cacheKey(provider.id, full) }
+            return provider.chat(full).pipe(
+              Effect.tap((r) =>
+                record({
+                  ...base, status: "ok", cached: r.cached === true, inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens,
+                  costUsd: r.cached === true ? 0 : costOf(price, r.usage.inputTokens, r.usage.outputTokens),
+                  latencyMs: performance.now() - started, error: undefined
+                })
+              ),
+              Effect.tapError((e) =>
+                record({ ...base, status: e._tag, cached: false, inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: performance.now() - started, error: e.message })
+              )
+            )
+          }
+        }
+      })
+
+    /** Cache hits, misses and writes over every provider so far. */
+    const cacheStats = Effect.suspend(() => Effect.forEach([...clients.values()], (c) => c.stats)).pipe(
+      Effect.map((all) => all.reduce((a, s) => ({ hits: a.hits + s.hits, misses: a.misses + s.misses, writes: a.writes + s.writes }), { hits: 0, misses: 0, writes: 0 }))
+    )
+
+    return { resolve, cacheStats }
+  })
+
+export type Models = Effect.Success<ReturnType<typeof makeModels>>
