@@ -6,6 +6,7 @@ import {
   corpusStats, exportCorpus, exportFormats, importFile, initProject, loadProject, projectStoreLayer,
   recordKindNames, splitCorpus, splitDefaults, UsageError, type CorpusStats, type ExportFormat, type ExportedFile, type Project
 } from "@videokr/core"
+import { checkModels, listModels } from "./ModelsCommand.ts"
 import { formatBytes, table } from "./Output.ts"
 
 /** The sample data shipped with videokr (fixtures/sample of the repository). */
@@ -130,7 +131,11 @@ export const renderStats = (s: CorpusStats): string => {
     table(["video duration", "videos"], s.videoDurations.histogram.map((h) => [h.bucket, h.videos])) +
       (v.videos > 0 ? `\nmean ${v.mean_seconds!.toFixed(1)} s, median ${v.median_seconds!.toFixed(1)} s, total ${v.total_hours!.toFixed(2)} h` : ""),
     table(["discipline", "knowledge points", "with videos", "with examples", "with seeds"],
-      s.knowledgeCoverage.map((c) => [c.discipline, c.knowledge_points, c.with_videos, c.with_examples, c.with_seeds]))
+      s.knowledgeCoverage.map((c) => [c.discipline, c.knowledge_points, c.with_videos, c.with_examples, c.with_seeds])),
+    ...(s.modelUsage.length === 0 ? [] : [
+      table(["stage", "model", "calls", "cache hits", "failures", "tokens in", "tokens out", "cost ($)"],
+        s.modelUsage.map((u) => [u.stage, u.model_id, u.calls, u.cache_hits, u.failures, u.input_tokens, u.output_tokens, u.cost_usd.toFixed(4)]))
+    ])
   ]
   return sections.join("\n\n")
 }
@@ -143,6 +148,24 @@ const stats = Command.make(
       Effect.flatMap(corpusStats, (s) => Console.log(args.json ? JSON.stringify(s, null, 2) : renderStats(s)))
     )
 ).pipe(Command.withDescription("Counts by discipline, subject, skill, problem type and split; video durations; knowledge-point coverage"))
+
+const modelsList = Command.make("list", { project: projectFlag }, (args) => Effect.flatMap(project(args.project), listModels)).pipe(
+  Command.withDescription("Configured models, whether their key variables are set (never their values), prices, limits and pools")
+)
+
+const modelsCheck = Command.make(
+  "check",
+  {
+    project: projectFlag,
+    models: Argument.String("model").pipe(Argument.withDescription("model ids (default: every configured model)"), Argument.variadic())
+  },
+  (args) => withProject(args.project, (p) => checkModels(p, args.models))
+).pipe(Command.withDescription("One tiny request per model: latency, and whether text, images and JSON output work"))
+
+const models = Command.make("models").pipe(
+  Command.withDescription("List and check the configured models"),
+  Command.withSubcommands([modelsList, modelsCheck])
+)
 
 const demo = Command.make(
   "demo",
@@ -158,6 +181,6 @@ const demo = Command.make(
 
 export const videokr = Command.make("videokr").pipe(
   Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
-  Command.withSubcommands([init, importCommand, split, exportCommand, stats, demo])
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, models, demo])
 )
 

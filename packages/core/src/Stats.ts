@@ -15,6 +15,18 @@ export interface CorpusStats {
     readonly summary: { readonly videos: number; readonly mean_seconds: number | null; readonly median_seconds: number | null; readonly min_seconds: number | null; readonly max_seconds: number | null; readonly total_hours: number | null }
     readonly histogram: Array<{ readonly bucket: string; readonly videos: number }>
   }
+  /** model calls per stage and model: calls, cache hits, failures, tokens, cost, latency */
+  readonly modelUsage: Array<{
+    readonly stage: string
+    readonly model_id: string
+    readonly calls: number
+    readonly cache_hits: number
+    readonly failures: number
+    readonly input_tokens: number
+    readonly output_tokens: number
+    readonly cost_usd: number
+    readonly mean_latency_ms: number | null
+  }>
   readonly knowledgeCoverage: Array<{
     readonly discipline: string
     readonly knowledge_points: number
@@ -27,12 +39,13 @@ export interface CorpusStats {
 /** Corpus statistics, read from the SQL views of the store (migration 2). */
 export const corpusStats = Effect.gen(function* () {
   const store = yield* CorpusStore
-  const [totals, by, summary, histogram, coverage] = yield* Effect.all([
+  const [totals, by, summary, histogram, coverage, modelUsage] = yield* Effect.all([
     store.query<CorpusStats["totals"]>("SELECT * FROM stats_totals"),
     store.query<{ dimension: string; value: string; examples: number }>("SELECT * FROM stats_examples_by ORDER BY dimension, examples DESC, value"),
     store.query<CorpusStats["videoDurations"]["summary"]>("SELECT * FROM stats_video_summary"),
     store.query<{ bucket: string; videos: number }>("SELECT bucket, videos FROM stats_video_durations"),
-    store.query<CorpusStats["knowledgeCoverage"][number]>("SELECT * FROM stats_knowledge_coverage")
+    store.query<CorpusStats["knowledgeCoverage"][number]>("SELECT * FROM stats_knowledge_coverage"),
+    store.query<CorpusStats["modelUsage"][number]>("SELECT * FROM model_usage")
   ])
   const examplesBy: CorpusStats["examplesBy"] = {}
   for (const row of by) (examplesBy[row.dimension] ??= []).push({ value: row.value, examples: row.examples })
@@ -40,6 +53,7 @@ export const corpusStats = Effect.gen(function* () {
     totals: totals[0]!,
     examplesBy,
     videoDurations: { summary: summary[0]!, histogram },
-    knowledgeCoverage: coverage
+    knowledgeCoverage: coverage,
+    modelUsage
   } satisfies CorpusStats
 })

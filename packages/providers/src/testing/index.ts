@@ -1,0 +1,7 @@
+/**
+ * @videokr/providers/testing — the test kit for provider authors: a loopback HTTP server with fault
+ * injection, and the OpenAI Chat Completions and Anthropic Messages wire formats on its side.
+ */
+export * from "./LoopbackServer.ts"
+export * from "./OpenAiWire.ts"
+export * from "./AnthropicWire.ts"
