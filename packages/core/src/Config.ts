@@ -55,6 +55,8 @@ export const VideokrConfig = Schema.Struct({
     sftFraction: Schema.optionalKey(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })))
   })),
   models: Schema.optionalKey(ModelsConfig),
+  /** plugin modules: paths relative to the project folder, or package names */
+  plugins: Schema.optionalKey(Schema.Array(Schema.String)),
   store: Schema.optionalKey(Schema.Struct({
     memoryLimit: Schema.optionalKey(Schema.String),
     threads: Schema.optionalKey(Schema.Int)

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs"
-import { registerHooks } from "node:module"
+import { createRequire, registerHooks } from "node:module"
 import { copyFile, mkdir, writeFile } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -8,6 +8,7 @@ import * as CorpusStore from "./CorpusStore.ts"
 import { configDefaults, VideokrConfig } from "./Config.ts"
 import { FileError, InputError, UsageError, reasonOf } from "./Errors.ts"
 import { schemaProblems } from "./internal/schemaProblems.ts"
+import type { VideokrPlugin } from "./Plugin.ts"
 
 export const configFileName = "videokr.config.ts"
 
@@ -121,3 +122,29 @@ export const initProject = (dir: string, sampleDir: string | undefined) =>
     return { dir: target, configPath, files: copied }
   })
 
+
+/** Loads the plugins a project lists (paths relative to the project folder, or package names). */
+export const loadPlugins = (project: Project) =>
+  Effect.forEach(project.config.plugins ?? [], (entry) =>
+    Effect.gen(function* () {
+      resolveVideokrFromHere()
+      const where = entry.startsWith(".") || entry.startsWith("/") ? resolve(project.dir, entry) : entry
+      const url = yield* Effect.try({
+        try: () => pathToFileURL(where === entry ? createRequire(join(project.dir, "package.json")).resolve(entry) : where).href,
+        catch: (e) => new FileError({ path: entry, operation: "find plugin", reason: reasonOf(e) })
+      })
+      const module = yield* Effect.tryPromise({
+        try: () => import(url) as Promise<{ default?: unknown }>,
+        catch: (e) => new FileError({ path: where, operation: "load plugin", reason: reasonOf(e) })
+      })
+      const plugin = module.default as VideokrPlugin | undefined
+      const bad = (field: string, message: string) =>
+        new InputError({ file: where, problems: [{ line: 0, field, message }], omitted: 0, outcome: "the plugin was not loaded" })
+      if (plugin === undefined || typeof plugin !== "object") return yield* bad("default", "expected `export default definePlugin({...})`")
+      if (typeof plugin.name !== "string" || plugin.name === "") return yield* bad("name", "expected a non-empty string")
+      for (const [prefix, factory] of Object.entries(plugin.providers ?? {})) {
+        if (typeof factory !== "function") return yield* bad(`providers.${prefix}`, "expected a function (args) => provider")
+      }
+      return plugin
+    })
+  )

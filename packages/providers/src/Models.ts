@@ -1,7 +1,7 @@
 import { Effect, Redacted, Schema } from "effect"
 import {
   type ChatRequest, type ChatResponse, InvalidModelId, type ModelCall, type ModelProviderShape, type ModelsConfig, parseModelId,
-  type Price, type ProviderError, type ProviderSettings, providerKey
+  type Price, type ProviderError, type ProviderFactory, providerKey, type VideokrPlugin
 } from "@videokr/core"
 import { makeAnthropic } from "./Anthropic.ts"
 import { cacheKey, type CacheMode, type CacheStats, withCache } from "./Cache.ts"
@@ -15,13 +15,6 @@ import { makeScripted, type ScriptedRule } from "./Scripted.ts"
  * goes through (outermost first): usage recording, the response cache, retries. Provider clients are
  * made once per provider and shared by its models.
  */
-
-/** Makes a provider from its settings; plugins add their own under a new prefix. */
-export type ProviderFactory = (args: {
-  readonly key: string
-  readonly settings: ProviderSettings
-  readonly apiKey: Redacted.Redacted<string> | undefined
-}) => ModelProviderShape
 
 export class MissingApiKey extends Schema.TaggedError<MissingApiKey>()("MissingApiKey", {
   modelId: Schema.String,
@@ -48,8 +41,8 @@ export interface ModelsOptions {
   readonly env: Readonly<Record<string, string | undefined>>
   readonly cache: { readonly dir: string; readonly mode: CacheMode }
   readonly retry?: RetryPolicy | undefined
-  readonly factories?: Readonly<Record<string, ProviderFactory>> | undefined
-  readonly scripts?: Readonly<Record<string, ReadonlyArray<ScriptedRule>>> | undefined
+  /** plugins' providers, key variables and scripts, on top of the built-ins */
+  readonly plugins?: ReadonlyArray<VideokrPlugin> | undefined
   /** called once per call, after its outcome is known (the CLI writes it to model_calls) */
   readonly record?: ((call: ModelCall) => Effect.Effect<void>) | undefined
 }
@@ -67,7 +60,9 @@ export const costOf = (price: Price | undefined, inputTokens: number, outputToke
 
 export const makeModels = (options: ModelsOptions) =>
   Effect.gen(function* () {
-    const scripts = { ...builtinScripts, ...options.scripts }
+    const plugins = options.plugins ?? []
+    const scripts: Record<string, ReadonlyArray<ScriptedRule>> = Object.assign({ ...builtinScripts }, ...plugins.map((p) => p.scripts ?? {}))
+    const keyEnv: Record<string, string> = Object.assign({ ...defaultKeyEnv }, ...plugins.map((p) => p.apiKeyEnv ?? {}))
     const factories: Record<string, ProviderFactory> = {
       openai: ({ key, settings, apiKey }) => makeOpenAi({ id: key, baseURL: settings.baseURL, apiKey, timeoutMs: settings.timeoutMs, capabilities: { maxTokensField: "max_completion_tokens" } }),
       "openai-compatible": ({ key, settings, apiKey }) =>
@@ -83,7 +78,7 @@ export const makeModels = (options: ModelsOptions) =>
           }
         }),
       anthropic: ({ settings, apiKey }) => makeAnthropic({ baseURL: settings.baseURL, apiKey, timeoutMs: settings.timeoutMs }),
-      ...options.factories
+      ...Object.assign({}, ...plugins.map((p) => p.providers ?? {}))
     }
     const clients = new Map<string, { readonly provider: ModelProviderShape; readonly stats: Effect.Effect<CacheStats> }>()
 
@@ -103,7 +98,7 @@ export const makeModels = (options: ModelsOptions) =>
         } else {
           const factory = factories[parsed.provider]
           if (factory === undefined) return yield* new UnknownProvider({ modelId, provider: parsed.provider, known: [...Object.keys(factories), "scripted"] })
-          const variable = settings.apiKeyEnv ?? defaultKeyEnv[parsed.provider]
+          const variable = settings.apiKeyEnv ?? keyEnv[parsed.provider]
           const value = variable === undefined ? undefined : options.env[variable]
           if (variable !== undefined && (value === undefined || value === "")) {
             // a compatible server without a configured key variable needs none; a named variable must be set
@@ -152,3 +147,4 @@ export const makeModels = (options: ModelsOptions) =>
   })
 
 export type Models = Effect.Success<ReturnType<typeof makeModels>>
+export type { ProviderFactory }

@@ -1,15 +1,12 @@
 import { Effect } from "effect"
-import { BadRequest, type ChatRequest, type ChatResponse, type ModelProviderShape } from "@videokr/core"
+import { BadRequest, type ChatRequest, type ChatResponse, type ModelProviderShape, type ScriptedRule } from "@videokr/core"
 
 /**
  * The scripted model: answers from rules, deterministically, for tests and the demo. Its provider id is
  * "scripted:<name>" and its model "scripted", and both are recorded with every output it produces, so a
  * scripted answer can never pass for a real model's.
  */
-export interface ScriptedRule {
-  readonly when: RegExp | ((request: ChatRequest) => boolean)
-  readonly reply: string | ((request: ChatRequest) => string)
-}
+export type { ScriptedRule }
 
 export const requestText = (request: ChatRequest): string =>
   request.messages

@@ -17,7 +17,7 @@ const start = async (answer: (body: any) => string | Record<string, unknown> = (
 
 const frame = Buffer.from("fake-jpeg").toString("base64")
 const request: ChatRequest = {
-  model: "claude-sonnet-4-5",
+  model: "claude-test-model",
   messages: [
     { role: "system", content: "You are a careful annotator." },
     { role: "user", content: [{ type: "image", mediaType: "image/jpeg", data: frame }, { type: "text", text: "Name the instrument." }] }
@@ -31,12 +31,12 @@ describe("Anthropic provider (real SDK, loopback server)", () => {
     Effect.gen(function* () {
       const provider = yield* Effect.promise(() => start())
       const r = yield* provider.chat(request)
-      expect(r).toMatchObject({ text: "seen: Name the instrument.", finishReason: "end_turn", provider: "anthropic", model: "claude-sonnet-4-5" })
+      expect(r).toMatchObject({ text: "seen: Name the instrument.", finishReason: "end_turn", provider: "anthropic", model: "claude-test-model" })
       const sent = server.requests[0]!
       // this SDK version sends the key as a bearer token (older ones: x-api-key)
       expect(sent.headers["x-api-key"] ?? sent.headers.authorization).toMatch(new RegExp(`^(Bearer )?${secret}$`))
       expect(sent.headers["anthropic-version"]).toBeDefined()
-      expect(sent.body).toMatchObject({ model: "claude-sonnet-4-5", max_tokens: 300, temperature: 0.2, system: "You are a careful annotator." })
+      expect(sent.body).toMatchObject({ model: "claude-test-model", max_tokens: 300, temperature: 0.2, system: "You are a careful annotator." })
       expect((sent.body as any).messages[0].content[0]).toEqual({ type: "image", source: { type: "base64", media_type: "image/jpeg", data: frame } })
     }))
 

@@ -5,3 +5,4 @@
 export * from "./LoopbackServer.ts"
 export * from "./OpenAiWire.ts"
 export * from "./AnthropicWire.ts"
+export * from "./Conformance.ts"

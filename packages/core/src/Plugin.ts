@@ -1,0 +1,35 @@
+import type { Redacted } from "effect"
+import type { ProviderSettings } from "./Config.ts"
+import type { ChatRequest, ModelProviderShape } from "./ModelProvider.ts"
+
+/**
+ * The plugin contract. A plugin is a module whose default export is `definePlugin({...})`; the
+ * project lists it in `plugins` of videokr.config.ts (a path relative to the project, or a package).
+ * Built-in providers use the same contract. Filters and video sources join with their issues.
+ */
+
+/** Makes a provider for model ids "<prefix>:<model>"; `key` is the provider part of the id. */
+export type ProviderFactory = (args: {
+  readonly key: string
+  readonly settings: ProviderSettings
+  readonly apiKey: Redacted.Redacted<string> | undefined
+}) => ModelProviderShape
+
+/** A rule of the scripted model: when the request matches, answer with `reply`. */
+export interface ScriptedRule {
+  readonly when: RegExp | ((request: ChatRequest) => boolean)
+  readonly reply: string | ((request: ChatRequest) => string)
+}
+
+export interface VideokrPlugin {
+  readonly name: string
+  /** providers by id prefix, e.g. { "mistral": (args) => ... } serves "mistral:<model>" */
+  readonly providers?: Readonly<Record<string, ProviderFactory>>
+  /** the environment variable that holds each provider's key, when it has one */
+  readonly apiKeyEnv?: Readonly<Record<string, string>>
+  /** scripts for the scripted model, served as "scripted:<name>" */
+  readonly scripts?: Readonly<Record<string, ReadonlyArray<ScriptedRule>>>
+}
+
+/** Typed identity, so that editors check a plugin module. */
+export const definePlugin = (plugin: VideokrPlugin): VideokrPlugin => plugin
