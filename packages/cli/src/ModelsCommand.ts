@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { Console, Effect, Schema } from "effect"
-import { CorpusStore, type ModelsConfig, parseModelId, providerKey, type Project, recordModelCall } from "@videokr/core"
+import { CorpusStore, loadPlugins, type ModelsConfig, parseModelId, providerKey, type Project, recordModelCall } from "@videokr/core"
 import { makeModels, structured } from "@videokr/providers"
 import { table } from "./Output.ts"
 
@@ -50,8 +50,10 @@ export const checkModels = (project: Project, ids: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore.CorpusStore
     const config = project.config.models ?? {}
+    const plugins = yield* loadPlugins(project)
     const models = yield* makeModels({
       config,
+      plugins,
       env: process.env,
       cache: { dir: join(project.dir, config.cacheDir ?? ".videokr/cache"), mode: "off" },
       retry: { maxAttempts: 2, baseDelayMs: 500, maxDelayMs: 2_000 },

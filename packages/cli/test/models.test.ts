@@ -26,7 +26,14 @@ beforeAll(async () => {
   const root = mkdtempSync(join(tmpdir(), "videokr-models-cli-"))
   expect((await videokr(root, "init", "p", "--empty")).code).toBe(0)
   dir = join(root, "p")
+  writeFileSync(join(dir, "plugin.ts"), `import { definePlugin } from "@videokr/core"
+export default definePlugin({
+  name: "greeter",
+  scripts: { hello: [{ when: (r) => r.responseFormat !== undefined, reply: '{"ok": true}' }, { when: /.*/, reply: "hello" }] }
+})
+`)
   writeFileSync(join(dir, "videokr.config.ts"), `export default {
+  plugins: ["./plugin.ts"],
   models: {
     providers: { "${server.url}/v1": { maxImages: 8 } },
     prices: { "openai:gpt-4o": { input: 2.5, output: 10 }, "${qwen}": { input: 0, output: 0 } },
@@ -57,6 +64,12 @@ describe("videokr models", () => {
     // the calls are in the corpus store, with their stage
     const stats = JSON.parse((await videokr(dir, "stats", "--json")).stdout)
     expect(stats.modelUsage).toEqual([expect.objectContaining({ stage: "models check", model_id: qwen, calls: 3, cache_hits: 0, failures: 0 })])
+  })
+
+  it("plugins listed in the config add providers and scripts", async () => {
+    const r = await videokr(dir, "models", "check", "scripted:hello")
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/scripted:hello\s+\d+ ms\s+yes\s+yes\s+yes/)
   })
 
   it("check fails (exit 1) for a model whose key variable is not set, naming the variable", async () => {
