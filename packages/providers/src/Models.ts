@@ -1,4 +1,5 @@
 import { Effect, Redacted, Schema } from "effect"
+import { RateLimiter } from "effect/persistence"
 import {
   type ChatRequest, type ChatResponse, InvalidModelId, type ModelCall, type ModelProviderShape, type ModelsConfig, parseModelId,
   type Price, type ProviderError, type ProviderFactory, providerKey, type VideokrPlugin
@@ -6,14 +7,15 @@ import {
 import { makeAnthropic } from "./Anthropic.ts"
 import { cacheKey, type CacheMode, type CacheStats, withCache } from "./Cache.ts"
 import { makeOpenAi } from "./OpenAi.ts"
+import { withRateLimits } from "./RateLimits.ts"
 import { retryDefaults, type RetryPolicy, withRetry } from "./Retry.ts"
 import { builtinScripts } from "./scripts.ts"
 import { makeScripted, type ScriptedRule } from "./Scripted.ts"
 
 /**
  * The models of a project: model ids resolved to providers, each wrapped in the middleware every call
- * goes through (outermost first): usage recording, the response cache, retries. Provider clients are
- * made once per provider and shared by its models.
+ * goes through (outermost first): usage recording, the response cache, retries, rate limits. Provider
+ * clients (and so limits and cache) are made once per provider and shared by its models and stages.
  */
 
 export class MissingApiKey extends Schema.TaggedError<MissingApiKey>()("MissingApiKey", {
@@ -60,6 +62,7 @@ export const costOf = (price: Price | undefined, inputTokens: number, outputToke
 
 export const makeModels = (options: ModelsOptions) =>
   Effect.gen(function* () {
+    const limiter = yield* RateLimiter.RateLimiter
     const plugins = options.plugins ?? []
     const scripts: Record<string, ReadonlyArray<ScriptedRule>> = Object.assign({ ...builtinScripts }, ...plugins.map((p) => p.scripts ?? {}))
     const keyEnv: Record<string, string> = Object.assign({ ...defaultKeyEnv }, ...plugins.map((p) => p.apiKeyEnv ?? {}))
@@ -106,7 +109,9 @@ export const makeModels = (options: ModelsOptions) =>
           }
           base = factory({ key, settings, apiKey: value ? Redacted.make(value) : undefined })
         }
-        const cached = yield* withCache(withRetry(base, options.retry ?? retryDefaults), options.cache)
+        const idOf = (model: string) => (parsed.provider === "openai-compatible" ? `openai-compatible:${key}#${model}` : `${parsed.provider}:${model}`)
+        const limited = withRateLimits(base, { limiter, limitsOf: (model) => options.config.limits?.[idOf(model)] })
+        const cached = yield* withCache(withRetry(limited, options.retry ?? retryDefaults), options.cache)
         const made = { provider: cached.provider, stats: cached.stats }
         clients.set(key, made)
         return { parsed, ...made }

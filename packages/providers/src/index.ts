@@ -6,6 +6,7 @@
 export { makeOpenAi, retryAfterMs, type OpenAiCapabilities, type OpenAiOptions } from "./OpenAi.ts"
 export { makeAnthropic, type AnthropicOptions } from "./Anthropic.ts"
 export { makeScripted, requestText, type ScriptedRule } from "./Scripted.ts"
+export { withRateLimits, rateLimiterLayer, estimateTokens, bucketOf, type RateLimitOptions } from "./RateLimits.ts"
 export { withRetry, retryDelay, retryDefaults, type RetryPolicy } from "./Retry.ts"
 export { withCache, cacheKey, canonicalJson, normalizeRequest, type CacheMode, type CacheOptions, type CacheStats } from "./Cache.ts"
 export { structured, jsonSchemaOf, extractJson } from "./Structured.ts"

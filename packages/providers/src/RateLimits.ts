@@ -1,0 +1,85 @@
+import { Duration, Effect, Layer, Semaphore } from "effect"
+import { RateLimiter } from "effect/persistence"
+import type { ChatRequest, ChatResponse, Limits, ModelProviderShape, ProviderError } from "@videokr/core"
+
+/**
+ * Rate limits per model, shared by every stage that uses it (one limiter key per model; waiting calls
+ * are served in arrival order):
+ * - requests and tokens per minute, configured: token buckets refilled every second (providers enforce
+ *   per-minute limits over shorter periods too), so that calls are spread instead of burst;
+ * - not configured: learned. After a 429 the model cools down for its Retry-After, then Effect's
+ *   adaptive limiter learns the rate the provider accepts;
+ * - concurrency: at most that many calls in flight.
+ */
+export interface RateLimitOptions {
+  /** the limits of a model (by its name at the provider), if configured */
+  readonly limitsOf: (model: string) => Limits | undefined
+  readonly limiter: RateLimiter.RateLimiter
+}
+
+/** Tokens a request may use, as providers count them at admission: prompt estimate plus max output. */
+export const estimateTokens = (request: ChatRequest): number => {
+  let chars = 0
+  let images = 0
+  for (const m of request.messages) {
+    if (typeof m.content === "string") chars += m.content.length
+    else for (const p of m.content) p.type === "text" ? (chars += p.text.length) : p.type === "image" ? images++ : undefined
+  }
+  return Math.ceil(chars / 4) + images * 765 + (request.params?.maxTokens ?? 512)
+}
+
+/**
+ * Calls are admitted at 98% of a configured limit: requests reach the provider with jitter, and one that
+ * arrives early costs a 429 and a retry.
+ */
+export const headroom = 0.98
+
+/** A per-minute limit as a per-second bucket: capacity limit/60 (at least one), refilled over its share of a minute. */
+export const bucketOf = (perMinute: number) => {
+  const rate = perMinute * headroom
+  const capacity = Math.max(1, Math.floor(rate / 60))
+  return { limit: capacity, window: Duration.millis((capacity * 60_000) / rate) }
+}
+
+export const withRateLimits = (provider: ModelProviderShape, options: RateLimitOptions): ModelProviderShape => {
+    const limiter = options.limiter
+    const semaphores = new Map<string, Semaphore.Semaphore>()
+    const semaphoreOf = (key: string, permits: number) => {
+      let s = semaphores.get(key)
+      if (s === undefined) semaphores.set(key, (s = Semaphore.makeUnsafe(permits)))
+      return s
+    }
+
+    const admitted = (key: string, limits: Limits | undefined, request: ChatRequest, call: Effect.Effect<ChatResponse, ProviderError>) =>
+      Effect.gen(function* () {
+        if (limits?.requestsPerMinute !== undefined) {
+          yield* Effect.orDie(RateLimiter.sleep(limiter, { key: `${key}:rpm`, algorithm: "token-bucket", tokens: 1, ...bucketOf(limits.requestsPerMinute) }))
+        }
+        if (limits?.tokensPerMinute !== undefined) {
+          yield* Effect.orDie(RateLimiter.sleep(limiter, { key: `${key}:tpm`, algorithm: "token-bucket", tokens: estimateTokens(request), ...bucketOf(limits.tokensPerMinute) }))
+        }
+        if (limits?.requestsPerMinute !== undefined || limits?.tokensPerMinute !== undefined) return yield* call
+        // nothing configured: learn from the provider's 429s
+        // (the in-memory limiter store cannot fail: its errors are defects)
+        const admission = yield* Effect.orDie(limiter.adaptiveConsume({ key: `${key}:adaptive`, tokens: 1, fallbackLimit: 600, fallbackWindow: Duration.minutes(1) }))
+        if (!Duration.isZero(admission.delay)) yield* Effect.sleep(admission.delay)
+        return yield* call.pipe(
+          Effect.tapError((e) =>
+            e._tag === "RateLimited"
+              ? limiter.adaptiveFeedback({ key: `${key}:adaptive`, epoch: admission.epoch, tokens: 1, status: 429, retryAfter: Duration.millis(e.retryAfterMs ?? 1_000) }).pipe(Effect.ignore)
+              : Effect.void
+          )
+        )
+      })
+
+    const chat = (request: ChatRequest) => {
+      const key = `${provider.id}:${request.model}`
+      const limits = options.limitsOf(request.model)
+      const call = admitted(key, limits, request, provider.chat(request))
+      return limits?.concurrency === undefined ? call : semaphoreOf(key, limits.concurrency).withPermits(1)(call)
+    }
+    return { id: provider.id, chat }
+}
+
+/** The limiter with its state in this process (a Redis store serves several workers later). */
+export const rateLimiterLayer = RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory))

@@ -1,0 +1,68 @@
+import type { RecordedRequest, Reply } from "./LoopbackServer.ts"
+
+/**
+ * A server that enforces limits as providers do: token buckets for requests and tokens per minute
+ * (capacity a sixtieth of the minute's limit, refilled continuously), answering 429 with Retry-After
+ * when a request does not fit; and a latency per answer. It counts what it saw.
+ */
+export interface ServerLimits {
+  readonly requestsPerMinute?: number
+  readonly tokensPerMinute?: number
+  /** tokens a request is charged at admission */
+  readonly tokensOf?: (body: any) => number
+  readonly latencyMs?: number | (() => number)
+}
+
+export interface LimitCounters {
+  accepted: number
+  rejected: number
+  inFlight: number
+  maxInFlight: number
+}
+
+const bucket = (perMinute: number) => {
+  const capacity = Math.max(1, Math.floor(perMinute / 60))
+  const perMs = perMinute / 60_000
+  let tokens = capacity
+  let at = Date.now()
+  return {
+    /** takes `n` tokens if they are there; else how long until they are */
+    take(n: number): number {
+      const now = Date.now()
+      tokens = Math.min(capacity, tokens + (now - at) * perMs)
+      at = now
+      if (tokens >= Math.min(n, capacity)) {
+        tokens -= n
+        return 0
+      }
+      return Math.ceil((Math.min(n, capacity) - tokens) / perMs)
+    }
+  }
+}
+
+export const limitedReply = (inner: (request: RecordedRequest) => Reply, limits: ServerLimits) => {
+  const counters: LimitCounters = { accepted: 0, rejected: 0, inFlight: 0, maxInFlight: 0 }
+  const rpm = limits.requestsPerMinute === undefined ? undefined : bucket(limits.requestsPerMinute)
+  const tpm = limits.tokensPerMinute === undefined ? undefined : bucket(limits.tokensPerMinute)
+  const handler = async (request: RecordedRequest): Promise<Reply> => {
+    const waitRequests = rpm?.take(1) ?? 0
+    const waitTokens = waitRequests > 0 ? 0 : (tpm?.take(limits.tokensOf?.(request.body) ?? 0) ?? 0)
+    const wait = Math.max(waitRequests, waitTokens)
+    if (wait > 0) {
+      counters.rejected++
+      return {
+        status: 429,
+        headers: { "retry-after-ms": String(wait), "retry-after": String(Math.ceil(wait / 1000)) },
+        body: { error: { message: `Rate limit reached for ${waitRequests > 0 ? "requests" : "tokens"}`, type: waitRequests > 0 ? "requests" : "tokens" } }
+      }
+    }
+    counters.accepted++
+    counters.inFlight++
+    counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight)
+    const latency = typeof limits.latencyMs === "function" ? limits.latencyMs() : (limits.latencyMs ?? 0)
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency))
+    counters.inFlight--
+    return inner(request)
+  }
+  return { handler, counters }
+}
