@@ -18,6 +18,9 @@ export interface LimitCounters {
   rejected: number
   inFlight: number
   maxInFlight: number
+  /** when the first and the last accepted request arrived (ms since the epoch) */
+  firstAcceptedAt: number
+  lastAcceptedAt: number
 }
 
 const bucket = (perMinute: number) => {
@@ -41,7 +44,7 @@ const bucket = (perMinute: number) => {
 }
 
 export const limitedReply = (inner: (request: RecordedRequest) => Reply, limits: ServerLimits) => {
-  const counters: LimitCounters = { accepted: 0, rejected: 0, inFlight: 0, maxInFlight: 0 }
+  const counters: LimitCounters = { accepted: 0, rejected: 0, inFlight: 0, maxInFlight: 0, firstAcceptedAt: 0, lastAcceptedAt: 0 }
   const rpm = limits.requestsPerMinute === undefined ? undefined : bucket(limits.requestsPerMinute)
   const tpm = limits.tokensPerMinute === undefined ? undefined : bucket(limits.tokensPerMinute)
   const handler = async (request: RecordedRequest): Promise<Reply> => {
@@ -57,6 +60,8 @@ export const limitedReply = (inner: (request: RecordedRequest) => Reply, limits:
       }
     }
     counters.accepted++
+    counters.lastAcceptedAt = Date.now()
+    if (counters.firstAcceptedAt === 0) counters.firstAcceptedAt = counters.lastAcceptedAt
     counters.inFlight++
     counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight)
     const latency = typeof limits.latencyMs === "function" ? limits.latencyMs() : (limits.latencyMs ?? 0)
