@@ -1,7 +1,7 @@
 import { join } from "node:path"
 import { Console, Effect, Schema } from "effect"
 import { CorpusStore, loadPlugins, type ModelsConfig, parseModelId, providerKey, type Project, recordModelCall } from "@videokr/core"
-import { makeModels, rateLimiterLayer, structured } from "@videokr/providers"
+import { makeModels, middlewareLayer, structured } from "@videokr/providers"
 import { table } from "./Output.ts"
 
 /** Every model id the configuration mentions: pool members, prices and limits. */
@@ -83,7 +83,7 @@ export const checkModels = (project: Project, ids: ReadonlyArray<string>) =>
     }
     yield* Console.log(table(["model", "latency", "text", "images", "json", "problem"], rows))
     if (failed > 0) return yield* Effect.fail(new ModelsCheckFailed({ failed, total: targets.length }))
-  }).pipe(Effect.provide(rateLimiterLayer))
+  }).pipe(Effect.provide(middlewareLayer))
 
 export class ModelsCheckFailed extends Schema.TaggedError<ModelsCheckFailed>()("ModelsCheckFailed", { failed: Schema.Number, total: Schema.Number }) {
   override get message() {

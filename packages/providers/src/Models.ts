@@ -1,5 +1,5 @@
 import { Effect, Redacted, Schema } from "effect"
-import { RateLimiter } from "effect/persistence"
+import { CircuitBreaker, RateLimiter } from "effect/persistence"
 import {
   type ChatRequest, type ChatResponse, InvalidModelId, type ModelCall, type ModelProviderShape, type ModelsConfig, parseModelId,
   type Price, type ProviderError, type ProviderFactory, providerKey, type VideokrPlugin
@@ -7,6 +7,7 @@ import {
 import { makeAnthropic } from "./Anthropic.ts"
 import { cacheKey, type CacheMode, type CacheStats, withCache } from "./Cache.ts"
 import { makeOpenAi } from "./OpenAi.ts"
+import { withCircuitBreaker } from "./CircuitBreaking.ts"
 import { withRateLimits } from "./RateLimits.ts"
 import { retryDefaults, type RetryPolicy, withRetry } from "./Retry.ts"
 import { builtinScripts } from "./scripts.ts"
@@ -14,7 +15,8 @@ import { makeScripted, type ScriptedRule } from "./Scripted.ts"
 
 /**
  * The models of a project: model ids resolved to providers, each wrapped in the middleware every call
- * goes through (outermost first): usage recording, the response cache, retries, rate limits. Provider
+ * goes through (outermost first): usage recording, the response cache, retries, the circuit breaker,
+ * rate limits. Provider
  * clients (and so limits and cache) are made once per provider and shared by its models and stages.
  */
 
@@ -63,6 +65,7 @@ export const costOf = (price: Price | undefined, inputTokens: number, outputToke
 export const makeModels = (options: ModelsOptions) =>
   Effect.gen(function* () {
     const limiter = yield* RateLimiter.RateLimiter
+    const breaker = yield* CircuitBreaker.CircuitBreaker
     const plugins = options.plugins ?? []
     const scripts: Record<string, ReadonlyArray<ScriptedRule>> = Object.assign({ ...builtinScripts }, ...plugins.map((p) => p.scripts ?? {}))
     const keyEnv: Record<string, string> = Object.assign({ ...defaultKeyEnv }, ...plugins.map((p) => p.apiKeyEnv ?? {}))
@@ -111,7 +114,8 @@ export const makeModels = (options: ModelsOptions) =>
         }
         const idOf = (model: string) => (parsed.provider === "openai-compatible" ? `openai-compatible:${key}#${model}` : `${parsed.provider}:${model}`)
         const limited = withRateLimits(base, { limiter, limitsOf: (model) => options.config.limits?.[idOf(model)] })
-        const cached = yield* withCache(withRetry(limited, options.retry ?? retryDefaults), options.cache)
+        const guarded = withCircuitBreaker(limited, breaker)
+        const cached = yield* withCache(withRetry(guarded, options.retry ?? retryDefaults), options.cache)
         const made = { provider: cached.provider, stats: cached.stats }
         clients.set(key, made)
         return { parsed, ...made }

@@ -7,6 +7,8 @@ export { makeOpenAi, retryAfterMs, type OpenAiCapabilities, type OpenAiOptions }
 export { makeAnthropic, type AnthropicOptions } from "./Anthropic.ts"
 export { makeScripted, requestText, type ScriptedRule } from "./Scripted.ts"
 export { withRateLimits, rateLimiterLayer, estimateTokens, bucketOf, type RateLimitOptions } from "./RateLimits.ts"
+export { withCircuitBreaker, circuitBreakerLayer, consecutiveFailures } from "./CircuitBreaking.ts"
+export { middlewareLayer } from "./Middleware.ts"
 export { withRetry, retryDelay, retryDefaults, type RetryPolicy } from "./Retry.ts"
 export { withCache, cacheKey, canonicalJson, normalizeRequest, type CacheMode, type CacheOptions, type CacheStats } from "./Cache.ts"
 export { structured, jsonSchemaOf, extractJson } from "./Structured.ts"

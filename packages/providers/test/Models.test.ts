@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { Effect, Exit } from "effect"
 import { CorpusStore, type ModelCall, recordModelCall } from "@videokr/core"
 import { makeModels } from "../src/Models.ts"
-import { rateLimiterLayer } from "../src/RateLimits.ts"
+import { middlewareLayer } from "../src/Middleware.ts"
 import { startLoopbackServer, type LoopbackServer } from "../src/testing/LoopbackServer.ts"
 import { chatCompletionReply, lastUserText } from "../src/testing/OpenAiWire.ts"
 
@@ -25,7 +25,7 @@ describe("models", () => {
       expect(missing.message).toBe("openai:gpt-4o: the environment variable OPENAI_API_KEY is not set (API keys are read from the environment only)")
       const echo = yield* models.resolve("scripted:echo")
       expect((yield* echo.chat({ messages: [{ role: "user", content: "hello" }] })).text).toBe("echo: hello")
-    }).pipe(Effect.provide(rateLimiterLayer)))
+    }).pipe(Effect.provide(middlewareLayer)))
 
   it.effect("records every call: tokens, cost from the price table, latency, cache hits at no cost, failures", () =>
     Effect.gen(function* () {
@@ -50,7 +50,7 @@ describe("models", () => {
       expect(calls[0]!.cacheKey).toBe(calls[1]!.cacheKey)
       expect((server.requests[0]!.body as any).model).toBe("qwen")
       expect(yield* models.cacheStats).toEqual({ hits: 1, misses: 2, writes: 1 })
-    }).pipe(Effect.provide(rateLimiterLayer)))
+    }).pipe(Effect.provide(middlewareLayer)))
 
   it.effect("calls land in the corpus store's model_calls table and its usage view", () =>
     Effect.gen(function* () {
@@ -62,5 +62,5 @@ describe("models", () => {
       expect(yield* store.query("SELECT stage, model_id, calls, cache_hits, failures FROM model_usage")).toEqual([
         { stage: "check", model_id: "scripted:echo", calls: 2, cache_hits: 1, failures: 0 }
       ])
-    }).pipe(Effect.provide([CorpusStore.layerMemory, rateLimiterLayer])))
+    }).pipe(Effect.provide([CorpusStore.layerMemory, middlewareLayer])))
 })

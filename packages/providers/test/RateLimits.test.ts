@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { makeModels } from "../src/Models.ts"
-import { rateLimiterLayer } from "../src/RateLimits.ts"
+import { middlewareLayer } from "../src/Middleware.ts"
 import { chatCompletionReply, limitedReply, startLoopbackServer, type LoopbackServer, type ServerLimits } from "../src/testing/index.ts"
 
 let server: LoopbackServer
@@ -32,7 +32,7 @@ describe("rate limits", () => {
       // paced below the limit: at most a stray 429 from arrival jitter (retried), not a burst of them
       expect(counters.rejected).toBeLessThanOrEqual(2)
       expect(Date.now() - started).toBeGreaterThanOrEqual(2_000) // 9 at once, then ~10 a second
-    }).pipe(Effect.provide(rateLimiterLayer)), 20_000)
+    }).pipe(Effect.provide(middlewareLayer)), 20_000)
 
   it.live("configured concurrency: never more calls in flight than allowed", () =>
     Effect.gen(function* () {
@@ -40,7 +40,7 @@ describe("rate limits", () => {
       const models = yield* makeModels({ config: { limits: { [id]: { concurrency: 3 } } }, env: {}, cache: cache() })
       yield* burst(yield* models.resolve(id), 20)
       expect(counters.maxInFlight).toBe(3)
-    }).pipe(Effect.provide(rateLimiterLayer)), 20_000)
+    }).pipe(Effect.provide(middlewareLayer)), 20_000)
 
   it.live("unconfigured: 429s with Retry-After are absorbed (cool-down, retries); the caller sees none", () =>
     Effect.gen(function* () {
@@ -50,7 +50,7 @@ describe("rate limits", () => {
       expect(answers).toHaveLength(30)
       expect(counters.accepted).toBe(30)
       expect(counters.rejected).toBeGreaterThan(0) // the server had to say so; the limiter then learned
-    }).pipe(Effect.provide(rateLimiterLayer)), 30_000)
+    }).pipe(Effect.provide(middlewareLayer)), 30_000)
 
   it.live("tokens/min: large requests wait for the token budget", () =>
     Effect.gen(function* () {
@@ -62,5 +62,22 @@ describe("rate limits", () => {
       yield* Effect.forEach(Array.from({ length: 8 }, (_, i) => i), (i) => model.chat({ messages: [{ role: "user", content: `q${i}` }], params: { maxTokens: 900 } }), { concurrency: "unbounded" })
       expect(counters.rejected).toBeLessThanOrEqual(2)
       expect(Date.now() - started).toBeGreaterThanOrEqual(2_000) // ~910 tokens each, 2,000 a second, 2 at once
-    }).pipe(Effect.provide(rateLimiterLayer)), 20_000)
+    }).pipe(Effect.provide(middlewareLayer)), 20_000)
+})
+
+describe("circuit breaker", () => {
+  it.live("after repeated server errors a model's calls fail fast without reaching the provider", () =>
+    Effect.gen(function* () {
+      server = yield* Effect.promise(() => startLoopbackServer(chatCompletionReply(() => "fine")))
+      const id = `openai-compatible:${server.url}/v1#m`
+      const models = yield* makeModels({ config: {}, env: {}, cache: cache(), retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } })
+      const model = yield* models.resolve(id)
+      for (let i = 0; i < 5; i++) server.faults.push({ kind: "status", status: 500 })
+      for (let i = 0; i < 5; i++) yield* Effect.exit(model.chat({ messages: [{ role: "user", content: `q${i}` }] }))
+      expect(server.requests).toHaveLength(5)
+      const exit = yield* Effect.exit(model.chat({ messages: [{ role: "user", content: "next" }] }))
+      expect(exit._tag).toBe("Failure")
+      expect(String((exit as any).cause.reasons[0].error.message)).toMatch(/not sent: .*repeated server errors/)
+      expect(server.requests).toHaveLength(5)
+    }).pipe(Effect.provide(middlewareLayer)))
 })

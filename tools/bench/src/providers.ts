@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { makeModels, rateLimiterLayer } from "@videokr/providers"
+import { makeModels, middlewareLayer } from "@videokr/providers"
 import { chatCompletionReply, limitedReply, startLoopbackServer } from "@videokr/providers/testing"
 
 const argv = process.argv.slice(2)
@@ -68,7 +68,7 @@ throughput                      ${achieved.toFixed(1)} req/s end to end; sustain
 lost items                      ${requests - (outcomes.length - failed.length)} (target 0; failures of any kind: ${failed.length})
 requests the server accepted    ${server.counters.accepted}
 cache                           ${stats.hits} hits, ${stats.misses} misses; a hit costs ${(hitMs * 1000).toFixed(0)} us per call`)
-}).pipe(Effect.provide(rateLimiterLayer))
+}).pipe(Effect.provide(middlewareLayer))
 
 await Effect.runPromise(program)
 await loopback.close()
