@@ -145,6 +145,10 @@ export class InvalidOutput extends Schema.TaggedError<InvalidOutput>()("InvalidO
 
 export type ProviderError = RateLimited | AuthFailed | BadRequest | ContentFiltered | Timeout | ServerError | InvalidOutput
 
+const providerErrorTags = new Set(["RateLimited", "AuthFailed", "BadRequest", "ContentFiltered", "Timeout", "ServerError", "InvalidOutput"])
+export const isProviderError = (u: unknown): u is ProviderError =>
+  typeof u === "object" && u !== null && providerErrorTags.has((u as { _tag?: string })._tag ?? "")
+
 /** Errors worth another attempt of the same request. */
 export const isRetryable = (e: ProviderError): boolean =>
   e._tag === "RateLimited" || e._tag === "Timeout" || e._tag === "ServerError"
@@ -153,6 +157,33 @@ export interface ModelProviderShape {
   /** e.g. "openai", "anthropic", "openai-compatible:http://127.0.0.1:8000/v1", "scripted:demo" */
   readonly id: string
   readonly chat: (request: ChatRequest) => Effect.Effect<ChatResponse, ProviderError>
+  /** batch APIs (OpenAI Batch, Anthropic Message Batches), for providers that have one */
+  readonly batch?: BatchApi | undefined
+}
+
+/** A submitted batch, as much as is needed to find it again after a restart. */
+export interface BatchRef {
+  readonly provider: string
+  readonly id: string
+}
+
+export interface BatchStatus {
+  readonly state: "running" | "ended" | "failed"
+  readonly total: number
+  readonly done: number
+  readonly detail: string
+}
+
+export interface BatchResult {
+  readonly customId: string
+  readonly outcome: ChatResponse | ProviderError
+}
+
+/** Submit many requests at once (cheaper, slower); poll; collect. Requests carry a custom id each. */
+export interface BatchApi {
+  readonly submit: (requests: ReadonlyArray<{ readonly customId: string; readonly request: ChatRequest }>) => Effect.Effect<BatchRef, ProviderError>
+  readonly status: (ref: BatchRef) => Effect.Effect<BatchStatus, ProviderError>
+  readonly results: (ref: BatchRef) => Effect.Effect<ReadonlyArray<BatchResult>, ProviderError>
 }
 
 export class ModelProvider extends Context.Service<ModelProvider, ModelProviderShape>()("@videokr/core/ModelProvider") {}

@@ -69,28 +69,42 @@ const cacheable = (request: ChatRequest, response: ChatResponse): boolean => {
   }
 }
 
+/** The cache folder: look up and store responses by key. */
+export const responseCache = (dir: string) => {
+  const pathOf = (key: string) => join(dir, key.slice(0, 2), `${key}.json`)
+  const get = (key: string) =>
+    Effect.promise(() => readFile(pathOf(key), "utf8").catch(() => undefined)).pipe(
+      Effect.map((text) => {
+        if (text === undefined) return undefined
+        const exit = decodeEntry(text)
+        // an unreadable entry (a disk fault) is a miss, and is overwritten by the fresh response
+        return Exit.isSuccess(exit) && exit.value.key === key ? exit.value.response : undefined
+      })
+    )
+  /** Stores a response unless it is not worth keeping; true when stored. */
+  const put = (providerId: string, request: ChatRequest, response: ChatResponse) =>
+    Effect.gen(function* () {
+      if (!cacheable(request, response)) return false
+      const key = cacheKey(providerId, request)
+      const { cached: _, ...stored } = response
+      const entry = { key, request: normalizeRequest(providerId, request), response: stored }
+      yield* writeTextAtomic(pathOf(key), Stream.make(JSON.stringify(entry) + "\n")).pipe(Effect.orDie)
+      return true
+    })
+  return { get, put }
+}
+
 export const withCache = (provider: ModelProviderShape, options: CacheOptions) =>
   Effect.gen(function* () {
     const stats = yield* Ref.make<CacheStats>({ hits: 0, misses: 0, writes: 0 })
     const count = (f: (s: CacheStats) => CacheStats) => Ref.update(stats, f)
-    const pathOf = (key: string) => join(options.dir, key.slice(0, 2), `${key}.json`)
-
-    const lookup = (key: string) =>
-      Effect.promise(() => readFile(pathOf(key), "utf8").catch(() => undefined)).pipe(
-        Effect.map((text) => {
-          if (text === undefined) return undefined
-          const exit = decodeEntry(text)
-          // an unreadable entry (a disk fault) is a miss, and is overwritten by the fresh response
-          return Exit.isSuccess(exit) && exit.value.key === key ? exit.value.response : undefined
-        })
-      )
+    const cache = responseCache(options.dir)
 
     const chat = (request: ChatRequest) =>
       Effect.gen(function* () {
         if (options.mode === "off") return yield* provider.chat(request)
-        const key = cacheKey(provider.id, request)
         if (options.mode === "use") {
-          const hit = yield* lookup(key)
+          const hit = yield* cache.get(cacheKey(provider.id, request))
           if (hit !== undefined) {
             yield* count((s) => ({ ...s, hits: s.hits + 1 }))
             return { ...hit, cached: true }
@@ -98,13 +112,9 @@ export const withCache = (provider: ModelProviderShape, options: CacheOptions) =
         }
         yield* count((s) => ({ ...s, misses: s.misses + 1 }))
         const response = yield* provider.chat(request)
-        if (cacheable(request, response)) {
-          const entry = { key, request: normalizeRequest(provider.id, request), response }
-          yield* writeTextAtomic(pathOf(key), Stream.make(JSON.stringify(entry) + "\n")).pipe(Effect.orDie)
-          yield* count((s) => ({ ...s, writes: s.writes + 1 }))
-        }
+        if (yield* cache.put(provider.id, request, response)) yield* count((s) => ({ ...s, writes: s.writes + 1 }))
         return response
       })
 
-    return { provider: { id: provider.id, chat } satisfies ModelProviderShape, stats: Ref.get(stats) }
+    return { provider: { ...provider, chat } satisfies ModelProviderShape, stats: Ref.get(stats) }
   })

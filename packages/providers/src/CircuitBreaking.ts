@@ -11,7 +11,7 @@ import { type ChatRequest, type ModelProviderShape, ServerError } from "@videokr
 export const consecutiveFailures = 5
 
 export const withCircuitBreaker = (provider: ModelProviderShape, breaker: CircuitBreaker.CircuitBreaker): ModelProviderShape => ({
-  id: provider.id,
+  ...provider,
   chat: (request: ChatRequest) =>
     breaker
       .execute(provider.chat(request), {

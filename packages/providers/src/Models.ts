@@ -5,7 +5,7 @@ import {
   type Price, type ProviderError, type ProviderFactory, providerKey, type VideokrPlugin
 } from "@videokr/core"
 import { makeAnthropic } from "./Anthropic.ts"
-import { cacheKey, type CacheMode, type CacheStats, withCache } from "./Cache.ts"
+import { cacheKey, type CacheMode, type CacheStats, responseCache, withCache } from "./Cache.ts"
 import { makeOpenAi } from "./OpenAi.ts"
 import { withCircuitBreaker } from "./CircuitBreaking.ts"
 import { withRateLimits } from "./RateLimits.ts"
@@ -147,12 +147,39 @@ export const makeModels = (options: ModelsOptions) =>
         }
       })
 
+    /**
+     * What batch mode needs of a model: its provider's batch API, the response cache, cache keys, and
+     * call recording (batch APIs bill half the live price at OpenAI and Anthropic).
+     */
+    const batchTarget = (modelId: string, context: { readonly stage?: string | undefined } = {}) =>
+      Effect.map(client(modelId), ({ parsed, provider }) => {
+        const price = options.config.prices?.[modelId]
+        const record = options.record ?? (() => Effect.void)
+        return {
+          providerId: provider.id,
+          model: parsed.model,
+          batch: provider.batch,
+          cache: responseCache(options.cache.dir),
+          keyOf: (request: ChatRequest) => cacheKey(provider.id, request),
+          record: (request: ChatRequest, outcome: ChatResponse | ProviderError) =>
+            record({
+              stage: context.stage, modelId, provider: provider.id, model: parsed.model, cacheKey: cacheKey(provider.id, request),
+              status: "_tag" in outcome ? outcome._tag : "ok", cached: false,
+              inputTokens: "usage" in outcome ? outcome.usage.inputTokens : 0,
+              outputTokens: "usage" in outcome ? outcome.usage.outputTokens : 0,
+              costUsd: "usage" in outcome ? costOf(price, outcome.usage.inputTokens, outcome.usage.outputTokens) / 2 : 0,
+              latencyMs: 0,
+              error: "_tag" in outcome ? outcome.message : undefined
+            })
+        }
+      })
+
     /** Cache hits, misses and writes over every provider so far. */
     const cacheStats = Effect.suspend(() => Effect.forEach([...clients.values()], (c) => c.stats)).pipe(
       Effect.map((all) => all.reduce((a, s) => ({ hits: a.hits + s.hits, misses: a.misses + s.misses, writes: a.writes + s.writes }), { hits: 0, misses: 0, writes: 0 }))
     )
 
-    return { resolve, cacheStats }
+    return { resolve, batchTarget, cacheStats }
   })
 
 export type Models = Effect.Success<ReturnType<typeof makeModels>>

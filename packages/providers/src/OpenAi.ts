@@ -1,9 +1,10 @@
 import OpenAI from "openai"
 import { Effect, Redacted } from "effect"
 import {
-  AuthFailed, BadRequest, type ChatRequest, type ChatResponse, ContentFiltered, type ContentPart, type ModelProviderShape,
-  type ProviderError, RateLimited, ServerError, Timeout
+  AuthFailed, BadRequest, type ChatRequest, type ChatResponse, ContentFiltered, type ContentPart, isProviderError,
+  type ModelProviderShape, type ProviderError, RateLimited, ServerError, Timeout
 } from "@videokr/core"
+import { makeOpenAiBatch } from "./OpenAiBatch.ts"
 
 /**
  * OpenAI Chat Completions through the official SDK: OpenAI itself, and any OpenAI-compatible server
@@ -85,18 +86,19 @@ export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
     return new ServerError(fields)
   }
 
-  const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> => {
+  /** The Chat Completions body of a request, or why this server cannot take it. */
+  const bodyOf = (request: ChatRequest): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming | BadRequest => {
     const model = request.model
     const images = request.messages.reduce((n, m) => n + (typeof m.content === "string" ? 0 : m.content.filter((p) => p.type === "image").length), 0)
     if (images > caps.maxImages) {
-      return Effect.fail(new BadRequest({ provider: options.id, model, detail: `${images} images; this server takes at most ${caps.maxImages} per request` }))
+      return new BadRequest({ provider: options.id, model, detail: `${images} images; this server takes at most ${caps.maxImages} per request` })
     }
     if (!caps.videoUrl && request.messages.some((m) => typeof m.content !== "string" && m.content.some((p) => p.type === "video"))) {
-      return Effect.fail(new BadRequest({ provider: options.id, model, detail: "this server does not take video URLs; send sampled frames instead" }))
+      return new BadRequest({ provider: options.id, model, detail: "this server does not take video URLs; send sampled frames instead" })
     }
     const p = request.params ?? {}
     const format = request.responseFormat
-    const body = {
+    return {
       model,
       messages: request.messages.map((m) => ({ role: m.role, content: typeof m.content === "string" ? m.content : m.content.map(part) })) as Array<OpenAI.Chat.Completions.ChatCompletionMessageParam>,
       ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
@@ -110,27 +112,34 @@ export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
           ? { response_format: { type: "json_object" as const } }
           : { response_format: { type: "json_schema" as const, json_schema: { name: format.name, schema: format.schema, strict: format.strict ?? false } } })
     }
-    return Effect.tryPromise({
-      try: (signal) => client.chat.completions.create(body, { signal }),
-      catch: mapError(model)
-    }).pipe(
-      Effect.flatMap((completion): Effect.Effect<ChatResponse, ProviderError> => {
-        const choice = completion.choices?.[0]
-        const text = choice?.message?.content ?? ""
-        const finishReason = choice?.finish_reason ?? "unknown"
-        const fields = { provider: options.id, model }
-        if (finishReason === "content_filter") return Effect.fail(new ContentFiltered({ ...fields, detail: "finish_reason content_filter" }))
-        if (choice === undefined || text.trim() === "") return Effect.fail(new ServerError({ ...fields, detail: "empty response" }))
-        return Effect.succeed({
-          text,
-          finishReason,
-          usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
-          provider: options.id,
-          model: completion.model || model
-        })
-      })
-    )
   }
 
-  return { id: options.id, chat }
+  /** A completion as our response, or the error it amounts to (filtered, empty). */
+  const responseOf = (model: string, completion: OpenAI.Chat.Completions.ChatCompletion): ChatResponse | ProviderError => {
+    const choice = completion.choices?.[0]
+    const text = choice?.message?.content ?? ""
+    const finishReason = choice?.finish_reason ?? "unknown"
+    const fields = { provider: options.id, model }
+    if (finishReason === "content_filter") return new ContentFiltered({ ...fields, detail: "finish_reason content_filter" })
+    if (choice === undefined || text.trim() === "") return new ServerError({ ...fields, detail: "empty response" })
+    return {
+      text,
+      finishReason,
+      usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
+      provider: options.id,
+      model: completion.model || model
+    }
+  }
+
+  const asEffect = <A>(r: A | ProviderError): Effect.Effect<A, ProviderError> => (isProviderError(r) ? Effect.fail(r) : Effect.succeed(r as A))
+
+  const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> =>
+    asEffect(bodyOf(request)).pipe(
+      Effect.flatMap((body) => Effect.tryPromise({ try: (signal) => client.chat.completions.create(body, { signal }), catch: mapError(request.model) })),
+      Effect.flatMap((completion) => asEffect(responseOf(request.model, completion)))
+    )
+
+  const batch = makeOpenAiBatch({ client, id: options.id, bodyOf, responseOf, mapError })
+
+  return { id: options.id, chat, batch }
 }

@@ -78,7 +78,7 @@ export const withRateLimits = (provider: ModelProviderShape, options: RateLimitO
       const call = admitted(key, limits, request, provider.chat(request))
       return limits?.concurrency === undefined ? call : semaphoreOf(key, limits.concurrency).withPermits(1)(call)
     }
-    return { id: provider.id, chat }
+    return { ...provider, chat }
 }
 
 /** The limiter with its state in this process (a Redis store serves several workers later). */

@@ -31,5 +31,5 @@ export const withRetry = (provider: ModelProviderShape, policy: RetryPolicy = re
           : Effect.fail(error)
       )
     )
-  return { id: provider.id, chat: (request) => attempt(request, 0) }
+  return { ...provider, chat: (request) => attempt(request, 0) }
 }

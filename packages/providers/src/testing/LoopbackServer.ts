@@ -23,6 +23,8 @@ export interface Reply {
   readonly status?: number
   readonly headers?: Record<string, string>
   readonly body: unknown
+  /** send `body` as it is (a string), not as JSON */
+  readonly raw?: boolean
 }
 
 export interface LoopbackServer {
@@ -62,14 +64,14 @@ export const startLoopbackServer = async (handler: (request: RecordedRequest) =>
     if (fault?.kind === "malformed") return send(res, 200, '{"id": "x", "choices": [ {"message": ')
     if (fault?.kind === "slow") await new Promise((r) => setTimeout(r, fault.ms))
     const reply = await handler(recorded)
-    const payload = JSON.stringify(reply.body)
+    const payload = reply.raw === true ? String(reply.body) : JSON.stringify(reply.body)
     if (fault?.kind === "truncated") {
       // announce the full length, send half, then drop the connection
       res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) })
       res.write(payload.slice(0, Math.floor(payload.length / 2)))
       return res.destroy()
     }
-    send(res, reply.status ?? 200, payload, reply.headers)
+    send(res, reply.status ?? 200, payload, { ...(reply.raw === true ? { "content-type": "application/octet-stream" } : {}), ...reply.headers })
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const { port } = server.address() as AddressInfo

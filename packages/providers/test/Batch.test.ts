@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from "@effect/vitest"
+import { existsSync, mkdtempSync, readdirSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Exit } from "effect"
+import { runBatch } from "../src/Batch.ts"
+import { makeModels } from "../src/Models.ts"
+import { middlewareLayer } from "../src/Middleware.ts"
+import { lastUserText, openAiBatchServer, startLoopbackServer, type LoopbackServer } from "../src/testing/index.ts"
+
+let server: LoopbackServer
+afterEach(() => server?.close())
+
+const setup = async (pollsToFinish: number) => {
+  const wire = openAiBatchServer((b) => `batched: ${lastUserText(b)}`, { pollsToFinish })
+  server = await startLoopbackServer(wire.handler)
+  const dir = mkdtempSync(join(tmpdir(), "videokr-batch-"))
+  return { wire, id: `openai-compatible:${server.url}/v1#m`, cache: { dir: join(dir, "cache"), mode: "use" as const }, stateDir: join(dir, "batches") }
+}
+const ask = (text: string) => ({ messages: [{ role: "user" as const, content: text }], params: { temperature: 0 } })
+const chatCalls = () => server.requests.filter((r) => r.path === "/v1/chat/completions").length
+
+describe("batch mode (OpenAI Batch API wire, loopback)", () => {
+  it.live("submits what is not cached, polls, writes answers into the cache; the stage then pays nothing", () =>
+    Effect.gen(function* () {
+      const { wire, id, cache, stateDir } = yield* Effect.promise(() => setup(3))
+      const models = yield* makeModels({ config: {}, env: {}, cache })
+      const requests = ["q1", "q2", "q3 FAIL", "q4", "q5"].map(ask)
+      const summary = yield* runBatch(models, id, requests, { stateDir, pollInterval: "10 millis" })
+      expect(summary).toEqual({ cached: 0, submitted: 5, succeeded: 4, failed: { ServerError: 1 }, resumed: false })
+      expect(wire.created.batches).toBe(1)
+      const model = yield* models.resolve(id)
+      const answer = yield* model.chat(ask("q2"))
+      expect(answer).toMatchObject({ text: "batched: q2", cached: true })
+      expect(chatCalls()).toBe(0)
+      // the failed one is asked live; a second batch run sends nothing already answered
+      const again = yield* runBatch(models, id, requests, { stateDir, pollInterval: "10 millis" })
+      expect(again).toMatchObject({ cached: 4, submitted: 1 })
+      expect(readdirSync(stateDir)).toEqual([])
+    }).pipe(Effect.provide(middlewareLayer)))
+
+  it.live("a run stopped while the batch is running resumes the same batch instead of paying for another", () =>
+    Effect.gen(function* () {
+      const { wire, id, cache, stateDir } = yield* Effect.promise(() => setup(50))
+      const requests = ["a", "b", "c"].map(ask)
+      const first = yield* makeModels({ config: {}, env: {}, cache })
+      const stopped = yield* Effect.exit(runBatch(first, id, requests, { stateDir, pollInterval: "5 millis" }).pipe(Effect.timeout("100 millis")))
+      expect(Exit.isFailure(stopped)).toBe(true)
+      expect(readdirSync(stateDir)).toHaveLength(1)
+      const restarted = yield* makeModels({ config: {}, env: {}, cache })
+      const summary = yield* runBatch(restarted, id, requests, { stateDir, pollInterval: "5 millis" })
+      expect(summary).toMatchObject({ submitted: 3, succeeded: 3, resumed: true })
+      expect(wire.created.batches).toBe(1)
+      expect(existsSync(stateDir) && readdirSync(stateDir)).toEqual([])
+    }).pipe(Effect.provide(middlewareLayer)))
+
+  it.effect("providers without a batch API say so", () =>
+    Effect.gen(function* () {
+      const models = yield* makeModels({ config: {}, env: {}, cache: { dir: mkdtempSync(join(tmpdir(), "videokr-batch-")), mode: "use" } })
+      const exit = yield* Effect.exit(runBatch(models, "scripted:echo", [ask("x")], { stateDir: tmpdir(), pollInterval: "1 millis" }))
+      expect(Exit.isFailure(exit) && (exit.cause.reasons[0] as any).error._tag).toBe("BatchUnsupported")
+    }).pipe(Effect.provide(middlewareLayer)))
+})
