@@ -183,7 +183,8 @@ export interface BatchResult {
 export interface BatchApi {
   readonly submit: (requests: ReadonlyArray<{ readonly customId: string; readonly request: ChatRequest }>) => Effect.Effect<BatchRef, ProviderError>
   readonly status: (ref: BatchRef) => Effect.Effect<BatchStatus, ProviderError>
-  readonly results: (ref: BatchRef) => Effect.Effect<ReadonlyArray<BatchResult>, ProviderError>
+  /** the results, read with the requests they answer (by custom id): parsing depends on the request */
+  readonly results: (ref: BatchRef, requests: ReadonlyMap<string, ChatRequest>) => Effect.Effect<ReadonlyArray<BatchResult>, ProviderError>
 }
 
 export class ModelProvider extends Context.Service<ModelProvider, ModelProviderShape>()("@videokr/core/ModelProvider") {}

@@ -1,8 +1,8 @@
 import Anthropic from "@anthropic-ai/sdk"
 import { Effect, Redacted } from "effect"
 import {
-  AuthFailed, BadRequest, type ChatRequest, type ChatResponse, ContentFiltered, type ModelProviderShape, type ProviderError,
-  RateLimited, ServerError, Timeout
+  AuthFailed, BadRequest, type BatchApi, type BatchRef, type BatchResult, type ChatRequest, type ChatResponse, ContentFiltered,
+  isProviderError, type ModelProviderShape, type ProviderError, RateLimited, ServerError, Timeout
 } from "@videokr/core"
 import { retryAfterMs } from "./OpenAi.ts"
 
@@ -45,10 +45,11 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
     return new ServerError(fields)
   }
 
-  const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> => {
+  /** The Messages parameters of a request, or why Anthropic cannot take it. */
+  const bodyOf = (request: ChatRequest): Anthropic.MessageCreateParamsNonStreaming | BadRequest => {
     const model = request.model
     if (request.messages.some((m) => typeof m.content !== "string" && m.content.some((p) => p.type === "video"))) {
-      return Effect.fail(new BadRequest({ provider: id, model, detail: "Anthropic models take frames as images, not video URLs" }))
+      return new BadRequest({ provider: id, model, detail: "Anthropic models take frames as images, not video URLs" })
     }
     const system = request.messages.filter((m) => m.role === "system").map((m) => (typeof m.content === "string" ? m.content : m.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n")))
     const messages: Array<Anthropic.MessageParam> = request.messages
@@ -64,7 +65,7 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
       }))
     const p = request.params ?? {}
     const format = request.responseFormat
-    const body: Anthropic.MessageCreateParamsNonStreaming = {
+    return {
       model,
       max_tokens: p.maxTokens ?? options.defaultMaxTokens ?? 4096,
       messages,
@@ -79,26 +80,77 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
             tool_choice: { type: "tool" as const, name: format.name }
           })
     }
-    return Effect.tryPromise({ try: (signal) => client.messages.create(body, { signal }), catch: mapError(model) }).pipe(
-      Effect.flatMap((message): Effect.Effect<ChatResponse, ProviderError> => {
-        const fields = { provider: id, model }
-        if (message.stop_reason === "refusal") return Effect.fail(new ContentFiltered({ ...fields, detail: "stop_reason refusal" }))
-        const blocks = message.content ?? []
-        const tool = format === undefined ? undefined : blocks.find((b) => b.type === "tool_use")
-        const text = tool !== undefined && tool.type === "tool_use"
-          ? JSON.stringify(tool.input)
-          : blocks.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("")
-        if (text.trim() === "") return Effect.fail(new ServerError({ ...fields, detail: "empty response" }))
-        return Effect.succeed({
-          text,
-          finishReason: message.stop_reason ?? "unknown",
-          usage: { inputTokens: message.usage?.input_tokens ?? 0, outputTokens: message.usage?.output_tokens ?? 0 },
-          provider: id,
-          model: message.model || model
-        })
-      })
-    )
   }
 
-  return { id, chat }
+  /** A message as our response (a forced tool call's input is the answer), or the error it amounts to. */
+  const responseOf = (request: ChatRequest, message: Anthropic.Message): ChatResponse | ProviderError => {
+    const fields = { provider: id, model: request.model }
+    if (message.stop_reason === "refusal") return new ContentFiltered({ ...fields, detail: "stop_reason refusal" })
+    const blocks = message.content ?? []
+    const tool = request.responseFormat === undefined ? undefined : blocks.find((b) => b.type === "tool_use")
+    const text = tool !== undefined && tool.type === "tool_use"
+      ? JSON.stringify(tool.input)
+      : blocks.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("")
+    if (text.trim() === "") return new ServerError({ ...fields, detail: "empty response" })
+    return {
+      text,
+      finishReason: message.stop_reason ?? "unknown",
+      usage: { inputTokens: message.usage?.input_tokens ?? 0, outputTokens: message.usage?.output_tokens ?? 0 },
+      provider: id,
+      model: message.model || request.model
+    }
+  }
+
+  const asEffect = <A>(r: A | ProviderError): Effect.Effect<A, ProviderError> => (isProviderError(r) ? Effect.fail(r) : Effect.succeed(r as A))
+
+  const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> =>
+    asEffect(bodyOf(request)).pipe(
+      Effect.flatMap((body) => Effect.tryPromise({ try: (signal) => client.messages.create(body, { signal }), catch: mapError(request.model) })),
+      Effect.flatMap((message) => asEffect(responseOf(request, message)))
+    )
+
+  /** Message Batches: one request per custom id; results stream as JSONL once the batch has ended. */
+  const batch: BatchApi = {
+    submit: (requests) =>
+      Effect.gen(function* () {
+        const items: Array<Anthropic.Messages.Batches.BatchCreateParams.Request> = []
+        for (const { customId, request } of requests) {
+          const params = bodyOf(request)
+          if (isProviderError(params)) return yield* params
+          items.push({ custom_id: customId, params })
+        }
+        const created = yield* Effect.tryPromise({ try: (signal) => client.messages.batches.create({ requests: items }, { signal }), catch: mapError("batch") })
+        return { provider: id, id: created.id } satisfies BatchRef
+      }),
+    status: (ref) =>
+      Effect.map(Effect.tryPromise({ try: (signal) => client.messages.batches.retrieve(ref.id, null, { signal }), catch: mapError("batch") }), (b) => {
+        const c = b.request_counts
+        const total = c.processing + c.succeeded + c.errored + c.canceled + c.expired
+        return { state: b.processing_status === "ended" ? "ended" as const : "running" as const, total, done: total - c.processing, detail: b.processing_status }
+      }),
+    results: (ref, requests) =>
+      Effect.tryPromise({
+        try: async () => {
+          const out: Array<BatchResult> = []
+          for await (const line of await client.messages.batches.results(ref.id)) {
+            const r = line.result
+            const request = requests.get(line.custom_id)
+            if (request === undefined) continue
+            const fields = { provider: id, model: request.model }
+            out.push({
+              customId: line.custom_id,
+              outcome: r.type === "succeeded"
+                ? responseOf(request, r.message)
+                : r.type === "errored"
+                  ? (r.error.error.type === "invalid_request_error" ? new BadRequest({ ...fields, detail: r.error.error.message }) : new ServerError({ ...fields, detail: r.error.error.message }))
+                  : new ServerError({ ...fields, detail: `request ${r.type} before it was processed` })
+            })
+          }
+          return out
+        },
+        catch: mapError("batch")
+      })
+  }
+
+  return { id, chat, batch }
 }

@@ -80,7 +80,7 @@ export const runBatch = (models: Models, modelId: string, requests: ReadonlyArra
       yield* Effect.sleep(options.pollInterval)
     }
 
-    const results = yield* batch.results(ref)
+    const results = yield* batch.results(ref, byKey)
     const seen = new Set<string>()
     let succeeded = 0
     const failed: Record<string, number> = {}

@@ -61,13 +61,16 @@ export const makeOpenAiBatch = (parts: OpenAiBatchParts): BatchApi => {
         done: (b.request_counts?.completed ?? 0) + (b.request_counts?.failed ?? 0),
         detail: b.status + (b.errors?.data?.length ? `: ${b.errors.data.map((e) => e.message).join("; ")}` : "")
       })),
-    results: (ref) =>
+    results: (ref, requests) =>
       Effect.gen(function* () {
         const b = yield* call("batch", (signal) => client.batches.retrieve(ref.id, { signal }))
         const read = (fileId: string | null | undefined) =>
           fileId ? call("batch", async (signal) => lines(await (await client.files.content(fileId, { signal })).text())) : Effect.succeed([] as Array<OutputLine>)
         const output = [...(yield* read(b.output_file_id)), ...(yield* read(b.error_file_id))]
-        return output.map((line): BatchResult => ({ customId: line.custom_id, outcome: outcomeOf(line, line.response?.body?.model ?? "batch") }))
+        return output.flatMap((line): Array<BatchResult> => {
+          const request = requests.get(line.custom_id)
+          return request === undefined ? [] : [{ customId: line.custom_id, outcome: outcomeOf(line, request.model) }]
+        })
       })
   }
 }

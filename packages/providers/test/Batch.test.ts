@@ -6,7 +6,7 @@ import { Effect, Exit } from "effect"
 import { runBatch } from "../src/Batch.ts"
 import { makeModels } from "../src/Models.ts"
 import { middlewareLayer } from "../src/Middleware.ts"
-import { lastUserText, openAiBatchServer, startLoopbackServer, type LoopbackServer } from "../src/testing/index.ts"
+import { anthropicBatchServer, lastUserText, openAiBatchServer, startLoopbackServer, type LoopbackServer } from "../src/testing/index.ts"
 
 let server: LoopbackServer
 afterEach(() => server?.close())
@@ -59,5 +59,34 @@ describe("batch mode (OpenAI Batch API wire, loopback)", () => {
       const models = yield* makeModels({ config: {}, env: {}, cache: { dir: mkdtempSync(join(tmpdir(), "videokr-batch-")), mode: "use" } })
       const exit = yield* Effect.exit(runBatch(models, "scripted:echo", [ask("x")], { stateDir: tmpdir(), pollInterval: "1 millis" }))
       expect(Exit.isFailure(exit) && (exit.cause.reasons[0] as any).error._tag).toBe("BatchUnsupported")
+    }).pipe(Effect.provide(middlewareLayer)))
+})
+
+describe("batch mode (Anthropic Message Batches wire, loopback)", () => {
+  it.live("structured requests in a batch: answers (forced tool calls) land in the cache; errored ones are counted", () =>
+    Effect.gen(function* () {
+      let url = ""
+      const wire = anthropicBatchServer((b) => (b.tool_choice ? { relevant: true } : "plain"), { pollsToFinish: 2, baseUrl: () => url })
+      server = yield* Effect.promise(() => startLoopbackServer(wire.handler))
+      url = server.url
+      const dir = mkdtempSync(join(tmpdir(), "videokr-batch-"))
+      const models = yield* makeModels({
+        config: { providers: { anthropic: { baseURL: server.url } } },
+        env: { ANTHROPIC_API_KEY: "sk-ant-batch" },
+        cache: { dir: join(dir, "cache"), mode: "use" }
+      })
+      const format = { name: "verdict", schema: { type: "object", properties: { relevant: { type: "boolean" } }, required: ["relevant"] } }
+      const requests = [
+        { ...ask("frame shows a burette"), responseFormat: format },
+        { ...ask("frame shows a FAIL"), responseFormat: format },
+        ask("free text")
+      ]
+      const summary = yield* runBatch(models, "anthropic:claude-test-model", requests, { stateDir: join(dir, "batches"), pollInterval: "5 millis" })
+      expect(summary).toEqual({ cached: 0, submitted: 3, succeeded: 2, failed: { ServerError: 1 }, resumed: false })
+      const model = yield* models.resolve("anthropic:claude-test-model")
+      expect(yield* model.chat(requests[0]!)).toMatchObject({ text: '{"relevant":true}', cached: true })
+      expect(yield* model.chat(requests[2]!)).toMatchObject({ text: "plain", cached: true })
+      expect(wire.created.batches).toBe(1)
+      expect(server.requests.filter((r) => r.path === "/v1/messages")).toHaveLength(0)
     }).pipe(Effect.provide(middlewareLayer)))
 })
