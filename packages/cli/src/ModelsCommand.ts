@@ -1,7 +1,7 @@
 import { join } from "node:path"
 import { Console, Effect, Schema } from "effect"
-import { CorpusStore, loadPlugins, type ModelsConfig, parseModelId, providerKey, type Project, recordModelCall } from "@videokr/core"
-import { makeModels, middlewareLayer, structured } from "@videokr/providers"
+import { CorpusStore, isProviderError, loadPlugins, type ModelsConfig, parseModelId, type ProviderError, providerKey, type Project, recordModelCall } from "@videokr/core"
+import { makeModels, middlewareLayer, renderFailureSummary, structured, summarizeFailures } from "@videokr/providers"
 import { table } from "./Output.ts"
 
 /** Every model id the configuration mentions: pool members, prices and limits. */
@@ -62,6 +62,7 @@ export const checkModels = (project: Project, ids: ReadonlyArray<string>) =>
     const targets = ids.length > 0 ? ids : configuredModels(config)
     if (targets.length === 0) return yield* Console.log("No models to check: name them, or configure some")
     const rows: Array<Array<string>> = []
+    const failures: Array<ProviderError> = []
     let failed = 0
     for (const id of targets) {
       const outcome = yield* Effect.result(models.resolve(id, { stage: "models check" }))
@@ -77,11 +78,13 @@ export const checkModels = (project: Project, ids: ReadonlyArray<string>) =>
       const image = yield* Effect.result(model.chat({ messages: [{ role: "user", content: [{ type: "image", mediaType: "image/png", data: pixel }, { type: "text", text: "What colour is this image? One word." }] }], params: { maxTokens: 16, temperature: 0 } }))
       const json = yield* Effect.result(structured({ id: model.id, chat: (r) => model.chat(r) }, { model: id, messages: [{ role: "user", content: 'Answer with the JSON object {"ok": true}.' }], params: { maxTokens: 32, temperature: 0 } }, Probe, "probe"))
       if (text._tag === "Failure") failed++
+      for (const r of [text, image, json]) if (r._tag === "Failure" && isProviderError(r.failure)) failures.push(r.failure)
       const yesNo = (r: { _tag: string }) => (r._tag === "Success" ? "yes" : "no")
       const problem = [text, image, json].find((r) => r._tag === "Failure") as { failure?: { message: string } } | undefined
       rows.push([id, `${latency.toFixed(0)} ms`, yesNo(text), yesNo(image), yesNo(json), problem?.failure?.message ?? ""])
     }
     yield* Console.log(table(["model", "latency", "text", "images", "json", "problem"], rows))
+    if (failures.length > 0) yield* Console.log("\n" + renderFailureSummary(summarizeFailures(failures)))
     if (failed > 0) return yield* Effect.fail(new ModelsCheckFailed({ failed, total: targets.length }))
   }).pipe(Effect.provide(middlewareLayer))
 

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { makeModels, middlewareLayer } from "@videokr/providers"
+import { isProviderError } from "@videokr/core"
+import { makeModels, middlewareLayer, renderFailureSummary, summarizeFailures } from "@videokr/providers"
 import { chatCompletionReply, limitedReply, startLoopbackServer } from "@videokr/providers/testing"
 
 const argv = process.argv.slice(2)
@@ -67,7 +68,8 @@ throughput                      ${achieved.toFixed(1)} req/s end to end; sustain
 429s reaching the caller        ${rateLimitedToCaller} (target 0)
 lost items                      ${requests - (outcomes.length - failed.length)} (target 0; failures of any kind: ${failed.length})
 requests the server accepted    ${server.counters.accepted}
-cache                           ${stats.hits} hits, ${stats.misses} misses; a hit costs ${(hitMs * 1000).toFixed(0)} us per call`)
+cache                           ${stats.hits} hits, ${stats.misses} misses; a hit costs ${(hitMs * 1000).toFixed(0)} us per call
+failures                        ${renderFailureSummary(summarizeFailures(failed.flatMap((o) => (o._tag === "Failure" && isProviderError(o.failure) ? [o.failure] : []))))}`)
 }).pipe(Effect.provide(middlewareLayer))
 
 await Effect.runPromise(program)
