@@ -1,10 +1,10 @@
 import Anthropic from "@anthropic-ai/sdk"
 import { Effect, Redacted } from "effect"
 import {
-  AuthFailed, BadRequest, type BatchApi, type BatchRef, type BatchResult, type ChatRequest, type ChatResponse, ContentFiltered,
-  isProviderError, type ModelProviderShape, type ProviderError, RateLimited, ServerError, Timeout
+  BadRequest, type BatchApi, type BatchRef, type BatchResult, type ChatRequest, type ChatResponse, ContentFiltered,
+  isProviderError, type ModelProviderShape, type ProviderError, ServerError, Timeout
 } from "@videokr/core"
-import { retryAfterMs } from "./OpenAi.ts"
+import { errorOfStatus } from "./HttpErrors.ts"
 
 /**
  * Anthropic Messages through the official SDK. Images go as base64 image blocks; structured output is a
@@ -31,18 +31,7 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
   const mapError = (model: string) => (e: unknown): ProviderError => {
     const fields = { provider: id, model, detail: e instanceof Error ? e.message : String(e) }
     if (e instanceof Anthropic.APIConnectionTimeoutError) return new Timeout(fields)
-    if (e instanceof Anthropic.APIError && e.status !== undefined) {
-      const status = e.status
-      if (status === 429) {
-        const after = retryAfterMs(e.headers)
-        return new RateLimited({ ...fields, ...(after === undefined ? {} : { retryAfterMs: after }) })
-      }
-      if (status === 401 || status === 403) return new AuthFailed(fields)
-      if (status === 408) return new Timeout(fields)
-      if (status >= 400 && status < 500) return new BadRequest(fields)
-      return new ServerError({ ...fields, status }) // 500, 529 overloaded
-    }
-    return new ServerError(fields)
+    return e instanceof Anthropic.APIError ? errorOfStatus(fields, e.status, e.headers) : errorOfStatus(fields, undefined)
   }
 
   /** The Messages parameters of a request, or why Anthropic cannot take it. */

@@ -1,9 +1,10 @@
 import OpenAI from "openai"
 import { Effect, Redacted } from "effect"
 import {
-  AuthFailed, BadRequest, type ChatRequest, type ChatResponse, ContentFiltered, type ContentPart, isProviderError,
-  type ModelProviderShape, type ProviderError, RateLimited, ServerError, Timeout
+  BadRequest, type ChatRequest, type ChatResponse, ContentFiltered, type ContentPart, isProviderError,
+  type ModelProviderShape, type ProviderError, ServerError, Timeout
 } from "@videokr/core"
+import { errorOfStatus } from "./HttpErrors.ts"
 import { makeOpenAiBatch } from "./OpenAiBatch.ts"
 
 /**
@@ -34,19 +35,6 @@ export interface OpenAiCapabilities {
 
 const defaults: OpenAiCapabilities = { jsonMode: "json_schema", maxImages: 64, videoUrl: false, maxTokensField: "max_tokens" }
 
-/** Retry-After as OpenAI and compatible servers send it: retry-after-ms, retry-after (seconds or a date). */
-export const retryAfterMs = (headers: Headers | undefined): number | undefined => {
-  if (headers === undefined) return undefined
-  const ms = Number(headers.get("retry-after-ms"))
-  if (headers.get("retry-after-ms") !== null && Number.isFinite(ms)) return ms
-  const after = headers.get("retry-after")
-  if (after === null) return undefined
-  const seconds = Number(after)
-  if (Number.isFinite(seconds)) return seconds * 1000
-  const date = Date.parse(after)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
-}
-
 const part = (p: ContentPart): OpenAI.Chat.Completions.ChatCompletionContentPart | { type: "video_url"; video_url: { url: string } } => {
   switch (p.type) {
     case "text":
@@ -70,20 +58,8 @@ export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
   const mapError = (model: string) => (e: unknown): ProviderError => {
     const fields = { provider: options.id, model, detail: e instanceof Error ? e.message : String(e) }
     if (e instanceof OpenAI.APIConnectionTimeoutError) return new Timeout(fields)
-    if (e instanceof OpenAI.APIError && e.status !== undefined) {
-      const status = e.status
-      if (status === 429) {
-        const after = retryAfterMs(e.headers)
-        return new RateLimited({ ...fields, ...(after === undefined ? {} : { retryAfterMs: after }) })
-      }
-      if (status === 401 || status === 403) return new AuthFailed(fields)
-      if (status === 400 && /content[_ ]?(policy|filter)/i.test(fields.detail)) return new ContentFiltered(fields)
-      if (status >= 400 && status < 500 && status !== 408) return new BadRequest(fields)
-      if (status === 408) return new Timeout(fields)
-      return new ServerError({ ...fields, status })
-    }
-    // connection refused or reset, a truncated or malformed body
-    return new ServerError(fields)
+    // no status: connection refused or reset, a truncated or malformed body
+    return e instanceof OpenAI.APIError ? errorOfStatus(fields, e.status, e.headers) : errorOfStatus(fields, undefined)
   }
 
   /** The Chat Completions body of a request, or why this server cannot take it. */

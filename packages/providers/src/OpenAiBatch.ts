@@ -1,9 +1,7 @@
 import OpenAI, { toFile } from "openai"
 import { Effect } from "effect"
-import {
-  BadRequest, type BatchApi, type BatchRef, type BatchResult, type ChatRequest, type ChatResponse, isProviderError,
-  type ProviderError, RateLimited, ServerError
-} from "@videokr/core"
+import { type BadRequest, type BatchApi, type BatchRef, type BatchResult, type ChatRequest, type ChatResponse, isProviderError, type ProviderError } from "@videokr/core"
+import { errorOfStatus } from "./HttpErrors.ts"
 
 /**
  * The OpenAI Batch API: requests as a JSONL file (purpose "batch"), one batch per submission on
@@ -35,9 +33,7 @@ export const makeOpenAiBatch = (parts: OpenAiBatchParts): BatchApi => {
     const status = line.response?.status_code
     if (status === 200) return parts.responseOf(model, line.response!.body)
     const detail = line.error?.message ?? line.response?.body?.error?.message ?? `status ${status ?? "none"}`
-    if (status === 429) return new RateLimited({ ...fields, detail })
-    if (status !== undefined && status >= 400 && status < 500) return new BadRequest({ ...fields, detail })
-    return new ServerError({ ...fields, detail, ...(status === undefined ? {} : { status }) })
+    return errorOfStatus({ ...fields, detail }, status)
   }
 
   return {

@@ -3,7 +3,8 @@
  * OpenAI-compatible server, Anthropic, the scripted test model; middleware: response cache, retries;
  * structured output. (Rate limits, usage and cost, pools and batch APIs are being added.)
  */
-export { makeOpenAi, retryAfterMs, type OpenAiCapabilities, type OpenAiOptions } from "./OpenAi.ts"
+export { makeOpenAi, type OpenAiCapabilities, type OpenAiOptions } from "./OpenAi.ts"
+export { errorOfStatus, retryAfterMs } from "./HttpErrors.ts"
 export { makeAnthropic, type AnthropicOptions } from "./Anthropic.ts"
 export { makeScripted, requestText, type ScriptedRule } from "./Scripted.ts"
 export { withRateLimits, rateLimiterLayer, estimateTokens, bucketOf, type RateLimitOptions } from "./RateLimits.ts"

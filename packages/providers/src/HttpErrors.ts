@@ -1,0 +1,35 @@
+import { AuthFailed, BadRequest, ContentFiltered, type ProviderError, RateLimited, ServerError, Timeout } from "@videokr/core"
+
+/** Retry-After as OpenAI, Anthropic and compatible servers send it: retry-after-ms, retry-after (seconds or a date). */
+export const retryAfterMs = (headers: Headers | undefined): number | undefined => {
+  if (headers === undefined) return undefined
+  const ms = Number(headers.get("retry-after-ms"))
+  if (headers.get("retry-after-ms") !== null && Number.isFinite(ms)) return ms
+  const after = headers.get("retry-after")
+  if (after === null) return undefined
+  const seconds = Number(after)
+  if (Number.isFinite(seconds)) return seconds * 1000
+  const date = Date.parse(after)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
+}
+
+/**
+ * The typed error of an HTTP answer (`status` undefined: no answer at all, i.e. a connection or protocol
+ * failure). One mapping for every HTTP provider, live and batch.
+ */
+export const errorOfStatus = (
+  fields: { readonly provider: string; readonly model: string; readonly detail: string },
+  status: number | undefined,
+  headers?: Headers
+): ProviderError => {
+  if (status === undefined) return new ServerError(fields)
+  if (status === 429) {
+    const after = retryAfterMs(headers)
+    return new RateLimited({ ...fields, ...(after === undefined ? {} : { retryAfterMs: after }) })
+  }
+  if (status === 401 || status === 403) return new AuthFailed(fields)
+  if (status === 408) return new Timeout(fields)
+  if (status === 400 && /content[_ ]?(policy|filter)/i.test(fields.detail)) return new ContentFiltered(fields)
+  if (status >= 400 && status < 500) return new BadRequest(fields)
+  return new ServerError({ ...fields, status }) // 5xx, Anthropic's 529 overloaded
+}
