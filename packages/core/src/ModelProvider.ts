@@ -69,7 +69,12 @@ export const ChatResponse = Schema.Struct({
   provider: Schema.String,
   model: Schema.String,
   /** true when the response came from the cache (nothing was paid) */
-  cached: Schema.optionalKey(Schema.Boolean)
+  cached: Schema.optionalKey(Schema.Boolean),
+  /** the limits the provider announced in its rate-limit headers, per minute */
+  rateLimits: Schema.optionalKey(Schema.Struct({
+    requestsPerMinute: Schema.optionalKey(Schema.Finite),
+    tokensPerMinute: Schema.optionalKey(Schema.Finite)
+  }))
 })
 export type ChatResponse = typeof ChatResponse.Type
 

@@ -4,7 +4,7 @@ import {
   BadRequest, type BatchApi, type BatchRef, type BatchResult, type ChatRequest, type ChatResponse, ContentFiltered,
   isProviderError, type ModelProviderShape, type ProviderError, ServerError, Timeout
 } from "@videokr/core"
-import { errorOfStatus } from "./HttpErrors.ts"
+import { announcedLimits, errorOfStatus } from "./HttpErrors.ts"
 
 /**
  * Anthropic Messages through the official SDK. Images go as base64 image blocks; structured output is a
@@ -94,8 +94,12 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
 
   const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> =>
     asEffect(bodyOf(request)).pipe(
-      Effect.flatMap((body) => Effect.tryPromise({ try: (signal) => client.messages.create(body, { signal }), catch: mapError(request.model) })),
-      Effect.flatMap((message) => asEffect(responseOf(request, message)))
+      Effect.flatMap((body) => Effect.tryPromise({ try: (signal) => client.messages.create(body, { signal }).withResponse(), catch: mapError(request.model) })),
+      Effect.flatMap(({ data, response }) => {
+        const r = responseOf(request, data)
+        const limits = announcedLimits(response.headers)
+        return asEffect(isProviderError(r) || limits === undefined ? r : { ...r, rateLimits: limits })
+      })
     )
 
   /** Message Batches: one request per custom id; results stream as JSONL once the batch has ended. */

@@ -86,7 +86,7 @@ export const responseCache = (dir: string) => {
     Effect.gen(function* () {
       if (!cacheable(request, response)) return false
       const key = cacheKey(providerId, request)
-      const { cached: _, ...stored } = response
+      const { cached: _c, rateLimits: _r, ...stored } = response
       const entry = { key, request: normalizeRequest(providerId, request), response: stored }
       yield* writeTextAtomic(pathOf(key), Stream.make(JSON.stringify(entry) + "\n")).pipe(Effect.orDie)
       return true

@@ -33,3 +33,22 @@ export const errorOfStatus = (
   if (status >= 400 && status < 500) return new BadRequest(fields)
   return new ServerError({ ...fields, status }) // 5xx, Anthropic's 529 overloaded
 }
+
+/**
+ * The per-minute limits a provider announces: OpenAI's x-ratelimit-limit-requests / -tokens, Anthropic's
+ * anthropic-ratelimit-requests-limit / -tokens-limit (or -input-tokens-limit).
+ */
+export const announcedLimits = (headers: Headers | undefined) => {
+  if (headers === undefined) return undefined
+  const num = (...names: Array<string>) => {
+    for (const n of names) {
+      const v = Number(headers.get(n) ?? NaN)
+      if (Number.isFinite(v) && v > 0) return v
+    }
+    return undefined
+  }
+  const requestsPerMinute = num("x-ratelimit-limit-requests", "anthropic-ratelimit-requests-limit")
+  const tokensPerMinute = num("x-ratelimit-limit-tokens", "anthropic-ratelimit-tokens-limit", "anthropic-ratelimit-input-tokens-limit")
+  if (requestsPerMinute === undefined && tokensPerMinute === undefined) return undefined
+  return { ...(requestsPerMinute === undefined ? {} : { requestsPerMinute }), ...(tokensPerMinute === undefined ? {} : { tokensPerMinute }) }
+}

@@ -4,7 +4,7 @@ import {
   BadRequest, type ChatRequest, type ChatResponse, ContentFiltered, type ContentPart, isProviderError,
   type ModelProviderShape, type ProviderError, ServerError, Timeout
 } from "@videokr/core"
-import { errorOfStatus } from "./HttpErrors.ts"
+import { announcedLimits, errorOfStatus } from "./HttpErrors.ts"
 import { makeOpenAiBatch } from "./OpenAiBatch.ts"
 
 /**
@@ -107,12 +107,17 @@ export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
     }
   }
 
+  const withLimits = (r: ChatResponse | ProviderError, headers: Headers) => {
+    const limits = announcedLimits(headers)
+    return isProviderError(r) || limits === undefined ? r : { ...r, rateLimits: limits }
+  }
+
   const asEffect = <A>(r: A | ProviderError): Effect.Effect<A, ProviderError> => (isProviderError(r) ? Effect.fail(r) : Effect.succeed(r as A))
 
   const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> =>
     asEffect(bodyOf(request)).pipe(
-      Effect.flatMap((body) => Effect.tryPromise({ try: (signal) => client.chat.completions.create(body, { signal }), catch: mapError(request.model) })),
-      Effect.flatMap((completion) => asEffect(responseOf(request.model, completion)))
+      Effect.flatMap((body) => Effect.tryPromise({ try: (signal) => client.chat.completions.create(body, { signal }).withResponse(), catch: mapError(request.model) })),
+      Effect.flatMap(({ data, response }) => asEffect(withLimits(responseOf(request.model, data), response.headers)))
     )
 
   const batch = makeOpenAiBatch({ client, id: options.id, bodyOf, responseOf, mapError })

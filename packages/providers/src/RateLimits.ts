@@ -7,8 +7,9 @@ import type { ChatRequest, ChatResponse, Limits, ModelProviderShape, ProviderErr
  * are served in arrival order):
  * - requests and tokens per minute, configured: token buckets refilled every second (providers enforce
  *   per-minute limits over shorter periods too), so that calls are spread instead of burst;
- * - not configured: learned. After a 429 the model cools down for its Retry-After, then Effect's
- *   adaptive limiter learns the rate the provider accepts;
+ * - not configured: learned. From the limits the provider announces in its rate-limit headers once a
+ *   call has answered; until then (and for providers that announce none) after a 429 the model cools
+ *   down for its Retry-After, and Effect's adaptive limiter learns the rate the provider accepts;
  * - concurrency: at most that many calls in flight.
  */
 export interface RateLimitOptions {
@@ -72,10 +73,26 @@ export const withRateLimits = (provider: ModelProviderShape, options: RateLimitO
         )
       })
 
+    /** limits announced by the provider's headers, for models without configured ones */
+    const learned = new Map<string, Limits>()
     const chat = (request: ChatRequest) => {
       const key = `${provider.id}:${request.model}`
-      const limits = options.limitsOf(request.model)
-      const call = admitted(key, limits, request, provider.chat(request))
+      const configured = options.limitsOf(request.model)
+      // configured limits win; announced ones fill in what is not configured
+      const merged = { ...learned.get(key), ...configured }
+      const limits = Object.keys(merged).length > 0 ? merged : undefined
+      const call = admitted(key, limits, request, provider.chat(request)).pipe(
+        Effect.tap((r) =>
+          Effect.sync(() => {
+            if (r.rateLimits === undefined) return
+            const { requestsPerMinute, tokensPerMinute } = r.rateLimits
+            learned.set(key, {
+              ...(requestsPerMinute === undefined ? {} : { requestsPerMinute: Math.floor(requestsPerMinute) }),
+              ...(tokensPerMinute === undefined ? {} : { tokensPerMinute: Math.floor(tokensPerMinute) })
+            })
+          })
+        )
+      )
       return limits?.concurrency === undefined ? call : semaphoreOf(key, limits.concurrency).withPermits(1)(call)
     }
     return { ...provider, chat }

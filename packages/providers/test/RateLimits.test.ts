@@ -52,6 +52,19 @@ describe("rate limits", () => {
       expect(counters.rejected).toBeGreaterThan(0) // the server had to say so; the limiter then learned
     }).pipe(Effect.provide(middlewareLayer)), 30_000)
 
+  it.live("unconfigured but announced: the limits in the provider's headers pace the calls after the first answer", () =>
+    Effect.gen(function* () {
+      const { id, counters } = yield* Effect.promise(() => setup({ requestsPerMinute: 600, announce: true }))
+      const models = yield* makeModels({ config: {}, env: {}, cache: cache() })
+      const model = yield* models.resolve(id)
+      const first = yield* model.chat({ messages: [{ role: "user", content: "first" }] })
+      expect(first.rateLimits).toEqual({ requestsPerMinute: 600 })
+      const started = Date.now()
+      yield* burst(model, 30)
+      expect(counters.rejected).toBeLessThanOrEqual(2)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_500)
+    }).pipe(Effect.provide(middlewareLayer)), 20_000)
+
   it.live("tokens/min: large requests wait for the token budget", () =>
     Effect.gen(function* () {
       const tokensOf = (body: any) => Math.ceil(JSON.stringify(body.messages).length / 4) + (body.max_tokens ?? 512)

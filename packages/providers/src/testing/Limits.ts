@@ -11,6 +11,8 @@ export interface ServerLimits {
   /** tokens a request is charged at admission */
   readonly tokensOf?: (body: any) => number
   readonly latencyMs?: number | (() => number)
+  /** announce the limits in OpenAI's x-ratelimit-limit-* headers on every answer */
+  readonly announce?: boolean
 }
 
 export interface LimitCounters {
@@ -67,7 +69,13 @@ export const limitedReply = (inner: (request: RecordedRequest) => Reply, limits:
     const latency = typeof limits.latencyMs === "function" ? limits.latencyMs() : (limits.latencyMs ?? 0)
     if (latency > 0) await new Promise((r) => setTimeout(r, latency))
     counters.inFlight--
-    return inner(request)
+    const reply = inner(request)
+    if (!limits.announce) return reply
+    const announced = {
+      ...(limits.requestsPerMinute === undefined ? {} : { "x-ratelimit-limit-requests": String(limits.requestsPerMinute) }),
+      ...(limits.tokensPerMinute === undefined ? {} : { "x-ratelimit-limit-tokens": String(limits.tokensPerMinute) })
+    }
+    return { ...reply, headers: { ...reply.headers, ...announced } }
   }
   return { handler, counters }
 }
