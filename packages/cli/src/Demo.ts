@@ -3,8 +3,10 @@ import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Console, Effect } from "effect"
 import {
-  corpusStats, exportCorpus, exportFormats, importFile, initProject, loadProject, projectStoreLayer, sampleFiles, splitCorpus
+  CorpusStore, corpusStats, exportCorpus, exportFormats, importFile, initProject, loadProject, projectStoreLayer, recordModelCall,
+  sampleFiles, splitCorpus
 } from "@videokr/core"
+import { makeModels, middlewareLayer } from "@videokr/providers"
 import { renderStats, sampleDir } from "./Commands.ts"
 import { formatBytes, table } from "./Output.ts"
 
@@ -12,7 +14,8 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
 
 /**
  * The end-to-end demo on the bundled sample. Today: a fresh project, import of the knowledge bank, seed
- * examples, videos and examples, the seeded split, every export format, and the corpus statistics.
+ * examples, videos and examples, the seeded split, every export format, a model call through the
+ * provider middleware, and the corpus statistics (with model usage).
  * Later stages (videos, generation, validation, evaluation, site) join as they land.
  */
 export const runDemo = (dir: string | undefined) =>
@@ -44,6 +47,20 @@ export const runDemo = (dir: string | undefined) =>
         }
       }
       yield* Console.log(table(["format", "file", "records", "skipped", "size"], rows))
+
+      yield* step("models (the scripted model through the full middleware: limits, retries, cache, usage)")
+      const store = yield* CorpusStore.CorpusStore
+      const models = yield* makeModels({
+        config: project.config.models ?? {},
+        env: {},
+        cache: { dir: join(project.dir, ".videokr/cache"), mode: "use" },
+        record: (call) => Effect.orDie(recordModelCall(call).pipe(Effect.provideService(CorpusStore.CorpusStore, store)))
+      }).pipe(Effect.provide(middlewareLayer))
+      const echo = yield* models.resolve("scripted:echo", { stage: "demo" })
+      const question = { messages: [{ role: "user" as const, content: "Which apparatus delivers a titrant drop by drop?" }] }
+      const first = yield* echo.chat(question)
+      const again = yield* echo.chat(question)
+      yield* Console.log(`${first.provider}: "${first.text}" (${again.cached ? "asked again: answered from the cache" : "asked again: paid again"})`)
 
       yield* step("stats")
       yield* Console.log(renderStats(yield* corpusStats))
