@@ -27,7 +27,7 @@ export interface NearDuplicatePair {
 }
 
 export interface NearDuplicateOptions {
-  /** largest Hamming distance (of 64 bits) for two frames to match; at most 15 */
+  /** largest Hamming distance (of 64 bits) for two frames to match; at most 24 */
   readonly maxDistance: number
   /** how many matching frame pairs make two videos near-duplicates (default 1) */
   readonly minMatches?: number | undefined
@@ -39,54 +39,96 @@ const popcount = (x: number): number => {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24
 }
 
-/** All values within Hamming `radius` of a 16-bit value. */
-const neighbours = (value: number, radius: number): Array<number> => {
-  const out = [value]
-  if (radius >= 1) for (let i = 0; i < 16; i++) out.push(value ^ (1 << i))
-  if (radius >= 2) for (let i = 0; i < 16; i++) for (let j = i + 1; j < 16; j++) out.push(value ^ (1 << i) ^ (1 << j))
-  if (radius >= 3) for (let i = 0; i < 16; i++) for (let j = i + 1; j < 16; j++) for (let k = j + 1; k < 16; k++) out.push(value ^ (1 << i) ^ (1 << j) ^ (1 << k))
-  return out
+const binomial = (n: number, k: number): number => (k === 0 ? 1 : (binomial(n, k - 1) * (n - k + 1)) / k)
+
+/**
+ * How to split 64 bits for `n` hashes and threshold `t`: m chunks, searched within radius floor(t/m)
+ * each (pigeonhole: two hashes within t bits are within that radius in some chunk). Chosen to minimise
+ * the expected work per hash: probes of the chunk tables (dearer for tables that outgrow the CPU caches)
+ * plus candidates to check.
+ */
+export const chunkPlan = (n: number, t: number) => {
+  let best: { chunks: number; radius: number; cost: number } | undefined
+  for (let m = 2; m <= 12; m++) {
+    const radius = Math.floor(t / m)
+    const width = 64 / m
+    if (radius > 3 || Math.ceil(width) > 24) continue
+    let probes = 0
+    for (let k = 0; k <= radius; k++) probes += binomial(Math.ceil(width), k)
+    // a probe into a table larger than the CPU caches (over 2^17 entries) costs a memory access
+    const cost = m * probes * ((width > 17 ? 4 : 1) + n / 2 ** width)
+    if (best === undefined || cost < best.cost) best = { chunks: m, radius, cost }
+  }
+  return best!
+}
+
+/** Bits [start, start + width) of the 64-bit value hi:lo (bit 0 = the top bit of hi), as a number. */
+const bitsOf = (hi: number, lo: number, start: number, width: number): number => {
+  const end = start + width
+  if (end <= 32) return (hi >>> (32 - end)) & ((2 ** width) - 1)
+  if (start >= 32) return (lo >>> (64 - end)) & ((2 ** width) - 1)
+  const fromHi = hi & ((2 ** (32 - start)) - 1)
+  const loBits = end - 32
+  return fromHi * 2 ** loBits + (lo >>> (32 - loBits))
 }
 
 /**
- * Every pair of hashes (i < j) within `maxDistance`, by multi-index hashing: the 64 bits as four 16-bit
- * chunks; two hashes within t bits differ by at most floor(t/4) bits in some chunk, so each hash probes
- * the chunk tables within that radius, and candidates are checked exactly. A pair is reported by the
- * first chunk that finds it only, so each pair once.
+ * Every pair of hashes (i < j) within `maxDistance`, by multi-index hashing (Norouzi et al.): the 64
+ * bits split in chunks (see chunkPlan), each hash probes every chunk table within the radius, and
+ * candidates are checked exactly. A pair is reported by the first chunk that can find it only, so once.
  */
 export const hashPairsWithin = (hi: Uint32Array, lo: Uint32Array, maxDistance: number, onPair: (i: number, j: number, distance: number) => void) => {
-  if (maxDistance < 0 || maxDistance > 15) throw new RangeError("maxDistance must be between 0 and 15")
+  if (maxDistance < 0 || maxDistance > 24) throw new RangeError("maxDistance must be between 0 and 24")
   const n = hi.length
-  const radius = Math.floor(maxDistance / 4)
-  const chunkOf = (i: number, c: number) => (c < 2 ? hi[i]! >>> (c === 0 ? 16 : 0) : lo[i]! >>> (c === 2 ? 16 : 0)) & 0xffff
-  // per chunk: items sorted by chunk value (counting sort), with offsets
-  const tables = [0, 1, 2, 3].map((c) => {
-    const offsets = new Int32Array(65537)
-    for (let i = 0; i < n; i++) offsets[chunkOf(i, c) + 1]!++
-    for (let v = 0; v < 65536; v++) offsets[v + 1]! += offsets[v]!
-    const fill = offsets.slice(0, 65536)
+  const { chunks, radius } = chunkPlan(n, maxDistance)
+  const widths = Array.from({ length: chunks }, (_, c) => Math.floor(64 / chunks) + (c < 64 % chunks ? 1 : 0))
+  const starts = widths.map((_, c) => widths.slice(0, c).reduce((a, b) => a + b, 0))
+  const keys = widths.map((w, c) => {
+    const k = new Int32Array(n)
+    for (let i = 0; i < n; i++) k[i] = bitsOf(hi[i]!, lo[i]!, starts[c]!, w)
+    return k
+  })
+  // per chunk: items grouped by chunk value (counting sort), with offsets
+  const tables = widths.map((w, c) => {
+    const size = 2 ** w
+    const offsets = new Int32Array(size + 1)
+    const key = keys[c]!
+    for (let i = 0; i < n; i++) offsets[key[i]! + 1]!++
+    for (let v = 0; v < size; v++) offsets[v + 1]! += offsets[v]!
+    const fill = offsets.slice(0, size)
     const items = new Int32Array(n)
-    for (let i = 0; i < n; i++) items[fill[chunkOf(i, c)]!++] = i
+    for (let i = 0; i < n; i++) items[fill[key[i]!]!++] = i
     return { offsets, items }
   })
-  const probes = new Map<number, Array<number>>()
-  const probe = (v: number) => {
-    let p = probes.get(v)
-    if (p === undefined && radius > 0) probes.set(v, (p = neighbours(v, radius)))
-    return p ?? [v]
-  }
+  // the flip masks of every chunk value within the radius (0, single bits, pairs, triples)
+  const masks = widths.map((w) => {
+    const out = [0]
+    for (let a = 0; a < w && radius >= 1; a++) {
+      out.push(1 << a)
+      for (let b = a + 1; b < w && radius >= 2; b++) {
+        out.push((1 << a) | (1 << b))
+        for (let e = b + 1; e < w && radius >= 3; e++) out.push((1 << a) | (1 << b) | (1 << e))
+      }
+    }
+    return Int32Array.from(out)
+  })
   for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 4; c++) {
+    const hiI = hi[i]!
+    const loI = lo[i]!
+    for (let c = 0; c < chunks; c++) {
       const { offsets, items } = tables[c]!
-      for (const v of probe(chunkOf(i, c))) {
-        for (let k = offsets[v]!, end = offsets[v + 1]!; k < end; k++) {
+      const chunkMasks = masks[c]!
+      const v = keys[c]![i]!
+      for (let m = 0; m < chunkMasks.length; m++) {
+        const probe = v ^ chunkMasks[m]!
+        for (let k = offsets[probe]!, end = offsets[probe + 1]!; k < end; k++) {
           const j = items[k]!
           if (j <= i) continue
-          const d = popcount((hi[i]! ^ hi[j]!) >>> 0) + popcount((lo[i]! ^ lo[j]!) >>> 0)
+          const d = popcount((hiI ^ hi[j]!) >>> 0) + popcount((loI ^ lo[j]!) >>> 0)
           if (d > maxDistance) continue
           // report from the first chunk within the radius only
           let first = 0
-          while (first < c && popcount((chunkOf(i, first) ^ chunkOf(j, first)) >>> 0) > radius) first++
+          while (first < c && popcount((keys[first]![i]! ^ keys[first]![j]!) >>> 0) > radius) first++
           if (first === c) onPair(i, j, d)
         }
       }

@@ -38,9 +38,9 @@ describe("multi-index hashing", () => {
     const close: Array<[number, number, number]> = []
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
       const d = popcount(hi[i]! ^ hi[j]!) + popcount(lo[i]! ^ lo[j]!)
-      if (d <= 12) close.push([i, j, d])
+      if (d <= 16) close.push([i, j, d])
     }
-    for (const t of [0, 3, 4, 7, 8, 12]) {
+    for (const t of [0, 3, 4, 7, 8, 12, 16]) {
       const found: Array<string> = []
       hashPairsWithin(hi, lo, t, (i, j, d) => found.push(`${i}-${j}-${d}`))
       const brute = close.filter(([, , d]) => d <= t).map(([i, j, d]) => `${i}-${j}-${d}`)

@@ -4,11 +4,10 @@ import sharp from "sharp"
 import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
 import { existsSync, statSync } from "node:fs"
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { type Frame, MediaError, type MediaOptions, type MediaShape, type SamplingSpec, type VideoProbe } from "../Media.ts"
-import { sha256File } from "../Sha256.ts"
 import { phashOfGray32 } from "./phash.ts"
 
 const onPath = (name: string): string | undefined =>
@@ -91,17 +90,39 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
       } satisfies VideoProbe
     })
 
-  /** The content hash of a video, computed once per (path, size, mtime). */
+  /**
+   * The identity of a video's content, for the frame cache: sha256 of its size and its first and last
+   * 4 MiB (container headers and indexes differ between any two real videos), computed once per
+   * (path, size, mtime). Reading whole files would cost more than sampling their frames.
+   */
   const videoHash = (path: string) => {
     const s = statSync(path)
     const memo = `${path}\u0000${s.size}\u0000${s.mtimeMs}`
     const known = hashes.get(memo)
-    return known !== undefined
-      ? Effect.succeed(known)
-      : sha256File(path).pipe(
-          Effect.tap((h) => Effect.sync(() => hashes.set(memo, h))),
-          Effect.mapError((e) => new MediaError({ path, kind: "missing", reason: e.reason }))
-        )
+    if (known !== undefined) return Effect.succeed(known)
+    return Effect.tryPromise({
+      try: async () => {
+        const window = 4 << 20
+        const handle = await open(path, "r")
+        try {
+          const hash = createHash("sha256").update(String(s.size))
+          const head = Buffer.alloc(Math.min(window, s.size))
+          await handle.read(head, 0, head.length, 0)
+          hash.update(head)
+          if (s.size > window) {
+            const tail = Buffer.alloc(Math.min(window, s.size - window))
+            await handle.read(tail, 0, tail.length, s.size - tail.length)
+            hash.update(tail)
+          }
+          const h = hash.digest("hex")
+          hashes.set(memo, h)
+          return h
+        } finally {
+          await handle.close()
+        }
+      },
+      catch: (e) => new MediaError({ path, kind: "missing", reason: e instanceof Error ? e.message : String(e) })
+    })
   }
 
   const sampleFrames = (path: string, spec: SamplingSpec) =>
