@@ -1,11 +1,12 @@
-import { relative, resolve } from "node:path"
+import { join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import {
-  corpusStats, exportCorpus, exportFormats, importFile, initProject, loadProject, projectStoreLayer,
+  corpusStats, exportCorpus, exportFormats, importFile, initProject, loadProject, Media, projectStoreLayer,
   recordKindNames, splitCorpus, splitDefaults, UsageError, type CorpusStats, type ExportFormat, type ExportedFile, type Project
 } from "@videokr/core"
+import { doctor } from "./Doctor.ts"
 import { checkModels, listModels } from "./ModelsCommand.ts"
 import { formatBytes, table } from "./Output.ts"
 
@@ -167,6 +168,15 @@ const models = Command.make("models").pipe(
   Command.withSubcommands([modelsList, modelsCheck])
 )
 
+const doctorCommand = Command.make("doctor", { project: projectFlag }, (args) =>
+  Effect.gen(function* () {
+    // a project is optional here: outside one, doctor checks the machine alone
+    const p = yield* Effect.option(project(args.project))
+    const cacheDir = Option.match(p, { onNone: () => join(process.cwd(), ".videokr/frames"), onSome: (x) => join(x.dir, ".videokr/frames") })
+    yield* doctor(p).pipe(Effect.provide(Media.layer({ cacheDir })))
+  })
+).pipe(Command.withDescription("Check ffmpeg/ffprobe and codecs, DuckDB, yt-dlp, disk space and provider keys (present or not, never their values)"))
+
 const demo = Command.make(
   "demo",
   {
@@ -181,6 +191,6 @@ const demo = Command.make(
 
 export const videokr = Command.make("videokr").pipe(
   Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
-  Command.withSubcommands([init, importCommand, split, exportCommand, stats, models, demo])
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, models, doctorCommand, demo])
 )
 

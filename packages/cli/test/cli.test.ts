@@ -72,12 +72,24 @@ describe("videokr (end to end, real processes)", () => {
     expect(r.stderr).toContain(`field "colour": unknown field, with value "blue"`)
   })
 
+  it("doctor reports the machine: ffmpeg, codecs, DuckDB, disk, keys present or not but never their values", () => {
+    const r = spawnSync(process.execPath, ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin, "doctor"], {
+      cwd: dir, encoding: "utf8", env: { ...env, NO_COLOR: "1", OPENAI_API_KEY: "sk-doctor-VALUE-42" }
+    })
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/ffmpeg\s+ok\s+ffmpeg version/)
+    expect(r.stdout).toMatch(/video decoders\s+ok\s+.*h264/)
+    expect(r.stdout).toMatch(/duckdb\s+ok\s+v1\./)
+    expect(r.stdout).toMatch(/OPENAI_API_KEY\s+ok\s+set/)
+    expect(r.stdout + r.stderr).not.toContain("sk-doctor-VALUE-42")
+  })
+
   it("usage errors exit 2, and every command has --help", () => {
     expect(videokr(dir, "export", "--format", "csv").code).toBe(2)
     expect(videokr(dir, "frobnicate").code).toBe(2)
     expect(videokr(root, "stats").code).toBe(2) // no project here
     expect(videokr(root, "stats").stderr).toContain("no videokr.config.ts")
-    for (const c of ["init", "import", "split", "export", "stats", "demo"]) {
+    for (const c of ["init", "import", "split", "export", "stats", "models", "doctor", "demo"]) {
       const h = videokr(dir, c, "--help")
       expect(h.code).toBe(0)
       expect(h.stdout).toContain(`videokr ${c}`)

@@ -16,8 +16,8 @@ const urlPattern = /(?:youtube(?:-nocookie)?\.com\/(?:watch\?(?:[^\s"'<>]*?&)?v=
 /**
  * A bare 11-character token counts as a YouTube id only when it looks random: it has a digit, a "-", or
  * an upper case letter after the first character; so words ("experiments") and snake_case field names
- * ("question_id") do not. Ids made only of lower case letters and "_" (about 1 in 14,000) are missed
- * when bare; in URLs every id is found.
+ * ("question_id") do not. Ids made only of lower case letters and "_" are missed
+ * when bare (about 1 in 10,000); in URLs every id is found.
  */
 const looksLikeId = (token: string) => /^[A-Za-z0-9_-]{11}$/.test(token) && /[0-9-]|.[A-Z]/.test(token)
 

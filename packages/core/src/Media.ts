@@ -61,6 +61,8 @@ export interface MediaShape {
   readonly imageHash: (imagePath: string) => Effect.Effect<string, MediaError>
   /** a video's fingerprint: the perceptual hashes of its sampled frames */
   readonly fingerprint: (path: string, spec: SamplingSpec) => Effect.Effect<ReadonlyArray<string>, MediaError>
+  /** the ffmpeg and ffprobe executables in use */
+  readonly binaries: { readonly ffmpeg: string; readonly ffprobe: string }
   /** ffmpeg and ffprobe versions, for `videokr doctor` and result provenance */
   readonly versions: Effect.Effect<{ readonly ffmpeg: string; readonly ffprobe: string }, MediaError>
 }

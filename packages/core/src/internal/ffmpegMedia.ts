@@ -179,6 +179,7 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
     })
 
   return {
+    binaries: bin,
     probe,
     sampleFrames,
     imageHash,
