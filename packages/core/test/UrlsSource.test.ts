@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from "@effect/vitest"
+import { readFileSync, writeFileSync } from "node:fs"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { join } from "node:path"
+import { Effect, Exit } from "effect"
+import { makeUrlsSource } from "../src/sources/UrlsSource.ts"
+import { fileWith, scratchDir } from "./support.ts"
+import { testVideos } from "./support/videos.ts"
+
+let server: Server | undefined
+afterEach(() => new Promise<void>((r) => (server ? (server.closeAllConnections(), server.close(() => r())) : r())))
+
+/** Serves one file with Range support; the first `cuts` transfers are dropped half-way. */
+const serve = async (file: Buffer, cuts: number, honourRange = true) => {
+  const seen: Array<string | undefined> = []
+  let dropped = 0
+  server = createServer((req, res) => {
+    seen.push(req.headers.range)
+    const m = honourRange ? /^bytes=(\d+)-$/.exec(req.headers.range ?? "") : null
+    const start = m ? Number(m[1]) : 0
+    const body = file.subarray(start)
+    res.writeHead(m ? 206 : 200, { "content-type": "video/mp4", "content-length": String(body.length), "accept-ranges": "bytes", ...(m ? { "content-range": `bytes ${start}-${file.length - 1}/${file.length}` } : {}) })
+    if (dropped < cuts) {
+      dropped++
+      res.write(body.subarray(0, Math.floor(body.length / 3)))
+      return setTimeout(() => res.destroy(), 20)
+    }
+    res.end(body)
+  })
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r))
+  return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/lab/titration.mp4`, seen }
+}
+
+describe("the urls source", () => {
+  it.live("reads a list with licenses and downloads over HTTP, resuming cut transfers with Range requests", () =>
+    Effect.gen(function* () {
+      const original = readFileSync(testVideos().base!)
+      const { url, seen } = yield* Effect.promise(() => serve(original, 2))
+      const list = fileWith("urls.jsonl", JSON.stringify({ url, license: "CC BY 4.0", title: "Titration demo", tags: "chemistry; titration", duration: 10 }) + "\n")
+      const source = yield* makeUrlsSource({ list })
+      const [candidate] = yield* source.search("anything", { limit: 5 })
+      expect(candidate!.video).toMatchObject({ source: "urls", license: "CC BY 4.0", title: "Titration demo", tags: ["chemistry", "titration"], duration: 10 })
+      const path = yield* source.download(candidate!, scratchDir("videokr-urls-"))
+      expect(readFileSync(path).equals(original)).toBe(true)
+      expect(seen[0]).toBeUndefined()
+      expect(seen.slice(1).every((r) => /^bytes=\d+-$/.test(r ?? ""))).toBe(true)
+      expect(seen).toHaveLength(3)
+    }))
+
+  it.live("starts over when the server ignores Range, and refuses a list without licenses", () =>
+    Effect.gen(function* () {
+      const original = readFileSync(testVideos().life!)
+      const { url } = yield* Effect.promise(() => serve(original, 1, false))
+      const dir = scratchDir("videokr-urls-")
+      const list = join(dir, "urls.csv")
+      writeFileSync(list, `url,license\n${url},CC0\n`)
+      const source = yield* makeUrlsSource({ list })
+      const path = yield* source.download(source.candidates[0]!, dir)
+      expect(readFileSync(path).equals(original)).toBe(true)
+      const bad = fileWith("bad.jsonl", JSON.stringify({ url }) + "\n")
+      const exit = yield* Effect.exit(makeUrlsSource({ list: bad }))
+      expect(Exit.isFailure(exit) && (exit.cause.reasons[0] as any).error.message).toMatch(/line 1: field "license": required/)
+    }))
+})
