@@ -7,6 +7,7 @@ import * as Media from "../src/Media.ts"
 import { findNearDuplicates } from "../src/NearDuplicates.ts"
 import { VideosKind } from "../src/RecordKind.ts"
 import { makeLocalSource } from "../src/sources/LocalSource.ts"
+import { markDownloaded, readFingerprints, storeFingerprint } from "../src/VideoStore.ts"
 import { scratchDir } from "./support.ts"
 import { testVideos } from "./support/videos.ts"
 
@@ -57,6 +58,18 @@ describe("the local source, offline end to end", () => {
       // and the videos go into the corpus through the same ingest path as any import
       const store = yield* CorpusStore
       yield* store.ingest(VideosKind, Stream.make(source.scan.candidates.map((c, i) => ({ value: c.video, extra: undefined, line: i + 1 }))), { file: root, sha256: "scan", replace: false })
-      expect(yield* store.query("SELECT id, license FROM videos ORDER BY id")).toHaveLength(4)
+      expect(yield* store.query("SELECT id, license, download_state FROM videos ORDER BY id")).toEqual(
+        source.scan.candidates.map((c) => ({ id: c.video.id, license: c.video.license, download_state: "pending" })).sort((a, b) => a.id.localeCompare(b.id)))
+      // the local files are the downloads; fingerprints are stored per spec and read back for the search
+      const spec = { mode: "uniform" as const, count: 8 }
+      for (const c of source.scan.candidates) {
+        yield* markDownloaded(c.video.id, c.localPath!)
+        const frames = yield* media.sampleFrames(c.localPath!, spec)
+        yield* storeFingerprint(c.video.id, spec, frames, fingerprints.find((f) => f.id === c.video.id)!.hashes)
+      }
+      expect(yield* store.query("SELECT count(*)::INT AS n FROM videos WHERE download_state = 'downloaded' AND local_path IS NOT NULL")).toEqual([{ n: 4 }])
+      const stored = yield* readFingerprints(spec)
+      expect(stored).toEqual(fingerprints)
+      expect(findNearDuplicates(stored, { maxDistance: 6, minMatches: 2 }).map((p) => [p.a, p.b])).toEqual([["local:lab/titration.mp4", "local:titration-copy.mp4"]])
     }).pipe(Effect.provide([Media.layer({ cacheDir: scratchDir("videokr-frames-") }), layerMemory])))
 })

@@ -98,5 +98,16 @@ export const migrations: ReadonlyArray<Migration> = [
                sum(cost_usd) AS cost_usd, avg(latency_ms) FILTER (WHERE NOT cached) AS mean_latency_ms
         FROM model_calls GROUP BY ALL ORDER BY stage, model_id;
     `
+  },
+  {
+    version: 4,
+    name: "video downloads and fingerprints",
+    sql: `
+      ALTER TABLE videos ADD COLUMN download_state VARCHAR DEFAULT 'pending';
+      ALTER TABLE videos ADD COLUMN local_path VARCHAR;
+      ALTER TABLE videos ADD COLUMN download_error VARCHAR;
+      CREATE TABLE video_fingerprints (
+        video_id VARCHAR NOT NULL, spec VARCHAR NOT NULL, frame INTEGER NOT NULL, seconds DOUBLE NOT NULL, phash VARCHAR NOT NULL);
+    `
   }
 ]
