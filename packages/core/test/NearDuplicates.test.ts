@@ -2,42 +2,17 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Media from "../src/Media.ts"
 import { findNearDuplicates, hashPairsWithin, removalPlan, thresholdSummary } from "../src/NearDuplicates.ts"
-import { PythonRandom } from "../src/PythonRandom.ts"
+import { popcount32, syntheticHashes } from "../src/testing/index.ts"
 import { scratchDir } from "./support.ts"
 import { testVideos } from "./support/videos.ts"
 
-/** Kernighan's bit count: an implementation independent of the one under test. */
-const popcount = (x: number) => {
-  let c = 0
-  for (let v = x >>> 0; v !== 0; v = (v & (v - 1)) >>> 0) c++
-  return c
-}
-
 describe("multi-index hashing", () => {
   it("finds exactly the pairs a brute-force scan finds, each once, at every threshold", () => {
-    const rng = new PythonRandom(11)
     const n = 3_000
-    const hi = new Uint32Array(n)
-    const lo = new Uint32Array(n)
-    for (let i = 0; i < n; i++) {
-      if (i > 0 && i % 7 === 0) {
-        // a planted near-duplicate of an earlier hash, with 0-12 bits flipped
-        const src = rng.randbelow(i)
-        hi[i] = hi[src]!
-        lo[i] = lo[src]!
-        for (let f = rng.randbelow(13); f > 0; f--) {
-          const bit = rng.randbelow(64)
-          if (bit < 32) hi[i] = (hi[i]! ^ (1 << bit)) >>> 0
-          else lo[i] = (lo[i]! ^ (1 << (bit - 32))) >>> 0
-        }
-      } else {
-        hi[i] = rng.getrandbits(32)
-        lo[i] = rng.getrandbits(32)
-      }
-    }
+    const { hi, lo } = syntheticHashes(n, { seed: 11, every: 7, maxFlips: 12 })
     const close: Array<[number, number, number]> = []
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
-      const d = popcount(hi[i]! ^ hi[j]!) + popcount(lo[i]! ^ lo[j]!)
+      const d = popcount32(hi[i]! ^ hi[j]!) + popcount32(lo[i]! ^ lo[j]!)
       if (d <= 16) close.push([i, j, d])
     }
     for (const t of [0, 3, 4, 7, 8, 12, 16]) {

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { hashPairsWithin, Media, PythonRandom } from "@videokr/core"
+import { popcount32, syntheticHashes } from "@videokr/core/testing"
 
 const ffmpegBin = process.env.VIDEOKR_FFMPEG ?? "ffmpeg"
 
@@ -63,25 +64,8 @@ console.log(`frame sampling, 32 frames of a 10-minute 720p video (median of ${ro
 // --- near-duplicate search ---------------------------------------------------------------------
 const n = 145_000
 const thresholds = [4, 6, 8]
-const rng = new PythonRandom(2026)
-const hi = new Uint32Array(n)
-const lo = new Uint32Array(n)
-for (let i = 0; i < n; i++) {
-  if (i > 0 && i % 50 === 0) {
-    // 2% planted near-duplicates of earlier fingerprints, 0-10 bits apart
-    const src = rng.randbelow(i)
-    hi[i] = hi[src]!
-    lo[i] = lo[src]!
-    for (let f = rng.randbelow(11); f > 0; f--) {
-      const bit = rng.randbelow(64)
-      if (bit < 32) hi[i] = (hi[i]! ^ (1 << bit)) >>> 0
-      else lo[i] = (lo[i]! ^ (1 << (bit - 32))) >>> 0
-    }
-  } else {
-    hi[i] = rng.getrandbits(32)
-    lo[i] = rng.getrandbits(32)
-  }
-}
+// 2% planted near-duplicates of earlier fingerprints, 0-10 bits apart
+const { hi, lo } = syntheticHashes(n, { seed: 2026, every: 50, maxFlips: 10 })
 const searches = thresholds.map((t) => {
   const pairs: Array<string> = []
   const start = performance.now()
@@ -92,11 +76,6 @@ const searches = thresholds.map((t) => {
 // Brute force, independent of our code: by default every pair involving 5,000 fingerprints drawn at
 // random (exhaustive for those, ~725M comparisons in JS); with --full-brute-force, all 10.5G pairs in
 // DuckDB (about 6 minutes on 2 cores).
-const popcount = (x: number) => {
-  let c = 0
-  for (let v = x >>> 0; v !== 0; v = (v & (v - 1)) >>> 0) c++
-  return c
-}
 const maxT = Math.max(...thresholds)
 let brute: Array<{ key: string; d: number }>
 let bruteLabel: string
@@ -129,7 +108,7 @@ if (process.argv.includes("--full-brute-force")) {
   const seen = new Map<string, number>()
   for (const i of sample) for (let j = 0; j < n; j++) {
     if (j === i) continue
-    const d = popcount(hi[i]! ^ hi[j]!) + popcount(lo[i]! ^ lo[j]!)
+    const d = popcount32(hi[i]! ^ hi[j]!) + popcount32(lo[i]! ^ lo[j]!)
     if (d <= maxT) seen.set(i < j ? `${i}:${j}` : `${j}:${i}`, d)
   }
   brute = [...seen].map(([key, d]) => ({ key, d }))
