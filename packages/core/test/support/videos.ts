@@ -6,9 +6,10 @@ import { join } from "node:path"
 /**
  * Test videos made with ffmpeg's lavfi sources, once per machine (kept in the temp folder under a
  * versioned name): a base clip and its near-duplicate variants (re-encoded, rescaled, trimmed,
- * watermarked), truly different clips, and broken files (corrupt, truncated, empty, not a video).
+ * watermarked), truly different clips (fractal, life, colour bars with sound, a text slide like a
+ * lecture's), and broken files (corrupt, truncated, empty, not a video).
  */
-const version = "v1"
+const version = "v3"
 const ffmpegBin = process.env.VIDEOKR_FFMPEG ?? "ffmpeg"
 
 const recipes: Record<string, Array<string>> = {
@@ -25,7 +26,7 @@ const recipes: Record<string, Array<string>> = {
 export const testVideos = (): Record<string, string> => {
   const dir = join(tmpdir(), `videokr-test-videos-${version}`)
   const done = join(dir, "complete")
-  const names = [...Object.keys(recipes), "corrupt.mp4", "truncated.mp4", "empty.mp4", "notes.mp4"]
+  const names = [...Object.keys(recipes), "lecture.mp4", "corrupt.mp4", "truncated.mp4", "empty.mp4", "notes.mp4"]
   const paths = Object.fromEntries(names.map((n) => [n.replace(/\.mp4$/, ""), join(dir, n)]))
   if (existsSync(done)) return paths
   const tmp = `${dir}.${process.pid}.tmp`
@@ -33,6 +34,14 @@ export const testVideos = (): Record<string, string> => {
   mkdirSync(tmp, { recursive: true })
   for (const [name, args] of Object.entries(recipes)) {
     execFileSync(ffmpegBin, ["-hide_banner", "-loglevel", "error", "-y", ...args.map((a) => a.replace("{base}", join(tmp, "base.mp4"))), join(tmp, name)])
+  }
+  // a lecture-like text slide; drawtext needs a font, which a minimal ffmpeg may lack: then boxes stand in
+  const slide = (filter: string) =>
+    execFileSync(ffmpegBin, ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=0x202840:s=320x240:r=30:d=10", "-vf", filter, "-c:v", "libx264", "-pix_fmt", "yuv420p", join(tmp, "lecture.mp4")], { stdio: "pipe" })
+  try {
+    slide("drawtext=text='Second law of motion':fontsize=22:fontcolor=white:x=16:y=30,drawtext=text='F = m a':fontsize=40:fontcolor=yellow:x=16:y=90,drawtext=text='Lecture 3':fontsize=16:fontcolor=white:x='16+t*20':y=200")
+  } catch {
+    slide("drawbox=x=16:y=30:w=240:h=22:color=white:t=fill,drawbox=x=16:y=90:w=120:h=40:color=yellow:t=fill")
   }
   const base = readFileSync(join(tmp, "base.mp4"))
   writeFileSync(join(tmp, "truncated.mp4"), base.subarray(0, 2048))
