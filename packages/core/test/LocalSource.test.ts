@@ -44,6 +44,9 @@ describe("the local source, offline end to end", () => {
       expect(source.scan.candidates.find((c) => c.video.id === "local:fractal.mp4")!.video.tags).toEqual(["mathematics", "fractals"])
       expect(source.scan.candidates.find((c) => c.video.id === "local:cells.webm.mp4")!.video.license).toBe("own recording")
 
+      const onlyLab = yield* makeLocalSource({ root, glob: "lab/**/*.mp4" })
+      expect(onlyLab.scan.candidates.map((c) => c.video.id)).toEqual(["local:lab/titration.mp4"])
+
       const found = yield* source.search("burette titration of an acid", { limit: 5 })
       expect(found.map((c) => c.video.id)).toEqual(["local:lab/titration.mp4", "local:titration-copy.mp4"])
       expect(yield* source.download(found[0]!, "/unused")).toBe(join(root, "lab", "titration.mp4"))

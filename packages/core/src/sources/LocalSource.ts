@@ -1,4 +1,5 @@
 import { parse as parseCsv } from "csv-parse/sync"
+import picomatch from "picomatch"
 import { readdir, readFile, stat } from "node:fs/promises"
 import { basename, extname, join, relative, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -8,13 +9,15 @@ import type { Video } from "../Video.ts"
 import { type VideoCandidate, SourceError, type VideoSourceShape } from "../VideoSource.ts"
 
 /**
- * The `local` source: a folder of video files the user owns or has licensed, with an optional sidecar
+ * The `local` source: a folder (or a glob under it) of video files the user owns or has licensed, with an optional sidecar
  * (JSONL or CSV, one row per file: file, title, description, tags, license, channel, knowledge_point_id)
  * so that the whole pipeline runs offline. Files are probed (duration, and to refuse what is not a
  * video); search matches the query's words against titles, descriptions, tags and file names.
  */
 export interface LocalSourceOptions {
   readonly root: string
+  /** a glob under the root, e.g. "lectures/**\/*.mp4" (default: every file with a video extension) */
+  readonly glob?: string | undefined
   /** file extensions taken as videos (default .mp4 .mkv .webm .mov .avi .m4v) */
   readonly extensions?: ReadonlyArray<string> | undefined
   readonly sidecar?: string | undefined
@@ -55,7 +58,10 @@ export const scanLocal = (options: LocalSourceOptions) =>
     const extensions = new Set((options.extensions ?? [".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v"]).map((e) => e.toLowerCase()))
     const fail = (item: string) => (e: unknown) => new SourceError({ source: "local", item, reason: e instanceof Error ? e.message : String(e) })
     const sidecar = options.sidecar === undefined ? new Map<string, SidecarRow>() : yield* Effect.tryPromise({ try: () => readSidecar(options.sidecar!), catch: fail(options.sidecar) })
-    const files = (yield* Effect.tryPromise({ try: () => walk(root), catch: fail(root) })).filter((f) => extensions.has(extname(f).toLowerCase())).sort()
+    const matches = options.glob === undefined ? undefined : picomatch(options.glob, { dot: false })
+    const files = (yield* Effect.tryPromise({ try: () => walk(root), catch: fail(root) }))
+      .filter((f) => (matches ? matches(relative(root, f)) : extensions.has(extname(f).toLowerCase())))
+      .sort()
     const candidates: Array<VideoCandidate> = []
     const rejected: Array<{ path: string; reason: string }> = []
     for (const file of files) {
