@@ -66,11 +66,15 @@ const n = 145_000
 const thresholds = [4, 6, 8]
 // 2% planted near-duplicates of earlier fingerprints, 0-10 bits apart
 const { hi, lo } = syntheticHashes(n, { seed: 2026, every: 50, maxFlips: 10 })
+// each threshold searched 3 times; the median time is reported (the machine is shared)
 const searches = thresholds.map((t) => {
-  const pairs: Array<string> = []
-  const start = performance.now()
-  hashPairsWithin(hi, lo, t, (i, j) => pairs.push(`${i}:${j}`))
-  return { t, ms: performance.now() - start, pairs }
+  const runs = [0, 1, 2].map(() => {
+    const pairs: Array<string> = []
+    const start = performance.now()
+    hashPairsWithin(hi, lo, t, (i, j) => pairs.push(`${i}:${j}`))
+    return { ms: performance.now() - start, pairs }
+  })
+  return { t, ms: median(runs.map((r) => r.ms)), pairs: runs[0]!.pairs }
 })
 
 // Brute force, independent of our code: by default every pair involving 5,000 fingerprints drawn at
@@ -123,7 +127,7 @@ for (const s of searches) {
   const mine = s.pairs.filter(involved)
   const mineSet = new Set(mine)
   const same = mine.length === expected.length && mineSet.size === mine.length && expected.every((k) => mineSet.has(k))
-  console.log(`  threshold ${s.t} bits: multi-index hashing ${s.ms.toFixed(0)} ms, ${s.pairs.length} pairs; identical to brute force: ${same ? "yes" : "NO"} (${expected.length} compared)`)
+  console.log(`  threshold ${s.t} bits: multi-index hashing ${s.ms.toFixed(0)} ms (median of 3), ${s.pairs.length} pairs; identical to brute force: ${same ? "yes" : "NO"} (${expected.length} compared)`)
 }
 console.log(`  target: < 1 s at the default threshold 6 (re-encoded, rescaled, trimmed or watermarked copies measure 0-2 bits, different videos >= 22)
   brute force: ${bruteLabel}, ${(bruteMs / 1000).toFixed(1)} s`)
