@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
 import { Effect } from "effect"
