@@ -1,10 +1,11 @@
-import { rm } from "node:fs/promises"
+import { execFile } from "node:child_process"
+import { mkdir, rm, writeFile } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Console, Effect } from "effect"
+import { Console, Effect, Stream } from "effect"
 import {
-  CorpusStore, corpusStats, exportCorpus, exportFormats, importFile, initProject, loadProject, projectStoreLayer, recordModelCall,
-  sampleFiles, splitCorpus
+  CorpusStore, corpusStats, exportCorpus, exportFormats, findNearDuplicates, importFile, initProject, loadProject, makeLocalSource,
+  markDownloaded, Media, projectStoreLayer, recordModelCall, sampleFiles, splitCorpus, storeFingerprint, thresholdSummary, VideosKind
 } from "@videokr/core"
 import { makeModels, middlewareLayer } from "@videokr/providers"
 import { renderStats, sampleDir } from "./Commands.ts"
@@ -15,9 +16,50 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
 /**
  * The end-to-end demo on the bundled sample. Today: a fresh project, import of the knowledge bank, seed
  * examples, videos and examples, the seeded split, every export format, a model call through the
- * provider middleware, and the corpus statistics (with model usage).
- * Later stages (videos, generation, validation, evaluation, site) join as they land.
+ * provider middleware, a few generated clips through the local source (probe, frames, hashes,
+ * near-duplicates), and the corpus statistics (with model usage).
+ * Later stages (generation, validation, evaluation, site) join as they land.
  */
+
+/** Short clips made with ffmpeg's test sources: a lab-like pattern, a re-encoded copy of it, and a different one. */
+const clips: Record<string, Array<string>> = {
+  "titration-demo.mp4": ["-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=25", "-c:v", "libx264", "-pix_fmt", "yuv420p"],
+  "titration-demo-reupload.mp4": ["-i", "{first}", "-c:v", "libx264", "-crf", "36", "-pix_fmt", "yuv420p"],
+  "mandelbrot-zoom.mp4": ["-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=25", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"]
+}
+
+const demoVideos = (projectDir: string) =>
+  Effect.gen(function* () {
+    const media = yield* Media.Media
+    const dir = join(projectDir, "videos")
+    yield* Effect.promise(() => mkdir(dir, { recursive: true }))
+    for (const [name, args] of Object.entries(clips)) {
+      const full = ["-hide_banner", "-loglevel", "error", "-y", ...args.map((a) => a.replace("{first}", join(dir, "titration-demo.mp4"))), join(dir, name)]
+      yield* Effect.promise(() => new Promise<void>((ok, no) => execFile(media.binaries.ffmpeg, full, (e) => (e ? no(e) : ok()))))
+    }
+    yield* Effect.promise(() => writeFile(join(dir, "videos.jsonl"), [
+      { file: "titration-demo.mp4", title: "Titration demo (generated test pattern)", license: "CC BY 4.0", knowledge_point_id: "kp-chem-001" },
+      { file: "titration-demo-reupload.mp4", title: "Titration demo, re-uploaded", license: "CC BY 4.0" },
+      { file: "mandelbrot-zoom.mp4", title: "Mandelbrot zoom (generated)", license: "CC0" }
+    ].map((r) => JSON.stringify(r)).join("\n") + "\n"))
+    const source = yield* makeLocalSource({ root: dir, sidecar: join(dir, "videos.jsonl") })
+    const store = yield* CorpusStore.CorpusStore
+    yield* store.ingest(VideosKind, Stream.make(source.scan.candidates.map((c, i) => ({ value: c.video, extra: undefined, line: i + 1 }))), { file: join(dir, "videos.jsonl"), sha256: "local-scan", replace: false })
+    const spec = { mode: "uniform" as const, count: 8, maxPixels: 224 * 224 }
+    const fingerprints = []
+    for (const c of source.scan.candidates) {
+      yield* markDownloaded(c.video.id, c.localPath!)
+      const frames = yield* media.sampleFrames(c.localPath!, spec)
+      const hashes = yield* Effect.forEach(frames, (f) => media.imageHash(f.path))
+      yield* storeFingerprint(c.video.id, spec, frames, hashes)
+      fingerprints.push({ id: c.video.id, hashes })
+      yield* Console.log(`${c.video.id}: ${c.video.duration.toFixed(1)} s, ${frames.length} frames of ${frames[0]!.width}x${frames[0]!.height}, license ${c.video.license}`)
+    }
+    const pairs = findNearDuplicates(fingerprints, { maxDistance: 6, minMatches: 2 })
+    for (const p of pairs) yield* Console.log(`near-duplicates: ${p.a} ~ ${p.b} (${p.matches.length} matching frames, closest ${p.distance} bits)`)
+    const summary = thresholdSummary(source.scan.candidates.map((c) => c.video.id), pairs, [2, 4, 6])
+    yield* Console.log(table(["threshold (bits)", "pairs", "videos to remove"], summary.map((s) => [s.threshold, s.pairs, s.removed])))
+  }).pipe(Effect.provide(Media.layer({ cacheDir: join(projectDir, ".videokr/frames") })))
 export const runDemo = (dir: string | undefined) =>
   Effect.gen(function* () {
     const target = resolve(dir ?? join(repoRoot, "demo-output"))
@@ -61,6 +103,9 @@ export const runDemo = (dir: string | undefined) =>
       const first = yield* echo.chat(question)
       const again = yield* echo.chat(question)
       yield* Console.log(`${first.provider}: "${first.text}" (${again.cached ? "asked again: answered from the cache" : "asked again: paid again"})`)
+
+      yield* step("videos (generated clips, the local source, frames, perceptual hashes, near-duplicates)")
+      yield* demoVideos(project.dir)
 
       yield* step("stats")
       yield* Console.log(renderStats(yield* corpusStats))
