@@ -8,6 +8,7 @@ import {
 } from "@videokr/core"
 import { doctor } from "./Doctor.ts"
 import { checkModels, listModels } from "./ModelsCommand.ts"
+import { runPipeline, stageNames, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
 
 /** The sample data shipped with videokr (fixtures/sample of the repository). */
@@ -177,6 +178,35 @@ const doctorCommand = Command.make("doctor", { project: projectFlag }, (args) =>
   })
 ).pipe(Command.withDescription("Check ffmpeg/ffprobe and codecs, DuckDB, yt-dlp, disk space and provider keys (present or not, never their values)"))
 
+const run = Command.make(
+  "run",
+  {
+    project: projectFlag,
+    only: Flag.String("only").pipe(Flag.withDescription(`run only these stages (comma-separated): ${stageNames.join(", ")}`), Flag.optional),
+    limit: Flag.Int("limit").pipe(Flag.withDescription("at most this many items per stage"), Flag.optional),
+    model: Flag.String("model").pipe(Flag.withDescription("the model for every stage run (default: pipeline.models.<stage> of the config)"), Flag.optional),
+    concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("items processed at once per stage"), Flag.withDefault(4)),
+    noCache: Flag.Boolean("no-cache").pipe(Flag.withDescription("neither read nor write the response cache"), Flag.withDefault(false)),
+    refresh: Flag.Boolean("refresh").pipe(Flag.withDescription("ask the models again and overwrite their cached answers"), Flag.withDefault(false))
+  },
+  (args) =>
+    withProject(args.project, (p) =>
+      runPipeline(p, {
+        only: Option.match(args.only, { onNone: () => [], onSome: (s) => s.split(",").map((x) => x.trim()).filter(Boolean) }),
+        limit: Option.getOrUndefined(args.limit),
+        model: Option.getOrUndefined(args.model),
+        concurrency: args.concurrency,
+        cache: args.noCache ? "off" : args.refresh ? "refresh" : "use"
+      })
+    )
+).pipe(Command.withDescription("Run the construction pipeline's stages; a killed run resumes where it stopped"))
+
+const whyCommand = Command.make(
+  "why",
+  { project: projectFlag, id: Argument.String("id").pipe(Argument.withDescription("a knowledge point, video or example id")) },
+  (args) => withProject(args.project, () => why(args.id))
+).pipe(Command.withDescription("Why an item was kept or dropped: its verdicts, stage by stage"))
+
 const demo = Command.make(
   "demo",
   {
@@ -191,6 +221,6 @@ const demo = Command.make(
 
 export const videokr = Command.make("videokr").pipe(
   Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
-  Command.withSubcommands([init, importCommand, split, exportCommand, stats, models, doctorCommand, demo])
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, whyCommand, models, doctorCommand, demo])
 )
 

@@ -9,6 +9,7 @@ import {
 } from "@videokr/core"
 import { makeModels, middlewareLayer } from "@videokr/providers"
 import { renderStats, sampleDir } from "./Commands.ts"
+import { runPipeline, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
@@ -16,9 +17,9 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
 /**
  * The end-to-end demo on the bundled sample. Today: a fresh project, import of the knowledge bank, seed
  * examples, videos and examples, the seeded split, every export format, a model call through the
- * provider middleware, a few generated clips through the local source (probe, frames, hashes,
- * near-duplicates), and the corpus statistics (with model usage).
- * Later stages (generation, validation, evaluation, site) join as they land.
+ * provider middleware, the scenarios stage of the pipeline with the scripted demo model, a few
+ * generated clips through the local source (probe, frames, hashes, near-duplicates), and the corpus
+ * statistics (with model usage). Later stages (generation, validation, evaluation, site) join as they land.
  */
 
 /** Short clips made with ffmpeg's test sources: a lab-like pattern, a re-encoded copy of it, and a different one. */
@@ -103,6 +104,11 @@ export const runDemo = (dir: string | undefined) =>
       const first = yield* echo.chat(question)
       const again = yield* echo.chat(question)
       yield* Console.log(`${first.provider}: "${first.text}" (${again.cached ? "asked again: answered from the cache" : "asked again: paid again"})`)
+
+      yield* step("pipeline: scenarios for every knowledge point (scripted:demo, labelled as such in every verdict)")
+      yield* runPipeline(project, { only: ["scenarios"], limit: undefined, model: "scripted:demo", concurrency: 4, cache: "use" })
+      yield* Console.log("why kp-phys-001 was kept:")
+      yield* why("kp-phys-001")
 
       yield* step("videos (generated clips, the local source, frames, perceptual hashes, near-duplicates)")
       yield* demoVideos(project.dir)

@@ -1,7 +1,7 @@
 import { join } from "node:path"
 import { Console, Effect, Schema } from "effect"
-import { CorpusStore, isProviderError, loadPlugins, type ModelsConfig, parseModelId, type ProviderError, providerKey, type Project, recordModelCall } from "@videokr/core"
-import { makeModels, middlewareLayer, renderFailureSummary, structured, summarizeFailures } from "@videokr/providers"
+import { CorpusStore, isProviderError, structured, loadPlugins, type ModelsConfig, parseModelId, type ProviderError, providerKey, type Project, recordModelCall } from "@videokr/core"
+import { makeModels, middlewareLayer, renderFailureSummary, summarizeFailures } from "@videokr/providers"
 import { table } from "./Output.ts"
 
 /** Every model id the configuration mentions: pool members, prices and limits. */

@@ -55,6 +55,10 @@ export const VideokrConfig = Schema.Struct({
     sftFraction: Schema.optionalKey(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })))
   })),
   models: Schema.optionalKey(ModelsConfig),
+  /** the construction pipeline: which model each stage uses */
+  pipeline: Schema.optionalKey(Schema.Struct({
+    models: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
+  })),
   /** plugin modules: paths relative to the project folder, or package names */
   plugins: Schema.optionalKey(Schema.Array(Schema.String)),
   store: Schema.optionalKey(Schema.Struct({

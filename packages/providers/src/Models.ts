@@ -1,13 +1,14 @@
-import { Effect, Redacted, Schema } from "effect"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import { CircuitBreaker, RateLimiter } from "effect/persistence"
 import {
-  type ChatRequest, type ChatResponse, InvalidModelId, type ModelCall, type ModelProviderShape, type ModelsConfig, parseModelId,
+  type BoundModel, type ChatRequest, ModelRegistry, ModelUnavailable, type ChatResponse, InvalidModelId, type ModelCall, type ModelProviderShape, type ModelsConfig, parseModelId,
   type Price, type ProviderError, type ProviderFactory, providerKey, type VideokrPlugin
 } from "@videokr/core"
 import { makeAnthropic } from "./Anthropic.ts"
 import { cacheKey, type CacheMode, type CacheStats, responseCache, withCache } from "./Cache.ts"
 import { makeOpenAi } from "./OpenAi.ts"
 import { withCircuitBreaker } from "./CircuitBreaking.ts"
+import { middlewareLayer } from "./Middleware.ts"
 import { withRateLimits } from "./RateLimits.ts"
 import { retryDefaults, type RetryPolicy, withRetry } from "./Retry.ts"
 import { builtinScripts } from "./scripts.ts"
@@ -51,11 +52,8 @@ export interface ModelsOptions {
   readonly record?: ((call: ModelCall) => Effect.Effect<void>) | undefined
 }
 
-/** A model ready to be asked: the request's `model` is filled in. */
-export interface BoundModel {
-  readonly id: string
-  readonly chat: (request: Omit<ChatRequest, "model">) => Effect.Effect<ChatResponse, ProviderError>
-}
+/** A model ready to be asked (the request's `model` is filled in): the port of @videokr/core. */
+export type { BoundModel }
 
 const defaultKeyEnv: Record<string, string> = { openai: "OPENAI_API_KEY", anthropic: "ANTHROPIC_API_KEY" }
 
@@ -184,3 +182,13 @@ export const makeModels = (options: ModelsOptions) =>
 
 export type Models = Effect.Success<ReturnType<typeof makeModels>>
 export type { ProviderFactory }
+
+/** The ModelRegistry port of @videokr/core, served by these models (with the middleware state layer). */
+export const modelRegistryLayer = (options: ModelsOptions) =>
+  Layer.effect(
+    ModelRegistry,
+    Effect.map(makeModels(options), (models) => ({
+      resolve: (modelId: string, context?: { readonly stage?: string | undefined }) =>
+        models.resolve(modelId, context ?? {}).pipe(Effect.mapError((e) => new ModelUnavailable({ modelId, reason: e.message })))
+    }))
+  ).pipe(Layer.provide(middlewareLayer))

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Redacted, Schema } from "effect"
 import type { ChatRequest } from "@videokr/core"
 import { makeAnthropic } from "../src/Anthropic.ts"
-import { structured } from "../src/Structured.ts"
+import { structured } from "@videokr/core"
 import { lastUserTextOfMessages, messagesReply } from "../src/testing/AnthropicWire.ts"
 import { startLoopbackServer, type LoopbackServer } from "../src/testing/LoopbackServer.ts"
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Redacted, Schema } from "effect"
 import type { ChatRequest } from "@videokr/core"
 import { makeOpenAi } from "../src/OpenAi.ts"
-import { structured } from "../src/Structured.ts"
+import { structured } from "@videokr/core"
 import { startLoopbackServer, type LoopbackServer } from "../src/testing/LoopbackServer.ts"
 import { chatCompletionReply, lastUserText } from "../src/testing/OpenAiWire.ts"
 

@@ -109,5 +109,27 @@ export const migrations: ReadonlyArray<Migration> = [
       CREATE TABLE video_fingerprints (
         video_id VARCHAR NOT NULL, spec VARCHAR NOT NULL, frame INTEGER NOT NULL, seconds DOUBLE NOT NULL, phash VARCHAR NOT NULL);
     `
+  },
+  {
+    version: 5,
+    name: "pipeline: stage items, verdicts, scenarios",
+    sql: `
+      CREATE TABLE stage_items (
+        stage VARCHAR NOT NULL, item_id VARCHAR NOT NULL, input_hash VARCHAR NOT NULL, status VARCHAR NOT NULL,
+        finished_at TIMESTAMP NOT NULL DEFAULT current_timestamp);
+      CREATE TABLE verdicts (
+        item_id VARCHAR NOT NULL, stage VARCHAR NOT NULL, model_id VARCHAR, decision VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL, evidence JSON, input_hash VARCHAR NOT NULL,
+        decided_at TIMESTAMP NOT NULL DEFAULT current_timestamp);
+      CREATE TABLE scenarios (
+        id VARCHAR NOT NULL, knowledge_point_id VARCHAR NOT NULL, position INTEGER NOT NULL, text VARCHAR NOT NULL,
+        model_id VARCHAR NOT NULL, prompt VARCHAR NOT NULL, input_hash VARCHAR NOT NULL);
+      CREATE VIEW stage_funnel AS
+        SELECT stage, count(*)::BIGINT AS items,
+               count(*) FILTER (WHERE decision = 'keep')::BIGINT AS kept,
+               count(*) FILTER (WHERE decision = 'drop')::BIGINT AS dropped,
+               count(*) FILTER (WHERE decision = 'error')::BIGINT AS errors
+        FROM verdicts GROUP BY stage ORDER BY stage;
+    `
   }
 ]

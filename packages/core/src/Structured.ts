@@ -1,5 +1,5 @@
 import { Effect, Exit, Schema } from "effect"
-import { type ChatRequest, InvalidOutput, type ModelProviderShape, type ProviderError } from "@videokr/core"
+import { type ChatRequest, InvalidOutput, type ModelProviderShape, type ProviderError } from "./ModelProvider.ts"
 
 /**
  * Structured output: the answer must be JSON that decodes through `schema`. The JSON Schema of `schema`
@@ -18,6 +18,12 @@ export const extractJson = (text: string): string => {
   return (fenced ? fenced[1]! : text).trim()
 }
 
+/** What was wrong with an answer, as the schema says it (not the whole cause). */
+const problemsOf = (cause: { readonly reasons: ReadonlyArray<{ readonly _tag: string }> }): string => {
+  const failure = cause.reasons.find((r) => r._tag === "Fail") as { readonly error?: unknown } | undefined
+  return failure?.error instanceof Error ? failure.error.message : String(cause)
+}
+
 export const structured = <S extends Schema.Top & { readonly DecodingServices: never }>(
   provider: ModelProviderShape,
   request: Omit<ChatRequest, "responseFormat">,
@@ -31,7 +37,7 @@ export const structured = <S extends Schema.Top & { readonly DecodingServices: n
   return Effect.gen(function* () {
     const first = yield* attempt(withFormat)
     if (Exit.isSuccess(first.exit)) return first.exit.value as S["Type"]
-    const problems = String(first.exit.cause)
+    const problems = problemsOf(first.exit.cause)
     const repaired = yield* attempt({
       ...withFormat,
       messages: [
@@ -41,6 +47,6 @@ export const structured = <S extends Schema.Top & { readonly DecodingServices: n
       ]
     })
     if (Exit.isSuccess(repaired.exit)) return repaired.exit.value as S["Type"]
-    return yield* new InvalidOutput({ provider: provider.id, model: request.model, detail: String(repaired.exit.cause), output: repaired.response.text })
+    return yield* new InvalidOutput({ provider: provider.id, model: request.model, detail: problemsOf(repaired.exit.cause), output: repaired.response.text })
   })
 }

@@ -1,0 +1,74 @@
+import { readFileSync } from "node:fs"
+import { Effect, Schema } from "effect"
+import { CorpusStore } from "../CorpusStore.ts"
+import type { KnowledgePoint } from "../KnowledgeBank.ts"
+import { ModelRegistry } from "../ModelRegistry.ts"
+import { structured } from "../Structured.ts"
+import { doneKeys, hashOf, type Stage } from "./Stage.ts"
+
+/**
+ * Stage 1, scenarios: for each knowledge point, 1 to 3 realistic, filmable scenarios (search queries),
+ * written by a model from the versioned prompt template prompts/scenarios.v1.md, de-duplicated.
+ */
+export const scenariosPrompt = { name: "scenarios.v1", text: readFileSync(new URL("../../prompts/scenarios.v1.md", import.meta.url), "utf8") }
+
+export const render = (template: string, values: Record<string, string | undefined>): string =>
+  template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => values[key] ?? "")
+
+const Answer = Schema.Struct({ scenarios: Schema.Array(Schema.String) })
+
+/** Case- and space-insensitive de-duplication, keeping order; empty and over-long entries dropped. */
+export const cleanScenarios = (raw: ReadonlyArray<string>): Array<string> => {
+  const seen = new Set<string>()
+  const out: Array<string> = []
+  for (const s of raw) {
+    const text = s.trim().replace(/\s+/g, " ")
+    const key = text.toLowerCase()
+    if (text === "" || text.split(" ").length > 20 || seen.has(key)) continue
+    seen.add(key)
+    out.push(text)
+  }
+  return out.slice(0, 3)
+}
+
+export const scenariosStage = (modelId: string): Stage<KnowledgePoint, ReadonlyArray<string>, ModelRegistry> => ({
+  name: "scenarios",
+  pending: Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const done = yield* doneKeys("scenarios")
+    const kps = yield* store.query<KnowledgePoint & { description: string | null }>(
+      "SELECT id, discipline, subject, course, lecture, knowledge_point, description FROM knowledge_points WHERE reviewed ORDER BY seq"
+    )
+    return kps
+      .map((kp) => {
+        const input = { ...kp, ...(kp.description === null ? { description: undefined } : {}) } as KnowledgePoint
+        return { id: kp.id, input, inputHash: hashOf(scenariosPrompt.text, modelId, input) }
+      })
+      .filter((item) => !done.has(`${item.id}:${item.inputHash}`))
+  }),
+  process: (item) =>
+    Effect.gen(function* () {
+      const registry = yield* ModelRegistry
+      const model = yield* registry.resolve(modelId, { stage: "scenarios" })
+      const kp = item.input
+      const prompt = render(scenariosPrompt.text, { ...kp, description: kp.description ?? "" })
+      const answer = yield* structured({ id: model.id, chat: (r) => model.chat(r) }, { model: modelId, messages: [{ role: "user", content: prompt }], params: { temperature: 0.7, maxTokens: 300 } }, Answer, "scenarios")
+      const scenarios = cleanScenarios(answer.scenarios)
+      if (scenarios.length === 0) return { verdict: { decision: "drop" as const, reason: "the model gave no usable scenario", modelId, evidence: answer } }
+      return { verdict: { decision: "keep" as const, reason: `${scenarios.length} scenario(s)`, modelId, evidence: { scenarios } }, output: scenarios }
+    }).pipe(
+      Effect.catch((e: { _tag: string; message: string }) =>
+        Effect.succeed({ verdict: { decision: "error" as const, reason: `${e._tag}: ${e.message}`, modelId }, output: undefined })
+      )
+    ),
+  commit: (tx, item, output) =>
+    Effect.gen(function* () {
+      yield* tx.run("DELETE FROM scenarios WHERE knowledge_point_id = $id", { id: item.id })
+      for (const [i, text] of (output ?? []).entries()) {
+        yield* tx.run(
+          "INSERT INTO scenarios (id, knowledge_point_id, position, text, model_id, prompt, input_hash) VALUES ($sid, $kp, $pos, $text, $model, $prompt, $hash)",
+          { sid: `${item.id}#s${i + 1}`, kp: item.id, pos: i + 1, text, model: modelId, prompt: scenariosPrompt.name, hash: item.inputHash }
+        )
+      }
+    })
+})
