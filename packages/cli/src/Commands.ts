@@ -8,7 +8,7 @@ import {
 } from "@videokr/core"
 import { doctor } from "./Doctor.ts"
 import { checkModels, listModels } from "./ModelsCommand.ts"
-import { runPipeline, stageNames, why } from "./RunCommand.ts"
+import { funnel, runPipeline, stageNames, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
 
 /** The sample data shipped with videokr (fixtures/sample of the repository). */
@@ -186,6 +186,7 @@ const run = Command.make(
     limit: Flag.Int("limit").pipe(Flag.withDescription("at most this many items per stage"), Flag.optional),
     model: Flag.String("model").pipe(Flag.withDescription("the model for every stage run (default: pipeline.models.<stage> of the config)"), Flag.optional),
     concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("items processed at once per stage"), Flag.withDefault(4)),
+    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("count what would be done and estimate the cost; call no model"), Flag.withDefault(false)),
     noCache: Flag.Boolean("no-cache").pipe(Flag.withDescription("neither read nor write the response cache"), Flag.withDefault(false)),
     refresh: Flag.Boolean("refresh").pipe(Flag.withDescription("ask the models again and overwrite their cached answers"), Flag.withDefault(false))
   },
@@ -196,10 +197,15 @@ const run = Command.make(
         limit: Option.getOrUndefined(args.limit),
         model: Option.getOrUndefined(args.model),
         concurrency: args.concurrency,
+        dryRun: args.dryRun,
         cache: args.noCache ? "off" : args.refresh ? "refresh" : "use"
       })
     )
 ).pipe(Command.withDescription("Run the construction pipeline's stages; a killed run resumes where it stopped"))
+
+const funnelCommand = Command.make("funnel", { project: projectFlag }, (args) => withProject(args.project, () => funnel)).pipe(
+  Command.withDescription("Per stage: in, kept, dropped, errors, top drop reasons, model spend per kept item")
+)
 
 const whyCommand = Command.make(
   "why",
@@ -221,6 +227,6 @@ const demo = Command.make(
 
 export const videokr = Command.make("videokr").pipe(
   Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
-  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, whyCommand, models, doctorCommand, demo])
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, funnelCommand, whyCommand, models, doctorCommand, demo])
 )
 

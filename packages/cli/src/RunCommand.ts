@@ -8,6 +8,8 @@ import { table } from "./Output.ts"
 export const stageNames = ["scenarios"] as const
 
 export interface RunOptions {
+  /** count what would be done and estimate its cost from the price table; call nothing */
+  readonly dryRun?: boolean | undefined
   readonly only: ReadonlyArray<string>
   readonly limit: number | undefined
   readonly model: string | undefined
@@ -35,10 +37,19 @@ export const runPipeline = (project: Project, options: RunOptions) =>
     for (const stage of stages) {
       const model = modelFor(stage)
       if (model === undefined) return yield* new UsageError({ reason: `no model for stage ${stage}: set pipeline.models.${stage} in ${project.configPath} or pass --model` })
+      if (options.dryRun) {
+        const pending = yield* scenariosStage(model).pending.pipe(Effect.provide(registry))
+        const count = options.limit === undefined ? pending.length : Math.min(options.limit, pending.length)
+        // a scenarios request: the prompt (~250 tokens) and at most 300 tokens of answer
+        const price = project.config.models?.prices?.[model]
+        const cost = price === undefined ? undefined : (count * (250 * price.input + 300 * price.output)) / 1_000_000
+        yield* Console.log(`${stage}: ${count} item(s) to do with ${model}; estimated cost ${cost === undefined ? `unknown (no price for ${model} in the config)` : `$${cost.toFixed(4)} at most`}`)
+        continue
+      }
       const run = yield* runStage(scenariosStage(model), { concurrency: options.concurrency, limit: options.limit }).pipe(Effect.provide(registry))
       rows.push([run.stage, run.processed, run.kept, run.dropped, run.errors])
     }
-    yield* Console.log(table(["stage", "processed", "kept", "dropped", "errors"], rows))
+    if (rows.length > 0) yield* Console.log(table(["stage", "processed", "kept", "dropped", "errors"], rows))
   })
 
 /** Why an item was kept or dropped: every verdict about it, stage by stage. */
@@ -51,3 +62,20 @@ export const why = (id: string) =>
     yield* Console.log(table(["stage", "decision", "reason", "model", "evidence"], verdicts.map((v) => [v.stage, v.decision, v.reason, v.model_id ?? "-", (v.evidence ?? "-").slice(0, 120)])))
   })
 
+
+/** Per stage: items in, kept, dropped and errors, the top drop reasons, and model spend per kept item. */
+export const funnel = Effect.gen(function* () {
+  const store = yield* CorpusStore.CorpusStore
+  const stages = yield* store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>("SELECT * FROM stage_funnel")
+  if (stages.length === 0) return yield* Console.log("No stage has run yet (videokr run)")
+  const spend = yield* store.query<{ stage: string; cost: number; calls: number }>("SELECT stage, sum(cost_usd) AS cost, sum(calls)::BIGINT AS calls FROM model_usage GROUP BY stage")
+  const costOf = new Map(spend.map((s) => [s.stage, s]))
+  yield* Console.log(table(["stage", "in", "kept", "dropped", "errors", "model calls", "cost ($)", "per kept ($)"], stages.map((s) => {
+    const c = costOf.get(s.stage)
+    return [s.stage, s.items, s.kept, s.dropped, s.errors, c?.calls ?? 0, (c?.cost ?? 0).toFixed(4), s.kept > 0 ? ((c?.cost ?? 0) / s.kept).toFixed(6) : "-"]
+  })))
+  const reasons = yield* store.query<{ stage: string; decision: string; reason: string; n: number }>(
+    `SELECT stage, decision, reason, count(*)::BIGINT AS n FROM verdicts WHERE decision <> 'keep'
+     GROUP BY stage, decision, reason QUALIFY row_number() OVER (PARTITION BY stage ORDER BY count(*) DESC, reason) <= 5 ORDER BY stage, n DESC, reason`)
+  if (reasons.length > 0) yield* Console.log("\ntop reasons for dropping\n" + table(["stage", "decision", "items", "reason"], reasons.map((r) => [r.stage, r.decision, r.n, r.reason.slice(0, 100)])))
+})

@@ -48,6 +48,18 @@ describe("videokr run (scenarios stage, the scripted demo model through the real
     expect(videokr(dir, "why", "no-such-id").code).toBe(2)
   })
 
+  it("funnel shows per stage in/kept/dropped/errors, spend, and the top reasons; dry-run counts and prices without calling", () => {
+    const f = videokr(dir, "funnel")
+    expect(f.stdout).toMatch(/scenarios\s+60\s+52\s+6\s+2\s+62\s+0\.0000/)
+    expect(f.stdout).toMatch(/scenarios\s+drop\s+6\s+the model gave no usable scenario/)
+    writeFileSync(join(dir, "videokr.config.ts"), `export default { models: { prices: { "openai:gpt-4o": { input: 2.5, output: 10 } } } }\n`)
+    const dry = videokr(dir, "run", "--model", "openai:gpt-4o", "--dry-run")
+    expect(dry.code).toBe(0)
+    // a different model changes every item's input: all 60 would be redone, at most 60 x (250 x 2.5 + 300 x 10) / 1e6
+    expect(dry.stdout).toContain("scenarios: 60 item(s) to do with openai:gpt-4o; estimated cost $0.2175 at most")
+    expect(json(dir).modelUsage.find((u: any) => u.model_id === "openai:gpt-4o")).toBeUndefined()
+  })
+
   it("a run without a model for a stage is a usage error naming the setting", () => {
     writeFileSync(join(dir, "videokr.config.ts"), "export default {}\n")
     const r = videokr(dir, "run")
