@@ -1,5 +1,4 @@
-import { Context, type Effect, Layer, Schema } from "effect"
-import { makeFfmpegMedia } from "./internal/ffmpegMedia.ts"
+import { Context, Effect, Layer, Schema } from "effect"
 
 /**
  * The media port: probe a video, sample frames (one ffmpeg process per video, cached on disk by video
@@ -77,4 +76,6 @@ export interface MediaOptions {
   readonly ffprobePath?: string | undefined
 }
 
-export const layer = (options: MediaOptions): Layer.Layer<Media> => Layer.sync(Media, () => makeFfmpegMedia(options))
+/** The live media service; ffmpeg bindings and sharp are loaded when it is first provided, not at start-up. */
+export const layer = (options: MediaOptions): Layer.Layer<Media> =>
+  Layer.effect(Media, Effect.promise(() => import("./internal/ffmpegMedia.ts")).pipe(Effect.map((m) => m.makeFfmpegMedia(options))))
