@@ -17,9 +17,9 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
 /**
  * The end-to-end demo on the bundled sample. Today: a fresh project, import of the knowledge bank, seed
  * examples, videos and examples, the seeded split, every export format, a model call through the
- * provider middleware, the scenarios stage of the pipeline with the scripted demo model, a few
- * generated clips through the local source (probe, frames, hashes, near-duplicates), and the corpus
- * statistics (with model usage). Later stages (generation, validation, evaluation, site) join as they land.
+ * provider middleware, a few generated clips through the local source (probe, frames, hashes,
+ * near-duplicates), the pipeline's scenarios stage with the scripted demo model and its search stage over
+ * those clips, and the corpus statistics (with model usage). Later stages (generation, validation, evaluation, site) join as they land.
  */
 
 /** Short clips made with ffmpeg's test sources: a lab-like pattern, a re-encoded copy of it, and a different one. */
@@ -39,8 +39,8 @@ const demoVideos = (projectDir: string) =>
       yield* Effect.promise(() => new Promise<void>((ok, no) => execFile(media.binaries.ffmpeg, full, (e) => (e ? no(e) : ok()))))
     }
     yield* Effect.promise(() => writeFile(join(dir, "videos.jsonl"), [
-      { file: "titration-demo.mp4", title: "Titration demo (generated test pattern)", license: "CC BY 4.0", knowledge_point_id: "kp-chem-001" },
-      { file: "titration-demo-reupload.mp4", title: "Titration demo, re-uploaded", license: "CC BY 4.0" },
+      { file: "titration-demo.mp4", title: "Laboratory demonstration: acid-base titration (generated test pattern)", license: "CC BY 4.0" },
+      { file: "titration-demo-reupload.mp4", title: "Laboratory demonstration of a titration, re-uploaded", license: "Standard YouTube License" },
       { file: "mandelbrot-zoom.mp4", title: "Mandelbrot zoom (generated)", license: "CC0" }
     ].map((r) => JSON.stringify(r)).join("\n") + "\n"))
     const source = yield* makeLocalSource({ root: dir, sidecar: join(dir, "videos.jsonl") })
@@ -105,13 +105,18 @@ export const runDemo = (dir: string | undefined) =>
       const again = yield* echo.chat(question)
       yield* Console.log(`${first.provider}: "${first.text}" (${again.cached ? "asked again: answered from the cache" : "asked again: paid again"})`)
 
-      yield* step("pipeline: scenarios for every knowledge point (scripted:demo, labelled as such in every verdict)")
-      yield* runPipeline(project, { only: ["scenarios"], limit: undefined, model: "scripted:demo", concurrency: 4, cache: "use" })
-      yield* Console.log("why kp-phys-001 was kept:")
-      yield* why("kp-phys-001")
-
       yield* step("videos (generated clips, the local source, frames, perceptual hashes, near-duplicates)")
       yield* demoVideos(project.dir)
+
+      yield* step("pipeline: scenarios for every knowledge point (scripted:demo, labelled as such), then search in the local clips")
+      const withSources = {
+        ...project,
+        config: { ...project.config, pipeline: { models: { scenarios: "scripted:demo" }, sources: [{ type: "local" as const, root: "videos", sidecar: "videos/videos.jsonl" }] } }
+      }
+      yield* runPipeline(withSources, { only: ["scenarios", "search"], limit: undefined, model: undefined, concurrency: 4, cache: "use" })
+      yield* Console.log("\nwhy kp-phys-001 was kept, and what its first scenario found:")
+      yield* why("kp-phys-001")
+      yield* why("kp-phys-001#s1")
 
       yield* step("stats")
       yield* Console.log(renderStats(yield* corpusStats))

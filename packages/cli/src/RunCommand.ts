@@ -1,11 +1,28 @@
 import { join } from "node:path"
 import { Console, Effect } from "effect"
-import { CorpusStore, loadPlugins, type Project, recordModelCall, runStage, scenariosStage, UsageError } from "@videokr/core"
+import { resolve } from "node:path"
+import {
+  CorpusStore, defaultGates, loadPlugins, makeLocalSource, makeUrlsSource, makeYoutubeSource, Media, type Project, recordModelCall, runStage,
+  scenariosStage, searchStage, UsageError, type VideoSourceShape
+} from "@videokr/core"
 import { modelRegistryLayer } from "@videokr/providers"
 import { table } from "./Output.ts"
 
 /** The stages `videokr run` knows so far, in pipeline order. */
-export const stageNames = ["scenarios"] as const
+export const stageNames = ["scenarios", "search"] as const
+
+/** The video sources a project configures (pipeline.sources), paths relative to the project. */
+const sourcesOf = (project: Project) =>
+  Effect.forEach(project.config.pipeline?.sources ?? [], (s): Effect.Effect<VideoSourceShape, unknown, Media.Media> => {
+    switch (s.type) {
+      case "local":
+        return makeLocalSource({ root: resolve(project.dir, s.root), sidecar: s.sidecar === undefined ? undefined : resolve(project.dir, s.sidecar), glob: s.glob, defaultLicense: s.license })
+      case "youtube":
+        return Effect.succeed(makeYoutubeSource({ ytdlp: s.ytdlp, maxHeight: s.maxHeight, minDuration: project.config.pipeline?.gates?.minDuration, maxDuration: project.config.pipeline?.gates?.maxDuration }))
+      case "urls":
+        return makeUrlsSource({ list: resolve(project.dir, s.list) })
+    }
+  })
 
 export interface RunOptions {
   /** count what would be done and estimate its cost from the price table; call nothing */
@@ -33,10 +50,33 @@ export const runPipeline = (project: Project, options: RunOptions) =>
       plugins,
       record: (call) => Effect.orDie(recordModelCall(call).pipe(Effect.provideService(CorpusStore.CorpusStore, store)))
     })
+    // what each stage needs from the configuration; stages not asked for by name are skipped without it
+    const missing = (stage: string): string | undefined =>
+      stage === "search"
+        ? (project.config.pipeline?.sources ?? []).length === 0 ? `no video sources: set pipeline.sources in ${project.configPath}` : undefined
+        : modelFor(stage) === undefined ? `no model for stage ${stage}: set pipeline.models.${stage} in ${project.configPath} or pass --model` : undefined
+    const problems = stages.map((st) => [st, missing(st)] as const).filter(([, m]) => m !== undefined)
+    if (problems.length === stages.length || (options.only.length > 0 && problems.length > 0)) {
+      return yield* new UsageError({ reason: problems.map(([, m]) => m).join("; ") })
+    }
+    for (const [stage, why] of problems) yield* Console.log(`${stage}: skipped (${why})`)
     const rows: Array<[string, number, number, number, number]> = []
-    for (const stage of stages) {
-      const model = modelFor(stage)
-      if (model === undefined) return yield* new UsageError({ reason: `no model for stage ${stage}: set pipeline.models.${stage} in ${project.configPath} or pass --model` })
+    for (const stage of stages.filter((st) => missing(st) === undefined)) {
+      if (stage === "search") {
+        const sources = yield* sourcesOf(project).pipe(Effect.provide(Media.layer({ cacheDir: join(project.dir, ".videokr/frames") })))
+        const g = project.config.pipeline?.gates
+        const gates = { ...defaultGates, ...(g?.licenses ? { licenses: g.licenses } : {}), minDuration: g?.minDuration, maxDuration: g?.maxDuration, ...(g?.perScenario ? { perScenario: g.perScenario } : {}) }
+        const stageDef = searchStage(sources, gates)
+        if (options.dryRun) {
+          const pending = yield* stageDef.pending
+          yield* Console.log(`search: ${options.limit === undefined ? pending.length : Math.min(options.limit, pending.length)} scenario(s) to search in ${sources.map((x) => x.id).join(", ")}; no model calls`)
+          continue
+        }
+        const run = yield* runStage(stageDef, { concurrency: options.concurrency, limit: options.limit })
+        rows.push([run.stage, run.processed, run.kept, run.dropped, run.errors])
+        continue
+      }
+      const model = modelFor(stage)!
       if (options.dryRun) {
         const pending = yield* scenariosStage(model).pending.pipe(Effect.provide(registry))
         const count = options.limit === undefined ? pending.length : Math.min(options.limit, pending.length)

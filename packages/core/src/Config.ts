@@ -55,9 +55,22 @@ export const VideokrConfig = Schema.Struct({
     sftFraction: Schema.optionalKey(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })))
   })),
   models: Schema.optionalKey(ModelsConfig),
-  /** the construction pipeline: which model each stage uses */
+  /** the construction pipeline: which model each stage uses, where videos come from, what they must be */
   pipeline: Schema.optionalKey(Schema.Struct({
-    models: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
+    models: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+    sources: Schema.optionalKey(Schema.Array(Schema.Union([
+      Schema.Struct({ type: Schema.Literal("local"), root: Schema.String, sidecar: Schema.optionalKey(Schema.String), glob: Schema.optionalKey(Schema.String), license: Schema.optionalKey(Schema.String) }),
+      Schema.Struct({ type: Schema.Literal("youtube"), ytdlp: Schema.optionalKey(Schema.String), maxHeight: Schema.optionalKey(Schema.Int) }),
+      Schema.Struct({ type: Schema.Literal("urls"), list: Schema.String })
+    ]))),
+    gates: Schema.optionalKey(Schema.Struct({
+      /** regular expressions a license must match (default: Creative Commons) */
+      licenses: Schema.optionalKey(Schema.Array(Schema.String)),
+      minDuration: Schema.optionalKey(Schema.Finite),
+      maxDuration: Schema.optionalKey(Schema.Finite),
+      /** candidates per scenario and source */
+      perScenario: Schema.optionalKey(Schema.Int)
+    }))
   })),
   /** plugin modules: paths relative to the project folder, or package names */
   plugins: Schema.optionalKey(Schema.Array(Schema.String)),

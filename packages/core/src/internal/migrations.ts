@@ -131,5 +131,12 @@ export const migrations: ReadonlyArray<Migration> = [
                count(*) FILTER (WHERE decision = 'error')::BIGINT AS errors
         FROM verdicts GROUP BY stage ORDER BY stage;
     `
+  },
+  {
+    version: 6,
+    name: "pipeline: candidate videos of scenarios",
+    sql: `
+      CREATE TABLE scenario_videos (scenario_id VARCHAR NOT NULL, video_id VARCHAR NOT NULL, source VARCHAR NOT NULL, rank INTEGER NOT NULL, input_hash VARCHAR NOT NULL);
+    `
   }
 ]
