@@ -9,7 +9,7 @@ import {
 } from "@videokr/core"
 import { makeModels, middlewareLayer } from "@videokr/providers"
 import { renderStats, sampleDir } from "./Commands.ts"
-import { runPipeline, why } from "./RunCommand.ts"
+import { funnel, runPipeline, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
@@ -108,15 +108,17 @@ export const runDemo = (dir: string | undefined) =>
       yield* step("videos (generated clips, the local source, frames, perceptual hashes, near-duplicates)")
       yield* demoVideos(project.dir)
 
-      yield* step("pipeline: scenarios for every knowledge point (scripted:demo, labelled as such), then search in the local clips")
+      yield* step("pipeline: scenarios for every knowledge point (scripted:demo, labelled as such), search in the local clips, metadata relevance")
       const withSources = {
         ...project,
-        config: { ...project.config, pipeline: { models: { scenarios: "scripted:demo" }, sources: [{ type: "local" as const, root: "videos", sidecar: "videos/videos.jsonl" }] } }
+        config: { ...project.config, pipeline: { models: { scenarios: "scripted:demo", metadata: "scripted:demo" }, sources: [{ type: "local" as const, root: "videos", sidecar: "videos/videos.jsonl" }] } }
       }
-      yield* runPipeline(withSources, { only: ["scenarios", "search"], limit: undefined, model: undefined, concurrency: 4, cache: "use" })
+      yield* runPipeline(withSources, { only: ["scenarios", "search", "metadata"], limit: undefined, model: undefined, concurrency: 4, cache: "use" })
       yield* Console.log("\nwhy kp-phys-001 was kept, and what its first scenario found:")
       yield* why("kp-phys-001")
       yield* why("kp-phys-001#s1")
+      yield* Console.log("\nthe funnel so far:")
+      yield* funnel
 
       yield* step("stats")
       yield* Console.log(renderStats(yield* corpusStats))

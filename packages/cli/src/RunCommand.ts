@@ -3,13 +3,14 @@ import { Console, Effect } from "effect"
 import { resolve } from "node:path"
 import {
   CorpusStore, defaultGates, loadPlugins, makeLocalSource, makeUrlsSource, makeYoutubeSource, Media, type Project, recordModelCall, runStage,
-  scenariosStage, searchStage, UsageError, type VideoSourceShape
+  scenariosStage, searchStage, filterStage, UsageError, type VideoSourceShape
 } from "@videokr/core"
+import { metadataRelevance } from "@videokr/filters"
 import { modelRegistryLayer } from "@videokr/providers"
 import { table } from "./Output.ts"
 
 /** The stages `videokr run` knows so far, in pipeline order. */
-export const stageNames = ["scenarios", "search"] as const
+export const stageNames = ["scenarios", "search", "metadata"] as const
 
 /** The video sources a project configures (pipeline.sources), paths relative to the project. */
 const sourcesOf = (project: Project) =>
@@ -77,6 +78,17 @@ export const runPipeline = (project: Project, options: RunOptions) =>
         continue
       }
       const model = modelFor(stage)!
+      if (stage === "metadata") {
+        const stageDef = filterStage(metadataRelevance(model), [])
+        if (options.dryRun) {
+          const pending = yield* stageDef.pending.pipe(Effect.provide(registry))
+          yield* Console.log(`metadata: ${options.limit === undefined ? pending.length : Math.min(options.limit, pending.length)} candidate(s) to judge with ${model}`)
+          continue
+        }
+        const run = yield* runStage(stageDef, { concurrency: options.concurrency, limit: options.limit }).pipe(Effect.provide(registry))
+        rows.push([run.stage, run.processed, run.kept, run.dropped, run.errors])
+        continue
+      }
       if (options.dryRun) {
         const pending = yield* scenariosStage(model).pending.pipe(Effect.provide(registry))
         const count = options.limit === undefined ? pending.length : Math.min(options.limit, pending.length)
@@ -97,7 +109,8 @@ export const why = (id: string) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore.CorpusStore
     const verdicts = yield* store.query<{ stage: string; decision: string; reason: string; model_id: string | null; evidence: string | null }>(
-      "SELECT stage, decision, reason, model_id, evidence::VARCHAR AS evidence FROM verdicts WHERE item_id = $id ORDER BY decided_at", { id })
+      // a video's verdicts are per knowledge point: "<video id>@<knowledge point id>"
+      "SELECT stage, decision, reason, model_id, evidence::VARCHAR AS evidence FROM verdicts WHERE item_id = $id OR starts_with(item_id, $id || '@') ORDER BY decided_at", { id })
     if (verdicts.length === 0) return yield* new UsageError({ reason: `no verdict about "${id}" yet (is the id right, and has its stage run?)` })
     yield* Console.log(table(["stage", "decision", "reason", "model", "evidence"], verdicts.map((v) => [v.stage, v.decision, v.reason, v.model_id ?? "-", (v.evidence ?? "-").slice(0, 120)])))
   })

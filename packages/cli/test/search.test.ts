@@ -12,7 +12,7 @@ const videokr = (cwd: string, ...args: Array<string>) => {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
-describe("videokr run: the search stage over a local source", () => {
+describe("videokr run: search over a local source, then metadata relevance", () => {
   it("finds candidates for scenarios, applies the license gate, and records why", () => {
     const root = mkdtempSync(join(tmpdir(), "videokr-search-"))
     expect(videokr(root, "init", "p").code).toBe(0)
@@ -27,7 +27,7 @@ describe("videokr run: the search stage over a local source", () => {
     ].map((r) => JSON.stringify(r)).join("\n") + "\n")
     writeFileSync(join(dir, "videokr.config.ts"), `export default {
   pipeline: {
-    models: { scenarios: "scripted:demo" },
+    models: { scenarios: "scripted:demo", metadata: "scripted:demo" },
     sources: [{ type: "local", root: "clips", sidecar: "clips/videos.jsonl" }],
     gates: { perScenario: 3 }
   }
@@ -44,7 +44,12 @@ describe("videokr run: the search stage over a local source", () => {
     const second = videokr(dir, "why", "kp-phys-001#s2").stdout
     expect(second).toMatch(/search\s+drop\s+no candidate passed the gates/)
     expect(second).toContain('license \\"Standard YouTube License\\" is not allowed')
-    // the funnel shows the search stage beside the scenarios stage
-    expect(videokr(dir, "funnel").stdout).toMatch(/search\s+6\s+/)
+    // metadata relevance judged the kept candidate against each knowledge point it was found for
+    expect(r.stdout).toMatch(/metadata\s+\d+\s+\d+\s+\d+\s+0/)
+    expect(videokr(dir, "why", "local:lab.mp4").stdout).toMatch(/metadata\s+(keep|drop)\s+.+scripted:demo\s+\{"knowledge_point":/)
+    // the funnel shows every stage
+    const funnel = videokr(dir, "funnel").stdout
+    expect(funnel).toMatch(/search\s+6\s+/)
+    expect(funnel).toMatch(/metadata\s+\d+/)
   }, 120_000)
 })

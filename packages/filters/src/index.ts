@@ -1,4 +1,6 @@
 /**
- * @videokr/filters — Every filter and validator of the construction pipeline as a plugin (metadata, visual, safety, license, duration, self-consistency, video dependency, rationale verifier, near-duplicate, contamination). Lands with the pipeline issue.
+ * @videokr/filters — the filters and validators of the construction pipeline, each a VideoFilter of
+ * @videokr/core run as a stage: metadata relevance so far (visual relevance, safety, self-consistency,
+ * video dependency, rationale verification, near-duplicates and contamination join with the pipeline).
  */
-export {}
+export { metadataRelevance } from "./MetadataRelevance.ts"

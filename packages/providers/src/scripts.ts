@@ -10,11 +10,25 @@ const knowledgePointOf = (text: string) => /Knowledge point: (.*)/.exec(text)?.[
 
 export const builtinScripts: Record<string, ReadonlyArray<ScriptedRule>> = {
   /**
-   * The demo's model. Scenarios: three filmable settings per knowledge point, except that it finds none
+   * The demo's model. Metadata relevance: by shared words. Scenarios: three filmable settings per knowledge point, except that it finds none
    * for knowledge points about history or economics (so the demo shows a drop), and answers
    * "Fracture" ones with broken JSON (so it shows an error verdict, after the repair attempt).
    */
   demo: [
+    {
+      // metadata relevance: relevant when the title, description or tags share a word with the knowledge point
+      when: (r) => requestText(r).includes("TASK: metadata relevance"),
+      reply: (r) => {
+        const text = requestText(r)
+        const words = (s: string) => new Set(s.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 3))
+        const kp = words(knowledgePointOf(text))
+        const meta = words(["Video title:", "Video description:", "Video tags:"].map((k) => text.split("\n").find((l) => l.startsWith(k)) ?? "").join(" "))
+        const shared = [...kp].filter((w) => meta.has(w))
+        return JSON.stringify(shared.length > 0
+          ? { relevant: true, reason: `the metadata mentions ${shared.join(", ")}` }
+          : { relevant: false, reason: "nothing in the title, description or tags is about the knowledge point" })
+      }
+    },
     {
       when: (r) => requestText(r).includes("TASK: scenarios"),
       reply: (r) => {

@@ -1,0 +1,30 @@
+import { Effect, Schema } from "effect"
+import { ModelRegistry, promptTemplate, render, structured, type VideoFilter } from "@videokr/core"
+
+/**
+ * Stage 3, metadata relevance: a text model judges a candidate's title, description and tags against
+ * its knowledge point (prompt template packages/core/prompts/metadata.v1.md). Cheap, so it runs before
+ * anything is downloaded.
+ */
+const prompt = promptTemplate("metadata.v1")
+const Answer = Schema.Struct({ relevant: Schema.Boolean, reason: Schema.String })
+
+export const metadataRelevance = (modelId: string): VideoFilter => ({
+  id: "metadata-relevance",
+  stage: "metadata",
+  version: prompt.name,
+  modelId,
+  decide: ({ video, knowledgePoint }) =>
+    Effect.gen(function* () {
+      const registry = yield* ModelRegistry
+      const model = yield* registry.resolve(modelId, { stage: "metadata" })
+      const text = render(prompt.text, {
+        ...knowledgePoint,
+        title: video.title,
+        description: video.description ?? "(none)",
+        tags: (video.tags ?? []).join(", ") || "(none)"
+      })
+      const answer = yield* structured({ id: model.id, chat: (r) => model.chat(r) }, { model: modelId, messages: [{ role: "user", content: text }], params: { temperature: 0, maxTokens: 120 } }, Answer, "relevance")
+      return { decision: answer.relevant ? ("keep" as const) : ("drop" as const), reason: answer.reason, modelId, evidence: { knowledge_point: knowledgePoint.knowledge_point, title: video.title } }
+    }).pipe(Effect.catch((e: { _tag: string; message: string }) => Effect.succeed({ decision: "error" as const, reason: `${e._tag}: ${e.message}`, modelId })))
+})
