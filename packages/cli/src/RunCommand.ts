@@ -1,9 +1,8 @@
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import { Console, Effect } from "effect"
-import { resolve } from "node:path"
 import {
-  CorpusStore, defaultGates, loadPlugins, makeLocalSource, makeUrlsSource, makeYoutubeSource, Media, type Project, recordModelCall, runStage,
-  scenariosStage, searchStage, filterStage, UsageError, type VideoSourceShape
+  CorpusStore, defaultGates, filterStage, loadPlugins, makeLocalSource, makeUrlsSource, makeYoutubeSource, Media, type ModelRegistry, type Project,
+  recordModelCall, runStage, scenariosStage, searchStage, type Stage, UsageError, type VideoSourceShape
 } from "@videokr/core"
 import { metadataRelevance } from "@videokr/filters"
 import { modelRegistryLayer } from "@videokr/providers"
@@ -62,43 +61,35 @@ export const runPipeline = (project: Project, options: RunOptions) =>
     }
     for (const [stage, why] of problems) yield* Console.log(`${stage}: skipped (${why})`)
     const rows: Array<[string, number, number, number, number]> = []
-    for (const stage of stages.filter((st) => missing(st) === undefined)) {
-      if (stage === "search") {
-        const sources = yield* sourcesOf(project).pipe(Effect.provide(Media.layer({ cacheDir: join(project.dir, ".videokr/frames") })))
-        const g = project.config.pipeline?.gates
-        const gates = { ...defaultGates, ...(g?.licenses ? { licenses: g.licenses } : {}), minDuration: g?.minDuration, maxDuration: g?.maxDuration, ...(g?.perScenario ? { perScenario: g.perScenario } : {}) }
-        const stageDef = searchStage(sources, gates)
-        if (options.dryRun) {
-          const pending = yield* stageDef.pending
-          yield* Console.log(`search: ${options.limit === undefined ? pending.length : Math.min(options.limit, pending.length)} scenario(s) to search in ${sources.map((x) => x.id).join(", ")}; no model calls`)
-          continue
+    /** A stage ready to run, and how a dry run describes `count` pending items of it. */
+    // any stage: the engine does not look into items or outputs
+    const build = (stage: string): Effect.Effect<{ readonly def: Stage<any, any, ModelRegistry>; readonly describe: (n: number) => string }, unknown> =>
+      Effect.gen(function* () {
+        if (stage === "search") {
+          const sources = yield* sourcesOf(project).pipe(Effect.provide(Media.layer({ cacheDir: join(project.dir, ".videokr/frames") })))
+          const g = project.config.pipeline?.gates
+          const gates = { ...defaultGates, ...(g?.licenses ? { licenses: g.licenses } : {}), minDuration: g?.minDuration, maxDuration: g?.maxDuration, ...(g?.perScenario ? { perScenario: g.perScenario } : {}) }
+          return { def: searchStage(sources, gates), describe: (n: number) => `${n} scenario(s) to search in ${sources.map((x) => x.id).join(", ")}; no model calls` }
         }
-        const run = yield* runStage(stageDef, { concurrency: options.concurrency, limit: options.limit })
-        rows.push([run.stage, run.processed, run.kept, run.dropped, run.errors])
-        continue
-      }
-      const model = modelFor(stage)!
-      if (stage === "metadata") {
-        const stageDef = filterStage(metadataRelevance(model), [])
-        if (options.dryRun) {
-          const pending = yield* stageDef.pending.pipe(Effect.provide(registry))
-          yield* Console.log(`metadata: ${options.limit === undefined ? pending.length : Math.min(options.limit, pending.length)} candidate(s) to judge with ${model}`)
-          continue
+        const model = modelFor(stage)!
+        if (stage === "metadata") {
+          return { def: filterStage(metadataRelevance(model), []), describe: (n: number) => `${n} candidate(s) to judge with ${model}` }
         }
-        const run = yield* runStage(stageDef, { concurrency: options.concurrency, limit: options.limit }).pipe(Effect.provide(registry))
-        rows.push([run.stage, run.processed, run.kept, run.dropped, run.errors])
-        continue
-      }
-      if (options.dryRun) {
-        const pending = yield* scenariosStage(model).pending.pipe(Effect.provide(registry))
-        const count = options.limit === undefined ? pending.length : Math.min(options.limit, pending.length)
         // a scenarios request: the prompt (~250 tokens) and at most 300 tokens of answer
         const price = project.config.models?.prices?.[model]
-        const cost = price === undefined ? undefined : (count * (250 * price.input + 300 * price.output)) / 1_000_000
-        yield* Console.log(`${stage}: ${count} item(s) to do with ${model}; estimated cost ${cost === undefined ? `unknown (no price for ${model} in the config)` : `$${cost.toFixed(4)} at most`}`)
+        return {
+          def: scenariosStage(model),
+          describe: (n: number) => `${n} item(s) to do with ${model}; estimated cost ${price === undefined ? `unknown (no price for ${model} in the config)` : `$${((n * (250 * price.input + 300 * price.output)) / 1_000_000).toFixed(4)} at most`}`
+        }
+      })
+    for (const stage of stages.filter((st) => missing(st) === undefined)) {
+      const { def, describe } = yield* build(stage)
+      if (options.dryRun) {
+        const pending = yield* def.pending.pipe(Effect.provide(registry))
+        yield* Console.log(`${stage}: ${describe(options.limit === undefined ? pending.length : Math.min(options.limit, pending.length))}`)
         continue
       }
-      const run = yield* runStage(scenariosStage(model), { concurrency: options.concurrency, limit: options.limit }).pipe(Effect.provide(registry))
+      const run = yield* runStage(def, { concurrency: options.concurrency, limit: options.limit }).pipe(Effect.provide(registry))
       rows.push([run.stage, run.processed, run.kept, run.dropped, run.errors])
     }
     if (rows.length > 0) yield* Console.log(table(["stage", "processed", "kept", "dropped", "errors"], rows))
@@ -114,7 +105,6 @@ export const why = (id: string) =>
     if (verdicts.length === 0) return yield* new UsageError({ reason: `no verdict about "${id}" yet (is the id right, and has its stage run?)` })
     yield* Console.log(table(["stage", "decision", "reason", "model", "evidence"], verdicts.map((v) => [v.stage, v.decision, v.reason, v.model_id ?? "-", (v.evidence ?? "-").slice(0, 120)])))
   })
-
 
 /** Per stage: items in, kept, dropped and errors, the top drop reasons, and model spend per kept item. */
 export const funnel = Effect.gen(function* () {

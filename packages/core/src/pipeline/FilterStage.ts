@@ -12,7 +12,7 @@ import { doneKeys, hashOf, type Stage } from "./Stage.ts"
  * A video filter as a pipeline stage over (video, knowledge point) candidates: those the search found,
  * minus those an earlier filter stage dropped. Item ids are "<video id>@<knowledge point id>".
  */
-export const filterStage = (filter: VideoFilter, after: ReadonlyArray<string>): Stage<VideoCandidateForKnowledgePoint, never, ModelRegistry> => ({
+export const filterStage = (filter: VideoFilter, after: ReadonlyArray<string>): Stage<VideoCandidateForKnowledgePoint, undefined, ModelRegistry> => ({
   name: filter.stage,
   pending: Effect.gen(function* () {
     const store = yield* CorpusStore
@@ -29,7 +29,7 @@ export const filterStage = (filter: VideoFilter, after: ReadonlyArray<string>): 
     )
     return rows
       .map((r) => {
-        const video = recordFromRow(VideosKind, { ...r, knowledge_point_id: r.knowledge_point_id }) as unknown as Video
+        const video = recordFromRow(VideosKind, r) as unknown as Video
         const knowledgePoint = recordFromRow(KnowledgeBankKind, {
           id: r.kp_id, discipline: r.discipline, subject: r.subject, course: r.course, lecture: r.lecture, knowledge_point: r.knowledge_point, description: r.kp_description, extra: null
         }) as unknown as KnowledgePoint
