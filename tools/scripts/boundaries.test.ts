@@ -5,13 +5,13 @@ import { fileURLToPath } from "node:url"
 
 /**
  * Dependencies point one way (ARCHITECTURE.md): cli and the site -> eval, filters, providers -> core;
- * nothing imports cli. Checked on package.json dependencies and on every import in the sources.
+ * nothing imports cli. Filters may use eval: the validators score answers exactly as evaluation does. Checked on package.json dependencies and on every import in the sources.
  */
 const root = fileURLToPath(new URL("../../", import.meta.url))
 const allowed: Record<string, ReadonlyArray<string>> = {
   core: [],
   providers: ["core"],
-  filters: ["core", "providers"],
+  filters: ["core", "providers", "eval"],
   eval: ["core", "providers"],
   cli: ["core", "providers", "filters", "eval"],
   leaderboard: ["core", "eval"],

@@ -183,9 +183,11 @@ const run = Command.make(
   {
     project: projectFlag,
     only: Flag.String("only").pipe(Flag.withDescription(`run only these stages (comma-separated): ${stageNames.join(", ")}`), Flag.optional),
+    until: Flag.String("until").pipe(Flag.withDescription("run the stages up to and including this one"), Flag.optional),
+    quiet: Flag.Boolean("quiet").pipe(Flag.withDescription("no live progress (the summary table is still printed)"), Flag.withDefault(false)),
     limit: Flag.Int("limit").pipe(Flag.withDescription("at most this many items per stage"), Flag.optional),
     model: Flag.String("model").pipe(Flag.withDescription("the model for every stage run (default: pipeline.models.<stage> of the config)"), Flag.optional),
-    concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("items processed at once per stage"), Flag.withDefault(4)),
+    concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("items processed at once per stage (pipeline.concurrency overrides per stage)"), Flag.withDefault(8)),
     dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("count what would be done and estimate the cost; call no model"), Flag.withDefault(false)),
     noCache: Flag.Boolean("no-cache").pipe(Flag.withDescription("neither read nor write the response cache"), Flag.withDefault(false)),
     refresh: Flag.Boolean("refresh").pipe(Flag.withDescription("ask the models again and overwrite their cached answers"), Flag.withDefault(false))
@@ -194,6 +196,8 @@ const run = Command.make(
     withProject(args.project, (p) =>
       runPipeline(p, {
         only: Option.match(args.only, { onNone: () => [], onSome: (s) => s.split(",").map((x) => x.trim()).filter(Boolean) }),
+        until: Option.getOrUndefined(args.until),
+        progress: !args.quiet,
         limit: Option.getOrUndefined(args.limit),
         model: Option.getOrUndefined(args.model),
         concurrency: args.concurrency,

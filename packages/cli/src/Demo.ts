@@ -2,10 +2,10 @@ import { execFile } from "node:child_process"
 import { mkdir, rm, writeFile } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Console, Effect, Stream } from "effect"
+import { Console, Effect } from "effect"
 import {
   CorpusStore, corpusStats, exportCorpus, exportFormats, findNearDuplicates, importFile, initProject, loadProject, makeLocalSource,
-  markDownloaded, Media, projectStoreLayer, recordModelCall, sampleFiles, splitCorpus, storeFingerprint, thresholdSummary, VideosKind
+  Media, projectStoreLayer, recordModelCall, sampleFiles, splitCorpus, thresholdSummary
 } from "@videokr/core"
 import { makeModels, middlewareLayer } from "@videokr/providers"
 import { renderStats, sampleDir } from "./Commands.ts"
@@ -22,37 +22,47 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
  * those clips, and the corpus statistics (with model usage). Later stages (generation, validation, evaluation, site) join as they land.
  */
 
-/** Short clips made with ffmpeg's test sources: a lab-like pattern, a re-encoded copy of it, and a different one. */
-const clips: Record<string, Array<string>> = {
-  "titration-demo.mp4": ["-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=25", "-c:v", "libx264", "-pix_fmt", "yuv420p"],
-  "titration-demo-reupload.mp4": ["-i", "{first}", "-c:v", "libx264", "-crf", "36", "-pix_fmt", "yuv420p"],
-  "mandelbrot-zoom.mp4": ["-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=25", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"]
+/**
+ * Short clips made with ffmpeg's test sources, titled so that the demo's scripted model has something to
+ * keep and something to reject at every stage: a lab-like pattern and two copies of it (one not Creative
+ * Commons, one a CC near-duplicate), a lecture slide, a clean pendulum clip, a "graphic" crash test, and
+ * a clip that an evaluation benchmark also holds.
+ */
+const clips: Record<string, { readonly args: ReadonlyArray<string>; readonly title: string; readonly license: string }> = {
+  "titration-demo.mp4": { args: ["-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=25", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Laboratory demonstration: acid-base titration (generated test pattern)", license: "CC BY 4.0" },
+  "titration-demo-reupload.mp4": { args: ["-i", "{first}", "-c:v", "libx264", "-crf", "36", "-pix_fmt", "yuv420p"], title: "Laboratory demonstration of a titration, re-uploaded", license: "Standard YouTube License" },
+  "titration-demo-mirror.mp4": { args: ["-i", "{first}", "-c:v", "libx264", "-crf", "30", "-pix_fmt", "yuv420p"], title: "Acid-base titration demonstration (mirror copy)", license: "CC BY 4.0" },
+  "pendulum-slides.mp4": { args: ["-f", "lavfi", "-i", "color=c=0x202840:s=320x240:r=25:d=4", "-vf", "drawbox=x=40:y=40:w=240:h=20:color=white:t=fill,drawbox=x=40:y=90:w=180:h=12:color=white:t=fill", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Lecture slides: period of a simple pendulum", license: "CC BY 4.0" },
+  "pendulum-swing.mp4": { args: ["-f", "lavfi", "-i", "life=size=320x240:rate=25:mold=10:ratio=0.1", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Simple pendulum swinging: measuring the period", license: "CC BY-SA 4.0" },
+  "crash-test.mp4": { args: ["-f", "lavfi", "-i", "smptebars=size=320x240:rate=25", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Conservation of linear momentum: car crash test (graphic footage)", license: "CC BY 4.0" },
+  "ohms-law-demo.mp4": { args: ["-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=25", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Ohm's law demonstration: series and parallel resistors", license: "CC0" }
 }
+
+const ffmpeg = (bin: string, args: ReadonlyArray<string>) =>
+  Effect.promise(() => new Promise<void>((ok, no) => execFile(bin, ["-hide_banner", "-loglevel", "error", "-y", ...args], (e) => (e ? no(e) : ok()))))
 
 const demoVideos = (projectDir: string) =>
   Effect.gen(function* () {
     const media = yield* Media.Media
     const dir = join(projectDir, "videos")
     yield* Effect.promise(() => mkdir(dir, { recursive: true }))
-    for (const [name, args] of Object.entries(clips)) {
-      const full = ["-hide_banner", "-loglevel", "error", "-y", ...args.map((a) => a.replace("{first}", join(dir, "titration-demo.mp4"))), join(dir, name)]
-      yield* Effect.promise(() => new Promise<void>((ok, no) => execFile(media.binaries.ffmpeg, full, (e) => (e ? no(e) : ok()))))
+    for (const [name, clip] of Object.entries(clips)) {
+      yield* ffmpeg(media.binaries.ffmpeg, [...clip.args.map((a) => a.replace("{first}", join(dir, "titration-demo.mp4"))), join(dir, name)])
     }
-    yield* Effect.promise(() => writeFile(join(dir, "videos.jsonl"), [
-      { file: "titration-demo.mp4", title: "Laboratory demonstration: acid-base titration (generated test pattern)", license: "CC BY 4.0" },
-      { file: "titration-demo-reupload.mp4", title: "Laboratory demonstration of a titration, re-uploaded", license: "Standard YouTube License" },
-      { file: "mandelbrot-zoom.mp4", title: "Mandelbrot zoom (generated)", license: "CC0" }
-    ].map((r) => JSON.stringify(r)).join("\n") + "\n"))
+    yield* Effect.promise(() => writeFile(join(dir, "videos.jsonl"), Object.entries(clips).map(([file, c]) => JSON.stringify({ file, title: c.title, license: c.license })).join("\n") + "\n"))
+    // a stand-in evaluation benchmark as released: metadata with YouTube ids, and a video folder holding a re-encoded copy of one clip
+    const bench = join(projectDir, "benchmarks", "sample-bench")
+    yield* Effect.promise(() => mkdir(join(bench, "videos"), { recursive: true }))
+    yield* Effect.promise(() => writeFile(join(bench, "test.json"), JSON.stringify([{ video_id: "dQw4w9WgXcQ", question: "What is shown?" }]) + "\n"))
+    yield* ffmpeg(media.binaries.ffmpeg, ["-i", join(dir, "ohms-law-demo.mp4"), "-c:v", "libx264", "-crf", "32", "-pix_fmt", "yuv420p", join(bench, "videos", "bench-0001.mp4")])
+
+    // fingerprints and near-duplicates of the clips as they are, before any stage
     const source = yield* makeLocalSource({ root: dir, sidecar: join(dir, "videos.jsonl") })
-    const store = yield* CorpusStore.CorpusStore
-    yield* store.ingest(VideosKind, Stream.make(source.scan.candidates.map((c, i) => ({ value: c.video, extra: undefined, line: i + 1 }))), { file: join(dir, "videos.jsonl"), sha256: "local-scan", replace: false })
     const spec = { mode: "uniform" as const, count: 8, maxPixels: 224 * 224 }
     const fingerprints = []
     for (const c of source.scan.candidates) {
-      yield* markDownloaded(c.video.id, c.localPath!)
       const frames = yield* media.sampleFrames(c.localPath!, spec)
       const hashes = yield* Effect.forEach(frames, (f) => media.imageHash(f.path))
-      yield* storeFingerprint(c.video.id, spec, frames, hashes)
       fingerprints.push({ id: c.video.id, hashes })
       yield* Console.log(`${c.video.id}: ${c.video.duration.toFixed(1)} s, ${frames.length} frames of ${frames[0]!.width}x${frames[0]!.height}, license ${c.video.license}`)
     }
@@ -61,6 +71,20 @@ const demoVideos = (projectDir: string) =>
     const summary = thresholdSummary(source.scan.candidates.map((c) => c.video.id), pairs, [2, 4, 6])
     yield* Console.log(table(["threshold (bits)", "pairs", "videos to remove"], summary.map((s) => [s.threshold, s.pairs, s.removed])))
   }).pipe(Effect.provide(Media.layer({ cacheDir: join(projectDir, ".videokr/frames") })))
+
+/** The demo's pipeline settings: every stage on the scripted model, generation from a pool of two. */
+const demoPipeline = {
+  models: {
+    scenarios: "scripted:demo", metadata: "scripted:demo", visual: "scripted:demo", safety: "scripted:demo",
+    generation: "pool:demo", consistency: "pool:demo", dependency: "scripted:demo", verification: "pool:demo"
+  },
+  sources: [{ type: "local" as const, root: "videos", sidecar: "videos/videos.jsonl" }],
+  frames: { count: 4, maxPixels: 224 * 224 },
+  consistency: { k: 1 },
+  benchmarks: [{ name: "sample-bench", paths: ["benchmarks/sample-bench"] }],
+  release: { verlValSize: 4 }
+}
+
 export const runDemo = (dir: string | undefined) =>
   Effect.gen(function* () {
     const target = resolve(dir ?? join(repoRoot, "demo-output"))
@@ -108,16 +132,28 @@ export const runDemo = (dir: string | undefined) =>
       yield* step("videos (generated clips, the local source, frames, perceptual hashes, near-duplicates)")
       yield* demoVideos(project.dir)
 
-      yield* step("pipeline: scenarios for every knowledge point (scripted:demo, labelled as such), search in the local clips, metadata relevance")
-      const withSources = {
+      yield* step("pipeline: every stage, with the scripted demo model (labelled as such) and the local clips")
+      const withPipeline = {
         ...project,
-        config: { ...project.config, pipeline: { models: { scenarios: "scripted:demo", metadata: "scripted:demo" }, sources: [{ type: "local" as const, root: "videos", sidecar: "videos/videos.jsonl" }] } }
+        config: {
+          ...project.config,
+          models: { ...project.config.models, pools: { demo: [{ model: "scripted:demo" }, { model: "scripted:demo-alt" }] }, poolSeed: 7 },
+          pipeline: demoPipeline
+        }
       }
-      yield* runPipeline(withSources, { only: ["scenarios", "search", "metadata"], limit: undefined, model: undefined, concurrency: 4, cache: "use" })
-      yield* Console.log("\nwhy kp-phys-001 was kept, and what its first scenario found:")
-      yield* why("kp-phys-001")
-      yield* why("kp-phys-001#s1")
-      yield* Console.log("\nthe funnel so far:")
+      yield* Console.log("a dry run first: what is ready, and what it would cost at the configured prices")
+      yield* runPipeline(withPipeline, { dryRun: true, only: [], limit: undefined, model: undefined, concurrency: 4, cache: "use" })
+      yield* Console.log("")
+      yield* runPipeline(withPipeline, { only: [], limit: undefined, model: undefined, concurrency: 4, cache: "use" })
+      yield* Console.log("\nwhy the pendulum clip was kept for its knowledge point, and the slides were not:")
+      yield* why("local:pendulum-swing.mp4@kp-phys-002")
+      yield* why("local:pendulum-slides.mp4@kp-phys-002")
+      const [dropped] = yield* store.query<{ item_id: string }>("SELECT item_id FROM verdicts WHERE stage = 'dependency' AND decision = 'drop' ORDER BY item_id LIMIT 1")
+      if (dropped !== undefined) {
+        yield* Console.log(`\nwhy ${dropped.item_id} is not in the corpus:`)
+        yield* why(dropped.item_id)
+      }
+      yield* Console.log("\nthe funnel:")
       yield* funnel
 
       yield* step("stats")

@@ -1,98 +1,102 @@
-import { join, resolve } from "node:path"
-import { Console, Effect } from "effect"
-import {
-  CorpusStore, defaultGates, filterStage, loadPlugins, makeLocalSource, makeUrlsSource, makeYoutubeSource, Media, type ModelRegistry, type Project,
-  recordModelCall, runStage, scenariosStage, searchStage, type Stage, UsageError, type VideoSourceShape
-} from "@videokr/core"
-import { metadataRelevance } from "@videokr/filters"
+import { join } from "node:path"
+import { Console, Effect, Layer } from "effect"
+import { CorpusStore, isPoolSpec, loadPlugins, Media, type ModelRegistry, type Project, recordModelCall, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { modelRegistryLayer } from "@videokr/providers"
 import { table } from "./Output.ts"
+import { planPipeline } from "./Pipeline.ts"
+import { callTally, makeProgress } from "./Progress.ts"
 
-/** The stages `videokr run` knows so far, in pipeline order. */
-export const stageNames = ["scenarios", "search", "metadata"] as const
-
-/** The video sources a project configures (pipeline.sources), paths relative to the project. */
-const sourcesOf = (project: Project) =>
-  Effect.forEach(project.config.pipeline?.sources ?? [], (s): Effect.Effect<VideoSourceShape, unknown, Media.Media> => {
-    switch (s.type) {
-      case "local":
-        return makeLocalSource({ root: resolve(project.dir, s.root), sidecar: s.sidecar === undefined ? undefined : resolve(project.dir, s.sidecar), glob: s.glob, defaultLicense: s.license })
-      case "youtube":
-        return Effect.succeed(makeYoutubeSource({ ytdlp: s.ytdlp, maxHeight: s.maxHeight, minDuration: project.config.pipeline?.gates?.minDuration, maxDuration: project.config.pipeline?.gates?.maxDuration }))
-      case "urls":
-        return makeUrlsSource({ list: resolve(project.dir, s.list) })
-    }
-  })
+/** The built-in stages, in pipeline order (plugin checks add their own). */
+export const stageNames = [
+  "scenarios", "search", "metadata", "download", "visual", "safety", "generation", "consistency", "dependency", "verification", "contamination", "near-duplicates", "release"
+] as const
 
 export interface RunOptions {
   /** count what would be done and estimate its cost from the price table; call nothing */
   readonly dryRun?: boolean | undefined
   readonly only: ReadonlyArray<string>
+  /** run the stages up to and including this one */
+  readonly until?: string | undefined
   readonly limit: number | undefined
   readonly model: string | undefined
   readonly concurrency: number
   readonly cache: "use" | "refresh" | "off"
+  /** live progress on stderr (default: on) */
+  readonly progress?: boolean | undefined
 }
 
-/** Runs the pipeline's stages on the project's corpus; every result is committed as it is made. */
+/** Runs the pipeline's stages on the project's corpus, overlapping; every result is committed as it is made. */
 export const runPipeline = (project: Project, options: RunOptions) =>
   Effect.gen(function* () {
-    const unknown = options.only.filter((s) => !(stageNames as ReadonlyArray<string>).includes(s))
-    if (unknown.length > 0) return yield* new UsageError({ reason: `unknown stage(s): ${unknown.join(", ")}; stages: ${stageNames.join(", ")}` })
-    const stages = options.only.length > 0 ? options.only : [...stageNames]
     const store = yield* CorpusStore.CorpusStore
     const plugins = yield* loadPlugins(project)
-    const modelFor = (stage: string) => options.model ?? project.config.pipeline?.models?.[stage]
-    const registry = modelRegistryLayer({
-      config: project.config.models ?? {},
-      env: process.env,
-      cache: { dir: join(project.dir, project.config.models?.cacheDir ?? ".videokr/cache"), mode: options.cache },
-      plugins,
-      record: (call) => Effect.orDie(recordModelCall(call).pipe(Effect.provideService(CorpusStore.CorpusStore, store)))
-    })
-    // what each stage needs from the configuration; stages not asked for by name are skipped without it
-    const missing = (stage: string): string | undefined =>
-      stage === "search"
-        ? (project.config.pipeline?.sources ?? []).length === 0 ? `no video sources: set pipeline.sources in ${project.configPath}` : undefined
-        : modelFor(stage) === undefined ? `no model for stage ${stage}: set pipeline.models.${stage} in ${project.configPath} or pass --model` : undefined
-    const problems = stages.map((st) => [st, missing(st)] as const).filter(([, m]) => m !== undefined)
-    if (problems.length === stages.length || (options.only.length > 0 && problems.length > 0)) {
-      return yield* new UsageError({ reason: problems.map(([, m]) => m).join("; ") })
+    const plan = yield* planPipeline(project, plugins, options.model)
+    const names = plan.stages.map((s) => s.name)
+    const unknown = [...options.only, ...(options.until === undefined ? [] : [options.until])].filter((s) => !names.includes(s))
+    if (unknown.length > 0) return yield* new UsageError({ reason: `unknown stage(s): ${unknown.join(", ")}; stages: ${names.join(", ")}` })
+    const last = options.until === undefined ? names.length - 1 : names.indexOf(options.until)
+    const selected = plan.stages.filter((s, i) => i <= last && (options.only.length === 0 || options.only.includes(s.name)))
+    const problems = selected.filter((s) => s.skipped !== undefined)
+    // nothing to feed the pipeline (every stage that needs a model or a source lacks it), or a stage asked for by name that cannot run
+    const configurable = selected.filter((s) => s.configurable)
+    if (problems.length === selected.length || (configurable.length > 0 && configurable.every((s) => s.skipped !== undefined)) || (options.only.length > 0 && problems.length > 0)) {
+      return yield* new UsageError({ reason: problems.map((s) => s.skipped).join("; ") })
     }
-    for (const [stage, why] of problems) yield* Console.log(`${stage}: skipped (${why})`)
-    const rows: Array<[string, number, number, number, number]> = []
-    /** A stage ready to run, and how a dry run describes `count` pending items of it. */
-    // any stage: the engine does not look into items or outputs
-    const build = (stage: string): Effect.Effect<{ readonly def: Stage<any, any, ModelRegistry>; readonly describe: (n: number) => string }, unknown> =>
-      Effect.gen(function* () {
-        if (stage === "search") {
-          const sources = yield* sourcesOf(project).pipe(Effect.provide(Media.layer({ cacheDir: join(project.dir, ".videokr/frames") })))
-          const g = project.config.pipeline?.gates
-          const gates = { ...defaultGates, ...(g?.licenses ? { licenses: g.licenses } : {}), minDuration: g?.minDuration, maxDuration: g?.maxDuration, ...(g?.perScenario ? { perScenario: g.perScenario } : {}) }
-          return { def: searchStage(sources, gates), describe: (n: number) => `${n} scenario(s) to search in ${sources.map((x) => x.id).join(", ")}; no model calls` }
+    for (const s of problems) yield* Console.log(`${s.name}: skipped (${s.skipped})`)
+    const runnable = selected.filter((s) => s.skipped === undefined)
+
+    const tally = callTally()
+    const services = Layer.mergeAll(
+      modelRegistryLayer({
+        config: project.config.models ?? {},
+        env: process.env,
+        cache: { dir: join(project.dir, project.config.models?.cacheDir ?? ".videokr/cache"), mode: options.cache },
+        plugins,
+        record: (call) => {
+          tally.record(call)
+          return Effect.orDie(recordModelCall(call).pipe(Effect.provideService(CorpusStore.CorpusStore, store)))
         }
-        const model = modelFor(stage)!
-        if (stage === "metadata") {
-          return { def: filterStage(metadataRelevance(model), []), describe: (n: number) => `${n} candidate(s) to judge with ${model}` }
-        }
-        // a scenarios request: the prompt (~250 tokens) and at most 300 tokens of answer
-        const price = project.config.models?.prices?.[model]
-        return {
-          def: scenariosStage(model),
-          describe: (n: number) => `${n} item(s) to do with ${model}; estimated cost ${price === undefined ? `unknown (no price for ${model} in the config)` : `$${((n * (250 * price.input + 300 * price.output)) / 1_000_000).toFixed(4)} at most`}`
-        }
-      })
-    for (const stage of stages.filter((st) => missing(st) === undefined)) {
-      const { def, describe } = yield* build(stage)
-      if (options.dryRun) {
-        const pending = yield* def.pending.pipe(Effect.provide(registry))
-        yield* Console.log(`${stage}: ${describe(options.limit === undefined ? pending.length : Math.min(options.limit, pending.length))}`)
-        continue
+      }),
+      Media.layer({ cacheDir: join(project.dir, ".videokr/frames") })
+    )
+    const built = yield* Effect.forEach(runnable, (s) => Effect.map(s.build, (stage) => ({ planned: s, stage })))
+
+    if (options.dryRun) {
+      const prices = project.config.models?.prices ?? {}
+      const pools = project.config.models?.pools ?? {}
+      // a pool costs at most its dearest member
+      const priceOf = (spec: string) => {
+        const members = isPoolSpec(spec) ? (pools[spec.slice(5)] ?? []).map((m) => m.model) : [spec]
+        const known = members.map((m) => prices[m])
+        return known.length === 0 || known.some((p) => p === undefined) ? undefined : known.reduce((a, p) => ({ input: Math.max(a!.input, p!.input), output: Math.max(a!.output, p!.output) }))
       }
-      const run = yield* runStage(def, { concurrency: options.concurrency, limit: options.limit }).pipe(Effect.provide(registry))
-      rows.push([run.stage, run.processed, run.kept, run.dropped, run.errors])
+      const rows: Array<Array<string | number>> = []
+      for (const { planned, stage } of built) {
+        const pending = (yield* stage.pending.pipe(Effect.provide(services))).length
+        const n = options.limit === undefined ? pending : Math.min(options.limit, pending)
+        const e = planned.estimate?.(plan.frames)
+        const price = planned.model === undefined ? undefined : priceOf(planned.model)
+        const cost = e === undefined ? "no model calls" : price === undefined ? `unknown (no price for ${planned.model})` : `$${((n * e.calls * (e.inputTokens * price.input + e.outputTokens * price.output)) / 1_000_000).toFixed(4)}`
+        rows.push([planned.name, n, planned.model ?? "-", e === undefined ? 0 : n * e.calls, cost])
+      }
+      yield* Console.log(table(["stage", "ready now", "model", "model calls", "estimated cost (at most)"], rows))
+      yield* Console.log("Later stages get their items as earlier ones keep them: their counts grow as the run goes.")
+      return
     }
-    if (rows.length > 0) yield* Console.log(table(["stage", "processed", "kept", "dropped", "errors"], rows))
+
+    const concurrencyOf = (name: string) => project.config.pipeline?.concurrency?.[name] ?? (name === "download" ? Math.min(2, options.concurrency) : options.concurrency)
+    const plans: Array<StagePlan<Media.Media | ModelRegistry>> = built.map(({ stage }) => ({ stage, concurrency: concurrencyOf(stage.name), limit: options.limit }))
+    // live lines on a terminal's stderr; in logs (no terminal), a line per finished stage with the output
+    const progress = makeProgress(process.stderr.isTTY ? process.stderr : process.stdout, tally)
+    const runs = yield* runStages(plans, { onProgress: options.progress === false ? undefined : progress.onProgress }).pipe(Effect.provide(services))
+    progress.end()
+    yield* Console.log(table(["stage", "processed", "kept", "dropped", "errors", "model calls", "spend ($)"], runs.map((r) => [r.stage, r.processed, r.kept, r.dropped, r.errors, tally.calls(r.stage), tally.spend(r.stage).toFixed(4)])))
+    for (const r of runs) if (r.note !== undefined) yield* Console.log(`${r.stage}: ${r.note}`)
+    const failures = tally.failures()
+    if (failures.length > 0) {
+      yield* Console.log(`\nmodel call failures (each retried as configured; the items got error verdicts: videokr why <id>)\n` +
+        table(["stage", "model", "kind", "calls", "for example"], failures.map((f) => [f.stage, f.model, f.kind, f.count, f.example.slice(0, 100)])))
+    }
   })
 
 /** Why an item was kept or dropped: every verdict about it, stage by stage. */
@@ -100,17 +104,26 @@ export const why = (id: string) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore.CorpusStore
     const verdicts = yield* store.query<{ stage: string; decision: string; reason: string; model_id: string | null; evidence: string | null }>(
-      // a video's verdicts are per knowledge point: "<video id>@<knowledge point id>"
-      "SELECT stage, decision, reason, model_id, evidence::VARCHAR AS evidence FROM verdicts WHERE item_id = $id OR starts_with(item_id, $id || '@') ORDER BY decided_at", { id })
+      // a video's verdicts are per knowledge point ("<video id>@<knowledge point id>") and its examples' below those ("...#<skill>-<n>")
+      "SELECT stage, decision, reason, model_id, evidence::VARCHAR AS evidence FROM verdicts WHERE item_id = $id OR starts_with(item_id, $id || '@') OR starts_with(item_id, $id || '#') ORDER BY decided_at, item_id", { id })
     if (verdicts.length === 0) return yield* new UsageError({ reason: `no verdict about "${id}" yet (is the id right, and has its stage run?)` })
-    yield* Console.log(table(["stage", "decision", "reason", "model", "evidence"], verdicts.map((v) => [v.stage, v.decision, v.reason, v.model_id ?? "-", (v.evidence ?? "-").slice(0, 120)])))
+    yield* Console.log(table(["stage", "decision", "reason", "model", "evidence"], verdicts.map((v) => [v.stage, v.decision, v.reason.slice(0, 160), v.model_id ?? "-", (v.evidence ?? "-").slice(0, 80)])))
   })
 
-/** Per stage: items in, kept, dropped and errors, the top drop reasons, and model spend per kept item. */
+/**
+ * Per stage in pipeline order: items in, kept, dropped and errors, the top drop reasons, model spend per
+ * kept item; then the spend per example that reached the corpus, and the skill and discipline mix of
+ * what was released.
+ */
 export const funnel = Effect.gen(function* () {
   const store = yield* CorpusStore.CorpusStore
-  const stages = yield* store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>("SELECT * FROM stage_funnel")
-  if (stages.length === 0) return yield* Console.log("No stage has run yet (videokr run)")
+  const rows = yield* store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>("SELECT stage, items, kept, dropped, errors FROM stage_funnel")
+  if (rows.length === 0) return yield* Console.log("No stage has run yet (videokr run)")
+  const order = (s: string) => {
+    const i = (stageNames as ReadonlyArray<string>).indexOf(s)
+    return i < 0 ? stageNames.length : i
+  }
+  const stages = [...rows].sort((a, b) => order(a.stage) - order(b.stage))
   const spend = yield* store.query<{ stage: string; cost: number; calls: number }>("SELECT stage, sum(cost_usd) AS cost, sum(calls)::BIGINT AS calls FROM model_usage GROUP BY stage")
   const costOf = new Map(spend.map((s) => [s.stage, s]))
   yield* Console.log(table(["stage", "in", "kept", "dropped", "errors", "model calls", "cost ($)", "per kept ($)"], stages.map((s) => {
@@ -119,6 +132,18 @@ export const funnel = Effect.gen(function* () {
   })))
   const reasons = yield* store.query<{ stage: string; decision: string; reason: string; n: number }>(
     `SELECT stage, decision, reason, count(*)::BIGINT AS n FROM verdicts WHERE decision <> 'keep'
-     GROUP BY stage, decision, reason QUALIFY row_number() OVER (PARTITION BY stage ORDER BY count(*) DESC, reason) <= 5 ORDER BY stage, n DESC, reason`)
-  if (reasons.length > 0) yield* Console.log("\ntop reasons for dropping\n" + table(["stage", "decision", "items", "reason"], reasons.map((r) => [r.stage, r.decision, r.n, r.reason.slice(0, 100)])))
+     GROUP BY stage, decision, reason QUALIFY row_number() OVER (PARTITION BY stage ORDER BY count(*) DESC, reason) <= 3 ORDER BY n DESC, reason`)
+  if (reasons.length > 0) {
+    const sorted = [...reasons].sort((a, b) => order(a.stage) - order(b.stage))
+    yield* Console.log("\ntop reasons for dropping\n" + table(["stage", "decision", "items", "reason"], sorted.map((r) => [r.stage, r.decision, r.n, r.reason.slice(0, 100)])))
+  }
+  const released = yield* store.query<{ n: number; cost: number }>(
+    "SELECT (SELECT count(*) FROM examples WHERE source_file = 'pipeline')::BIGINT AS n, (SELECT coalesce(sum(cost_usd), 0) FROM model_calls) AS cost")
+  const { n, cost } = released[0]!
+  if (n > 0) {
+    yield* Console.log(`\n${n} example(s) released by the pipeline; model spend $${cost.toFixed(4)} in all, $${(cost / n).toFixed(6)} per kept example`)
+    const mix = yield* store.query<{ discipline: string; skill: string; examples: number }>(
+      "SELECT discipline, skill, count(*)::BIGINT AS examples FROM examples WHERE source_file = 'pipeline' GROUP BY ALL ORDER BY discipline, skill")
+    yield* Console.log(table(["discipline", "skill", "examples"], mix.map((m) => [m.discipline, m.skill, m.examples])))
+  }
 })

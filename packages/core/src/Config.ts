@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { ProblemType, Skill } from "./Taxonomy.ts"
 
 /** The project configuration, `videokr.config.ts` (`export default defineConfig({...})`). */
 /** Price of a model in US dollars per million tokens. */
@@ -40,6 +41,8 @@ export const ModelsConfig = Schema.Struct({
   prices: Schema.optionalKey(Schema.Record(Schema.String, Price)),
   limits: Schema.optionalKey(Schema.Record(Schema.String, Limits)),
   pools: Schema.optionalKey(Schema.Record(Schema.String, Schema.Array(PoolMember))),
+  /** the seed of pool draws ("pool:<name>" in pipeline.models): the same seed and item always draw the same model */
+  poolSeed: Schema.optionalKey(Schema.Int),
   /** the response cache folder, relative to the project (default .videokr/cache) */
   cacheDir: Schema.optionalKey(Schema.String)
 })
@@ -70,7 +73,39 @@ export const VideokrConfig = Schema.Struct({
       maxDuration: Schema.optionalKey(Schema.Finite),
       /** candidates per scenario and source */
       perScenario: Schema.optionalKey(Schema.Int)
-    }))
+    })),
+    /** items in flight per stage (default: --concurrency) */
+    concurrency: Schema.optionalKey(Schema.Record(Schema.String, Schema.Int.check(Schema.isGreaterThan(0)))),
+    /** frames the multimodal stages see: evenly sampled, each within a pixel budget */
+    frames: Schema.optionalKey(Schema.Struct({ count: Schema.optionalKey(Schema.Int), maxPixels: Schema.optionalKey(Schema.Int) })),
+    generation: Schema.optionalKey(Schema.Struct({
+      perSkill: Schema.optionalKey(Schema.Int),
+      skills: Schema.optionalKey(Schema.Array(Skill)),
+      problemTypes: Schema.optionalKey(Schema.Array(ProblemType)),
+      /** seed examples per prompt */
+      shots: Schema.optionalKey(Schema.Int)
+    })),
+    consistency: Schema.optionalKey(Schema.Struct({ k: Schema.optionalKey(Schema.Int), threshold: Schema.optionalKey(Schema.Finite) })),
+    dependency: Schema.optionalKey(Schema.Struct({ threshold: Schema.optionalKey(Schema.Finite) })),
+    /** evaluation benchmarks the corpus must not overlap: metadata files and video folders as released */
+    benchmarks: Schema.optionalKey(Schema.Array(Schema.Struct({ name: Schema.String, paths: Schema.Array(Schema.String) }))),
+    nearDuplicates: Schema.optionalKey(Schema.Struct({ maxDistance: Schema.optionalKey(Schema.Int), minMatches: Schema.optionalKey(Schema.Int) })),
+    /** what the release stage exports (default: every format) */
+    release: Schema.optionalKey(Schema.Struct({
+      formats: Schema.optionalKey(Schema.Array(Schema.Literals(["videokr", "llamafactory", "verl", "trl"]))),
+      verlValSize: Schema.optionalKey(Schema.Int)
+    })),
+    /**
+     * filters and validators from plugins: `use` names one a plugin provides; it runs after the stage
+     * `after`, or in place of the built-in stage `replaces`
+     */
+    checks: Schema.optionalKey(Schema.Array(Schema.Struct({
+      use: Schema.String,
+      after: Schema.optionalKey(Schema.String),
+      replaces: Schema.optionalKey(Schema.String),
+      model: Schema.optionalKey(Schema.String),
+      options: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+    })))
   })),
   /** plugin modules: paths relative to the project folder, or package names */
   plugins: Schema.optionalKey(Schema.Array(Schema.String)),

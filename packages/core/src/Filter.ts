@@ -1,25 +1,34 @@
 import type { Effect } from "effect"
-import type { KnowledgePoint } from "./KnowledgeBank.ts"
+import type { Media } from "./Media.ts"
 import type { ModelRegistry } from "./ModelRegistry.ts"
+import type { Candidate, GeneratedExample } from "./pipeline/Candidates.ts"
 import type { Verdict } from "./pipeline/Stage.ts"
-import type { Video } from "./Video.ts"
 
 /**
- * The filter port: a check that keeps or drops a candidate, with its reason and evidence. Filters are
- * plugins (packages/filters holds the built-ins); the pipeline runs each as a stage over the candidates
- * the previous stages kept. `version` changes when the filter's behaviour or prompt does, so that only
- * its own results are redone.
+ * The ports of the pipeline's checks. A filter keeps or drops a (video, knowledge point) candidate; a
+ * validator keeps or drops a generated example; each gives its reason and evidence. They are plugins
+ * (packages/filters holds the built-ins); the pipeline runs each as a stage over what the stages before
+ * it kept. `version` changes when the behaviour or prompt does, so that only its own results are redone.
+ * A check never fails: a model error or an unusable answer is an "error" verdict with its reason.
  */
-export interface VideoCandidateForKnowledgePoint {
-  readonly video: Video
-  readonly knowledgePoint: KnowledgePoint
-}
+export type PipelineServices = ModelRegistry | Media
 
-export interface VideoFilter {
+export interface Check {
   readonly id: string
+  /** the stage it runs as (its verdicts' stage name) */
   readonly stage: string
   readonly version: string
-  /** the model it asks, if any (part of what its results depend on) */
+  /** the model or pool it asks, if any (part of what its results depend on) */
   readonly modelId?: string | undefined
-  readonly decide: (candidate: VideoCandidateForKnowledgePoint) => Effect.Effect<Verdict, never, ModelRegistry>
 }
+
+export interface VideoFilter extends Check {
+  readonly decide: (candidate: Candidate) => Effect.Effect<Verdict, never, PipelineServices>
+}
+
+export interface ExampleValidator extends Check {
+  readonly check: (example: GeneratedExample) => Effect.Effect<Verdict, never, PipelineServices>
+}
+
+/** A candidate as a filter used to receive it (kept for plugins written against the first port). */
+export type VideoCandidateForKnowledgePoint = Candidate

@@ -1,11 +1,13 @@
 import type { Redacted } from "effect"
 import type { ProviderSettings } from "./Config.ts"
+import type { ExampleValidator, VideoFilter } from "./Filter.ts"
 import type { ChatRequest, ModelProviderShape } from "./ModelProvider.ts"
 
 /**
  * The plugin contract. A plugin is a module whose default export is `definePlugin({...})`; the
  * project lists it in `plugins` of videokr.config.ts (a path relative to the project, or a package).
- * Built-in providers use the same contract. Filters and video sources join with their issues.
+ * Built-in providers use the same contract, and the built-in filters and validators are made the same
+ * way as a plugin's (see `pipeline.checks` in the config).
  */
 
 /** Makes a provider for model ids "<prefix>:<model>"; `key` is the provider part of the id. */
@@ -29,6 +31,17 @@ export interface VideokrPlugin {
   readonly apiKeyEnv?: Readonly<Record<string, string>>
   /** scripts for the scripted model, served as "scripted:<name>" */
   readonly scripts?: Readonly<Record<string, ReadonlyArray<ScriptedRule>>>
+  /** filters of (video, knowledge point) candidates by id, for `pipeline.checks` */
+  readonly filters?: Readonly<Record<string, (args: CheckArgs) => VideoFilter>>
+  /** validators of generated examples by id, for `pipeline.checks` */
+  readonly validators?: Readonly<Record<string, (args: CheckArgs) => ExampleValidator>>
+}
+
+/** What a check is made with: its model (or pool) and options from the config, and the project folder. */
+export interface CheckArgs {
+  readonly model: string | undefined
+  readonly options: Readonly<Record<string, unknown>>
+  readonly projectDir: string
 }
 
 /** Typed identity, so that editors check a plugin module. */

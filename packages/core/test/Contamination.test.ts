@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import { benchmarkYoutubeIds, contaminatedById, nearDuplicatesOfBenchmark, youtubeIdInFileName, youtubeIdsInText } from "../src/Contamination.ts"
 import * as Media from "../src/Media.ts"
 import { scratchDir } from "./support.ts"
-import { testVideos } from "./support/videos.ts"
+import { testVideos } from "../src/testing/videos.ts"
 
 describe("YouTube ids in benchmark metadata", () => {
   it("are found in every URL form and as bare ids, but not in ordinary words", () => {

@@ -9,7 +9,7 @@ import { VideosKind } from "../src/RecordKind.ts"
 import { makeLocalSource } from "../src/sources/LocalSource.ts"
 import { markDownloaded, readFingerprints, storeFingerprint } from "../src/VideoStore.ts"
 import { scratchDir } from "./support.ts"
-import { testVideos } from "./support/videos.ts"
+import { testVideos } from "../src/testing/videos.ts"
 
 const folder = () => {
   const v = testVideos()

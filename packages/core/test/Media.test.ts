@@ -5,7 +5,7 @@ import sharp from "sharp"
 import { hammingHex } from "../src/internal/phash.ts"
 import * as Media from "../src/Media.ts"
 import { scratchDir } from "./support.ts"
-import { testVideos } from "./support/videos.ts"
+import { testVideos } from "../src/testing/videos.ts"
 
 const videos = testVideos()
 const layer = () => Media.layer({ cacheDir: scratchDir("videokr-frames-") })

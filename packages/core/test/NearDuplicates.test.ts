@@ -4,7 +4,7 @@ import * as Media from "../src/Media.ts"
 import { findNearDuplicates, hashPairsWithin, removalPlan, thresholdSummary } from "../src/NearDuplicates.ts"
 import { popcount32, syntheticHashes } from "../src/testing/index.ts"
 import { scratchDir } from "./support.ts"
-import { testVideos } from "./support/videos.ts"
+import { testVideos } from "../src/testing/videos.ts"
 
 describe("multi-index hashing", () => {
   it("finds exactly the pairs a brute-force scan finds, each once, at every threshold", () => {

@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { Effect, Exit } from "effect"
 import { makeUrlsSource } from "../src/sources/UrlsSource.ts"
 import { fileWith, scratchDir } from "./support.ts"
-import { testVideos } from "./support/videos.ts"
+import { testVideos } from "../src/testing/videos.ts"
 
 let server: Server | undefined
 afterEach(() => new Promise<void>((r) => (server ? (server.closeAllConnections(), server.close(() => r())) : r())))

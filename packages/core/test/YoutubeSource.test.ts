@@ -6,7 +6,7 @@ import { Effect, Exit } from "effect"
 import * as Media from "../src/Media.ts"
 import { makeYoutubeSource } from "../src/sources/YoutubeSource.ts"
 import { scratchDir } from "./support.ts"
-import { testVideos } from "./support/videos.ts"
+import { testVideos } from "../src/testing/videos.ts"
 
 // yt-dlp is replaced by a stand-in executable that replays recorded --dump-json output (no network here)
 const standin = fileURLToPath(new URL("./support/yt-dlp-standin.mjs", import.meta.url))

@@ -1,4 +1,6 @@
 /**
- * @videokr/eval — Benchmark task definitions, answer parsing, EM/ROUGE/judge scoring, the GRPO reward and the paper's reports. Lands with the evaluation issue.
+ * @videokr/eval — scoring: ROUGE as Google's rouge_score computes it and the GRPO reward of the
+ * reference. (Benchmark tasks, the eval runner and reports are being added.)
  */
-export {}
+export * from "./Rouge.ts"
+export * from "./Reward.ts"

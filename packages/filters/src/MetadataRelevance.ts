@@ -1,5 +1,5 @@
 import { Effect, Schema } from "effect"
-import { ModelRegistry, promptTemplate, render, structured, type VideoFilter } from "@videokr/core"
+import { askStructured, errorVerdict, knowledgePointValues, promptTemplate, render, type VideoFilter } from "@videokr/core"
 
 /**
  * Stage 3, metadata relevance: a text model judges a candidate's title, description and tags against
@@ -16,15 +16,13 @@ export const metadataRelevance = (modelId: string): VideoFilter => ({
   modelId,
   decide: ({ video, knowledgePoint }) =>
     Effect.gen(function* () {
-      const registry = yield* ModelRegistry
-      const model = yield* registry.resolve(modelId, { stage: "metadata" })
       const text = render(prompt.text, {
-        ...knowledgePoint,
+        ...knowledgePointValues(knowledgePoint),
         title: video.title,
         description: video.description ?? "(none)",
         tags: (video.tags ?? []).join(", ") || "(none)"
       })
-      const answer = yield* structured({ id: model.id, chat: (r) => model.chat(r) }, { model: modelId, messages: [{ role: "user", content: text }], params: { temperature: 0, maxTokens: 120 } }, Answer, "relevance")
+      const answer = yield* askStructured(modelId, "metadata", text, [], Answer, { temperature: 0, maxTokens: 120 })
       return { decision: answer.relevant ? ("keep" as const) : ("drop" as const), reason: answer.reason, modelId, evidence: { knowledge_point: knowledgePoint.knowledge_point, title: video.title } }
-    }).pipe(Effect.catch((e: { _tag: string; message: string }) => Effect.succeed({ decision: "error" as const, reason: `${e._tag}: ${e.message}`, modelId })))
+    }).pipe(Effect.catch((e) => Effect.succeed(errorVerdict(modelId)(e))))
 })

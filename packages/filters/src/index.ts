@@ -1,6 +1,13 @@
 /**
- * @videokr/filters — the filters and validators of the construction pipeline, each a VideoFilter of
- * @videokr/core run as a stage: metadata relevance so far (visual relevance, safety, self-consistency,
- * video dependency, rationale verification, near-duplicates and contamination join with the pipeline).
+ * @videokr/filters — the filters and validators of the construction pipeline, each a VideoFilter or
+ * ExampleValidator of @videokr/core run as a stage: metadata relevance, visual relevance, safety
+ * moderation, self-consistency, video dependency and rationale verification. (Contamination and
+ * near-duplicates are whole-set checks; their stages are in @videokr/core's pipeline.)
  */
 export { metadataRelevance } from "./MetadataRelevance.ts"
+export { visualRelevance } from "./VisualRelevance.ts"
+export { safetyModeration } from "./SafetyModeration.ts"
+export { selfConsistency, type SelfConsistencyOptions } from "./SelfConsistency.ts"
+export { videoDependency, type VideoDependencyOptions } from "./VideoDependency.ts"
+export { rationaleVerifier } from "./RationaleVerifier.ts"
+export { answerScore, renderAnswerPrompt } from "./Answering.ts"

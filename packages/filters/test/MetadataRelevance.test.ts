@@ -1,27 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import { BadRequest, type BoundModel, type ChatRequest, ModelRegistry } from "@videokr/core"
+import { Effect } from "effect"
 import { metadataRelevance } from "../src/MetadataRelevance.ts"
-
-// A registry whose one model answers from a function: enough to test the filter's own logic (the real
-// providers and the scripted model are exercised end to end by the CLI tests).
-const registryWith = (answer: (prompt: string) => string) => {
-  const prompts: Array<string> = []
-  const model: BoundModel = {
-    id: "test:model",
-    chat: (request: Omit<ChatRequest, "model">) => {
-      const text = String(request.messages.at(-1)!.content)
-      prompts.push(text)
-      const reply = answer(text)
-      return reply === "FAIL"
-        ? Effect.fail(new BadRequest({ provider: "test", model: "model", detail: "refused" }))
-        : Effect.succeed({ text: reply, finishReason: "stop", usage: { inputTokens: 1, outputTokens: 1 }, provider: "test", model: "model" })
-    }
-  }
-  return { prompts, layer: Layer.succeed(ModelRegistry, { resolve: () => Effect.succeed(model) }) }
-}
+import { registryWith } from "./support.ts"
 
 const candidate = {
+  id: "youtube:Xk3vQ9pL2aB@kp-chem-002",
+  localPath: undefined,
   video: { id: "youtube:Xk3vQ9pL2aB", source: "youtube", source_id: "Xk3vQ9pL2aB", url: "https://www.youtube.com/watch?v=Xk3vQ9pL2aB", license: "CC BY", duration: 312, title: "Acid-base titration with a burette", tags: ["chemistry", "titration"] },
   knowledgePoint: { id: "kp-chem-002", discipline: "Natural Sciences" as const, subject: "Chemistry", course: "Analytical Chemistry", lecture: "Titration", knowledge_point: "Acid-base titration" }
 }
@@ -32,10 +16,12 @@ describe("metadata relevance filter", () => {
       const yes = registryWith(() => '{"relevant": true, "reason": "the title names the procedure"}')
       const kept = yield* metadataRelevance("test:model").decide(candidate).pipe(Effect.provide(yes.layer))
       expect(kept).toEqual({ decision: "keep", reason: "the title names the procedure", modelId: "test:model", evidence: { knowledge_point: "Acid-base titration", title: "Acid-base titration with a burette" } })
-      expect(yes.prompts[0]).toContain("Knowledge point: Acid-base titration")
-      expect(yes.prompts[0]).toContain("Video title: Acid-base titration with a burette")
-      expect(yes.prompts[0]).toContain("Video tags: chemistry, titration")
-      expect(yes.prompts[0]).toContain("Video description: (none)")
+      const prompt = yes.asked[0]!.text
+      expect(prompt).toContain("Knowledge point: Acid-base titration")
+      expect(prompt).toContain("Video title: Acid-base titration with a burette")
+      expect(prompt).toContain("Video tags: chemistry, titration")
+      expect(prompt).toContain("Video description: (none)")
+      expect(yes.asked[0]!.images).toBe(0)
       const no = registryWith(() => '{"relevant": false, "reason": "a cooking video"}')
       expect((yield* metadataRelevance("test:model").decide(candidate).pipe(Effect.provide(no.layer))).decision).toBe("drop")
     }))
@@ -47,6 +33,6 @@ describe("metadata relevance filter", () => {
       const garbled = registryWith(() => "relevant, probably")
       const v = yield* metadataRelevance("test:model").decide(candidate).pipe(Effect.provide(garbled.layer))
       expect(v).toMatchObject({ decision: "error", reason: expect.stringMatching(/^InvalidOutput: /) })
-      expect(garbled.prompts).toHaveLength(2) // the answer and one repair request
+      expect(garbled.asked).toHaveLength(2) // the answer and one repair request
     }))
 })

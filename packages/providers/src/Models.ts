@@ -1,12 +1,13 @@
 import { Effect, Layer, Redacted, Schema } from "effect"
 import { CircuitBreaker, RateLimiter } from "effect/persistence"
 import {
-  type BoundModel, type ChatRequest, ModelRegistry, ModelUnavailable, type ChatResponse, InvalidModelId, type ModelCall, type ModelProviderShape, type ModelsConfig, parseModelId,
+  type BoundModel, type ChatRequest, isPoolSpec, ModelRegistry, ModelUnavailable, type PickContext, type ChatResponse, InvalidModelId, type ModelCall, type ModelProviderShape, type ModelsConfig, parseModelId,
   type Price, type ProviderError, type ProviderFactory, providerKey, type VideokrPlugin
 } from "@videokr/core"
 import { makeAnthropic } from "./Anthropic.ts"
 import { cacheKey, type CacheMode, type CacheStats, responseCache, withCache } from "./Cache.ts"
 import { makeOpenAi } from "./OpenAi.ts"
+import { drawModel } from "./Pool.ts"
 import { withCircuitBreaker } from "./CircuitBreaking.ts"
 import { middlewareLayer } from "./Middleware.ts"
 import { withRateLimits } from "./RateLimits.ts"
@@ -183,12 +184,23 @@ export const makeModels = (options: ModelsOptions) =>
 export type Models = Effect.Success<ReturnType<typeof makeModels>>
 export type { ProviderFactory }
 
+/** A model id for an item: the spec itself, or a seeded draw from the pool "pool:<name>" (Pool.ts). */
+export const pickModel = (config: ModelsConfig, spec: string, context: PickContext): Effect.Effect<string, ModelUnavailable> => {
+  if (!isPoolSpec(spec)) return Effect.succeed(spec)
+  const name = spec.slice("pool:".length)
+  const members = config.pools?.[name]
+  if (members === undefined) return Effect.fail(new ModelUnavailable({ modelId: spec, reason: `no pool "${name}" in models.pools (pools: ${Object.keys(config.pools ?? {}).join(", ") || "none"})` }))
+  const drawn = drawModel(members, { seed: config.poolSeed ?? 0, pool: name, step: context.step, item: context.item, draw: context.draw, excluded: context.excluded })
+  return typeof drawn === "string" ? Effect.succeed(drawn) : Effect.fail(new ModelUnavailable({ modelId: spec, reason: drawn.message }))
+}
+
 /** The ModelRegistry port of @videokr/core, served by these models (with the middleware state layer). */
 export const modelRegistryLayer = (options: ModelsOptions) =>
   Layer.effect(
     ModelRegistry,
     Effect.map(makeModels(options), (models) => ({
       resolve: (modelId: string, context?: { readonly stage?: string | undefined }) =>
-        models.resolve(modelId, context ?? {}).pipe(Effect.mapError((e) => new ModelUnavailable({ modelId, reason: e.message })))
+        models.resolve(modelId, context ?? {}).pipe(Effect.mapError((e) => new ModelUnavailable({ modelId, reason: e.message }))),
+      pick: (spec: string, context: PickContext) => pickModel(options.config, spec, context)
     }))
   ).pipe(Layer.provide(middlewareLayer))

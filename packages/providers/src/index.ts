@@ -15,6 +15,8 @@ export { withCache, cacheKey, canonicalJson, normalizeRequest, type CacheMode, t
 export { drawModel, eligibleMembers, EmptyPool, unitOf, type DrawContext } from "./Pool.ts"
 export { makeModels, modelRegistryLayer, costOf, MissingApiKey, UnknownProvider, type BoundModel, type Models, type ModelsOptions, type ProviderFactory } from "./Models.ts"
 export { builtinScripts } from "./scripts.ts"
+export { demoReply } from "./DemoScript.ts"
+export { pickModel } from "./Models.ts"
 export { summarizeFailures, renderFailureSummary, type FailureGroup } from "./FailureSummary.ts"
 export { runBatch, BatchFailed, BatchUnsupported, type BatchRunOptions, type BatchSummary } from "./Batch.ts"
 export { responseCache } from "./Cache.ts"

@@ -2,7 +2,7 @@ import ffmpeg from "fluent-ffmpeg"
 import { createRequire } from "node:module"
 import sharp from "sharp"
 import { execFile } from "node:child_process"
-import { createHash } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import { existsSync, statSync } from "node:fs"
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path"
@@ -134,7 +134,7 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
       if (cached !== undefined) return cached.map((f) => ({ ...f, path: join(dir, f.path) }))
       const times = frameTimes(p, spec)
       const size = fitPixels(p.width, p.height, spec.maxPixels)
-      const tmp = `${dir}.${process.pid}.${Date.now()}.tmp`
+      const tmp = `${dir}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`
       yield* Effect.promise(() => mkdir(tmp, { recursive: true }))
       // One process: each frame is its own input, seeked before decoding (fast, frame-accurate).
       const command = ffmpeg().setFfmpegPath(bin.ffmpeg)
@@ -157,8 +157,13 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
       const frames: Array<Frame> = times.map((time, i) => ({ index: i, time, path: written[i]!, width: size.width, height: size.height }))
       yield* Effect.promise(async () => {
         await writeFile(join(tmp, "frames.json"), JSON.stringify(frames))
+        // another sampler of the same video and spec (a concurrent stage) may have finished first: keep its frames
+        if (existsSync(join(dir, "frames.json"))) return rm(tmp, { recursive: true, force: true })
         await rm(dir, { recursive: true, force: true })
-        await rename(tmp, dir)
+        await rename(tmp, dir).catch(async (e: NodeJS.ErrnoException) => {
+          if (!existsSync(join(dir, "frames.json"))) throw e
+          await rm(tmp, { recursive: true, force: true })
+        })
       })
       return frames.map((f) => ({ ...f, path: join(dir, f.path) }))
     })

@@ -138,5 +138,23 @@ export const migrations: ReadonlyArray<Migration> = [
     sql: `
       CREATE TABLE scenario_videos (scenario_id VARCHAR NOT NULL, video_id VARCHAR NOT NULL, source VARCHAR NOT NULL, rank INTEGER NOT NULL, input_hash VARCHAR NOT NULL);
     `
+  },
+  {
+    version: 7,
+    name: "pipeline: generated examples, funnel in the order stages first decided",
+    sql: `
+      CREATE TABLE generated_examples (
+        id VARCHAR NOT NULL, video_id VARCHAR NOT NULL, knowledge_point_id VARCHAR NOT NULL, skill VARCHAR NOT NULL,
+        discipline VARCHAR NOT NULL, subject VARCHAR, problem_type VARCHAR NOT NULL, question VARCHAR NOT NULL, options JSON,
+        answer VARCHAR NOT NULL, rationale VARCHAR NOT NULL, video_path VARCHAR NOT NULL, generator_model VARCHAR NOT NULL,
+        prompt VARCHAR NOT NULL, input_hash VARCHAR NOT NULL);
+      CREATE OR REPLACE VIEW stage_funnel AS
+        SELECT stage, count(*)::BIGINT AS items,
+               count(*) FILTER (WHERE decision = 'keep')::BIGINT AS kept,
+               count(*) FILTER (WHERE decision = 'drop')::BIGINT AS dropped,
+               count(*) FILTER (WHERE decision = 'error')::BIGINT AS errors,
+               min(decided_at) AS first_decided_at
+        FROM verdicts GROUP BY stage ORDER BY first_decided_at, stage;
+    `
   }
 ]

@@ -1,22 +1,16 @@
-import { readFileSync } from "node:fs"
 import { Effect, Schema } from "effect"
 import { CorpusStore } from "../CorpusStore.ts"
 import type { KnowledgePoint } from "../KnowledgeBank.ts"
 import { ModelRegistry } from "../ModelRegistry.ts"
 import { structured } from "../Structured.ts"
+import { promptTemplate, render } from "./Prompt.ts"
 import { doneKeys, hashOf, type Stage } from "./Stage.ts"
 
 /**
  * Stage 1, scenarios: for each knowledge point, 1 to 3 realistic, filmable scenarios (search queries),
  * written by a model from the versioned prompt template prompts/scenarios.v1.md, de-duplicated.
  */
-/** A versioned prompt template of packages/core/prompts. */
-export const promptTemplate = (name: string) => ({ name, text: readFileSync(new URL(`../../prompts/${name}.md`, import.meta.url), "utf8") })
-
 export const scenariosPrompt = promptTemplate("scenarios.v1")
-
-export const render = (template: string, values: Record<string, string | undefined>): string =>
-  template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => values[key] ?? "")
 
 const Answer = Schema.Struct({ scenarios: Schema.Array(Schema.String) })
 

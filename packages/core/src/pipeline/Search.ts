@@ -32,7 +32,7 @@ interface ScenarioRow {
   readonly text: string
 }
 
-export const searchStage = (sources: ReadonlyArray<VideoSourceShape>, gates: Gates): Stage<ScenarioRow, ReadonlyArray<{ readonly video: Video; readonly source: string }>, never> => ({
+export const searchStage = (sources: ReadonlyArray<VideoSourceShape>, gates: Gates): Stage<ScenarioRow, ReadonlyArray<{ readonly video: Video; readonly source: string; readonly localPath?: string | undefined }>, never> => ({
   name: "search",
   pending: Effect.gen(function* () {
     const store = yield* CorpusStore
@@ -44,7 +44,7 @@ export const searchStage = (sources: ReadonlyArray<VideoSourceShape>, gates: Gat
   }),
   process: (item) =>
     Effect.gen(function* () {
-      const kept: Array<{ video: Video; source: string }> = []
+      const kept: Array<{ video: Video; source: string; localPath?: string | undefined }> = []
       const failed: Array<string> = []
       for (const source of sources) {
         const found = yield* Effect.result(source.search(item.input.text, { limit: gates.perScenario }))
@@ -54,7 +54,7 @@ export const searchStage = (sources: ReadonlyArray<VideoSourceShape>, gates: Gat
         }
         for (const c of found.success) {
           const why = gateFailure(c.video, gates)
-          if (why === undefined) kept.push({ video: c.video, source: source.id })
+          if (why === undefined) kept.push({ video: c.video, source: source.id, localPath: c.localPath })
           else failed.push(`${c.video.id}: ${why}`)
         }
       }
@@ -66,14 +66,14 @@ export const searchStage = (sources: ReadonlyArray<VideoSourceShape>, gates: Gat
   commit: (tx, item, output) =>
     Effect.gen(function* () {
       yield* tx.run("DELETE FROM scenario_videos WHERE scenario_id = $id", { id: item.id })
-      for (const [rank, { video, source }] of (output ?? []).entries()) {
+      for (const [rank, { video, source, localPath }] of (output ?? []).entries()) {
         const exists = yield* tx.query<{ n: number }>("SELECT count(*)::INT AS n FROM videos WHERE id = $id", { id: video.id })
         if (exists[0]!.n === 0) {
           yield* tx.run(
-            `INSERT INTO videos (seq, id, source, source_id, url, license, duration, title, description, tags, channel, knowledge_point_id, source_file, source_line)
-             SELECT coalesce(max(seq), 0) + 1, $id, $source, $sourceId, $url, $license, $duration, $title, $description, $tags, $channel, $kp, 'search', NULL FROM videos`,
+            `INSERT INTO videos (seq, id, source, source_id, url, license, duration, title, description, tags, channel, knowledge_point_id, source_file, source_line, local_path)
+             SELECT coalesce(max(seq), 0) + 1, $id, $source, $sourceId, $url, $license, $duration, $title, $description, $tags, $channel, $kp, 'search', NULL, $localPath FROM videos`,
             { id: video.id, source: video.source, sourceId: video.source_id, url: video.url, license: video.license, duration: video.duration, title: video.title,
-              description: video.description ?? null, tags: video.tags === undefined ? null : JSON.stringify(video.tags), channel: video.channel ?? null, kp: item.input.knowledge_point_id }
+              description: video.description ?? null, tags: video.tags === undefined ? null : JSON.stringify(video.tags), channel: video.channel ?? null, kp: item.input.knowledge_point_id, localPath: localPath ?? null }
           )
         }
         yield* tx.run("INSERT INTO scenario_videos VALUES ($scenario, $video, $source, $rank, $hash)", { scenario: item.id, video: video.id, source, rank: rank + 1, hash: item.inputHash })

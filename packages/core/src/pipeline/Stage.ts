@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
-import { Effect } from "effect"
+import { Effect, Semaphore } from "effect"
 import { CorpusStore, type Queries } from "../CorpusStore.ts"
-import type { StoreError } from "../Errors.ts"
+import type { FileError, StoreError } from "../Errors.ts"
 
 /**
  * A pipeline stage: what it has to do (items whose input, including prompt version and model, has no
@@ -26,10 +26,14 @@ export interface Verdict {
 
 export interface Stage<I, O, R> {
   readonly name: string
-  readonly pending: Effect.Effect<ReadonlyArray<StageItem<I>>, StoreError, CorpusStore | R>
+  readonly pending: Effect.Effect<ReadonlyArray<StageItem<I>>, StoreError | FileError, CorpusStore | R>
   readonly process: (item: StageItem<I>) => Effect.Effect<{ readonly verdict: Verdict; readonly output?: O | undefined }, never, R>
   /** writes an item's output (replacing an earlier result of the same item) */
   readonly commit: (tx: Queries, item: StageItem<I>, output: O | undefined) => Effect.Effect<void, StoreError>
+  /** decides over the whole set (near-duplicates, the release): starts once every earlier stage is done */
+  readonly barrier?: boolean | undefined
+  /** runs after the stage's last item (the release: split and export); says what it did */
+  readonly finish?: Effect.Effect<string, unknown, CorpusStore | R> | undefined
 }
 
 export const hashOf = (...parts: ReadonlyArray<unknown>): string => createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32)
@@ -47,35 +51,105 @@ export interface StageRun {
   readonly errors: number
 }
 
-export const runStage = <I, O, R>(stage: Stage<I, O, R>, options: { readonly concurrency: number; readonly limit?: number | undefined; readonly batchSize?: number | undefined }) =>
+/** Where a stage is in a run: items seen pending, results so far, and whether it has finished. */
+export interface StageProgress extends StageRun {
+  readonly pending: number
+  readonly done: boolean
+  readonly note?: string | undefined
+}
+
+/** Writes one batch of results, each with its verdict and its done mark, in one transaction. */
+const commitBatch = <I, O, R>(stage: Stage<I, O, R>, results: ReadonlyArray<{ readonly item: StageItem<I>; readonly verdict: Verdict; readonly output?: O | undefined }>) =>
+  Effect.flatMap(CorpusStore, (store) =>
+    store.transaction((tx) =>
+      Effect.forEach(results, ({ item, verdict, output }) =>
+        Effect.gen(function* () {
+          yield* stage.commit(tx, item, output)
+          yield* tx.run("DELETE FROM verdicts WHERE stage = $stage AND item_id = $id", { stage: stage.name, id: item.id })
+          yield* tx.run(
+            "INSERT INTO verdicts (item_id, stage, model_id, decision, reason, evidence, input_hash) VALUES ($id, $stage, $model, $decision, $reason, $evidence, $hash)",
+            { id: item.id, stage: stage.name, model: verdict.modelId ?? null, decision: verdict.decision, reason: verdict.reason, evidence: verdict.evidence === undefined ? null : JSON.stringify(verdict.evidence), hash: item.inputHash }
+          )
+          yield* tx.run("DELETE FROM stage_items WHERE stage = $stage AND item_id = $id", { stage: stage.name, id: item.id })
+          yield* tx.run("INSERT INTO stage_items (stage, item_id, input_hash, status) VALUES ($stage, $id, $hash, $status)", { stage: stage.name, id: item.id, hash: item.inputHash, status: verdict.decision })
+        }), { discard: true })
+    ))
+
+export interface StagePlan<R> {
+  // any stage: the engine does not look into items or outputs
+  readonly stage: Stage<any, any, R>
+  readonly concurrency: number
+  /** at most this many items in this run */
+  readonly limit?: number | undefined
+}
+
+export interface RunOptions {
+  readonly batchSize?: number | undefined
+  /** how often a stage waiting for upstream work looks again */
+  readonly pollMillis?: number | undefined
+  readonly onProgress?: ((progress: ReadonlyArray<StageProgress>) => void) | undefined
+}
+
+/**
+ * Runs stages in pipeline order, overlapping: every stage works on what the stages before it have
+ * committed so far (a video can be generating while others download), and finishes once they have
+ * finished and nothing is pending. Commits are serialised (one writer); model calls are concurrent up to
+ * each stage's concurrency.
+ */
+export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOptions = {}) =>
   Effect.gen(function* () {
-    const store = yield* CorpusStore
-    const all = yield* stage.pending
-    const items = options.limit === undefined ? all : all.slice(0, options.limit)
-    const counts = { processed: 0, kept: 0, dropped: 0, errors: 0 }
+    const writer = yield* Semaphore.make(1)
     const size = options.batchSize ?? 32
-    for (let at = 0; at < items.length; at += size) {
-      const batch = items.slice(at, at + size)
-      const results = yield* Effect.forEach(batch, (item) => Effect.map(stage.process(item), (r) => ({ item, ...r })), { concurrency: options.concurrency })
-      yield* store.transaction((tx) =>
-        Effect.forEach(results, ({ item, verdict, output }) =>
-          Effect.gen(function* () {
-            yield* stage.commit(tx, item, output)
-            yield* tx.run("DELETE FROM verdicts WHERE stage = $stage AND item_id = $id", { stage: stage.name, id: item.id })
-            yield* tx.run(
-              "INSERT INTO verdicts (item_id, stage, model_id, decision, reason, evidence, input_hash) VALUES ($id, $stage, $model, $decision, $reason, $evidence, $hash)",
-              { id: item.id, stage: stage.name, model: verdict.modelId ?? null, decision: verdict.decision, reason: verdict.reason, evidence: verdict.evidence === undefined ? null : JSON.stringify(verdict.evidence), hash: item.inputHash }
-            )
-            yield* tx.run("DELETE FROM stage_items WHERE stage = $stage AND item_id = $id", { stage: stage.name, id: item.id })
-            yield* tx.run("INSERT INTO stage_items (stage, item_id, input_hash, status) VALUES ($stage, $id, $hash, $status)", { stage: stage.name, id: item.id, hash: item.inputHash, status: verdict.decision })
-          }), { discard: true })
-      )
-      for (const r of results) {
-        counts.processed++
-        if (r.verdict.decision === "keep") counts.kept++
-        else if (r.verdict.decision === "drop") counts.dropped++
-        else counts.errors++
-      }
+    const progress = plans.map((p): StageProgress => ({ stage: p.stage.name, pending: 0, processed: 0, kept: 0, dropped: 0, errors: 0, done: false }))
+    const report = () => options.onProgress?.(progress)
+    const update = (i: number, change: Partial<StageProgress>) => {
+      progress[i] = { ...progress[i]!, ...change }
+      report()
     }
-    return { stage: stage.name, ...counts } satisfies StageRun
+    const runOne = (plan: StagePlan<R>, i: number) =>
+      Effect.gen(function* () {
+        const { stage } = plan
+        let left = plan.limit ?? Number.POSITIVE_INFINITY
+        while (true) {
+          // read before looking for work: if upstream was done then, what it committed is visible now
+          const upstreamDone = progress.slice(0, i).every((p) => p.done)
+          if (stage.barrier && !upstreamDone) {
+            yield* Effect.sleep(options.pollMillis ?? 200)
+            continue
+          }
+          const pending = left <= 0 ? [] : yield* stage.pending
+          const items = pending.slice(0, Math.min(left, pending.length))
+          update(i, { pending: items.length })
+          if (items.length === 0) {
+            if (upstreamDone || left <= 0) break
+            yield* Effect.sleep(options.pollMillis ?? 200)
+            continue
+          }
+          for (let at = 0; at < items.length; at += size) {
+            const batch = items.slice(at, at + size)
+            const results = yield* Effect.forEach(batch, (item) => Effect.map(stage.process(item), (r) => ({ item, ...r })), { concurrency: plan.concurrency })
+            yield* Semaphore.withPermit(writer, commitBatch(stage, results))
+            const p = progress[i]!
+            update(i, {
+              pending: Math.max(0, p.pending - batch.length),
+              processed: p.processed + results.length,
+              kept: p.kept + results.filter((r) => r.verdict.decision === "keep").length,
+              dropped: p.dropped + results.filter((r) => r.verdict.decision === "drop").length,
+              errors: p.errors + results.filter((r) => r.verdict.decision === "error").length
+            })
+          }
+          left -= items.length
+        }
+        const note = stage.finish === undefined ? undefined : yield* Semaphore.withPermit(writer, stage.finish)
+        update(i, { done: true, note })
+      })
+    yield* Effect.forEach(plans, runOne, { concurrency: "unbounded", discard: true })
+    return progress as ReadonlyArray<StageProgress>
+  })
+
+/** One stage on its own (tests, plugins): every pending item, then its finish. */
+export const runStage = <I, O, R>(stage: Stage<I, O, R>, options: { readonly concurrency: number; readonly limit?: number | undefined; readonly batchSize?: number | undefined }) =>
+  Effect.map(runStages([{ stage, concurrency: options.concurrency, limit: options.limit }], { batchSize: options.batchSize }), (runs): StageRun => {
+    const { stage: name, processed, kept, dropped, errors } = runs[0]!
+    return { stage: name, processed, kept, dropped, errors }
   })

@@ -35,3 +35,4 @@ export const popcount32 = (x: number): number => {
   for (let v = x >>> 0; v !== 0; v = (v & (v - 1)) >>> 0) c++
   return c
 }
+export { testVideos } from "./videos.ts"

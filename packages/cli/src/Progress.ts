@@ -1,0 +1,89 @@
+import type { ModelCall, StageProgress } from "@videokr/core"
+
+/**
+ * Live progress of `videokr run`, on stderr: on a terminal, one line per stage redrawn in place (bar,
+ * items done of those seen, rate, ETA, spend); elsewhere (logs, CI), one line as each stage finishes.
+ * Spend and failures come from the model calls as they are recorded.
+ */
+export interface CallTally {
+  readonly record: (call: ModelCall) => void
+  readonly spend: (stage: string) => number
+  readonly calls: (stage: string) => number
+  /** failed calls grouped by stage, model and kind, with one message of each */
+  readonly failures: () => ReadonlyArray<{ readonly stage: string; readonly model: string; readonly kind: string; readonly count: number; readonly example: string }>
+}
+
+export const callTally = (): CallTally => {
+  const spend = new Map<string, number>()
+  const calls = new Map<string, number>()
+  const failures = new Map<string, { stage: string; model: string; kind: string; count: number; example: string }>()
+  return {
+    record: (call) => {
+      const stage = call.stage ?? "(none)"
+      spend.set(stage, (spend.get(stage) ?? 0) + call.costUsd)
+      calls.set(stage, (calls.get(stage) ?? 0) + 1)
+      if (call.status !== "ok") {
+        const key = `${stage}\u0000${call.modelId}\u0000${call.status}`
+        const f = failures.get(key) ?? { stage, model: call.modelId, kind: call.status, count: 0, example: call.error ?? "" }
+        f.count++
+        failures.set(key, f)
+      }
+    },
+    spend: (stage) => spend.get(stage) ?? 0,
+    calls: (stage) => calls.get(stage) ?? 0,
+    failures: () => [...failures.values()].sort((a, b) => b.count - a.count)
+  }
+}
+
+const clock = (seconds: number) => {
+  if (!Number.isFinite(seconds)) return "--:--"
+  const s = Math.round(seconds)
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`
+}
+
+export const progressLine = (p: StageProgress, elapsedSeconds: number, spend: number, width = 20): string => {
+  const total = p.processed + p.pending
+  const share = total === 0 ? (p.done ? 1 : 0) : p.processed / total
+  const bar = "#".repeat(Math.round(share * width)).padEnd(width, "-")
+  const rate = elapsedSeconds > 0 ? p.processed / elapsedSeconds : 0
+  const eta = p.done ? "done" : rate > 0 && p.pending > 0 ? `ETA ${clock(p.pending / rate)}` : p.pending === 0 ? "waiting" : "ETA --:--"
+  return `${p.stage.padEnd(16)} [${bar}] ${String(p.processed).padStart(6)}/${String(total).padEnd(6)} ${rate.toFixed(1).padStart(7)}/s  ${eta.padEnd(10)} kept ${p.kept}, dropped ${p.dropped}, errors ${p.errors}  $${spend.toFixed(4)}`
+}
+
+export const makeProgress = (out: NodeJS.WriteStream, tally: CallTally) => {
+  const started = new Map<string, number>()
+  const finished = new Set<string>()
+  const live = out.isTTY === true
+  let drawn = 0
+  let last = 0
+  let latest: ReadonlyArray<StageProgress> = []
+  const elapsed = (stage: string) => (performance.now() - (started.get(stage) ?? performance.now())) / 1000
+  const draw = () => {
+    const lines = latest.map((p) => progressLine(p, elapsed(p.stage), tally.spend(p.stage)))
+    out.write((drawn > 0 ? `\x1b[${drawn}A` : "") + lines.map((l) => `\x1b[2K${l}\n`).join(""))
+    drawn = lines.length
+  }
+  return {
+    onProgress: (progress: ReadonlyArray<StageProgress>) => {
+      latest = progress
+      for (const p of progress) if (!started.has(p.stage) && (p.processed > 0 || p.pending > 0 || p.done)) started.set(p.stage, performance.now())
+      if (live) {
+        const now = performance.now()
+        if (now - last > 100 || progress.every((p) => p.done)) {
+          last = now
+          draw()
+        }
+        return
+      }
+      for (const p of progress) {
+        if (p.done && !finished.has(p.stage)) {
+          finished.add(p.stage)
+          out.write(`${p.stage}: done, ${p.processed} item(s) in ${elapsed(p.stage).toFixed(1)} s (kept ${p.kept}, dropped ${p.dropped}, errors ${p.errors}), $${tally.spend(p.stage).toFixed(4)}\n`)
+        }
+      }
+    },
+    end: () => {
+      if (live && latest.length > 0) draw()
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { readdir } from "node:fs/promises"
+import { join } from "node:path"
+import { Effect } from "effect"
+import { benchmarkYoutubeIds, contaminatedById, nearDuplicatesOfBenchmark } from "../Contamination.ts"
+import { CorpusStore } from "../CorpusStore.ts"
+import { Media, type SamplingSpec } from "../Media.ts"
+import { type Fingerprint, findNearDuplicates, removalPlan } from "../NearDuplicates.ts"
+import type { Video } from "../Video.ts"
+import { readFingerprints, specKey } from "../VideoStore.ts"
+import { keptByAll } from "./Candidates.ts"
+import { doneKeys, hashOf, type Stage } from "./Stage.ts"
+
+/**
+ * Stage 11, contamination and near-duplicates, over the videos that still have a validated example.
+ * "contamination" drops a video whose YouTube id an evaluation benchmark uses, or whose frames are
+ * near-duplicates of a benchmark video's, and stores its fingerprint; "near-duplicates" then compares
+ * the kept videos with each other and keeps the first of each group (import order). Nothing is deleted:
+ * both are verdicts. Items are video ids.
+ */
+export interface BenchmarkSet {
+  readonly name: string
+  /** metadata files and video folders of the benchmark as released */
+  readonly paths: ReadonlyArray<string>
+}
+
+export interface DedupOptions {
+  readonly spec: SamplingSpec
+  readonly maxDistance: number
+  readonly minMatches: number
+  readonly benchmarks: ReadonlyArray<BenchmarkSet>
+}
+
+export const dedupDefaults = { spec: { mode: "uniform", count: 8, maxPixels: 224 * 224 } as SamplingSpec, maxDistance: 6, minMatches: 2 }
+
+const videoExtensions = /\.(mp4|mkv|webm|avi|mov|m4v)$/i
+
+/** Videos with an example that every one of `exampleStages` kept. */
+const videosWithExamples = (exampleStages: ReadonlyArray<string>) =>
+  Effect.flatMap(CorpusStore, (store) =>
+    store.query<{ id: string; source: string; source_id: string; url: string; local_path: string }>(
+      `SELECT v.id, v.source, v.source_id, v.url, v.local_path FROM videos v
+       WHERE v.id IN (SELECT video_id FROM generated_examples WHERE id IN (${keptByAll(["generation", ...exampleStages])})) ORDER BY v.seq`
+    ))
+
+export const contaminationStage = (options: DedupOptions, exampleStages: ReadonlyArray<string>): Stage<Pick<Video, "id" | "source" | "source_id" | "url"> & { readonly path: string }, ReadonlyArray<string>, Media> => {
+  // what the benchmarks hold, read once per run by the first look for work (which runs before any item)
+  let benchmark: { readonly ids: ReadonlyMap<string, string>; readonly fingerprints: ReadonlyArray<Fingerprint> } | undefined
+  const loadBenchmarks = Effect.gen(function* () {
+    const media = yield* Media
+    const ids = new Map<string, string>()
+    const fingerprints: Array<Fingerprint> = []
+    for (const set of options.benchmarks) {
+      for (const [id, where] of yield* benchmarkYoutubeIds(set.paths)) if (!ids.has(id)) ids.set(id, `${set.name}: ${where}`)
+      for (const root of set.paths) {
+        const files = yield* Effect.promise(() => readdir(root, { recursive: true }).catch(() => [] as Array<string>))
+        for (const f of files.filter((x) => videoExtensions.test(x)).sort()) {
+          const hashes = yield* Effect.orElseSucceed(media.fingerprint(join(root, f), options.spec), () => [] as ReadonlyArray<string>)
+          if (hashes.length > 0) fingerprints.push({ id: `${set.name}: ${f}`, hashes })
+        }
+      }
+    }
+    return { ids, fingerprints }
+  })
+  return {
+    name: "contamination",
+    pending: Effect.gen(function* () {
+      const done = yield* doneKeys("contamination")
+      benchmark ??= yield* loadBenchmarks
+      const videos = yield* videosWithExamples(exampleStages)
+      return videos
+        .map((v) => ({ id: v.id, input: { id: v.id, source: v.source, source_id: v.source_id, url: v.url, path: v.local_path }, inputHash: hashOf(v.id, v.local_path, options) }))
+        .filter((item) => !done.has(`${item.id}:${item.inputHash}`))
+    }),
+    process: ({ input }) =>
+      Effect.gen(function* () {
+        const media = yield* Media
+        const { ids, fingerprints } = benchmark!
+        const byId = contaminatedById([input], ids)[0]
+        const frames = yield* media.sampleFrames(input.path, options.spec)
+        const hashes = yield* Effect.forEach(frames, (f) => media.imageHash(f.path))
+        if (byId !== undefined) {
+          return { verdict: { decision: "drop" as const, reason: `YouTube id ${byId.youtubeId} is in a benchmark (${byId.seenIn})`, evidence: byId }, output: hashes }
+        }
+        const near = nearDuplicatesOfBenchmark([{ id: input.id, hashes }], fingerprints, { maxDistance: options.maxDistance, minMatches: options.minMatches })[0]
+        if (near !== undefined) {
+          return { verdict: { decision: "drop" as const, reason: `near-duplicate of benchmark video ${near.b} (${near.matches.length} matching frames, closest ${near.distance} bits)`, evidence: near }, output: hashes }
+        }
+        return { verdict: { decision: "keep" as const, reason: options.benchmarks.length === 0 ? "no benchmark configured; fingerprinted" : `not in ${options.benchmarks.map((b) => b.name).join(", ")}` }, output: hashes }
+      }).pipe(Effect.catch((e: { _tag: string; message: string }) => Effect.succeed({ verdict: { decision: "error" as const, reason: `${e._tag}: ${e.message}` }, output: undefined }))),
+    commit: (tx, item, hashes) =>
+      Effect.gen(function* () {
+        yield* tx.run("DELETE FROM video_fingerprints WHERE video_id = $id AND spec = $spec", { id: item.id, spec: specKey(options.spec) })
+        for (const [i, h] of (hashes ?? []).entries()) {
+          yield* tx.run("INSERT INTO video_fingerprints VALUES ($id, $spec, $frame, $seconds, $phash)", { id: item.id, spec: specKey(options.spec), frame: i, seconds: -1, phash: h })
+        }
+      })
+  }
+}
+
+export const nearDuplicateStage = (options: DedupOptions): Stage<{ readonly duplicateOf: { readonly id: string; readonly matches: number; readonly distance: number } | null }, undefined, never> => ({
+  name: "near-duplicates",
+  barrier: true,
+  pending: Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const done = yield* doneKeys("near-duplicates")
+    const kept = new Set((yield* store.query<{ item_id: string }>(keptByAll(["contamination"]))).map((r) => r.item_id))
+    const fingerprints = (yield* readFingerprints(options.spec)).filter((f) => kept.has(f.id))
+    const pairs = findNearDuplicates(fingerprints, { maxDistance: options.maxDistance, minMatches: options.minMatches })
+    const removed = new Set(removalPlan(fingerprints.map((f) => f.id), pairs))
+    return fingerprints
+      .map((f) => {
+        // the earliest kept video it duplicates (pairs list the earlier video first)
+        const pair = removed.has(f.id) ? pairs.find((p) => (p.b === f.id && !removed.has(p.a)) || (p.a === f.id && !removed.has(p.b))) : undefined
+        const duplicateOf = pair === undefined ? null : { id: pair.a === f.id ? pair.b : pair.a, matches: pair.matches.length, distance: pair.distance }
+        return { id: f.id, input: { duplicateOf }, inputHash: hashOf(options.maxDistance, options.minMatches, duplicateOf) }
+      })
+      .filter((item) => !done.has(`${item.id}:${item.inputHash}`))
+  }),
+  process: ({ input: { duplicateOf } }) =>
+    Effect.succeed(
+      duplicateOf === null
+        ? { verdict: { decision: "keep" as const, reason: "no near-duplicate among the kept videos" } }
+        : { verdict: { decision: "drop" as const, reason: `near-duplicate of ${duplicateOf.id} (${duplicateOf.matches} matching frames, closest ${duplicateOf.distance} bits)`, evidence: duplicateOf } }
+    ),
+  commit: () => Effect.void
+})
