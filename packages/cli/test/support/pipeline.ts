@@ -1,0 +1,137 @@
+import { spawn, spawnSync } from "node:child_process"
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { DuckDBInstance } from "@duckdb/node-api"
+import { testVideos } from "@videokr/core/testing"
+import { demoReply } from "@videokr/providers"
+import { chatCompletionReply, limitedReply, type LoopbackServer, messagesReply, type RecordedRequest, startLoopbackServer } from "@videokr/providers/testing"
+
+/**
+ * A project for the pipeline's end-to-end tests, and the model servers it talks to: an OpenAI-compatible
+ * server and an Anthropic Messages server on loopback, both answering every pipeline prompt with the
+ * demo script's logic over the real wire protocols (images counted from the request), plus the faults
+ * real servers have. Videos are the generated test clips, titled for what each stage should do with them.
+ */
+const bin = fileURLToPath(new URL("../../src/bin.ts", import.meta.url))
+const { FORCE_COLOR: _, ...env } = process.env
+const childEnv = { ...env, NO_COLOR: "1", E2E_ANTHROPIC_KEY: "sk-ant-e2e-secret-0000" }
+const nodeArgs = ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin]
+
+export const videokr = (cwd: string, ...args: Array<string>) => {
+  const r = spawnSync(process.execPath, [...nodeArgs, ...args], { cwd, encoding: "utf8", env: childEnv })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+export const startVideokr = (cwd: string, ...args: Array<string>) => spawn(process.execPath, [...nodeArgs, ...args], { cwd, env: childEnv, stdio: "ignore" })
+
+/** videokr as a child process without blocking this one (whose loopback servers must keep answering). */
+export const videokrAsync = (cwd: string, ...args: Array<string>) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd, env: childEnv })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d) => (stdout += d))
+    child.stderr.on("data", (d) => (stderr += d))
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
+
+const textOf = (content: unknown): string =>
+  typeof content === "string" ? content : (content as Array<any>).filter((p) => p.type === "text").map((p) => p.text).join("\n")
+const userText = (body: any) => (body.messages as Array<any>).filter((m) => m.role === "user").map((m) => textOf(m.content)).join("\n")
+const images = (body: any) => (body.messages as Array<any>).reduce((n, m) => n + (typeof m.content === "string" ? 0 : m.content.filter((p: any) => p.type === "image_url" || p.type === "image").length), 0)
+
+/** The prompt's task and subject, for counting repeats: the same key twice is the same paid request asked twice. */
+export const requestKey = (r: RecordedRequest) => {
+  const body = r.body as any
+  return `${body.model}|${images(body)}|${userText(body)}`
+}
+
+export interface Servers {
+  readonly openai: LoopbackServer
+  readonly anthropic: LoopbackServer
+  readonly close: () => Promise<void>
+}
+
+/** `garble`: prompts answered with text that is not JSON (twice: the answer and the repair). */
+export const startModelServers = async (options: { readonly latencyMs?: number; readonly garble?: (text: string) => boolean } = {}): Promise<Servers> => {
+  const answer = (body: any) => {
+    const text = userText(body)
+    if (options.garble?.(text)) return "I would rather describe the video in prose."
+    return demoReply(text, images(body)) ?? "no idea"
+  }
+  const openai = await startLoopbackServer(limitedReply(chatCompletionReply(answer), { latencyMs: options.latencyMs ?? 0 }).handler)
+  const anthropic = await startLoopbackServer(limitedReply(messagesReply((body) => {
+    const out = answer(body)
+    if (body.tool_choice?.type !== "tool") return out
+    try {
+      return JSON.parse(out) as Record<string, unknown>
+    } catch {
+      return out
+    }
+  }), { latencyMs: options.latencyMs ?? 0 }).handler)
+  return { openai, anthropic, close: async () => void (await Promise.all([openai.close(), anthropic.close()])) }
+}
+
+const clips: Record<string, { readonly from: string; readonly title: string; readonly license: string }> = {
+  "titration.mp4": { from: "base", title: "Laboratory demonstration: acid-base titration", license: "CC BY 4.0" },
+  "titration-mirror.mp4": { from: "reencoded", title: "Acid-base titration demonstration (mirror copy)", license: "CC BY 4.0" },
+  "titration-reupload.mp4": { from: "rescaled", title: "Laboratory demonstration of a titration, re-uploaded", license: "Standard YouTube License" },
+  "pendulum-slides.mp4": { from: "lecture", title: "Lecture slides: period of a simple pendulum", license: "CC BY 4.0" },
+  "pendulum-swing.mp4": { from: "life", title: "Simple pendulum swinging: measuring the period", license: "CC BY-SA 4.0" },
+  "crash-test.mp4": { from: "bars", title: "Conservation of linear momentum: car crash test (graphic footage)", license: "CC BY 4.0" },
+  "ohms-law.mp4": { from: "mandelbrot", title: "Ohm's law demonstration: series and parallel resistors", license: "CC0" }
+}
+
+/** Model ids the project uses: a text model and a VLM on the OpenAI-compatible server, Claude on the Anthropic one. */
+export const modelsOf = (servers: Servers) => ({
+  text: `openai-compatible:${servers.openai.url}/v1#qwen2.5-7b-instruct`,
+  vlm: `openai-compatible:${servers.openai.url}/v1#qwen2.5-vl-72b`,
+  claude: "anthropic:claude-e2e"
+})
+
+export const makePipelineProject = (root: string, servers: Servers, extra: { readonly concurrency?: number } = {}) => {
+  const dir = join(root, "p")
+  if (videokr(root, "init", "p").code !== 0) throw new Error("init failed")
+  for (const f of ["knowledge-bank.jsonl", "seeds.jsonl"]) {
+    const r = videokr(dir, "import", `data/${f}`)
+    if (r.code !== 0) throw new Error(r.stderr)
+  }
+  const generated = testVideos()
+  mkdirSync(join(dir, "videos"), { recursive: true })
+  for (const [name, c] of Object.entries(clips)) copyFileSync(generated[c.from]!, join(dir, "videos", name))
+  writeFileSync(join(dir, "videos", "videos.jsonl"), Object.entries(clips).map(([file, c]) => JSON.stringify({ file, title: c.title, license: c.license })).join("\n") + "\n")
+  mkdirSync(join(dir, "benchmarks", "bench", "videos"), { recursive: true })
+  copyFileSync(generated.mandelbrot!, join(dir, "benchmarks", "bench", "videos", "bench-0001.mp4"))
+  writeFileSync(join(dir, "benchmarks", "bench", "test.jsonl"), JSON.stringify({ videoID: "dQw4w9WgXcQ", question: "?" }) + "\n")
+  const m = modelsOf(servers)
+  const config = {
+    models: {
+      providers: { anthropic: { baseURL: servers.anthropic.url, apiKeyEnv: "E2E_ANTHROPIC_KEY" } },
+      prices: { [m.text]: { input: 0.5, output: 1 }, [m.vlm]: { input: 1, output: 2 }, [m.claude]: { input: 3, output: 15 } },
+      pools: { mixed: [{ model: m.vlm }, { model: m.claude }] },
+      poolSeed: 3
+    },
+    pipeline: {
+      models: { scenarios: m.text, metadata: m.text, visual: m.vlm, safety: m.vlm, generation: "pool:mixed", consistency: "pool:mixed", dependency: m.vlm, verification: "pool:mixed" },
+      sources: [{ type: "local", root: "videos", sidecar: "videos/videos.jsonl" }],
+      frames: { count: 4, maxPixels: 160 * 120 },
+      consistency: { k: 1 },
+      benchmarks: [{ name: "bench", paths: ["benchmarks/bench"] }],
+      release: { verlValSize: 2 },
+      ...(extra.concurrency === undefined ? {} : { concurrency: {} })
+    }
+  }
+  writeFileSync(join(dir, "videokr.config.ts"), `export default ${JSON.stringify(config, null, 2)}\n`)
+  return dir
+}
+
+export const query = async (db: string, sql: string): Promise<Array<Record<string, any>>> => {
+  const instance = await DuckDBInstance.create(db)
+  const c = await instance.connect()
+  try {
+    return (await c.runAndReadAll(sql)).getRowObjectsJS()
+  } finally {
+    c.closeSync()
+    instance.closeSync()
+  }
+}
