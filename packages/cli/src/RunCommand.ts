@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { Console, Effect, Layer } from "effect"
-import { CorpusStore, isPoolSpec, loadPlugins, Media, type ModelRegistry, type Project, recordModelCall, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { CorpusStore, isPoolSpec, loadPlugins, makeCallRecorder, Media, type ModelRegistry, type Project, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { modelRegistryLayer } from "@videokr/providers"
 import { table } from "./Output.ts"
 import { planPipeline } from "./Pipeline.ts"
@@ -28,7 +28,6 @@ export interface RunOptions {
 /** Runs the pipeline's stages on the project's corpus, overlapping; every result is committed as it is made. */
 export const runPipeline = (project: Project, options: RunOptions) =>
   Effect.gen(function* () {
-    const store = yield* CorpusStore.CorpusStore
     const plugins = yield* loadPlugins(project)
     const plan = yield* planPipeline(project, plugins, options.model)
     const names = plan.stages.map((s) => s.name)
@@ -46,6 +45,7 @@ export const runPipeline = (project: Project, options: RunOptions) =>
     const runnable = selected.filter((s) => s.skipped === undefined)
 
     const tally = callTally()
+    const calls = yield* makeCallRecorder()
     const services = Layer.mergeAll(
       modelRegistryLayer({
         config: project.config.models ?? {},
@@ -54,7 +54,7 @@ export const runPipeline = (project: Project, options: RunOptions) =>
         plugins,
         record: (call) => {
           tally.record(call)
-          return Effect.orDie(recordModelCall(call).pipe(Effect.provideService(CorpusStore.CorpusStore, store)))
+          return Effect.orDie(calls.record(call))
         }
       }),
       Media.layer({ cacheDir: join(project.dir, ".videokr/frames") })
@@ -88,7 +88,10 @@ export const runPipeline = (project: Project, options: RunOptions) =>
     const plans: Array<StagePlan<Media.Media | ModelRegistry>> = built.map(({ stage }) => ({ stage, concurrency: concurrencyOf(stage.name), limit: options.limit }))
     // live lines on a terminal's stderr; in logs (no terminal), a line per finished stage with the output
     const progress = makeProgress(process.stderr.isTTY ? process.stderr : process.stdout, tally)
-    const runs = yield* runStages(plans, { onProgress: options.progress === false ? undefined : progress.onProgress }).pipe(Effect.provide(services))
+    const runs = yield* runStages(plans, { onProgress: options.progress === false ? undefined : progress.onProgress }).pipe(
+      Effect.provide(services),
+      Effect.ensuring(Effect.orDie(calls.flush))
+    )
     progress.end()
     yield* Console.log(table(["stage", "processed", "kept", "dropped", "errors", "model calls", "spend ($)"], runs.map((r) => [r.stage, r.processed, r.kept, r.dropped, r.errors, tally.calls(r.stage), tally.spend(r.stage).toFixed(4)])))
     for (const r of runs) if (r.note !== undefined) yield* Console.log(`${r.stage}: ${r.note}`)

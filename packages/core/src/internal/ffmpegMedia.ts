@@ -6,7 +6,7 @@ import { createHash, randomBytes } from "node:crypto"
 import { existsSync, statSync } from "node:fs"
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
 import { type Frame, MediaError, type MediaOptions, type MediaShape, type SamplingSpec, type VideoProbe } from "../Media.ts"
 import { phashOfGray32 } from "./phash.ts"
 
@@ -125,6 +125,22 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
     })
   }
 
+  // concurrent stages often want the same frames of the same video at once: one sampling serves them all
+  const inFlight = new Map<string, Promise<Exit.Exit<ReadonlyArray<Frame>, MediaError>>>()
+  const sampleFramesShared = (path: string, spec: SamplingSpec): Effect.Effect<ReadonlyArray<Frame>, MediaError> =>
+    Effect.flatMap(
+      Effect.promise(() => {
+        const key = `${path}\u0000${specKey(spec)}`
+        let shared = inFlight.get(key)
+        if (shared === undefined) {
+          shared = Effect.runPromiseExit(sampleFrames(path, spec)).finally(() => inFlight.delete(key))
+          inFlight.set(key, shared)
+        }
+        return shared
+      }),
+      (exit) => (Exit.isSuccess(exit) ? Effect.succeed(exit.value) : Effect.failCause(exit.cause))
+    )
+
   const sampleFrames = (path: string, spec: SamplingSpec) =>
     Effect.gen(function* () {
       const p = yield* probe(path)
@@ -175,7 +191,7 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
     })
 
   const fingerprint = (path: string, spec: SamplingSpec) =>
-    Effect.flatMap(sampleFrames(path, spec), (frames) => Effect.forEach(frames, (f) => imageHash(f.path), { concurrency: 4 }))
+    Effect.flatMap(sampleFramesShared(path, spec), (frames) => Effect.forEach(frames, (f) => imageHash(f.path), { concurrency: 4 }))
 
   const version = (file: string) =>
     Effect.tryPromise({
@@ -186,7 +202,7 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
   return {
     binaries: bin,
     probe,
-    sampleFrames,
+    sampleFrames: sampleFramesShared,
     imageHash,
     fingerprint,
     versions: Effect.all({ ffmpeg: version(bin.ffmpeg), ffprobe: version(bin.ffprobe) })

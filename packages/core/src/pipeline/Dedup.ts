@@ -7,6 +7,7 @@ import { Media, type SamplingSpec } from "../Media.ts"
 import { type Fingerprint, findNearDuplicates, removalPlan } from "../NearDuplicates.ts"
 import type { Video } from "../Video.ts"
 import { readFingerprints, specKey } from "../VideoStore.ts"
+import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { keptByAll } from "./Candidates.ts"
 import { doneKeys, hashOf, type Stage } from "./Stage.ts"
 
@@ -87,12 +88,13 @@ export const contaminationStage = (options: DedupOptions, exampleStages: Readonl
         }
         return { verdict: { decision: "keep" as const, reason: options.benchmarks.length === 0 ? "no benchmark configured; fingerprinted" : `not in ${options.benchmarks.map((b) => b.name).join(", ")}` }, output: hashes }
       }).pipe(Effect.catch((e: { _tag: string; message: string }) => Effect.succeed({ verdict: { decision: "error" as const, reason: `${e._tag}: ${e.message}` }, output: undefined }))),
-    commit: (tx, item, hashes) =>
+    commit: (tx, results) =>
       Effect.gen(function* () {
-        yield* tx.run("DELETE FROM video_fingerprints WHERE video_id = $id AND spec = $spec", { id: item.id, spec: specKey(options.spec) })
-        for (const [i, h] of (hashes ?? []).entries()) {
-          yield* tx.run("INSERT INTO video_fingerprints VALUES ($id, $spec, $frame, $seconds, $phash)", { id: item.id, spec: specKey(options.spec), frame: i, seconds: -1, phash: h })
-        }
+        const spec = specKey(options.spec)
+        yield* tx.run(`DELETE FROM video_fingerprints WHERE spec = $spec AND video_id IN ${idsOf}`, { spec, ids: jsonParam(results.map((r) => r.item.id)) })
+        const rows = results.flatMap(({ item, output }) => (output ?? []).map((phash, frame) => ({ id: item.id, frame, phash })))
+        if (rows.length === 0) return
+        yield* tx.run(`INSERT INTO video_fingerprints SELECT id, $spec, frame, -1, phash FROM ${rowsOf({ id: "VARCHAR", frame: "INTEGER", phash: "VARCHAR" })}`, { spec, rows: jsonParam(rows) })
       })
   }
 }

@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { Media } from "../Media.ts"
 import type { Video } from "../Video.ts"
 import type { VideoSourceShape } from "../VideoSource.ts"
+import { jsonParam, rowsOf } from "./BatchSql.ts"
 import { type CandidateFilter, readCandidates } from "./Candidates.ts"
 import { doneKeys, hashOf, type Stage } from "./Stage.ts"
 
@@ -56,10 +57,15 @@ export const downloadStage = (sources: ReadonlyArray<VideoSourceShape>, dir: str
         output: { _tag: "downloaded" as const, path, duration: p.duration }
       }
     }),
-  commit: (tx, item, output) =>
-    output === undefined
-      ? Effect.void
-      : output._tag === "downloaded"
-      ? tx.run("UPDATE videos SET download_state = 'downloaded', local_path = $path, download_error = NULL, duration = $duration WHERE id = $id", { id: item.id, path: output.path, duration: output.duration })
-      : tx.run("UPDATE videos SET download_state = 'failed', download_error = $reason WHERE id = $id", { id: item.id, reason: output.reason })
+  commit: (tx, results) => {
+    const rows = results.flatMap(({ item, output }) =>
+      output === undefined ? [] : [output._tag === "downloaded"
+        ? { id: item.id, state: "downloaded", path: output.path, error: null, duration: output.duration }
+        : { id: item.id, state: "failed", path: null, error: output.reason, duration: null }])
+    return rows.length === 0 ? Effect.void : tx.run(
+      `UPDATE videos SET download_state = r.state, local_path = coalesce(r.path, videos.local_path), download_error = r.error, duration = coalesce(r.duration, videos.duration)
+       FROM ${rowsOf({ id: "VARCHAR", state: "VARCHAR", path: "VARCHAR", error: "VARCHAR", duration: "DOUBLE" })} r WHERE videos.id = r.id`,
+      { rows: jsonParam(rows) }
+    )
+  }
 })

@@ -5,6 +5,7 @@ import type { SamplingSpec } from "../Media.ts"
 import { ModelRegistry } from "../ModelRegistry.ts"
 import { type ProblemType, type Skill, skills as allSkills } from "../Taxonomy.ts"
 import { askStructured, errorVerdict } from "./Ask.ts"
+import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { type Candidate, type CandidateFilter, readCandidates } from "./Candidates.ts"
 import { frameParts } from "./Frames.ts"
 import { knowledgePointValues, promptTemplate, render } from "./Prompt.ts"
@@ -89,11 +90,18 @@ export const exampleProblem = (a: Answer, want: { readonly skill: string; readon
   return undefined
 }
 
+/** A seed's options (stored as released: a list of "A. text" lines or a letter map) as prompt lines. */
+const optionLines = (json: string | null): string => {
+  const parsed = json === null ? [] : (JSON.parse(json) as ReadonlyArray<string> | Readonly<Record<string, string>>)
+  const lines = Array.isArray(parsed) ? parsed : Object.entries(parsed).map(([letter, text]) => `${letter}. ${text}`)
+  return lines.length === 0 ? "" : `\nOptions:\n${lines.join("\n")}`
+}
+
 const seedBlock = (seeds: ReadonlyArray<Seed>) =>
   seeds.length === 0
     ? "(none for this skill and discipline)"
     : seeds.map((s, i) => {
-      const options = s.options === null ? "" : `\nOptions: ${s.options}`
+      const options = optionLines(s.options)
       return `Example ${i + 1} (${s.problem_type}):\nQuestion: ${s.question}${options}\nAnswer: ${s.answer}\nRationale: ${s.rationale}`
     }).join("\n\n")
 
@@ -166,19 +174,23 @@ export const generationStage = (options: GenerationOptions, after: CandidateFilt
         return { verdict: { decision: "keep" as const, reason: `${skill} ${problemType} example`, modelId, evidence: { question: row.question } }, output: row }
       }).pipe(Effect.catch((e) => Effect.succeed({ verdict: errorVerdict(modelId)(e), output: undefined })))
     }).pipe(Effect.catch((e) => Effect.succeed({ verdict: errorVerdict(options.model)(e), output: undefined }))),
-  commit: (tx, item, output) =>
+  commit: (tx, results) =>
     Effect.gen(function* () {
-      yield* tx.run("DELETE FROM generated_examples WHERE id = $id", { id: item.id })
-      if (output === undefined) return
-      const { candidate } = item.input
-      yield* tx.run(
-        `INSERT INTO generated_examples VALUES ($id, $video, $kp, $skill, $discipline, $subject, $type, $question, $options, $answer, $rationale, $path, $model, $prompt, $hash)`,
-        {
+      yield* tx.run(`DELETE FROM generated_examples WHERE id IN ${idsOf}`, { ids: jsonParam(results.map((r) => r.item.id)) })
+      const rows = results.flatMap(({ item, output }) => {
+        if (output === undefined) return []
+        const { candidate } = item.input
+        return [{
           id: item.id, video: candidate.video.id, kp: candidate.knowledgePoint.id, skill: output.skill, discipline: candidate.knowledgePoint.discipline,
-          subject: candidate.knowledgePoint.subject, type: output.problemType, question: output.question,
-          options: output.options === undefined ? null : JSON.stringify(output.options), answer: output.answer, rationale: output.rationale,
-          path: candidate.localPath!, model: output.model, prompt: generationPrompt.name, hash: item.inputHash
-        }
+          subject: candidate.knowledgePoint.subject, type: output.problemType, question: output.question, options: output.options ?? null,
+          answer: output.answer, rationale: output.rationale, path: candidate.localPath!, model: output.model, hash: item.inputHash
+        }]
+      })
+      if (rows.length === 0) return
+      yield* tx.run(
+        `INSERT INTO generated_examples SELECT id, video, kp, skill, discipline, subject, type, question, options, answer, rationale, path, model, $prompt, hash
+         FROM ${rowsOf({ id: "VARCHAR", video: "VARCHAR", kp: "VARCHAR", skill: "VARCHAR", discipline: "VARCHAR", subject: "VARCHAR", type: "VARCHAR", question: "VARCHAR", options: "JSON", answer: "VARCHAR", rationale: "VARCHAR", path: "VARCHAR", model: "VARCHAR", hash: "VARCHAR" })}`,
+        { rows: jsonParam(rows), prompt: generationPrompt.name }
       )
     })
 })

@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { CorpusStore } from "../CorpusStore.ts"
 import { exportCorpus, type ExportFormat, type ExportOptions } from "../Export.ts"
 import { splitCorpus, type SplitOptions } from "../Split.ts"
+import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { keptByAll } from "./Candidates.ts"
 import { doneKeys, hashOf, type Stage } from "./Stage.ts"
 
@@ -56,18 +57,22 @@ export const releaseStage = (o: ReleaseOptions): Stage<Survivor, undefined, neve
     return rows.map((r) => ({ id: r.id, input: r, inputHash: hashOf(r) })).filter((item) => !done.has(`${item.id}:${item.inputHash}`))
   }),
   process: ({ input }) => Effect.succeed({ verdict: { decision: "keep" as const, reason: `in the corpus (${input.skill}, ${input.problem_type})` } }),
-  commit: (tx, { input: r }) =>
+  commit: (tx, results) =>
     Effect.gen(function* () {
-      const options = r.options === null ? [] : Object.entries(JSON.parse(r.options) as Record<string, string>).map(([letter, text]) => `${letter}. ${text}`)
-      const path = relative(o.projectDir, r.video_path)
-      yield* tx.run("DELETE FROM examples WHERE id = $id", { id: r.id })
-      yield* tx.run(
-        `INSERT INTO examples (seq, id, question, options, problem_type, solution, think, video_path, skill, discipline, subject, knowledge_point_id, video_id, generator_model, split, extra, source_file, source_line)
-         SELECT coalesce(max(seq), 0) + 1, $id, $question, $options, $type, $solution, $think, $path, $skill, $discipline, $subject, $kp, $video, $model, NULL, NULL, 'pipeline', NULL FROM examples`,
-        {
-          id: r.id, question: r.question, options: JSON.stringify(options), type: r.problem_type, solution: `<answer>${r.answer}</answer>`, think: r.rationale,
+      yield* tx.run(`DELETE FROM examples WHERE id IN ${idsOf}`, { ids: jsonParam(results.map((r) => r.item.id)) })
+      const rows = results.map(({ item: { input: r } }) => {
+        const path = relative(o.projectDir, r.video_path)
+        return {
+          id: r.id, question: r.question, type: r.problem_type, solution: `<answer>${r.answer}</answer>`, think: r.rationale,
+          options: r.options === null ? [] : Object.entries(JSON.parse(r.options) as Record<string, string>).map(([letter, text]) => `${letter}. ${text}`),
           path: path.startsWith("..") ? r.video_path : path, skill: r.skill, discipline: r.discipline, subject: r.subject, kp: r.knowledge_point_id, video: r.video_id, model: r.generator_model
         }
+      })
+      yield* tx.run(
+        `INSERT INTO examples (seq, id, question, options, problem_type, solution, think, video_path, skill, discipline, subject, knowledge_point_id, video_id, generator_model, split, extra, source_file, source_line)
+         SELECT (SELECT coalesce(max(seq), 0) FROM examples) + row_number() OVER (), id, question, options, type, solution, think, path, skill, discipline, subject, kp, video, model, NULL, NULL, 'pipeline', NULL
+         FROM ${rowsOf({ id: "VARCHAR", question: "VARCHAR", options: "JSON", type: "VARCHAR", solution: "VARCHAR", think: "VARCHAR", path: "VARCHAR", skill: "VARCHAR", discipline: "VARCHAR", subject: "VARCHAR", kp: "VARCHAR", video: "VARCHAR", model: "VARCHAR" })}`,
+        { rows: jsonParam(rows) }
       )
     }),
   finish: Effect.gen(function* () {
@@ -76,11 +81,10 @@ export const releaseStage = (o: ReleaseOptions): Stage<Survivor, undefined, neve
     const withdrawn = yield* store.transaction((tx) =>
       Effect.gen(function* () {
         const stale = yield* tx.query<{ id: string }>(`SELECT id FROM examples WHERE source_file = 'pipeline' AND id NOT IN (SELECT id FROM (${survivorsSql(o)}))`)
-        for (const { id } of stale) {
-          yield* tx.run("DELETE FROM examples WHERE id = $id", { id })
-          yield* tx.run("DELETE FROM verdicts WHERE stage = 'release' AND item_id = $id", { id })
-          yield* tx.run("DELETE FROM stage_items WHERE stage = 'release' AND item_id = $id", { id })
-        }
+        const ids = jsonParam(stale.map((s) => s.id))
+        yield* tx.run(`DELETE FROM examples WHERE id IN ${idsOf}`, { ids })
+        yield* tx.run(`DELETE FROM verdicts WHERE stage = 'release' AND item_id IN ${idsOf}`, { ids })
+        yield* tx.run(`DELETE FROM stage_items WHERE stage = 'release' AND item_id IN ${idsOf}`, { ids })
         return stale.length
       }))
     const released = (yield* store.query<{ n: number }>("SELECT count(*)::INT AS n FROM examples WHERE source_file = 'pipeline'"))[0]!.n

@@ -3,6 +3,7 @@ import { CorpusStore } from "../CorpusStore.ts"
 import type { KnowledgePoint } from "../KnowledgeBank.ts"
 import { ModelRegistry } from "../ModelRegistry.ts"
 import { structured } from "../Structured.ts"
+import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { promptTemplate, render } from "./Prompt.ts"
 import { doneKeys, hashOf, type Stage } from "./Stage.ts"
 
@@ -58,14 +59,16 @@ export const scenariosStage = (modelId: string): Stage<KnowledgePoint, ReadonlyA
         Effect.succeed({ verdict: { decision: "error" as const, reason: `${e._tag}: ${e.message}`, modelId }, output: undefined })
       )
     ),
-  commit: (tx, item, output) =>
+  commit: (tx, results) =>
     Effect.gen(function* () {
-      yield* tx.run("DELETE FROM scenarios WHERE knowledge_point_id = $id", { id: item.id })
-      for (const [i, text] of (output ?? []).entries()) {
-        yield* tx.run(
-          "INSERT INTO scenarios (id, knowledge_point_id, position, text, model_id, prompt, input_hash) VALUES ($sid, $kp, $pos, $text, $model, $prompt, $hash)",
-          { sid: `${item.id}#s${i + 1}`, kp: item.id, pos: i + 1, text, model: modelId, prompt: scenariosPrompt.name, hash: item.inputHash }
-        )
-      }
+      yield* tx.run(`DELETE FROM scenarios WHERE knowledge_point_id IN ${idsOf}`, { ids: jsonParam(results.map((r) => r.item.id)) })
+      const rows = results.flatMap(({ item, output }) =>
+        (output ?? []).map((text, i) => ({ id: `${item.id}#s${i + 1}`, kp: item.id, position: i + 1, text, hash: item.inputHash })))
+      if (rows.length === 0) return
+      yield* tx.run(
+        `INSERT INTO scenarios (id, knowledge_point_id, position, text, model_id, prompt, input_hash)
+         SELECT id, kp, position, text, $model, $prompt, hash FROM ${rowsOf({ id: "VARCHAR", kp: "VARCHAR", position: "INTEGER", text: "VARCHAR", hash: "VARCHAR" })}`,
+        { rows: jsonParam(rows), model: modelId, prompt: scenariosPrompt.name }
+      )
     })
 })

@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { CorpusStore } from "../CorpusStore.ts"
 import type { Video } from "../Video.ts"
 import type { VideoSourceShape } from "../VideoSource.ts"
+import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { doneKeys, hashOf, type Stage } from "./Stage.ts"
 
 /**
@@ -63,20 +64,27 @@ export const searchStage = (sources: ReadonlyArray<VideoSourceShape>, gates: Gat
       }
       return { verdict: { decision: "keep" as const, reason: `${kept.length} candidate video(s)`, evidence: { videos: kept.map((k) => k.video.id), failed } }, output: kept }
     }),
-  commit: (tx, item, output) =>
+  commit: (tx, results) =>
     Effect.gen(function* () {
-      yield* tx.run("DELETE FROM scenario_videos WHERE scenario_id = $id", { id: item.id })
-      for (const [rank, { video, source, localPath }] of (output ?? []).entries()) {
-        const exists = yield* tx.query<{ n: number }>("SELECT count(*)::INT AS n FROM videos WHERE id = $id", { id: video.id })
-        if (exists[0]!.n === 0) {
-          yield* tx.run(
-            `INSERT INTO videos (seq, id, source, source_id, url, license, duration, title, description, tags, channel, knowledge_point_id, source_file, source_line, local_path)
-             SELECT coalesce(max(seq), 0) + 1, $id, $source, $sourceId, $url, $license, $duration, $title, $description, $tags, $channel, $kp, 'search', NULL, $localPath FROM videos`,
-            { id: video.id, source: video.source, sourceId: video.source_id, url: video.url, license: video.license, duration: video.duration, title: video.title,
-              description: video.description ?? null, tags: video.tags === undefined ? null : JSON.stringify(video.tags), channel: video.channel ?? null, kp: item.input.knowledge_point_id, localPath: localPath ?? null }
-          )
-        }
-        yield* tx.run("INSERT INTO scenario_videos VALUES ($scenario, $video, $source, $rank, $hash)", { scenario: item.id, video: video.id, source, rank: rank + 1, hash: item.inputHash })
-      }
+      yield* tx.run(`DELETE FROM scenario_videos WHERE scenario_id IN ${idsOf}`, { ids: jsonParam(results.map((r) => r.item.id)) })
+      const found = results.flatMap(({ item, output }) => (output ?? []).map((c, rank) => ({ ...c, scenario: item.id, kp: item.input.knowledge_point_id, rank: rank + 1, hash: item.inputHash })))
+      if (found.length === 0) return
+      // videos new to the corpus, once each, numbered after the last one
+      const seen = new Set<string>()
+      const videos = found.filter((f) => !seen.has(f.video.id) && seen.add(f.video.id)).map(({ video: v, kp, localPath }) => ({
+        id: v.id, source: v.source, source_id: v.source_id, url: v.url, license: v.license, duration: v.duration, title: v.title,
+        description: v.description ?? null, tags: v.tags ?? null, channel: v.channel ?? null, kp, local_path: localPath ?? null
+      }))
+      yield* tx.run(
+        `INSERT INTO videos (seq, id, source, source_id, url, license, duration, title, description, tags, channel, knowledge_point_id, source_file, source_line, local_path)
+         SELECT (SELECT coalesce(max(seq), 0) FROM videos) + row_number() OVER (), id, source, source_id, url, license, duration, title, description, tags, channel, kp, 'search', NULL, local_path
+         FROM ${rowsOf({ id: "VARCHAR", source: "VARCHAR", source_id: "VARCHAR", url: "VARCHAR", license: "VARCHAR", duration: "DOUBLE", title: "VARCHAR", description: "VARCHAR", tags: "JSON", channel: "VARCHAR", kp: "VARCHAR", local_path: "VARCHAR" })}
+         WHERE id NOT IN (SELECT id FROM videos)`,
+        { rows: jsonParam(videos) }
+      )
+      yield* tx.run(
+        `INSERT INTO scenario_videos SELECT scenario, video, source, rank, hash FROM ${rowsOf({ scenario: "VARCHAR", video: "VARCHAR", source: "VARCHAR", rank: "INTEGER", hash: "VARCHAR" })}`,
+        { rows: jsonParam(found.map((f) => ({ scenario: f.scenario, video: f.video.id, source: f.source, rank: f.rank, hash: f.hash }))) }
+      )
     })
 })
