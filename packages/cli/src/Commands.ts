@@ -8,6 +8,7 @@ import {
 } from "@videokr/core"
 import { doctor } from "./Doctor.ts"
 import { checkModels, listModels } from "./ModelsCommand.ts"
+import { acceptKnowledgePoints, rejectKnowledgePoints, reviewKnowledgePoints } from "./KbCommand.ts"
 import { funnel, runPipeline, stageNames, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
 
@@ -217,6 +218,23 @@ const whyCommand = Command.make(
   (args) => withProject(args.project, () => why(args.id))
 ).pipe(Command.withDescription("Why an item was kept or dropped: its verdicts, stage by stage"))
 
+const kbIds = Argument.String("id").pipe(Argument.variadic(), Argument.withDescription("knowledge point ids"))
+const kb = Command.make("kb").pipe(
+  Command.withDescription("Review knowledge points proposed by the expand stage"),
+  Command.withSubcommands([
+    Command.make("review", { project: projectFlag }, (args) => withProject(args.project, () => reviewKnowledgePoints)).pipe(
+      Command.withDescription("List the knowledge points waiting for review")
+    ),
+    Command.make("accept", { project: projectFlag, ids: kbIds, all: Flag.Boolean("all").pipe(Flag.withDescription("accept every one waiting"), Flag.withDefault(false)) },
+      (args) => withProject(args.project, () => acceptKnowledgePoints(args.ids, args.all))).pipe(
+      Command.withDescription("Accept proposed knowledge points: the pipeline then uses them")
+    ),
+    Command.make("reject", { project: projectFlag, ids: kbIds }, (args) => withProject(args.project, () => rejectKnowledgePoints(args.ids))).pipe(
+      Command.withDescription("Remove proposed knowledge points")
+    )
+  ])
+)
+
 const demo = Command.make(
   "demo",
   {
@@ -231,6 +249,6 @@ const demo = Command.make(
 
 export const videokr = Command.make("videokr").pipe(
   Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
-  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, funnelCommand, whyCommand, models, doctorCommand, demo])
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, funnelCommand, whyCommand, kb, models, doctorCommand, demo])
 )
 

@@ -9,6 +9,7 @@ import {
 } from "@videokr/core"
 import { makeModels, middlewareLayer } from "@videokr/providers"
 import { renderStats, sampleDir } from "./Commands.ts"
+import { reviewKnowledgePoints } from "./KbCommand.ts"
 import { funnel, runPipeline, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
 
@@ -75,9 +76,10 @@ const demoVideos = (projectDir: string) =>
 /** The demo's pipeline settings: every stage on the scripted model, generation from a pool of two. */
 const demoPipeline = {
   models: {
-    scenarios: "scripted:demo", metadata: "scripted:demo", visual: "scripted:demo", safety: "scripted:demo",
+    expand: "scripted:demo", scenarios: "scripted:demo", metadata: "scripted:demo", visual: "scripted:demo", safety: "scripted:demo",
     generation: "pool:demo", consistency: "pool:demo", dependency: "scripted:demo", verification: "pool:demo"
   },
+  expand: { subjects: [{ discipline: "Natural Sciences" as const, subject: "Physics" }, { discipline: "Engineering" as const, subject: "Civil Engineering" }], count: 5 },
   sources: [{ type: "local" as const, root: "videos", sidecar: "videos/videos.jsonl" }],
   frames: { count: 4, maxPixels: 224 * 224 },
   consistency: { k: 1 },
@@ -153,6 +155,8 @@ export const runDemo = (dir: string | undefined) =>
         yield* Console.log(`\nwhy ${dropped.item_id} is not in the corpus:`)
         yield* why(dropped.item_id)
       }
+      yield* Console.log("\nknowledge points the expand stage proposed (unused until accepted):")
+      yield* reviewKnowledgePoints
       yield* Console.log("\nthe funnel:")
       yield* funnel
 

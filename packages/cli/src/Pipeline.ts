@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path"
 import { Effect } from "effect"
 import {
-  type CheckArgs, contaminationStage, dedupDefaults, defaultGates, downloadStage, type ExampleValidator, filterStage, generationDefaults, generationStage,
+  type CheckArgs, contaminationStage, dedupDefaults, defaultGates, downloadStage, type ExampleValidator, expansionStage, filterStage, generationDefaults, generationStage,
   makeLocalSource, makeUrlsSource, makeYoutubeSource, Media, nearDuplicateStage, type PipelineServices, type Project, releaseStage, type SamplingSpec,
   scenariosStage, searchStage, type Stage, UsageError, validatorStage, type VideoFilter, type VideokrPlugin, type VideoSourceShape
 } from "@videokr/core"
@@ -13,7 +13,7 @@ import { metadataRelevance, rationaleVerifier, safetyModeration, selfConsistency
  * before it must have kept. A stage whose model (or video source) is not configured is left out, and the
  * chain closes over it.
  */
-type Kind = "knowledge point" | "scenario" | "candidate" | "video" | "example" | "final"
+type Kind = "subject" | "knowledge point" | "scenario" | "candidate" | "video" | "example" | "final"
 
 /** What one item of a stage costs in tokens, as a rough guide for --dry-run. */
 interface Estimate {
@@ -28,6 +28,8 @@ interface Step {
   /** the config key of its model, when it asks one */
   readonly modelKey?: string | undefined
   readonly needsSources?: boolean | undefined
+  /** stage 0 runs only for the subjects listed in pipeline.expand */
+  readonly needsExpansion?: boolean | undefined
   readonly estimate?: ((frames: number) => Estimate) | undefined
   readonly build: (ctx: BuildContext) => Effect.Effect<Stage<any, any, PipelineServices>, unknown>
 }
@@ -90,6 +92,10 @@ export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlu
       benchmarks: (config.benchmarks ?? []).map((b) => ({ name: b.name, paths: b.paths.map((p) => resolve(project.dir, p)) }))
     }
     const steps: Array<Step> = [
+      {
+        name: "expand", kind: "subject", modelKey: "expand", needsExpansion: true, estimate: () => ({ calls: 1, inputTokens: 400, outputTokens: 1500 }),
+        build: ({ model }) => Effect.succeed(expansionStage(config.expand?.subjects ?? [], model, config.expand?.count ?? 20))
+      },
       {
         name: "scenarios", kind: "knowledge point", modelKey: "scenarios", estimate: () => ({ calls: 1, inputTokens: 250, outputTokens: 300 }),
         build: ({ model }) => Effect.succeed(scenariosStage(model))
@@ -161,16 +167,18 @@ export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlu
 
     const hasSources = (config.sources ?? []).length > 0
     const planned: Array<PlannedStage> = []
-    const before: Record<Kind, Array<string>> = { "knowledge point": [], scenario: [], candidate: [], video: [], example: [], final: [] }
+    const before: Record<Kind, Array<string>> = { subject: [], "knowledge point": [], scenario: [], candidate: [], video: [], example: [], final: [] }
     for (const step of steps) {
       const model = step.modelKey === undefined ? undefined : modelOverride ?? config.models?.[step.modelKey]
-      const skipped = step.needsSources && !hasSources
+      const skipped = step.needsExpansion && (config.expand?.subjects ?? []).length === 0
+        ? `no subjects to expand: set pipeline.expand.subjects in ${project.configPath}`
+        : step.needsSources && !hasSources
         ? `no video sources: set pipeline.sources in ${project.configPath}`
         : step.modelKey !== undefined && model === undefined
         ? `no model for stage ${step.name}: set pipeline.models.${step.modelKey} in ${project.configPath} or pass --model`
         : undefined
       const snapshot = Object.fromEntries(Object.entries(before).map(([k, v]) => [k, [...v]])) as unknown as Record<Kind, ReadonlyArray<string>>
-      planned.push({ name: step.name, kind: step.kind, model, skipped, configurable: step.modelKey !== undefined || step.needsSources === true, estimate: step.estimate, build: step.build({ model: model ?? "", before: snapshot }) })
+      planned.push({ name: step.name, kind: step.kind, model, skipped, configurable: (step.modelKey !== undefined || step.needsSources === true) && !step.needsExpansion, estimate: step.estimate, build: step.build({ model: model ?? "", before: snapshot }) })
       if (skipped === undefined) before[step.kind].push(step.name)
     }
     return { stages: planned, frames: frames.mode === "uniform" ? frames.count : 8 }

@@ -8,7 +8,7 @@ import { callTally, makeProgress } from "./Progress.ts"
 
 /** The built-in stages, in pipeline order (plugin checks add their own). */
 export const stageNames = [
-  "scenarios", "search", "metadata", "download", "visual", "safety", "generation", "consistency", "dependency", "verification", "contamination", "near-duplicates", "release"
+  "expand", "scenarios", "search", "metadata", "download", "visual", "safety", "generation", "consistency", "dependency", "verification", "contamination", "near-duplicates", "release"
 ] as const
 
 export interface RunOptions {

@@ -19,13 +19,18 @@ describe("videokr run: the whole pipeline against loopback model servers (OpenAI
     expect(run.stderr).toBe("")
     expect(run.code).toBe(0)
     const db = join(dir, "corpus.duckdb")
+    const reasonsKept = async (stage: string) => (await query(db, `SELECT DISTINCT reason FROM verdicts WHERE stage = '${stage}' AND decision = 'keep' ORDER BY 1`)).map((r: any) => r.reason as string)
+    const reasons = async (stage: string) => (await query(db, `SELECT DISTINCT reason FROM verdicts WHERE stage = '${stage}' AND decision <> 'keep' ORDER BY 1`)).map((r: any) => r.reason as string)
     const funnel = Object.fromEntries((await query(db, "SELECT stage, items::INT AS items, kept::INT AS kept, dropped::INT AS dropped, errors::INT AS errors FROM stage_funnel")).map((r: any) => [r.stage, r]))
-    const stages = ["scenarios", "search", "metadata", "download", "visual", "safety", "generation", "consistency", "dependency", "verification", "contamination", "near-duplicates", "release"]
+    const stages = ["expand", "scenarios", "search", "metadata", "download", "visual", "safety", "generation", "consistency", "dependency", "verification", "contamination", "near-duplicates", "release"]
     expect(Object.keys(funnel).sort()).toEqual([...stages].sort())
     for (const s of stages) expect(funnel[s].kept, s).toBeGreaterThan(0)
+    // stage 0 added two new knowledge points, unreviewed, and left out the one the bank had; no stage used them
+    expect(await reasonsKept("expand")).toEqual(["2 new knowledge point(s), unreviewed; 1 repeated or incomplete left out"])
+    const [unreviewed] = await query(db, "SELECT count(*)::INT AS n, count(s.id)::INT AS with_scenarios FROM knowledge_points k LEFT JOIN scenarios s ON s.knowledge_point_id = k.id WHERE NOT k.reviewed")
+    expect(unreviewed).toEqual({ n: 2, with_scenarios: 0 })
     // every filter and validator rejected something, each for the reason its input was built to fail
     for (const s of ["metadata", "visual", "safety", "generation", "dependency", "verification", "contamination", "near-duplicates"]) expect(funnel[s].dropped, s).toBeGreaterThan(0)
-    const reasons = async (stage: string) => (await query(db, `SELECT DISTINCT reason FROM verdicts WHERE stage = '${stage}' AND decision <> 'keep' ORDER BY 1`)).map((r: any) => r.reason as string)
     expect(await reasons("visual")).toEqual(["the 4 frames show only text slides, no demonstration"])
     expect(await reasons("safety")).toEqual(["flagged (graphic violence): the title announces graphic footage"])
     const contamination = await reasons("contamination")
@@ -87,5 +92,15 @@ describe("videokr run: the whole pipeline against loopback model servers (OpenAI
     expect(again.stdout).toMatch(/generation\s+0\s+0\s+0\s+0/)
     expect(servers.openai.requests.length + servers.anthropic.requests.length).toBe(asked)
     expect(existsSync(join(dir, "exports", "verl"))).toBe(true)
+
+    // proposed knowledge points: reviewed, one accepted and one rejected; the next run writes scenarios for the accepted one only
+    const review = await videokr(dir, "kb", "review")
+    const proposed = [...review.stdout.matchAll(/^(kp-x-\w+)/gm)].map((m) => m[1]!)
+    expect(proposed).toHaveLength(2)
+    expect((await videokr(dir, "kb", "accept", proposed[0]!)).stdout).toContain("1 knowledge point(s) accepted")
+    expect((await videokr(dir, "kb", "reject", proposed[1]!)).stdout).toContain("1 knowledge point(s) rejected")
+    expect((await videokr(dir, "kb", "accept", "kp-nope")).code).toBe(2)
+    const next = await videokr(dir, "run", "--only", "scenarios")
+    expect(next.stdout).toMatch(/scenarios\s+1\s+1\s+0\s+0/)
   }, 240_000)
 })

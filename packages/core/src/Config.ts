@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { ProblemType, Skill } from "./Taxonomy.ts"
+import { Discipline, ProblemType, Skill } from "./Taxonomy.ts"
 
 /** The project configuration, `videokr.config.ts` (`export default defineConfig({...})`). */
 /** Price of a model in US dollars per million tokens. */
@@ -73,6 +73,12 @@ export const VideokrConfig = Schema.Struct({
       maxDuration: Schema.optionalKey(Schema.Finite),
       /** candidates per scenario and source */
       perScenario: Schema.optionalKey(Schema.Int)
+    })),
+    /** stage 0: subjects whose knowledge points a model proposes (added unreviewed; `videokr kb accept`) */
+    expand: Schema.optionalKey(Schema.Struct({
+      subjects: Schema.Array(Schema.Struct({ discipline: Discipline, subject: Schema.String, courses: Schema.optionalKey(Schema.Array(Schema.String)) })),
+      /** knowledge points asked for per subject (default 20) */
+      count: Schema.optionalKey(Schema.Int)
     })),
     /** items in flight per stage (default: --concurrency) */
     concurrency: Schema.optionalKey(Schema.Record(Schema.String, Schema.Int.check(Schema.isGreaterThan(0)))),

@@ -80,6 +80,19 @@ export const demoReply = (text: string, images: number): string | undefined => {
       ? JSON.stringify({ safe: false, category: "graphic violence", reason: "the title announces graphic footage" })
       : JSON.stringify({ safe: true, category: "none", reason: "nothing flagged" })
   }
+  if (text.includes("TASK: knowledge bank expansion")) {
+    // two new points and one the bank already has (which the stage leaves out)
+    const subject = line(text, "Subject:")
+    const existing = /Do not repeat these existing knowledge points: (.*)/.exec(text)?.[1]?.split("; ")[0] ?? "Units and dimensions"
+    const course = `${subject} Laboratory`
+    return JSON.stringify({
+      knowledge_points: [
+        { course, lecture: "Measurement", knowledge_point: `Measurement uncertainty in ${subject.toLowerCase()} experiments`, description: "Repeated readings scatter; their spread bounds the result." },
+        { course, lecture: "Instruments", knowledge_point: `Calibration of ${subject.toLowerCase()} instruments`, description: "Readings are corrected against a reference standard." },
+        { course, lecture: "Review", knowledge_point: existing }
+      ]
+    })
+  }
   if (text.includes("TASK: generation")) return generation(text)
   if (text.includes("TASK: answer")) return answer(text, images)
   if (text.includes("TASK: rationale verification")) {

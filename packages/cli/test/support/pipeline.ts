@@ -112,7 +112,8 @@ export const makePipelineProject = (root: string, servers: Servers, extra: { rea
       poolSeed: 3
     },
     pipeline: {
-      models: { scenarios: m.text, metadata: m.text, visual: m.vlm, safety: m.vlm, generation: "pool:mixed", consistency: "pool:mixed", dependency: m.vlm, verification: "pool:mixed" },
+      models: { expand: m.text, scenarios: m.text, metadata: m.text, visual: m.vlm, safety: m.vlm, generation: "pool:mixed", consistency: "pool:mixed", dependency: m.vlm, verification: "pool:mixed" },
+      expand: { subjects: [{ discipline: "Natural Sciences", subject: "Physics" }], count: 5 },
       sources: [{ type: "local", root: "videos", sidecar: "videos/videos.jsonl" }],
       frames: { count: 4, maxPixels: 160 * 120 },
       consistency: { k: 1 },
