@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { DuckDBInstance } from "@duckdb/node-api"
 import { chatCompletionReply, lastUserText, limitedReply, startLoopbackServer, type LoopbackServer } from "@videokr/providers/testing"
+import { query } from "./support/pipeline.ts"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const { FORCE_COLOR: _, ...env } = process.env
@@ -16,16 +16,6 @@ const start = (cwd: string, ...args: Array<string>) =>
 let server: LoopbackServer | undefined
 afterAll(() => server?.close())
 
-const query = async (db: string, sql: string) => {
-  const instance = await DuckDBInstance.create(db)
-  const c = await instance.connect()
-  try {
-    return (await c.runAndReadAll(sql)).getRowObjectsJS()
-  } finally {
-    c.closeSync()
-    instance.closeSync()
-  }
-}
 
 describe("videokr run killed with SIGKILL at several moments", () => {
   it("resumes with no lost item, no duplicated row and no repeated paid call beyond those in flight", async () => {
