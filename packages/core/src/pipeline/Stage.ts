@@ -114,6 +114,7 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
       Effect.gen(function* () {
         const { stage } = plan
         let left = plan.limit ?? Number.POSITIVE_INFINITY
+        let lastLook = { at: 0, millis: 0 }
         while (true) {
           // read before looking for work: if upstream was done then, what it committed is visible now
           const upstreamDone = progress.slice(0, i).every((p) => p.done)
@@ -121,7 +122,13 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
             yield* Effect.sleep(options.pollMillis ?? 200)
             continue
           }
+          // looking for work reads the stage's whole input: as it grows, look less often, so that looking
+          // takes at most a tenth of the stage's time however small the rounds upstream hands over
+          const wait = lastLook.at + 10 * lastLook.millis - performance.now()
+          if (wait > 0) yield* Effect.sleep(wait)
+          const looked = performance.now()
           const pending = left <= 0 ? [] : yield* stage.pending
+          lastLook = { at: looked, millis: performance.now() - looked }
           const items = pending.slice(0, Math.min(left, pending.length))
           update(i, { pending: items.length })
           if (items.length === 0) {
