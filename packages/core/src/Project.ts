@@ -45,7 +45,8 @@ const resolveVideokrFromHere = () => {
       try {
         return nextResolve(specifier, context)
       } catch (e) {
-        if (specifier.startsWith("@videokr/")) return nextResolve(specifier, { ...context, parentURL: import.meta.url })
+        // plugins use videokr's own packages, and its Effect (one instance, so that services and errors are shared)
+        if (specifier.startsWith("@videokr/") || specifier === "effect" || specifier.startsWith("effect/")) return nextResolve(specifier, { ...context, parentURL: import.meta.url })
         throw e
       }
     }
