@@ -116,7 +116,8 @@ export const why = (id: string) =>
 /**
  * Per stage in pipeline order: items in, kept, dropped and errors, the top drop reasons, model spend per
  * kept item; then the spend per example that reached the corpus, and the skill and discipline mix of
- * what was released.
+ * what was released. All from SQL views (stage_funnel, stage_spend, stage_drop_reasons, pipeline_cost,
+ * pipeline_mix) that any DuckDB client can query.
  */
 export const funnel = Effect.gen(function* () {
   const store = yield* CorpusStore.CorpusStore
@@ -127,26 +128,21 @@ export const funnel = Effect.gen(function* () {
     return i < 0 ? stageNames.length : i
   }
   const stages = [...rows].sort((a, b) => order(a.stage) - order(b.stage))
-  const spend = yield* store.query<{ stage: string; cost: number; calls: number }>("SELECT stage, sum(cost_usd) AS cost, sum(calls)::BIGINT AS calls FROM model_usage GROUP BY stage")
+  const spend = yield* store.query<{ stage: string; cost_usd: number; model_calls: number; cost_per_kept_usd: number | null }>("SELECT stage, cost_usd, model_calls, cost_per_kept_usd FROM stage_spend")
   const costOf = new Map(spend.map((s) => [s.stage, s]))
   yield* Console.log(table(["stage", "in", "kept", "dropped", "errors", "model calls", "cost ($)", "per kept ($)"], stages.map((s) => {
     const c = costOf.get(s.stage)
-    return [s.stage, s.items, s.kept, s.dropped, s.errors, c?.calls ?? 0, (c?.cost ?? 0).toFixed(4), s.kept > 0 ? ((c?.cost ?? 0) / s.kept).toFixed(6) : "-"]
+    return [s.stage, s.items, s.kept, s.dropped, s.errors, c?.model_calls ?? 0, (c?.cost_usd ?? 0).toFixed(4), c?.cost_per_kept_usd == null ? "-" : c.cost_per_kept_usd.toFixed(6)]
   })))
-  const reasons = yield* store.query<{ stage: string; decision: string; reason: string; n: number }>(
-    `SELECT stage, decision, reason, count(*)::BIGINT AS n FROM verdicts WHERE decision <> 'keep'
-     GROUP BY stage, decision, reason QUALIFY row_number() OVER (PARTITION BY stage ORDER BY count(*) DESC, reason) <= 3 ORDER BY n DESC, reason`)
+  const reasons = yield* store.query<{ stage: string; decision: string; reason: string; items: number }>("SELECT stage, decision, reason, items FROM stage_drop_reasons WHERE rank <= 3 ORDER BY items DESC, reason")
   if (reasons.length > 0) {
     const sorted = [...reasons].sort((a, b) => order(a.stage) - order(b.stage))
-    yield* Console.log("\ntop reasons for dropping\n" + table(["stage", "decision", "items", "reason"], sorted.map((r) => [r.stage, r.decision, r.n, r.reason.slice(0, 100)])))
+    yield* Console.log("\ntop reasons for dropping\n" + table(["stage", "decision", "items", "reason"], sorted.map((r) => [r.stage, r.decision, r.items, r.reason.slice(0, 100)])))
   }
-  const released = yield* store.query<{ n: number; cost: number }>(
-    "SELECT (SELECT count(*) FROM examples WHERE source_file = 'pipeline')::BIGINT AS n, (SELECT coalesce(sum(cost_usd), 0) FROM model_calls) AS cost")
-  const { n, cost } = released[0]!
-  if (n > 0) {
-    yield* Console.log(`\n${n} example(s) released by the pipeline; model spend $${cost.toFixed(4)} in all, $${(cost / n).toFixed(6)} per kept example`)
-    const mix = yield* store.query<{ discipline: string; skill: string; examples: number }>(
-      "SELECT discipline, skill, count(*)::BIGINT AS examples FROM examples WHERE source_file = 'pipeline' GROUP BY ALL ORDER BY discipline, skill")
+  const [cost] = yield* store.query<{ released_examples: number; cost_usd: number; cost_per_example_usd: number | null }>("SELECT * FROM pipeline_cost")
+  if (cost !== undefined && cost.released_examples > 0) {
+    yield* Console.log(`\n${cost.released_examples} example(s) released by the pipeline; model spend $${cost.cost_usd.toFixed(4)} in all, $${(cost.cost_per_example_usd ?? 0).toFixed(6)} per kept example`)
+    const mix = yield* store.query<{ discipline: string; skill: string; examples: number }>("SELECT discipline, skill, sum(examples)::BIGINT AS examples FROM pipeline_mix GROUP BY ALL ORDER BY ALL")
     yield* Console.log(table(["discipline", "skill", "examples"], mix.map((m) => [m.discipline, m.skill, m.examples])))
   }
 })

@@ -156,5 +156,26 @@ export const migrations: ReadonlyArray<Migration> = [
                min(decided_at) AS first_decided_at
         FROM verdicts GROUP BY stage ORDER BY first_decided_at, stage;
     `
+  },
+  {
+    version: 8,
+    name: "pipeline: drop reasons, cost per released example, mix of what was released",
+    sql: `
+      CREATE VIEW stage_drop_reasons AS
+        SELECT stage, decision, reason, count(*)::BIGINT AS items,
+               row_number() OVER (PARTITION BY stage ORDER BY count(*) DESC, reason) AS rank
+        FROM verdicts WHERE decision <> 'keep' GROUP BY stage, decision, reason;
+      CREATE VIEW stage_spend AS
+        SELECT f.stage, f.items, f.kept, coalesce(u.calls, 0)::BIGINT AS model_calls, coalesce(u.cost, 0) AS cost_usd,
+               CASE WHEN f.kept > 0 THEN coalesce(u.cost, 0) / f.kept END AS cost_per_kept_usd
+        FROM stage_funnel f LEFT JOIN (SELECT stage, sum(calls) AS calls, sum(cost_usd) AS cost FROM model_usage GROUP BY stage) u ON u.stage = f.stage;
+      CREATE VIEW pipeline_cost AS
+        SELECT (SELECT count(*) FROM examples WHERE source_file = 'pipeline')::BIGINT AS released_examples,
+               (SELECT coalesce(sum(cost_usd), 0) FROM model_calls) AS cost_usd,
+               (SELECT coalesce(sum(cost_usd), 0) FROM model_calls) / nullif((SELECT count(*) FROM examples WHERE source_file = 'pipeline'), 0) AS cost_per_example_usd;
+      CREATE VIEW pipeline_mix AS
+        SELECT discipline, skill, problem_type, split, count(*)::BIGINT AS examples
+        FROM examples WHERE source_file = 'pipeline' GROUP BY ALL ORDER BY ALL;
+    `
   }
 ]
