@@ -1,6 +1,7 @@
 import { join } from "node:path"
 import { Console, Effect, Layer } from "effect"
 import { CorpusStore, isPoolSpec, loadPlugins, makeCallRecorder, Media, type ModelRegistry, type Project, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { builtinChecks } from "@videokr/filters"
 import { modelRegistryLayer } from "@videokr/providers"
 import { table } from "./Output.ts"
 import { planPipeline } from "./Pipeline.ts"
@@ -29,7 +30,7 @@ export interface RunOptions {
 export const runPipeline = (project: Project, options: RunOptions) =>
   Effect.gen(function* () {
     const plugins = yield* loadPlugins(project)
-    const plan = yield* planPipeline(project, plugins, options.model)
+    const plan = yield* planPipeline(project, [builtinChecks, ...plugins], options.model)
     const names = plan.stages.map((s) => s.name)
     const unknown = [...options.only, ...(options.until === undefined ? [] : [options.until])].filter((s) => !names.includes(s))
     if (unknown.length > 0) return yield* new UsageError({ reason: `unknown stage(s): ${unknown.join(", ")}; stages: ${names.join(", ")}` })
