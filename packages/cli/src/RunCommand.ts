@@ -1,8 +1,9 @@
 import { join } from "node:path"
 import { Console, Effect, Layer } from "effect"
-import { CorpusStore, isPoolSpec, loadPlugins, makeCallRecorder, Media, type ModelRegistry, type Project, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { CorpusStore, isPoolSpec, loadPlugins, makeCallRecorder, Media, ModelRegistry, type Project, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
-import { modelRegistryLayer } from "@videokr/providers"
+import { makeModels, middlewareLayer, registryOf } from "@videokr/providers"
+import { sendAsBatch } from "./BatchMode.ts"
 import { table } from "./Output.ts"
 import { planPipeline } from "./Pipeline.ts"
 import { callTally, makeProgress } from "./Progress.ts"
@@ -47,19 +48,18 @@ export const runPipeline = (project: Project, options: RunOptions) =>
 
     const tally = callTally()
     const calls = yield* makeCallRecorder()
-    const services = Layer.mergeAll(
-      modelRegistryLayer({
-        config: project.config.models ?? {},
-        env: process.env,
-        cache: { dir: join(project.dir, project.config.models?.cacheDir ?? ".videokr/cache"), mode: options.cache },
-        plugins,
-        record: (call) => {
-          tally.record(call)
-          return Effect.orDie(calls.record(call))
-        }
-      }),
-      Media.layer({ cacheDir: join(project.dir, ".videokr/frames") })
-    )
+    const models = yield* makeModels({
+      config: project.config.models ?? {},
+      env: process.env,
+      cache: { dir: join(project.dir, project.config.models?.cacheDir ?? ".videokr/cache"), mode: options.cache },
+      plugins,
+      record: (call) => {
+        tally.record(call)
+        return Effect.orDie(calls.record(call))
+      }
+    }).pipe(Effect.provide(middlewareLayer))
+    const registry = registryOf(models, project.config.models ?? {})
+    const services = Layer.mergeAll(Layer.succeed(ModelRegistry, registry), Media.layer({ cacheDir: join(project.dir, ".videokr/frames") }))
     const built = yield* Effect.forEach(runnable, (s) => Effect.map(s.build, (stage) => ({ planned: s, stage })))
 
     if (options.dryRun) {
@@ -89,7 +89,14 @@ export const runPipeline = (project: Project, options: RunOptions) =>
     const plans: Array<StagePlan<Media.Media | ModelRegistry>> = built.map(({ stage }) => ({ stage, concurrency: concurrencyOf(stage.name), limit: options.limit }))
     // live lines on a terminal's stderr; in logs (no terminal), a line per finished stage with the output
     const progress = makeProgress(process.stderr.isTTY ? process.stderr : process.stdout, tally)
-    const runs = yield* runStages(plans, { onProgress: options.progress === false ? undefined : progress.onProgress }).pipe(
+    const batchStages = new Set(project.config.pipeline?.batch ?? [])
+    const unknownBatch = [...batchStages].filter((st) => !names.includes(st))
+    if (unknownBatch.length > 0) return yield* new UsageError({ reason: `${project.configPath}: pipeline.batch names unknown stage(s): ${unknownBatch.join(", ")}` })
+    const runs = yield* runStages(plans, {
+      onProgress: options.progress === false ? undefined : progress.onProgress,
+      prepare: (stage, items) =>
+        batchStages.has(stage.name) ? sendAsBatch(stage, items, { models, registry, stateDir: join(project.dir, ".videokr/batches"), pollSeconds: project.config.pipeline?.batchPollSeconds ?? 30 }) : Effect.void
+    }).pipe(
       Effect.provide(services),
       Effect.ensuring(Effect.orDie(calls.flush))
     )

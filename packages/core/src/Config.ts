@@ -80,6 +80,13 @@ export const VideokrConfig = Schema.Struct({
       /** knowledge points asked for per subject (default 20) */
       count: Schema.optionalKey(Schema.Int)
     })),
+    /**
+     * stages whose requests go to the providers' batch APIs (OpenAI Batch, Anthropic Message Batches:
+     * half the price, answers within a day): each round of a stage's items is submitted as one batch and
+     * polled every `batchPollSeconds` (default 30); repairs and later calls of an item are asked live
+     */
+    batch: Schema.optionalKey(Schema.Array(Schema.String)),
+    batchPollSeconds: Schema.optionalKey(Schema.Finite),
     /** items in flight per stage (default: --concurrency) */
     concurrency: Schema.optionalKey(Schema.Record(Schema.String, Schema.Int.check(Schema.isGreaterThan(0)))),
     /** frames the multimodal stages see: evenly sampled, each within a pixel budget */

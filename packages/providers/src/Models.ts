@@ -195,12 +195,11 @@ export const pickModel = (config: ModelsConfig, spec: string, context: PickConte
 }
 
 /** The ModelRegistry port of @videokr/core, served by these models (with the middleware state layer). */
+export const registryOf = (models: Models, config: ModelsConfig) => ({
+  resolve: (modelId: string, context?: { readonly stage?: string | undefined }) =>
+    models.resolve(modelId, context ?? {}).pipe(Effect.mapError((e) => new ModelUnavailable({ modelId, reason: e.message }))),
+  pick: (spec: string, context: PickContext) => pickModel(config, spec, context)
+})
+
 export const modelRegistryLayer = (options: ModelsOptions) =>
-  Layer.effect(
-    ModelRegistry,
-    Effect.map(makeModels(options), (models) => ({
-      resolve: (modelId: string, context?: { readonly stage?: string | undefined }) =>
-        models.resolve(modelId, context ?? {}).pipe(Effect.mapError((e) => new ModelUnavailable({ modelId, reason: e.message }))),
-      pick: (spec: string, context: PickContext) => pickModel(options.config, spec, context)
-    }))
-  ).pipe(Layer.provide(middlewareLayer))
+  Layer.effect(ModelRegistry, Effect.map(makeModels(options), (models) => registryOf(models, options.config))).pipe(Layer.provide(middlewareLayer))

@@ -85,11 +85,16 @@ export interface StagePlan<R> {
   readonly limit?: number | undefined
 }
 
-export interface RunOptions {
+export interface RunOptions<R = never> {
   readonly batchSize?: number | undefined
   /** how often a stage waiting for upstream work looks again */
   readonly pollMillis?: number | undefined
   readonly onProgress?: ((progress: ReadonlyArray<StageProgress>) => void) | undefined
+  /**
+   * called with a round of items before they are processed, for stages in batch mode (the CLI sends
+   * their requests to the provider's batch API first, so that processing finds the answers cached)
+   */
+  readonly prepare?: ((stage: Stage<any, any, R>, items: ReadonlyArray<StageItem<any>>) => Effect.Effect<void, unknown, R>) | undefined
   /** each committed batch: its stage, items, and milliseconds spent processing and writing it (the benchmark's figures) */
   readonly onBatch?: ((stage: string, items: number, processMillis: number, commitMillis: number) => void) | undefined
 }
@@ -100,7 +105,7 @@ export interface RunOptions {
  * finished and nothing is pending. Commits are serialised (one writer); model calls are concurrent up to
  * each stage's concurrency.
  */
-export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOptions = {}) =>
+export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOptions<R> = {}) =>
   Effect.gen(function* () {
     const writer = yield* Semaphore.make(1)
     const size = options.batchSize ?? 32
@@ -136,6 +141,7 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
             yield* Effect.sleep(options.pollMillis ?? 200)
             continue
           }
+          if (options.prepare !== undefined) yield* options.prepare(stage, items)
           for (let at = 0; at < items.length; at += size) {
             const batch = items.slice(at, at + size)
             const started = performance.now()
