@@ -57,7 +57,7 @@ export const runPipeline = (project: Project, options: RunOptions) =>
         tally.record(call)
         return Effect.orDie(calls.record(call))
       }
-    }).pipe(Effect.provide(middlewareLayer))
+    })
     const registry = registryOf(models, project.config.models ?? {})
     const services = Layer.mergeAll(Layer.succeed(ModelRegistry, registry), Media.layer({ cacheDir: join(project.dir, ".videokr/frames") }))
     const built = yield* Effect.forEach(runnable, (s) => Effect.map(s.build, (stage) => ({ planned: s, stage })))
@@ -108,7 +108,7 @@ export const runPipeline = (project: Project, options: RunOptions) =>
       yield* Console.log(`\nmodel call failures (each retried as configured; the items got error verdicts: videokr why <id>)\n` +
         table(["stage", "model", "kind", "calls", "for example"], failures.map((f) => [f.stage, f.model, f.kind, f.count, f.example.slice(0, 100)])))
     }
-  })
+  }).pipe(Effect.provide(middlewareLayer)) // limiter and breaker state, for the whole run
 
 /** Why an item was kept or dropped: every verdict about it, stage by stage. */
 export const why = (id: string) =>

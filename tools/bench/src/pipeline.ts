@@ -11,7 +11,8 @@
  *
  * Printed per stage: items, items/s while the stage was busy (processing or writing its batches; stages
  * overlap, so waiting for upstream work is not counted), and the share of that busy time spent writing to
- * the store (the one serialised writer). Flags: --videos N (default 10,000).
+ * the store (the one serialised writer). Flags: --videos N (default 10,000); --progress prints every
+ * stage's counts on stderr as they change.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -110,7 +111,7 @@ const program = Effect.gen(function* () {
   const started = performance.now()
   const runs = yield* runStages(stages.map((stage) => ({ stage, concurrency: 16 })), {
     batchSize: 256,
-    onProgress: process.env.BENCH_DEBUG ? (p) => console.error(p.map((x) => `${x.stage}:${x.processed}/${x.pending}${x.done ? "*" : ""}`).join(" ")) : undefined,
+    onProgress: argv.includes("--progress") ? (p) => console.error(p.map((x) => `${x.stage}:${x.processed}/${x.pending}${x.done ? "*" : ""}`).join(" ")) : undefined,
     onBatch: (stage, items, processMs, commitMs) => {
       const a = busy.get(stage) ?? { items: 0, processMs: 0, commitMs: 0 }
       busy.set(stage, { items: a.items + items, processMs: a.processMs + processMs, commitMs: a.commitMs + commitMs })
