@@ -2,15 +2,23 @@ import { rouge } from "./Rouge.ts"
 
 /**
  * The GRPO reward of the reference verl reward function "videokr" (FORMATS.md): 0.9 accuracy + 0.1
- * format; accuracy is exact match of the <answer> contents for multiple choice and the mean ROUGE-1/2/L
- * F-measure for open-ended answers. A plain function, so trainers can import it
- * (`@videokr/eval/reward`).
+ * format; accuracy is exact match of the <answer> contents for multiple choice, the mean ROUGE-1/2/L
+ * F-measure (clipped to [0, 1]) for open-ended answers, and 0 for any other problem type. A plain
+ * function, so trainers can import it (`@videokr/eval/reward`).
+ *
+ * Python's notion of whitespace is kept where the reference uses it (`\s` in its regexes, str.strip):
+ * it includes U+001C-U+001F and U+0085 and excludes U+FEFF, unlike JavaScript's.
  */
-const answerPattern = /<answer>\s*(.*?)\s*<\/answer>/s
-const formatPattern = /^<think>.*?<\/think>\s*<answer>.*?<\/answer>$/s
+const ws = "[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+const answerPattern = new RegExp(`<answer>${ws}*([\\s\\S]*?)${ws}*</answer>`)
+const formatPattern = new RegExp(`^<think>[\\s\\S]*?</think>${ws}*<answer>[\\s\\S]*?</answer>$`)
+const strip = (s: string) => s.replace(new RegExp(`^${ws}+|${ws}+$`, "g"), "")
 
 /** The first <answer>...</answer> contents, stripped; "" when there is none. */
-export const extractAnswer = (text: string): string => answerPattern.exec(text)?.[1]?.trim() ?? ""
+export const extractAnswer = (text: string): string => {
+  const m = answerPattern.exec(text)
+  return m === null ? "" : strip(m[1]!)
+}
 
 export const formatReward = (output: string): number => (formatPattern.test(output) ? 1 : 0)
 
@@ -18,8 +26,9 @@ export const accuracyReward = (output: string, groundTruth: string, problemType:
   const answer = extractAnswer(output)
   const truth = extractAnswer(groundTruth)
   if (problemType === "multiple choice") return answer === truth ? 1 : 0
+  if (problemType !== "open-ended") return 0
   const s = rouge(truth, answer)
-  return Math.min(1, Math.max(0, (s.rouge1.fmeasure + s.rouge2.fmeasure + s.rougeL.fmeasure) / 3))
+  return Math.max(0, Math.min(1, (s.rouge1.fmeasure + s.rouge2.fmeasure + s.rougeL.fmeasure) / 3))
 }
 
 export interface RewardScore {

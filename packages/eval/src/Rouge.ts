@@ -1,10 +1,11 @@
-import { stemmer } from "stemmer"
+import { porterStem } from "./PorterStemmer.ts"
 
 /**
  * ROUGE-1, ROUGE-2 and ROUGE-L (F-measure, precision, recall) the way Google's rouge_score computes them
- * with use_stemmer=True: lowercase, every run of non-alphanumerics is a separator, Porter stemming of
- * tokens longer than 3 characters; n-gram overlap counts clipped per n-gram; ROUGE-L from the longest
- * common subsequence of the token lists.
+ * with use_stemmer=True: lowercase, every run of non-alphanumerics is a separator, NLTK's Porter stemming
+ * of tokens longer than 3 characters; n-gram overlap counts clipped per n-gram; ROUGE-L from the longest
+ * common subsequence of the token lists. Same operations in the same order, so the same doubles
+ * (test/vectors/rouge.jsonl, computed by rouge_score itself).
  */
 export interface Score {
   readonly precision: number
@@ -24,7 +25,7 @@ export const tokenize = (text: string): Array<string> =>
     .replace(/[^a-z0-9]+/g, " ")
     .split(" ")
     .filter((t) => t !== "")
-    .map((t) => (t.length > 3 ? stemmer(t) : t))
+    .map((t) => (t.length > 3 ? porterStem(t) : t))
     .filter((t) => /^[a-z0-9]+$/.test(t))
 
 const score = (overlap: number, targetCount: number, predictionCount: number): Score => {

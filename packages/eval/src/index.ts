@@ -3,4 +3,5 @@
  * reference. (Benchmark tasks, the eval runner and reports are being added.)
  */
 export * from "./Rouge.ts"
+export { porterStem } from "./PorterStemmer.ts"
 export * from "./Reward.ts"
