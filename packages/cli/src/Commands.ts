@@ -8,6 +8,7 @@ import {
 } from "@videokr/core"
 import { doctor } from "./Doctor.ts"
 import { checkModels, listModels } from "./ModelsCommand.ts"
+import { scoreFile } from "./ScoreCommand.ts"
 import { acceptKnowledgePoints, rejectKnowledgePoints, reviewKnowledgePoints } from "./KbCommand.ts"
 import { funnel, runPipeline, stageNames, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
@@ -218,6 +219,12 @@ const whyCommand = Command.make(
   (args) => withProject(args.project, () => why(args.id))
 ).pipe(Command.withDescription("Why an item was kept or dropped: its verdicts, stage by stage"))
 
+const score = Command.make(
+  "score",
+  { file: Argument.String("file").pipe(Argument.withDescription("JSONL: {prediction, reference} or {output, ground_truth, problem_type} per line")) },
+  ({ file }) => scoreFile(file)
+).pipe(Command.withDescription("ROUGE-1/2/L (as rouge_score) and the GRPO reward (as the release's verl function), one JSON line per input line"))
+
 const kbIds = Argument.String("id").pipe(Argument.variadic(), Argument.withDescription("knowledge point ids"))
 const kb = Command.make("kb").pipe(
   Command.withDescription("Review knowledge points proposed by the expand stage"),
@@ -249,6 +256,6 @@ const demo = Command.make(
 
 export const videokr = Command.make("videokr").pipe(
   Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
-  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, funnelCommand, whyCommand, kb, models, doctorCommand, demo])
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, funnelCommand, whyCommand, kb, score, models, doctorCommand, demo])
 )
 

@@ -12,7 +12,8 @@ import { rouge } from "./Rouge.ts"
 const ws = "[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
 const answerPattern = new RegExp(`<answer>${ws}*([\\s\\S]*?)${ws}*</answer>`)
 const formatPattern = new RegExp(`^<think>[\\s\\S]*?</think>${ws}*<answer>[\\s\\S]*?</answer>$`)
-const strip = (s: string) => s.replace(new RegExp(`^${ws}+|${ws}+$`, "g"), "")
+const edges = new RegExp(`^${ws}+|${ws}+$`, "g")
+const strip = (s: string) => s.replace(edges, "")
 
 /** The first <answer>...</answer> contents, stripped; "" when there is none. */
 export const extractAnswer = (text: string): string => {

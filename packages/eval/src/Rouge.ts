@@ -19,13 +19,25 @@ export interface RougeScores {
   readonly rougeL: Score
 }
 
+// stems of the words seen so far: texts repeat their words, and stemming is most of tokenizing
+const stems = new Map<string, string>()
+const stem = (word: string): string => {
+  let s = stems.get(word)
+  if (s === undefined) {
+    if (stems.size >= 200_000) stems.clear()
+    s = porterStem(word)
+    stems.set(word, s)
+  }
+  return s
+}
+
 export const tokenize = (text: string): Array<string> =>
   text
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, " ")
     .split(" ")
     .filter((t) => t !== "")
-    .map((t) => (t.length > 3 ? porterStem(t) : t))
+    .map((t) => (t.length > 3 ? stem(t) : t))
     .filter((t) => /^[a-z0-9]+$/.test(t))
 
 const score = (overlap: number, targetCount: number, predictionCount: number): Score => {

@@ -5,3 +5,4 @@
 export * from "./Rouge.ts"
 export { porterStem } from "./PorterStemmer.ts"
 export * from "./Reward.ts"
+export * from "./ScoreLines.ts"
