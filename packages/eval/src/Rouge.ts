@@ -46,32 +46,53 @@ const score = (overlap: number, targetCount: number, predictionCount: number): S
   return { precision, recall, fmeasure: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 }
 }
 
-const ngrams = (tokens: ReadonlyArray<string>, n: number): Map<string, number> => {
-  const counts = new Map<string, number>()
-  for (let i = 0; i + n <= tokens.length; i++) {
-    const key = tokens.slice(i, i + n).join("\u0000")
-    counts.set(key, (counts.get(key) ?? 0) + 1)
+/** Tokens as small integers (shared by both texts of a pair), so n-grams and the LCS compare numbers. */
+const intern = (target: ReadonlyArray<string>, prediction: ReadonlyArray<string>) => {
+  const ids = new Map<string, number>()
+  const map = (tokens: ReadonlyArray<string>) => {
+    const out = new Int32Array(tokens.length)
+    for (let i = 0; i < tokens.length; i++) {
+      let id = ids.get(tokens[i]!)
+      if (id === undefined) ids.set(tokens[i]!, (id = ids.size))
+      out[i] = id
+    }
+    return out
   }
-  return counts
+  const t = map(target)
+  const p = map(prediction)
+  return { t, p, size: ids.size }
 }
 
-const ngramScore = (target: ReadonlyArray<string>, prediction: ReadonlyArray<string>, n: number): Score => {
-  const t = ngrams(target, n)
-  const p = ngrams(prediction, n)
-  let overlap = 0
-  for (const [k, c] of t) overlap += Math.min(c, p.get(k) ?? 0)
-  return score(overlap, Math.max(target.length - n + 1, 0), Math.max(prediction.length - n + 1, 0))
+/** Clipped overlap of the n-grams (n = 1 or 2) of two id sequences. */
+const overlap = (t: Int32Array, p: Int32Array, n: 1 | 2, size: number): number => {
+  const counts = new Map<number, number>()
+  const key = (a: Int32Array, i: number) => (n === 1 ? a[i]! : a[i]! * size + a[i + 1]!)
+  for (let i = 0; i + n <= p.length; i++) {
+    const k = key(p, i)
+    counts.set(k, (counts.get(k) ?? 0) + 1)
+  }
+  let shared = 0
+  for (let i = 0; i + n <= t.length; i++) {
+    const k = key(t, i)
+    const c = counts.get(k)
+    if (c !== undefined && c > 0) {
+      shared++
+      counts.set(k, c - 1)
+    }
+  }
+  return shared
 }
 
 /** Length of the longest common subsequence, in one row of memory. */
-export const lcsLength = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number => {
+export const lcsLength = (a: ArrayLike<unknown>, b: ArrayLike<unknown>): number => {
   if (a.length === 0 || b.length === 0) return 0
   const row = new Uint32Array(b.length + 1)
   for (let i = 1; i <= a.length; i++) {
     let diagonal = 0
+    const x = a[i - 1]
     for (let j = 1; j <= b.length; j++) {
       const above = row[j]!
-      row[j] = a[i - 1] === b[j - 1] ? diagonal + 1 : Math.max(above, row[j - 1]!)
+      row[j] = x === b[j - 1] ? diagonal + 1 : Math.max(above, row[j - 1]!)
       diagonal = above
     }
   }
@@ -80,7 +101,7 @@ export const lcsLength = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): n
 
 /** rouge_score's RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True).score(target, prediction). */
 export const rouge = (target: string, prediction: string): RougeScores => {
-  const t = tokenize(target)
-  const p = tokenize(prediction)
-  return { rouge1: ngramScore(t, p, 1), rouge2: ngramScore(t, p, 2), rougeL: score(lcsLength(t, p), t.length, p.length) }
+  const { t, p, size } = intern(tokenize(target), tokenize(prediction))
+  const grams = (n: 1 | 2) => score(overlap(t, p, n, size), Math.max(t.length - n + 1, 0), Math.max(p.length - n + 1, 0))
+  return { rouge1: grams(1), rouge2: grams(2), rougeL: score(lcsLength(t, p), t.length, p.length) }
 }
