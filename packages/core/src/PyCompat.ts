@@ -41,3 +41,21 @@ export const pyFirst = (record: Record<string, unknown>, keys: ReadonlyArray<str
   }
   return last
 }
+
+/**
+ * Python's `round(x, ndigits)` for finite doubles of moderate size: the exact decimal value of the double,
+ * rounded half to even (JavaScript's toFixed rounds exact ties up). Exact for |x| < 2^53 with ndigits <= 20.
+ */
+export const pyRound = (x: number, ndigits: number): number => {
+  if (!Number.isFinite(x) || x === 0) return x
+  const negative = x < 0
+  // toFixed(100) is the double's exact decimal expansion here: its binary fraction ends well within 100 digits
+  const [whole, fraction = ""] = Math.abs(x).toFixed(100).split(".")
+  const kept = BigInt(whole! + fraction.slice(0, ndigits))
+  const rest = fraction.slice(ndigits).replace(/0+$/, "")
+  const half = rest === "" ? -1 : rest[0]! > "5" || (rest[0] === "5" && rest.length > 1) ? 1 : rest[0] === "5" ? 0 : -1
+  const rounded = half > 0 || (half === 0 && kept % 2n === 1n) ? kept + 1n : kept
+  const digits = rounded.toString().padStart(ndigits + 1, "0")
+  const value = Number(`${digits.slice(0, digits.length - ndigits)}.${digits.slice(digits.length - ndigits) || "0"}`)
+  return negative ? -value : value
+}

@@ -1,3 +1,5 @@
+import { pyStrip as strip } from "@videokr/core/python"
+import { pyWhitespace as ws } from "./parsing/PythonRegex.ts"
 import { rouge } from "./Rouge.ts"
 
 /**
@@ -9,11 +11,8 @@ import { rouge } from "./Rouge.ts"
  * Python's notion of whitespace is kept where the reference uses it (`\s` in its regexes, str.strip):
  * it includes U+001C-U+001F and U+0085 and excludes U+FEFF, unlike JavaScript's.
  */
-const ws = "[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
 const answerPattern = new RegExp(`<answer>${ws}*([\\s\\S]*?)${ws}*</answer>`)
 const formatPattern = new RegExp(`^<think>[\\s\\S]*?</think>${ws}*<answer>[\\s\\S]*?</answer>$`)
-const edges = new RegExp(`^${ws}+|${ws}+$`, "g")
-const strip = (s: string) => s.replace(edges, "")
 
 /** The first <answer>...</answer> contents, stripped; "" when there is none. */
 export const extractAnswer = (text: string): string => {

@@ -7,6 +7,4 @@ export const pyWhitespace = "[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u200
 const word = "[\\p{L}\\p{N}_]"
 export const pyBoundary = `(?:(?<=${word})(?!${word})|(?<!${word})(?=${word}))`
 
-const edges = new RegExp(`^${pyWhitespace}+|${pyWhitespace}+$`, "gu")
-/** str.strip() */
-export const pyStrip = (s: string): string => s.replace(edges, "")
+export { pyStrip } from "@videokr/core/python"
