@@ -1,4 +1,4 @@
-import { pyRound, pyStr, pyStrip } from "@videokr/core/python"
+import { pyRound, pyStr, pyStrip, pyTruthy } from "@videokr/core/python"
 import { extractAnswerContent, normalizeAnswerLetter, ruleCorrectMultipleChoice, videoKrExtractAnswerLetter } from "../parsing/ChoiceLetters.ts"
 
 /**
@@ -16,11 +16,8 @@ export type Doc = Readonly<Record<string, unknown>>
 /** `d.get(k, default)`: the value when the key exists, even null. */
 const get = (doc: Doc, key: string, fallback: unknown): unknown => (Object.hasOwn(doc, key) ? doc[key] : fallback)
 
-const truthy = (v: unknown) =>
-  !(v === undefined || v === null || v === false || v === 0 || v === "" || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && !Array.isArray(v) && Object.keys(v as object).length === 0))
-
 export const formatOptions = (options: unknown): string => {
-  if (!truthy(options)) return ""
+  if (!pyTruthy(options)) return ""
   if (Array.isArray(options)) return options.map((o) => pyStrip(pyStr(o))).join("\n")
   if (typeof options === "object") {
     const o = options as Record<string, unknown>
