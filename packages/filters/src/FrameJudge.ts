@@ -1,5 +1,5 @@
 import { Effect, type Schema } from "effect"
-import { askStructured, type Candidate, errorVerdict, frameParts, knowledgePointValues, ModelRegistry, type PromptTemplate, render, type SamplingSpec, type Verdict } from "@videokr/core"
+import { askStructured, type Candidate, type PipelineServices, errorVerdict, frameParts, knowledgePointValues, ModelRegistry, type PromptTemplate, render, type SamplingSpec, type Verdict } from "@videokr/core"
 
 /**
  * What the frame-based filters share: pick the model for the candidate, sample the video's frames, ask
@@ -10,7 +10,7 @@ export const judgeFrames = <S extends Schema.Top & { readonly DecodingServices: 
   spec: { readonly stage: string; readonly model: string; readonly frames: SamplingSpec; readonly prompt: PromptTemplate; readonly answer: S },
   candidate: Candidate,
   decide: (answer: S["Type"], modelId: string) => Verdict
-) =>
+): Effect.Effect<Verdict, never, PipelineServices> =>
   Effect.gen(function* () {
     const registry = yield* ModelRegistry
     const modelId = yield* registry.pick(spec.model, { step: spec.stage, item: candidate.id })
