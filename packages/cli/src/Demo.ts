@@ -16,11 +16,12 @@ import { formatBytes, table } from "./Output.ts"
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
 
 /**
- * The end-to-end demo on the bundled sample. Today: a fresh project, import of the knowledge bank, seed
- * examples, videos and examples, the seeded split, every export format, a model call through the
- * provider middleware, a few generated clips through the local source (probe, frames, hashes,
- * near-duplicates), the pipeline's scenarios stage with the scripted demo model and its search stage over
- * those clips, and the corpus statistics (with model usage). Later stages (generation, validation, evaluation, site) join as they land.
+ * The end-to-end demo on the bundled sample: a fresh project, import of the knowledge bank, seed examples,
+ * videos and examples, the seeded split, every export format, a model call through the provider
+ * middleware, generated clips through the local source (probe, frames, hashes, near-duplicates), every
+ * stage of the pipeline with the scripted demo model (a dry run, then the run), why items were kept or
+ * dropped, the funnel, the knowledge points stage 0 proposed, and the corpus statistics. Evaluation and
+ * the site join as they land.
  */
 
 /**

@@ -43,11 +43,12 @@ interface BuildContext {
 /** The frames the multimodal stages see: ~270 tokens each at the default budget (448x448). */
 const frameTokens = 270
 
-const asFilterStep = (name: string, modelKey: string, make: (model: string) => VideoFilter, estimate?: (frames: number) => Estimate): Step => ({
+/** A filter or validator as a step; `modelKey` names its model in pipeline.models (plugin checks bring their own). */
+const asFilterStep = (name: string, modelKey: string | undefined, make: (model: string) => VideoFilter, estimate?: (frames: number) => Estimate): Step => ({
   name, kind: "candidate", modelKey, estimate,
   build: ({ model, before }) => Effect.succeed(filterStage(make(model), { passed: before.candidate, videoPassed: before.video }))
 })
-const asValidatorStep = (name: string, modelKey: string, make: (model: string) => ExampleValidator, estimate: (frames: number) => Estimate): Step => ({
+const asValidatorStep = (name: string, modelKey: string | undefined, make: (model: string) => ExampleValidator, estimate?: (frames: number) => Estimate): Step => ({
   name, kind: "example", modelKey, estimate,
   build: ({ model, before }) => Effect.succeed(validatorStage(make(model), before.example))
 })
@@ -84,7 +85,8 @@ export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlu
     const gen = config.generation ?? {}
     const consistency = config.consistency ?? {}
     const perSkill = gen.perSkill ?? generationDefaults.perSkill
-    const sources = Effect.suspend(() => sourcesOf(project)).pipe(Effect.cached, Effect.runSync)
+    // scanned once, when the first stage that needs them is built
+    const sources = yield* Effect.cached(sourcesOf(project))
     const dedup = {
       spec: dedupDefaults.spec,
       maxDistance: config.nearDuplicates?.maxDistance ?? dedupDefaults.maxDistance,
@@ -151,11 +153,15 @@ export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlu
         const known = plugins.flatMap((p) => [...Object.keys(p.filters ?? {}), ...Object.keys(p.validators ?? {})])
         return yield* new UsageError({ reason: `${project.configPath}: pipeline.checks: no plugin provides "${check.use}" (provided: ${known.join(", ") || "none"}; list the plugin in plugins)` })
       }
-      const args = (model: string): CheckArgs => ({ model, options: check.options ?? {}, projectDir: project.dir })
-      const made = filter !== undefined ? filter(args(check.model ?? "")) : validator!(args(check.model ?? ""))
-      const step: Step = filter !== undefined
-        ? { ...asFilterStep(made.stage, "", () => filter(args(check.model ?? ""))), modelKey: undefined }
-        : { ...asValidatorStep(made.stage, "", () => validator!(args(check.model ?? "")), () => ({ calls: 1, inputTokens: 0, outputTokens: 0 })), modelKey: undefined }
+      const args: CheckArgs = { model: check.model, options: check.options ?? {}, projectDir: project.dir }
+      let step: Step
+      if (filter !== undefined) {
+        const made = filter(args)
+        step = asFilterStep(made.stage, undefined, () => made)
+      } else {
+        const made = validator!(args)
+        step = asValidatorStep(made.stage, undefined, () => made)
+      }
       const anchor = check.replaces ?? check.after
       const at = steps.findIndex((s) => s.name === anchor)
       if (anchor === undefined || at < 0) {

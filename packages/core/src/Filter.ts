@@ -29,6 +29,3 @@ export interface VideoFilter extends Check {
 export interface ExampleValidator extends Check {
   readonly check: (example: GeneratedExample) => Effect.Effect<Verdict, never, PipelineServices>
 }
-
-/** A candidate as a filter used to receive it (kept for plugins written against the first port). */
-export type VideoCandidateForKnowledgePoint = Candidate

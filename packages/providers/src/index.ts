@@ -1,7 +1,8 @@
 /**
  * @videokr/providers — model providers behind the ModelProvider port of @videokr/core: OpenAI and any
- * OpenAI-compatible server, Anthropic, the scripted test model; middleware: response cache, retries;
- * structured output. (Rate limits, usage and cost, pools and batch APIs are being added.)
+ * OpenAI-compatible server, Anthropic, the scripted test model (and the demo's script); middleware: usage
+ * recording, response cache, retries, circuit breaker, rate limits; model pools; batch APIs; the
+ * ModelRegistry of @videokr/core (modelRegistryLayer, registryOf).
  */
 export { makeOpenAi, type OpenAiCapabilities, type OpenAiOptions } from "./OpenAi.ts"
 export { errorOfStatus, retryAfterMs } from "./HttpErrors.ts"

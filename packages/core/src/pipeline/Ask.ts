@@ -24,12 +24,12 @@ export const askStructured = <S extends Schema.Top & { readonly DecodingServices
   })
 
 /** Asks for free text (answers in <answer> tags), recorded under the stage's name. */
-export const askText = (modelId: string, stage: string, prompt: string, images: ReadonlyArray<ContentPart>, params: GenerationParams, draw?: number) =>
+export const askText = (modelId: string, stage: string, prompt: string, images: ReadonlyArray<ContentPart>, params: GenerationParams) =>
   Effect.gen(function* () {
     const registry = yield* ModelRegistry
     const model = yield* registry.resolve(modelId, { stage })
     const content = images.length === 0 ? prompt : [...images, { type: "text" as const, text: prompt }]
-    const response = yield* model.chat({ messages: [{ role: "user", content }], params, ...(draw === undefined ? {} : { draw }) })
+    const response = yield* model.chat({ messages: [{ role: "user", content }], params })
     return response.text
   })
 

@@ -31,6 +31,12 @@ export interface DedupOptions {
   readonly benchmarks: ReadonlyArray<BenchmarkSet>
 }
 
+/** A video's frame hashes and the times of its frames, as stored in video_fingerprints. */
+interface Fingerprinted {
+  readonly seconds: ReadonlyArray<number>
+  readonly hashes: ReadonlyArray<string>
+}
+
 export const dedupDefaults = { spec: { mode: "uniform", count: 8, maxPixels: 224 * 224 } as SamplingSpec, maxDistance: 6, minMatches: 2 }
 
 const videoExtensions = /\.(mp4|mkv|webm|avi|mov|m4v)$/i
@@ -43,7 +49,7 @@ const videosWithExamples = (exampleStages: ReadonlyArray<string>) =>
        WHERE v.id IN (SELECT video_id FROM generated_examples WHERE id IN (${keptByAll(["generation", ...exampleStages])})) ORDER BY v.seq`
     ))
 
-export const contaminationStage = (options: DedupOptions, exampleStages: ReadonlyArray<string>): Stage<Pick<Video, "id" | "source" | "source_id" | "url"> & { readonly path: string }, ReadonlyArray<string>, Media> => {
+export const contaminationStage = (options: DedupOptions, exampleStages: ReadonlyArray<string>): Stage<Pick<Video, "id" | "source" | "source_id" | "url"> & { readonly path: string }, Fingerprinted, Media> => {
   // what the benchmarks hold, read once per run by the first look for work (which runs before any item)
   let benchmark: { readonly ids: ReadonlyMap<string, string>; readonly fingerprints: ReadonlyArray<Fingerprint> } | undefined
   const loadBenchmarks = Effect.gen(function* () {
@@ -79,22 +85,23 @@ export const contaminationStage = (options: DedupOptions, exampleStages: Readonl
         const byId = contaminatedById([input], ids)[0]
         const frames = yield* media.sampleFrames(input.path, options.spec)
         const hashes = yield* Effect.forEach(frames, (f) => media.imageHash(f.path))
+        const fingerprint: Fingerprinted = { seconds: frames.map((f) => f.time), hashes }
         if (byId !== undefined) {
-          return { verdict: { decision: "drop" as const, reason: `YouTube id ${byId.youtubeId} is in a benchmark (${byId.seenIn})`, evidence: byId }, output: hashes }
+          return { verdict: { decision: "drop" as const, reason: `YouTube id ${byId.youtubeId} is in a benchmark (${byId.seenIn})`, evidence: byId }, output: fingerprint }
         }
         const near = nearDuplicatesOfBenchmark([{ id: input.id, hashes }], fingerprints, { maxDistance: options.maxDistance, minMatches: options.minMatches })[0]
         if (near !== undefined) {
-          return { verdict: { decision: "drop" as const, reason: `near-duplicate of benchmark video ${near.b} (${near.matches.length} matching frames, closest ${near.distance} bits)`, evidence: near }, output: hashes }
+          return { verdict: { decision: "drop" as const, reason: `near-duplicate of benchmark video ${near.b} (${near.matches.length} matching frames, closest ${near.distance} bits)`, evidence: near }, output: fingerprint }
         }
-        return { verdict: { decision: "keep" as const, reason: options.benchmarks.length === 0 ? "no benchmark configured; fingerprinted" : `not in ${options.benchmarks.map((b) => b.name).join(", ")}` }, output: hashes }
+        return { verdict: { decision: "keep" as const, reason: options.benchmarks.length === 0 ? "no benchmark configured; fingerprinted" : `not in ${options.benchmarks.map((b) => b.name).join(", ")}` }, output: fingerprint }
       }).pipe(Effect.catch((e: { _tag: string; message: string }) => Effect.succeed({ verdict: { decision: "error" as const, reason: `${e._tag}: ${e.message}` }, output: undefined }))),
     commit: (tx, results) =>
       Effect.gen(function* () {
         const spec = specKey(options.spec)
         yield* tx.run(`DELETE FROM video_fingerprints WHERE spec = $spec AND video_id IN ${idsOf}`, { spec, ids: jsonParam(results.map((r) => r.item.id)) })
-        const rows = results.flatMap(({ item, output }) => (output ?? []).map((phash, frame) => ({ id: item.id, frame, phash })))
+        const rows = results.flatMap(({ item, output }) => (output?.hashes ?? []).map((phash, frame) => ({ id: item.id, frame, seconds: output!.seconds[frame]!, phash })))
         if (rows.length === 0) return
-        yield* tx.run(`INSERT INTO video_fingerprints SELECT id, $spec, frame, -1, phash FROM ${rowsOf({ id: "VARCHAR", frame: "INTEGER", phash: "VARCHAR" })}`, { spec, rows: jsonParam(rows) })
+        yield* tx.run(`INSERT INTO video_fingerprints SELECT id, $spec, frame, seconds, phash FROM ${rowsOf({ id: "VARCHAR", frame: "INTEGER", seconds: "DOUBLE", phash: "VARCHAR" })}`, { spec, rows: jsonParam(rows) })
       })
   }
 }

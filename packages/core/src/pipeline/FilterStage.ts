@@ -1,4 +1,6 @@
 import { Effect } from "effect"
+import type { CorpusStore } from "../CorpusStore.ts"
+import type { StoreError } from "../Errors.ts"
 import type { ExampleValidator, PipelineServices, VideoFilter } from "../Filter.ts"
 import { type Candidate, type CandidateFilter, type GeneratedExample, readCandidates, readGeneratedExamples } from "./Candidates.ts"
 import { doneKeys, hashOf, type Stage } from "./Stage.ts"
@@ -9,7 +11,7 @@ import { doneKeys, hashOf, type Stage } from "./Stage.ts"
  * generation and the validators before it kept. What an item's result depends on: the check's id,
  * version and model, and the item itself.
  */
-const pendingOf = <I extends { readonly id: string }>(stage: string, check: { readonly id: string; readonly version: string; readonly modelId?: string | undefined }, read: Effect.Effect<ReadonlyArray<I>, any, any>) =>
+const pendingOf = <I extends { readonly id: string }>(stage: string, check: { readonly id: string; readonly version: string; readonly modelId?: string | undefined }, read: Effect.Effect<ReadonlyArray<I>, StoreError, CorpusStore>) =>
   Effect.gen(function* () {
     const done = yield* doneKeys(stage)
     const items = yield* read
