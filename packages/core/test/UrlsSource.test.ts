@@ -24,7 +24,8 @@ const serve = async (file: Buffer, cuts: number, honourRange = true) => {
     if (dropped < cuts) {
       dropped++
       res.write(body.subarray(0, Math.floor(body.length / 3)))
-      return setTimeout(() => res.destroy(), 20)
+      // time for the client to write what it got before the connection drops (under load 20 ms was not)
+      return setTimeout(() => res.destroy(), 200)
     }
     res.end(body)
   })
@@ -44,7 +45,9 @@ describe("the urls source", () => {
       const path = yield* source.download(candidate!, scratchDir("videokr-urls-"))
       expect(readFileSync(path).equals(original)).toBe(true)
       expect(seen[0]).toBeUndefined()
-      expect(seen.slice(1).every((r) => /^bytes=\d+-$/.test(r ?? ""))).toBe(true)
+      // a retry resumes from what is on disk: with a Range request, unless nothing of the cut transfer was written yet
+      expect(seen.slice(1).every((r) => r === undefined || /^bytes=[1-9]\d*-$/.test(r))).toBe(true)
+      expect(seen.slice(1).some((r) => r !== undefined)).toBe(true)
       expect(seen).toHaveLength(3)
     }))
 
