@@ -1,12 +1,13 @@
 import { join } from "node:path"
-import { Console, Effect, Layer } from "effect"
-import { CorpusStore, isPoolSpec, loadPlugins, makeCallRecorder, Media, ModelRegistry, type Project, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { Console, Effect } from "effect"
+import { CorpusStore, isPoolSpec, loadPlugins, Media, ModelRegistry, type Project, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
-import { makeModels, middlewareLayer, registryOf } from "@videokr/providers"
+import { middlewareLayer } from "@videokr/providers"
 import { sendAsBatch } from "./BatchMode.ts"
 import { table } from "./Output.ts"
 import { planPipeline } from "./Pipeline.ts"
-import { callTally, makeProgress } from "./Progress.ts"
+import { makeProgress } from "./Progress.ts"
+import { modelSession } from "./ModelSession.ts"
 
 /** The built-in stages, in pipeline order (plugin checks add their own). */
 export const stageNames = [
@@ -46,20 +47,7 @@ export const runPipeline = (project: Project, options: RunOptions) =>
     for (const s of problems) yield* Console.log(`${s.name}: skipped (${s.skipped})`)
     const runnable = selected.filter((s) => s.skipped === undefined)
 
-    const tally = callTally()
-    const calls = yield* makeCallRecorder()
-    const models = yield* makeModels({
-      config: project.config.models ?? {},
-      env: process.env,
-      cache: { dir: join(project.dir, project.config.models?.cacheDir ?? ".videokr/cache"), mode: options.cache },
-      plugins,
-      record: (call) => {
-        tally.record(call)
-        return Effect.orDie(calls.record(call))
-      }
-    })
-    const registry = registryOf(models, project.config.models ?? {})
-    const services = Layer.mergeAll(Layer.succeed(ModelRegistry, registry), Media.layer({ cacheDir: join(project.dir, ".videokr/frames") }))
+    const { tally, calls, models, registry, services } = yield* modelSession(project, plugins, options.cache)
     const built = yield* Effect.forEach(runnable, (s) => Effect.map(s.build, (stage) => ({ planned: s, stage })))
 
     if (options.dryRun) {

@@ -120,6 +120,23 @@ export const VideokrConfig = Schema.Struct({
       options: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
     })))
   })),
+  /** `videokr eval`: where each benchmark's released files are, frames, the judge and where results go */
+  eval: Schema.optionalKey(Schema.Struct({
+    /** task name -> folder holding the task's files as released (relative to the project folder) */
+    data: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+    /** results in the LMMs-Eval layout go under this folder (default "eval-results") */
+    outputDir: Schema.optionalKey(Schema.String),
+    /** frames per video as the reference runs (fps 2, at most 128, at least 4, 200,704 pixels each) */
+    frames: Schema.optionalKey(Schema.Struct({
+      fps: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0))),
+      maxFrames: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
+      minFrames: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
+      maxPixels: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0)))
+    })),
+    /** the judge of open-ended answers (a model id); without one they are reported as skipped */
+    judge: Schema.optionalKey(Schema.String),
+    concurrency: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0)))
+  })),
   /** plugin modules: paths relative to the project folder, or package names */
   plugins: Schema.optionalKey(Schema.Array(Schema.String)),
   store: Schema.optionalKey(Schema.Struct({

@@ -35,12 +35,13 @@ export const youtubeIdInFileName = (path: string): string | undefined => {
   return m !== null && looksLikeId(m[1]!) ? m[1] : undefined
 }
 
-const textOfParquet = async (path: string) => {
+/** The rows of a parquet file as JSON texts, one per row (DuckDB's to_json: lists, structs and numbers as JSON has them). */
+export const parquetRowsAsJson = async (path: string): Promise<Array<string>> => {
   const instance = await DuckDBInstance.create(":memory:")
   const c = await instance.connect()
   try {
     const reader = await c.runAndReadAll(`SELECT to_json(t)::VARCHAR AS j FROM read_parquet('${path.replaceAll("'", "''")}') t`)
-    return reader.getRowObjectsJS().map((r) => r.j as string).join("\n")
+    return reader.getRowObjectsJS().map((r) => r.j as string)
   } finally {
     c.closeSync()
     instance.closeSync()
@@ -69,7 +70,7 @@ export const benchmarkYoutubeIds = (paths: ReadonlyArray<string>) =>
         } else if ([".json", ".jsonl", ".csv", ".tsv", ".txt"].includes(ext)) {
           for (const id of youtubeIdsInText(await readFile(path, "utf8"))) note(id, path)
         } else if (ext === ".parquet") {
-          for (const id of youtubeIdsInText(await textOfParquet(path))) note(id, path)
+          for (const id of youtubeIdsInText((await parquetRowsAsJson(path)).join("\n"))) note(id, path)
         }
       }
       for (const p of paths) await visit(p)

@@ -1,6 +1,7 @@
 /**
- * @videokr/eval — scoring: ROUGE as Google's rouge_score computes it, the GRPO reward and the option-letter parsing of the
- * reference. (Benchmark tasks, the eval runner and reports are being added.)
+ * @videokr/eval — benchmark tasks as their LMMs-Eval definitions have them, the eval runner, results in
+ * the LMMs-Eval layout, ROUGE as Google's rouge_score computes it, the GRPO reward, the reference's
+ * option-letter parsing, and the paper's reports.
  */
 export * from "./Rouge.ts"
 export { porterStem } from "./PorterStemmer.ts"
@@ -8,4 +9,14 @@ export * from "./Reward.ts"
 export * from "./ScoreLines.ts"
 export * from "./parsing/ChoiceLetters.ts"
 export { pyStrip } from "./parsing/PythonRegex.ts"
+export type * from "./Task.ts"
+export { TaskDataError, fileReader, withFields } from "./TaskData.ts"
+export { tasks } from "./Tasks.ts"
+export * from "./Runner.ts"
+export * from "./Reproducibility.ts"
+export * from "./EvalStore.ts"
+export { parseJudgeReply } from "./Judge.ts"
 export * as VideoKrEval from "./tasks/VideoKrEval.ts"
+export * from "./Reports.ts"
+export { corpusTask, corpusNameOf, sampleIndices, type CorpusTaskOptions } from "./tasks/TrainingCorpus.ts"
+export { writeLmmsOutput, readLmmsOutput, sanitizeModelName, dateId, pyJsonLine, type ImportedRun, type ImportedTask, type WrittenOutput } from "./LmmsOutput.ts"

@@ -100,5 +100,22 @@ export const demoReply = (text: string, images: number): string | undefined => {
       ? JSON.stringify({ valid: false, failed_step: 2, reason: "step 2 names a concept the frames do not show" })
       : JSON.stringify({ valid: true, failed_step: 0, reason: "each step follows" })
   }
+  // a judge of `videokr eval` (the reference's 1/0 protocol): most predictions pass
+  if (text.includes('Return only "1" or "0"')) return hash(text) % 3 === 0 ? "0" : "1"
+  if (/<answer>/.test(text)) return benchmarkAnswer(text, images)
   return undefined
+}
+
+/**
+ * A benchmark question of `videokr eval`: the letter of an option ("A. ...", "(A) ...") drawn from the
+ * question and the number of frames seen, so that the same question with one frame (the single-frame
+ * report) is often answered differently; an open-ended question gets a phrase from the question.
+ */
+const benchmarkAnswer = (text: string, images: number) => {
+  const letters = [...text.matchAll(/^\(?([A-J])[.)]\s/gm)].map((m) => m[1]!)
+  const question = text.split("\n")[0] ?? ""
+  const think = `<think>I looked at the ${images} frame(s) and compared what they show with the question.</think>`
+  if (letters.length > 0) return `${think}\n<answer>${letters[hash(question + (images > 1 ? "" : "one frame")) % letters.length]}</answer>`
+  const phrase = question.split(/\s+/).filter((w) => w.length > 3).slice(-3).join(" ")
+  return `${think}\n<answer>${phrase === "" ? "unknown" : phrase}</answer>`
 }

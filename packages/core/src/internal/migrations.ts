@@ -177,5 +177,22 @@ export const migrations: ReadonlyArray<Migration> = [
         SELECT discipline, skill, problem_type, split, count(*)::BIGINT AS examples
         FROM examples WHERE source_file = 'pipeline' GROUP BY ALL ORDER BY ALL;
     `
+  },
+  {
+    version: 9,
+    name: "evaluation: one row per (run, task) with its scores, breakdowns and what makes it reproducible",
+    sql: `
+      CREATE TABLE eval_results (
+        run_id VARCHAR NOT NULL, task VARCHAR NOT NULL, benchmark VARCHAR NOT NULL, task_group VARCHAR NOT NULL,
+        model VARCHAR NOT NULL, mode VARCHAR NOT NULL, source VARCHAR NOT NULL,
+        score DOUBLE, samples BIGINT NOT NULL, scored BIGINT NOT NULL, skipped BIGINT NOT NULL, errors BIGINT NOT NULL,
+        metrics JSON NOT NULL, breakdowns JSON NOT NULL, record JSON NOT NULL, output_dir VARCHAR,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (run_id, task));
+      CREATE VIEW eval_latest AS
+        SELECT * EXCLUDE (rank) FROM (
+          SELECT *, row_number() OVER (PARTITION BY model, task, mode ORDER BY created_at DESC, run_id DESC) AS rank FROM eval_results
+        ) WHERE rank = 1;
+    `
   }
 ]

@@ -1,5 +1,8 @@
 import { pyRound, pyStr, pyStrip, pyTruthy } from "@videokr/core/python"
+import { Effect } from "effect"
 import { extractAnswerContent, normalizeAnswerLetter, ruleCorrectMultipleChoice, videoKrExtractAnswerLetter } from "../parsing/ChoiceLetters.ts"
+import type { Doc, Task } from "../Task.ts"
+import { withFields } from "../TaskData.ts"
 
 /**
  * VideoKR-Eval as the release's LMMs-Eval task defines it (lmms_eval/tasks/videokr_eval: the YAML and
@@ -11,8 +14,6 @@ import { extractAnswerContent, normalizeAnswerLetter, ruleCorrectMultipleChoice,
  * - options given as an object are listed in sorted key order as "K. text"; list entries are stripped;
  * - accuracies are round(acc * 100, 2), half to even on the exact double.
  */
-export type Doc = Readonly<Record<string, unknown>>
-
 /** `d.get(k, default)`: the value when the key exists, even null. */
 const get = (doc: Doc, key: string, fallback: unknown): unknown => (Object.hasOwn(doc, key) ? doc[key] : fallback)
 
@@ -62,18 +63,28 @@ export interface SampleResult {
   readonly answer: string
   readonly correct: boolean
   readonly skipped: boolean
-  readonly evaluation_mode: "rule"
+  readonly evaluation_mode: "rule" | "vlm_judge"
   readonly raw_output: string
 }
 
-/** process_results in rule mode (no judge configured). */
-export const processResult = (doc: Doc, output: string): SampleResult => {
+const fullQuestion = (doc: Doc) => {
+  const question = pyStr(get(doc, "question", ""))
+  const options = optionsOf(doc)
+  return options !== "" ? `${question}\n${options}` : question
+}
+
+/**
+ * process_results: in rule mode (no judge) multiple choice by the letter rules and open-ended skipped; with
+ * a judge's 1/0 (`judgment`), every sample is judged, multiple choice included, as the reference does.
+ */
+export const processResult = (doc: Doc, output: string, judgment?: number): SampleResult => {
   const judged = extractAnswerContent(pyStrip(output))
   const options = optionsOf(doc)
   const answer = pyStrip(pyStr(get(doc, "solution", get(doc, "answer", ""))))
   const type = problemTypeOf(doc, options)
   const multipleChoice = type === "multiple-choice"
   const points = [...judged]
+  const withJudge = judgment !== undefined
   return {
     id: get(doc, "id", get(doc, "video_path", "")),
     dataset: get(doc, "dataset", "UNKNOWN"),
@@ -83,11 +94,61 @@ export const processResult = (doc: Doc, output: string): SampleResult => {
       ? normalizeAnswerLetter(judged, "ABCDEFGHIJ") || videoKrExtractAnswerLetter(judged) || judged
       : points.length > 100 ? points.slice(0, 100).join("") + "..." : judged,
     answer,
-    correct: multipleChoice ? ruleCorrectMultipleChoice(judged, answer, "ABCDEFGHIJ") : false,
-    skipped: !multipleChoice,
-    evaluation_mode: "rule",
+    correct: withJudge ? judgment === 1 : multipleChoice ? ruleCorrectMultipleChoice(judged, answer, "ABCDEFGHIJ") : false,
+    skipped: !multipleChoice && !withJudge,
+    evaluation_mode: withJudge ? "vlm_judge" : "rule",
     raw_output: output
   }
+}
+
+const judgeTemplates = {
+  mc: `You are a strict evaluator assessing answer correctness. You must output 1 for fully correct answers and 0 for any other case.
+Question:
+{question}
+Ground Truth Answer:
+{answer}
+Model Prediction:
+{prediction}
+# Evaluation Rules for Multiple Choice Questions
+- The model prediction may contain reasoning, but focus on the final answer.
+- Score 1 if the predicted answer matches the ground truth answer.
+- The answer can be given as just the letter (A, B, C, ...) or include the full option text.
+- Ignore minor differences in formatting, capitalization, or spacing.
+- Score 0 for any incorrect answer, even if the reasoning process seems correct.
+
+Return only "1" or "0" with no additional text or formatting.`,
+  oe: `You are a fair evaluator assessing answer correctness.
+Question:
+{question}
+Ground Truth Answer:
+{answer}
+Model Prediction:
+{prediction}
+# Scoring Rules
+- Score 1: The prediction is correct - it captures the key information from the ground truth answer. Minor wording differences, extra non-contradictory details, or more verbose phrasing are acceptable.
+- Score 0: The prediction is clearly wrong - it contradicts the ground truth, is completely irrelevant, or misses all key information.
+
+# Additional Guidelines
+- Focus on the final answer in the prediction, ignoring any reasoning process.
+- Ignore differences in formatting, capitalization, or spacing.
+- Treat numerical answers as correct if they match within reasonable precision.
+- If the ground truth is very short (e.g., a single word or symbol), score 1 if the prediction contains that information in a reasonable context.
+- A more detailed answer that includes the ground truth information plus reasonable elaboration should score 1, not be penalized.
+- Synonyms, abbreviations, and equivalent expressions (e.g., "DHT" for "Dihydrotestosterone", "O(n log n)" for "n log n", "High blood pressure" for "Hypertension") should score 1.
+
+Return only "1" or "0" with no additional text or formatting.`
+}
+
+/** The judge's prompt for a sample (the reference's custom_prompt, filled as str.format fills it). */
+export const judgePrompt = (doc: Doc, output: string): string => {
+  const type = problemTypeOf(doc, optionsOf(doc))
+  const template = type === "multiple-choice" ? judgeTemplates.mc : judgeTemplates.oe
+  const values: Record<string, string> = {
+    question: fullQuestion(doc),
+    answer: pyStrip(pyStr(get(doc, "solution", get(doc, "answer", "")))),
+    prediction: extractAnswerContent(pyStrip(output))
+  }
+  return template.replace(/\{(question|answer|prediction)\}/g, (_, k: string) => values[k]!)
 }
 
 export interface Bucket {
@@ -121,9 +182,47 @@ export const aggregate = (results: ReadonlyArray<SampleResult>) => {
     overall_acc: total > 0 ? pyRound((correct / total) * 100, 2) : 0,
     evaluated_examples: total,
     skipped_examples: skipped,
-    evaluation_mode: "rule" as const,
+    evaluation_mode: results.some((r) => r.evaluation_mode === "vlm_judge") ? ("vlm_judge" as const) : ("rule" as const),
     by_question_type: summarize(groups.by_question_type),
     by_subject: summarize(groups.by_subject),
     by_dataset: summarize(groups.by_dataset)
   }
+}
+
+export const quirks = [
+  "A null problem_type is read as the text \"none\" and scored as open-ended (str(None).lower()).",
+  "`option` wins over `options` whenever the key exists, even when its value is null.",
+  "Letter matching is case-insensitive: a prediction starting \"I think\" reads as option I, and \"a\" in a sentence as option A.",
+  "extract_answer_letter's regexes are written with doubled backslashes in raw strings and never match; only normalize_answer_letter's rules find letters.",
+  "With a judge, multiple-choice samples are judged too (the rules are not used); without one, open-ended samples are skipped.",
+  "Accuracies are round(acc * 100, 2): half to even on the exact double."
+]
+
+/** The task as the runner uses it. */
+export const task: Task = {
+  name: "videokr_eval",
+  benchmark: "VideoKR-Eval",
+  group: "knowledge",
+  source: { dataset: "minuzero/VideoKR-Eval", split: "test", layout: "VideoKR_eval.jsonl at the root; videos at each document's video_path relative to the root" },
+  documents: (read) => Effect.flatMap(read("VideoKR_eval.jsonl"), (docs) => withFields("videokr_eval", "VideoKR_eval.jsonl", docs, ["video_path", "question"])),
+  docId: (doc, index) => String(get(doc, "id", index)),
+  media: (doc) => ({ paths: [pyStrip(pyStr(get(doc, "video_path", ""))).replace(/^[./]+/, "")], kind: "video" }),
+  docToText: (doc) => docToText(doc),
+  docToTarget,
+  generation: { ...generationParams, doSample: true },
+  judgePrompt,
+  score: (doc, output, judgment) => {
+    const r = processResult(doc, output, judgment)
+    return { metrics: { videokr_eval_acc: r }, score: r.skipped ? null : r.correct ? 1 : 0, parsed: r.pred_answer }
+  },
+  metrics: { videokr_eval_acc: { aggregate: (payloads) => aggregate(payloads as ReadonlyArray<SampleResult>), higherIsBetter: true } },
+  headline: (aggregates) => {
+    const a = aggregates["videokr_eval_acc"] as ReturnType<typeof aggregate> | undefined
+    return a === undefined || a.evaluated_examples === 0 ? undefined : a.overall_acc
+  },
+  breakdown: (doc) => {
+    const r = processResult(doc, "")
+    return { question_type: r.question_type, subject: String(r.subject), dataset: String(r.dataset) }
+  },
+  quirks
 }

@@ -1,0 +1,29 @@
+import { join } from "node:path"
+import { Effect, Layer } from "effect"
+import { makeCallRecorder, Media, ModelRegistry, type Project, type VideokrPlugin } from "@videokr/core"
+import { makeModels, registryOf } from "@videokr/providers"
+import { callTally } from "./Progress.ts"
+
+/**
+ * The models of a command that calls them (`run`, `eval`): every call through the project's response
+ * cache, tallied for the progress lines and recorded in the store's model_calls; the registry and the
+ * media service as one layer. Needs the provider middleware (limiter and breaker) around the command.
+ */
+export const modelSession = (project: Project, plugins: ReadonlyArray<VideokrPlugin>, cache: "use" | "refresh" | "off") =>
+  Effect.gen(function* () {
+    const tally = callTally()
+    const calls = yield* makeCallRecorder()
+    const models = yield* makeModels({
+      config: project.config.models ?? {},
+      env: process.env,
+      cache: { dir: join(project.dir, project.config.models?.cacheDir ?? ".videokr/cache"), mode: cache },
+      plugins,
+      record: (call) => {
+        tally.record(call)
+        return Effect.orDie(calls.record(call))
+      }
+    })
+    const registry = registryOf(models, project.config.models ?? {})
+    const services = Layer.mergeAll(Layer.succeed(ModelRegistry, registry), Media.layer({ cacheDir: join(project.dir, ".videokr/frames") }))
+    return { tally, calls, models, registry, services }
+  })
