@@ -235,7 +235,7 @@ const evalFlags = {
   model: Flag.String("model").pipe(Flag.withDescription("the model to evaluate (a model id: openai:<model>, anthropic:<model>, openai-compatible:<url>#<model>, ...)")),
   limit: Flag.Int("limit").pipe(Flag.withDescription("at most this many documents per task"), Flag.optional),
   concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("documents asked at once (default: eval.concurrency, else 8); rate limits come from models.limits"), Flag.optional),
-  judge: Flag.String("judge").pipe(Flag.withDescription("the judge model for open-ended answers (default: eval.judge; without one they are skipped)"), Flag.optional),
+  judge: Flag.String("judge").pipe(Flag.withDescription("the judge model (default: eval.judge; \"none\": rules only, open-ended answers then skipped)"), Flag.optional),
   maxFrames: Flag.Int("max-frames").pipe(Flag.withDescription("at most this many frames per video (default 128)"), Flag.optional),
   fps: Flag.Finite("fps").pipe(Flag.withDescription("frames per second sampled (default 2)"), Flag.optional),
   output: Flag.String("output").pipe(Flag.withDescription("results folder (default: eval.outputDir, else eval-results/)"), Flag.optional),

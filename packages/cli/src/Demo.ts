@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process"
-import { mkdir, rm, writeFile } from "node:fs/promises"
-import { join, resolve } from "node:path"
+import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises"
+import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Console, Effect } from "effect"
 import {
@@ -10,6 +10,9 @@ import {
 import { makeModels, middlewareLayer } from "@videokr/providers"
 import { renderStats, sampleDir } from "./Commands.ts"
 import { reviewKnowledgePoints } from "./KbCommand.ts"
+import { stageBenchmarkSamples } from "./BenchmarkSample.ts"
+import { evaluate } from "./EvalCommand.ts"
+import { report, runDifficulty } from "./ReportCommand.ts"
 import { funnel, runPipeline, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
 
@@ -20,8 +23,9 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
  * videos and examples, the seeded split, every export format, a model call through the provider
  * middleware, generated clips through the local source (probe, frames, hashes, near-duplicates), every
  * stage of the pipeline with the scripted demo model (a dry run, then the run), why items were kept or
- * dropped, the funnel, the knowledge points stage 0 proposed, and the corpus statistics. Evaluation and
- * the site join as they land.
+ * dropped, the funnel, the knowledge points stage 0 proposed; the seven benchmarks' sample files evaluated
+ * (full video and single frame, with a judge), the corpus's difficulty, the three reports; and the corpus
+ * statistics. The site joins as it lands.
  */
 
 /**
@@ -39,6 +43,19 @@ const clips: Record<string, { readonly args: ReadonlyArray<string>; readonly tit
   "crash-test.mp4": { args: ["-f", "lavfi", "-i", "smptebars=size=320x240:rate=25", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Conservation of linear momentum: car crash test (graphic footage)", license: "CC BY 4.0" },
   "ohms-law-demo.mp4": { args: ["-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=25", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Ohm's law demonstration: series and parallel resistors", license: "CC0" }
 }
+
+/** A clip at every video path of the corpora's records (their own videos are not in the sample). */
+const linkClipsForCorpora = (files: ReadonlyArray<string>, videosDir: string, clipPaths: ReadonlyArray<string>) =>
+  Effect.promise(async () => {
+    let n = 0
+    for (const file of files) {
+      for (const line of (await readFile(file, "utf8")).split("\n").filter((l) => l.trim() !== "")) {
+        const path = join(videosDir, (JSON.parse(line) as { video_path: string }).video_path)
+        await mkdir(dirname(path), { recursive: true })
+        await copyFile(clipPaths[n++ % clipPaths.length]!, path)
+      }
+    }
+  })
 
 const ffmpeg = (bin: string, args: ReadonlyArray<string>) =>
   Effect.promise(() => new Promise<void>((ok, no) => execFile(bin, ["-hide_banner", "-loglevel", "error", "-y", ...args], (e) => (e ? no(e) : ok()))))
@@ -160,6 +177,25 @@ export const runDemo = (dir: string | undefined) =>
       yield* reviewKnowledgePoints
       yield* Console.log("\nthe funnel:")
       yield* funnel
+
+      yield* step("evaluation: the seven benchmarks' sample files in their published layouts, a generated clip at each of their video paths")
+      yield* Console.log("the scripted model draws its letters from the question (it does not reason): the numbers show the machinery, not a model")
+      const clipPaths = Object.keys(clips).map((name) => join(project.dir, "videos", name))
+      const data = yield* stageBenchmarkSamples(join(project.dir, "benchmarks-eval"), clipPaths)
+      const withEval = { ...project, config: { ...project.config, eval: { data, judge: "scripted:demo", frames: { maxFrames: 8, maxPixels: 160 * 120 }, concurrency: 4 } } }
+      const evalOptions = { model: "scripted:demo", tasks: [], data: [], limit: undefined, concurrency: undefined, judge: undefined, strict: false, output: undefined, maxFrames: undefined, fps: undefined, cache: "use" as const, progress: false }
+      yield* evaluate(withEval, { ...evalOptions, mode: "video" })
+      yield* Console.log("\nthe same questions with one middle frame (single-frame answerability):")
+      yield* evaluate(withEval, { ...evalOptions, tasks: ["videomme", "mmvu_val", "videokr_eval"], mode: "single-frame" })
+      yield* Console.log("\ntraining-data difficulty: the model on seeded samples of the corpus's SFT and RL splits (a clip stands in for each video):")
+      const corpora = ["sft", "rl"].map((split) => join(project.exportDir, "videokr", `${split}.jsonl`))
+      const videosDir = join(project.dir, "difficulty-videos")
+      yield* linkClipsForCorpora(corpora, videosDir, clipPaths)
+      yield* runDifficulty(withEval, { ...evalOptions, mode: "video", corpora: corpora.map((f, i) => `VideoKR-${["SFT", "RL"][i]}=${f}`), videos: videosDir, samples: 20, seed: 42 })
+      for (const name of ["main", "single-frame", "difficulty"] as const) {
+        yield* Console.log("")
+        yield* report(withEval, name, { json: false, output: undefined })
+      }
 
       yield* step("stats")
       yield* Console.log(renderStats(yield* corpusStats))

@@ -66,7 +66,9 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
       ...(options.maxFrames === undefined ? {} : { maxFrames: options.maxFrames }),
       ...(options.fps === undefined ? {} : { fps: options.fps })
     }
-    const judge = options.judge ?? config.judge
+    // "--judge none": rule mode even when the config names a judge
+    const chosen = options.judge ?? config.judge
+    const judge = chosen === "none" ? undefined : chosen
     const plugins = yield* loadPlugins(project)
     const session = yield* modelSession(project, plugins, options.cache)
     const store = yield* CorpusStore.CorpusStore

@@ -32,7 +32,7 @@ export interface DifficultyOptions extends Omit<EvalOptions, "tasks" | "data"> {
   readonly seed: number
 }
 
-/** The difficulty report's runs: the model on a seeded sample of each corpus, stored as difficulty:<corpus>. */
+/** The difficulty report's runs: the model on a seeded sample of each corpus, stored as difficulty_<corpus> (group "corpus"). */
 export const runDifficulty = (project: Project, options: DifficultyOptions) =>
   Effect.gen(function* () {
     if (options.corpora.length === 0) return yield* new UsageError({ reason: "give the corpora to sample: --corpus <name>=<file> (VideoKR JSONL or Video-R1-style JSON), once per corpus" })

@@ -105,7 +105,7 @@ export const singleFrameReport = (rows: ReadonlyArray<ResultRow>): Report => {
 
 export const difficultyReport = (rows: ReadonlyArray<ResultRow>): Report => {
   const entries = rows
-    .filter((r) => r.task.startsWith("difficulty:"))
+    .filter((r) => r.task_group === "corpus")
     .map((r) => ({ model: r.model, corpus: r.benchmark, accuracy: r.score, samples: r.samples, scored: r.scored, errors: r.errors }))
     .sort((a, b) => a.model.localeCompare(b.model) || (a.accuracy ?? 0) - (b.accuracy ?? 0))
   const markdown = [

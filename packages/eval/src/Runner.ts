@@ -254,7 +254,9 @@ export const aggregatesOf = (task: Task, samples: ReadonlyArray<SampleRecord>, s
   )
 
 /** The headline: the task's own (when it names one), else the overall accuracy of the scored samples. */
-export const headlineOf = (task: Task, aggregates: Readonly<Record<string, unknown>>, overall: Bucket): number | undefined => {
+export const headlineOf = (task: Task, aggregates: Readonly<Record<string, unknown>>, overall: Bucket, answered = true): number | undefined => {
+  // nothing answered (every video missing, every call failed): no score, rather than the aggregation of nothing
+  if (!answered) return undefined
   const own = task.headline?.(aggregates)
   if (own !== undefined) return own
   return overall.num === 0 ? undefined : overall.acc
@@ -341,7 +343,7 @@ export const runTask = (input: TaskInput, options: RunnerOptions) =>
       samples,
       aggregates,
       breakdowns,
-      score: headlineOf(task, aggregates, breakdowns.overall),
+      score: headlineOf(task, aggregates, breakdowns.overall, answered.length > 0),
       counts: {
         samples: samples.length,
         scored: answered.filter((s) => s.result!.score !== null).length,

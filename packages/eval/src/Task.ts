@@ -59,8 +59,8 @@ export interface Task {
   readonly name: string
   /** display name, e.g. "Video-MME" */
   readonly benchmark: string
-  /** the main table's group */
-  readonly group: "general" | "knowledge"
+  /** the main table's group; "corpus" for a training corpus sampled for the difficulty report */
+  readonly group: "general" | "knowledge" | "corpus"
   /** where the data comes from and how it is laid out once downloaded (for errors and docs) */
   readonly source: { readonly dataset: string; readonly split: string; readonly layout: string }
   /** the documents, in the order LMMs-Eval reads them */

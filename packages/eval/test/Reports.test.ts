@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { difficultyReport, mainReport, singleFrameReport, type ResultRow } from "../src/Reports.ts"
 
 const row = (model: string, benchmark: string, score: number | null, mode = "video", task = benchmark.toLowerCase()): ResultRow =>
-  ({ model, task, benchmark, task_group: "general", mode, score, samples: 10, scored: 10, errors: 0 })
+  ({ model, task, benchmark, task_group: task.startsWith("difficulty_") ? "corpus" : "general", mode, score, samples: 10, scored: 10, errors: 0 })
 
 const scores = { "Video-MME": 64.1, MVBench: 66.0, LongVideoBench: 60.2, "Video-MMMU": 47.4, MMVU: 60.0, SciVideoBench: 26.5, "VideoKR-Eval": 33.7 }
 
@@ -26,7 +26,7 @@ describe("the paper's reports", () => {
   })
 
   it("difficulty: each corpus's accuracy, hardest first", () => {
-    const r = difficultyReport([row("base", "Video-R1", 70, "video", "difficulty:Video-R1"), row("base", "VideoKR", 35, "video", "difficulty:VideoKR"), row("base", "MMVU", 1)]).json as any
+    const r = difficultyReport([row("base", "Video-R1", 70, "video", "difficulty_Video-R1"), row("base", "VideoKR", 35, "video", "difficulty_VideoKR"), row("base", "MMVU", 1)]).json as any
     expect(r.corpora.map((c: any) => [c.corpus, c.accuracy])).toEqual([["VideoKR", 35], ["Video-R1", 70]])
   })
 })

@@ -102,7 +102,7 @@ export const demoReply = (text: string, images: number): string | undefined => {
   }
   // a judge of `videokr eval` (the reference's 1/0 protocol): most predictions pass
   if (text.includes('Return only "1" or "0"')) return hash(text) % 3 === 0 ? "0" : "1"
-  if (/<answer>/.test(text)) return benchmarkAnswer(text, images)
+  if (/<answer>|output the final answer|option letter|best answer/i.test(text)) return benchmarkAnswer(text, images)
   return undefined
 }
 
@@ -112,8 +112,8 @@ export const demoReply = (text: string, images: number): string | undefined => {
  * report) is often answered differently; an open-ended question gets a phrase from the question.
  */
 const benchmarkAnswer = (text: string, images: number) => {
-  const letters = [...text.matchAll(/^\(?([A-J])[.)]\s/gm)].map((m) => m[1]!)
-  const question = text.split("\n")[0] ?? ""
+  const letters = [...text.matchAll(/^\(?([A-J])[.):]\s/gm)].map((m) => m[1]!)
+  const question = text.split("\n").find((l) => l.trim() !== "") ?? ""
   const think = `<think>I looked at the ${images} frame(s) and compared what they show with the question.</think>`
   if (letters.length > 0) return `${think}\n<answer>${letters[hash(question + (images > 1 ? "" : "one frame")) % letters.length]}</answer>`
   const phrase = question.split(/\s+/).filter((w) => w.length > 3).slice(-3).join(" ")

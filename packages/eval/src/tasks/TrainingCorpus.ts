@@ -48,9 +48,10 @@ export interface CorpusTaskOptions {
 }
 
 export const corpusTask = (options: CorpusTaskOptions): Task => ({
-  name: `difficulty:${options.name}`,
+  // a name that is also a file name part (the samples file), as LMMs-Eval task names are
+  name: `difficulty_${options.name.replace(/[^A-Za-z0-9._-]+/g, "_")}`,
   benchmark: options.name,
-  group: "knowledge",
+  group: "corpus",
   source: { dataset: options.file, split: "train", layout: "VideoKR JSONL or Video-R1-style JSON; videos at video_path / path relative to the root" },
   documents: (read) =>
     Effect.gen(function* () {
