@@ -157,6 +157,11 @@ describe("videokr eval on the seven benchmarks", () => {
     const folder = join(dir, "limited", "qwen2.5-vl-7b")
     const samples = readdirSync(folder).find((f) => f.endsWith("_samples_videomme.jsonl"))!
     expect(readFileSync(join(folder, samples), "utf8").trim().split("\n")).toHaveLength(2)
+    // --strict adds the stricter metrics of ours under their own names, beside the reference's
+    expect((await videokrAsync(dir, "eval", "--model", model, "--tasks", "videokr_eval", "--limit", "3", "--strict", "--quiet", "--output", "strict")).code).toBe(0)
+    const strict = join(dir, "strict", "qwen2.5-vl-7b")
+    const entry = JSON.parse(readFileSync(join(strict, readdirSync(strict).find((f) => f.endsWith("_results.json"))!), "utf8")).results.videokr_eval
+    expect(Object.keys(entry)).toEqual(["alias", "videokr_eval_acc,none", "videokr_eval_acc_stderr,none", "videokr_eval_strict_acc,none", "videokr_eval_strict_acc_stderr,none"])
   }, 60_000)
 
   it("imports LMMs-Eval results and scores their logged outputs again by the same rules", async () => {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
-import { appendFile, mkdir, readdir, readFile, stat } from "node:fs/promises"
+import { appendFile, mkdir, readFile, stat } from "node:fs/promises"
 import { extname, isAbsolute, join } from "node:path"
-import { type ContentPart, frameParts, Media, MediaError, ModelRegistry, type ProviderError, type SamplingSpec } from "@videokr/core"
+import { frameParts, type MediaError, ModelRegistry, type ProviderError, type SamplingSpec } from "@videokr/core"
 import { pyRound, pyStrip } from "@videokr/core/python"
 import { Effect, Schema } from "effect"
 import type { Doc, Media as TaskMedia, SampleScore, Task } from "./Task.ts"
@@ -111,65 +111,24 @@ const variants = (path: string) => {
   return [...new Set(videoSuffixes.map((s) => (s === "" ? path : stem + s)))]
 }
 
-/** The first candidate that exists: a file for videos, a folder for frame folders. */
+/** The first candidate video file that exists, and every path tried. */
 export const resolveMedia = (root: string, media: TaskMedia) =>
   Effect.promise(async () => {
     const tried: Array<string> = []
     for (const p of media.paths) {
-      const base = isAbsolute(p) ? p : join(root, p)
-      for (const candidate of media.kind === "frames" ? [base] : variants(base)) {
+      for (const candidate of variants(isAbsolute(p) ? p : join(root, p))) {
         tried.push(candidate)
-        const s = await exists(candidate)
-        if (s !== undefined && (media.kind === "frames" ? s.isDirectory() : s.isFile())) return { path: candidate, tried }
+        if ((await exists(candidate))?.isFile() === true) return { path: candidate, tried }
       }
     }
     return { path: undefined, tried }
   })
 
-const imageTypes: Record<string, "image/jpeg" | "image/png" | "image/webp"> = { ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp" }
-
-/** Frames of a folder of images (as some MVBench sources ship): evenly spaced, at most `count`, in name order. */
-const folderFrames = (dir: string, count: number) =>
-  Effect.tryPromise({
-    try: async () => {
-      const names = (await readdir(dir)).filter((n) => imageTypes[extname(n).toLowerCase()] !== undefined).sort((a, b) => a.localeCompare(b, "en", { numeric: true }))
-      if (names.length === 0) throw new Error("no images in the folder")
-      const n = Math.min(count, names.length)
-      const picked = n === 1 ? [names[Math.floor(names.length / 2)]!] : Array.from({ length: n }, (_, i) => names[Math.round((i * (names.length - 1)) / (n - 1))]!)
-      return Promise.all(picked.map(async (name): Promise<ContentPart> => ({
-        type: "image",
-        mediaType: imageTypes[extname(name).toLowerCase()]!,
-        data: (await readFile(join(dir, name))).toString("base64"),
-        detail: "auto"
-      })))
-    },
-    catch: (e) => new MediaError({ path: dir, kind: "missing", reason: e instanceof Error ? e.message : String(e) })
-  })
-
+/** Frames as the reference ran them (fps, clamped), or the one middle frame of the single-frame report. */
 const samplingOf = (mode: EvalMode, frames: FramesSpec): SamplingSpec =>
   mode === "single-frame"
     ? { mode: "middle", maxPixels: frames.maxPixels }
     : { mode: "fps", fps: frames.fps, minFrames: frames.minFrames, maxFrames: frames.maxFrames, maxPixels: frames.maxPixels }
-
-/** The images a document shows: its video's frames (within its clip, when it has one) or its frame folder's images. */
-const imagesOf = (path: string, media: TaskMedia, mode: EvalMode, frames: FramesSpec) =>
-  Effect.gen(function* () {
-    if (media.kind === "frames") return yield* folderFrames(path, mode === "single-frame" ? 1 : frames.maxFrames)
-    if (media.start === undefined && media.end === undefined) return yield* frameParts(path, samplingOf(mode, frames), "auto")
-    // a clip: frames sampled at the given rate over the whole video, those inside the bounds kept
-    const media_ = yield* Media.Media
-    const all = yield* media_.sampleFrames(path, samplingOf("video", { ...frames, maxFrames: Math.max(frames.maxFrames, 1024) }))
-    const inside = all.filter((f) => f.time >= (media.start ?? 0) && f.time <= (media.end ?? Number.POSITIVE_INFINITY))
-    const chosen = inside.length === 0 ? [all[Math.floor(all.length / 2)]!] : mode === "single-frame" ? [inside[Math.floor(inside.length / 2)]!] : evenly(inside, frames.maxFrames)
-    return yield* Effect.forEach(chosen, (f) =>
-      Effect.tryPromise({
-        try: async (): Promise<ContentPart> => ({ type: "image", mediaType: "image/jpeg", data: (await readFile(f.path)).toString("base64"), detail: "auto" }),
-        catch: (e) => new MediaError({ path: f.path, kind: "missing", reason: String(e) })
-      }))
-  })
-
-const evenly = <A>(items: ReadonlyArray<A>, n: number): Array<A> =>
-  items.length <= n ? [...items] : Array.from({ length: n }, (_, i) => items[Math.round((i * (items.length - 1)) / (n - 1))]!)
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
@@ -300,7 +259,7 @@ export const runTask = (input: TaskInput, options: RunnerOptions) =>
         else {
           const found = yield* resolveMedia(root, media)
           if (found.path === undefined) return failed(`video not found: tried ${found.tried.join(", ")}`, base)
-          const images = yield* Effect.result(imagesOf(found.path, media, options.mode, options.frames))
+          const images = yield* Effect.result(frameParts(found.path, samplingOf(options.mode, options.frames), "auto"))
           if (images._tag === "Failure") return failed(providerReason(images.failure), base)
           const response = yield* Effect.result(model.chat({
             messages: [{ role: "user", content: [...images.success, { type: "text", text: prompt }] }],

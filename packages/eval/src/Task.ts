@@ -13,18 +13,13 @@ export type Doc = Readonly<Record<string, unknown>>
 export type ReadFile = (relativePath: string) => Effect.Effect<ReadonlyArray<Doc>, TaskDataError>
 
 /**
- * The media a document shows: candidate paths relative to the root (or absolute), tried in order; a video
- * path is tried as is, then with its extension replaced (or, without one, given) by .mp4, .MP4, .mkv, .avi
- * and .mov, as the reference's Path.with_suffix does.
+ * The video a document shows: candidate paths relative to the root (or absolute), tried in order; each is
+ * tried as is, then with its extension replaced (or, without one, given) by .mp4, .MP4, .mkv, .avi and
+ * .mov, as the reference's Path.with_suffix does. (No reference task needs frame folders or clip bounds:
+ * MVBench's release ships its clips pre-cut.)
  */
 export interface Media {
   readonly paths: ReadonlyArray<string>
-  /** "frames": a folder of images (some MVBench sources), shown as frames sampled from it */
-  readonly kind: "video" | "frames"
-  /** a clip of the video, in seconds (MVBench's `start`/`end` bounds) */
-  readonly start?: number | undefined
-  readonly end?: number | undefined
-  /** subtitles given to the model as text, when the task variant uses them (handled by docToText) */
 }
 
 export interface Generation {

@@ -93,7 +93,7 @@ describe("LongVideoBench documents", () => {
     const docs = await Effect.runPromise(read(fixture))
     expect(docs.length).toBe(10)
     expect(docs[0]).toMatchObject({ video_id: "86CxyhFV9MI", id: "86CxyhFV9MI_0", correct_choice: 2, option4: "N/A", duration_group: 600, question_category: "TOS" })
-    expect(task.media(docs[0]!)).toEqual({ paths: ["videos/86CxyhFV9MI.mp4"], kind: "video" })
+    expect(task.media(docs[0]!)).toEqual({ paths: ["videos/86CxyhFV9MI.mp4"] })
     expect(task.breakdown(docs[1]!)).toEqual({ duration_group: "60", question_category: "S2O", topic_category: "LC-Lifestyle-Cooking-Recipes" })
     expect(new Set(docs.map((d, i) => task.docId(d, i))).size).toBe(10)
     expect(task.docToText(docs[3]!)).toBe(`${docs[3]!.question}\nA. Red\nB. Blue\nC. White\nD. Black\n${"Please answer this question based on the visual content."}\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only the single option letter (e.g., A, B, C, D, etc.) within the <answer>...</answer> tags.`)

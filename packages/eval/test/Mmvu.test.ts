@@ -51,7 +51,7 @@ describe("MMVU task, as LMMs-Eval's mmvu task defines it", () => {
   it("reads the released validation.json and shows each document's video, prompt and breakdown", async () => {
     const read = await Effect.runPromise(task.documents(fileReader(task.name, fixtures)))
     expect(read.map((d, i) => task.docId(d, i))).toEqual(Array.from({ length: 10 }, (_, i) => `validation_${i}`))
-    expect(task.media(read[0]!)).toEqual({ paths: ["videos/Art/0.mp4"], kind: "video" })
+    expect(task.media(read[0]!)).toEqual({ paths: ["videos/Art/0.mp4"] })
     expect(task.breakdown(read[2]!)).toEqual({ question_type: "open-ended", subject: "Computer Science", category: "Computer_Science", discipline: "Engineering" })
     expect(task.docToText(read[3]!)).toContain("\nB: Adiabatic compression\n")
     expect(taskCot.docToText(read[3]!)).toContain("Therefore, the final answer\nis: $LETTER")

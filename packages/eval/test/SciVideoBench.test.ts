@@ -72,7 +72,7 @@ describe("SciVideoBench data", () => {
     const docs = await Effect.runPromise(task.documents(fileReader(task.name, fixture)))
     expect(docs.length).toBe(10)
     expect(new Set(docs.map((d, i) => task.docId(d, i))).size).toBe(docs.length)
-    expect(task.media(docs[0]!)).toEqual({ paths: ["jove_58827.mp4"], kind: "video" })
+    expect(task.media(docs[0]!)).toEqual({ paths: ["jove_58827.mp4"] })
     expect(task.docToText(docs[0]!).split("\n").slice(0, 2)).toEqual([
       "What is the purpose of transferring the sample between chambers as shown between frame 142 and frame 153?",
       "A. Align the sample with the deposition target"

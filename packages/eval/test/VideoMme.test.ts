@@ -54,7 +54,7 @@ describe("Video-MME data", () => {
     expect(docs).toHaveLength(12)
     expect(docs[0]).toMatchObject({ video_id: "001", question_id: "001-1", videoID: "fixture0001", options: ["A. One.", "B. Two.", "C. Three.", "D. Four."], answer: "C" })
     expect(task.docId(docs[4]!, 4)).toBe("302-2")
-    expect(task.media(docs[6]!)).toEqual({ paths: ["data/fixture_655"], kind: "video" })
+    expect(task.media(docs[6]!)).toEqual({ paths: ["data/fixture_655"] })
     expect(task.breakdown(docs[3]!)).toEqual({ duration: "medium", domain: "Sports Competition", sub_category: "Basketball", task_type: "Counting Problem" })
     expect(new Set(docs.map((d, i) => task.docId(d, i))).size).toBe(12)
     expect(task.docToText(docs[0]!)).toBe(`How many candles are lit at the start of the video?\nA. One.\nB. Two.\nC. Three.\nD. Four.\n${defaultPrompts.postPrompt}`)

@@ -77,7 +77,7 @@ describe("Video-MMMU documents", () => {
     expect(all[0]).toMatchObject({ id: "dev_Biology_3", answer: "A", question_type: "multiple-choice", options: expect.arrayContaining(["aldose", "ketose"]) })
     expect(new Set(all.map((d, i) => task.docId(d, i))).size).toBe(10)
     expect(task.docId(all[0]!, 0)).toBe("Adaptation/dev_Biology_3")
-    expect(task.media(all[0]!)).toEqual({ paths: ["Science/dev_Biology_3.mp4"], kind: "video" })
+    expect(task.media(all[0]!)).toEqual({ paths: ["Science/dev_Biology_3.mp4"] })
     expect(task.breakdown(all[8]!)).toEqual({ track: "Perception", question_type: "multiple-choice", subject: "Geography", discipline: "Science" })
     // Adaptation's open question: no options, the open-ended prompt, skipped without a judge
     expect(task.docToText(all[3]!)).toBe(`The image for this question is at the end of the video.\n${all[3]!["question"]}\nPlease answer this question based on the visual content.\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only your final answer within the <answer>...</answer> tags.`)

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto"
 import { PythonRandom } from "@videokr/core"
 import { pyRound, pyStr, pyStrip } from "@videokr/core/python"
 import { Effect } from "effect"
+import { fillJudgePrompt, strictMultipleChoiceJudgeTemplate } from "../JudgePrompts.ts"
 import { extractAnswerContent, normalizeAnswerLetter } from "../parsing/ChoiceLetters.ts"
 import type { Doc, Task } from "../Task.ts"
 import { withFields } from "../TaskData.ts"
@@ -139,22 +140,6 @@ export const documentRandom = (doc: Doc): PythonRandom => {
   return new PythonRandom(BigInt(`0x${all.toString("hex")}`))
 }
 
-const judgeTemplate = `You are a strict evaluator assessing answer correctness. You must output 1 for fully correct answers and 0 for any other case.
-Question:
-{question}
-Ground Truth Answer:
-{answer}
-Model Prediction:
-{prediction}
-# Evaluation Rules for Multiple Choice Questions
-- The model prediction may contain reasoning, but focus on the final answer.
-- Score 1 if the predicted answer matches the ground truth answer.
-- The answer can be given as just the letter (A, B, C, ...) or include the full option text.
-- Ignore minor differences in formatting, capitalization, or spacing.
-- Score 0 for any incorrect answer, even if the reasoning process seems correct.
-
-Return only "1" or "0" with no additional text or formatting.`
-
 /** evaluate_longvideobench's judge prompt for a sample: the scored options, the answer letter and the <answer> content. */
 export const judgePromptOf = (sample: LvbSample): string => {
   const optionsText = sample.options.map((o, i) => `${letter(i)}. ${pyStr(o)}`).join("\n")
@@ -163,7 +148,7 @@ export const judgePromptOf = (sample: LvbSample): string => {
     answer: sample.answer,
     prediction: extractAnswerContent(sample.raw_output)
   }
-  return judgeTemplate.replace(/\{(question|answer|prediction)\}/g, (_, k: string) => values[k]!)
+  return fillJudgePrompt(strictMultipleChoiceJudgeTemplate, values)
 }
 
 export const judgePrompt = (doc: Doc, output: string): string =>
@@ -247,7 +232,7 @@ export const task: Task = {
       withFields("longvideobench_val_v", "validation-00000-of-00001.parquet", docs, ["id", "question", "option0", "option1", "option2", "option3", "option4", "correct_choice", "duration_group", "question_category", "video_path"])),
   docId: (doc, index) => (Object.hasOwn(doc, "id") ? pyStr(doc["id"]) : String(index)),
   // doc_to_visual_v: <HF_HOME>/longvideobench/videos/<video_path>
-  media: (doc) => ({ paths: [`videos/${pyStr(get(doc, "video_path"))}`], kind: "video" }),
+  media: (doc) => ({ paths: [`videos/${pyStr(get(doc, "video_path"))}`] }),
   docToText: (doc) => docToText(doc),
   docToTarget,
   generation: generationParams,

@@ -1,5 +1,6 @@
 import { pyStr, pyStrip } from "@videokr/core/python"
 import { Effect } from "effect"
+import { strictOpenEndedJudgeInstructions } from "../JudgePrompts.ts"
 import { pyBoundary as b, pyWhitespace as s } from "../parsing/PythonRegex.ts"
 import type { Doc, Task } from "../Task.ts"
 import { TaskDataError, withFields } from "../TaskData.ts"
@@ -215,24 +216,11 @@ export const stripReasoning = (text: string): string => {
   return pyStrip(result)
 }
 
-const judgeInstructions = `You are a strict evaluator assessing answer correctness. You must output 1 for fully correct answers and 0 for any other case.
-
-# Evaluation Rules for Open-Ended Questions
-- The model prediction may contain reasoning, focus on extracting the final answer.
-- Score 1 if the prediction matches the answer semantically, even if in different format.
-- For mathematical notation, treat equivalent forms as correct (e.g., O(n²) = O(n^2), n² = n^2).
-- Score 0 for partially correct answers or answers with extra incorrect information.
-- Ignore minor differences in formatting, capitalization, or spacing.
-- Treat numerical answers as correct if they match within reasonable precision.
-- For questions requiring units, both value and unit must be correct.
-
-Return only "1" or "0" with no additional text or formatting.`
-
 /**
  * The judge prompt of lmms-eval v0.5.0 to v0.7.1 (Dec 2025 - Jul 2026): the same instructions with no
  * placeholders, so the judge was never shown the question, the answer or the output. Kept for comparison.
  */
-export const contentFreeJudgePrompt = judgeInstructions
+export const contentFreeJudgePrompt = strictOpenEndedJudgeInstructions
 
 /** construct_question_prompt for the samples that reach the judge (never multiple choice). */
 const questionPrompt = (doc: Doc) => `Question: ${pyStr(doc.question)}`
@@ -241,7 +229,7 @@ const questionPrompt = (doc: Doc) => `Question: ${pyStr(doc.question)}`
 export const judgePrompt = (doc: Doc, output: string): string | undefined =>
   isMultipleChoice(doc) || ruleCorrect(doc, output)
     ? undefined
-    : `${judgeInstructions}\n\nQuestion: ${questionPrompt(doc)}\nCorrect Answer: ${pyStr(doc.answer)}\nModel Prediction: ${stripReasoning(output)}`
+    : `${strictOpenEndedJudgeInstructions}\n\nQuestion: ${questionPrompt(doc)}\nCorrect Answer: ${pyStr(doc.answer)}\nModel Prediction: ${stripReasoning(output)}`
 
 // --- process_results and the aggregation ---
 
@@ -330,7 +318,7 @@ const base = {
   },
   documents: readDocs("validation.json"),
   docId: (doc, index) => (Object.hasOwn(doc, "id") ? pyStr(doc.id) : String(index)),
-  media: (doc) => ({ paths: [videoPathOf(doc)], kind: "video" }),
+  media: (doc) => ({ paths: [videoPathOf(doc)] }),
   docToTarget,
   generation: generationParams,
   judgePrompt,

@@ -1,5 +1,6 @@
 import { pyStr } from "@videokr/core/python"
 import { Effect } from "effect"
+import { fillJudgePrompt, multipleChoiceLetterJudgeTemplateTrailingSpaces } from "../JudgePrompts.ts"
 import { extractAnswerContent, normalizeAnswerLetter as normalizeLetter, ruleCorrectMultipleChoice } from "../parsing/ChoiceLetters.ts"
 import type { Doc, ReadFile, Task } from "../Task.ts"
 import { TaskDataError, withFields } from "../TaskData.ts"
@@ -139,25 +140,6 @@ export const processResult = (doc: Doc, output: string, judgment?: number): Samp
   }
 }
 
-// process_results' custom_prompt, trailing spaces included (kept as data so that no formatter strips them)
-const judgeTemplate = [
-  "You are evaluating a multiple-choice video question answer.  ",
-  "The model's prediction may contain reasoning or explanation, but you should focus on the final answer letter.  ",
-  "Question:  ",
-  "{question}",
-  "Ground Truth Answer:  ",
-  "{answer}  ",
-  "Model Prediction:  ",
-  "{prediction} ",
-  "Evaluation rules:  ",
-  "- Score 1 if the prediction contains the correct answer letter (A-J)  ",
-  "- The answer can appear anywhere in the response  ",
-  "- Ignore formatting, capitalization, or extra text  ",
-  "- Score 0 if the answer is incorrect or cannot be determined  ",
-  "  ",
-  "Return only \"1\" or \"0\" with no additional text or formatting."
-].join("\n")
-
 /** The judge's prompt, filled as JudgePromptBuilder.build_binary_prompt fills the custom prompt (str.format). */
 export const judgePrompt = (doc: Doc, output: string): string => {
   const options = candidatesOf(doc).map((c, i) => `${letters[i]}. ${pyFormat(c)}\n`).join("")
@@ -166,7 +148,7 @@ export const judgePrompt = (doc: Doc, output: string): string => {
     answer: pyStr(groundTruthLetter(doc)),
     prediction: extractAnswerContent(output)
   }
-  return judgeTemplate.replace(/\{(question|answer|prediction)\}/g, (_, k: string) => values[k]!)
+  return fillJudgePrompt(multipleChoiceLetterJudgeTemplateTrailingSpaces, values)
 }
 
 /** mvbench_aggregate_results: 100 * correct / answered over the samples with a non-empty pred_answer, 0 when none. */
@@ -258,7 +240,7 @@ export const task: Task = {
   documents: (read) => documentsOf(read, subtasks),
   docId: (doc, index) => (typeof doc._subtask === "string" && typeof doc._index === "number" ? `${doc._subtask}/${doc._index}` : String(index)),
   // os.path.join(cache_dir, DATA_LIST[sub_task], doc["video"]), relative to the root
-  media: (doc) => ({ paths: [`${dataList[subtaskOf(doc)]}/${pyFormat(doc.video)}`], kind: "video" }),
+  media: (doc) => ({ paths: [`${dataList[subtaskOf(doc)]}/${pyFormat(doc.video)}`] }),
   docToText,
   docToTarget,
   generation: generationParams,

@@ -1,5 +1,6 @@
 import { pyRound, pyStr, pyStrip } from "@videokr/core/python"
 import { Effect } from "effect"
+import { fillJudgePrompt, multipleChoiceLetterJudgeTemplate } from "../JudgePrompts.ts"
 import { extractAnswerContent, normalizeAnswerLetter as normalizeLetter, ruleCorrectMultipleChoice as ruleCorrect } from "../parsing/ChoiceLetters.ts"
 import { pyWhitespace as s } from "../parsing/PythonRegex.ts"
 import type { Doc, Task } from "../Task.ts"
@@ -187,22 +188,6 @@ export const processResult = (doc: Doc, output: string, judgment?: number): Samp
   }
 }
 
-const judgeTemplate = `You are evaluating a multiple-choice video question answer.
-The model's prediction may contain reasoning or explanation, but you should focus on the final answer letter.
-Question:
-{question}
-Ground Truth Answer:
-{answer}
-Model Prediction:
-{prediction}
-Evaluation rules:
-- Score 1 if the prediction contains the correct answer letter (A-J)
-- The answer can appear anywhere in the response
-- Ignore formatting, capitalization, or extra text
-- Score 0 if the answer is incorrect or cannot be determined
-
-Return only "1" or "0" with no additional text or formatting.`
-
 /** The judge's prompt (the reference's custom_prompt, filled as str.format fills it): the question as written, timestamps unconverted. */
 export const judgePrompt = (doc: Doc, output: string): string => {
   const values: Record<string, string> = {
@@ -210,7 +195,7 @@ export const judgePrompt = (doc: Doc, output: string): string => {
     answer: pyStrip(str(field(doc, "answer"), "answer")),
     prediction: extractAnswerContent(pyStrip(output))
   }
-  return judgeTemplate.replace(/\{(question|answer|prediction)\}/g, (_, k: string) => values[k]!)
+  return fillJudgePrompt(multipleChoiceLetterJudgeTemplate, values)
 }
 
 export interface Bucket {
@@ -276,7 +261,7 @@ export const task: Task = {
       withFields("scivideobench", "scivideobench_1k.jsonl", docs, ["video_id", "question", "options", "answer", "question_type", "video_duration"])),
   // a video has several questions: video_id alone is not unique
   docId: (doc, index) => (Object.hasOwn(doc, "question_id") ? `${pyStr(doc["video_id"])}_${pyStr(doc["question_id"])}` : `${pyStr(doc["video_id"])}_#${index}`),
-  media: (doc) => ({ paths: [`jove_${pyStr(get(doc, "video_id", ""))}.mp4`], kind: "video" }),
+  media: (doc) => ({ paths: [`jove_${pyStr(get(doc, "video_id", ""))}.mp4`] }),
   docToText: (doc) => docToText(doc),
   docToTarget,
   generation: generationParams,

@@ -62,7 +62,7 @@ export const corpusTask = (options: CorpusTaskOptions): Task => ({
       return sampleIndices(videos.length, options.samples, options.seed).map((i) => videos[i]!)
     }),
   docId: (doc, index) => String(doc["problem_id"] ?? doc["id"] ?? index),
-  media: (doc) => ({ paths: [pyStr(doc["video_path"] ?? doc["path"] ?? doc["file_name"] ?? "").replace(/^\.\//, "")], kind: "video" }),
+  media: (doc) => ({ paths: [pyStr(doc["video_path"] ?? doc["path"] ?? doc["file_name"] ?? "").replace(/^\.\//, "")] }),
   docToText: corpusDocToText,
   docToTarget: (doc) => extractAnswer(truthOf(doc)),
   generation: { maxTokens: 8192, temperature: 0.1, topP: 0.001, doSample: true },

@@ -1,5 +1,6 @@
 import { pyRound, pyStr, pyStrip, pyTruthy } from "@videokr/core/python"
 import { Effect } from "effect"
+import { fairOpenEndedJudgeTemplate, fillJudgePrompt, strictMultipleChoiceJudgeTemplate } from "../JudgePrompts.ts"
 import { extractAnswerContent, normalizeAnswerLetter, ruleCorrectMultipleChoice, videoKrExtractAnswerLetter } from "../parsing/ChoiceLetters.ts"
 import type { Doc, Task } from "../Task.ts"
 import { withFields } from "../TaskData.ts"
@@ -101,54 +102,16 @@ export const processResult = (doc: Doc, output: string, judgment?: number): Samp
   }
 }
 
-const judgeTemplates = {
-  mc: `You are a strict evaluator assessing answer correctness. You must output 1 for fully correct answers and 0 for any other case.
-Question:
-{question}
-Ground Truth Answer:
-{answer}
-Model Prediction:
-{prediction}
-# Evaluation Rules for Multiple Choice Questions
-- The model prediction may contain reasoning, but focus on the final answer.
-- Score 1 if the predicted answer matches the ground truth answer.
-- The answer can be given as just the letter (A, B, C, ...) or include the full option text.
-- Ignore minor differences in formatting, capitalization, or spacing.
-- Score 0 for any incorrect answer, even if the reasoning process seems correct.
-
-Return only "1" or "0" with no additional text or formatting.`,
-  oe: `You are a fair evaluator assessing answer correctness.
-Question:
-{question}
-Ground Truth Answer:
-{answer}
-Model Prediction:
-{prediction}
-# Scoring Rules
-- Score 1: The prediction is correct - it captures the key information from the ground truth answer. Minor wording differences, extra non-contradictory details, or more verbose phrasing are acceptable.
-- Score 0: The prediction is clearly wrong - it contradicts the ground truth, is completely irrelevant, or misses all key information.
-
-# Additional Guidelines
-- Focus on the final answer in the prediction, ignoring any reasoning process.
-- Ignore differences in formatting, capitalization, or spacing.
-- Treat numerical answers as correct if they match within reasonable precision.
-- If the ground truth is very short (e.g., a single word or symbol), score 1 if the prediction contains that information in a reasonable context.
-- A more detailed answer that includes the ground truth information plus reasonable elaboration should score 1, not be penalized.
-- Synonyms, abbreviations, and equivalent expressions (e.g., "DHT" for "Dihydrotestosterone", "O(n log n)" for "n log n", "High blood pressure" for "Hypertension") should score 1.
-
-Return only "1" or "0" with no additional text or formatting.`
-}
-
 /** The judge's prompt for a sample (the reference's custom_prompt, filled as str.format fills it). */
 export const judgePrompt = (doc: Doc, output: string): string => {
   const type = problemTypeOf(doc, optionsOf(doc))
-  const template = type === "multiple-choice" ? judgeTemplates.mc : judgeTemplates.oe
+  const template = type === "multiple-choice" ? strictMultipleChoiceJudgeTemplate : fairOpenEndedJudgeTemplate
   const values: Record<string, string> = {
     question: fullQuestion(doc),
     answer: pyStrip(pyStr(get(doc, "solution", get(doc, "answer", "")))),
     prediction: extractAnswerContent(pyStrip(output))
   }
-  return template.replace(/\{(question|answer|prediction)\}/g, (_, k: string) => values[k]!)
+  return fillJudgePrompt(template, values)
 }
 
 export interface Bucket {
@@ -189,6 +152,35 @@ export const aggregate = (results: ReadonlyArray<SampleResult>) => {
   }
 }
 
+/**
+ * The opt-in strict metric (`--strict`), ours and not the reference's: a multiple-choice answer counts only
+ * when the output has exactly one <answer>...</answer> and its content, stripped, is one capital letter
+ * naming an option that exists, equal to the answer's letter; no case folding, no fallbacks.
+ */
+export interface StrictResult {
+  readonly multiple_choice: boolean
+  readonly letter: string | null
+  readonly correct: boolean
+}
+
+export const strictResult = (doc: Doc, output: string): StrictResult => {
+  const options = optionsOf(doc)
+  if (problemTypeOf(doc, options) !== "multiple-choice") return { multiple_choice: false, letter: null, correct: false }
+  const blocks = [...output.matchAll(/<answer>([\s\S]*?)<\/answer>/g)]
+  const inner = blocks.length === 1 ? pyStrip(blocks[0]![1]!) : ""
+  const offered = new Set(options.split("\n").map((l) => /^([A-J])[.)]/.exec(pyStrip(l))?.[1]).filter((x) => x !== undefined))
+  const letter = /^[A-J]$/.test(inner) && offered.has(inner) ? inner : null
+  const answer = pyStrip(pyStr(get(doc, "solution", get(doc, "answer", ""))))
+  const truth = /^<answer>\s*([A-J])\s*<\/answer>$/.exec(answer)?.[1] ?? (/^[A-J]$/.test(answer) ? answer : null)
+  return { multiple_choice: true, letter, correct: letter !== null && letter === truth }
+}
+
+/** Strict accuracy (%) over the multiple-choice samples, round(x, 2) as the reference rounds its own. */
+export const strictAggregate = (results: ReadonlyArray<StrictResult>) => {
+  const mc = results.filter((r) => r.multiple_choice)
+  return { strict_acc: mc.length === 0 ? 0 : pyRound((mc.filter((r) => r.correct).length / mc.length) * 100, 2), multiple_choice_examples: mc.length }
+}
+
 export const quirks = [
   "A null problem_type is read as the text \"none\" and scored as open-ended (str(None).lower()).",
   "`option` wins over `options` whenever the key exists, even when its value is null.",
@@ -206,16 +198,19 @@ export const task: Task = {
   source: { dataset: "minuzero/VideoKR-Eval", split: "test", layout: "VideoKR_eval.jsonl at the root; videos at each document's video_path relative to the root" },
   documents: (read) => Effect.flatMap(read("VideoKR_eval.jsonl"), (docs) => withFields("videokr_eval", "VideoKR_eval.jsonl", docs, ["video_path", "question"])),
   docId: (doc, index) => String(get(doc, "id", index)),
-  media: (doc) => ({ paths: [pyStrip(pyStr(get(doc, "video_path", ""))).replace(/^[./]+/, "")], kind: "video" }),
+  media: (doc) => ({ paths: [pyStrip(pyStr(get(doc, "video_path", ""))).replace(/^[./]+/, "")] }),
   docToText: (doc) => docToText(doc),
   docToTarget,
   generation: { ...generationParams, doSample: true },
   judgePrompt,
   score: (doc, output, judgment) => {
     const r = processResult(doc, output, judgment)
-    return { metrics: { videokr_eval_acc: r }, score: r.skipped ? null : r.correct ? 1 : 0, parsed: r.pred_answer }
+    return { metrics: { videokr_eval_acc: r, videokr_eval_strict_acc: strictResult(doc, output) }, score: r.skipped ? null : r.correct ? 1 : 0, parsed: r.pred_answer }
   },
-  metrics: { videokr_eval_acc: { aggregate: (payloads) => aggregate(payloads as ReadonlyArray<SampleResult>), higherIsBetter: true } },
+  metrics: {
+    videokr_eval_acc: { aggregate: (payloads) => aggregate(payloads as ReadonlyArray<SampleResult>), higherIsBetter: true },
+    videokr_eval_strict_acc: { aggregate: (payloads) => strictAggregate(payloads as ReadonlyArray<StrictResult>), higherIsBetter: true, optIn: true }
+  },
   headline: (aggregates) => {
     const a = aggregates["videokr_eval_acc"] as ReturnType<typeof aggregate> | undefined
     return a === undefined || a.evaluated_examples === 0 ? undefined : a.overall_acc

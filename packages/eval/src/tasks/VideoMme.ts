@@ -1,5 +1,6 @@
 import { pyStr, pyStrip } from "@videokr/core/python"
 import { Effect } from "effect"
+import { fillJudgePrompt, multipleChoiceLetterJudgeTemplate } from "../JudgePrompts.ts"
 import { extractAnswerContent, normalizeAnswerLetter, pyLetterClass, ruleCorrectMultipleChoice } from "../parsing/ChoiceLetters.ts"
 import { pyBoundary as b, pyWhitespace as s } from "../parsing/PythonRegex.ts"
 import type { Doc, Task } from "../Task.ts"
@@ -105,26 +106,10 @@ export const processResult = (doc: Doc, output: string, judgment?: number): Samp
   }
 }
 
-const judgeTemplate = `You are evaluating a multiple-choice video question answer.
-The model's prediction may contain reasoning or explanation, but you should focus on the final answer letter.
-Question:
-{question}
-Ground Truth Answer:
-{answer}
-Model Prediction:
-{prediction}
-Evaluation rules:
-- Score 1 if the prediction contains the correct answer letter (A-J)
-- The answer can appear anywhere in the response
-- Ignore formatting, capitalization, or extra text
-- Score 0 if the answer is incorrect or cannot be determined
-
-Return only "1" or "0" with no additional text or formatting.`
-
 /** The judge's prompt: the reference's custom_prompt, filled as str.format fills it (values are not re-read). */
 export const judgePrompt = (doc: Doc, output: string): string => {
   const values: Record<string, string> = { question: fullQuestion(doc), answer: pyStr(doc["answer"]), prediction: extractAnswerContent(output) }
-  return judgeTemplate.replace(/\{(question|answer|prediction)\}/g, (_, k: string) => values[k]!)
+  return fillJudgePrompt(multipleChoiceLetterJudgeTemplate, values)
 }
 
 /** Python's `==` on the JSON values a payload holds (only used when a payload has no `correct`). */
@@ -192,7 +177,7 @@ export const task: Task = {
       withFields("videomme", dataFile, docs, ["videoID", "question_id", "question", "options", "answer", "duration", "domain", "sub_category", "task_type"])
     ),
   docId: (doc, index) => (doc["question_id"] === undefined || doc["question_id"] === null ? String(index) : pyStr(doc["question_id"])),
-  media: (doc) => ({ paths: [`data/${pyStr(doc["videoID"])}`], kind: "video" }),
+  media: (doc) => ({ paths: [`data/${pyStr(doc["videoID"])}`] }),
   docToText: (doc) => docToText(doc),
   docToTarget,
   generation: generationParams,

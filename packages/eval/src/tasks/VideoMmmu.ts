@@ -1,5 +1,6 @@
 import { pyRound, pyStr, pyStrip, pyTruthy } from "@videokr/core/python"
 import { Effect } from "effect"
+import { fairOpenEndedBriefJudgeTemplate, fillJudgePrompt, multipleChoiceLetterJudgeTemplate } from "../JudgePrompts.ts"
 import { extractAnswerContent, normalizeAnswerLetter, ruleCorrectMultipleChoice } from "../parsing/ChoiceLetters.ts"
 import type { Doc, Task } from "../Task.ts"
 import { withFields } from "../TaskData.ts"
@@ -238,42 +239,11 @@ export const processResult = (doc: Doc, output: string, judgment?: number): Samp
   }
 }
 
-const judgeTemplates = {
-  mc: `You are evaluating a multiple-choice video question answer.
-The model's prediction may contain reasoning or explanation, but you should focus on the final answer letter.
-Question:
-{question}
-Ground Truth Answer:
-{answer}
-Model Prediction:
-{prediction}
-Evaluation rules:
-- Score 1 if the prediction contains the correct answer letter (A-J)
-- The answer can appear anywhere in the response
-- Ignore formatting, capitalization, or extra text
-- Score 0 if the answer is incorrect or cannot be determined
-
-Return only "1" or "0" with no additional text or formatting.`,
-  oe: `You are a fair evaluator assessing answer correctness.
-Question:
-{question}
-Ground Truth Answer:
-{answer}
-Model Prediction:
-{prediction}
-Evaluation rules:
-- Score 1 if the prediction captures the key information from the ground truth answer.
-- Score 0 if the prediction is wrong, irrelevant, or misses the key information.
-- Ignore minor wording, capitalization, and formatting differences.
-
-Return only "1" or "0" with no additional text or formatting.`
-}
-
 /** The judge's prompt (the reference's custom_prompt, filled as str.format fills it); the judge's reply counts as 1 when it contains "1". */
 export const judgePrompt = (doc: Doc, output: string): string => {
-  const template = get(doc, "question_type", "multiple-choice") === "multiple-choice" ? judgeTemplates.mc : judgeTemplates.oe
+  const template = get(doc, "question_type", "multiple-choice") === "multiple-choice" ? multipleChoiceLetterJudgeTemplate : fairOpenEndedBriefJudgeTemplate
   const values: Record<string, string> = { question: fullQuestion(doc), answer: pyStr(at(doc, "answer")), prediction: extractAnswerContent(output) }
-  return template.replace(/\{(question|answer|prediction)\}/g, (_, k: string) => values[k]!)
+  return fillJudgePrompt(template, values)
 }
 
 export interface Bucket {
@@ -379,7 +349,7 @@ export const task: Task = {
   },
   documents: (readFile) => Effect.map(Effect.all(tracks.map((t) => read(readFile, t))), (parts) => parts.flat()),
   docId: (doc, index) => `${pyStr(get(doc, "track", "?"))}/${pyStr(get(doc, "id", index))}`,
-  media: (doc) => ({ paths: [videoPath(doc)], kind: "video" }),
+  media: (doc) => ({ paths: [videoPath(doc)] }),
   docToText: (doc) => docToText(doc),
   docToTarget,
   generation: { ...generationParams, doSample: true },
@@ -391,7 +361,9 @@ export const task: Task = {
   metrics: { mmmu_acc: { aggregate: (payloads) => aggregate(payloads as ReadonlyArray<SampleResult>), higherIsBetter: true } },
   // the group's value in percent, as LMMs-Eval reports video_mmmu (not the pooled accuracy over the scored samples)
   headline: (aggregates) => {
-    const a = aggregates["mmmu_acc"] as ReturnType<typeof aggregate> | undefined
+    const a = aggregates["mmmu_acc"] as ReturnType<typeof aggregate> | number | undefined
+    // an LMMs-Eval results file holds the group's value alone, as a number
+    if (typeof a === "number") return a * 100
     return a?.video_mmmu === undefined ? undefined : a.video_mmmu * 100
   },
   breakdown: (doc) => {
