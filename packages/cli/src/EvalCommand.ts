@@ -77,6 +77,7 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
     const decoder = yield* Effect.orElseSucceed(media.versions, () => ({ ffmpeg: "unknown", ffprobe: "unknown" }))
     const out = process.stderr
     const startedAt = performance.now()
+    const disciplines = new Map((yield* store.query<{ subject: string; discipline: string }>("SELECT DISTINCT subject, discipline FROM knowledge_points")).map((r) => [r.subject, r.discipline]))
     const runs: Array<TaskRun> = []
     const failures: Array<string> = []
     const runId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${options.model.replace(/[^A-Za-z0-9._-]+/g, "_")}`
@@ -91,6 +92,7 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
         judge,
         strict: options.strict,
         checkpointDir: join(project.dir, ".videokr/eval"),
+        disciplines,
         onProgress: (p) => {
           if (!options.progress) return
           const finished = p.done === p.total

@@ -8,6 +8,7 @@ import { Effect } from "effect"
 import { testVideos } from "@videokr/core/testing"
 import { fileReader, tasks } from "@videokr/eval"
 import { benchmarkSamples, stageBenchmarkSamples } from "../src/BenchmarkSample.ts"
+import { sampleDir } from "../src/Commands.ts"
 import { query, type Servers, startModelServers, startVideokr, videokr, videokrAsync } from "./support/pipeline.ts"
 
 /**
@@ -45,6 +46,8 @@ const writeProject = async (root: string, on: Servers) => {
     }
   }
   writeFileSync(join(p, "videokr.config.ts"), `export default ${JSON.stringify(config, null, 2)}\n`)
+  // the knowledge bank names each subject's discipline: the breakdown by discipline comes from it
+  expect(videokr(p, "import", join(sampleDir, "knowledge-bank.jsonl")).code).toBe(0)
   return p
 }
 
@@ -97,7 +100,8 @@ describe("videokr eval on the seven benchmarks", () => {
     // every breakdown the tasks report is in the file
     expect(Object.keys(results.videokr.tasks.videomme.breakdowns)).toEqual(expect.arrayContaining(["overall", "duration", "domain", "sub_category", "task_type"]))
     expect(Object.keys(results.videokr.tasks.mvbench.breakdowns.task_type)).toHaveLength(20)
-    expect(Object.keys(results.videokr.tasks.videokr_eval.breakdowns)).toEqual(expect.arrayContaining(["question_type", "subject", "dataset"]))
+    expect(Object.keys(results.videokr.tasks.videokr_eval.breakdowns)).toEqual(expect.arrayContaining(["question_type", "subject", "dataset", "discipline"]))
+    expect(Object.keys(results.videokr.tasks.videokr_eval.breakdowns.discipline)).toEqual(expect.arrayContaining(["Natural Sciences"]))
 
     // the model saw at most 4 frames per question; the judge (Anthropic) was asked with the reference's parameters
     const asked = modelRequests()

@@ -47,6 +47,8 @@ export interface RunnerOptions {
   /** also report the tasks' opt-in (stricter) metrics */
   readonly strict: boolean
   readonly checkpointDir: string
+  /** subject -> discipline (the corpus's knowledge bank): a breakdown by discipline for documents that name only their subject */
+  readonly disciplines?: ReadonlyMap<string, string> | undefined
   readonly onProgress?: ((p: TaskProgress) => void) | undefined
 }
 
@@ -252,7 +254,10 @@ export const runTask = (input: TaskInput, options: RunnerOptions) =>
         // a task function that throws on a document (as the reference's would) makes that sample an error
         const prepared = attempt(() => ({ prompt: task.docToText(doc), target: task.docToTarget(doc), breakdown: task.breakdown(doc), media: task.media(doc) }))
         if (prepared instanceof Error) return failed(`${task.name}: ${prepared.message}`, { index, docId, doc, prompt: "", target: "", breakdown: {} })
-        const { prompt, target, breakdown, media } = prepared
+        const { prompt, target, media } = prepared
+        const subject = prepared.breakdown["subject"]
+        const discipline = prepared.breakdown["discipline"] ?? (subject === undefined ? undefined : options.disciplines?.get(subject))
+        const breakdown = discipline === undefined ? prepared.breakdown : { ...prepared.breakdown, discipline }
         const base = { index, docId, doc, prompt, target, breakdown }
         let answer = done.get(docId)
         if (answer !== undefined) progress.resumed++

@@ -217,7 +217,9 @@ export const task: Task = {
   },
   breakdown: (doc) => {
     const r = processResult(doc, "")
-    return { question_type: r.question_type, subject: String(r.subject), dataset: String(r.dataset) }
+    // discipline and skill when the document carries them (evaluation sets cut from a VideoKR corpus do)
+    const optional = (k: string) => (Object.hasOwn(doc, k) && doc[k] !== null ? pyStr(doc[k]) : undefined)
+    return { question_type: r.question_type, subject: String(r.subject), dataset: String(r.dataset), discipline: optional("discipline"), skill: optional("skill") }
   },
   quirks
 }
