@@ -11,6 +11,7 @@ import { checkModels, listModels } from "./ModelsCommand.ts"
 import { scoreFile } from "./ScoreCommand.ts"
 import { evaluate, importEvalResults } from "./EvalCommand.ts"
 import { report, runDifficulty } from "./ReportCommand.ts"
+import { checkSubmission, submit } from "./SubmitCommand.ts"
 import { acceptKnowledgePoints, rejectKnowledgePoints, reviewKnowledgePoints } from "./KbCommand.ts"
 import { funnel, runPipeline, stageNames, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
@@ -321,6 +322,33 @@ const reportCommand = Command.make(
     )
 ).pipe(Command.withDescription("The paper's reports from stored results, as Markdown and JSON: main, single-frame, difficulty"))
 
+const submitCheck = Command.make(
+  "check",
+  { project: projectFlag, dir: Argument.String("dir").pipe(Argument.withDescription("a submission folder (submission.json and predictions.jsonl)")) },
+  (args) => withProject(args.project, (p) => checkSubmission(p, args.dir))
+).pipe(Command.withDescription("Check a submission folder and score it as the site's build does"))
+
+const submitCommand = Command.make(
+  "submit",
+  {
+    project: projectFlag,
+    from: Flag.String("from").pipe(Flag.withDescription("a videokr eval results folder of one model (eval-results/<model>); its newest run is submitted")),
+    model: Flag.String("model").pipe(Flag.withDescription("the model's name on the board")),
+    revision: Flag.String("revision").pipe(Flag.withDescription("the model's revision (checkpoint, date or tag)")),
+    organisation: Flag.String("org").pipe(Flag.withDescription("who submits")),
+    contact: Flag.String("contact").pipe(Flag.withDescription("an e-mail address for questions about the submission")),
+    link: Flag.String("link").pipe(Flag.withDescription("label=https://... (paper, code, weights); repeatable"), Flag.atLeast(0)),
+    out: Flag.String("out").pipe(Flag.withDescription("the folder to write (default: submissions/<org>/<model>-<revision>/)"), Flag.optional)
+  },
+  (args) =>
+    withProject(args.project, (p) =>
+      submit(p, { from: args.from, model: args.model, revision: args.revision, organisation: args.organisation, contact: args.contact, links: args.link, out: Option.getOrUndefined(args.out) })
+    )
+).pipe(
+  Command.withDescription("Build a leaderboard submission from a videokr eval run, checked and scored as the site's build does"),
+  Command.withSubcommands([submitCheck])
+)
+
 const kbIds = Argument.String("id").pipe(Argument.variadic(), Argument.withDescription("knowledge point ids"))
 const kb = Command.make("kb").pipe(
   Command.withDescription("Review knowledge points proposed by the expand stage"),
@@ -352,6 +380,6 @@ const demo = Command.make(
 
 export const videokr = Command.make("videokr").pipe(
   Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
-  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, funnelCommand, whyCommand, kb, evalCommand, reportCommand, score, models, doctorCommand, demo])
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, funnelCommand, whyCommand, kb, evalCommand, reportCommand, submitCommand, score, models, doctorCommand, demo])
 )
 

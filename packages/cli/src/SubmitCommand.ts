@@ -1,0 +1,95 @@
+import { readdir, readFile } from "node:fs/promises"
+import { join, resolve } from "node:path"
+import { Console, Effect, Stream } from "effect"
+import { FileError, type Project, UsageError, writeTextAtomic } from "@videokr/core"
+import { documentsUnder, fileReader, loadSubmission, parseSubmission, rescoreSubmission, type ScoredTask, submissionFiles, tasks as knownTasks } from "@videokr/eval"
+import { table } from "./Output.ts"
+
+export interface SubmitOptions {
+  /** a `videokr eval` results folder (<outputDir>/<model>), the newest run in it */
+  readonly from: string
+  readonly model: string
+  readonly revision: string
+  readonly organisation: string
+  readonly contact: string
+  readonly links: ReadonlyArray<string>
+  readonly out: string | undefined
+}
+
+/** A folder name from free text: letters, digits, dots and dashes. */
+export const slug = (text: string) => text.trim().replace(/[^A-Za-z0-9.]+/g, "-").replace(/^-+|-+$/g, "").toLowerCase() || "unnamed"
+
+export const renderScores = (scored: ReadonlyArray<ScoredTask>) =>
+  table(["task", "benchmark", "score", "95% interval", "samples", "scored", "skipped"], scored.map((s) => [
+    s.task, s.benchmark, s.score === undefined ? "-" : s.score.toFixed(2), s.interval === undefined ? "-" : `${s.interval.low.toFixed(2)}-${s.interval.high.toFixed(2)}`, s.samples, s.scored, s.skipped
+  ]))
+
+/**
+ * `videokr submit`: a submission folder (submissions/<org>/<model>/, ready for a pull request) from the
+ * newest `videokr eval` run in a results folder, checked as the site's build checks it: the files
+ * against their schema, every task scored again from the outputs. Writes nothing unless all is well.
+ */
+export const submit = (project: Project, options: SubmitOptions) =>
+  Effect.gen(function* () {
+    const from = resolve(project.dir, options.from)
+    const names = yield* Effect.tryPromise({ try: () => readdir(from), catch: (e) => new FileError({ path: from, operation: "read folder", reason: String(e) }) })
+    // per task, its newest full-video run in the folder
+    const runs = names.filter((n) => n.endsWith("_results.json")).sort().reverse()
+    const own: Record<string, { record: any; date: string }> = {}
+    for (const file of runs) {
+      const run = JSON.parse(yield* Effect.promise(() => readFile(join(from, file), "utf8"))) as { videokr?: { tasks: Record<string, { record: any }> } }
+      for (const [task, t] of Object.entries(run.videokr?.tasks ?? {})) {
+        if (own[task] === undefined && knownTasks[task] !== undefined && t.record.mode === "video") own[task] = { record: t.record, date: file.slice(0, -"_results.json".length) }
+      }
+    }
+    if (Object.keys(own).length === 0) return yield* new UsageError({ reason: `${from}: no full-video run of a board task by videokr eval (give the folder of one model's results, e.g. eval-results/<model>)` })
+    const roots = Object.fromEntries(Object.entries(own).map(([t, r]) => [t, r.record.dataRoot as string]))
+    const lines: Array<string> = []
+    for (const [task, { date }] of Object.entries(own)) {
+      const known = knownTasks[task]!
+      const docs = yield* known.documents(fileReader(task, roots[task]!))
+      const samples = (yield* Effect.promise(() => readFile(join(from, `${date}_samples_${task}.jsonl`), "utf8"))).split("\n").filter((l) => l.trim() !== "")
+      for (const line of samples) {
+        const s = JSON.parse(line) as { doc_id: number; filtered_resps: Array<string> }
+        lines.push(JSON.stringify({ task, id: known.docId(docs[s.doc_id]!, s.doc_id), output: s.filtered_resps[0] }))
+      }
+    }
+    const first = Object.values(own)[0]!.record
+    const meta = {
+      model: options.model,
+      revision: options.revision,
+      organisation: options.organisation,
+      contact: options.contact,
+      date: new Date().toISOString().slice(0, 10),
+      frames: { fps: first.frames.fps, maxFrames: first.frames.maxFrames, maxPixels: first.frames.maxPixels },
+      generation: { temperature: first.generation.temperature, ...(first.generation.topP === undefined ? {} : { topP: first.generation.topP }), maxTokens: first.generation.maxTokens },
+      prompt: "default",
+      ...(options.links.length === 0 ? {} : {
+        links: options.links.map((l) => {
+          const at = l.indexOf("=")
+          return at > 0 ? { label: l.slice(0, at), url: l.slice(at + 1) } : { label: l, url: l }
+        })
+      })
+    }
+    const out = resolve(project.dir, options.out ?? join("submissions", slug(options.organisation), slug(`${options.model}-${options.revision}`)))
+    // checked as the site's build will check it before anything is written
+    const metaText = JSON.stringify(meta, null, 2) + "\n"
+    const predictionsText = lines.map((l) => l + "\n").join("")
+    const loaded = yield* parseSubmission(out, metaText, predictionsText)
+    const scored = yield* rescoreSubmission(loaded, knownTasks, documentsUnder(roots))
+    yield* writeTextAtomic(join(out, submissionFiles.predictions), Stream.make(predictionsText))
+    yield* writeTextAtomic(join(out, submissionFiles.meta), Stream.make(metaText))
+    yield* Console.log(renderScores(scored))
+    yield* Console.log(`submission written: ${out} (${lines.length} predictions); scores above are the board's, re-computed from the outputs in rule mode`)
+    yield* Console.log(`next: open a pull request adding ${join("submissions", slug(options.organisation), slug(`${options.model}-${options.revision}`))}/ (see the site's Contribute page)`)
+  })
+
+/** `videokr submit --check <dir>`: an existing submission folder checked and scored as the site's build would. */
+export const checkSubmission = (project: Project, dir: string) =>
+  Effect.gen(function* () {
+    const roots = Object.fromEntries(Object.entries(project.config.eval?.data ?? {}).map(([t, d]) => [t, resolve(project.dir, d)]))
+    const loaded = yield* loadSubmission(resolve(project.dir, dir))
+    const scored = yield* rescoreSubmission(loaded, knownTasks, documentsUnder(roots))
+    yield* Console.log(renderScores(scored))
+    yield* Console.log(`${dir}: a valid submission of ${loaded.meta.model} (${loaded.meta.revision}) by ${loaded.meta.organisation}`)
+  })

@@ -1,0 +1,210 @@
+import { createHash } from "node:crypto"
+import { readFile } from "node:fs/promises"
+import { join } from "node:path"
+import { InputError, type InputProblem, PythonRandom, schemaProblems } from "@videokr/core"
+import { pyRound, pyStrip } from "@videokr/core/python"
+import { Effect, Schema } from "effect"
+import type { Doc, Task } from "./Task.ts"
+import { aggregatesOf, type Bucket, breakdownsOf, headlineOf, type SampleRecord } from "./Runner.ts"
+import { fileReader, type TaskDataError } from "./TaskData.ts"
+
+/**
+ * A leaderboard submission: a folder (`submissions/<org>/<model>/`, ready for a pull request) holding
+ * `submission.json` (who and what: model, revision, organisation, contact, the run's frames and
+ * generation parameters, links; `withdrawn` to take it back while keeping it listed) and
+ * `predictions.jsonl` (one line per document: task, document id, the model's raw output). Scores are
+ * never taken from the submission: every task is scored again from the outputs by its own rules, in rule
+ * mode (a judge's verdicts would be declared scores too), with a 95% bootstrap interval.
+ */
+const Url = Schema.String.check(Schema.isPattern(/^https?:\/\/[^\s<>"]+$/))
+
+export const SubmissionMeta = Schema.Struct({
+  model: Schema.NonEmptyString,
+  revision: Schema.NonEmptyString,
+  organisation: Schema.NonEmptyString,
+  contact: Schema.String.check(Schema.isPattern(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/)),
+  date: Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}$/)),
+  frames: Schema.Struct({ fps: Schema.Finite, maxFrames: Schema.Int, maxPixels: Schema.optionalKey(Schema.Int) }),
+  generation: Schema.Struct({ temperature: Schema.Finite, topP: Schema.optionalKey(Schema.Finite), maxTokens: Schema.Int }),
+  /** the prompts used: "default" (each task's reference prompt) or a description of the change */
+  prompt: Schema.String,
+  links: Schema.optionalKey(Schema.Array(Schema.Struct({ label: Schema.NonEmptyString, url: Url }))),
+  notes: Schema.optionalKey(Schema.String),
+  withdrawn: Schema.optionalKey(Schema.Struct({ date: Schema.String, reason: Schema.String }))
+}).annotate({ identifier: "Submission" })
+export type SubmissionMeta = typeof SubmissionMeta.Type
+
+export const Prediction = Schema.Struct({
+  task: Schema.NonEmptyString,
+  id: Schema.NonEmptyString,
+  output: Schema.String
+}).annotate({ identifier: "Prediction" })
+export type Prediction = typeof Prediction.Type
+
+export const submissionFiles = { meta: "submission.json", predictions: "predictions.jsonl" } as const
+
+export interface LoadedSubmission {
+  readonly dir: string
+  readonly meta: SubmissionMeta
+  readonly predictions: ReadonlyArray<Prediction>
+}
+
+const decodeMeta = Schema.decodeUnknownExit(SubmissionMeta)
+const decodePrediction = Schema.decodeUnknownExit(Prediction)
+
+const readText = (path: string) =>
+  Effect.tryPromise({
+    try: () => readFile(path, "utf8"),
+    catch: () => new InputError({ file: path, problems: [{ line: 0, message: "missing: a submission folder holds submission.json and predictions.jsonl" }], omitted: 0, outcome: "the submission is refused" })
+  })
+
+const refused = (file: string, problems: ReadonlyArray<InputProblem>) =>
+  new InputError({ file, problems: problems.slice(0, 20), omitted: Math.max(0, problems.length - 20), outcome: "the submission is refused" })
+
+/** Checks a submission's two files' texts (as they are or would be in `dir`): every problem names the file, line and field. */
+export const parseSubmission = (dir: string, metaText: string, predictionsText: string) =>
+  Effect.gen(function* () {
+    const metaPath = join(dir, submissionFiles.meta)
+    let metaJson: unknown
+    try {
+      metaJson = JSON.parse(metaText)
+    } catch (e) {
+      return yield* refused(metaPath, [{ line: 0, message: `not JSON: ${(e as Error).message}` }])
+    }
+    const meta = decodeMeta(metaJson, { errors: "all", onExcessProperty: "error" })
+    if (meta._tag === "Failure") return yield* refused(metaPath, schemaProblems(meta.cause, metaJson, 0))
+    const predictionsPath = join(dir, submissionFiles.predictions)
+    const problems: Array<InputProblem> = []
+    const predictions: Array<Prediction> = []
+    const seen = new Map<string, number>()
+    predictionsText.split("\n").forEach((text, i) => {
+      if (text.trim() === "") return
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch (e) {
+        problems.push({ line: i + 1, message: `not JSON: ${(e as Error).message}` })
+        return
+      }
+      const p = decodePrediction(json, { errors: "all" })
+      if (p._tag === "Failure") return void problems.push(...schemaProblems(p.cause, json, i + 1))
+      const key = `${p.value.task}\u0000${p.value.id}`
+      const first = seen.get(key)
+      if (first !== undefined) return void problems.push({ line: i + 1, field: "id", message: `a second prediction for ${p.value.task} ${p.value.id} (the first is on line ${first})` })
+      seen.set(key, i + 1)
+      predictions.push(p.value)
+    })
+    if (problems.length > 0) return yield* refused(predictionsPath, problems)
+    if (predictions.length === 0) return yield* refused(predictionsPath, [{ line: 0, message: "no predictions" }])
+    return { dir, meta: meta.value, predictions } satisfies LoadedSubmission
+  })
+
+/** Reads and checks a submission folder. */
+export const loadSubmission = (dir: string) =>
+  Effect.gen(function* () {
+    const metaText = yield* readText(join(dir, submissionFiles.meta))
+    const predictionsText = yield* readText(join(dir, submissionFiles.predictions))
+    return yield* parseSubmission(dir, metaText, predictionsText)
+  })
+
+/** What identifies a result on the board: the same model, revision and run configuration appear once. */
+export const submissionKey = (meta: SubmissionMeta) =>
+  createHash("sha256").update(JSON.stringify([meta.model, meta.revision, meta.frames, meta.generation, meta.prompt])).digest("hex").slice(0, 16)
+
+export interface Interval {
+  readonly low: number
+  readonly high: number
+}
+
+/**
+ * The 95% percentile bootstrap interval (in percent) of the mean of per-sample scores: `rounds` resamples
+ * with replacement drawn by Python's random.Random(seed), so the interval is the same on every build.
+ */
+export const bootstrapInterval = (scores: ReadonlyArray<number>, rounds = 1000, seed = 0): Interval | undefined => {
+  const n = scores.length
+  if (n === 0) return undefined
+  const rng = new PythonRandom(seed)
+  const means = new Float64Array(rounds)
+  for (let r = 0; r < rounds; r++) {
+    let sum = 0
+    for (let i = 0; i < n; i++) sum += scores[rng.randbelow(n)]!
+    means[r] = sum / n
+  }
+  means.sort()
+  const at = (q: number) => means[Math.min(rounds - 1, Math.max(0, Math.floor(q * rounds)))]!
+  return { low: pyRound(at(0.025) * 100, 2), high: pyRound(at(0.975) * 100, 2) }
+}
+
+export interface ScoredTask {
+  readonly task: string
+  readonly benchmark: string
+  readonly group: string
+  readonly score: number | undefined
+  readonly interval: Interval | undefined
+  readonly samples: number
+  readonly scored: number
+  readonly skipped: number
+  readonly breakdowns: { readonly overall: Bucket } & Readonly<Record<string, Bucket | Readonly<Record<string, Bucket>>>>
+}
+
+/** A task's documents, read once for every submission of a build. */
+export type DocumentsOf = (task: Task) => Effect.Effect<ReadonlyArray<Doc>, TaskDataError>
+
+export const documentsUnder = (roots: Readonly<Record<string, string>>): DocumentsOf => {
+  const cache = new Map<string, Effect.Effect<ReadonlyArray<Doc>, TaskDataError>>()
+  return (task) => {
+    let docs = cache.get(task.name)
+    if (docs === undefined) {
+      const root = roots[task.name]
+      docs = root === undefined ? Effect.succeed([]) : Effect.cached(task.documents(fileReader(task.name, root))).pipe(Effect.runSync)
+      cache.set(task.name, docs)
+    }
+    return docs
+  }
+}
+
+/**
+ * Every task of a submission scored again from its outputs. A task the board does not know, a task whose
+ * documents are not at hand, an id that is not a document of the task, or a document without a
+ * prediction: the submission is refused, naming the line or the first missing id.
+ */
+export const rescoreSubmission = (submission: LoadedSubmission, known: Readonly<Record<string, Task>>, documentsOf: DocumentsOf) =>
+  Effect.gen(function* () {
+    const file = join(submission.dir, submissionFiles.predictions)
+    const byTask = new Map<string, Array<Prediction>>()
+    for (const p of submission.predictions) byTask.set(p.task, [...(byTask.get(p.task) ?? []), p])
+    const results: Array<ScoredTask> = []
+    for (const [name, predictions] of byTask) {
+      const task = known[name]
+      if (task === undefined) return yield* refused(file, [{ line: 0, field: "task", message: `unknown task "${name}"; the board scores ${Object.keys(known).join(", ")}` }])
+      const docs = yield* documentsOf(task)
+      if (docs.length === 0) return yield* refused(file, [{ line: 0, field: "task", message: `the documents of ${name} are not at hand to score it (eval.data.${name})` }])
+      const index = new Map(docs.map((d, i) => [task.docId(d, i), i]))
+      const unknownId = predictions.find((p) => !index.has(p.id))
+      if (unknownId !== undefined) return yield* refused(file, [{ line: 0, field: "id", message: `"${unknownId.id}" is not a document of ${name}` }])
+      if (predictions.length < docs.length) {
+        const have = new Set(predictions.map((p) => p.id))
+        const missing = docs.map((d, i) => task.docId(d, i)).filter((id) => !have.has(id))
+        return yield* refused(file, [{ line: 0, field: "id", message: `${missing.length} document(s) of ${name} have no prediction; first: ${missing[0]}` }])
+      }
+      const samples = predictions.map((p): SampleRecord => {
+        const i = index.get(p.id)!
+        const doc = docs[i]!
+        return { index: i, docId: p.id, doc, prompt: "", target: task.docToTarget(doc), output: p.output, result: task.score(doc, pyStrip(p.output)), breakdown: task.breakdown(doc) }
+      })
+      const breakdowns = breakdownsOf(samples)
+      const scores = samples.flatMap((s) => (s.result!.score === null ? [] : [s.result!.score]))
+      results.push({
+        task: name,
+        benchmark: task.benchmark,
+        group: task.group,
+        score: headlineOf(task, aggregatesOf(task, samples, false), breakdowns.overall, samples.length > 0),
+        interval: bootstrapInterval(scores),
+        samples: samples.length,
+        scored: scores.length,
+        skipped: samples.length - scores.length,
+        breakdowns
+      })
+    }
+    return results
+  })
