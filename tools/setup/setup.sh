@@ -2,7 +2,8 @@
 # Brings a fresh clone to a runnable state, and does nothing when it already is:
 #   1. Node 22 (pinned, from the npm registry) when the system Node is older than 22.12;
 #   2. npm dependencies when node_modules is missing or older than package-lock.json;
-#   3. ffmpeg/ffprobe: the system's, else Debian's via apt when root, else the npm-shipped static builds.
+#   3. ffmpeg/ffprobe: the system's, else Debian's via apt when root, else the npm-shipped static builds;
+#   4. Chromium for the site's browser tests: $VIDEOKR_CHROMIUM, the system's, else Debian's via apt when root.
 # It writes tools/setup/.env.sh, which with-env.sh sources before running a command.
 set -euo pipefail
 
@@ -63,10 +64,25 @@ if [ -z "$ffmpeg_path" ] || ! "$ffmpeg_path" -version >/dev/null 2>&1 || ! "$ffp
   exit 1
 fi
 
+# --- 4. Chromium (browser tests of the site, through playwright-core) ---------------------------
+chromium_path="${VIDEOKR_CHROMIUM:-}"
+if [ -z "$chromium_path" ]; then
+  chromium_path=$(command -v chromium || command -v chromium-browser || true)
+fi
+if [ -z "$chromium_path" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  say "installing Debian's chromium with apt-get (for the site's browser tests)"
+  if (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) >/dev/null 2>&1; then
+    chromium_path=$(command -v chromium || true)
+  else
+    say "apt-get could not install chromium; the browser tests will say so"
+  fi
+fi
+
 env_file="$root/tools/setup/.env.sh"
 {
   printf 'export PATH=%q:"$PATH"\n' "${node_bin:+$node_bin:}$root/node_modules/.bin"
   printf 'export VIDEOKR_FFMPEG=%q\n' "${VIDEOKR_FFMPEG:-$ffmpeg_path}"
   printf 'export VIDEOKR_FFPROBE=%q\n' "${VIDEOKR_FFPROBE:-$ffprobe_path}"
+  printf 'export VIDEOKR_CHROMIUM=%q\n' "$chromium_path"
 } >"$env_file.tmp"
 mv "$env_file.tmp" "$env_file"

@@ -12,6 +12,7 @@ import { scoreFile } from "./ScoreCommand.ts"
 import { evaluate, importEvalResults } from "./EvalCommand.ts"
 import { report, runDifficulty } from "./ReportCommand.ts"
 import { checkSubmission, submit } from "./SubmitCommand.ts"
+import { buildSite, devSite } from "./SiteCommand.ts"
 import { acceptKnowledgePoints, rejectKnowledgePoints, reviewKnowledgePoints } from "./KbCommand.ts"
 import { funnel, runPipeline, stageNames, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
@@ -349,6 +350,24 @@ const submitCommand = Command.make(
   Command.withSubcommands([submitCheck])
 )
 
+const siteFlags = {
+  project: projectFlag,
+  submissions: Flag.String("submissions").pipe(Flag.withDescription("the submission folders (submissions/<org>/<model>/)"), Flag.withDefault("submissions"))
+}
+const site = Command.make("site").pipe(
+  Command.withDescription("The leaderboard and dataset-card site: every submission checked and re-scored, pages built with Astro"),
+  Command.withSubcommands([
+    Command.make("build", { ...siteFlags, out: Flag.String("out").pipe(Flag.withDescription("where the static site goes"), Flag.withDefault("site")) },
+      (args) => withProject(args.project, (p) => Effect.asVoid(buildSite(p, { submissions: args.submissions, out: args.out })))).pipe(
+      Command.withDescription("Build the static site (a submission that fails its checks fails the build, naming it)")
+    ),
+    Command.make("dev", { ...siteFlags, port: Flag.Int("port").pipe(Flag.withDescription("the dev server's port"), Flag.optional) },
+      (args) => withProject(args.project, (p) => devSite(p, { submissions: args.submissions, out: "", port: Option.getOrUndefined(args.port) }))).pipe(
+      Command.withDescription("Serve the site with Astro's dev server")
+    )
+  ])
+)
+
 const kbIds = Argument.String("id").pipe(Argument.variadic(), Argument.withDescription("knowledge point ids"))
 const kb = Command.make("kb").pipe(
   Command.withDescription("Review knowledge points proposed by the expand stage"),
@@ -380,6 +399,6 @@ const demo = Command.make(
 
 export const videokr = Command.make("videokr").pipe(
   Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
-  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, funnelCommand, whyCommand, kb, evalCommand, reportCommand, submitCommand, score, models, doctorCommand, demo])
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, funnelCommand, whyCommand, kb, evalCommand, reportCommand, submitCommand, site, score, models, doctorCommand, demo])
 )
 

@@ -13,6 +13,8 @@ import { reviewKnowledgePoints } from "./KbCommand.ts"
 import { stageBenchmarkSamples } from "./BenchmarkSample.ts"
 import { evaluate } from "./EvalCommand.ts"
 import { report, runDifficulty } from "./ReportCommand.ts"
+import { buildSite } from "./SiteCommand.ts"
+import { submit } from "./SubmitCommand.ts"
 import { funnel, runPipeline, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
 
@@ -25,7 +27,7 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
  * stage of the pipeline with the scripted demo model (a dry run, then the run), why items were kept or
  * dropped, the funnel, the knowledge points stage 0 proposed; the seven benchmarks' sample files evaluated
  * (full video and single frame, with a judge), the corpus's difficulty, the three reports; and the corpus
- * statistics. The site joins as it lands.
+ * statistics; two leaderboard submissions made from eval runs and the site built from them and the corpus.
  */
 
 /**
@@ -196,6 +198,15 @@ export const runDemo = (dir: string | undefined) =>
         yield* Console.log("")
         yield* report(withEval, name, { json: false, output: undefined })
       }
+
+      yield* step("leaderboard site: two submissions built from eval runs, checked, re-scored, and the site built")
+      yield* evaluate(withEval, { ...evalOptions, model: "scripted:demo-first", mode: "video" })
+      const submitted = [
+        { from: "eval-results/demo", model: "Scripted demo", revision: "v1", organisation: "videokr demo", links: ["code=https://example.org/videokr"] },
+        { from: "eval-results/demo-first", model: "First-option baseline", revision: "v1", organisation: "videokr demo", links: [] }
+      ]
+      for (const s of submitted) yield* submit(withEval, { ...s, contact: "demo@example.org", out: undefined })
+      yield* buildSite(withEval, { submissions: "submissions", out: "site" })
 
       yield* step("stats")
       yield* Console.log(renderStats(yield* corpusStats))

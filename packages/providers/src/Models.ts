@@ -92,7 +92,9 @@ export const makeModels = (options: ModelsOptions) =>
         const parsed = parseModelId(modelId)
         if (parsed instanceof InvalidModelId) return yield* parsed
         const key = providerKey(parsed)
-        const existing = clients.get(key)
+        // one client per provider (its limits, breaker and cache are shared), except scripted models: each has its own script
+        const clientKey = parsed.provider === "scripted" ? `scripted:${parsed.model}` : key
+        const existing = clients.get(clientKey)
         if (existing !== undefined) return { parsed, ...existing }
         const settings = options.config.providers?.[key] ?? {}
         let base: ModelProviderShape
@@ -116,7 +118,7 @@ export const makeModels = (options: ModelsOptions) =>
         const guarded = withCircuitBreaker(limited, breaker)
         const cached = yield* withCache(withRetry(guarded, options.retry ?? retryDefaults), options.cache)
         const made = { provider: cached.provider, stats: cached.stats }
-        clients.set(key, made)
+        clients.set(clientKey, made)
         return { parsed, ...made }
       })
 

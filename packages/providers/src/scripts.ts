@@ -17,6 +17,10 @@ export const builtinScripts: Record<string, ReadonlyArray<ScriptedRule>> = {
   /** The demo's model, and a second one with the same script so that the demo's pool has two members. */
   demo: demoRules,
   "demo-alt": demoRules,
+  /** a baseline for the demo's leaderboard: the first option of every benchmark question */
+  "demo-first": [
+    { when: (r) => /<answer>|output the final answer|option letter|best answer/i.test(requestText(r)), reply: (r) => `<think>Always the first option.</think>\n<answer>${/^\(?([A-J])[.):]\s/m.exec(requestText(r))?.[1] ?? "unknown"}</answer>` }
+  ],
   echo: [
     { when: (r) => r.responseFormat !== undefined, reply: '{"ok": true}' },
     { when: /.*/s, reply: (r) => `echo: ${requestText(r).split("\n").at(-1) ?? ""}` }

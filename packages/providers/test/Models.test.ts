@@ -25,6 +25,10 @@ describe("models", () => {
       expect(missing.message).toBe("openai:gpt-4o: the environment variable OPENAI_API_KEY is not set (API keys are read from the environment only)")
       const echo = yield* models.resolve("scripted:echo")
       expect((yield* echo.chat({ messages: [{ role: "user", content: "hello" }] })).text).toBe("echo: hello")
+      // each scripted model answers by its own script, whichever was resolved first
+      const first = yield* models.resolve("scripted:demo-first")
+      expect((yield* first.chat({ messages: [{ role: "user", content: "Which?\nA. x\nB. y\nPlease provide only the single option letter within the <answer>...</answer> tags." }] })).text).toContain("<answer>A</answer>")
+      expect((yield* echo.chat({ messages: [{ role: "user", content: "again" }] })).text).toBe("echo: again")
     }).pipe(Effect.provide(middlewareLayer)))
 
   it.effect("records every call: tokens, cost from the price table, latency, cache hits at no cost, failures", () =>

@@ -1,0 +1,124 @@
+import { readdir, readFile, stat } from "node:fs/promises"
+import { join, relative, resolve } from "node:path"
+import { Effect } from "effect"
+import { type CardFile, CorpusStore, corpusStats, croissant, huggingFaceReadme, InputError, type Project, sha256File, version } from "@videokr/core"
+import {
+  benchmarkOrder, difficultyReport, documentsUnder, loadSubmission, rescoreSubmission, type ResultRow, singleFrameReport, submissionFiles, submissionKey,
+  type BoardEntry, type SiteData, tasks as knownTasks
+} from "@videokr/eval"
+import { pyRound } from "@videokr/core/python"
+import { slug } from "./SubmitCommand.ts"
+
+/**
+ * Everything the site shows, gathered once at build time into one JSON document the Astro pages read:
+ * the submissions (each checked and scored again from its outputs; declared scores do not exist), the
+ * corpus's dataset card (statistics, funnel, licenses, the Hugging Face README and Croissant files), and
+ * the reports from stored results. A submission that fails its checks fails the build, naming it.
+ */
+/** The site's downloads, written beside the pages. */
+export interface SiteFiles {
+  readonly "README.md": string
+  readonly "croissant.json": string
+}
+
+const average = (xs: ReadonlyArray<number | undefined>) => (xs.length === 0 || xs.some((x) => x === undefined) ? null : pyRound((xs as Array<number>).reduce((a, b) => a + b, 0) / xs.length, 2))
+
+const boardTasks = Object.values(knownTasks).filter((t) => t.group !== "corpus" && (benchmarkOrder.general as ReadonlyArray<string>).concat(benchmarkOrder.knowledge).includes(t.benchmark) && t.name !== "mmvu_val_cot")
+
+/** Submission folders under `dir`: every folder holding a submission.json, at any depth (submissions/<org>/<model>/). */
+const findSubmissions = async (dir: string): Promise<Array<string>> => {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
+  const found: Array<string> = []
+  if (entries.some((e) => e.isFile() && e.name === submissionFiles.meta)) found.push(dir)
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) if (e.isDirectory() && !e.name.startsWith(".")) found.push(...(await findSubmissions(join(dir, e.name))))
+  return found
+}
+
+export const boardEntries = (project: Project, submissionsDir: string) =>
+  Effect.gen(function* () {
+    const roots = Object.fromEntries(Object.entries(project.config.eval?.data ?? {}).map(([t, d]) => [t, resolve(project.dir, d)]))
+    const documentsOf = documentsUnder(roots)
+    const folders = yield* Effect.promise(() => findSubmissions(submissionsDir))
+    const entries: Array<BoardEntry> = []
+    const keys = new Map<string, string>()
+    for (const folder of folders) {
+      const loaded = yield* loadSubmission(folder)
+      const key = submissionKey(loaded.meta)
+      const twin = keys.get(key)
+      const where = relative(submissionsDir, folder) || "."
+      if (twin !== undefined) {
+        return yield* new InputError({
+          file: join(folder, submissionFiles.meta),
+          problems: [{ line: 0, message: `the same model, revision and configuration as ${twin}: a result appears once (withdraw one, or give a new revision)` }],
+          omitted: 0,
+          outcome: "the site is not built"
+        })
+      }
+      keys.set(key, where)
+      const scored = yield* rescoreSubmission(loaded, Object.fromEntries(boardTasks.map((t) => [t.name, t])), documentsOf)
+      const scores = Object.fromEntries(scored.map((s) => [s.task, s]))
+      const byBenchmark = (b: string) => scored.find((s) => s.benchmark === b)?.score
+      entries.push({
+        slug: slug(where),
+        folder: where,
+        key,
+        meta: loaded.meta,
+        scores,
+        generalAverage: average(benchmarkOrder.general.map(byBenchmark)),
+        knowledgeAverage: average(benchmarkOrder.knowledge.map(byBenchmark))
+      })
+    }
+    return entries
+  })
+
+/** The release files a card describes: the VideoKR JSONL splits in the project's exports. */
+const releaseFiles = (project: Project) =>
+  Effect.gen(function* () {
+    const dir = join(project.exportDir, "videokr")
+    const files: Array<CardFile> = []
+    for (const split of ["sft", "rl"]) {
+      const path = join(dir, `${split}.jsonl`)
+      const info = yield* Effect.promise(() => stat(path).catch(() => undefined))
+      if (info === undefined) continue
+      const text = yield* Effect.promise(() => readFile(path, "utf8"))
+      files.push({ path: `data/${split}.jsonl`, split, records: text.split("\n").filter((l) => l.trim() !== "").length, bytes: info.size, sha256: yield* Effect.orDie(sha256File(path)) })
+    }
+    return files
+  })
+
+export const datasetCard = (project: Project, name: string) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore.CorpusStore
+    const stats = yield* corpusStats
+    const licenses = (yield* store.query<{ license: string; videos: number }>("SELECT license, count(*)::INT AS videos FROM videos GROUP BY license ORDER BY videos DESC, license"))
+    const funnel = yield* store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>("SELECT stage, items::INT AS items, kept::INT AS kept, dropped::INT AS dropped, errors::INT AS errors FROM stage_funnel")
+    const files = yield* releaseFiles(project)
+    const input = {
+      name,
+      description: "Video questions that need domain knowledge and reasoning, built by videokr: knowledge points, Creative Commons videos found for them, examples generated for three skills (VIDR, KNOWVID, KNOWVIDR) and validated by several models.",
+      version,
+      stats,
+      licenses,
+      files
+    }
+    return { stats, licenses, funnel, files, readme: huggingFaceReadme(input), croissant: croissant(input) }
+  })
+
+export const siteData = (project: Project, submissionsDir: string) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore.CorpusStore
+    const entries = yield* boardEntries(project, submissionsDir)
+    const name = "VideoKR"
+    const card = yield* datasetCard(project, name)
+    const rows = (yield* store.query<ResultRow>("SELECT model, task, benchmark, task_group, mode, score, samples::INT AS samples, scored::INT AS scored, errors::INT AS errors FROM eval_latest ORDER BY model, task"))
+    const data: SiteData = {
+      generatedAt: new Date().toISOString(),
+      version,
+      benchmarks: boardTasks.map((t) => ({ task: t.name, benchmark: t.benchmark, group: t.group as "general" | "knowledge" })),
+      entries,
+      dataset: { name, stats: card.stats, funnel: card.funnel, licenses: card.licenses, files: card.files },
+      reports: { singleFrame: singleFrameReport(rows).json, difficulty: difficultyReport(rows).json }
+    }
+    const files: SiteFiles = { "README.md": card.readme, "croissant.json": JSON.stringify(card.croissant, null, 2) + "\n" }
+    return { data, files }
+  })
