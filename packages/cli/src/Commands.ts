@@ -13,6 +13,7 @@ import { evaluate, importEvalResults } from "./EvalCommand.ts"
 import { report, runDifficulty } from "./ReportCommand.ts"
 import { checkSubmission, submit } from "./SubmitCommand.ts"
 import { buildSite, devSite } from "./SiteCommand.ts"
+import { release } from "./ReleaseCommand.ts"
 import { acceptKnowledgePoints, rejectKnowledgePoints, reviewKnowledgePoints } from "./KbCommand.ts"
 import { funnel, runPipeline, stageNames, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
@@ -368,6 +369,16 @@ const site = Command.make("site").pipe(
   ])
 )
 
+const releaseCommand = Command.make(
+  "release",
+  {
+    project: projectFlag,
+    out: Flag.String("out").pipe(Flag.withDescription("the folder to lay out"), Flag.withDefault("release")),
+    name: Flag.String("name").pipe(Flag.withDescription("the dataset's name on its card"), Flag.withDefault("VideoKR"))
+  },
+  (args) => withProject(args.project, (p) => release(p, { out: args.out, name: args.name }))
+).pipe(Command.withDescription("Lay out a folder ready to upload to a dataset hub: split files, Hugging Face card, Croissant metadata, SHA256SUMS"))
+
 const kbIds = Argument.String("id").pipe(Argument.variadic(), Argument.withDescription("knowledge point ids"))
 const kb = Command.make("kb").pipe(
   Command.withDescription("Review knowledge points proposed by the expand stage"),
@@ -399,6 +410,6 @@ const demo = Command.make(
 
 export const videokr = Command.make("videokr").pipe(
   Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
-  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, funnelCommand, whyCommand, kb, evalCommand, reportCommand, submitCommand, site, score, models, doctorCommand, demo])
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, funnelCommand, whyCommand, kb, evalCommand, reportCommand, submitCommand, site, releaseCommand, score, models, doctorCommand, demo])
 )
 

@@ -14,6 +14,7 @@ import { stageBenchmarkSamples } from "./BenchmarkSample.ts"
 import { evaluate } from "./EvalCommand.ts"
 import { report, runDifficulty } from "./ReportCommand.ts"
 import { buildSite } from "./SiteCommand.ts"
+import { release } from "./ReleaseCommand.ts"
 import { submit } from "./SubmitCommand.ts"
 import { funnel, runPipeline, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
@@ -27,7 +28,8 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
  * stage of the pipeline with the scripted demo model (a dry run, then the run), why items were kept or
  * dropped, the funnel, the knowledge points stage 0 proposed; the seven benchmarks' sample files evaluated
  * (full video and single frame, with a judge), the corpus's difficulty, the three reports; and the corpus
- * statistics; two leaderboard submissions made from eval runs and the site built from them and the corpus.
+ * statistics; two leaderboard submissions made from eval runs, the site built from them and the corpus,
+ * and the release folder for a dataset hub.
  */
 
 /**
@@ -207,6 +209,9 @@ export const runDemo = (dir: string | undefined) =>
       ]
       for (const s of submitted) yield* submit(withEval, { ...s, contact: "demo@example.org", out: undefined })
       yield* buildSite(withEval, { submissions: "submissions", out: "site" })
+
+      yield* step("release: the folder to upload to a dataset hub")
+      yield* release(withEval, { out: "release", name: "VideoKR (demo)" })
 
       yield* step("stats")
       yield* Console.log(renderStats(yield* corpusStats))

@@ -71,10 +71,9 @@ export const boardEntries = (project: Project, submissionsDir: string) =>
     return entries
   })
 
-/** The release files a card describes: the VideoKR JSONL splits in the project's exports. */
-const releaseFiles = (project: Project) =>
+/** The release files a card describes: the VideoKR JSONL splits in `dir` (sft.jsonl, rl.jsonl), named data/<split>.jsonl. */
+export const releaseFiles = (dir: string) =>
   Effect.gen(function* () {
-    const dir = join(project.exportDir, "videokr")
     const files: Array<CardFile> = []
     for (const split of ["sft", "rl"]) {
       const path = join(dir, `${split}.jsonl`)
@@ -86,13 +85,14 @@ const releaseFiles = (project: Project) =>
     return files
   })
 
-export const datasetCard = (project: Project, name: string) =>
+/** The card of the corpus whose VideoKR JSONL splits are in `splitsDir`: statistics from the store, the README and the Croissant file. */
+export const datasetCard = (name: string, splitsDir: string) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore.CorpusStore
     const stats = yield* corpusStats
     const licenses = (yield* store.query<{ license: string; videos: number }>("SELECT license, count(*)::INT AS videos FROM videos GROUP BY license ORDER BY videos DESC, license"))
     const funnel = yield* store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>("SELECT stage, items::INT AS items, kept::INT AS kept, dropped::INT AS dropped, errors::INT AS errors FROM stage_funnel")
-    const files = yield* releaseFiles(project)
+    const files = yield* releaseFiles(splitsDir)
     const input = {
       name,
       description: "Video questions that need domain knowledge and reasoning, built by videokr: knowledge points, Creative Commons videos found for them, examples generated for three skills (VIDR, KNOWVID, KNOWVIDR) and validated by several models.",
@@ -109,7 +109,7 @@ export const siteData = (project: Project, submissionsDir: string) =>
     const store = yield* CorpusStore.CorpusStore
     const entries = yield* boardEntries(project, submissionsDir)
     const name = "VideoKR"
-    const card = yield* datasetCard(project, name)
+    const card = yield* datasetCard(name, join(project.exportDir, "videokr"))
     const rows = (yield* store.query<ResultRow>("SELECT model, task, benchmark, task_group, mode, score, samples::INT AS samples, scored::INT AS scored, errors::INT AS errors FROM eval_latest ORDER BY model, task"))
     const data: SiteData = {
       generatedAt: new Date().toISOString(),

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest"
+import { createHash } from "node:crypto"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { videokrAsync, videokr } from "./support/pipeline.ts"
+
+const repo = fileURLToPath(new URL("../../../", import.meta.url))
+
+/** A project with the sample corpus imported and split, evaluating VideoKR-Eval's sample documents. */
+const project = () => {
+  const root = mkdtempSync(join(tmpdir(), "videokr-release-"))
+  expect(videokr(root, "init", "p").code).toBe(0)
+  const p = join(root, "p")
+  expect(videokr(p, "import", "data/knowledge-bank.jsonl", "data/seeds.jsonl", "data/videos.jsonl", "data/examples.jsonl").code).toBe(0)
+  expect(videokr(p, "split").code).toBe(0)
+  writeFileSync(join(p, "videokr.config.ts"), `export default ${JSON.stringify({ eval: { data: { videokr_eval: join(repo, "fixtures/benchmarks/videokr_eval") } } })}\n`)
+  return p
+}
+
+const ids = ["vkr-phys-0001", "vkr-chem-0002", "vkr-bio-0003", "vkr-eng-0004", "vkr-econ-0005", "vkr-math-0006"]
+const submission = (p: string, folder: string, meta: Record<string, unknown>) => {
+  const dir = join(p, "submissions", folder)
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, "submission.json"), JSON.stringify({ model: "M", revision: "v1", organisation: "Lab", contact: "lab@example.org", date: "2026-11-20", frames: { fps: 2, maxFrames: 128 }, generation: { temperature: 0.1, maxTokens: 8192 }, prompt: "default", ...meta }))
+  writeFileSync(join(dir, "predictions.jsonl"), ids.map((id) => JSON.stringify({ task: "videokr_eval", id, output: "<answer>A</answer>" })).join("\n") + "\n")
+}
+
+describe("videokr release", () => {
+  it("lays out the splits, the Hugging Face card, Croissant metadata and SHA256SUMS that match the files", () => {
+    const p = project()
+    const r = videokr(p, "release", "--out", "rel")
+    expect(r.code).toBe(0)
+    const rel = join(p, "rel")
+    const sums = readFileSync(join(rel, "SHA256SUMS"), "utf8").trim().split("\n").map((l) => l.split("  "))
+    expect(sums.map(([, f]) => f)).toEqual(["data/sft.jsonl", "data/rl.jsonl"])
+    for (const [hash, file] of sums) expect(createHash("sha256").update(readFileSync(join(rel, file!))).digest("hex")).toBe(hash)
+    const readme = readFileSync(join(rel, "README.md"), "utf8")
+    expect(readme).toMatch(/^---\npretty_name: VideoKR\nlicense: [a-z0-9.-]+\n[\s\S]*configs:\n- config_name: default\n {2}data_files:\n {2}- split: sft\n {4}path: data\/sft.jsonl\n {2}- split: rl\n {4}path: data\/rl.jsonl\n---\n/)
+    const croissant = JSON.parse(readFileSync(join(rel, "croissant.json"), "utf8"))
+    expect(croissant["@type"]).toBe("sc:Dataset")
+    expect(croissant.distribution.map((d: any) => [d.contentUrl, d.sha256])).toEqual(sums.map(([h, f]) => [f, h]))
+    expect(croissant.recordSet[0].field.map((f: any) => f.source.extract.column)).toContain("question")
+  })
+})
+
+describe("videokr site build", () => {
+  it("fails on a submission that does not pass its checks, naming its file and field, and writes no site", async () => {
+    const p = project()
+    submission(p, "lab/good", {})
+    submission(p, "lab/bad", { model: "Bad", contact: "nobody" })
+    const r = await videokrAsync(p, "site", "build", "--out", "site")
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toContain(`${join(p, "submissions/lab/bad/submission.json")}: field "contact"`)
+    expect(existsSync(join(p, "site"))).toBe(false)
+  }, 60_000)
+
+  it("lets a model, revision and configuration appear once", async () => {
+    const p = project()
+    submission(p, "lab/first", {})
+    submission(p, "other/copy", { organisation: "Other" })
+    const r = await videokrAsync(p, "site", "build", "--out", "site")
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toContain("the same model, revision and configuration as lab/first")
+    expect(existsSync(join(p, "site"))).toBe(false)
+  }, 60_000)
+})

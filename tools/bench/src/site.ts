@@ -1,0 +1,88 @@
+/**
+ * The site benchmark (issue: "leaderboard page ships < 100 KB of JS (compressed); static build of 1,000
+ * generated submissions < 30 s").
+ *
+ * A project with the sample corpus; N generated submissions (each with predictions for every document of
+ * VideoKR-Eval's and MMVU's sample files, answers drawn with a seeded RNG, so the scores differ); then
+ * `videokr site build` as a process, timed from start to finish: checking and re-scoring every submission,
+ * the dataset card, and Astro's static build of N model pages. The baseline is the same build with 10
+ * submissions, measured in the same run; the figures are the wall time for 1,000 (target < 30 s), the
+ * ratio to the baseline, and the compressed JavaScript the leaderboard page loads (target < 100 KB).
+ */
+import { spawnSync } from "node:child_process"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { gzipSync } from "node:zlib"
+import { PythonRandom } from "@videokr/core"
+
+const repo = fileURLToPath(new URL("../../../", import.meta.url))
+const bin = join(repo, "packages/cli/src/bin.ts")
+const count = Number(process.argv.find((a) => a.startsWith("--submissions="))?.slice(14) ?? 1000)
+
+const videokr = (cwd: string, ...args: Array<string>) => {
+  const started = performance.now()
+  const r = spawnSync(process.execPath, ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin, ...args], { cwd, encoding: "utf8" })
+  if (r.status !== 0) throw new Error(`videokr ${args.join(" ")}: ${r.stderr}`)
+  return (performance.now() - started) / 1000
+}
+
+const documents = (file: string, id: (d: any) => string) =>
+  (file.endsWith(".jsonl") ? readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : JSON.parse(readFileSync(file, "utf8"))).map(id)
+const vk = documents(join(repo, "fixtures/benchmarks/videokr_eval/VideoKR_eval.jsonl"), (d) => d.id)
+const mmvu = documents(join(repo, "fixtures/benchmarks/mmvu/validation.json"), (d) => String(d.id))
+
+const project = (n: number) => {
+  const root = mkdtempSync(join(tmpdir(), `videokr-bench-site-${n}-`))
+  videokr(root, "init", "p")
+  const p = join(root, "p")
+  videokr(p, "import", "data/knowledge-bank.jsonl", "data/seeds.jsonl", "data/videos.jsonl", "data/examples.jsonl")
+  videokr(p, "split")
+  videokr(p, "export", "--format", "videokr")
+  writeFileSync(join(p, "videokr.config.ts"), `export default ${JSON.stringify({ eval: { data: { videokr_eval: join(repo, "fixtures/benchmarks/videokr_eval"), mmvu_val: join(repo, "fixtures/benchmarks/mmvu") } } })}\n`)
+  const rng = new PythonRandom(n)
+  const letters = "ABCDE"
+  for (let i = 0; i < n; i++) {
+    const dir = join(p, "submissions", `org-${i % 37}`, `model-${i}`)
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, "submission.json"), JSON.stringify({
+      model: `Model ${i}`, revision: `r${i % 5}`, organisation: `Org ${i % 37}`, contact: `team${i}@example.org`, date: "2026-11-20",
+      frames: { fps: 2, maxFrames: 128 }, generation: { temperature: 0.1, topP: 0.001, maxTokens: 8192 }, prompt: "default",
+      ...(i % 50 === 7 ? { withdrawn: { date: "2026-11-25", reason: "superseded" } } : {})
+    }))
+    const lines = [
+      ...vk.map((id: string) => JSON.stringify({ task: "videokr_eval", id, output: `<think>t</think><answer>${letters[rng.randbelow(4)]}</answer>` })),
+      ...mmvu.map((id: string) => JSON.stringify({ task: "mmvu_val", id, output: letters[rng.randbelow(5)] }))
+    ]
+    writeFileSync(join(dir, "predictions.jsonl"), lines.join("\n") + "\n")
+  }
+  return p
+}
+
+const build = (n: number) => {
+  const p = project(n)
+  const seconds = videokr(p, "site", "build", "--out", "site")
+  const pages = readdirSync(join(p, "site", "models")).length
+  return { p, seconds, pages }
+}
+
+const baseline = build(10)
+const full = build(count)
+const html = readFileSync(join(full.p, "site", "index.html"), "utf8")
+const assets = join(full.p, "site", "_astro")
+const files = readdirSync(assets).filter((f) => f.endsWith(".js"))
+const reached = new Set<string>()
+const visit = (name: string) => {
+  if (reached.has(name) || !files.includes(name)) return
+  reached.add(name)
+  for (const m of readFileSync(join(assets, name), "utf8").matchAll(/["'](?:\.\/|\/_astro\/)([^"']+\.js)["']/g)) visit(m[1]!)
+}
+for (const m of html.matchAll(/(?:component-url|renderer-url|src)="\/_astro\/([^"]+\.js)"/g)) visit(m[1]!)
+const js = [...reached].reduce((n, f) => n + gzipSync(readFileSync(join(assets, f))).length, 0)
+const indexKb = gzipSync(Buffer.from(html)).length / 1024
+
+console.log(`site: static build (videokr site build: check + re-score every submission, dataset card, Astro)`)
+console.log(`  baseline: ${baseline.pages} submissions in ${baseline.seconds.toFixed(1)} s`)
+console.log(`  ${full.pages} submissions in ${full.seconds.toFixed(1)} s = ${(full.seconds / baseline.seconds).toFixed(2)}x the baseline for ${(full.pages / baseline.pages).toFixed(0)}x the submissions (target < 30 s: ${full.seconds < 30 ? "met" : "NOT met"})`)
+console.log(`  leaderboard page: ${(js / 1024).toFixed(1)} KB of JavaScript compressed in ${reached.size} file(s) (target < 100 KB: ${js < 100 * 1024 ? "met" : "NOT met"}); its HTML ${indexKb.toFixed(1)} KB compressed`)
