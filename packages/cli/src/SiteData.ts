@@ -38,6 +38,8 @@ export const boardEntries = (project: Project, submissionsDir: string) =>
   Effect.gen(function* () {
     const roots = Object.fromEntries(Object.entries(project.config.eval?.data ?? {}).map(([t, d]) => [t, resolve(project.dir, d)]))
     const documentsOf = documentsUnder(roots)
+    const store = yield* CorpusStore.CorpusStore
+    const disciplines = new Map((yield* store.query<{ subject: string; discipline: string }>("SELECT DISTINCT subject, discipline FROM knowledge_points")).map((r) => [r.subject, r.discipline]))
     const folders = yield* Effect.promise(() => findSubmissions(submissionsDir))
     const entries: Array<BoardEntry> = []
     const keys = new Map<string, string>()
@@ -55,7 +57,7 @@ export const boardEntries = (project: Project, submissionsDir: string) =>
         })
       }
       keys.set(key, where)
-      const scored = yield* rescoreSubmission(loaded, Object.fromEntries(boardTasks.map((t) => [t.name, t])), documentsOf)
+      const scored = yield* rescoreSubmission(loaded, Object.fromEntries(boardTasks.map((t) => [t.name, t])), documentsOf, disciplines)
       const scores = Object.fromEntries(scored.map((s) => [s.task, s]))
       const byBenchmark = (b: string) => scored.find((s) => s.benchmark === b)?.score
       entries.push({

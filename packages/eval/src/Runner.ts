@@ -4,7 +4,7 @@ import { extname, isAbsolute, join } from "node:path"
 import { frameParts, type MediaError, ModelRegistry, type ProviderError, type SamplingSpec } from "@videokr/core"
 import { pyRound, pyStrip } from "@videokr/core/python"
 import { Effect, Schema } from "effect"
-import type { Doc, Media as TaskMedia, SampleScore, Task } from "./Task.ts"
+import type { Breakdown, Doc, Media as TaskMedia, SampleScore, Task } from "./Task.ts"
 import { fileReader, type TaskDataError } from "./TaskData.ts"
 import { judgeParams, parseJudgeReply } from "./Judge.ts"
 
@@ -177,6 +177,13 @@ const attempt = <A>(f: () => A): A | Error => {
 
 const providerReason = (e: ProviderError | MediaError | { readonly _tag: string; readonly message: string }) => `${e._tag}: ${e.message}`
 
+/** A breakdown with its discipline: the document's own, else its subject's in the knowledge bank (when known). */
+export const withDiscipline = (breakdown: Breakdown, disciplines: ReadonlyMap<string, string> | undefined): Breakdown => {
+  const subject = breakdown["subject"]
+  const discipline = breakdown["discipline"] ?? (subject === undefined ? undefined : disciplines?.get(subject))
+  return discipline === undefined ? breakdown : { ...breakdown, discipline }
+}
+
 /** Accuracy buckets over the scored samples (score not null), overall and by each breakdown key. */
 export const breakdownsOf = (samples: ReadonlyArray<SampleRecord>) => {
   const keys = new Map<string, Map<string, { num: number; correct: number }>>()
@@ -255,9 +262,7 @@ export const runTask = (input: TaskInput, options: RunnerOptions) =>
         const prepared = attempt(() => ({ prompt: task.docToText(doc), target: task.docToTarget(doc), breakdown: task.breakdown(doc), media: task.media(doc) }))
         if (prepared instanceof Error) return failed(`${task.name}: ${prepared.message}`, { index, docId, doc, prompt: "", target: "", breakdown: {} })
         const { prompt, target, media } = prepared
-        const subject = prepared.breakdown["subject"]
-        const discipline = prepared.breakdown["discipline"] ?? (subject === undefined ? undefined : options.disciplines?.get(subject))
-        const breakdown = discipline === undefined ? prepared.breakdown : { ...prepared.breakdown, discipline }
+        const breakdown = withDiscipline(prepared.breakdown, options.disciplines)
         const base = { index, docId, doc, prompt, target, breakdown }
         let answer = done.get(docId)
         if (answer !== undefined) progress.resumed++

@@ -5,7 +5,7 @@ import { InputError, type InputProblem, PythonRandom, schemaProblems } from "@vi
 import { pyRound, pyStrip } from "@videokr/core/python"
 import { Effect, Schema } from "effect"
 import type { Doc, Task } from "./Task.ts"
-import { aggregatesOf, type Bucket, breakdownsOf, headlineOf, type SampleRecord } from "./Runner.ts"
+import { aggregatesOf, type Bucket, breakdownsOf, headlineOf, type SampleRecord, withDiscipline } from "./Runner.ts"
 import { fileReader, type TaskDataError } from "./TaskData.ts"
 
 /**
@@ -168,7 +168,7 @@ export const documentsUnder = (roots: Readonly<Record<string, string>>): Documen
  * documents are not at hand, an id that is not a document of the task, or a document without a
  * prediction: the submission is refused, naming the line or the first missing id.
  */
-export const rescoreSubmission = (submission: LoadedSubmission, known: Readonly<Record<string, Task>>, documentsOf: DocumentsOf) =>
+export const rescoreSubmission = (submission: LoadedSubmission, known: Readonly<Record<string, Task>>, documentsOf: DocumentsOf, disciplines?: ReadonlyMap<string, string>) =>
   Effect.gen(function* () {
     const file = join(submission.dir, submissionFiles.predictions)
     const byTask = new Map<string, Array<Prediction>>()
@@ -190,7 +190,7 @@ export const rescoreSubmission = (submission: LoadedSubmission, known: Readonly<
       const samples = predictions.map((p): SampleRecord => {
         const i = index.get(p.id)!
         const doc = docs[i]!
-        return { index: i, docId: p.id, doc, prompt: "", target: task.docToTarget(doc), output: p.output, result: task.score(doc, pyStrip(p.output)), breakdown: task.breakdown(doc) }
+        return { index: i, docId: p.id, doc, prompt: "", target: task.docToTarget(doc), output: p.output, result: task.score(doc, pyStrip(p.output)), breakdown: withDiscipline(task.breakdown(doc), disciplines) }
       })
       const breakdowns = breakdownsOf(samples)
       const scores = samples.flatMap((s) => (s.result!.score === null ? [] : [s.result!.score]))

@@ -99,6 +99,20 @@ describe("the leaderboard site in chromium", () => {
     await page.close()
   })
 
+  it("shows the boards by discipline from the knowledge bank, and a plain table without JavaScript", async () => {
+    const page = await open("/")
+    const heads = await page.$$eval("#vk thead th", (ths) => ths.map((t) => (t as HTMLElement).innerText.trim()))
+    // open-ended answers are skipped without a judge, so only the multiple-choice type has a column
+    expect(heads).toEqual(expect.arrayContaining(["VideoKR-Eval", "Natural Sciences", "Engineering", "multiple-choice"]))
+    const context = await browser.newContext({ javaScriptEnabled: false })
+    const plain = await context.newPage()
+    await plain.goto(url + "/")
+    expect(await models(plain, "vk")).toEqual(["Alpha-VL (v1)", "Beta <b>bold</b><script>window.pwned=1</script> (v1)", "Gamma (v1)"])
+    expect(await models(plain, "all")).toHaveLength(3)
+    await context.close()
+    await page.close()
+  })
+
   it("sorts by a column on click and keeps the view in a sharable URL", async () => {
     const page = await open("/")
     await page.locator("#vk thead button", { hasText: "Model" }).click()
