@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process"
-import { cp, mkdtemp, rename, rm, writeFile } from "node:fs/promises"
+import { cp, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import { gzipSync } from "node:zlib"
 import { Console, Effect, Stream } from "effect"
 import { FileError, type Project, writeTextAtomic } from "@videokr/core"
 import { siteData } from "./SiteData.ts"
@@ -76,10 +77,29 @@ export const buildSite = (project: Project, options: SiteOptions & { readonly qu
           await rename(staged, out)
         })
       }).pipe(Effect.ensuring(Effect.promise(() => rm(build, { recursive: true, force: true }))))
+      const js = yield* Effect.promise(() => pageScriptBytes(out, "index.html"))
       yield* Console.log(`site built in ${((performance.now() - started) / 1000).toFixed(1)} s: ${out} (open ${join(out, "index.html")}, or serve the folder)`)
+      yield* Console.log(`leaderboard page: ${(js.bytes / 1024).toFixed(1)} KB of JavaScript compressed in ${js.files} file(s)`)
       return out
     })
   )
+
+/** The JavaScript a built page loads (its islands' modules and what they import), gzip-compressed, in bytes. */
+export const pageScriptBytes = async (site: string, page: string) => {
+  const html = await readFile(join(site, page), "utf8")
+  const assets = join(site, "_astro")
+  const files = new Set((await readdir(assets).catch(() => [])).filter((f) => f.endsWith(".js")))
+  const reached = new Set<string>()
+  const visit = async (name: string): Promise<void> => {
+    if (reached.has(name) || !files.has(name)) return
+    reached.add(name)
+    for (const m of (await readFile(join(assets, name), "utf8")).matchAll(/["'](?:\.\/|\/_astro\/)([^"']+\.js)["']/g)) await visit(m[1]!)
+  }
+  for (const m of html.matchAll(/(?:component-url|renderer-url|src)="[^"]*\/_astro\/([^"]+\.js)"/g)) await visit(m[1]!)
+  let bytes = 0
+  for (const f of reached) bytes += gzipSync(await readFile(join(assets, f))).length
+  return { bytes, files: reached.size }
+}
 
 /** `videokr site dev`: Astro's dev server over the project's data (rebuilt when the command is run again). */
 export const devSite = (project: Project, options: SiteOptions) =>
