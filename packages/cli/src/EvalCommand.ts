@@ -76,13 +76,13 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
     const media = yield* Media.Media.pipe(Effect.provide(session.services))
     const decoder = yield* Effect.orElseSucceed(media.versions, () => ({ ffmpeg: "unknown", ffprobe: "unknown" }))
     const out = process.stderr
-    const startedAt = performance.now()
     const disciplines = new Map((yield* store.query<{ subject: string; discipline: string }>("SELECT DISTINCT subject, discipline FROM knowledge_points")).map((r) => [r.subject, r.discipline]))
     const runs: Array<TaskRun> = []
     const failures: Array<string> = []
     const runId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${options.model.replace(/[^A-Za-z0-9._-]+/g, "_")}`
     for (const { task, root } of inputs) {
       let lastDraw = 0
+      const taskStarted = performance.now()
       const run = yield* runTask({ task, root }, {
         model: options.model,
         mode: options.mode,
@@ -100,9 +100,9 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
             const now = performance.now()
             if (now - lastDraw > 100 || finished) {
               lastDraw = now
-              out.write(`\r\x1b[2K${progressLine(p, startedAt)}${finished ? "\n" : ""}`)
+              out.write(`\r\x1b[2K${progressLine(p, taskStarted)}${finished ? "\n" : ""}`)
             }
-          } else if (finished) out.write(`${progressLine(p, startedAt)}\n`)
+          } else if (finished) out.write(`${progressLine(p, taskStarted)}\n`)
         }
       }).pipe(
         Effect.provide(session.services),

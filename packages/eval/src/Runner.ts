@@ -5,7 +5,7 @@ import { frameParts, type MediaError, ModelRegistry, type ProviderError, type Sa
 import { pyRound, pyStrip } from "@videokr/core/python"
 import { Effect, Schema } from "effect"
 import type { Breakdown, Doc, Media as TaskMedia, SampleScore, Task } from "./Task.ts"
-import { fileReader, type TaskDataError } from "./TaskData.ts"
+import { fileReader } from "./TaskData.ts"
 import { judgeParams, parseJudgeReply } from "./Judge.ts"
 
 /**
@@ -94,12 +94,6 @@ export interface TaskRun {
   readonly counts: { readonly samples: number; readonly scored: number; readonly skipped: number; readonly errors: number; readonly resumed: number }
   readonly promptTemplateHash: string
   readonly checkpoint: string
-}
-
-/** The task's data could not be read at all: the whole task fails with the file named; other tasks go on. */
-export interface TaskFailure {
-  readonly task: Task
-  readonly error: TaskDataError
 }
 
 const videoSuffixes = ["", ".mp4", ".MP4", ".mkv", ".avi", ".mov"]
