@@ -326,7 +326,7 @@ const reportCommand = Command.make(
 
 const submitCheck = Command.make(
   "check",
-  { project: projectFlag, dir: Argument.String("dir").pipe(Argument.withDescription("a submission folder (submission.json and predictions.jsonl)")) },
+  { project: projectFlag, dir: Argument.String("dir").pipe(Argument.withDescription("a submission folder (submission.json and predictions.jsonl), or a .tar.gz of one")) },
   (args) => withProject(args.project, (p) => checkSubmission(p, args.dir))
 ).pipe(Command.withDescription("Check a submission folder and score it as the site's build does"))
 
@@ -340,11 +340,12 @@ const submitCommand = Command.make(
     organisation: Flag.String("org").pipe(Flag.withDescription("who submits")),
     contact: Flag.String("contact").pipe(Flag.withDescription("an e-mail address for questions about the submission")),
     link: Flag.String("link").pipe(Flag.withDescription("label=https://... (paper, code, weights); repeatable"), Flag.atLeast(0)),
-    out: Flag.String("out").pipe(Flag.withDescription("the folder to write (default: submissions/<org>/<model>-<revision>/)"), Flag.optional)
+    out: Flag.String("out").pipe(Flag.withDescription("the folder to write (default: submissions/<org>/<model>-<revision>/)"), Flag.optional),
+    archive: Flag.Boolean("archive").pipe(Flag.withDescription("write it as one .tar.gz archive instead of a folder"), Flag.withDefault(false))
   },
   (args) =>
     withProject(args.project, (p) =>
-      submit(p, { from: args.from, model: args.model, revision: args.revision, organisation: args.organisation, contact: args.contact, links: args.link, out: Option.getOrUndefined(args.out) })
+      submit(p, { from: args.from, model: args.model, revision: args.revision, organisation: args.organisation, contact: args.contact, links: args.link, out: Option.getOrUndefined(args.out), archive: args.archive })
     )
 ).pipe(
   Command.withDescription("Build a leaderboard submission from a videokr eval run, checked and scored as the site's build does"),

@@ -3,7 +3,7 @@ import { join, relative, resolve } from "node:path"
 import { Effect } from "effect"
 import { type CardFile, CorpusStore, corpusStats, croissant, huggingFaceReadme, InputError, type Project, sha256File, version } from "@videokr/core"
 import {
-  benchmarkOrder, difficultyReport, documentsUnder, loadSubmission, rescoreSubmission, type ResultRow, singleFrameReport, submissionFiles, submissionKey,
+  benchmarkOrder, difficultyReport, documentsUnder, isSubmissionArchive, loadSubmission, rescoreSubmission, type ResultRow, singleFrameReport, submissionFiles, submissionKey,
   type BoardEntry, type SiteData, tasks as knownTasks
 } from "@videokr/eval"
 import { pyRound } from "@videokr/core/python"
@@ -25,12 +25,15 @@ const average = (xs: ReadonlyArray<number | undefined>) => (xs.length === 0 || x
 
 const boardTasks = Object.values(knownTasks).filter((t) => t.group !== "corpus" && (benchmarkOrder.general as ReadonlyArray<string>).concat(benchmarkOrder.knowledge).includes(t.benchmark) && t.name !== "mmvu_val_cot")
 
-/** Submission folders under `dir`: every folder holding a submission.json, at any depth (submissions/<org>/<model>/). */
+/** Submissions under `dir`: every folder holding a submission.json and every .tar.gz archive, at any depth (submissions/<org>/<model>/). */
 const findSubmissions = async (dir: string): Promise<Array<string>> => {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
   const found: Array<string> = []
   if (entries.some((e) => e.isFile() && e.name === submissionFiles.meta)) found.push(dir)
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) if (e.isDirectory() && !e.name.startsWith(".")) found.push(...(await findSubmissions(join(dir, e.name))))
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (e.isDirectory() && !e.name.startsWith(".")) found.push(...(await findSubmissions(join(dir, e.name))))
+    else if (e.isFile() && isSubmissionArchive(e.name)) found.push(join(dir, e.name))
+  }
   return found
 }
 
@@ -47,10 +50,10 @@ export const boardEntries = (project: Project, submissionsDir: string) =>
       const loaded = yield* loadSubmission(folder)
       const key = submissionKey(loaded.meta)
       const twin = keys.get(key)
-      const where = relative(submissionsDir, folder) || "."
+      const where = (relative(submissionsDir, folder) || ".").replace(/\.(tar\.gz|tgz)$/i, "")
       if (twin !== undefined) {
         return yield* new InputError({
-          file: join(folder, submissionFiles.meta),
+          file: isSubmissionArchive(folder) ? folder : join(folder, submissionFiles.meta),
           problems: [{ line: 0, message: `the same model, revision and configuration as ${twin}: a result appears once (withdraw one, or give a new revision)` }],
           omitted: 0,
           outcome: "the site is not built"

@@ -1,8 +1,8 @@
-import { readdir, readFile } from "node:fs/promises"
+import { readdir, readFile, rm } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { Console, Effect, Stream } from "effect"
 import { FileError, type Project, UsageError, writeTextAtomic } from "@videokr/core"
-import { documentsUnder, fileReader, loadSubmission, parseSubmission, rescoreSubmission, type ScoredTask, submissionFiles, tasks as knownTasks } from "@videokr/eval"
+import { documentsUnder, fileReader, loadSubmission, packSubmission, parseSubmission, rescoreSubmission, type ScoredTask, submissionFiles, tasks as knownTasks } from "@videokr/eval"
 import { table } from "./Output.ts"
 
 export interface SubmitOptions {
@@ -14,6 +14,8 @@ export interface SubmitOptions {
   readonly contact: string
   readonly links: ReadonlyArray<string>
   readonly out: string | undefined
+  /** write <folder>.tar.gz instead of the folder */
+  readonly archive?: boolean | undefined
 }
 
 /** A folder name from free text: letters, digits, dots and dashes. */
@@ -79,12 +81,16 @@ export const submit = (project: Project, options: SubmitOptions) =>
     const scored = yield* rescoreSubmission(loaded, knownTasks, documentsUnder(roots))
     yield* writeTextAtomic(join(out, submissionFiles.predictions), Stream.make(predictionsText))
     yield* writeTextAtomic(join(out, submissionFiles.meta), Stream.make(metaText))
+    if (options.archive === true) {
+      yield* packSubmission(out, `${out}.tar.gz`)
+      yield* Effect.promise(() => rm(out, { recursive: true, force: true }))
+    }
     yield* Console.log(renderScores(scored))
-    yield* Console.log(`submission written: ${out} (${lines.length} predictions); scores above are the board's, re-computed from the outputs in rule mode`)
+    yield* Console.log(`submission written: ${options.archive === true ? `${out}.tar.gz` : out} (${lines.length} predictions); scores above are the board's, re-computed from the outputs in rule mode`)
     yield* Console.log(`next: open a pull request adding ${join("submissions", slug(options.organisation), slug(`${options.model}-${options.revision}`))}/ (see the site's Contribute page)`)
   })
 
-/** `videokr submit --check <dir>`: an existing submission folder checked and scored as the site's build would. */
+/** `videokr submit check <dir or .tar.gz>`: an existing submission checked and scored as the site's build would. */
 export const checkSubmission = (project: Project, dir: string) =>
   Effect.gen(function* () {
     const roots = Object.fromEntries(Object.entries(project.config.eval?.data ?? {}).map(([t, d]) => [t, resolve(project.dir, d)]))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -54,6 +55,23 @@ describe("videokr site build", () => {
     expect(r.code).not.toBe(0)
     expect(r.stderr).toContain(`${join(p, "submissions/lab/bad/submission.json")}: field "contact"`)
     expect(existsSync(join(p, "site"))).toBe(false)
+  }, 60_000)
+
+  it("reads submissions packed as .tar.gz archives, and checks one on its own", async () => {
+    const p = project()
+    submission(p, "lab/packed", {})
+    expect(spawnSync("tar", ["-czf", "packed.tar.gz", "-C", "lab/packed", "submission.json", "predictions.jsonl"], { cwd: join(p, "submissions") }).status).toBe(0)
+    rmSync(join(p, "submissions", "lab"), { recursive: true })
+    const check = await videokrAsync(p, "submit", "check", "submissions/packed.tar.gz")
+    expect(check.stdout).toContain("a valid submission of M (v1) by Lab")
+    const r = await videokrAsync(p, "site", "build", "--out", "site")
+    expect(r.code).toBe(0)
+    expect(readFileSync(join(p, "site", "models", "packed", "index.html"), "utf8")).toContain("M <small>(v1)</small>")
+    // an archive without the two files is refused, naming it
+    writeFileSync(join(p, "submissions", "empty.tar.gz"), "not gzip")
+    const bad = await videokrAsync(p, "site", "build", "--out", "site2")
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toContain(`${join(p, "submissions", "empty.tar.gz")}: the archive holds no submission.json or predictions.jsonl`)
   }, 60_000)
 
   it("lets a model, revision and configuration appear once", async () => {

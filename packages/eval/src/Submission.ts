@@ -4,6 +4,7 @@ import { join } from "node:path"
 import { InputError, type InputProblem, PythonRandom, schemaProblems } from "@videokr/core"
 import { pyRound, pyStrip } from "@videokr/core/python"
 import { Effect, Schema } from "effect"
+import * as tar from "tar"
 import type { Doc, Task } from "./Task.ts"
 import { aggregatesOf, type Bucket, breakdownsOf, headlineOf, type SampleRecord, withDiscipline } from "./Runner.ts"
 import { fileReader, type TaskDataError } from "./TaskData.ts"
@@ -99,12 +100,51 @@ export const parseSubmission = (dir: string, metaText: string, predictionsText: 
     return { dir, meta: meta.value, predictions } satisfies LoadedSubmission
   })
 
-/** Reads and checks a submission folder. */
-export const loadSubmission = (dir: string) =>
+/** Whether a path names a submission archive rather than a folder. */
+export const isSubmissionArchive = (path: string) => /\.(tar\.gz|tgz)$/i.test(path)
+
+/**
+ * The two files of an archive (.tar.gz), read in memory: only submission.json and predictions.jsonl (at
+ * the top or in one folder) are taken; nothing of an archive is written to disk.
+ */
+const archiveTexts = (archive: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      const found: Record<string, Array<Buffer>> = {}
+      await tar.t({
+        file: archive,
+        onReadEntry: (entry) => {
+          const name = entry.path.split("/").filter((p) => p !== "" && p !== ".").at(-1) ?? ""
+          const depth = entry.path.split("/").filter((p) => p !== "" && p !== ".").length
+          if (entry.type !== "File" || depth > 2 || (name !== submissionFiles.meta && name !== submissionFiles.predictions)) return entry.resume()
+          const chunks: Array<Buffer> = (found[name] = [])
+          entry.on("data", (c: Buffer) => chunks.push(c))
+        }
+      })
+      return Object.fromEntries(Object.entries(found).map(([k, v]) => [k, Buffer.concat(v).toString("utf8")]))
+    },
+    catch: (e) => new InputError({ file: archive, problems: [{ line: 0, message: `not a readable .tar.gz: ${e instanceof Error ? e.message : String(e)}` }], omitted: 0, outcome: "the submission is refused" })
+  })
+
+/** Reads and checks a submission: a folder, or a .tar.gz archive of one. */
+export const loadSubmission = (path: string) =>
   Effect.gen(function* () {
-    const metaText = yield* readText(join(dir, submissionFiles.meta))
-    const predictionsText = yield* readText(join(dir, submissionFiles.predictions))
-    return yield* parseSubmission(dir, metaText, predictionsText)
+    if (isSubmissionArchive(path)) {
+      const texts = yield* archiveTexts(path)
+      const missing = [submissionFiles.meta, submissionFiles.predictions].filter((f) => texts[f] === undefined)
+      if (missing.length > 0) return yield* refused(path, [{ line: 0, message: `the archive holds no ${missing.join(" or ")}` }])
+      return yield* parseSubmission(path, texts[submissionFiles.meta]!, texts[submissionFiles.predictions]!)
+    }
+    const metaText = yield* readText(join(path, submissionFiles.meta))
+    const predictionsText = yield* readText(join(path, submissionFiles.predictions))
+    return yield* parseSubmission(path, metaText, predictionsText)
+  })
+
+/** A submission folder packed as a .tar.gz archive (the folder's two files at its top). */
+export const packSubmission = (dir: string, archive: string) =>
+  Effect.tryPromise({
+    try: () => tar.c({ gzip: true, file: archive, cwd: dir, portable: true }, [submissionFiles.meta, submissionFiles.predictions]),
+    catch: (e) => new InputError({ file: archive, problems: [{ line: 0, message: `could not write the archive: ${e instanceof Error ? e.message : String(e)}` }], omitted: 0 })
   })
 
 /** What identifies a result on the board: the same model, revision and run configuration appear once. */
