@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process"
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises"
-import { dirname, join, resolve } from "node:path"
+import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Console, Effect } from "effect"
+import { Console, Effect, Stream } from "effect"
 import {
   CorpusStore, corpusStats, exportCorpus, exportFormats, findNearDuplicates, importFile, initProject, loadProject, makeLocalSource,
-  Media, projectStoreLayer, recordModelCall, sampleFiles, splitCorpus, thresholdSummary
+  Media, projectStoreLayer, recordModelCall, sampleFiles, splitCorpus, thresholdSummary, writeTextAtomic
 } from "@videokr/core"
 import { makeModels, middlewareLayer } from "@videokr/providers"
 import { renderStats, sampleDir } from "./Commands.ts"
@@ -186,7 +186,12 @@ export const runDemo = (dir: string | undefined) =>
       yield* Console.log("the scripted model draws its letters from the question (it does not reason): the numbers show the machinery, not a model")
       const clipPaths = Object.keys(clips).map((name) => join(project.dir, "videos", name))
       const data = yield* stageBenchmarkSamples(join(project.dir, "benchmarks-eval"), clipPaths)
-      const withEval = { ...project, config: { ...project.config, eval: { data, judge: "scripted:demo", frames: { maxFrames: 8, maxPixels: 160 * 120 }, concurrency: 4 } } }
+      const evalConfig = { data: Object.fromEntries(Object.entries(data).map(([t, d]) => [t, relative(project.dir, d)])), judge: "scripted:demo", frames: { maxFrames: 8, maxPixels: 160 * 120 }, concurrency: 4 }
+      const withEval = { ...project, config: { ...withPipeline.config, eval: evalConfig } }
+      // the demo's settings into its videokr.config.ts, so that every command can be run again in the folder
+      yield* writeTextAtomic(project.configPath, Stream.make(
+        `// written by videokr demo: the settings it ran with (scripted models, the local clips, the benchmark samples)\nimport { defineConfig } from "@videokr/core"\n\nexport default defineConfig(${JSON.stringify(withEval.config, null, 2)})\n`
+      ))
       const evalOptions = { model: "scripted:demo", tasks: [], data: [], limit: undefined, concurrency: undefined, judge: undefined, strict: false, output: undefined, maxFrames: undefined, fps: undefined, cache: "use" as const, progress: false }
       yield* evaluate(withEval, { ...evalOptions, mode: "video" })
       yield* Console.log("\nthe same questions with one middle frame (single-frame answerability):")
