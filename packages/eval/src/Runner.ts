@@ -5,7 +5,7 @@ import { frameParts, type MediaError, ModelRegistry, type ProviderError, type Sa
 import { pyRound, pyStrip } from "@videokr/core/python"
 import { Effect, Schema } from "effect"
 import type { Breakdown, Doc, Media as TaskMedia, SampleScore, Task } from "./Task.ts"
-import { fileReader } from "./TaskData.ts"
+import { fileReader, TaskDataError } from "./TaskData.ts"
 import { judgeParams, parseJudgeReply } from "./Judge.ts"
 
 /**
@@ -238,7 +238,15 @@ export const runTask = (input: TaskInput, options: RunnerOptions) =>
     const checkpoint = join(options.checkpointDir, `${task.name}-${options.mode}-${key}.jsonl`)
     const done = yield* readCheckpoint(checkpoint)
 
-    const seen = new Set<string>()
+    // ids key the checkpoint and the samples: two documents with one id is a data error, named before anything is asked
+    const ids = new Map<string, number>()
+    for (const [i, doc] of docs.entries()) {
+      const id = attempt(() => task.docId(doc, i))
+      if (id instanceof Error) continue
+      const first = ids.get(id)
+      if (first !== undefined) return yield* new TaskDataError({ task: task.name, file: root, field: `documents ${first} and ${i}`, reason: `two documents have the id ${id}` })
+      ids.set(id, i)
+    }
     const progress = { task: task.name, total: docs.length, done: 0, errors: 0, resumed: 0 }
     const report = () => options.onProgress?.({ ...progress })
     report()
@@ -246,8 +254,6 @@ export const runTask = (input: TaskInput, options: RunnerOptions) =>
     const one = (doc: Doc, index: number) =>
       Effect.gen(function* () {
         const docId = task.docId(doc, index)
-        if (seen.has(docId)) return yield* Effect.die(new Error(`${task.name}: two documents have the id ${docId}`))
-        seen.add(docId)
         const failed = (error: string, base: Omit<SampleRecord, "error">): SampleRecord => {
           progress.errors++
           return { ...base, error }
@@ -273,7 +279,7 @@ export const runTask = (input: TaskInput, options: RunnerOptions) =>
           const output = response.success.text
           let judgment: number | undefined
           let judgeReply: string | undefined
-          const judgeText = judge === undefined ? undefined : task.judgePrompt?.(doc, output)
+          const judgeText = judge === undefined ? undefined : task.judgePrompt?.(doc, pyStrip(output))
           if (judge !== undefined && judgeText !== undefined) {
             const verdict = yield* Effect.result(judge.chat({ messages: [{ role: "user", content: judgeText }], params: task.judgeParams ?? judgeParams }))
             // as the reference: a failed or unreadable judgement counts as wrong (0), and says so
