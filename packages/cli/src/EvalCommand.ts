@@ -138,8 +138,8 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
 /**
  * `videokr eval import <dir>`: every task of every LMMs-Eval results file under the folder becomes a stored
  * result (source "import"). Where videokr knows the task and its documents are at hand (eval.data), the
- * logged outputs are scored again by our rules, the breakdowns computed, and both numbers shown, so a
- * difference from the file is seen at once.
+ * logged outputs are scored again by our rules (with the judge's verdicts the samples carry, for a judged
+ * run), the breakdowns computed, and both numbers shown, so a difference from the file is seen at once.
  */
 export const importEvalResults = (project: Project, dir: string, model: string | undefined) =>
   Effect.gen(function* () {
@@ -158,7 +158,7 @@ export const importEvalResults = (project: Project, dir: string, model: string |
           const samples = t.samples.flatMap((s): Array<SampleRecord> => {
             const doc = docs[s.docId]
             if (doc === undefined) return []
-            const result = known.score(doc, pyStrip(s.output))
+            const result = known.score(doc, pyStrip(s.output), judgmentIn(s.payloads))
             return [{ index: s.docId, docId: known.docId(doc, s.docId), doc, prompt: s.input, target: s.target, output: s.output, result, breakdown: known.breakdown(doc) }]
           })
           const breakdowns = breakdownsOf(samples)
@@ -194,6 +194,23 @@ export const importEvalResults = (project: Project, dir: string, model: string |
     if (differing.length > 0) yield* Console.log(`re-scored differently: ${differing.map((r) => r[0]).join(", ")} (the run's judge, or its harness version, may differ from ours; see the task's quirks)`)
     yield* Console.log(`${rows.length} result(s) imported from ${runs.length} results file(s)`)
   })
+
+/**
+ * The judge's verdict a logged sample carries, when its run had a judge: the payloads of the tasks say
+ * so with evaluation_mode "vlm_judge" (or MMVU's eval_method "gpt-based") beside `correct` (or MVBench's
+ * `score`); re-scoring then uses the verdict as the run did instead of the rules.
+ */
+const judgmentIn = (payloads: Readonly<Record<string, unknown>>): number | undefined => {
+  for (const p of Object.values(payloads)) {
+    if (p === null || typeof p !== "object") continue
+    const o = p as Record<string, unknown>
+    if (typeof o["judgment"] === "number") return o["judgment"]
+    if (o["evaluation_mode"] !== "vlm_judge" && o["eval_method"] !== "gpt-based") continue
+    const verdict = o["correct"] ?? o["score"]
+    if (typeof verdict === "boolean" || typeof verdict === "number") return verdict === true || verdict === 1 ? 1 : 0
+  }
+  return undefined
+}
 
 /** The first number among a results entry's metrics (a task videokr does not know). */
 const firstNumber = (metrics: Readonly<Record<string, unknown>>): number | undefined => {
