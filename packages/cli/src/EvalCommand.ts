@@ -113,7 +113,7 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
       if (run !== undefined) runs.push(run)
     }
     if (runs.length > 0) {
-      const record = yield* reproducibilityRecord({ model: options.model, config: project.config.models ?? {}, frames, mode: options.mode, judge, decoder, videokr: version })
+      const record = reproducibilityRecord({ model: options.model, config: project.config.models ?? {}, frames, mode: options.mode, judge, decoder, videokr: version })
       const written = yield* writeLmmsOutput(outputDir, options.model, runs, record)
       yield* Effect.forEach(runs, (r) => storeTaskRun(store, { runId, run: r, model: options.model, mode: options.mode, source: "run", record, outputDir: written.dir }))
       yield* Console.log(table(

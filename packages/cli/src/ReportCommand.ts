@@ -41,7 +41,8 @@ export const runDifficulty = (project: Project, options: DifficultyOptions) =>
       const file = resolve(project.dir, at > 0 ? spec.slice(at + 1) : spec)
       const name = at > 0 ? spec.slice(0, at) : corpusNameOf(file)
       const root = options.videos === undefined ? dirname(file) : resolve(project.dir, options.videos)
-      return { task: corpusTask({ name, file: file.startsWith(root + "/") ? file.slice(root.length + 1) : file, samples: options.samples, seed: options.seed }), root }
+      // the reader takes an absolute file as it is; the root is where the records' video paths start
+      return { task: corpusTask({ name, file, samples: options.samples, seed: options.seed }), root }
     })
     yield* evaluateTasks(project, inputs, options)
   })

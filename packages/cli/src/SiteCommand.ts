@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 import { Console, Effect, Stream } from "effect"
 import { FileError, type Project, writeTextAtomic } from "@videokr/core"
-import { siteData } from "./SiteData.ts"
+import { siteData, type SiteFiles } from "./SiteData.ts"
 
 /** The Astro site of the repository (sites/leaderboard). */
 export const siteDir = fileURLToPath(new URL("../../../sites/leaderboard/", import.meta.url))
@@ -43,14 +43,14 @@ const astro = (args: ReadonlyArray<string>, dataFile: string, quiet: boolean) =>
   })
 
 /** The site's data for Astro, in a scratch folder that is removed afterwards. */
-const withData = <A, E, R>(project: Project, options: SiteOptions, f: (dataFile: string, files: Record<string, string>) => Effect.Effect<A, E, R>) =>
+const withData = <A, E, R>(project: Project, options: SiteOptions, f: (dataFile: string, files: SiteFiles) => Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const { data, files } = yield* siteData(project, resolve(project.dir, options.submissions))
     const scratch = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "videokr-site-")))
     return yield* Effect.gen(function* () {
       const dataFile = join(scratch, "site-data.json")
       yield* Effect.promise(() => writeFile(dataFile, JSON.stringify(data)))
-      return yield* f(dataFile, files as unknown as Record<string, string>)
+      return yield* f(dataFile, files)
     }).pipe(Effect.ensuring(Effect.promise(() => rm(scratch, { recursive: true, force: true }))))
   })
 

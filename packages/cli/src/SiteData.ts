@@ -15,15 +15,14 @@ import { slug } from "./SubmitCommand.ts"
  * corpus's dataset card (statistics, funnel, licenses, the Hugging Face README and Croissant files), and
  * the reports from stored results. A submission that fails its checks fails the build, naming it.
  */
-/** The site's downloads, written beside the pages. */
-export interface SiteFiles {
-  readonly "README.md": string
-  readonly "croissant.json": string
-}
+/** The site's downloads (file name -> text), written under downloads/ beside the pages. */
+export type SiteFiles = Readonly<Record<"README.md" | "croissant.json", string>>
 
 const average = (xs: ReadonlyArray<number | undefined>) => (xs.length === 0 || xs.some((x) => x === undefined) ? null : pyRound((xs as Array<number>).reduce((a, b) => a + b, 0) / xs.length, 2))
 
-const boardTasks = Object.values(knownTasks).filter((t) => t.group !== "corpus" && (benchmarkOrder.general as ReadonlyArray<string>).concat(benchmarkOrder.knowledge).includes(t.benchmark) && t.name !== "mmvu_val_cot")
+// the seven benchmarks of the main table, each once (MMVU's chain-of-thought variant is not a board column)
+const boardBenchmarks: ReadonlyArray<string> = [...benchmarkOrder.general, ...benchmarkOrder.knowledge]
+const boardTasks = Object.values(knownTasks).filter((t) => boardBenchmarks.includes(t.benchmark) && t.name !== "mmvu_val_cot")
 
 /** Submissions under `dir`: every folder holding a submission.json and every .tar.gz archive, at any depth (submissions/<org>/<model>/). */
 const findSubmissions = async (dir: string): Promise<Array<string>> => {

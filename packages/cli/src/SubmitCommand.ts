@@ -18,6 +18,11 @@ export interface SubmitOptions {
   readonly archive?: boolean | undefined
 }
 
+const readText = (path: string) =>
+  Effect.tryPromise({ try: () => readFile(path, "utf8"), catch: (e) => new FileError({ path, operation: "read", reason: e instanceof Error ? e.message : String(e) }) })
+const readJson = (where: string, text: string) =>
+  Effect.try({ try: (): unknown => JSON.parse(text), catch: (e) => new FileError({ path: where, operation: "parse JSON", reason: e instanceof Error ? e.message : String(e) }) })
+
 /** A folder name from free text: letters, digits, dots and dashes. */
 export const slug = (text: string) => text.trim().replace(/[^A-Za-z0-9.]+/g, "-").replace(/^-+|-+$/g, "").toLowerCase() || "unnamed"
 
@@ -39,7 +44,7 @@ export const submit = (project: Project, options: SubmitOptions) =>
     const runs = names.filter((n) => n.endsWith("_results.json")).sort().reverse()
     const own: Record<string, { record: any; date: string }> = {}
     for (const file of runs) {
-      const run = JSON.parse(yield* Effect.promise(() => readFile(join(from, file), "utf8"))) as { videokr?: { tasks: Record<string, { record: any }> } }
+      const run = (yield* readJson(join(from, file), yield* readText(join(from, file)))) as { videokr?: { tasks: Record<string, { record: any }> } }
       for (const [task, t] of Object.entries(run.videokr?.tasks ?? {})) {
         if (own[task] === undefined && knownTasks[task] !== undefined && t.record.mode === "video") own[task] = { record: t.record, date: file.slice(0, -"_results.json".length) }
       }
@@ -50,9 +55,10 @@ export const submit = (project: Project, options: SubmitOptions) =>
     for (const [task, { date }] of Object.entries(own)) {
       const known = knownTasks[task]!
       const docs = yield* known.documents(fileReader(task, roots[task]!))
-      const samples = (yield* Effect.promise(() => readFile(join(from, `${date}_samples_${task}.jsonl`), "utf8"))).split("\n").filter((l) => l.trim() !== "")
-      for (const line of samples) {
-        const s = JSON.parse(line) as { doc_id: number; filtered_resps: Array<string> }
+      const samplesFile = join(from, `${date}_samples_${task}.jsonl`)
+      const samples = (yield* readText(samplesFile)).split("\n").filter((l) => l.trim() !== "")
+      for (const [i, line] of samples.entries()) {
+        const s = (yield* readJson(`${samplesFile}:${i + 1}`, line)) as { doc_id: number; filtered_resps: Array<string> }
         lines.push(JSON.stringify({ task, id: known.docId(docs[s.doc_id]!, s.doc_id), output: s.filtered_resps[0] }))
       }
     }

@@ -9,7 +9,7 @@ import { testVideos } from "@videokr/core/testing"
 import { fileReader, tasks } from "@videokr/eval"
 import { benchmarkSamples, stageBenchmarkSamples } from "../src/BenchmarkSample.ts"
 import { sampleDir } from "../src/Commands.ts"
-import { query, type Servers, startModelServers, startVideokr, videokr, videokrAsync } from "./support/pipeline.ts"
+import { images, query, type Servers, startModelServers, startVideokr, videokr, videokrAsync } from "./support/pipeline.ts"
 
 /**
  * `videokr eval` end to end: the seven benchmarks' sample files in their published layouts, a generated
@@ -25,7 +25,6 @@ let dir: string
 let model: string
 const mainTasks = Object.keys(benchmarkSamples)
 
-const images = (body: any) => (body.messages as Array<any>).reduce((n, m) => n + (typeof m.content === "string" ? 0 : m.content.filter((p: any) => p.type === "image_url").length), 0)
 const modelRequests = () => servers.openai.requests.filter((r) => (r.body as any)?.model !== undefined)
 
 /** A project whose eval.data points at the staged benchmark samples; the judge is Claude on the Anthropic server. */

@@ -19,9 +19,9 @@ export interface StoredResult {
   readonly outputDir: string | undefined
 }
 
+/** One statement, so atomic by itself. */
 export const storeResult = (store: CorpusStore.CorpusStoreShape, r: StoredResult) =>
-  store.transaction((tx) =>
-    tx.run(
+  store.run(
       `INSERT OR REPLACE INTO eval_results (run_id, task, benchmark, task_group, model, mode, source, score, samples, scored, skipped, errors, metrics, breakdowns, record, output_dir)
        VALUES ($run_id, $task, $benchmark, $group, $model, $mode, $source, $score, $samples, $scored, $skipped, $errors, $metrics::JSON, $breakdowns::JSON, $record::JSON, $output_dir)`,
       {
@@ -29,7 +29,6 @@ export const storeResult = (store: CorpusStore.CorpusStoreShape, r: StoredResult
         score: r.score ?? null, samples: r.counts.samples, scored: r.counts.scored, skipped: r.counts.skipped, errors: r.counts.errors,
         metrics: JSON.stringify(r.metrics), breakdowns: JSON.stringify(r.breakdowns), record: JSON.stringify(r.record), output_dir: r.outputDir ?? null
       }
-    )
   )
 
 export const storeTaskRun = (

@@ -21,7 +21,6 @@ export interface ResultRow {
   readonly samples: number
   readonly scored: number
   readonly errors: number
-  readonly created_at?: unknown
 }
 
 export const benchmarkOrder = {

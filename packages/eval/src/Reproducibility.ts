@@ -1,5 +1,4 @@
 import { type ModelsConfig, parseModelId } from "@videokr/core"
-import { Effect } from "effect"
 import type { EvalMode, FramesSpec, TaskRun } from "./Runner.ts"
 
 /**
@@ -26,20 +25,19 @@ export const reproducibilityRecord = (input: {
   readonly judge: string | undefined
   readonly decoder: { readonly ffmpeg: string; readonly ffprobe: string }
   readonly videokr: string
-}): Effect.Effect<RunRecord> =>
-  Effect.sync(() => {
-    const parsed = parseModelId(input.model)
-    const id = "provider" in parsed ? parsed : { provider: "unknown", model: input.model, baseURL: undefined }
-    const endpoint = id.baseURL ?? input.config.providers?.[id.provider]?.baseURL ?? defaultEndpoints[id.provider] ?? id.provider
-    return {
-      model: { id: input.model, provider: id.provider, endpoint, name: id.model },
-      mode: input.mode,
-      frames: input.frames,
-      judge: input.judge ?? null,
-      decoder: input.decoder,
-      versions: { videokr: input.videokr, node: process.version }
-    }
-  })
+}): RunRecord => {
+  const parsed = parseModelId(input.model)
+  const id = "provider" in parsed ? parsed : { provider: "unknown", model: input.model, baseURL: undefined }
+  const endpoint = id.baseURL ?? input.config.providers?.[id.provider]?.baseURL ?? defaultEndpoints[id.provider] ?? id.provider
+  return {
+    model: { id: input.model, provider: id.provider, endpoint, name: id.model },
+    mode: input.mode,
+    frames: input.frames,
+    judge: input.judge ?? null,
+    decoder: input.decoder,
+    versions: { videokr: input.videokr, node: process.version }
+  }
+}
 
 /** The record of one task's run: the run's, with the task's prompt template hash and generation parameters. */
 export const taskRecord = (record: RunRecord, run: TaskRun) => ({

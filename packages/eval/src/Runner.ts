@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto"
 import { appendFile, mkdir, readFile, stat } from "node:fs/promises"
 import { extname, isAbsolute, join } from "node:path"
-import { frameParts, type MediaError, ModelRegistry, type ProviderError, type SamplingSpec } from "@videokr/core"
+import { frameParts, ModelRegistry, type SamplingSpec } from "@videokr/core"
 import { pyRound, pyStrip } from "@videokr/core/python"
 import { Effect, Schema } from "effect"
-import type { Breakdown, Doc, Media as TaskMedia, SampleScore, Task } from "./Task.ts"
+import type { Breakdown, Doc, SampleScore, Task, VideoRef } from "./Task.ts"
 import { fileReader, TaskDataError } from "./TaskData.ts"
 import { judgeParams, parseJudgeReply } from "./Judge.ts"
 
@@ -93,7 +93,6 @@ export interface TaskRun {
   readonly score: number | undefined
   readonly counts: { readonly samples: number; readonly scored: number; readonly skipped: number; readonly errors: number; readonly resumed: number }
   readonly promptTemplateHash: string
-  readonly checkpoint: string
 }
 
 const videoSuffixes = ["", ".mp4", ".MP4", ".mkv", ".avi", ".mov"]
@@ -108,7 +107,7 @@ const variants = (path: string) => {
 }
 
 /** The first candidate video file that exists, and every path tried. */
-export const resolveMedia = (root: string, media: TaskMedia) =>
+export const resolveMedia = (root: string, media: VideoRef) =>
   Effect.promise(async () => {
     const tried: Array<string> = []
     for (const p of media.paths) {
@@ -169,7 +168,7 @@ const attempt = <A>(f: () => A): A | Error => {
   }
 }
 
-const providerReason = (e: ProviderError | MediaError | { readonly _tag: string; readonly message: string }) => `${e._tag}: ${e.message}`
+const providerReason = (e: { readonly _tag: string; readonly message: string }) => `${e._tag}: ${e.message}`
 
 /** A breakdown with its discipline: the document's own, else its subject's in the knowledge bank (when known). */
 export const withDiscipline = (breakdown: Breakdown, disciplines: ReadonlyMap<string, string> | undefined): Breakdown => {
@@ -320,7 +319,6 @@ export const runTask = (input: TaskInput, options: RunnerOptions) =>
         errors: samples.length - answered.length,
         resumed: progress.resumed
       },
-      promptTemplateHash: promptTemplateHash(task, docs),
-      checkpoint
+      promptTemplateHash: promptTemplateHash(task, docs)
     } satisfies TaskRun
   })

@@ -191,16 +191,15 @@ export interface ScoredTask {
 export type DocumentsOf = (task: Task) => Effect.Effect<ReadonlyArray<Doc>, TaskDataError>
 
 export const documentsUnder = (roots: Readonly<Record<string, string>>): DocumentsOf => {
-  const cache = new Map<string, Effect.Effect<ReadonlyArray<Doc>, TaskDataError>>()
-  return (task) => {
-    let docs = cache.get(task.name)
-    if (docs === undefined) {
+  const cache = new Map<string, ReadonlyArray<Doc>>()
+  return (task) =>
+    Effect.suspend(() => {
+      const known = cache.get(task.name)
+      if (known !== undefined) return Effect.succeed(known)
       const root = roots[task.name]
-      docs = root === undefined ? Effect.succeed([]) : Effect.cached(task.documents(fileReader(task.name, root))).pipe(Effect.runSync)
-      cache.set(task.name, docs)
-    }
-    return docs
-  }
+      if (root === undefined) return Effect.succeed([])
+      return Effect.tap(task.documents(fileReader(task.name, root)), (docs) => Effect.sync(() => void cache.set(task.name, docs)))
+    })
 }
 
 /**

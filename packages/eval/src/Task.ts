@@ -18,7 +18,7 @@ export type ReadFile = (relativePath: string) => Effect.Effect<ReadonlyArray<Doc
  * .mov, as the reference's Path.with_suffix does. (No reference task needs frame folders or clip bounds:
  * MVBench's release ships its clips pre-cut.)
  */
-export interface Media {
+export interface VideoRef {
   readonly paths: ReadonlyArray<string>
 }
 
@@ -62,7 +62,7 @@ export interface Task {
   readonly documents: (read: ReadFile) => Effect.Effect<ReadonlyArray<Doc>, TaskDataError>
   /** a stable id of the document (for caching, resume and the samples file) */
   readonly docId: (doc: Doc, index: number) => string
-  readonly media: (doc: Doc) => Media
+  readonly media: (doc: Doc) => VideoRef
   /** the prompt text with the task's default lmms_eval_specific_kwargs */
   readonly docToText: (doc: Doc) => string
   readonly docToTarget: (doc: Doc) => string

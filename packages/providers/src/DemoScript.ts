@@ -102,9 +102,15 @@ export const demoReply = (text: string, images: number): string | undefined => {
   }
   // a judge of `videokr eval` (the reference's 1/0 protocol): most predictions pass
   if (text.includes('Return only "1" or "0"')) return hash(text) % 3 === 0 ? "0" : "1"
-  if (/<answer>|output the final answer|option letter|best answer/i.test(text)) return benchmarkAnswer(text, images)
+  if (isBenchmarkPrompt(text)) return benchmarkAnswer(text, images)
   return undefined
 }
+
+/** Whether a prompt is a benchmark question of `videokr eval` (each task's post-prompt asks for an answer). */
+export const isBenchmarkPrompt = (text: string) => /<answer>|output the final answer|option letter|best answer/i.test(text)
+
+/** The option letters a benchmark prompt lists ("A. ...", "(A) ...", "A: ..."), in order. */
+export const optionLetters = (text: string) => [...text.matchAll(/^\(?([A-J])[.):]\s/gm)].map((m) => m[1]!)
 
 /**
  * A benchmark question of `videokr eval`: the letter of an option ("A. ...", "(A) ...") drawn from the
@@ -112,7 +118,7 @@ export const demoReply = (text: string, images: number): string | undefined => {
  * report) is often answered differently; an open-ended question gets a phrase from the question.
  */
 const benchmarkAnswer = (text: string, images: number) => {
-  const letters = [...text.matchAll(/^\(?([A-J])[.):]\s/gm)].map((m) => m[1]!)
+  const letters = optionLetters(text)
   const question = text.split("\n").find((l) => l.trim() !== "") ?? ""
   const think = `<think>I looked at the ${images} frame(s) and compared what they show with the question.</think>`
   if (letters.length > 0) return `${think}\n<answer>${letters[hash(question + (images > 1 ? "" : "one frame")) % letters.length]}</answer>`

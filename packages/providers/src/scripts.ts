@@ -1,5 +1,5 @@
 import type { ChatRequest } from "@videokr/core"
-import { demoReply } from "./DemoScript.ts"
+import { demoReply, isBenchmarkPrompt, optionLetters } from "./DemoScript.ts"
 import { requestText, type ScriptedRule } from "./Scripted.ts"
 
 /**
@@ -19,7 +19,7 @@ export const builtinScripts: Record<string, ReadonlyArray<ScriptedRule>> = {
   "demo-alt": demoRules,
   /** a baseline for the demo's leaderboard: the first option of every benchmark question */
   "demo-first": [
-    { when: (r) => /<answer>|output the final answer|option letter|best answer/i.test(requestText(r)), reply: (r) => `<think>Always the first option.</think>\n<answer>${/^\(?([A-J])[.):]\s/m.exec(requestText(r))?.[1] ?? "unknown"}</answer>` }
+    { when: (r) => isBenchmarkPrompt(requestText(r)), reply: (r) => `<think>Always the first option.</think>\n<answer>${optionLetters(requestText(r))[0] ?? "unknown"}</answer>` }
   ],
   echo: [
     { when: (r) => r.responseFormat !== undefined, reply: '{"ok": true}' },

@@ -38,7 +38,8 @@ export const videokrAsync = (cwd: string, ...args: Array<string>) =>
 const textOf = (content: unknown): string =>
   typeof content === "string" ? content : (content as Array<any>).filter((p) => p.type === "text").map((p) => p.text).join("\n")
 const userText = (body: any) => (body.messages as Array<any>).filter((m) => m.role === "user").map((m) => textOf(m.content)).join("\n")
-const images = (body: any) => (body.messages as Array<any>).reduce((n, m) => n + (typeof m.content === "string" ? 0 : m.content.filter((p: any) => p.type === "image_url" || p.type === "image").length), 0)
+/** The images of a chat request, in either provider's wire form. */
+export const images = (body: any) => (body.messages as Array<any>).reduce((n, m) => n + (typeof m.content === "string" ? 0 : m.content.filter((p: any) => p.type === "image_url" || p.type === "image").length), 0)
 
 /** The prompt's task and subject, for counting repeats: the same key twice is the same paid request asked twice. */
 export const requestKey = (r: RecordedRequest) => {
