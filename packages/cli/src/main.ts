@@ -4,10 +4,14 @@ import { videokr } from "./Commands.ts"
 
 export const version = "0.1.0"
 
-/** Exit codes: 0 ok, 1 failure, 2 usage (bad flags or arguments, or a command used in a way that cannot work). */
+/**
+ * Exit codes: 0 ok, 1 failure, 2 usage (bad flags or arguments, or a command used in a way that cannot
+ * work), 3 incomplete (items left pending after transient failures; running the command again finishes them).
+ */
 export const exitCodeOf = (error: unknown): number => {
   const tag = (error as { _tag?: string } | undefined)?._tag
   if (tag === "UsageError") return 2
+  if (tag === "IncompleteRun") return 3
   if (tag !== undefined && ["ShowHelp", "UnrecognizedOption", "DuplicateOption", "MissingOption", "MissingArgument", "UnexpectedArgument", "InvalidValue", "UnknownSubcommand", "ValidationError"].includes(tag)) return 2
   return 1
 }

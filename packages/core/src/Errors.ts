@@ -62,3 +62,19 @@ export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
 }
 
 export const reasonOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
+/**
+ * A command did part of what it was asked and stopped on transient failures (an outage, rate limits,
+ * unusable answers): nothing is lost, `pending` items wait for the next run. Exit code 3 in the CLI.
+ */
+export class IncompleteRun extends Schema.TaggedError<IncompleteRun>()("IncompleteRun", {
+  /** what is left, e.g. "12 metadata item(s), 3 visual item(s)" */
+  what: Schema.String,
+  pending: Schema.Number,
+  /** how to finish, e.g. "run `videokr run` again once the model answers" */
+  hint: Schema.String
+}) {
+  override get message(): string {
+    return `${this.pending} item(s) left pending after transient failures (${this.what}); nothing is lost: ${this.hint}`
+  }
+}

@@ -154,9 +154,20 @@ const providerErrorTags = new Set(["RateLimited", "AuthFailed", "BadRequest", "C
 export const isProviderError = (u: unknown): u is ProviderError =>
   typeof u === "object" && u !== null && providerErrorTags.has((u as { _tag?: string })._tag ?? "")
 
-/** Errors worth another attempt of the same request. */
+/** Errors worth another attempt of the same request, at once (with backoff) by the retry middleware. */
 export const isRetryable = (e: ProviderError): boolean =>
   e._tag === "RateLimited" || e._tag === "Timeout" || e._tag === "ServerError"
+
+/**
+ * Whether a failure says nothing about the item, only about the moment: a connection refused or reset, a
+ * timeout, a 5xx or 529, a 429 that outlasted the retries, an open circuit, an empty answer or an HTTP 200
+ * whose body is not the provider's format (all ServerError), or a key the provider refused (fixed by the
+ * user, not by the item). Such an item stays pending and is asked again; only the other failures (an
+ * answer that fails its schema after the repair, a content-policy block, a 400 that names the request)
+ * are final verdicts. Anything that is not a provider error (a video that cannot be read) is final.
+ */
+export const isTransient = (e: unknown): boolean =>
+  isProviderError(e) && (isRetryable(e) || e._tag === "AuthFailed")
 
 export interface ModelProviderShape {
   /** e.g. "openai", "anthropic", "openai-compatible:http://127.0.0.1:8000/v1", "scripted:demo" */
