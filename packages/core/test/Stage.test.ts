@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { CorpusStore, layerMemory } from "../src/CorpusStore.ts"
 import { keptByAll } from "../src/pipeline/Candidates.ts"
 import { exampleProblem } from "../src/pipeline/Generation.ts"
+import { noteItemEvent } from "../src/pipeline/ItemCalls.ts"
 import { doneKeys, hashOf, runStages, type Stage } from "../src/pipeline/Stage.ts"
 
 // Two synthetic stages over a real (in-memory) DuckDB store: "numbers" keeps even numbers, "squares" works
@@ -68,6 +69,50 @@ describe("the stage engine", () => {
       expect(again.map((r) => r.processed)).toEqual([0, 0])
       const limited = yield* runStages([{ stage: numbers(80, "v2"), concurrency: 2, limit: 10 }], { pollMillis: 5 })
       expect(limited[0]!.processed).toBe(10)
+    }).pipe(Effect.provide(layerMemory)))
+})
+
+// A stage whose model is having a bad time: item i fails transiently on its first `failures(i)` attempts,
+// either saying so in its verdict or only through a model call that failed (as a plugin's own check would).
+const flaky = (failures: (i: number) => number, attempts: Map<string, number>): Stage<number, undefined, never> => ({
+  name: "flaky",
+  pending: Effect.map(doneKeys("flaky"), (done) =>
+    Array.from({ length: 12 }, (_, i) => ({ id: `f${i}`, input: i, inputHash: hashOf(i) })).filter((it) => !done.has(`${it.id}:${it.inputHash}`))),
+  process: (item) =>
+    Effect.gen(function* () {
+      const n = (attempts.get(item.id) ?? 0) + 1
+      attempts.set(item.id, n)
+      if (n > failures(item.input)) return { verdict: { decision: item.input % 3 === 0 ? ("drop" as const) : ("keep" as const), reason: "answered", modelId: "m" } }
+      if (item.input % 2 === 0) return { verdict: { decision: "error" as const, reason: "ServerError: 503", modelId: "m", transient: true } }
+      yield* noteItemEvent({ kind: "transient", modelId: "m", detail: "connection reset" })
+      return { verdict: { decision: "error" as const, reason: "the model did not answer", modelId: "m" } }
+    }),
+  commit: () => Effect.void
+})
+
+describe("transient failures in the stage engine", () => {
+  it.live("asks an item again until it answers, and leaves it pending (not an error verdict) when it never does", () =>
+    Effect.gen(function* () {
+      const store = yield* CorpusStore
+      const attempts = new Map<string, number>()
+      // items 0-3 answer at once, 4-7 on the third attempt, 8-11 never
+      const failures = (i: number) => (i < 4 ? 0 : i < 8 ? 2 : 99)
+      const retry = { attempts: 3, delayMillis: 2, maxDelayMillis: 10 }
+      const [run] = yield* runStages([{ stage: flaky(failures, attempts), concurrency: 3 }], { batchSize: 5, pollMillis: 2, retry })
+      expect(run).toMatchObject({ processed: 8, errors: 0, leftPending: 4, retrying: 0, pendingByModel: { m: 4 }, done: true })
+      expect([...attempts.values()]).toEqual([1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3])
+      const verdicts = yield* store.query<{ item_id: string }>("SELECT item_id FROM verdicts WHERE stage = 'flaky' ORDER BY item_id")
+      expect(verdicts.map((v) => v.item_id).sort()).toEqual(["f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7"].sort())
+      // every failed attempt is history that `why` shows; the four left are pending in the funnel's view
+      const tried = yield* store.query<{ item_id: string; n: number }>("SELECT item_id, count(*)::INT AS n FROM attempts WHERE kind = 'transient' GROUP BY item_id ORDER BY item_id")
+      expect(tried).toEqual([["f10", 3], ["f11", 3], ["f4", 2], ["f5", 2], ["f6", 2], ["f7", 2], ["f8", 3], ["f9", 3]].map(([item_id, n]) => ({ item_id, n })))
+      expect(yield* store.query("SELECT stage, pending::INT AS pending FROM stage_pending")).toEqual([{ stage: "flaky", pending: 4 }])
+      // the next run asks only what is pending; once the model answers, nothing is left
+      attempts.clear()
+      const [next] = yield* runStages([{ stage: flaky(() => 0, attempts), concurrency: 3 }], { pollMillis: 2, retry })
+      expect(next).toMatchObject({ processed: 4, leftPending: 0 })
+      expect([...attempts.keys()].sort()).toEqual(["f10", "f11", "f8", "f9"])
+      expect(yield* store.query("SELECT * FROM stage_pending")).toEqual([])
     }).pipe(Effect.provide(layerMemory)))
 })
 

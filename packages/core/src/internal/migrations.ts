@@ -194,5 +194,21 @@ export const migrations: ReadonlyArray<Migration> = [
           SELECT *, row_number() OVER (PARTITION BY model, task, mode ORDER BY created_at DESC, run_id DESC) AS rank FROM eval_results
         ) WHERE rank = 1;
     `
+  },
+  {
+    version: 10,
+    name: "faults: attempts that left an item pending (and pool reroutes), pending items per stage, call ids of the ledger",
+    sql: `
+      CREATE TABLE attempts (
+        attempted_at TIMESTAMP NOT NULL DEFAULT current_timestamp, stage VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
+        input_hash VARCHAR NOT NULL, model_id VARCHAR, kind VARCHAR NOT NULL, reason VARCHAR NOT NULL);
+      ALTER TABLE model_calls ADD COLUMN call_id VARCHAR;
+      CREATE VIEW stage_pending AS
+        SELECT a.stage, count(DISTINCT a.item_id)::BIGINT AS pending
+        FROM attempts a
+        WHERE a.kind = 'transient' AND NOT EXISTS (
+          SELECT 1 FROM stage_items s WHERE s.stage = a.stage AND s.item_id = a.item_id AND s.input_hash = a.input_hash)
+        GROUP BY a.stage;
+    `
   }
 ]

@@ -1,5 +1,5 @@
 import { Effect, type Schema } from "effect"
-import type { ContentPart, GenerationParams } from "../ModelProvider.ts"
+import { type ContentPart, type GenerationParams, isTransient } from "../ModelProvider.ts"
 import { ModelRegistry } from "../ModelRegistry.ts"
 import { structured } from "../Structured.ts"
 import type { Verdict } from "./Stage.ts"
@@ -33,9 +33,13 @@ export const askText = (modelId: string, stage: string, prompt: string, images: 
     return response.text
   })
 
-/** A failed model call or media read as the item's verdict: an error, with its reason, never a crash. */
+/**
+ * A failed model call or media read as the item's verdict: an error, with its reason, never a crash.
+ * A transient failure (outage, 429 after retries, unusable answer) marks it so: the item stays pending.
+ */
 export const errorVerdict = (modelId: string | undefined) => (e: { readonly _tag: string; readonly message: string }): Verdict => ({
   decision: "error",
   reason: `${e._tag}: ${e.message}`,
-  modelId
+  modelId,
+  ...(isTransient(e) ? { transient: true } : {})
 })

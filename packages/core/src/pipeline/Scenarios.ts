@@ -3,6 +3,7 @@ import { CorpusStore } from "../CorpusStore.ts"
 import type { KnowledgePoint } from "../KnowledgeBank.ts"
 import { ModelRegistry } from "../ModelRegistry.ts"
 import { structured } from "../Structured.ts"
+import { errorVerdict } from "./Ask.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { promptTemplate, render } from "./Prompt.ts"
 import { doneKeys, hashOf, type Stage } from "./Stage.ts"
@@ -55,9 +56,7 @@ export const scenariosStage = (modelId: string): Stage<KnowledgePoint, ReadonlyA
       if (scenarios.length === 0) return { verdict: { decision: "drop" as const, reason: "the model gave no usable scenario", modelId, evidence: answer } }
       return { verdict: { decision: "keep" as const, reason: `${scenarios.length} scenario(s)`, modelId, evidence: { scenarios } }, output: scenarios }
     }).pipe(
-      Effect.catch((e: { _tag: string; message: string }) =>
-        Effect.succeed({ verdict: { decision: "error" as const, reason: `${e._tag}: ${e.message}`, modelId }, output: undefined })
-      )
+      Effect.catch((e: { _tag: string; message: string }) => Effect.succeed({ verdict: errorVerdict(modelId)(e), output: undefined }))
     ),
   commit: (tx, results) =>
     Effect.gen(function* () {

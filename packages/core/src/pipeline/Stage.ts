@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto"
-import { Effect, Semaphore } from "effect"
+import { Clock, Effect, Semaphore } from "effect"
 import { CorpusStore, type Queries } from "../CorpusStore.ts"
 import type { FileError, StoreError } from "../Errors.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
+import { type ItemEvent, ItemCalls } from "./ItemCalls.ts"
 
 /**
  * A pipeline stage: what it has to do (items whose input, including prompt version and model, has no
@@ -23,6 +24,12 @@ export interface Verdict {
   readonly reason: string
   readonly modelId?: string | undefined
   readonly evidence?: unknown
+  /**
+   * an "error" that says nothing about the item (an outage, a 429 storm, an unusable answer): the item
+   * stays pending and is asked again, in this run and the next. The engine also treats an error as
+   * transient when one of the item's model calls failed transiently (ItemCalls), whoever wrote the check.
+   */
+  readonly transient?: boolean | undefined
 }
 
 export interface Stage<I, O, R> {
@@ -55,18 +62,44 @@ export interface StageRun {
 /** Where a stage is in a run: items seen pending, results so far, and whether it has finished. */
 export interface StageProgress extends StageRun {
   readonly pending: number
+  /** items whose last attempt failed transiently, waiting to be asked again in this run */
+  readonly retrying: number
+  /** items that failed transiently in every attempt this run allows: pending for the next run */
+  readonly leftPending: number
+  /** models of the items left pending (for the per-model summary), with their counts */
+  readonly pendingByModel: Readonly<Record<string, number>>
   readonly done: boolean
   readonly note?: string | undefined
 }
 
-/** Writes one batch of results, each with its verdict and its done mark, in one transaction of a few statements. */
-const commitBatch = <I, O, R>(stage: Stage<I, O, R>, results: ReadonlyArray<{ readonly item: StageItem<I>; readonly verdict: Verdict; readonly output?: O | undefined }>) =>
+type Result<I, O> = { readonly item: StageItem<I>; readonly verdict: Verdict; readonly output?: O | undefined; readonly events: ReadonlyArray<ItemEvent> }
+
+const attemptColumns = { id: "VARCHAR", hash: "VARCHAR", model: "VARCHAR", kind: "VARCHAR", reason: "VARCHAR" } as const
+
+/** The attempts rows of a batch: every transient failure and reroute, so that `videokr why` shows an item's history. */
+const attemptRows = (results: ReadonlyArray<Result<unknown, unknown>>, transient: ReadonlySet<Result<unknown, unknown>>) =>
+  results.flatMap((r) => [
+    ...r.events.filter((e) => e.kind === "rerouted" || !transient.has(r)).map((e) => ({ id: r.item.id, hash: r.item.inputHash, model: e.modelId, kind: e.kind, reason: e.detail })),
+    ...(transient.has(r) ? [{ id: r.item.id, hash: r.item.inputHash, model: r.verdict.modelId ?? null, kind: "transient", reason: r.verdict.reason }] : [])
+  ])
+
+/**
+ * Writes one batch of results in one transaction of a few statements: each final result with its verdict
+ * and its done mark; each transient one as an attempt only (the item stays pending).
+ */
+const commitBatch = <I, O, R>(stage: Stage<I, O, R>, results: ReadonlyArray<Result<I, O>>, transient: ReadonlySet<Result<I, O>>) =>
   Effect.flatMap(CorpusStore, (store) =>
     store.transaction((tx) =>
       Effect.gen(function* () {
-        yield* stage.commit(tx, results.map(({ item, output }) => ({ item, output })))
-        const ids = jsonParam(results.map((r) => r.item.id))
-        const rows = jsonParam(results.map(({ item, verdict }) => ({
+        const final = results.filter((r) => !transient.has(r))
+        const attempts = attemptRows(results as ReadonlyArray<Result<unknown, unknown>>, transient as ReadonlySet<Result<unknown, unknown>>)
+        if (attempts.length > 0) {
+          yield* tx.run(`INSERT INTO attempts (stage, item_id, input_hash, model_id, kind, reason) SELECT $stage, id, hash, model, kind, reason FROM ${rowsOf(attemptColumns)}`, { stage: stage.name, rows: jsonParam(attempts) })
+        }
+        if (final.length === 0) return
+        yield* stage.commit(tx, final.map(({ item, output }) => ({ item, output })))
+        const ids = jsonParam(final.map((r) => r.item.id))
+        const rows = jsonParam(final.map(({ item, verdict }) => ({
           id: item.id, model: verdict.modelId ?? null, decision: verdict.decision, reason: verdict.reason, evidence: verdict.evidence ?? null, hash: item.inputHash
         })))
         const columns = { id: "VARCHAR", model: "VARCHAR", decision: "VARCHAR", reason: "VARCHAR", evidence: "JSON", hash: "VARCHAR" } as const
@@ -76,6 +109,16 @@ const commitBatch = <I, O, R>(stage: Stage<I, O, R>, results: ReadonlyArray<{ re
         yield* tx.run(`INSERT INTO stage_items (stage, item_id, input_hash, status) SELECT $stage, id, hash, decision FROM ${rowsOf(columns)}`, { stage: stage.name, rows })
       })
     ))
+
+/** How often, and how long apart, an item that failed transiently is asked again within one run. */
+export interface ItemRetryPolicy {
+  /** attempts per item in one run, the first included; then it is left pending for the next run */
+  readonly attempts: number
+  readonly delayMillis: number
+  readonly maxDelayMillis: number
+}
+
+export const itemRetryDefaults: ItemRetryPolicy = { attempts: 5, delayMillis: 5_000, maxDelayMillis: 120_000 }
 
 export interface StagePlan<R> {
   // any stage: the engine does not look into items or outputs
@@ -97,29 +140,50 @@ export interface RunOptions<R = never> {
   readonly prepare?: ((stage: Stage<any, any, R>, items: ReadonlyArray<StageItem<any>>) => Effect.Effect<void, unknown, R>) | undefined
   /** each committed batch: its stage, items, and milliseconds spent processing and writing it (the benchmark's figures) */
   readonly onBatch?: ((stage: string, items: number, processMillis: number, commitMillis: number) => void) | undefined
+  /** items that failed transiently are asked again after a backoff, this many times in this run */
+  readonly retry?: ItemRetryPolicy | undefined
+  /** items ("<stage>\u0000<item id>") whose model calls skip the response cache (`--retry-errors`) */
+  readonly refresh?: ReadonlySet<string> | undefined
 }
 
 /**
  * Runs stages in pipeline order, overlapping: every stage works on what the stages before it have
  * committed so far (a video can be generating while others download), and finishes once they have
  * finished and nothing is pending. Commits are serialised (one writer); model calls are concurrent up to
- * each stage's concurrency.
+ * each stage's concurrency. An item whose result is a transient error is not committed as done: it waits
+ * (backoff per item) and is asked again, up to the retry policy's attempts in this run; after that it is
+ * left pending for the next run (StageProgress.leftPending), never turned into a verdict.
  */
 export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOptions<R> = {}) =>
   Effect.gen(function* () {
     const writer = yield* Semaphore.make(1)
     const size = options.batchSize ?? 32
-    const progress = plans.map((p): StageProgress => ({ stage: p.stage.name, pending: 0, processed: 0, kept: 0, dropped: 0, errors: 0, done: false }))
+    const policy = options.retry ?? itemRetryDefaults
+    const progress = plans.map((p): StageProgress => ({ stage: p.stage.name, pending: 0, retrying: 0, leftPending: 0, pendingByModel: {}, processed: 0, kept: 0, dropped: 0, errors: 0, done: false }))
     const report = () => options.onProgress?.(progress)
     const update = (i: number, change: Partial<StageProgress>) => {
       progress[i] = { ...progress[i]!, ...change }
       report()
     }
+    const processOne = <I>(stage: Stage<I, unknown, R>, item: StageItem<I>) =>
+      Effect.suspend(() => {
+        const events: Array<ItemEvent> = []
+        const refresh = options.refresh?.has(`${stage.name}\u0000${item.id}`) ?? false
+        return stage.process(item).pipe(
+          Effect.provideService(ItemCalls, { events, refresh }),
+          Effect.map((r): Result<I, unknown> => ({ item, ...r, events }))
+        )
+      })
+    const isTransientResult = (r: Result<unknown, unknown>) =>
+      r.verdict.decision === "error" && (r.verdict.transient === true || r.events.some((e) => e.kind === "transient"))
+
     const runOne = (plan: StagePlan<R>, i: number) =>
       Effect.gen(function* () {
         const { stage } = plan
         let left = plan.limit ?? Number.POSITIVE_INFINITY
         let lastLook = { at: 0, millis: 0 }
+        // items that failed transiently in this run: attempts so far, when they may be asked again, their model
+        const deferred = new Map<string, { attempts: number; until: number; model: string }>()
         while (true) {
           // read before looking for work: if upstream was done then, what it committed is visible now
           const upstreamDone = progress.slice(0, i).every((p) => p.done)
@@ -134,33 +198,61 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
           const looked = performance.now()
           const pending = left <= 0 ? [] : yield* stage.pending
           lastLook = { at: looked, millis: performance.now() - looked }
-          const items = pending.slice(0, Math.min(left, pending.length))
-          update(i, { pending: items.length })
+          const now = yield* Clock.currentTimeMillis
+          const ready: Array<StageItem<unknown>> = []
+          let retrying = 0
+          let nextRetry = Number.POSITIVE_INFINITY
+          const exhausted: Record<string, number> = {}
+          for (const item of pending) {
+            const d = deferred.get(item.id)
+            if (d === undefined || (d.attempts < policy.attempts && d.until <= now)) ready.push(item)
+            else if (d.attempts < policy.attempts) {
+              retrying++
+              nextRetry = Math.min(nextRetry, d.until)
+            } else exhausted[d.model] = (exhausted[d.model] ?? 0) + 1
+          }
+          const leftPending = Object.values(exhausted).reduce((a, n) => a + n, 0)
+          const items = ready.slice(0, Math.min(left, ready.length))
+          update(i, { pending: items.length, retrying, leftPending, pendingByModel: exhausted })
           if (items.length === 0) {
-            if (upstreamDone || left <= 0) break
-            yield* Effect.sleep(options.pollMillis ?? 200)
+            if ((upstreamDone || left <= 0) && retrying === 0) break
+            // waiting for upstream, or for the next item due to be asked again
+            yield* Effect.sleep(upstreamDone ? Math.max(1, nextRetry - now) : Math.min(options.pollMillis ?? 200, Math.max(1, nextRetry - now)))
             continue
           }
           if (options.prepare !== undefined) yield* options.prepare(stage, items)
           for (let at = 0; at < items.length; at += size) {
             const batch = items.slice(at, at + size)
             const started = performance.now()
-            const results = yield* Effect.forEach(batch, (item) => Effect.map(stage.process(item), (r) => ({ item, ...r })), { concurrency: plan.concurrency })
+            const results = yield* Effect.forEach(batch, (item) => processOne(stage, item), { concurrency: plan.concurrency })
             const processed = performance.now()
+            const transient = new Set(results.filter(isTransientResult))
             yield* Semaphore.withPermit(writer, Effect.suspend(() => {
               const writing = performance.now()
-              return Effect.tap(commitBatch(stage, results), () => Effect.sync(() => options.onBatch?.(stage.name, results.length, processed - started, performance.now() - writing)))
+              return Effect.tap(commitBatch(stage, results, transient), () => Effect.sync(() => options.onBatch?.(stage.name, results.length, processed - started, performance.now() - writing)))
             }))
+            const failedAt = yield* Clock.currentTimeMillis
+            for (const r of results) {
+              if (!transient.has(r)) {
+                deferred.delete(r.item.id)
+                continue
+              }
+              const attempts = (deferred.get(r.item.id)?.attempts ?? 0) + 1
+              const delay = Math.min(policy.maxDelayMillis, policy.delayMillis * 2 ** (attempts - 1))
+              deferred.set(r.item.id, { attempts, until: failedAt + delay, model: r.verdict.modelId ?? "(unknown model)" })
+            }
+            const final = results.filter((r) => !transient.has(r))
             const p = progress[i]!
             update(i, {
               pending: Math.max(0, p.pending - batch.length),
-              processed: p.processed + results.length,
-              kept: p.kept + results.filter((r) => r.verdict.decision === "keep").length,
-              dropped: p.dropped + results.filter((r) => r.verdict.decision === "drop").length,
-              errors: p.errors + results.filter((r) => r.verdict.decision === "error").length
+              retrying: p.retrying + transient.size,
+              processed: p.processed + final.length,
+              kept: p.kept + final.filter((r) => r.verdict.decision === "keep").length,
+              dropped: p.dropped + final.filter((r) => r.verdict.decision === "drop").length,
+              errors: p.errors + final.filter((r) => r.verdict.decision === "error").length
             })
+            left -= final.length
           }
-          left -= items.length
         }
         const note = stage.finish === undefined ? undefined : yield* Semaphore.withPermit(writer, stage.finish)
         update(i, { done: true, note })
