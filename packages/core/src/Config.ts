@@ -44,7 +44,24 @@ export const ModelsConfig = Schema.Struct({
   /** the seed of pool draws ("pool:<name>" in pipeline.models): the same seed and item always draw the same model */
   poolSeed: Schema.optionalKey(Schema.Int),
   /** the response cache folder, relative to the project (default .videokr/cache) */
-  cacheDir: Schema.optionalKey(Schema.String)
+  cacheDir: Schema.optionalKey(Schema.String),
+  /** retries of one call on 429, 5xx, timeouts and unusable answers (default 6 attempts, 0.5 s doubling to 60 s) */
+  retry: Schema.optionalKey(Schema.Struct({
+    maxAttempts: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
+    baseDelayMs: Schema.optionalKey(Schema.Finite),
+    maxDelayMs: Schema.optionalKey(Schema.Finite)
+  })),
+  /**
+   * a model's circuit: it opens after `failures` server errors in a row (default 5); its calls then wait,
+   * with a probe after `firstProbeSeconds` (10) doubling to `maxProbeSeconds` (300); a call gives up (its
+   * item stays pending) after waiting `maxWaitMinutes` (30)
+   */
+  circuit: Schema.optionalKey(Schema.Struct({
+    failures: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
+    firstProbeSeconds: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0))),
+    maxProbeSeconds: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0))),
+    maxWaitMinutes: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0)))
+  }))
 })
 export type ModelsConfig = typeof ModelsConfig.Type
 
@@ -87,6 +104,16 @@ export const VideokrConfig = Schema.Struct({
      */
     batch: Schema.optionalKey(Schema.Array(Schema.String)),
     batchPollSeconds: Schema.optionalKey(Schema.Finite),
+    /**
+     * an item whose model failed transiently (outage, 429 storm, unusable answers) is asked again in the
+     * same run: up to `attempts` times (default 5), `delaySeconds` apart (5) doubling to `maxDelaySeconds`
+     * (120); then it stays pending for the next run
+     */
+    retry: Schema.optionalKey(Schema.Struct({
+      attempts: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
+      delaySeconds: Schema.optionalKey(Schema.Finite),
+      maxDelaySeconds: Schema.optionalKey(Schema.Finite)
+    })),
     /** items in flight per stage (default: --concurrency) */
     concurrency: Schema.optionalKey(Schema.Record(Schema.String, Schema.Int.check(Schema.isGreaterThan(0)))),
     /** frames the multimodal stages see: evenly sampled, each within a pixel budget */

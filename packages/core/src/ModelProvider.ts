@@ -132,7 +132,9 @@ export class Timeout extends Schema.TaggedError<Timeout>()("Timeout", providerFi
 /** 5xx, a broken connection, or a body that is not the protocol (truncated, malformed). */
 export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", {
   ...providerFields,
-  status: Schema.optionalKey(Schema.Int)
+  status: Schema.optionalKey(Schema.Int),
+  /** an HTTP 200 whose body was empty or not the provider's format (a proxy's page, broken JSON) */
+  unusable: Schema.optionalKey(Schema.Boolean)
 }) {
   override get message() {
     return `${this.provider} ${this.model}: server error${this.status === undefined ? "" : ` ${this.status}`}: ${this.detail}`

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect, Exit, Ref, Schema, Stream } from "effect"
-import { ChatResponse, type ChatRequest, type ModelProviderShape, writeTextAtomic } from "@videokr/core"
+import { ChatResponse, type ChatRequest, ItemCalls, type ModelProviderShape, writeTextAtomic } from "@videokr/core"
 
 /**
  * The response cache: every paid response is written, content-addressed, before it is used, so that a
@@ -94,7 +94,12 @@ export const responseCache = (dir: string) => {
   return { get, put }
 }
 
-export const withCache = (provider: ModelProviderShape, options: CacheOptions) =>
+/**
+ * The cache around a provider. An item that `videokr run --retry-errors` asks again (ItemCalls.refresh)
+ * is asked as in "refresh" mode: its earlier answers are what made it an error. `onHit` sees each answer
+ * served from the cache (the ledger records it as a cached call).
+ */
+export const withCache = (provider: ModelProviderShape, options: CacheOptions & { readonly onHit?: ((request: ChatRequest, response: ChatResponse) => Effect.Effect<void>) | undefined }) =>
   Effect.gen(function* () {
     const stats = yield* Ref.make<CacheStats>({ hits: 0, misses: 0, writes: 0 })
     const count = (f: (s: CacheStats) => CacheStats) => Ref.update(stats, f)
@@ -103,10 +108,12 @@ export const withCache = (provider: ModelProviderShape, options: CacheOptions) =
     const chat = (request: ChatRequest) =>
       Effect.gen(function* () {
         if (options.mode === "off") return yield* provider.chat(request)
-        if (options.mode === "use") {
+        const refresh = options.mode === "refresh" || (yield* ItemCalls.useSync((c) => c.refresh))
+        if (!refresh) {
           const hit = yield* cache.get(cacheKey(provider.id, request))
           if (hit !== undefined) {
             yield* count((s) => ({ ...s, hits: s.hits + 1 }))
+            if (options.onHit !== undefined) yield* options.onHit(request, hit)
             return { ...hit, cached: true }
           }
         }

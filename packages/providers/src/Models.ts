@@ -1,25 +1,29 @@
 import { Effect, Layer, Redacted, Schema } from "effect"
 import { CircuitBreaker, RateLimiter } from "effect/persistence"
 import {
-  type BoundModel, type ChatRequest, isPoolSpec, ModelRegistry, ModelUnavailable, type PickContext, type ChatResponse, InvalidModelId, type ModelCall, type ModelProviderShape, type ModelsConfig, parseModelId,
-  type Price, type ProviderError, type ProviderFactory, providerKey, type VideokrPlugin
+  type BoundModel, type ChatRequest, isPoolSpec, isTransient, ModelRegistry, noteItemEvent, ModelUnavailable, type PickContext, type ChatResponse, InvalidModelId, type ModelCall, type ModelProviderShape, type ModelsConfig, parseModelId,
+  type ProviderError, type ProviderFactory, providerKey, type VideokrPlugin
 } from "@videokr/core"
 import { makeAnthropic } from "./Anthropic.ts"
 import { cacheKey, type CacheMode, type CacheStats, responseCache, withCache } from "./Cache.ts"
 import { makeOpenAi } from "./OpenAi.ts"
 import { drawModel } from "./Pool.ts"
 import { withCircuitBreaker } from "./CircuitBreaking.ts"
-import { middlewareLayer } from "./Middleware.ts"
+import { circuitPolicyOf, middlewareLayerFor } from "./Middleware.ts"
+import { ModelHealth, type ModelHealthShape } from "./ModelHealth.ts"
 import { withRateLimits } from "./RateLimits.ts"
 import { retryDefaults, type RetryPolicy, withRetry } from "./Retry.ts"
+import { CallContext, costOf, recordHit, withUsage } from "./Usage.ts"
 import { builtinScripts } from "./scripts.ts"
 import { makeScripted, type ScriptedRule } from "./Scripted.ts"
 
 /**
  * The models of a project: model ids resolved to providers, each wrapped in the middleware every call
- * goes through (outermost first): usage recording, the response cache, retries, the circuit breaker,
- * rate limits. Provider
+ * goes through (outermost first): the response cache, usage recording (a paid answer is recorded before
+ * it is cached), retries, the circuit breaker (calls wait while it is open), rate limits. Provider
  * clients (and so limits and cache) are made once per provider and shared by its models and stages.
+ * A call that fails transiently tells the pipeline item it belongs to (ItemCalls), so that the item
+ * stays pending instead of getting an error verdict.
  */
 
 export class MissingApiKey extends Schema.TaggedError<MissingApiKey>()("MissingApiKey", {
@@ -49,7 +53,7 @@ export interface ModelsOptions {
   readonly retry?: RetryPolicy | undefined
   /** plugins' providers, key variables and scripts, on top of the built-ins */
   readonly plugins?: ReadonlyArray<VideokrPlugin> | undefined
-  /** called once per call, after its outcome is known (the CLI writes it to model_calls) */
+  /** called once per call, after its outcome is known (the CLI writes it to model_calls); a paid answer before it is cached */
   readonly record?: ((call: ModelCall) => Effect.Effect<void>) | undefined
 }
 
@@ -58,13 +62,20 @@ export type { BoundModel }
 
 const defaultKeyEnv: Record<string, string> = { openai: "OPENAI_API_KEY", anthropic: "ANTHROPIC_API_KEY" }
 
-export const costOf = (price: Price | undefined, inputTokens: number, outputTokens: number): number =>
-  price === undefined ? 0 : (inputTokens * price.input + outputTokens * price.output) / 1_000_000
+export { costOf }
+
+/** The model id (as config writes it) of a model at a provider. */
+const modelIdAt = (parsed: { readonly provider: string }, key: string) => (model: string) =>
+  parsed.provider === "openai-compatible" ? `openai-compatible:${key}#${model}` : `${parsed.provider}:${model}`
 
 export const makeModels = (options: ModelsOptions) =>
   Effect.gen(function* () {
     const limiter = yield* RateLimiter.RateLimiter
     const breaker = yield* CircuitBreaker.CircuitBreaker
+    const health = yield* ModelHealth
+    const record = options.record ?? (() => Effect.void)
+    const circuit = circuitPolicyOf(options.config)
+    const retry: RetryPolicy = options.retry ?? { ...retryDefaults, ...options.config.retry }
     const plugins = options.plugins ?? []
     const scripts: Record<string, ReadonlyArray<ScriptedRule>> = Object.assign({ ...builtinScripts }, ...plugins.map((p) => p.scripts ?? {}))
     const keyEnv: Record<string, string> = Object.assign({ ...defaultKeyEnv }, ...plugins.map((p) => p.apiKeyEnv ?? {}))
@@ -113,10 +124,11 @@ export const makeModels = (options: ModelsOptions) =>
           }
           base = factory({ key, settings, apiKey: value ? Redacted.make(value) : undefined })
         }
-        const idOf = (model: string) => (parsed.provider === "openai-compatible" ? `openai-compatible:${key}#${model}` : `${parsed.provider}:${model}`)
+        const idOf = modelIdAt(parsed, key)
         const limited = withRateLimits(base, { limiter, limitsOf: (model) => options.config.limits?.[idOf(model)] })
-        const guarded = withCircuitBreaker(limited, breaker)
-        const cached = yield* withCache(withRetry(guarded, options.retry ?? retryDefaults), options.cache)
+        const guarded = withCircuitBreaker(limited, { breaker, health, policy: circuit, modelIdOf: idOf })
+        const recorded = withUsage(withRetry(guarded, retry, { health, modelIdOf: idOf }), record)
+        const cached = yield* withCache(recorded, { ...options.cache, onHit: (request, response) => recordHit(record, base.id, request, response.usage) })
         const made = { provider: cached.provider, stats: cached.stats }
         clients.set(clientKey, made)
         return { parsed, ...made }
@@ -125,26 +137,13 @@ export const makeModels = (options: ModelsOptions) =>
     const resolve = (modelId: string, context: { readonly stage?: string | undefined } = {}) =>
       Effect.map(client(modelId), ({ parsed, provider }): BoundModel => {
         const price = options.config.prices?.[modelId]
-        const record = options.record ?? (() => Effect.void)
         return {
           id: modelId,
-          chat: (request) => {
-            const full: ChatRequest = { ...request, model: parsed.model }
-            const started = performance.now()
-            const base = { stage: context.stage, modelId, provider: provider.id, model: parsed.model, cacheKey: cacheKey(provider.id, full) }
-            return provider.chat(full).pipe(
-              Effect.tap((r) =>
-                record({
-                  ...base, status: "ok", cached: r.cached === true, inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens,
-                  costUsd: r.cached === true ? 0 : costOf(price, r.usage.inputTokens, r.usage.outputTokens),
-                  latencyMs: performance.now() - started, error: undefined
-                })
-              ),
-              Effect.tapError((e) =>
-                record({ ...base, status: e._tag, cached: false, inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: performance.now() - started, error: e.message })
-              )
+          chat: (request) =>
+            provider.chat({ ...request, model: parsed.model }).pipe(
+              Effect.provideService(CallContext, { stage: context.stage, modelId, price, started: performance.now() }),
+              Effect.tapError((e) => (isTransient(e) ? noteItemEvent({ kind: "transient", modelId, detail: e.message }) : Effect.void))
             )
-          }
         }
       })
 
@@ -180,28 +179,40 @@ export const makeModels = (options: ModelsOptions) =>
       Effect.map((all) => all.reduce((a, s) => ({ hits: a.hits + s.hits, misses: a.misses + s.misses, writes: a.writes + s.writes }), { hits: 0, misses: 0, writes: 0 }))
     )
 
-    return { resolve, batchTarget, cacheStats }
+    return { resolve, batchTarget, cacheStats, health }
   })
 
 export type Models = Effect.Success<ReturnType<typeof makeModels>>
 export type { ProviderFactory }
 
-/** A model id for an item: the spec itself, or a seeded draw from the pool "pool:<name>" (Pool.ts). */
-export const pickModel = (config: ModelsConfig, spec: string, context: PickContext): Effect.Effect<string, ModelUnavailable> => {
+/**
+ * A model id for an item: the spec itself, or a seeded draw from the pool "pool:<name>" (Pool.ts). When
+ * the drawn member is sick (its circuit open, or the run gave up on it), another eligible member of the
+ * pool takes the item, and the item's history says so; a pinned model (not a pool) waits for its circuit.
+ */
+export const pickModel = (config: ModelsConfig, spec: string, context: PickContext, health?: ModelHealthShape): Effect.Effect<string, ModelUnavailable> => {
   if (!isPoolSpec(spec)) return Effect.succeed(spec)
   const name = spec.slice("pool:".length)
   const members = config.pools?.[name]
   if (members === undefined) return Effect.fail(new ModelUnavailable({ modelId: spec, reason: `no pool "${name}" in models.pools (pools: ${Object.keys(config.pools ?? {}).join(", ") || "none"})` }))
-  const drawn = drawModel(members, { seed: config.poolSeed ?? 0, pool: name, step: context.step, item: context.item, draw: context.draw, excluded: context.excluded })
-  return typeof drawn === "string" ? Effect.succeed(drawn) : Effect.fail(new ModelUnavailable({ modelId: spec, reason: drawn.message }))
+  const draw = (excluded: ReadonlySet<string> | undefined) =>
+    drawModel(members, { seed: config.poolSeed ?? 0, pool: name, step: context.step, item: context.item, draw: context.draw, excluded })
+  const drawn = draw(context.excluded)
+  if (typeof drawn !== "string") return Effect.fail(new ModelUnavailable({ modelId: spec, reason: drawn.message }))
+  if (health === undefined || !health.isSick(drawn)) return Effect.succeed(drawn)
+  const sick = new Set(context.excluded)
+  for (const m of members) if (health.isSick(m.model)) sick.add(m.model)
+  const standIn = draw(sick)
+  if (typeof standIn !== "string") return Effect.succeed(drawn) // every eligible member is sick: wait for the drawn one
+  return Effect.as(noteItemEvent({ kind: "rerouted", modelId: standIn, detail: `${drawn}, drawn from pool ${name} for ${context.step}, is unavailable (circuit ${health.circuit(drawn).state}); ${standIn} stands in` }), standIn)
 }
 
 /** The ModelRegistry port of @videokr/core, served by these models (with the middleware state layer). */
 export const registryOf = (models: Models, config: ModelsConfig) => ({
   resolve: (modelId: string, context?: { readonly stage?: string | undefined }) =>
     models.resolve(modelId, context ?? {}).pipe(Effect.mapError((e) => new ModelUnavailable({ modelId, reason: e.message }))),
-  pick: (spec: string, context: PickContext) => pickModel(config, spec, context)
+  pick: (spec: string, context: PickContext) => pickModel(config, spec, context, models.health)
 })
 
 export const modelRegistryLayer = (options: ModelsOptions) =>
-  Layer.effect(ModelRegistry, Effect.map(makeModels(options), (models) => registryOf(models, options.config))).pipe(Layer.provide(middlewareLayer))
+  Layer.effect(ModelRegistry, Effect.map(makeModels(options), (models) => registryOf(models, options.config))).pipe(Layer.provide(middlewareLayerFor(options.config)))

@@ -2,9 +2,11 @@ import { afterEach, describe, expect, it } from "@effect/vitest"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
+import { type Duration, Effect, Fiber } from "effect"
+import { TestClock } from "effect/testing"
+import { isTransient } from "@videokr/core"
 import { makeModels } from "../src/Models.ts"
-import { middlewareLayer } from "../src/Middleware.ts"
+import { middlewareLayer, middlewareLayerFor } from "../src/Middleware.ts"
 import { chatCompletionReply, limitedReply, startLoopbackServer, type LoopbackServer, type ServerLimits } from "../src/testing/index.ts"
 
 let server: LoopbackServer
@@ -79,18 +81,63 @@ describe("rate limits", () => {
 })
 
 describe("circuit breaker", () => {
-  it.live("after repeated server errors a model's calls fail fast without reaching the provider", () =>
+  const question = (model: { chat: (r: any) => Effect.Effect<any, any> }, text: string) => model.chat({ messages: [{ role: "user", content: text }] })
+  /** Moves the test clock on while `fiber` runs, letting its real HTTP calls answer in between. */
+  const driveUntilDone = <A, E>(fiber: Fiber.Fiber<A, E>, step: Duration.Input) =>
+    Effect.gen(function* () {
+      while (fiber.pollUnsafe() === undefined) {
+        yield* TestClock.adjust(step)
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 5)))
+      }
+      return yield* Fiber.await(fiber)
+    })
+
+  it.effect("after repeated server errors a model's calls wait, without reaching the provider, until a probe answers", () =>
     Effect.gen(function* () {
       server = yield* Effect.promise(() => startLoopbackServer(chatCompletionReply(() => "fine")))
       const id = `openai-compatible:${server.url}/v1#m`
-      const models = yield* makeModels({ config: {}, env: {}, cache: cache(), retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } })
+      const models = yield* makeModels({ config: { circuit: { firstProbeSeconds: 10 } }, env: {}, cache: cache(), retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } })
       const model = yield* models.resolve(id)
       for (let i = 0; i < 5; i++) server.faults.push({ kind: "status", status: 500 })
-      for (let i = 0; i < 5; i++) yield* Effect.exit(model.chat({ messages: [{ role: "user", content: `q${i}` }] }))
+      for (let i = 0; i < 5; i++) yield* Effect.exit(question(model, `q${i}`))
       expect(server.requests).toHaveLength(5)
-      const exit = yield* Effect.exit(model.chat({ messages: [{ role: "user", content: "next" }] }))
+      expect(models.health.circuit(id).state).toBe("open")
+      const waiting = yield* Effect.forkChild(question(model, "next"))
+      yield* TestClock.adjust("9 seconds")
+      expect(waiting.pollUnsafe()).toBeUndefined()
+      expect(server.requests).toHaveLength(5)
+      // the probe after 10 s answers: the waiting call goes on and the circuit closes
+      const exit = yield* driveUntilDone(waiting, "1 second")
+      expect(exit._tag).toBe("Success")
+      expect(server.requests).toHaveLength(6)
+      expect(models.health.circuit(id).state).toBe("closed")
+      expect(models.health.counters(id)).toMatchObject({ calls: 6, serverErrors: 5, circuitOpenings: 1, gaveUp: false })
+      expect(models.health.counters(id).waitingMillis).toBeGreaterThanOrEqual(10_000)
+    }).pipe(Effect.provide(middlewareLayerFor({ circuit: { firstProbeSeconds: 10 } }))))
+
+  it.effect("a call gives up after waiting maxWaitMinutes for a model that stays down: transient, never a verdict; later calls are not sent", () =>
+    Effect.gen(function* () {
+      server = yield* Effect.promise(() => startLoopbackServer(() => ({ status: 503, body: { error: { message: "down for maintenance", type: "server_error" } } })))
+      const id = `openai-compatible:${server.url}/v1#m`
+      const config = { circuit: { firstProbeSeconds: 10, maxProbeSeconds: 20, maxWaitMinutes: 1 } }
+      const models = yield* makeModels({ config, env: {}, cache: cache(), retry: { maxAttempts: 20, baseDelayMs: 1, maxDelayMs: 2 } })
+      const model = yield* models.resolve(id)
+      // five failed attempts open the circuit; the call's later attempts wait for probes, which fail
+      const waiting = yield* Effect.forkChild(question(model, "first"))
+      const exit = yield* driveUntilDone(waiting, "5 seconds")
       expect(exit._tag).toBe("Failure")
-      expect(String((exit as any).cause.reasons[0].error.message)).toMatch(/not sent: .*repeated server errors/)
-      expect(server.requests).toHaveLength(5)
-    }).pipe(Effect.provide(middlewareLayer)))
+      const error = (exit as any).cause.reasons[0].error
+      expect(error._tag).toBe("ServerError")
+      expect(isTransient(error)).toBe(true)
+      // probes went out (after 10 s, then every 20 s) and failed; between them nothing reached the server
+      const probes = server.requests.length - 5
+      expect(probes).toBeGreaterThanOrEqual(2)
+      expect(probes).toBeLessThanOrEqual(4)
+      expect(models.health.counters(id).gaveUp).toBe(true)
+      expect(models.health.isSick(id)).toBe(true)
+      const after = yield* Effect.exit(question(model, "later"))
+      expect(String((after as any).cause.reasons[0].error.message)).toMatch(/not sent: the run stopped waiting/)
+      expect(models.health.counters(id)).toMatchObject({ calls: 2, serverErrors: 5 + probes })
+      expect(server.requests.length - 5).toBe(probes)
+    }).pipe(Effect.provide(middlewareLayerFor({ circuit: { firstProbeSeconds: 10, maxProbeSeconds: 20, maxWaitMinutes: 1 } }))))
 })
