@@ -4,7 +4,7 @@ import {
   BadRequest, type BatchApi, type BatchRef, type BatchResult, type ChatRequest, type ChatResponse, ContentFiltered,
   isProviderError, type ModelProviderShape, type ProviderError, ServerError, Timeout
 } from "@videokr/core"
-import { announcedLimits, errorOfStatus } from "./HttpErrors.ts"
+import { announcedLimits, errorOfStatus, notTheFormat } from "./HttpErrors.ts"
 
 /**
  * Anthropic Messages through the official SDK. Images go as base64 image blocks; structured output is a
@@ -31,6 +31,8 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
   const mapError = (model: string) => (e: unknown): ProviderError => {
     const fields = { provider: id, model, detail: e instanceof Error ? e.message : String(e) }
     if (e instanceof Anthropic.APIConnectionTimeoutError) return new Timeout(fields)
+    // the SDK's JSON parser on a 200 body broken in the middle
+    if (e instanceof SyntaxError) return new ServerError({ ...fields, detail: `the body is not the provider's format: ${e.message}`, unusable: true })
     return e instanceof Anthropic.APIError ? errorOfStatus(fields, e.status, e.headers) : errorOfStatus(fields, undefined)
   }
 
@@ -74,13 +76,15 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
   /** A message as our response (a forced tool call's input is the answer), or the error it amounts to. */
   const responseOf = (request: ChatRequest, message: Anthropic.Message): ChatResponse | ProviderError => {
     const fields = { provider: id, model: request.model }
+    // the SDK types the body, but returns whatever came with status 200 (an HTML page as a string)
+    if (typeof message !== "object" || message === null || !Array.isArray(message.content)) return notTheFormat(fields, message)
     if (message.stop_reason === "refusal") return new ContentFiltered({ ...fields, detail: "stop_reason refusal" })
-    const blocks = message.content ?? []
+    const blocks = message.content
     const tool = request.responseFormat === undefined ? undefined : blocks.find((b) => b.type === "tool_use")
     const text = tool !== undefined && tool.type === "tool_use"
       ? JSON.stringify(tool.input)
       : blocks.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("")
-    if (text.trim() === "") return new ServerError({ ...fields, detail: "empty response" })
+    if (text.trim() === "") return new ServerError({ ...fields, detail: "empty response", unusable: true })
     return {
       text,
       finishReason: message.stop_reason ?? "unknown",

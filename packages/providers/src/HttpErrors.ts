@@ -35,6 +35,18 @@ export const errorOfStatus = (
 }
 
 /**
+ * A 200 whose body is not the provider's answer at all: a proxy's HTML page (the SDKs hand it over as a
+ * string), an empty body, JSON of another shape. Transient like a 5xx: it says nothing about the request.
+ * The detail quotes the start of the body, so the log shows what stood in front of the API.
+ */
+export const notTheFormat = (fields: { readonly provider: string; readonly model: string }, body: unknown): ServerError => {
+  const text = typeof body === "string" ? body : body === undefined ? "" : JSON.stringify(body)
+  const start = text.replace(/\s+/g, " ").trim()
+  const quoted = start === "" ? "an empty body" : JSON.stringify(start.length > 120 ? `${start.slice(0, 120)}...` : start)
+  return new ServerError({ ...fields, detail: `the body is not the provider's format: ${quoted}`, unusable: true })
+}
+
+/**
  * The per-minute limits a provider announces: OpenAI's x-ratelimit-limit-requests / -tokens, Anthropic's
  * anthropic-ratelimit-requests-limit / -tokens-limit (or -input-tokens-limit).
  */

@@ -4,7 +4,7 @@ import {
   BadRequest, type ChatRequest, type ChatResponse, ContentFiltered, type ContentPart, isProviderError,
   type ModelProviderShape, type ProviderError, ServerError, Timeout
 } from "@videokr/core"
-import { announcedLimits, errorOfStatus } from "./HttpErrors.ts"
+import { announcedLimits, errorOfStatus, notTheFormat } from "./HttpErrors.ts"
 import { makeOpenAiBatch } from "./OpenAiBatch.ts"
 
 /**
@@ -58,7 +58,9 @@ export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
   const mapError = (model: string) => (e: unknown): ProviderError => {
     const fields = { provider: options.id, model, detail: e instanceof Error ? e.message : String(e) }
     if (e instanceof OpenAI.APIConnectionTimeoutError) return new Timeout(fields)
-    // no status: connection refused or reset, a truncated or malformed body
+    // the SDK's JSON parser on a 200 body broken in the middle
+    if (e instanceof SyntaxError) return new ServerError({ ...fields, detail: `the body is not the provider's format: ${e.message}`, unusable: true })
+    // no status: connection refused or reset, a truncated body
     return e instanceof OpenAI.APIError ? errorOfStatus(fields, e.status, e.headers) : errorOfStatus(fields, undefined)
   }
 
@@ -92,12 +94,14 @@ export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
 
   /** A completion as our response, or the error it amounts to (filtered, empty). */
   const responseOf = (model: string, completion: OpenAI.Chat.Completions.ChatCompletion): ChatResponse | ProviderError => {
-    const choice = completion.choices?.[0]
+    const fields = { provider: options.id, model }
+    // the SDK types the body, but returns whatever came with status 200 (an HTML page as a string)
+    if (typeof completion !== "object" || completion === null || !Array.isArray(completion.choices)) return notTheFormat(fields, completion)
+    const choice = completion.choices[0]
     const text = choice?.message?.content ?? ""
     const finishReason = choice?.finish_reason ?? "unknown"
-    const fields = { provider: options.id, model }
     if (finishReason === "content_filter") return new ContentFiltered({ ...fields, detail: "finish_reason content_filter" })
-    if (choice === undefined || text.trim() === "") return new ServerError({ ...fields, detail: "empty response" })
+    if (choice === undefined || text.trim() === "") return new ServerError({ ...fields, detail: "empty response", unusable: true })
     return {
       text,
       finishReason,
