@@ -1,18 +1,23 @@
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
-import { makeCallRecorder, Media, ModelRegistry, type Project, type VideokrPlugin } from "@videokr/core"
+import { makeCallRecorder, Media, ModelRegistry, type Project, reconcileCallJournals, type VideokrPlugin } from "@videokr/core"
 import { makeModels, registryOf } from "@videokr/providers"
 import { callTally } from "./Progress.ts"
 
 /**
  * The models of a command that calls them (`run`, `eval`): every call through the project's response
- * cache, tallied for the progress lines and recorded in the store's model_calls; the registry and the
- * media service as one layer. Needs the provider middleware (limiter and breaker) around the command.
+ * cache, tallied for the progress lines and recorded in the store's model_calls (journaled first, so that
+ * a killed process loses no row: the next session reconciles the journal); the registry and the media
+ * service as one layer. Needs the provider middleware (limiter, breaker, health) around the command;
+ * `calls.close` writes the last rows and removes the journal when the command ends.
  */
 export const modelSession = (project: Project, plugins: ReadonlyArray<VideokrPlugin>, cache: "use" | "refresh" | "off") =>
   Effect.gen(function* () {
     const tally = callTally()
-    const calls = yield* makeCallRecorder()
+    // usage rows of an earlier process killed before writing them go into the ledger first
+    const ledger = join(project.dir, ".videokr/ledger")
+    yield* reconcileCallJournals(ledger)
+    const calls = yield* makeCallRecorder({ journalDir: ledger })
     const models = yield* makeModels({
       config: project.config.models ?? {},
       env: process.env,

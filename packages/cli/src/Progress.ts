@@ -41,28 +41,51 @@ const clock = (seconds: number) => {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`
 }
 
-export const progressLine = (p: StageProgress, elapsedSeconds: number, spend: number, width = 20): string => {
+export const progressLine = (p: StageProgress, elapsedSeconds: number, spend: number, width = 20, waiting?: string): string => {
   const total = p.processed + p.pending
   const share = total === 0 ? (p.done ? 1 : 0) : p.processed / total
   const bar = "#".repeat(Math.round(share * width)).padEnd(width, "-")
   const rate = elapsedSeconds > 0 ? p.processed / elapsedSeconds : 0
   const eta = p.done ? "done" : rate > 0 && p.pending > 0 ? `ETA ${clock(p.pending / rate)}` : p.pending === 0 ? "waiting" : "ETA --:--"
-  return `${p.stage.padEnd(16)} [${bar}] ${String(p.processed).padStart(6)}/${String(total).padEnd(6)} ${rate.toFixed(1).padStart(7)}/s  ${eta.padEnd(10)} kept ${p.kept}, dropped ${p.dropped}, errors ${p.errors}  $${spend.toFixed(4)}`
+  const retrying = p.retrying > 0 ? `, retrying ${p.retrying}` : ""
+  const left = p.leftPending > 0 ? `, pending ${p.leftPending}` : ""
+  const line = `${p.stage.padEnd(16)} [${bar}] ${String(p.processed).padStart(6)}/${String(total).padEnd(6)} ${rate.toFixed(1).padStart(7)}/s  ${eta.padEnd(10)} kept ${p.kept}, dropped ${p.dropped}, errors ${p.errors}${retrying}${left}  $${spend.toFixed(4)}`
+  return waiting === undefined || p.done ? line : `${line}\n${"".padEnd(16)} ${p.stage}: ${waiting}`
 }
 
-export const makeProgress = (out: NodeJS.WriteStream, tally: CallTally) => {
+export interface ProgressOptions {
+  /** what a stage waits for, when its models are sick ("waiting for … (circuit open 2m10s, next probe in 20s)") */
+  readonly waiting?: ((stage: string) => string | undefined) | undefined
+}
+
+export const makeProgress = (out: NodeJS.WriteStream, tally: CallTally, options: ProgressOptions = {}) => {
   const started = new Map<string, number>()
   const finished = new Set<string>()
+  const said = new Map<string, string | undefined>()
   const live = out.isTTY === true
   let drawn = 0
   let last = 0
   let latest: ReadonlyArray<StageProgress> = []
   const elapsed = (stage: string) => (performance.now() - (started.get(stage) ?? performance.now())) / 1000
   const draw = () => {
-    const lines = latest.map((p) => progressLine(p, elapsed(p.stage), tally.spend(p.stage)))
-    out.write((drawn > 0 ? `\x1b[${drawn}A` : "") + lines.map((l) => `\x1b[2K${l}\n`).join(""))
+    const lines = latest.flatMap((p) => progressLine(p, elapsed(p.stage), tally.spend(p.stage), 20, options.waiting?.(p.stage)).split("\n"))
+    out.write((drawn > 0 ? `\x1b[${drawn}A` : "") + lines.map((l) => `\x1b[2K${l}\n`).join("") + (drawn > lines.length ? "\x1b[J" : ""))
     drawn = lines.length
   }
+  /** in logs: a line when a stage starts or stops waiting for a sick model */
+  const sayWaiting = () => {
+    for (const p of latest) {
+      if (p.done) continue
+      const now = options.waiting?.(p.stage)
+      const before = said.get(p.stage)
+      if ((now === undefined) === (before === undefined) && (now === undefined || now.split(" (")[0] === before?.split(" (")[0])) continue
+      said.set(p.stage, now)
+      out.write(now === undefined ? `${p.stage}: models answer again\n` : `${p.stage}: ${now}\n`)
+    }
+  }
+  // a run waiting for a sick model makes no progress to report: the display still moves (circuit times, probes)
+  const ticker = options.waiting === undefined ? undefined : setInterval(() => (live ? latest.length > 0 && draw() : sayWaiting()), 1000)
+  ticker?.unref()
   return {
     onProgress: (progress: ReadonlyArray<StageProgress>) => {
       latest = progress
@@ -78,11 +101,13 @@ export const makeProgress = (out: NodeJS.WriteStream, tally: CallTally) => {
       for (const p of progress) {
         if (p.done && !finished.has(p.stage)) {
           finished.add(p.stage)
-          out.write(`${p.stage}: done, ${p.processed} item(s) in ${elapsed(p.stage).toFixed(1)} s (kept ${p.kept}, dropped ${p.dropped}, errors ${p.errors}), $${tally.spend(p.stage).toFixed(4)}\n`)
+          const left = p.leftPending > 0 ? `, ${p.leftPending} left pending after transient failures` : ""
+          out.write(`${p.stage}: done, ${p.processed} item(s) in ${elapsed(p.stage).toFixed(1)} s (kept ${p.kept}, dropped ${p.dropped}, errors ${p.errors}${left}), $${tally.spend(p.stage).toFixed(4)}\n`)
         }
       }
     },
     end: () => {
+      if (ticker !== undefined) clearInterval(ticker)
       if (live && latest.length > 0) draw()
     }
   }

@@ -1,13 +1,16 @@
 import { join } from "node:path"
 import { Console, Effect } from "effect"
-import { CorpusStore, isPoolSpec, loadPlugins, Media, ModelRegistry, type Project, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { CorpusStore, IncompleteRun, type ModelsConfig, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, type Project, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
-import { middlewareLayer } from "@videokr/providers"
+import { middlewareLayerFor, type ModelHealthShape } from "@videokr/providers"
 import { sendAsBatch } from "./BatchMode.ts"
 import { table } from "./Output.ts"
 import { planPipeline } from "./Pipeline.ts"
+import { modelsOfSpec, preflight } from "./Preflight.ts"
 import { makeProgress } from "./Progress.ts"
 import { modelSession } from "./ModelSession.ts"
+import { reopenErrors } from "./RetryErrors.ts"
+import { modelSummaries, pendingByStage, renderModelSummaries } from "./RunSummary.ts"
 
 /** The built-in stages, in pipeline order (plugin checks add their own). */
 export const stageNames = [
@@ -26,6 +29,10 @@ export interface RunOptions {
   readonly cache: "use" | "refresh" | "off"
   /** live progress on stderr (default: on) */
   readonly progress?: boolean | undefined
+  /** ask again the items of these stages (all selected: "all") that hold a final error verdict */
+  readonly retryErrors?: ReadonlyArray<string> | "all" | undefined
+  /** print the summary as JSON (stages and models) instead of tables */
+  readonly json?: boolean | undefined
 }
 
 /** Runs the pipeline's stages on the project's corpus, overlapping; every result is committed as it is made. */
@@ -49,6 +56,9 @@ export const runPipeline = (project: Project, options: RunOptions) =>
 
     const { tally, calls, models, registry, services } = yield* modelSession(project, plugins, options.cache)
     const built = yield* Effect.forEach(runnable, (s) => Effect.map(s.build, (stage) => ({ planned: s, stage })))
+    // a configuration error (unknown provider or model, missing key) stops the run before any item is touched
+    const checked = yield* Effect.result(preflight(runnable, models, project.config.models ?? {}))
+    if (checked._tag === "Failure" && !options.dryRun) return yield* checked.failure
 
     if (options.dryRun) {
       const prices = project.config.models?.prices ?? {}
@@ -70,54 +80,119 @@ export const runPipeline = (project: Project, options: RunOptions) =>
       }
       yield* Console.log(table(["stage", "ready now", "model", "model calls", "estimated cost (at most)"], rows))
       yield* Console.log("Later stages get their items as earlier ones keep them: their counts grow as the run goes.")
+      if (checked._tag === "Failure") yield* Console.log(`\nA real run would stop here: ${checked.failure.message}`)
       return
     }
+
+    const retryStages = options.retryErrors === undefined ? [] : options.retryErrors === "all" ? runnable.map((s) => s.name) : options.retryErrors
+    const unknownRetry = retryStages.filter((st) => !runnable.some((s) => s.name === st))
+    if (unknownRetry.length > 0) return yield* new UsageError({ reason: `--retry-errors names stage(s) this run does not run: ${unknownRetry.join(", ")} (running: ${runnable.map((s) => s.name).join(", ")})` })
+    const refresh = retryStages.length === 0 ? undefined : yield* reopenErrors(retryStages)
+    if (refresh !== undefined) yield* Console.log(`--retry-errors: ${refresh.size} item(s) with a final error verdict asked again (${retryStages.join(", ")})`)
 
     const concurrencyOf = (name: string) => project.config.pipeline?.concurrency?.[name] ?? (name === "download" ? Math.min(2, options.concurrency) : options.concurrency)
     const plans: Array<StagePlan<Media.Media | ModelRegistry>> = built.map(({ stage }) => ({ stage, concurrency: concurrencyOf(stage.name), limit: options.limit }))
     // live lines on a terminal's stderr; in logs (no terminal), a line per finished stage with the output
-    const progress = makeProgress(process.stderr.isTTY ? process.stderr : process.stdout, tally)
+    const modelOf = new Map(runnable.map((s) => [s.name, s.model]))
+    const progress = makeProgress(process.stderr.isTTY ? process.stderr : process.stdout, tally, {
+      waiting: (stage) => waitingNote(modelOf.get(stage), models.health, project.config.models ?? {})
+    })
     const batchStages = new Set(project.config.pipeline?.batch ?? [])
     const unknownBatch = [...batchStages].filter((st) => !names.includes(st))
     if (unknownBatch.length > 0) return yield* new UsageError({ reason: `${project.configPath}: pipeline.batch names unknown stage(s): ${unknownBatch.join(", ")}` })
+    const retry = project.config.pipeline?.retry
     const runs = yield* runStages(plans, {
       onProgress: options.progress === false ? undefined : progress.onProgress,
       prepare: (stage, items) =>
-        batchStages.has(stage.name) ? sendAsBatch(stage, items, { models, registry, stateDir: join(project.dir, ".videokr/batches"), pollSeconds: project.config.pipeline?.batchPollSeconds ?? 30 }) : Effect.void
+        batchStages.has(stage.name) ? sendAsBatch(stage, items, { models, registry, stateDir: join(project.dir, ".videokr/batches"), pollSeconds: project.config.pipeline?.batchPollSeconds ?? 30 }) : Effect.void,
+      retry: {
+        attempts: retry?.attempts ?? itemRetryDefaults.attempts,
+        delayMillis: retry?.delaySeconds === undefined ? itemRetryDefaults.delayMillis : retry.delaySeconds * 1000,
+        maxDelayMillis: retry?.maxDelaySeconds === undefined ? itemRetryDefaults.maxDelayMillis : retry.maxDelaySeconds * 1000
+      },
+      refresh
     }).pipe(
       Effect.provide(services),
-      Effect.ensuring(Effect.orDie(calls.flush))
+      Effect.ensuring(Effect.orDie(calls.close))
     )
     progress.end()
-    yield* Console.log(table(["stage", "processed", "kept", "dropped", "errors", "model calls", "spend ($)"], runs.map((r) => [r.stage, r.processed, r.kept, r.dropped, r.errors, tally.calls(r.stage), tally.spend(r.stage).toFixed(4)])))
-    for (const r of runs) if (r.note !== undefined) yield* Console.log(`${r.stage}: ${r.note}`)
-    const failures = tally.failures()
-    if (failures.length > 0) {
-      yield* Console.log(`\nmodel call failures (each retried as configured; the items got error verdicts: videokr why <id>)\n` +
-        table(["stage", "model", "kind", "calls", "for example"], failures.map((f) => [f.stage, f.model, f.kind, f.count, f.example.slice(0, 100)])))
+    const perModel = modelSummaries(models.health.snapshot(), runs)
+    const pending = runs.reduce((n, r) => n + r.leftPending, 0)
+    if (options.json) {
+      yield* Console.log(JSON.stringify({
+        stages: runs.map((r) => ({ stage: r.stage, processed: r.processed, kept: r.kept, dropped: r.dropped, errors: r.errors, pending: r.leftPending, modelCalls: tally.calls(r.stage), spendUsd: tally.spend(r.stage), note: r.note ?? null })),
+        models: perModel,
+        pending
+      }, null, 2))
+    } else {
+      yield* Console.log(table(["stage", "processed", "kept", "dropped", "errors", "pending", "model calls", "spend ($)"], runs.map((r) => [r.stage, r.processed, r.kept, r.dropped, r.errors, r.leftPending, tally.calls(r.stage), tally.spend(r.stage).toFixed(4)])))
+      for (const r of runs) if (r.note !== undefined) yield* Console.log(`${r.stage}: ${r.note}`)
+      if (perModel.length > 0) yield* Console.log(`\nmodels (failed attempts were retried; only final answers became verdicts)\n${renderModelSummaries(perModel)}`)
+      const errors = runs.reduce((n, r) => n + r.errors, 0)
+      if (errors > 0) yield* Console.log(`\n${errors} item(s) got a final error verdict (videokr why <id>; ask them again with videokr run --retry-errors)`)
     }
-  }).pipe(Effect.provide(middlewareLayer)) // limiter and breaker state, for the whole run
+    if (pending > 0) {
+      return yield* new IncompleteRun({
+        what: pendingByStage(runs),
+        pending,
+        hint: "run `videokr run` again to finish them (it asks only what is pending); `videokr status` and `videokr funnel` show where things stand"
+      })
+    }
+  }).pipe(Effect.provide(middlewareLayerFor(project.config.models))) // limiter, breaker and health state, for the whole run
 
-/** Why an item was kept or dropped: every verdict about it, stage by stage. */
+/** "waiting for <model> (circuit open 2m10s, next probe in 20s)" for a stage whose models are sick. */
+const waitingNote = (spec: string | undefined, health: ModelHealthShape, config: ModelsConfig): string | undefined => {
+  if (spec === undefined) return undefined
+  const now = Date.now()
+  const notes = modelsOfSpec(config, spec).flatMap((m) => {
+    const c = health.circuit(m)
+    if (health.counters(m).gaveUp) return [`stopped waiting for ${m}`]
+    if (c.state === "open") return [`waiting for ${m} (circuit open ${duration(now - c.since)}, next probe in ${duration(Math.max(0, c.nextProbeAt - now))})`]
+    if (c.state === "half-open") return [`waiting for ${m} (circuit open ${duration(now - c.since)}, probing)`]
+    return []
+  })
+  return notes.length === 0 ? undefined : notes.join("; ")
+}
+
+const duration = (ms: number) => {
+  const s = Math.round(ms / 1000)
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
+}
+
+/** Why an item was kept or dropped, or why it is still pending: every verdict about it, stage by stage, and its attempts. */
 export const why = (id: string) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore.CorpusStore
+    // a video's verdicts are per knowledge point ("<video id>@<knowledge point id>") and its examples' below those ("...#<skill>-<n>")
+    const about = "(item_id = $id OR starts_with(item_id, $id || '@') OR starts_with(item_id, $id || '#'))"
     const verdicts = yield* store.query<{ stage: string; decision: string; reason: string; model_id: string | null; evidence: string | null }>(
-      // a video's verdicts are per knowledge point ("<video id>@<knowledge point id>") and its examples' below those ("...#<skill>-<n>")
-      "SELECT stage, decision, reason, model_id, evidence::VARCHAR AS evidence FROM verdicts WHERE item_id = $id OR starts_with(item_id, $id || '@') OR starts_with(item_id, $id || '#') ORDER BY decided_at, item_id", { id })
-    if (verdicts.length === 0) return yield* new UsageError({ reason: `no verdict about "${id}" yet (is the id right, and has its stage run?)` })
-    yield* Console.log(table(["stage", "decision", "reason", "model", "evidence"], verdicts.map((v) => [v.stage, v.decision, v.reason.slice(0, 160), v.model_id ?? "-", (v.evidence ?? "-").slice(0, 80)])))
+      `SELECT stage, decision, reason, model_id, evidence::VARCHAR AS evidence FROM verdicts WHERE ${about} ORDER BY decided_at, item_id`, { id })
+    const attempts = yield* store.query<{ at: string; stage: string; item_id: string; kind: string; model_id: string | null; reason: string }>(
+      `SELECT strftime(attempted_at, '%Y-%m-%d %H:%M:%S') AS at, stage, item_id, kind, model_id, reason FROM attempts WHERE ${about} ORDER BY attempted_at, item_id`, { id })
+    if (verdicts.length === 0 && attempts.length === 0) return yield* new UsageError({ reason: `no verdict about "${id}" yet (is the id right, and has its stage run?)` })
+    if (verdicts.length > 0) yield* Console.log(table(["stage", "decision", "reason", "model", "evidence"], verdicts.map((v) => [v.stage, v.decision, v.reason.slice(0, 160), v.model_id ?? "-", (v.evidence ?? "-").slice(0, 80)])))
+    if (attempts.length > 0) {
+      const decided = new Set(verdicts.map((v) => v.stage))
+      const waiting = [...new Set(attempts.filter((a) => a.kind === "transient" && !decided.has(a.stage)).map((a) => a.stage))]
+      yield* Console.log(`${verdicts.length > 0 ? "\n" : ""}attempts (transient failures leave an item pending: it is asked again; reroutes; errors asked again)\n` +
+        table(["when (UTC)", "stage", "item", "kind", "model", "reason"], attempts.map((a) => [a.at, a.stage, a.item_id, a.kind, a.model_id ?? "-", a.reason.slice(0, 140)])))
+      if (waiting.length > 0) yield* Console.log(`\npending in ${waiting.join(", ")}: the next \`videokr run\` asks again`)
+    }
   })
 
 /**
- * Per stage in pipeline order: items in, kept, dropped and errors, the top drop reasons, model spend per
+ * Per stage in pipeline order: items in, kept, dropped, final errors and pending, the top drop reasons, model spend per
  * kept item; then the spend per example that reached the corpus, and the skill and discipline mix of
  * what was released. All from SQL views (stage_funnel, stage_spend, stage_drop_reasons, pipeline_cost,
  * pipeline_mix) that any DuckDB client can query.
  */
 export const funnel = Effect.gen(function* () {
   const store = yield* CorpusStore.CorpusStore
-  const rows = yield* store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>("SELECT stage, items, kept, dropped, errors FROM stage_funnel")
+  const decided = yield* store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>("SELECT stage, items, kept, dropped, errors FROM stage_funnel")
+  const pendingRows = yield* store.query<{ stage: string; pending: number }>("SELECT stage, pending FROM stage_pending")
+  const pendingOf = new Map(pendingRows.map((r) => [r.stage, r.pending]))
+  // a stage whose every item is still pending has no verdict yet, but belongs in the funnel
+  const rows = [...decided, ...pendingRows.filter((p) => !decided.some((d) => d.stage === p.stage)).map((p) => ({ stage: p.stage, items: 0, kept: 0, dropped: 0, errors: 0 }))]
   if (rows.length === 0) return yield* Console.log("No stage has run yet (videokr run)")
   const order = (s: string) => {
     const i = (stageNames as ReadonlyArray<string>).indexOf(s)
@@ -126,10 +201,12 @@ export const funnel = Effect.gen(function* () {
   const stages = [...rows].sort((a, b) => order(a.stage) - order(b.stage))
   const spend = yield* store.query<{ stage: string; cost_usd: number; model_calls: number; cost_per_kept_usd: number | null }>("SELECT stage, cost_usd, model_calls, cost_per_kept_usd FROM stage_spend")
   const costOf = new Map(spend.map((s) => [s.stage, s]))
-  yield* Console.log(table(["stage", "in", "kept", "dropped", "errors", "model calls", "cost ($)", "per kept ($)"], stages.map((s) => {
+  yield* Console.log(table(["stage", "in", "kept", "dropped", "errors", "pending", "model calls", "cost ($)", "per kept ($)"], stages.map((s) => {
     const c = costOf.get(s.stage)
-    return [s.stage, s.items, s.kept, s.dropped, s.errors, c?.model_calls ?? 0, (c?.cost_usd ?? 0).toFixed(4), c?.cost_per_kept_usd == null ? "-" : c.cost_per_kept_usd.toFixed(6)]
+    return [s.stage, s.items, s.kept, s.dropped, s.errors, pendingOf.get(s.stage) ?? 0, c?.model_calls ?? 0, (c?.cost_usd ?? 0).toFixed(4), c?.cost_per_kept_usd == null ? "-" : c.cost_per_kept_usd.toFixed(6)]
   })))
+  const pending = pendingRows.reduce((n, r) => n + r.pending, 0)
+  if (pending > 0) yield* Console.log(`\n${pending} item(s) pending after transient failures (outages, rate limits, unusable answers): \`videokr run\` asks them again`)
   const reasons = yield* store.query<{ stage: string; decision: string; reason: string; items: number }>("SELECT stage, decision, reason, items FROM stage_drop_reasons WHERE rank <= 3 ORDER BY items DESC, reason")
   if (reasons.length > 0) {
     const sorted = [...reasons].sort((a, b) => order(a.stage) - order(b.stage))

@@ -50,7 +50,7 @@ describe("videokr run (scenarios stage, the scripted demo model through the real
 
   it("funnel shows per stage in/kept/dropped/errors, spend, and the top reasons; dry-run counts and prices without calling", () => {
     const f = videokr(dir, "funnel")
-    expect(f.stdout).toMatch(/scenarios\s+60\s+52\s+6\s+2\s+62\s+0\.0000/)
+    expect(f.stdout).toMatch(/scenarios\s+60\s+52\s+6\s+2\s+0\s+62\s+0\.0000/)
     expect(f.stdout).toMatch(/scenarios\s+drop\s+6\s+the model gave no usable scenario/)
     writeFileSync(join(dir, "videokr.config.ts"), `export default { models: { prices: { "openai:gpt-4o": { input: 2.5, output: 10 } } } }\n`)
     const dry = videokr(dir, "run", "--model", "openai:gpt-4o", "--dry-run")

@@ -1,0 +1,37 @@
+import { Effect, Schema } from "effect"
+import { isPoolSpec, type ModelsConfig } from "@videokr/core"
+import type { Models } from "@videokr/providers"
+
+/**
+ * Configuration errors are found before any item is touched: every model a selected stage names (each
+ * member of a pool) must resolve to a provider with its key set. A run that would turn every item of a
+ * stage into "no provider bogus" stops here instead, naming the stage and the model.
+ */
+export class ModelConfigError extends Schema.TaggedError<ModelConfigError>()("ModelConfigError", {
+  problems: Schema.Array(Schema.Struct({ stage: Schema.String, model: Schema.String, reason: Schema.String }))
+}) {
+  override get message() {
+    return ["the run cannot start (nothing was asked):", ...this.problems.map((p) => `  stage ${p.stage}: ${p.model}: ${p.reason}`)].join("\n")
+  }
+}
+
+/** The model ids behind a stage's model spec: itself, or the pool's members. */
+export const modelsOfSpec = (config: ModelsConfig, spec: string): ReadonlyArray<string> =>
+  isPoolSpec(spec) ? (config.pools?.[spec.slice("pool:".length)] ?? []).map((m) => m.model) : [spec]
+
+export const preflight = (stages: ReadonlyArray<{ readonly name: string; readonly model: string | undefined }>, models: Models, config: ModelsConfig) =>
+  Effect.gen(function* () {
+    const problems: Array<{ stage: string; model: string; reason: string }> = []
+    for (const stage of stages) {
+      if (stage.model === undefined) continue
+      if (isPoolSpec(stage.model) && config.pools?.[stage.model.slice("pool:".length)] === undefined) {
+        problems.push({ stage: stage.name, model: stage.model, reason: `no such pool in models.pools (pools: ${Object.keys(config.pools ?? {}).join(", ") || "none"})` })
+        continue
+      }
+      for (const id of modelsOfSpec(config, stage.model)) {
+        const resolved = yield* Effect.result(models.resolve(id))
+        if (resolved._tag === "Failure") problems.push({ stage: stage.name, model: id, reason: resolved.failure.message })
+      }
+    }
+    if (problems.length > 0) return yield* new ModelConfigError({ problems })
+  })
