@@ -4,14 +4,15 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { makePipelineProject, modelsOf, query, type Servers, startModelServers, videokrAsync as videokr } from "./support/pipeline.ts"
 
-let servers: Servers | undefined
-afterAll(() => servers?.close())
+const open: Array<Servers> = []
+afterAll(() => Promise.all(open.map((s) => s.close())))
 
 const userText = (body: any) => (body.messages as Array<any>).map((m) => (typeof m.content === "string" ? m.content : m.content.filter((p: any) => p.type === "text").map((p: any) => p.text).join("\n"))).join("\n")
 
 describe("batch mode per stage (pipeline.batch), against the OpenAI Files and Batch APIs on loopback", () => {
   it("sends a stage's requests as a batch, then processes from the cache; other stages ask live; a re-run submits nothing", async () => {
-    servers = await startModelServers({ batches: true })
+    const servers = await startModelServers({ batches: true })
+    open.push(servers)
     const dir = makePipelineProject(mkdtempSync(join(tmpdir(), "videokr-batch-mode-")), servers)
     const { vlm } = modelsOf(servers)
     const config = readFileSync(join(dir, "videokr.config.ts"), "utf8")
@@ -42,5 +43,34 @@ describe("batch mode per stage (pipeline.batch), against the OpenAI Files and Ba
     const again = await videokr(dir, "run", "--until", "verification", "--quiet")
     expect(again.code).toBe(0)
     expect(servers.openai.requests.filter((r) => r.path === "/v1/batches").length).toBe(batches)
+  }, 240_000)
+
+  it("a failed or expired batch leaves its items pending: they go into the next round's batch, never live and never an error", async () => {
+    // the first batch fails outright, the second expires with half its requests answered, the rest complete
+    const servers = await startModelServers({ batches: true, batchFate: (n) => (n === 1 ? "failed" : n === 2 ? "expired" : "completed") })
+    open.push(servers)
+    const dir = makePipelineProject(mkdtempSync(join(tmpdir(), "videokr-batch-fail-")), servers)
+    const { vlm } = modelsOf(servers)
+    const config = readFileSync(join(dir, "videokr.config.ts"), "utf8")
+      .replace(`"generation": "pool:mixed"`, `"generation": "${vlm}"`)
+      .replace(`"release": {`, `"batch": ["generation"],
+      "batchPollSeconds": 0.01,
+      "retry": { "delaySeconds": 0.05 },
+      "release": {`)
+    writeFileSync(join(dir, "videokr.config.ts"), config)
+    const run = await videokr(dir, "run", "--until", "generation", "--quiet")
+    expect(run.stderr).toBe("")
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/generation: batch to \S+ did not complete \(.*batch batch_1 failed.*\); its \d+ item\(s\) stay pending for the next round/)
+    expect(run.stdout).toMatch(/held back for the next batch/)
+    const live = servers.openai.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => userText(r.body))
+    expect(live.filter((t) => t.includes("TASK: generation"))).toEqual([])
+    const db = join(dir, "corpus.duckdb")
+    const [g] = await query(db, `SELECT count(*)::INT AS n, count(*) FILTER (WHERE decision = 'error')::INT AS errors,
+      (SELECT count(*) FROM attempts WHERE stage = 'generation' AND reason LIKE 'batch:%')::INT AS held,
+      (SELECT count(*) FROM stage_pending)::INT AS pending FROM verdicts WHERE stage = 'generation'`)
+    expect(g!.n).toBeGreaterThan(0)
+    expect(g!.held).toBeGreaterThan(0)
+    expect({ errors: g!.errors, pending: g!.pending }).toEqual({ errors: 0, pending: 0 })
   }, 240_000)
 })

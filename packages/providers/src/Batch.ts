@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import { readFile, rm } from "node:fs/promises"
 import { join } from "node:path"
 import { Duration, Effect, Schema, Stream } from "effect"
-import { type BatchRef, type ChatRequest, isProviderError, writeTextAtomic } from "@videokr/core"
+import { type BatchRef, type ChatRequest, isProviderError, isTransient, writeTextAtomic } from "@videokr/core"
 import type { Models } from "./Models.ts"
 
 /**
@@ -40,6 +40,8 @@ export interface BatchSummary {
   readonly failed: Record<string, number>
   /** whether an earlier run's batch was resumed */
   readonly resumed: boolean
+  /** requests (by cache key) the batch did not answer for the moment: expired, not processed, failed transiently */
+  readonly unanswered: ReadonlyArray<string>
 }
 
 const State = Schema.fromJsonString(Schema.Struct({ ref: Schema.Struct({ provider: Schema.String, id: Schema.String }), modelId: Schema.String, keys: Schema.Array(Schema.String) }))
@@ -55,7 +57,7 @@ export const runBatch = (models: Models, modelId: string, requests: ReadonlyArra
     const pending: Array<string> = []
     for (const key of byKey.keys()) if ((yield* target.cache.get(key)) === undefined) pending.push(key)
     const cached = byKey.size - pending.length
-    if (pending.length === 0) return { cached, submitted: 0, succeeded: 0, failed: {}, resumed: false } satisfies BatchSummary
+    if (pending.length === 0) return { cached, submitted: 0, succeeded: 0, failed: {}, resumed: false, unanswered: [] } satisfies BatchSummary
 
     const setId = createHash("sha256").update(`${modelId}\n${[...pending].sort().join("\n")}`).digest("hex").slice(0, 32)
     const statePath = join(options.stateDir, `${setId}.json`)
@@ -75,13 +77,18 @@ export const runBatch = (models: Models, modelId: string, requests: ReadonlyArra
     for (;;) {
       const status = yield* batch.status(ref)
       if (options.onProgress) yield* options.onProgress(status.done, status.total)
-      if (status.state === "failed") return yield* new BatchFailed({ modelId, batch: ref.id, detail: status.detail })
+      if (status.state === "failed") {
+        // a failed batch is not resumed: the next round submits its requests again
+        yield* Effect.promise(() => rm(statePath, { force: true }))
+        return yield* new BatchFailed({ modelId, batch: ref.id, detail: status.detail })
+      }
       if (status.state === "ended") break
       yield* Effect.sleep(options.pollInterval)
     }
 
     const results = yield* batch.results(ref, byKey)
     const seen = new Set<string>()
+    const unanswered: Array<string> = []
     let succeeded = 0
     const failed: Record<string, number> = {}
     for (const r of results) {
@@ -90,6 +97,7 @@ export const runBatch = (models: Models, modelId: string, requests: ReadonlyArra
       seen.add(r.customId)
       if (isProviderError(r.outcome)) {
         failed[r.outcome._tag] = (failed[r.outcome._tag] ?? 0) + 1
+        if (isTransient(r.outcome)) unanswered.push(r.customId)
         yield* target.record(request, r.outcome)
         continue
       }
@@ -97,8 +105,8 @@ export const runBatch = (models: Models, modelId: string, requests: ReadonlyArra
       yield* target.record(request, r.outcome)
       succeeded++
     }
-    const missing = pending.filter((k) => !seen.has(k)).length
-    if (missing > 0) failed["NotProcessed"] = missing
+    const missing = pending.filter((k) => !seen.has(k))
+    if (missing.length > 0) failed["NotProcessed"] = missing.length
     yield* Effect.promise(() => rm(statePath, { force: true }))
-    return { cached, submitted: pending.length, succeeded, failed, resumed } satisfies BatchSummary
+    return { cached, submitted: pending.length, succeeded, failed, resumed, unanswered: [...unanswered, ...missing] } satisfies BatchSummary
   })

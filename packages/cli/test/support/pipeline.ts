@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url"
 import { DuckDBInstance } from "@duckdb/node-api"
 import { testVideos } from "@videokr/core/testing"
 import { demoReply } from "@videokr/providers"
-import { chatCompletionReply, limitedReply, type LoopbackServer, messagesReply, openAiBatchServer, type RecordedRequest, startLoopbackServer } from "@videokr/providers/testing"
+import { type BatchFate, chatCompletionReply, limitedReply, type LoopbackServer, messagesReply, openAiBatchServer, type RecordedRequest, startLoopbackServer } from "@videokr/providers/testing"
 
 /**
  * A project for the pipeline's end-to-end tests, and the model servers it talks to: an OpenAI-compatible
@@ -54,14 +54,14 @@ export interface Servers {
 }
 
 /** `garble`: prompts answered with text that is not JSON (twice: the answer and the repair). */
-export const startModelServers = async (options: { readonly latencyMs?: number; readonly garble?: (text: string) => boolean; readonly batches?: boolean } = {}): Promise<Servers> => {
+export const startModelServers = async (options: { readonly latencyMs?: number; readonly garble?: (text: string) => boolean; readonly batches?: boolean; readonly batchFate?: (batch: number) => BatchFate } = {}): Promise<Servers> => {
   const answer = (body: any) => {
     const text = userText(body)
     if (options.garble?.(text)) return "I would rather describe the video in prose."
     return demoReply(text, images(body)) ?? "no idea"
   }
   // the OpenAI-compatible server also speaks the Files and Batch APIs when asked to
-  const openaiWire = options.batches ? openAiBatchServer(answer, { pollsToFinish: 2 }).handler : chatCompletionReply(answer)
+  const openaiWire = options.batches ? openAiBatchServer(answer, { pollsToFinish: 2, fate: options.batchFate }).handler : chatCompletionReply(answer)
   const openai = await startLoopbackServer(limitedReply(openaiWire, { latencyMs: options.latencyMs ?? 0 }).handler)
   const anthropic = await startLoopbackServer(limitedReply(messagesReply((body) => {
     const out = answer(body)

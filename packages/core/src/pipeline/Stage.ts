@@ -110,6 +110,9 @@ const commitBatch = <I, O, R>(stage: Stage<I, O, R>, results: ReadonlyArray<Resu
       })
     ))
 
+/** Items a stage's `prepare` holds back: item id -> the model and the reason (a failed or expired batch). */
+export type HeldBack = ReadonlyMap<string, { readonly modelId: string; readonly reason: string }>
+
 /** How often, and how long apart, an item that failed transiently is asked again within one run. */
 export interface ItemRetryPolicy {
   /** attempts per item in one run, the first included; then it is left pending for the next run */
@@ -135,9 +138,11 @@ export interface RunOptions<R = never> {
   readonly onProgress?: ((progress: ReadonlyArray<StageProgress>) => void) | undefined
   /**
    * called with a round of items before they are processed, for stages in batch mode (the CLI sends
-   * their requests to the provider's batch API first, so that processing finds the answers cached)
+   * their requests to the provider's batch API first, so that processing finds the answers cached). It
+   * may hold items back (id -> why, e.g. their batch failed or expired): they are not processed in this
+   * round but stay pending, as after a transient failure.
    */
-  readonly prepare?: ((stage: Stage<any, any, R>, items: ReadonlyArray<StageItem<any>>) => Effect.Effect<void, unknown, R>) | undefined
+  readonly prepare?: ((stage: Stage<any, any, R>, items: ReadonlyArray<StageItem<any>>) => Effect.Effect<void | HeldBack, unknown, R>) | undefined
   /** each committed batch: its stage, items, and milliseconds spent processing and writing it (the benchmark's figures) */
   readonly onBatch?: ((stage: string, items: number, processMillis: number, commitMillis: number) => void) | undefined
   /** items that failed transiently are asked again after a backoff, this many times in this run */
@@ -220,11 +225,16 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
             yield* Effect.sleep(upstreamDone ? Math.max(1, nextRetry - now) : Math.min(options.pollMillis ?? 200, Math.max(1, nextRetry - now)))
             continue
           }
-          if (options.prepare !== undefined) yield* options.prepare(stage, items)
+          const held = options.prepare === undefined ? undefined : (yield* options.prepare(stage, items)) || undefined
           for (let at = 0; at < items.length; at += size) {
             const batch = items.slice(at, at + size)
             const started = performance.now()
-            const results = yield* Effect.forEach(batch, (item) => processOne(stage, item), { concurrency: plan.concurrency })
+            const results = yield* Effect.forEach(batch, (item) => {
+              const h = held?.get(item.id)
+              return h === undefined
+                ? processOne(stage, item)
+                : Effect.succeed<Result<unknown, unknown>>({ item, verdict: { decision: "error", reason: h.reason, modelId: h.modelId, transient: true }, events: [] })
+            }, { concurrency: plan.concurrency })
             const processed = performance.now()
             const transient = new Set(results.filter(isTransientResult))
             yield* Semaphore.withPermit(writer, Effect.suspend(() => {

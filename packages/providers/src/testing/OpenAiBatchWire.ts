@@ -5,19 +5,29 @@ import { chatCompletionReply } from "./OpenAiWire.ts"
  * The OpenAI Files and Batch APIs, server side, on top of Chat Completions: POST /v1/files (multipart,
  * purpose "batch"), POST /v1/batches, GET /v1/batches/:id (the batch completes after `pollsToFinish`
  * retrievals), GET /v1/files/:id/content. Requests whose user text contains "FAIL" get a 500 line in the
- * error file. Anything else goes to `fallback` (e.g. live chat completions).
+ * error file. `fate` decides how the n-th batch (1, 2, ...) ends: "completed" (the default), "failed"
+ * (status failed, no output), or "expired" (the 24 h window passed: only the first half of its requests
+ * were answered). Anything else goes to `fallback` (e.g. live chat completions).
  */
-export const openAiBatchServer = (answer: (body: any) => string, options: { readonly pollsToFinish?: number } = {}) => {
+export type BatchFate = "completed" | "failed" | "expired"
+
+export const openAiBatchServer = (answer: (body: any) => string, options: { readonly pollsToFinish?: number; readonly fate?: ((batch: number) => BatchFate) | undefined } = {}) => {
   const files = new Map<string, string>()
   const batches = new Map<string, { batch: any; polls: number }>()
   const created = { files: 0, batches: 0 }
   const chat = chatCompletionReply(answer)
 
   const finish = (entry: { batch: any }) => {
+    const fate = options.fate?.(Number(String(entry.batch.id).slice("batch_".length))) ?? "completed"
+    if (fate === "failed") {
+      entry.batch = { ...entry.batch, status: "failed", errors: { object: "list", data: [{ code: "server_error", message: "the batch failed to process" }] } }
+      return
+    }
     const input = files.get(entry.batch.input_file_id) ?? ""
     const out: Array<string> = []
     const errors: Array<string> = []
-    for (const line of input.split("\n").filter((l) => l.trim() !== "")) {
+    const lines = input.split("\n").filter((l) => l.trim() !== "")
+    for (const line of fate === "expired" ? lines.slice(0, Math.ceil(lines.length / 2)) : lines) {
       const req = JSON.parse(line)
       const failing = JSON.stringify(req.body.messages).includes("FAIL")
       if (failing) {
@@ -31,7 +41,7 @@ export const openAiBatchServer = (answer: (body: any) => string, options: { read
     const errorId = `file-err-${entry.batch.id}`
     files.set(outputId, out.join("\n") + "\n")
     files.set(errorId, errors.join("\n") + "\n")
-    entry.batch = { ...entry.batch, status: "completed", output_file_id: outputId, error_file_id: errors.length ? errorId : null, request_counts: { total: out.length + errors.length, completed: out.length, failed: errors.length } }
+    entry.batch = { ...entry.batch, status: fate, output_file_id: outputId, error_file_id: errors.length ? errorId : null, request_counts: { total: out.length + errors.length, completed: out.length, failed: errors.length } }
   }
 
   const handler = (request: RecordedRequest): Reply => {
@@ -58,7 +68,7 @@ export const openAiBatchServer = (answer: (body: any) => string, options: { read
       const entry = batches.get(batchMatch[1]!)
       if (entry === undefined) return { status: 404, body: { error: { message: "no such batch", type: "invalid_request_error" } } }
       entry.polls++
-      if (entry.batch.status !== "completed") {
+      if (!["completed", "failed", "expired"].includes(entry.batch.status)) {
         if (entry.polls >= (options.pollsToFinish ?? 2)) finish(entry)
         else entry.batch = { ...entry.batch, status: "in_progress" }
       }
