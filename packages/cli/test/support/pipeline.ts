@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from "node:child_process"
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs"
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { DuckDBInstance } from "@duckdb/node-api"
 import { testVideos } from "@videokr/core/testing"
 import { demoReply } from "@videokr/providers"
-import { type BatchFate, chatCompletionReply, limitedReply, type LoopbackServer, messagesReply, openAiBatchServer, type RecordedRequest, startLoopbackServer } from "@videokr/providers/testing"
+import { type BatchFate, chatCompletionReply, type Fault, limitedReply, type LoopbackServer, messagesReply, openAiBatchServer, type RecordedRequest, startLoopbackServer } from "@videokr/providers/testing"
 
 /**
  * A project for the pipeline's end-to-end tests, and the model servers it talks to: an OpenAI-compatible
@@ -54,7 +54,14 @@ export interface Servers {
 }
 
 /** `garble`: prompts answered with text that is not JSON (twice: the answer and the repair). */
-export const startModelServers = async (options: { readonly latencyMs?: number; readonly garble?: (text: string) => boolean; readonly batches?: boolean; readonly batchFate?: (batch: number) => BatchFate } = {}): Promise<Servers> => {
+export const startModelServers = async (options: {
+  readonly latencyMs?: number
+  readonly garble?: (text: string) => boolean
+  readonly batches?: boolean
+  readonly batchFate?: (batch: number) => BatchFate
+  /** faults of the OpenAI-compatible server, per request (e.g. a seeded faultPlan's `fault`) */
+  readonly fault?: (request: RecordedRequest) => Fault | undefined
+} = {}): Promise<Servers> => {
   const answer = (body: any) => {
     const text = userText(body)
     if (options.garble?.(text)) return "I would rather describe the video in prose."
@@ -62,7 +69,7 @@ export const startModelServers = async (options: { readonly latencyMs?: number; 
   }
   // the OpenAI-compatible server also speaks the Files and Batch APIs when asked to
   const openaiWire = options.batches ? openAiBatchServer(answer, { pollsToFinish: 2, fate: options.batchFate }).handler : chatCompletionReply(answer)
-  const openai = await startLoopbackServer(limitedReply(openaiWire, { latencyMs: options.latencyMs ?? 0 }).handler)
+  const openai = await startLoopbackServer(limitedReply(openaiWire, { latencyMs: options.latencyMs ?? 0 }).handler, { fault: options.fault })
   const anthropic = await startLoopbackServer(limitedReply(messagesReply((body) => {
     const out = answer(body)
     if (body.tool_choice?.type !== "tool") return out
@@ -138,4 +145,19 @@ export const query = async (db: string, sql: string): Promise<Array<Record<strin
     c.closeSync()
     instance.closeSync()
   }
+}
+
+/** Changes the project's config (the JSON makePipelineProject wrote) in place. */
+export const patchConfig = (dir: string, change: (config: any) => void) => {
+  const path = join(dir, "videokr.config.ts")
+  const config = JSON.parse(readFileSync(path, "utf8").replace(/^export default /, ""))
+  change(config)
+  writeFileSync(path, `export default ${JSON.stringify(config, null, 2)}\n`)
+}
+
+/** Retries, circuit probes and item rounds in tenths of seconds instead of seconds, for fault tests. */
+export const quickFaults = (config: any) => {
+  config.models.retry = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 }
+  config.models.circuit = { failures: 5, firstProbeSeconds: 0.5, maxProbeSeconds: 2, maxWaitMinutes: 0.05 }
+  config.pipeline.retry = { attempts: 3, delaySeconds: 0.1, maxDelaySeconds: 0.5 }
 }
