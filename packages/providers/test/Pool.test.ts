@@ -1,4 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { type ItemEvent, ItemCalls } from "@videokr/core"
+import { makeModelHealth } from "../src/ModelHealth.ts"
+import { pickModel } from "../src/Models.ts"
 import { drawModel, EmptyPool } from "../src/Pool.ts"
 
 const pool = [
@@ -35,4 +39,27 @@ describe("model pools", () => {
     expect(r).toBeInstanceOf(EmptyPool)
     expect((r as EmptyPool).message).toContain('pool "solo" has no model eligible for step "generation"')
   })
+
+  it.effect("a sick member's items go to another eligible member, and the item's history says so; a pinned model is not rerouted", () =>
+    Effect.gen(function* () {
+      const config = { pools: { gen: pool }, poolSeed: 42 }
+      const health = makeModelHealth()
+      const pick = (item: string, events: Array<ItemEvent>) =>
+        pickModel(config, "pool:gen", { step: "generation", item }, health).pipe(Effect.provideService(ItemCalls, { events, refresh: false }))
+      const items = Array.from({ length: 200 }, (_, i) => `v${i}`)
+      const healthy = yield* Effect.forEach(items, (item) => pick(item, []))
+      health.setCircuit("openai:gpt-4o", { state: "open", since: 0, nextProbeAt: 10_000 })
+      const events: Array<ItemEvent> = []
+      const sick = yield* Effect.forEach(items, (item) => pick(item, events))
+      healthy.forEach((m, i) => (m === "openai:gpt-4o" ? expect(sick[i]).not.toBe(m) : expect(sick[i]).toBe(m)))
+      const moved = healthy.filter((m) => m === "openai:gpt-4o").length
+      expect(moved).toBeGreaterThan(50)
+      expect(events).toHaveLength(moved)
+      expect(events[0]).toMatchObject({ kind: "rerouted", detail: expect.stringMatching(/^openai:gpt-4o, drawn from pool gen for generation, is unavailable \(circuit open\); \S+ stands in$/) })
+      // every member sick: the drawn one is kept (its calls wait for its circuit)
+      for (const m of pool) health.setCircuit(m.model, { state: "open", since: 0, nextProbeAt: 10_000 })
+      expect(yield* Effect.forEach(items, (item) => pick(item, []))).toEqual(healthy)
+      // a model named directly is pinned
+      expect(yield* pickModel(config, "openai:gpt-4o", { step: "generation", item: "x" }, health)).toBe("openai:gpt-4o")
+    }))
 })
