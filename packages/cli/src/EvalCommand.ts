@@ -1,12 +1,12 @@
 import { dirname, join, resolve } from "node:path"
 import { Console, Effect } from "effect"
-import { CorpusStore, loadPlugins, Media, type Project, UsageError, version } from "@videokr/core"
+import { CorpusStore, IncompleteRun, loadPlugins, Media, type Project, UsageError, version } from "@videokr/core"
 import { pyStrip } from "@videokr/core/python"
 import {
-  aggregatesOf, breakdownsOf, type EvalMode, fileReader, type FramesSpec, headlineOf, readLmmsOutput, referenceFrames, reproducibilityRecord, runTask, type SampleRecord,
+  aggregatesOf, breakdownsOf, type EvalMode, fileReader, type FramesSpec, headlineOf, type PendingTask, readLmmsOutput, referenceFrames, reproducibilityRecord, runTask, type SampleRecord,
   storeResult, storeTaskRun, type TaskInput, type TaskProgress, type TaskRun, tasks as knownTasks, writeLmmsOutput
 } from "@videokr/eval"
-import { middlewareLayer } from "@videokr/providers"
+import { middlewareLayerFor } from "@videokr/providers"
 import { table } from "./Output.ts"
 import { modelSession } from "./ModelSession.ts"
 
@@ -32,9 +32,26 @@ const progressLine = (p: TaskProgress, startedAt: number) => {
   const fresh = p.done - p.resumed
   const rate = seconds > 0 ? fresh / seconds : 0
   const left = p.total - p.done
-  const eta = left === 0 ? "done" : rate > 0 ? `ETA ${Math.floor(left / rate / 60)}:${String(Math.round(left / rate) % 60).padStart(2, "0")}` : "ETA --:--"
+  // samples left pending make a finished task incomplete, not done
+  const eta = p.finished ? (p.pending > 0 ? "incomplete" : "done") : rate > 0 ? `ETA ${Math.floor(left / rate / 60)}:${String(Math.round(left / rate) % 60).padStart(2, "0")}` : "ETA --:--"
   const bar = "#".repeat(p.total === 0 ? 20 : Math.round((p.done / p.total) * 20)).padEnd(20, "-")
-  return `${p.task.padEnd(22)} [${bar}] ${String(p.done).padStart(6)}/${String(p.total).padEnd(6)} ${rate.toFixed(1).padStart(6)}/s  ${eta.padEnd(10)} errors ${p.errors}${p.resumed > 0 ? `, resumed ${p.resumed}` : ""}`
+  const again = p.nextRoundMillis === undefined ? "" : ` (asked again in ${Math.round(p.nextRoundMillis / 1000)} s)`
+  return `${p.task.padEnd(22)} [${bar}] ${String(p.done).padStart(6)}/${String(p.total).padEnd(6)} ${rate.toFixed(1).padStart(6)}/s  ${eta.padEnd(10)} errors ${p.errors}, pending ${p.pending}${again}${p.resumed > 0 ? `, resumed ${p.resumed}` : ""}`
+}
+
+/** What a task's pending samples wait for, by kind of failure: how many, the first one's detail and document. */
+const pendingLines = (t: PendingTask) => {
+  const kinds = new Map<string, Array<PendingTask["pending"][number]>>()
+  for (const p of t.pending) {
+    const group = kinds.get(p.kind)
+    if (group === undefined) kinds.set(p.kind, [p])
+    else group.push(p)
+  }
+  const answered = t.pending.filter((p) => p.answered).length
+  return [
+    `${t.task.name}: ${t.pending.length} of ${t.counts.samples} sample(s) pending after transient failures; nothing of the task written (its numbers would be wrong)${answered > 0 ? `; ${answered} of them answered and kept, waiting only for the judge` : ""}`,
+    ...[...kinds].map(([kind, ps]) => `  ${ps.length} x ${kind}: ${ps[0]!.detail} (first: ${ps[0]!.docId})`)
+  ]
 }
 
 /** `videokr eval`: the named tasks asked of one model, where eval.data (or --data) says their files are. */
@@ -56,7 +73,11 @@ export const evaluate = (project: Project, options: EvalOptions) =>
     return yield* evaluateTasks(project, names.map((n) => ({ task: knownTasks[n]!, root: resolve(project.dir, data[n]!) })), options)
   })
 
-/** Runs the tasks, prints a summary, writes the LMMs-Eval layout and stores a row per task. */
+/**
+ * Runs the tasks, prints a summary, writes the LMMs-Eval layout and stores a row per task. A task left
+ * with pending samples (transient failures that outlasted the runner's rounds) is reported, not written,
+ * and the command then fails with IncompleteRun (exit 3): the same command again finishes it.
+ */
 export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>, options: Omit<EvalOptions, "tasks" | "data">) =>
   Effect.gen(function* () {
     const config = project.config.eval ?? {}
@@ -78,6 +99,7 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
     const out = process.stderr
     const disciplines = new Map((yield* store.query<{ subject: string; discipline: string }>("SELECT DISTINCT subject, discipline FROM knowledge_points")).map((r) => [r.subject, r.discipline]))
     const runs: Array<TaskRun> = []
+    const incomplete: Array<PendingTask> = []
     const failures: Array<string> = []
     const runId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${options.model.replace(/[^A-Za-z0-9._-]+/g, "_")}`
     for (const { task, root } of inputs) {
@@ -95,10 +117,11 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
         disciplines,
         onProgress: (p) => {
           if (!options.progress) return
-          const finished = p.done === p.total
+          const finished = p.finished
           if (out.isTTY) {
             const now = performance.now()
-            if (now - lastDraw > 100 || finished) {
+            // a pause before a round is drawn however recent the last line: it stands for seconds
+            if (now - lastDraw > 100 || finished || p.nextRoundMillis !== undefined) {
               lastDraw = now
               out.write(`\r\x1b[2K${progressLine(p, taskStarted)}${finished ? "\n" : ""}`)
             }
@@ -106,12 +129,15 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
         }
       }).pipe(
         Effect.provide(session.services),
-        Effect.map((r): TaskRun | undefined => r),
+        Effect.map((r): TaskRun | PendingTask | undefined => r),
         Effect.catchTag("TaskDataError", (e) => Effect.as(Effect.sync(() => failures.push(e.message)), undefined)),
         Effect.ensuring(Effect.orDie(session.calls.flush))
       )
-      if (run !== undefined) runs.push(run)
+      if (run?._tag === "TaskRun") runs.push(run)
+      else if (run?._tag === "PendingTask") incomplete.push(run)
     }
+    // every usage row is in the store now: the journal that guarded them goes
+    yield* Effect.orDie(session.calls.close)
     if (runs.length > 0) {
       const record = reproducibilityRecord({ model: options.model, config: project.config.models ?? {}, frames, mode: options.mode, judge, decoder, videokr: version })
       const written = yield* writeLmmsOutput(outputDir, options.model, runs, record)
@@ -130,10 +156,19 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
         }
       }
     }
+    for (const t of incomplete) for (const line of pendingLines(t)) yield* Console.log(line)
     for (const f of failures) yield* Console.error(`task failed: ${f}`)
+    // unreadable data wants a fix before anything else; pending samples want only a second run
     if (failures.length > 0) return yield* new UsageError({ reason: `${failures.length} task(s) could not be read` })
+    if (incomplete.length > 0) {
+      return yield* new IncompleteRun({
+        what: incomplete.map((t) => `${t.task.name}: ${t.pending.length} sample(s)`).join(", "),
+        pending: incomplete.reduce((n, t) => n + t.pending.length, 0),
+        hint: "run the same command again to finish them, once the models answer (it picks up from the checkpoint and asks only what is missing)"
+      })
+    }
     return runs
-  }).pipe(Effect.provide(middlewareLayer))
+  }).pipe(Effect.provide(middlewareLayerFor(project.config.models))) // limiter, breaker (the project's models.circuit) and health state
 
 /**
  * `videokr eval import <dir>`: every task of every LMMs-Eval results file under the folder becomes a stored

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto"
 import { appendFile, mkdir, readFile, stat } from "node:fs/promises"
 import { extname, isAbsolute, join } from "node:path"
-import { frameParts, ModelRegistry, type SamplingSpec } from "@videokr/core"
+import { frameParts, isTransient, ModelRegistry, type ProviderError, type SamplingSpec } from "@videokr/core"
 import { pyRound, pyStrip } from "@videokr/core/python"
-import { Effect, Schema } from "effect"
+import { Duration, Effect, Schema, type Types } from "effect"
 import type { Breakdown, Doc, SampleScore, Task, VideoRef } from "./Task.ts"
 import { fileReader, TaskDataError } from "./TaskData.ts"
 import { judgeParams, parseJudgeReply } from "./Judge.ts"
@@ -11,13 +11,20 @@ import { judgeParams, parseJudgeReply } from "./Judge.ts"
 /**
  * `videokr eval`: every document of a task asked of a model with its frames and prompt, scored by the
  * task's own rules (and the judge, when one is given), aggregated as the reference does and broken down
- * by every key the task reports. A sample whose video is missing or unreadable, or whose call failed
- * after the provider's retries, is an error of that sample, counted, never a crash.
+ * by every key the task reports. A sample whose video is missing or unreadable, or whose call failed for
+ * good (a bad request, a refusal), is an error of that sample, counted, never a crash.
+ *
+ * A call that failed transiently (an outage, a 429 storm, unusable answers, after the provider's own
+ * retries) says nothing about the sample: it is neither an error nor scored, but asked again after the
+ * other samples, in a few rounds with growing pauses; a sample still failing then is left pending, and a
+ * task with pending samples has no numbers (they would be wrong): the caller writes nothing of it.
  *
  * Resume: each answered sample is appended to a checkpoint file named by what determines the answers
  * (model, task, mode, frames, generation, judge); a rerun of the same command reads it and asks only for
- * the rest. Paid calls are also in the provider cache, so even a sample answered but not yet checkpointed
- * is not paid twice.
+ * the rest. A judged sample whose judge failed transiently is checkpointed without its judgement (a line
+ * with the output alone), so the rerun asks only the judge; the full line, written later, supersedes it.
+ * Paid calls are also in the provider cache, so even a sample answered but not yet checkpointed is not
+ * paid twice.
  */
 export interface FramesSpec {
   readonly fps: number
@@ -49,15 +56,49 @@ export interface RunnerOptions {
   readonly checkpointDir: string
   /** subject -> discipline (the corpus's knowledge bank): a breakdown by discipline for documents that name only their subject */
   readonly disciplines?: ReadonlyMap<string, string> | undefined
+  /** how samples that failed transiently are asked again in the run (default sampleRetryDefaults) */
+  readonly retry?: Partial<SampleRetry> | undefined
   readonly onProgress?: ((p: TaskProgress) => void) | undefined
 }
+
+/**
+ * Rounds of asking again, in the run, the samples whose model or judge failed transiently: after the
+ * first pass, up to `rounds` more, the first after `delayMillis`, each next pause doubled (at most
+ * `maxDelayMillis`). The provider's middleware has already retried each call by then; these rounds ride
+ * out what outlasts that (a server restarting, a circuit open), and cost time, never a sample.
+ */
+export interface SampleRetry {
+  readonly rounds: number
+  readonly delayMillis: number
+  readonly maxDelayMillis: number
+}
+
+export const sampleRetryDefaults: SampleRetry = { rounds: 4, delayMillis: 2000, maxDelayMillis: 60_000 }
 
 export interface TaskProgress {
   readonly task: string
   readonly total: number
+  /** samples answered and scored, or failed for good (errors) */
   readonly done: number
   readonly errors: number
+  /** samples whose last call failed transiently: waiting for the next round, or (once finished) left for the next run */
+  readonly pending: number
   readonly resumed: number
+  /** the pause before the next round, while the run waits for it */
+  readonly nextRoundMillis?: number | undefined
+  /** nothing more will be asked in this run (samples may be left pending) */
+  readonly finished: boolean
+}
+
+/** A sample left pending: what failed transiently (and the model that failed), and whether its answer is kept. */
+export interface PendingSample {
+  readonly index: number
+  readonly docId: string
+  /** e.g. "ServerError from openai-compatible:http://host/v1#m"; a judge's starts with "judge: " */
+  readonly kind: string
+  readonly detail: string
+  /** the model's answer is checkpointed: only the judge's verdict is missing */
+  readonly answered: boolean
 }
 
 export interface SampleRecord {
@@ -82,6 +123,7 @@ export interface Bucket {
 }
 
 export interface TaskRun {
+  readonly _tag: "TaskRun"
   readonly task: Task
   readonly root: string
   readonly samples: ReadonlyArray<SampleRecord>
@@ -93,6 +135,19 @@ export interface TaskRun {
   readonly score: number | undefined
   readonly counts: { readonly samples: number; readonly scored: number; readonly skipped: number; readonly errors: number; readonly resumed: number }
   readonly promptTemplateHash: string
+}
+
+/**
+ * A task some of whose samples were still failing transiently when the rounds ran out. It has no
+ * aggregates or score: over only the samples that answered they would be wrong, so nothing of it is
+ * written; running again asks only the pending samples (the others are in the checkpoint).
+ */
+export interface PendingTask {
+  readonly _tag: "PendingTask"
+  readonly task: Task
+  readonly root: string
+  readonly pending: ReadonlyArray<PendingSample>
+  readonly counts: { readonly samples: number; readonly done: number; readonly errors: number; readonly resumed: number }
 }
 
 const videoSuffixes = ["", ".mp4", ".MP4", ".mkv", ".avi", ".mov"]
@@ -170,6 +225,9 @@ const attempt = <A>(f: () => A): A | Error => {
 
 const providerReason = (e: { readonly _tag: string; readonly message: string }) => `${e._tag}: ${e.message}`
 
+/** The kind of a transient failure, with the model id as the user gave it (the provider's message names the endpoint and the model's name there). */
+const failureKind = (e: ProviderError, modelId: string) => `${e._tag} from ${modelId}`
+
 /** A breakdown with its discipline: the document's own, else its subject's in the knowledge bank (when known). */
 export const withDiscipline = (breakdown: Breakdown, disciplines: ReadonlyMap<string, string> | undefined): Breakdown => {
   const subject = breakdown["subject"]
@@ -223,7 +281,15 @@ export const headlineOf = (task: Task, aggregates: Readonly<Record<string, unkno
   return overall.num === 0 ? undefined : overall.acc
 }
 
-/** Runs one task. Fails only when its data cannot be read (TaskDataError). */
+/** One attempt at a sample: finished (scored, or failed for good), or pending after a transient failure. */
+type Outcome =
+  | { readonly _tag: "Finished"; readonly sample: SampleRecord }
+  | { readonly _tag: "Pending"; readonly pending: PendingSample }
+
+/**
+ * Runs one task: a TaskRun when every sample is answered or failed for good, else a PendingTask. Fails
+ * only when its data cannot be read (TaskDataError) or a model cannot be resolved.
+ */
 export const runTask = (input: TaskInput, options: RunnerOptions) =>
   Effect.gen(function* () {
     const { task, root } = input
@@ -232,10 +298,15 @@ export const runTask = (input: TaskInput, options: RunnerOptions) =>
     const docs = options.limit === undefined ? all : all.slice(0, options.limit)
     const model = yield* registry.resolve(options.model, { stage: `eval:${task.name}` })
     const judge = options.judge === undefined || task.judgePrompt === undefined ? undefined : yield* registry.resolve(options.judge, { stage: "eval-judge" })
+    const retry = { ...sampleRetryDefaults, ...options.retry }
     const key = sha256(JSON.stringify({ model: options.model, task: task.name, mode: options.mode, frames: options.frames, generation: task.generation, judge: judge === undefined ? null : options.judge })).slice(0, 16)
     yield* Effect.promise(() => mkdir(options.checkpointDir, { recursive: true }))
     const checkpoint = join(options.checkpointDir, `${task.name}-${options.mode}-${key}.jsonl`)
-    const done = yield* readCheckpoint(checkpoint)
+    // answers so far, by document id: the checkpoint's, then this run's as they come
+    const answers = yield* readCheckpoint(checkpoint)
+    const fromCheckpoint = new Set(answers.keys())
+    const save = (answer: Checkpointed) =>
+      Effect.promise(() => appendFile(checkpoint, JSON.stringify(answer) + "\n")).pipe(Effect.tap(() => Effect.sync(() => answers.set(answer.docId, answer))))
 
     // ids key the checkpoint and the samples: two documents with one id is a data error, named before anything is asked
     const ids = new Map<string, number>()
@@ -246,79 +317,133 @@ export const runTask = (input: TaskInput, options: RunnerOptions) =>
       if (first !== undefined) return yield* new TaskDataError({ task: task.name, file: root, field: `documents ${first} and ${i}`, reason: `two documents have the id ${id}` })
       ids.set(id, i)
     }
-    const progress = { task: task.name, total: docs.length, done: 0, errors: 0, resumed: 0 }
+    const progress: Types.Mutable<TaskProgress> = { task: task.name, total: docs.length, done: 0, errors: 0, pending: 0, resumed: 0, finished: false }
     const report = () => options.onProgress?.({ ...progress })
     report()
 
-    const one = (doc: Doc, index: number) =>
+    /** One attempt at a sample: its answer (from the checkpoint, else asked) and judgement, then its score. */
+    const ask = (doc: Doc, index: number) =>
       Effect.gen(function* () {
         const docId = task.docId(doc, index)
-        const failed = (error: string, base: Omit<SampleRecord, "error">): SampleRecord => {
-          progress.errors++
-          return { ...base, error }
-        }
+        const finished = (sample: SampleRecord): Outcome => ({ _tag: "Finished", sample })
+        // a judge's failure leaves the model's answer checkpointed: only the judge is owed
+        const pending = (e: ProviderError, modelId: string, role: "model" | "judge"): Outcome => ({
+          _tag: "Pending",
+          pending: { index, docId, kind: `${role === "judge" ? "judge: " : ""}${failureKind(e, modelId)}`, detail: e.detail, answered: role === "judge" }
+        })
         // a task function that throws on a document (as the reference's would) makes that sample an error
         const prepared = attempt(() => ({ prompt: task.docToText(doc), target: task.docToTarget(doc), breakdown: task.breakdown(doc), media: task.media(doc) }))
-        if (prepared instanceof Error) return failed(`${task.name}: ${prepared.message}`, { index, docId, doc, prompt: "", target: "", breakdown: {} })
+        if (prepared instanceof Error) return finished({ index, docId, doc, prompt: "", target: "", breakdown: {}, error: `${task.name}: ${prepared.message}` })
         const { prompt, target, media } = prepared
         const breakdown = withDiscipline(prepared.breakdown, options.disciplines)
         const base = { index, docId, doc, prompt, target, breakdown }
-        let answer = done.get(docId)
-        if (answer !== undefined) progress.resumed++
-        else {
+        let answer = answers.get(docId)
+        // whether `answer` has something the checkpoint lacks
+        let fresh = false
+        if (answer === undefined) {
           const found = yield* resolveMedia(root, media)
-          if (found.path === undefined) return failed(`video not found: tried ${found.tried.join(", ")}`, base)
+          if (found.path === undefined) return finished({ ...base, error: `video not found: tried ${found.tried.join(", ")}` })
           const images = yield* Effect.result(frameParts(found.path, samplingOf(options.mode, options.frames), "auto"))
-          if (images._tag === "Failure") return failed(providerReason(images.failure), base)
+          if (images._tag === "Failure") return finished({ ...base, error: providerReason(images.failure) })
           const response = yield* Effect.result(model.chat({
             messages: [{ role: "user", content: [...images.success, { type: "text", text: prompt }] }],
             params: { maxTokens: task.generation.maxTokens, temperature: task.generation.temperature, ...(task.generation.topP === undefined ? {} : { topP: task.generation.topP }) }
           }))
-          if (response._tag === "Failure") return failed(providerReason(response.failure), base)
-          const output = response.success.text
-          let judgment: number | undefined
-          let judgeReply: string | undefined
-          const judgeText = judge === undefined ? undefined : task.judgePrompt?.(doc, pyStrip(output))
-          if (judge !== undefined && judgeText !== undefined) {
-            const verdict = yield* Effect.result(judge.chat({ messages: [{ role: "user", content: judgeText }], params: task.judgeParams ?? judgeParams }))
-            // as the reference: a failed or unreadable judgement counts as wrong (0), and says so
-            judgeReply = verdict._tag === "Failure" ? `judge failed: ${providerReason(verdict.failure)}` : verdict.success.text
-            judgment = verdict._tag === "Failure" ? 0 : (task.parseJudge ?? parseJudgeReply)(verdict.success.text)
+          if (response._tag === "Failure") {
+            if (isTransient(response.failure)) return pending(response.failure, model.id, "model")
+            return finished({ ...base, error: providerReason(response.failure) })
           }
-          answer = { docId, output, ...(judgment === undefined ? {} : { judgment }), ...(judgeReply === undefined ? {} : { judgeReply }) }
-          yield* Effect.promise(() => appendFile(checkpoint, JSON.stringify(answer) + "\n"))
+          answer = { docId, output: response.success.text }
+          fresh = true
         }
+        const judgeText = judge === undefined ? undefined : task.judgePrompt?.(doc, pyStrip(answer.output))
+        if (judge !== undefined && judgeText !== undefined && answer.judgment === undefined) {
+          const verdict = yield* Effect.result(judge.chat({ messages: [{ role: "user", content: judgeText }], params: task.judgeParams ?? judgeParams }))
+          if (verdict._tag === "Failure" && isTransient(verdict.failure)) {
+            // the model's answer is paid for: checkpointed alone, so that only the judge is asked again
+            if (fresh) yield* save(answer)
+            return pending(verdict.failure, judge.id, "judge")
+          }
+          // as the reference: a failed or unreadable judgement counts as wrong (0), and says so
+          const judgeReply = verdict._tag === "Failure" ? `judge failed: ${providerReason(verdict.failure)}` : verdict.success.text
+          const judgment = verdict._tag === "Failure" ? 0 : (task.parseJudge ?? parseJudgeReply)(verdict.success.text)
+          answer = { ...answer, judgment, judgeReply }
+          fresh = true
+        }
+        if (fresh) yield* save(answer)
         // LMMs-Eval strips every response before the task's process_results sees it
         const { output, judgment, judgeReply } = answer
         const result = attempt(() => task.score(doc, pyStrip(output), judgment))
-        if (result instanceof Error) return failed(`${task.name}: scoring: ${result.message}`, { ...base, output })
-        return { ...base, output, judgment, judgeReply, result }
-      }).pipe(
-        Effect.tap(() =>
-          Effect.sync(() => {
-            progress.done++
-            report()
-          }))
-      )
+        if (result instanceof Error) return finished({ ...base, output, error: `${task.name}: scoring: ${result.message}` })
+        return finished({ ...base, output, judgment, judgeReply, result })
+      })
 
-    const samples = yield* Effect.forEach(docs, one, { concurrency: options.concurrency })
-    const aggregates = aggregatesOf(task, samples, options.strict)
-    const breakdowns = breakdownsOf(samples)
-    const answered = samples.filter((s) => s.result !== undefined)
-    return {
-      task,
-      root,
-      samples,
-      aggregates,
-      breakdowns,
-      score: headlineOf(task, aggregates, breakdowns.overall, answered.length > 0),
-      counts: {
-        samples: samples.length,
-        scored: answered.filter((s) => s.result!.score !== null).length,
-        skipped: answered.filter((s) => s.result!.score === null).length,
-        errors: samples.length - answered.length,
-        resumed: progress.resumed
-      },
-      promptTemplateHash: promptTemplateHash(task, docs)
-    } satisfies TaskRun
+    const samples = new Map<number, SampleRecord>()
+    const left = new Map<number, PendingSample>()
+    const note = (outcome: Outcome) =>
+      Effect.sync(() => {
+        if (outcome._tag === "Pending") left.set(outcome.pending.index, outcome.pending)
+        else {
+          const s = outcome.sample
+          samples.set(s.index, s)
+          left.delete(s.index)
+          progress.done++
+          if (s.error !== undefined) progress.errors++
+          if (fromCheckpoint.has(s.docId)) progress.resumed++
+        }
+        progress.pending = left.size
+        report()
+      })
+
+    // the first pass over every document, then rounds over those that failed transiently, with growing pauses
+    let waiting: ReadonlyArray<number> = docs.map((_, i) => i)
+    for (let round = 0; waiting.length > 0 && round <= retry.rounds; round++) {
+      if (round > 0) {
+        const pause = Math.min(retry.maxDelayMillis, retry.delayMillis * 2 ** (round - 1))
+        progress.nextRoundMillis = pause
+        report()
+        yield* Effect.sleep(Duration.millis(pause))
+        progress.nextRoundMillis = undefined
+      }
+      yield* Effect.forEach(waiting, (i) => Effect.flatMap(ask(docs[i]!, i), note), { concurrency: options.concurrency, discard: true })
+      waiting = [...left.keys()].sort((a, b) => a - b)
+    }
+    progress.finished = true
+    report()
+
+    const outcome: TaskRun | PendingTask = left.size > 0
+      ? {
+        _tag: "PendingTask",
+        task,
+        root,
+        pending: [...left.values()].sort((a, b) => a.index - b.index),
+        counts: { samples: docs.length, done: progress.done, errors: progress.errors, resumed: progress.resumed }
+      }
+      : runOf(input, options, docs, docs.map((_, i) => samples.get(i)!), progress.resumed)
+    return outcome
   })
+
+/** A task's result over every one of its samples. */
+const runOf = (input: TaskInput, options: RunnerOptions, docs: ReadonlyArray<Doc>, samples: ReadonlyArray<SampleRecord>, resumed: number): TaskRun => {
+  const { task, root } = input
+  const aggregates = aggregatesOf(task, samples, options.strict)
+  const breakdowns = breakdownsOf(samples)
+  const answered = samples.filter((s) => s.result !== undefined)
+  return {
+    _tag: "TaskRun",
+    task,
+    root,
+    samples,
+    aggregates,
+    breakdowns,
+    score: headlineOf(task, aggregates, breakdowns.overall, answered.length > 0),
+    counts: {
+      samples: samples.length,
+      scored: answered.filter((s) => s.result!.score !== null).length,
+      skipped: answered.filter((s) => s.result!.score === null).length,
+      errors: samples.length - answered.length,
+      resumed
+    },
+    promptTemplateHash: promptTemplateHash(task, docs)
+  }
+}
