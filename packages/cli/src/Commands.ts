@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import {
-  corpusStats, exportCorpus, exportFormats, importFile, initProject, loadProject, Media, projectStoreLayer,
+  corpusStats, exportCorpus, exportFormats, importFile, initProject, loadProject, Media,
   recordKindNames, splitCorpus, splitDefaults, UsageError, type CorpusStats, type ExportFormat, type ExportedFile, type Project
 } from "@videokr/core"
 import { doctor } from "./Doctor.ts"
@@ -17,6 +17,8 @@ import { release } from "./ReleaseCommand.ts"
 import { acceptKnowledgePoints, rejectKnowledgePoints, reviewKnowledgePoints } from "./KbCommand.ts"
 import { funnel, runPipeline, stageNames, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
+import { liveStatus, readStoreLayer, writeStoreLayer } from "./LiveRun.ts"
+import { renderStatus } from "./RunStatus.ts"
 
 /** The sample data shipped with videokr (fixtures/sample of the repository). */
 export const sampleDir = fileURLToPath(new URL("../../../fixtures/sample/", import.meta.url))
@@ -34,7 +36,11 @@ const project = (flag: Option.Option<string>) =>
   })
 
 const withProject = <A, E, R>(flag: Option.Option<string>, f: (p: Project) => Effect.Effect<A, E, R>) =>
-  Effect.flatMap(project(flag), (p) => f(p).pipe(Effect.provide(projectStoreLayer(p))))
+  Effect.flatMap(project(flag), (p) => f(p).pipe(Effect.provide(writeStoreLayer(p))))
+
+/** For commands that only read the corpus: they work during a run, reading through it. */
+const withReadProject = <A, E, R>(flag: Option.Option<string>, f: (p: Project) => Effect.Effect<A, E, R>) =>
+  Effect.flatMap(project(flag), (p) => f(p).pipe(Effect.provide(readStoreLayer(p))))
 
 const show = (path: string) => {
   const r = relative(process.cwd(), path)
@@ -153,7 +159,7 @@ const stats = Command.make(
   "stats",
   { project: projectFlag, json: Flag.Boolean("json").pipe(Flag.withDescription("print JSON for machines"), Flag.withDefault(false)) },
   (args) =>
-    withProject(args.project, () =>
+    withReadProject(args.project, () =>
       Effect.flatMap(corpusStats, (s) => Console.log(args.json ? JSON.stringify(s, null, 2) : renderStats(s)))
     )
 ).pipe(Command.withDescription("Counts by discipline, subject, skill, problem type and split; video durations; knowledge-point coverage"))
@@ -197,11 +203,19 @@ const run = Command.make(
     concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("items processed at once per stage (pipeline.concurrency overrides per stage)"), Flag.withDefault(8)),
     dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("count what would be done and estimate the cost; call no model"), Flag.withDefault(false)),
     noCache: Flag.Boolean("no-cache").pipe(Flag.withDescription("neither read nor write the response cache"), Flag.withDefault(false)),
-    refresh: Flag.Boolean("refresh").pipe(Flag.withDescription("ask the models again and overwrite their cached answers"), Flag.withDefault(false))
+    refresh: Flag.Boolean("refresh").pipe(Flag.withDescription("ask the models again and overwrite their cached answers"), Flag.withDefault(false)),
+    retryErrors: Flag.String("retry-errors").pipe(
+      Flag.withDescription("ask again the items holding a final error verdict (e.g. after fixing a prompt or a provider), in every stage run or --retry-errors=stage,..."),
+      Flag.withOptionalValue("all"),
+      Flag.optional
+    ),
+    json: Flag.Boolean("json").pipe(Flag.withDescription("print the summary (stages, models, pending items) as JSON"), Flag.withDefault(false))
   },
   (args) =>
     withProject(args.project, (p) =>
       runPipeline(p, {
+        retryErrors: Option.match(args.retryErrors, { onNone: () => undefined, onSome: (s) => (s === "all" ? ("all" as const) : s.split(",").map((x) => x.trim()).filter(Boolean)) }),
+        json: args.json,
         only: Option.match(args.only, { onNone: () => [], onSome: (s) => s.split(",").map((x) => x.trim()).filter(Boolean) }),
         until: Option.getOrUndefined(args.until),
         progress: !args.quiet,
@@ -212,17 +226,31 @@ const run = Command.make(
         cache: args.noCache ? "off" : args.refresh ? "refresh" : "use"
       })
     )
-).pipe(Command.withDescription("Run the construction pipeline's stages; a killed run resumes where it stopped"))
+).pipe(Command.withDescription("Run the construction pipeline's stages; a killed run resumes where it stopped. Exit 0: everything asked for was decided; 3: items left pending after transient failures (run again)"))
 
-const funnelCommand = Command.make("funnel", { project: projectFlag }, (args) => withProject(args.project, () => funnel)).pipe(
+const funnelCommand = Command.make("funnel", { project: projectFlag }, (args) => withReadProject(args.project, () => funnel)).pipe(
   Command.withDescription("Per stage: in, kept, dropped, errors, top drop reasons, model spend per kept item")
 )
 
 const whyCommand = Command.make(
   "why",
   { project: projectFlag, id: Argument.String("id").pipe(Argument.withDescription("a knowledge point, video or example id")) },
-  (args) => withProject(args.project, () => why(args.id))
+  (args) => withReadProject(args.project, () => why(args.id))
 ).pipe(Command.withDescription("Why an item was kept or dropped: its verdicts, stage by stage"))
+
+const statusCommand = Command.make(
+  "status",
+  { project: projectFlag, json: Flag.Boolean("json").pipe(Flag.withDescription("print JSON for machines: {running, status?}"), Flag.withDefault(false)) },
+  (args) =>
+    Effect.gen(function* () {
+      const p = yield* project(args.project)
+      const status = yield* liveStatus(p)
+      if (args.json) return yield* Console.log(JSON.stringify(status === undefined ? { running: false } : { running: true, status }, null, 2))
+      if (status !== undefined) return yield* Console.log(renderStatus(status))
+      yield* Console.log("No run in progress\n")
+      yield* funnel.pipe(Effect.provide(readStoreLayer(p)))
+    })
+).pipe(Command.withDescription("The run in progress: per stage pending, processed, kept, dropped, errors, rate, spend and what it waits for; per model its calls and circuit. With no run: the funnel"))
 
 const score = Command.make(
   "score",
@@ -411,6 +439,6 @@ const demo = Command.make(
 
 export const videokr = Command.make("videokr").pipe(
   Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
-  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, funnelCommand, whyCommand, kb, evalCommand, reportCommand, submitCommand, site, releaseCommand, score, models, doctorCommand, demo])
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, statusCommand, funnelCommand, whyCommand, kb, evalCommand, reportCommand, submitCommand, site, releaseCommand, score, models, doctorCommand, demo])
 )
 

@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { Console, Effect } from "effect"
-import { CorpusStore, IncompleteRun, type ModelsConfig, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, type Project, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { CorpusStore, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, type Project, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
 import { middlewareLayerFor, type ModelHealthShape } from "@videokr/providers"
 import { sendAsBatch } from "./BatchMode.ts"
@@ -10,7 +10,9 @@ import { modelsOfSpec, preflight } from "./Preflight.ts"
 import { makeProgress } from "./Progress.ts"
 import { modelSession } from "./ModelSession.ts"
 import { reopenErrors } from "./RetryErrors.ts"
-import { modelSummaries, pendingByStage, renderModelSummaries } from "./RunSummary.ts"
+import { modelStatuses, pendingByStage } from "./RunSummary.ts"
+import { renderModels, type RunStatus } from "./RunStatus.ts"
+import { serveLiveRun } from "./LiveRun.ts"
 
 /** The built-in stages, in pipeline order (plugin checks add their own). */
 export const stageNames = [
@@ -101,8 +103,31 @@ export const runPipeline = (project: Project, options: RunOptions) =>
     const unknownBatch = [...batchStages].filter((st) => !names.includes(st))
     if (unknownBatch.length > 0) return yield* new UsageError({ reason: `${project.configPath}: pipeline.batch names unknown stage(s): ${unknownBatch.join(", ")}` })
     const retry = project.config.pipeline?.retry
+    // while it runs, the run answers `videokr status`, `funnel`, `stats` and `why` (DuckDB lets one process hold the file)
+    let latest: ReadonlyArray<StageProgress> = plans.map((p) => ({ stage: p.stage.name, pending: 0, retrying: 0, leftPending: 0, pendingByModel: {}, processed: 0, kept: 0, dropped: 0, errors: 0, done: false }))
+    const startedAt = new Date()
+    const status = (): RunStatus => {
+      const elapsedSeconds = (Date.now() - startedAt.getTime()) / 1000
+      return {
+        pid: process.pid,
+        startedAt: startedAt.toISOString(),
+        elapsedSeconds,
+        stages: latest.map((r) => {
+          const waiting = r.done ? undefined : waitingNote(modelOf.get(r.stage), models.health, project.config.models ?? {})
+          return {
+            stage: r.stage, pending: r.pending, processed: r.processed, kept: r.kept, dropped: r.dropped, errors: r.errors, retrying: r.retrying, leftPending: r.leftPending, done: r.done,
+            ratePerSecond: elapsedSeconds > 0 ? r.processed / elapsedSeconds : 0, spendUsd: tally.spend(r.stage), ...(waiting === undefined ? {} : { waiting })
+          }
+        }),
+        models: modelStatuses(models.health.snapshot(), latest, Date.now())
+      }
+    }
+    yield* serveLiveRun(project, { store: yield* CorpusStore.CorpusStore, status })
     const runs = yield* runStages(plans, {
-      onProgress: options.progress === false ? undefined : progress.onProgress,
+      onProgress: (p) => {
+        latest = p.map((x) => ({ ...x }))
+        if (options.progress !== false) progress.onProgress(p)
+      },
       prepare: (stage, items) =>
         batchStages.has(stage.name) ? sendAsBatch(stage, items, { models, registry, stateDir: join(project.dir, ".videokr/batches"), pollSeconds: project.config.pipeline?.batchPollSeconds ?? 30 }) : Effect.void,
       retry: {
@@ -116,7 +141,7 @@ export const runPipeline = (project: Project, options: RunOptions) =>
       Effect.ensuring(Effect.orDie(calls.close))
     )
     progress.end()
-    const perModel = modelSummaries(models.health.snapshot(), runs)
+    const perModel = modelStatuses(models.health.snapshot(), runs, Date.now())
     const pending = runs.reduce((n, r) => n + r.leftPending, 0)
     if (options.json) {
       yield* Console.log(JSON.stringify({
@@ -127,7 +152,7 @@ export const runPipeline = (project: Project, options: RunOptions) =>
     } else {
       yield* Console.log(table(["stage", "processed", "kept", "dropped", "errors", "pending", "model calls", "spend ($)"], runs.map((r) => [r.stage, r.processed, r.kept, r.dropped, r.errors, r.leftPending, tally.calls(r.stage), tally.spend(r.stage).toFixed(4)])))
       for (const r of runs) if (r.note !== undefined) yield* Console.log(`${r.stage}: ${r.note}`)
-      if (perModel.length > 0) yield* Console.log(`\nmodels (failed attempts were retried; only final answers became verdicts)\n${renderModelSummaries(perModel)}`)
+      if (perModel.length > 0) yield* Console.log(`\nmodels (failed attempts were retried; only final answers became verdicts)\n${renderModels(perModel)}`)
       const errors = runs.reduce((n, r) => n + r.errors, 0)
       if (errors > 0) yield* Console.log(`\n${errors} item(s) got a final error verdict (videokr why <id>; ask them again with videokr run --retry-errors)`)
     }
@@ -138,7 +163,7 @@ export const runPipeline = (project: Project, options: RunOptions) =>
         hint: "run `videokr run` again to finish them (it asks only what is pending); `videokr status` and `videokr funnel` show where things stand"
       })
     }
-  }).pipe(Effect.provide(middlewareLayerFor(project.config.models))) // limiter, breaker and health state, for the whole run
+  }).pipe(Effect.scoped, Effect.provide(middlewareLayerFor(project.config.models))) // the live socket's scope; limiter, breaker and health state, for the whole run
 
 /** "waiting for <model> (circuit open 2m10s, next probe in 20s)" for a stage whose models are sick. */
 const waitingNote = (spec: string | undefined, health: ModelHealthShape, config: ModelsConfig): string | undefined => {
