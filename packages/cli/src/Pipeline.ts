@@ -32,6 +32,8 @@ interface Step {
   readonly needsExpansion?: boolean | undefined
   readonly estimate?: ((frames: number) => Estimate) | undefined
   readonly build: (ctx: BuildContext) => Effect.Effect<Stage<any, any, PipelineServices>, unknown>
+  /** why a plugin check cannot run (e.g. a missing key), asked before the run starts */
+  readonly unready?: (() => string | undefined) | undefined
 }
 
 interface BuildContext {
@@ -76,6 +78,7 @@ export interface PlannedStage {
   readonly configurable: boolean
   readonly estimate: ((frames: number) => Estimate) | undefined
   readonly build: Effect.Effect<Stage<any, any, PipelineServices>, unknown>
+  readonly unready: (() => string | undefined) | undefined
 }
 
 export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlugin>, modelOverride: string | undefined) =>
@@ -154,13 +157,10 @@ export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlu
         return yield* new UsageError({ reason: `${project.configPath}: pipeline.checks: no plugin provides "${check.use}" (provided: ${known.join(", ") || "none"}; list the plugin in plugins)` })
       }
       const args: CheckArgs = { model: check.model, options: check.options ?? {}, projectDir: project.dir }
-      let step: Step
-      if (filter !== undefined) {
-        const made = filter(args)
-        step = asFilterStep(made.stage, undefined, () => made)
-      } else {
-        const made = validator!(args)
-        step = asValidatorStep(made.stage, undefined, () => made)
+      const made = filter !== undefined ? filter(args) : validator!(args)
+      const step: Step = {
+        ...(filter !== undefined ? asFilterStep(made.stage, undefined, () => made as VideoFilter) : asValidatorStep(made.stage, undefined, () => made as ExampleValidator)),
+        unready: made.unready
       }
       const anchor = check.replaces ?? check.after
       const at = steps.findIndex((s) => s.name === anchor)
@@ -184,7 +184,7 @@ export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlu
         ? `no model for stage ${step.name}: set pipeline.models.${step.modelKey} in ${project.configPath} or pass --model`
         : undefined
       const snapshot = Object.fromEntries(Object.entries(before).map(([k, v]) => [k, [...v]])) as unknown as Record<Kind, ReadonlyArray<string>>
-      planned.push({ name: step.name, kind: step.kind, model, skipped, configurable: (step.modelKey !== undefined || step.needsSources === true) && !step.needsExpansion, estimate: step.estimate, build: step.build({ model: model ?? "", before: snapshot }) })
+      planned.push({ name: step.name, kind: step.kind, model, skipped, configurable: (step.modelKey !== undefined || step.needsSources === true) && !step.needsExpansion, estimate: step.estimate, unready: step.unready, build: step.build({ model: model ?? "", before: snapshot }) })
       if (skipped === undefined) before[step.kind].push(step.name)
     }
     return { stages: planned, frames: frames.mode === "uniform" ? frames.count : 8 }

@@ -19,10 +19,16 @@ export class ModelConfigError extends Schema.TaggedError<ModelConfigError>()("Mo
 export const modelsOfSpec = (config: ModelsConfig, spec: string): ReadonlyArray<string> =>
   isPoolSpec(spec) ? (config.pools?.[spec.slice("pool:".length)] ?? []).map((m) => m.model) : [spec]
 
-export const preflight = (stages: ReadonlyArray<{ readonly name: string; readonly model: string | undefined }>, models: Models, config: ModelsConfig) =>
+export const preflight = (
+  stages: ReadonlyArray<{ readonly name: string; readonly model: string | undefined; readonly unready?: (() => string | undefined) | undefined }>,
+  models: Models,
+  config: ModelsConfig
+) =>
   Effect.gen(function* () {
     const problems: Array<{ stage: string; model: string; reason: string }> = []
     for (const stage of stages) {
+      const unready = stage.unready?.()
+      if (unready !== undefined) problems.push({ stage: stage.name, model: stage.model ?? "(its own)", reason: unready })
       if (stage.model === undefined) continue
       if (isPoolSpec(stage.model) && config.pools?.[stage.model.slice("pool:".length)] === undefined) {
         problems.push({ stage: stage.name, model: stage.model, reason: `no such pool in models.pools (pools: ${Object.keys(config.pools ?? {}).join(", ") || "none"})` })

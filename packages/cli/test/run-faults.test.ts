@@ -31,6 +31,12 @@ describe("videokr run when models fail", () => {
     expect(r.stderr).toMatch(/stage scenarios: bogus:xyz/)
     expect(await counts(dir)).toEqual({ verdicts: 0, errors: 0, pending: 0, calls: 0 })
     expect(servers.openai.requests).toHaveLength(0)
+    // a plugin check without its key (the moderation endpoint) is found the same way
+    patchConfig(dir, (c) => (c.pipeline.checks = [{ use: "openai-moderation", replaces: "safety", options: { apiKeyEnv: "VIDEOKR_TEST_NO_SUCH_KEY" } }]))
+    const moderation = await videokr(dir, "run", "--until", "safety")
+    expect(moderation.code).toBe(1)
+    expect(moderation.stderr).toMatch(/stage safety: .*the moderation endpoint needs an API key: set VIDEOKR_TEST_NO_SUCH_KEY/)
+    expect(await counts(dir)).toEqual({ verdicts: 0, errors: 0, pending: 0, calls: 0 })
   }, 120_000)
 
   it("with no server at all, the run exits 3 leaving every item pending; once the server is there the next run finishes them", async () => {

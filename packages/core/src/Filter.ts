@@ -20,6 +20,11 @@ export interface Check {
   readonly version: string
   /** the model or pool it asks, if any (part of what its results depend on) */
   readonly modelId?: string | undefined
+  /**
+   * why the check cannot run at all, if it cannot (a missing API key): asked before a run touches any
+   * item, so that a configuration error stops the run instead of turning every item into an error
+   */
+  readonly unready?: (() => string | undefined) | undefined
 }
 
 export interface VideoFilter extends Check {

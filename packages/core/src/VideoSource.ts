@@ -23,9 +23,25 @@ export interface VideoSourceShape {
 export class SourceError extends Schema.TaggedError<SourceError>()("SourceError", {
   source: Schema.String,
   item: Schema.String,
-  reason: Schema.String
+  reason: Schema.String,
+  /** a network fault, a 429 or a 5xx: says nothing about the video, so its item stays pending */
+  transient: Schema.optionalKey(Schema.Boolean)
 }) {
   override get message() {
     return `${this.source} ${this.item}: ${this.reason}`
   }
+}
+
+/**
+ * Whether a source's failure is of the moment (the network, the site's rate limit or servers) rather
+ * than of the video (gone, private, not found): from the HTTP status when there is one, else the text
+ * that fetch, Node and yt-dlp use for such faults.
+ */
+export const isTransientSourceFailure = (reason: string): boolean =>
+  /\bHTTP(?: Error)? (?:408|425|429|5\d\d)\b|fetch failed|timed? ?out|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|socket hang up|Connection (?:reset|refused|aborted)|Temporary failure|Network is unreachable|IncompleteRead|transfer ended at/i.test(reason)
+
+/** A source failure, marked transient when it is one. */
+export const sourceError = (source: string, item: string, e: unknown): SourceError => {
+  const reason = e instanceof Error ? [e.message, (e as { cause?: { message?: string; code?: string } }).cause?.code ?? (e as { cause?: { message?: string } }).cause?.message].filter(Boolean).join(": ") : String(e)
+  return new SourceError({ source, item, reason, ...(isTransientSourceFailure(reason) ? { transient: true } : {}) })
 }

@@ -65,4 +65,30 @@ describe("the urls source", () => {
       const exit = yield* Effect.exit(makeUrlsSource({ list: bad }))
       expect(Exit.isFailure(exit) && (exit.cause.reasons[0] as any).error.message).toMatch(/line 1: field "license": required/)
     }))
+
+  it.live("a server that is down or overloaded is a transient failure (the video stays pending); a missing file is final", () =>
+    Effect.gen(function* () {
+      const statuses = [503, 429, 404]
+      server = createServer((_req, res) => {
+        const status = statuses[0]!
+        res.writeHead(status, { "content-type": "text/plain" })
+        res.end(`status ${status}`)
+      })
+      yield* Effect.promise(() => new Promise<void>((r) => server!.listen(0, "127.0.0.1", r)))
+      const port = (server!.address() as AddressInfo).port
+      const list = fileWith("urls.jsonl", JSON.stringify({ url: `http://127.0.0.1:${port}/a.mp4`, license: "CC0" }) + "\n")
+      const source = yield* makeUrlsSource({ list, attempts: 1 })
+      const failure = () => Effect.flip(source.download(source.candidates[0]!, scratchDir("videokr-urls-")))
+      expect(yield* failure()).toMatchObject({ _tag: "SourceError", transient: true, reason: expect.stringContaining("HTTP 503") })
+      statuses.shift()
+      expect(yield* failure()).toMatchObject({ transient: true, reason: expect.stringContaining("HTTP 429") })
+      statuses.shift()
+      const gone = yield* failure()
+      expect(gone.reason).toContain("HTTP 404")
+      expect(gone.transient).toBeUndefined()
+      // nothing listening: connection refused
+      yield* Effect.promise(() => new Promise<void>((r) => (server!.closeAllConnections(), server!.close(() => r()))))
+      server = undefined
+      expect(yield* failure()).toMatchObject({ transient: true })
+    }))
 })

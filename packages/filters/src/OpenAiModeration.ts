@@ -27,6 +27,10 @@ export const openAiModeration = (options: OpenAiModerationOptions = {}): VideoFi
     stage: "safety",
     version: `${model}:${JSON.stringify(frames)}`,
     modelId: `openai:${model}`,
+    unready: () => {
+      const key = (options.env ?? process.env)[variable]
+      return key === undefined || key === "" ? `the moderation endpoint needs an API key: set ${variable}` : undefined
+    },
     decide: (candidate: Candidate) =>
       Effect.gen(function* () {
         const key = (options.env ?? process.env)[variable]
@@ -41,13 +45,17 @@ export const openAiModeration = (options: OpenAiModerationOptions = {}): VideoFi
         ]
         const response = yield* Effect.tryPromise({
           try: () => client!.moderations.create({ model, input }),
-          catch: (e) => ({ _tag: "ModerationFailed", message: e instanceof Error ? e.message : String(e) })
+          catch: (e) => {
+            // no answer, a timeout, a 429 or a 5xx (after the SDK's retries) is of the moment: the video stays pending
+            const status = e instanceof OpenAI.APIError ? e.status : undefined
+            return { _tag: "ModerationFailed", message: e instanceof Error ? e.message : String(e), transient: status === undefined || status === 408 || status === 429 || status >= 500 }
+          }
         })
         const flagged = response.results.filter((r) => r.flagged)
         if (flagged.length === 0) return { decision: "keep" as const, reason: "nothing flagged", modelId: `openai:${model}` }
         const categories = [...new Set(flagged.flatMap((r) => Object.entries(r.categories).filter(([, on]) => on).map(([c]) => c)))]
         const scores = Object.fromEntries(categories.map((c) => [c, Math.max(...flagged.map((r) => (r.category_scores as unknown as Record<string, number>)[c] ?? 0))]))
         return { decision: "drop" as const, reason: `flagged (${categories.join(", ")}) by the moderation endpoint`, modelId: `openai:${model}`, evidence: { categories, scores } }
-      }).pipe(Effect.catch((e) => Effect.succeed(errorVerdict(`openai:${model}`)(e))))
+      }).pipe(Effect.catch((e) => Effect.succeed({ ...errorVerdict(`openai:${model}`)(e), ...("transient" in e && e.transient === true ? { transient: true } : {}) })))
   }
 }

@@ -58,4 +58,18 @@ describe("OpenAI moderation filter", () => {
       const v = yield* openAiModeration({ baseURL: "http://127.0.0.1:9/v1", env: {} }).decide(candidate("x")).pipe(Effect.provide(registryWith(() => "").layer))
       expect(v).toMatchObject({ decision: "error", reason: "the moderation endpoint needs an API key: set OPENAI_API_KEY" })
     }))
+
+  it.live("an endpoint that is down leaves the video pending (a transient error); a request it refuses is a final error", () =>
+    Effect.gen(function* () {
+      const down = yield* Effect.promise(() => startLoopbackServer(() => ({ status: 400, body: { error: { message: "Invalid image", type: "invalid_request_error" } } })))
+      const filter = openAiModeration({ baseURL: `${down.url}/v1`, env: { OPENAI_API_KEY: "sk-mod-test" } })
+      const layer = registryWith(() => "unused").layer
+      const refused = yield* filter.decide(candidate("x")).pipe(Effect.provide(layer))
+      expect(refused).toMatchObject({ decision: "error", reason: expect.stringContaining("Invalid image") })
+      expect(refused.transient).toBeUndefined()
+      yield* Effect.promise(() => down.down("refuse"))
+      const pending = yield* filter.decide(candidate("x")).pipe(Effect.provide(layer))
+      expect(pending).toMatchObject({ decision: "error", transient: true })
+      yield* Effect.promise(() => down.close())
+    }), 30_000)
 })

@@ -43,7 +43,8 @@ export const downloadStage = (sources: ReadonlyArray<VideoSourceShape>, dir: str
           return { verdict: { decision: "error" as const, reason: `no configured source "${video.source}" can download it (sources: ${sources.map((s) => s.id).join(", ") || "none"})` } }
         }
         const got = yield* Effect.result(source.download({ video, localPath }, dir))
-        if (got._tag === "Failure") return { verdict: { decision: "error" as const, reason: `download failed: ${got.failure.message}` } }
+        // a network fault leaves the video pending (asked again); a video that is gone is a final error
+        if (got._tag === "Failure") return { verdict: { decision: "error" as const, reason: `download failed: ${got.failure.message}`, ...(got.failure.transient ? { transient: true } : {}) } }
         path = got.success
       }
       const probe = yield* Effect.result(media.probe(path))

@@ -50,6 +50,8 @@ export const searchStage = (sources: ReadonlyArray<VideoSourceShape>, gates: Gat
       for (const source of sources) {
         const found = yield* Effect.result(source.search(item.input.text, { limit: gates.perScenario }))
         if (found._tag === "Failure") {
+          // a source that could not be asked just now: the scenario waits for it rather than lose its candidates
+          if (found.failure.transient) return { verdict: { decision: "error" as const, reason: `search failed: ${found.failure.message}`, transient: true } }
           failed.push(`${source.id}: ${found.failure.message}`)
           continue
         }

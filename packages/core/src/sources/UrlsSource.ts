@@ -7,7 +7,7 @@ import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { Effect } from "effect"
 import type { Video } from "../Video.ts"
-import { SourceError, type VideoCandidate, type VideoSourceShape } from "../VideoSource.ts"
+import { SourceError, sourceError, type VideoCandidate, type VideoSourceShape } from "../VideoSource.ts"
 
 /**
  * The `urls` source: a list (JSONL or CSV: url, license, and optionally title, description, tags,
@@ -81,7 +81,7 @@ export const downloadResumable = (url: string, target: string, attempts = 5) =>
       await rename(part, target)
       return target
     },
-    catch: (e) => new SourceError({ source: "urls", item: url, reason: e instanceof Error ? e.message : String(e) })
+    catch: (e) => sourceError("urls", url, e)
   })
 
 export const makeUrlsSource = (options: UrlsSourceOptions) =>

@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
 import type { Video } from "../Video.ts"
-import { SourceError, type VideoCandidate, type VideoSourceShape } from "../VideoSource.ts"
+import { SourceError, sourceError, type VideoCandidate, type VideoSourceShape } from "../VideoSource.ts"
 
 /**
  * The `youtube` source through yt-dlp: `ytsearchN:` queries with --dump-json (metadata only), keeping
@@ -78,7 +78,7 @@ export const makeYoutubeSource = (options: YoutubeSourceOptions = {}) => {
             const missing = (e as NodeJS.ErrnoException).code === "ENOENT"
             reject(new Error(missing ? `yt-dlp not found at "${ytdlp}"; install it or set its path (VIDEOKR_YTDLP); see videokr doctor` : stderr.split("\n").filter((l) => l.includes("ERROR")).at(-1) ?? stderr.trim().split("\n").at(-1) ?? e.message))
           })),
-      catch: (e) => new SourceError({ source: "youtube", item, reason: e instanceof Error ? e.message : String(e) })
+      catch: (e) => sourceError("youtube", item, e)
     })
   const pacing = [...(options.sleepRequests ? ["--sleep-requests", String(options.sleepRequests)] : []), ...(options.limitRate ? ["--limit-rate", options.limitRate] : [])]
 
