@@ -228,8 +228,13 @@ const run = Command.make(
     )
 ).pipe(Command.withDescription("Run the construction pipeline's stages; a killed run resumes where it stopped. Exit 0: everything asked for was decided; 3: items left pending after transient failures (run again)"))
 
-const funnelCommand = Command.make("funnel", { project: projectFlag }, (args) => withReadProject(args.project, () => funnel)).pipe(
-  Command.withDescription("Per stage: in, kept, dropped, errors, top drop reasons, model spend per kept item")
+const funnelCommand = Command.make("funnel", { project: projectFlag }, (args) =>
+  withReadProject(args.project, (p) =>
+    // while a run is in progress, its items waiting to be asked again are part of the picture
+    Effect.flatMap(Effect.orElseSucceed(liveStatus(p), () => undefined), (live) => funnel(live === undefined ? undefined : new Map(live.stages.map((s) => [s.stage, s.retrying]))))
+  )
+).pipe(
+  Command.withDescription("Per stage: in, kept, dropped, final errors, pending (and retrying, during a run), top drop reasons, model spend per kept item")
 )
 
 const whyCommand = Command.make(
@@ -248,7 +253,7 @@ const statusCommand = Command.make(
       if (args.json) return yield* Console.log(JSON.stringify(status === undefined ? { running: false } : { running: true, status }, null, 2))
       if (status !== undefined) return yield* Console.log(renderStatus(status))
       yield* Console.log("No run in progress\n")
-      yield* funnel.pipe(Effect.provide(readStoreLayer(p)))
+      yield* funnel().pipe(Effect.provide(readStoreLayer(p)))
     })
 ).pipe(Command.withDescription("The run in progress: per stage pending, processed, kept, dropped, errors, rate, spend and what it waits for; per model its calls and circuit. With no run: the funnel"))
 

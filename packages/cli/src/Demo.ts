@@ -180,7 +180,7 @@ export const runDemo = (dir: string | undefined) =>
       yield* Console.log("\nknowledge points the expand stage proposed (unused until accepted):")
       yield* reviewKnowledgePoints
       yield* Console.log("\nthe funnel:")
-      yield* funnel
+      yield* funnel()
 
       yield* step("evaluation: the seven benchmarks' sample files in their published layouts, a generated clip at each of their video paths")
       yield* Console.log("the scripted model draws its letters from the question (it does not reason): the numbers show the machinery, not a model")

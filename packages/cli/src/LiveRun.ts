@@ -490,12 +490,10 @@ async function* batchesOf<T>(res: IncomingMessage, failure: (line: string) => St
 }
 
 /**
- * The corpus store for commands that only read it (funnel, stats, why, status). The file is opened as
- * usual; when another process holds it and that process is the project's run, answering on its socket,
- * reads go through the run and writes fail, saying a run is in progress. Held by anything else, the
- * error says by whom.
+ * The project's store, and when another process holds the file: `whenRun` for the project's run
+ * answering on its socket, else an error that says who holds it.
  */
-export const readStoreLayer = (project: Project): Layer.Layer<CorpusStore.CorpusStore, StoreError> =>
+const storeLayerOr = (project: Project, whenRun: (run: RunFile) => Effect.Effect<CorpusStoreShape, StoreError>): Layer.Layer<CorpusStore.CorpusStore, StoreError> =>
   projectStoreLayer(project).pipe(
     Layer.catchTag("StoreError", (e) =>
       Layer.effect(
@@ -505,28 +503,24 @@ export const readStoreLayer = (project: Project): Layer.Layer<CorpusStore.Corpus
           if (lock === undefined) return yield* e
           const { run, answers } = yield* answeringRun(project)
           if (run === undefined || !answers) return yield* notARun(project, lock, run)
-          return yield* remoteStore(project, run)
+          return yield* whenRun(run)
         })
       )
     )
   )
 
 /**
+ * The corpus store for commands that only read it (funnel, stats, why, status). The file is opened as
+ * usual; when another process holds it and that process is the project's run, answering on its socket,
+ * reads go through the run and writes fail, saying a run is in progress. Held by anything else, the
+ * error says by whom.
+ */
+export const readStoreLayer = (project: Project): Layer.Layer<CorpusStore.CorpusStore, StoreError> =>
+  storeLayerOr(project, (run) => remoteStore(project, run))
+
+/**
  * The corpus store for commands that write: the file opened as usual, and when a lock keeps it from
  * opening, an error that says whether a videokr run holds it (and what can be done meanwhile) or who else.
  */
 export const writeStoreLayer = (project: Project): Layer.Layer<CorpusStore.CorpusStore, StoreError> =>
-  projectStoreLayer(project).pipe(
-    Layer.catchTag("StoreError", (e) =>
-      Layer.effect(
-        CorpusStore.CorpusStore,
-        Effect.gen(function* () {
-          const lock = lockOf(e)
-          if (lock === undefined) return yield* e
-          const { run, answers } = yield* answeringRun(project)
-          if (run === undefined || !answers) return yield* notARun(project, lock, run)
-          return yield* new StoreError({ path: project.corpusPath, operation: "open", reason: writerWaits(run) })
-        })
-      )
-    )
-  )
+  storeLayerOr(project, (run) => Effect.fail(new StoreError({ path: project.corpusPath, operation: "open", reason: writerWaits(run) })))

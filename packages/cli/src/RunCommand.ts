@@ -211,7 +211,7 @@ export const why = (id: string) =>
  * what was released. All from SQL views (stage_funnel, stage_spend, stage_drop_reasons, pipeline_cost,
  * pipeline_mix) that any DuckDB client can query.
  */
-export const funnel = Effect.gen(function* () {
+export const funnel = (retrying?: ReadonlyMap<string, number>) => Effect.gen(function* () {
   const store = yield* CorpusStore.CorpusStore
   const decided = yield* store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>("SELECT stage, items, kept, dropped, errors FROM stage_funnel")
   const pendingRows = yield* store.query<{ stage: string; pending: number }>("SELECT stage, pending FROM stage_pending")
@@ -226,9 +226,11 @@ export const funnel = Effect.gen(function* () {
   const stages = [...rows].sort((a, b) => order(a.stage) - order(b.stage))
   const spend = yield* store.query<{ stage: string; cost_usd: number; model_calls: number; cost_per_kept_usd: number | null }>("SELECT stage, cost_usd, model_calls, cost_per_kept_usd FROM stage_spend")
   const costOf = new Map(spend.map((s) => [s.stage, s]))
-  yield* Console.log(table(["stage", "in", "kept", "dropped", "errors", "pending", "model calls", "cost ($)", "per kept ($)"], stages.map((s) => {
+  // "retrying" only while a run is in progress (its items that failed transiently and wait for their next attempt)
+  const headers = ["stage", "in", "kept", "dropped", "errors", "pending", ...(retrying === undefined ? [] : ["retrying (run)"]), "model calls", "cost ($)", "per kept ($)"]
+  yield* Console.log(table(headers, stages.map((s) => {
     const c = costOf.get(s.stage)
-    return [s.stage, s.items, s.kept, s.dropped, s.errors, pendingOf.get(s.stage) ?? 0, c?.model_calls ?? 0, (c?.cost_usd ?? 0).toFixed(4), c?.cost_per_kept_usd == null ? "-" : c.cost_per_kept_usd.toFixed(6)]
+    return [s.stage, s.items, s.kept, s.dropped, s.errors, pendingOf.get(s.stage) ?? 0, ...(retrying === undefined ? [] : [retrying.get(s.stage) ?? 0]), c?.model_calls ?? 0, (c?.cost_usd ?? 0).toFixed(4), c?.cost_per_kept_usd == null ? "-" : c.cost_per_kept_usd.toFixed(6)]
   })))
   const pending = pendingRows.reduce((n, r) => n + r.pending, 0)
   if (pending > 0) yield* Console.log(`\n${pending} item(s) pending after transient failures (outages, rate limits, unusable answers): \`videokr run\` asks them again`)
