@@ -3,35 +3,25 @@ import type { ModelCall, StageProgress } from "@videokr/core"
 /**
  * Live progress of `videokr run`, on stderr: on a terminal, one line per stage redrawn in place (bar,
  * items done of those seen, rate, ETA, spend); elsewhere (logs, CI), one line as each stage finishes.
- * Spend and failures come from the model calls as they are recorded.
+ * Spend comes from the model calls as they are recorded; what calls met, per model, from ModelHealth.
  */
 export interface CallTally {
   readonly record: (call: ModelCall) => void
   readonly spend: (stage: string) => number
   readonly calls: (stage: string) => number
-  /** failed calls grouped by stage, model and kind, with one message of each */
-  readonly failures: () => ReadonlyArray<{ readonly stage: string; readonly model: string; readonly kind: string; readonly count: number; readonly example: string }>
 }
 
 export const callTally = (): CallTally => {
   const spend = new Map<string, number>()
   const calls = new Map<string, number>()
-  const failures = new Map<string, { stage: string; model: string; kind: string; count: number; example: string }>()
   return {
     record: (call) => {
       const stage = call.stage ?? "(none)"
       spend.set(stage, (spend.get(stage) ?? 0) + call.costUsd)
       calls.set(stage, (calls.get(stage) ?? 0) + 1)
-      if (call.status !== "ok") {
-        const key = `${stage}\u0000${call.modelId}\u0000${call.status}`
-        const f = failures.get(key) ?? { stage, model: call.modelId, kind: call.status, count: 0, example: call.error ?? "" }
-        f.count++
-        failures.set(key, f)
-      }
     },
     spend: (stage) => spend.get(stage) ?? 0,
-    calls: (stage) => calls.get(stage) ?? 0,
-    failures: () => [...failures.values()].sort((a, b) => b.count - a.count)
+    calls: (stage) => calls.get(stage) ?? 0
   }
 }
 

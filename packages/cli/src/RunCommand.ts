@@ -11,7 +11,7 @@ import { makeProgress } from "./Progress.ts"
 import { modelSession } from "./ModelSession.ts"
 import { reopenErrors } from "./RetryErrors.ts"
 import { modelStatuses, pendingByStage } from "./RunSummary.ts"
-import { renderModels, type RunStatus } from "./RunStatus.ts"
+import { formatDuration, renderModels, type RunStatus } from "./RunStatus.ts"
 import { serveLiveRun } from "./LiveRun.ts"
 
 /** The built-in stages, in pipeline order (plugin checks add their own). */
@@ -179,10 +179,7 @@ const waitingNote = (spec: string | undefined, health: ModelHealthShape, config:
   return notes.length === 0 ? undefined : notes.join("; ")
 }
 
-const duration = (ms: number) => {
-  const s = Math.round(ms / 1000)
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
-}
+const duration = (ms: number) => formatDuration(ms / 1000)
 
 /** Why an item was kept or dropped, or why it is still pending: every verdict about it, stage by stage, and its attempts. */
 export const why = (id: string) =>
