@@ -11,7 +11,12 @@ import { doneKeys, hashOf, runStages, type Stage } from "../src/pipeline/Stage.t
 const log: Array<string> = []
 // the last number waits until squares has begun: an engine that did not overlap stages would never finish
 // (the test would time out), one that does passes however busy the machine is
-let squaresBegan = Promise.withResolvers<void>()
+const signal = () => {
+  let resolve = () => {}
+  const promise = new Promise<void>((r) => (resolve = r))
+  return { promise, resolve: () => resolve() }
+}
+let squaresBegan = signal()
 const numbers = (n: number, version = "v1"): Stage<number, undefined, never> => ({
   name: "numbers",
   pending: Effect.map(doneKeys("numbers"), (done) =>
@@ -58,7 +63,7 @@ describe("the stage engine", () => {
   it.live("overlaps stages, starts a barrier stage only when everything before it is done, and resumes from the store", () =>
     Effect.gen(function* () {
       log.length = 0
-      squaresBegan = Promise.withResolvers<void>()
+      squaresBegan = signal()
       const runs = yield* runStages([{ stage: numbers(80), concurrency: 2 }, { stage: squares, concurrency: 2 }, { stage: total, concurrency: 1 }], { batchSize: 4, pollMillis: 5 })
       expect(runs.map((r) => [r.stage, r.processed, r.kept, r.dropped, r.done])).toEqual([["numbers", 80, 40, 40, true], ["squares", 40, 40, 0, true], ["total", 1, 1, 0, true]])
       expect(runs[2]!.note).toBe("40 squares")
@@ -118,6 +123,18 @@ describe("transient failures in the stage engine", () => {
       expect(next).toMatchObject({ processed: 4, leftPending: 0 })
       expect([...attempts.keys()].sort()).toEqual(["f10", "f11", "f8", "f9"])
       expect(yield* store.query("SELECT * FROM stage_pending")).toEqual([])
+    }).pipe(Effect.provide(layerMemory)))
+})
+
+describe("transient failures under --limit", () => {
+  it.live("an item still waiting to be asked again when the limit is reached is counted as left pending", () =>
+    Effect.gen(function* () {
+      const attempts = new Map<string, number>()
+      // f0 keeps failing; the limit of 2 is reached by f1 and f2 before f0's next attempt is due
+      const [run] = yield* runStages([{ stage: flaky((i) => (i === 0 ? 99 : 0), attempts), concurrency: 1, limit: 2 }], {
+        batchSize: 2, pollMillis: 2, retry: { attempts: 3, delayMillis: 60_000, maxDelayMillis: 60_000 }
+      })
+      expect(run).toMatchObject({ processed: 2, retrying: 0, leftPending: 1, pendingByModel: { m: 1 } })
     }).pipe(Effect.provide(layerMemory)))
 })
 

@@ -207,15 +207,17 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
           const ready: Array<StageItem<unknown>> = []
           let retrying = 0
           let nextRetry = Number.POSITIVE_INFINITY
-          const exhausted: Record<string, number> = {}
           for (const item of pending) {
             const d = deferred.get(item.id)
             if (d === undefined || (d.attempts < policy.attempts && d.until <= now)) ready.push(item)
             else if (d.attempts < policy.attempts) {
               retrying++
               nextRetry = Math.min(nextRetry, d.until)
-            } else exhausted[d.model] = (exhausted[d.model] ?? 0) + 1
+            }
           }
+          // what this run gives up on, from its own record (not from `pending`, which a --limit empties)
+          const exhausted: Record<string, number> = {}
+          for (const d of deferred.values()) if (d.attempts >= policy.attempts) exhausted[d.model] = (exhausted[d.model] ?? 0) + 1
           const leftPending = Object.values(exhausted).reduce((a, n) => a + n, 0)
           const items = ready.slice(0, Math.min(left, ready.length))
           update(i, { pending: items.length, retrying, leftPending, pendingByModel: exhausted })
@@ -264,6 +266,10 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
             left -= final.length
           }
         }
+        // whatever still waits to be asked again (a --limit reached first) is left for the next run too
+        const unfinished: Record<string, number> = {}
+        for (const d of deferred.values()) unfinished[d.model] = (unfinished[d.model] ?? 0) + 1
+        update(i, { retrying: 0, leftPending: deferred.size, pendingByModel: unfinished })
         const note = stage.finish === undefined ? undefined : yield* Semaphore.withPermit(writer, stage.finish)
         update(i, { done: true, note })
       })
