@@ -52,7 +52,16 @@ export const normalizeRequest = (providerId: string, request: ChatRequest) => ({
   draw: request.draw ?? 0
 })
 
-export const cacheKey = (providerId: string, request: ChatRequest): string => sha256(canonicalJson(normalizeRequest(providerId, request)))
+/** Keys already computed, per request object: the cache and the usage ledger both need a request's key, and it hashes every image. */
+const keys = new WeakMap<ChatRequest, Map<string, string>>()
+
+export const cacheKey = (providerId: string, request: ChatRequest): string => {
+  let byProvider = keys.get(request)
+  if (byProvider === undefined) keys.set(request, (byProvider = new Map()))
+  let key = byProvider.get(providerId)
+  if (key === undefined) byProvider.set(providerId, (key = sha256(canonicalJson(normalizeRequest(providerId, request)))))
+  return key
+}
 
 const Entry = Schema.Struct({ key: Schema.String, request: Schema.Unknown, response: ChatResponse })
 const decodeEntry = Schema.decodeUnknownExit(Schema.fromJsonString(Entry))
