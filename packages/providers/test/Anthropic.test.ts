@@ -12,7 +12,7 @@ afterEach(() => server?.close())
 
 const start = async (answer: (body: any) => string | Record<string, unknown> = (b) => `seen: ${lastUserTextOfMessages(b)}`) => {
   server = await startLoopbackServer(messagesReply(answer))
-  return makeAnthropic({ baseURL: server.url, apiKey: Redacted.make(secret), timeoutMs: 1_000 })
+  return makeAnthropic({ baseURL: server.url, apiKey: Redacted.make(secret), timeoutMs: 2_000 })
 }
 
 const frame = Buffer.from("fake-jpeg").toString("base64")
@@ -55,7 +55,7 @@ describe("Anthropic provider (real SDK, loopback server)", () => {
         [{ kind: "status", status: 429, headers: { "retry-after": "7" }, body: { type: "error", error: { type: "rate_limit_error", message: "Number of request tokens has exceeded your per-minute rate limit" } } }, "RateLimited"],
         [{ kind: "status", status: 529, body: { type: "error", error: { type: "overloaded_error", message: "Overloaded" } } }, "ServerError"],
         [{ kind: "status", status: 401, body: { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } } }, "AuthFailed"],
-        [{ kind: "slow", ms: 2_000 }, "Timeout"],
+        [{ kind: "slow", ms: 600_000 }, "Timeout"],
         [{ kind: "truncated" }, "ServerError"]
       ]
       for (const [fault, tag] of cases) {

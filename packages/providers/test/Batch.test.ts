@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "@effect/vitest"
 import { existsSync, mkdtempSync, readdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { runBatch } from "../src/Batch.ts"
 import { makeModels } from "../src/Models.ts"
 import { middlewareLayer } from "../src/Middleware.ts"
@@ -45,7 +45,10 @@ describe("batch mode (OpenAI Batch API wire, loopback)", () => {
       const { wire, id, cache, stateDir } = yield* Effect.promise(() => setup(50))
       const requests = ["a", "b", "c"].map(ask)
       const first = yield* makeModels({ config: {}, env: {}, cache })
-      const stopped = yield* Effect.exit(runBatch(first, id, requests, { stateDir, pollInterval: "5 millis" }).pipe(Effect.timeout("100 millis")))
+      const running = yield* Effect.forkChild(runBatch(first, id, requests, { stateDir, pollInterval: "5 millis" }))
+      // stopped once the batch is running (the provider has been asked about it), whatever the machine's speed
+      while (!server.requests.some((r) => r.method === "GET" && r.path.startsWith("/v1/batches/"))) yield* Effect.sleep("5 millis")
+      const stopped = yield* Fiber.interrupt(running).pipe(Effect.andThen(Fiber.await(running)))
       expect(Exit.isFailure(stopped)).toBe(true)
       expect(readdirSync(stateDir)).toHaveLength(1)
       const restarted = yield* makeModels({ config: {}, env: {}, cache })

@@ -23,7 +23,7 @@ const bothWires = (() => {
 const start = async (handler: (request: RecordedRequest) => Reply | Promise<Reply> = bothWires, options?: LoopbackOptions) => {
   const s = await startLoopbackServer(handler, options)
   server = s
-  const timeoutMs = 1_000
+  const timeoutMs = 2_000
   return {
     server: s,
     openai: makeOpenAi({ id: "openai-compatible:faults", baseURL: `${s.url}/v1`, apiKey: Redacted.make(secret), timeoutMs }),
@@ -63,7 +63,7 @@ describe("fault injection: every fault real providers show is a transient typed 
     [{ kind: "empty" }, "ServerError", /^empty response$/],
     [{ kind: "malformed" }, "ServerError", /^the body is not the provider's format: /],
     [{ kind: "truncated" }, "ServerError"],
-    [{ kind: "slow", ms: 1_500 }, "Timeout"],
+    [{ kind: "slow", ms: 600_000 }, "Timeout"],
     [{ kind: "status", status: 429, headers: { "retry-after-ms": "1500", "retry-after": "2" } }, "RateLimited"],
     [{ kind: "status", status: 500 }, "ServerError"],
     [{ kind: "status", status: 503 }, "ServerError"]

@@ -60,7 +60,7 @@ describe("OpenAI-compatible provider (real SDK, loopback server)", () => {
         [{ kind: "status", status: 400, body: { error: { message: "Too many images", type: "invalid_request_error" } } }, "BadRequest"],
         [{ kind: "status", status: 400, body: { error: { message: "Your request was rejected by our content_filter", type: "invalid_request_error" } } }, "ContentFiltered"],
         [{ kind: "status", status: 503 }, "ServerError"],
-        [{ kind: "slow", ms: 3_000 }, "Timeout"],
+        [{ kind: "slow", ms: 600_000 }, "Timeout"],
         [{ kind: "malformed" }, "ServerError"],
         [{ kind: "truncated" }, "ServerError"]
       ]

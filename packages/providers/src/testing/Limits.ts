@@ -13,6 +13,11 @@ export interface ServerLimits {
   readonly latencyMs?: number | (() => number)
   /** announce the limits in OpenAI's x-ratelimit-limit-* headers on every answer */
   readonly announce?: boolean
+  /**
+   * The buckets' clock, in ms (default: the wall clock). A test that drives time (Effect's TestClock)
+   * passes its clock, so that pacing is judged the same at any machine speed.
+   */
+  readonly now?: () => number
 }
 
 export interface LimitCounters {
@@ -20,20 +25,20 @@ export interface LimitCounters {
   rejected: number
   inFlight: number
   maxInFlight: number
-  /** when the first and the last accepted request arrived (ms since the epoch) */
+  /** when the first and the last accepted request arrived (ms on the server's clock) */
   firstAcceptedAt: number
   lastAcceptedAt: number
 }
 
-const bucket = (perMinute: number) => {
+const bucket = (perMinute: number, clock: () => number) => {
   const capacity = Math.max(1, Math.floor(perMinute / 60))
   const perMs = perMinute / 60_000
   let tokens = capacity
-  let at = Date.now()
+  let at = clock()
   return {
     /** takes `n` tokens if they are there; else how long until they are */
     take(n: number): number {
-      const now = Date.now()
+      const now = clock()
       tokens = Math.min(capacity, tokens + (now - at) * perMs)
       at = now
       if (tokens >= Math.min(n, capacity)) {
@@ -47,8 +52,9 @@ const bucket = (perMinute: number) => {
 
 export const limitedReply = (inner: (request: RecordedRequest) => Reply, limits: ServerLimits) => {
   const counters: LimitCounters = { accepted: 0, rejected: 0, inFlight: 0, maxInFlight: 0, firstAcceptedAt: 0, lastAcceptedAt: 0 }
-  const rpm = limits.requestsPerMinute === undefined ? undefined : bucket(limits.requestsPerMinute)
-  const tpm = limits.tokensPerMinute === undefined ? undefined : bucket(limits.tokensPerMinute)
+  const clock = limits.now ?? Date.now
+  const rpm = limits.requestsPerMinute === undefined ? undefined : bucket(limits.requestsPerMinute, clock)
+  const tpm = limits.tokensPerMinute === undefined ? undefined : bucket(limits.tokensPerMinute, clock)
   const handler = async (request: RecordedRequest): Promise<Reply> => {
     const waitRequests = rpm?.take(1) ?? 0
     const waitTokens = waitRequests > 0 ? 0 : (tpm?.take(limits.tokensOf?.(request.body) ?? 0) ?? 0)
@@ -62,8 +68,8 @@ export const limitedReply = (inner: (request: RecordedRequest) => Reply, limits:
       }
     }
     counters.accepted++
-    counters.lastAcceptedAt = Date.now()
-    if (counters.firstAcceptedAt === 0) counters.firstAcceptedAt = counters.lastAcceptedAt
+    counters.lastAcceptedAt = clock()
+    if (counters.accepted === 1) counters.firstAcceptedAt = counters.lastAcceptedAt
     counters.inFlight++
     counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight)
     const latency = typeof limits.latencyMs === "function" ? limits.latencyMs() : (limits.latencyMs ?? 0)

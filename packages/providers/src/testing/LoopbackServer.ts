@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net"
  */
 export type Fault =
   | { readonly kind: "status"; readonly status: number; readonly body?: unknown; readonly headers?: Record<string, string> }
+  /** the answer after `ms` (sooner: nothing, if the client closes the connection first) */
   | { readonly kind: "slow"; readonly ms: number }
   /** 200 with a JSON content type and a body broken in the middle of an object */
   | { readonly kind: "malformed" }
@@ -152,7 +153,15 @@ export const startLoopbackServer = async (
     if (fault?.kind === "malformed") return send(res, 200, '{"id": "x", "choices": [ {"message": ')
     if (fault?.kind === "reset") return req.socket.resetAndDestroy()
     if (fault?.kind === "html") return send(res, 200, proxyErrorPage, { "content-type": "text/html; charset=utf-8" })
-    if (fault?.kind === "slow") await new Promise((r) => setTimeout(r, fault.ms))
+    if (fault?.kind === "slow") {
+      // held for `ms`, or until the client gives up and closes the connection: a test of timeouts holds
+      // the answer for longer than any client waits, so the outcome does not hang on the machine's speed
+      const gone = await new Promise<boolean>((r) => {
+        const timer = setTimeout(() => r(false), fault.ms)
+        res.once("close", () => (clearTimeout(timer), r(true)))
+      })
+      if (gone) return
+    }
     const reply = await handler(recorded)
     const answer = fault?.kind === "empty" && reply.raw !== true ? emptied(reply.body) : reply.body
     const payload = reply.raw === true ? String(answer) : JSON.stringify(answer)
