@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "node:child_process"
 import { existsSync, readFileSync, rmSync } from "node:fs"
-import { join } from "node:path"
+import { join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
@@ -18,18 +18,36 @@ const nx = spawnSync("nx", ["run-many", "-t", "typecheck", "test", "--output-sty
   stdio: "inherit"
 })
 
+interface Report {
+  readonly numPassedTests: number
+  readonly numFailedTests: number
+  readonly numPendingTests: number
+  readonly numTodoTests: number
+  readonly testResults: ReadonlyArray<{ readonly name: string; readonly assertionResults: ReadonlyArray<{ readonly fullName: string; readonly duration?: number | null }> }>
+}
+
 let passed = 0
 let failed = 0
 let skipped = 0
+const durations: Array<{ readonly test: string; readonly ms: number }> = []
 for (const r of reports) {
   if (!existsSync(r)) continue
-  const report = JSON.parse(readFileSync(r, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }
+  const report = JSON.parse(readFileSync(r, "utf8")) as Report
   passed += report.numPassedTests
   failed += report.numFailedTests
   skipped += report.numPendingTests + report.numTodoTests
+  for (const file of report.testResults) {
+    for (const t of file.assertionResults) durations.push({ test: `${relative(root, file.name)} > ${t.fullName}`, ms: t.duration ?? 0 })
+  }
 }
 const code = nx.status ?? 1
 // a task that failed before its tests ran (type errors, a crash) counts as a failure too
 if (code !== 0 && failed === 0) failed = 1
+// where the time goes, so that a test that grows slow is seen (reports restored from Nx's cache give the time of the run that made them)
+const slowest = durations.sort((a, b) => b.ms - a.ms).slice(0, 10)
+if (slowest.length > 0) {
+  console.log("\nslowest tests:")
+  for (const { test, ms } of slowest) console.log(`${(ms / 1000).toFixed(1).padStart(8)} s  ${test.length > 150 ? `${test.slice(0, 147)}...` : test}`)
+}
 console.log(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`)
 process.exit(code)

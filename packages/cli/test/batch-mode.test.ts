@@ -43,7 +43,7 @@ describe("batch mode per stage (pipeline.batch), against the OpenAI Files and Ba
     const again = await videokr(dir, "run", "--until", "verification", "--quiet")
     expect(again.code).toBe(0)
     expect(servers.openai.requests.filter((r) => r.path === "/v1/batches").length).toBe(batches)
-  }, 240_000)
+  })
 
   it("a failed or expired batch leaves its items pending: they go into the next round's batch, never live and never an error", async () => {
     // the first batch fails outright, the second expires with half its requests answered, the rest complete
@@ -72,5 +72,5 @@ describe("batch mode per stage (pipeline.batch), against the OpenAI Files and Ba
     expect(g!.n).toBeGreaterThan(0)
     expect(g!.held).toBeGreaterThan(0)
     expect({ errors: g!.errors, pending: g!.pending }).toEqual({ errors: 0, pending: 0 })
-  }, 240_000)
+  })
 })

@@ -69,7 +69,7 @@ describe("reading a run in progress (a process holds the corpus and serves it on
       expect(f.stdout).toMatch(/scenarios\s+12\s+/)
       direct = { funnel: f.stdout, stats: s.stdout, why: w.stdout }
     })
-  }, 120_000)
+  })
 
   // a test that fails half-way must not leave its holder locking the corpus for the next ones
   afterEach(async () => {
@@ -115,7 +115,7 @@ describe("reading a run in progress (a process holds the corpus and serves it on
     expect(json.code).toBe(0)
     expect(JSON.parse(json.stdout)).toEqual({ running: true, status: holderStatus(holder.pid!) })
     await release(holder)
-  }, 120_000)
+  })
 
   it("a command that writes fails while the run holds the corpus, saying so, and writes nothing", async () => {
     const holder = await hold()
@@ -126,7 +126,7 @@ describe("reading a run in progress (a process holds the corpus and serves it on
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/)
     await release(holder)
     expect(JSON.parse(videokr(dir, "stats", "--json").stdout).totals.videos).toBe(0)
-  }, 120_000)
+  })
 
   it("the run answers reads only; values JSON cannot carry survive the trip; writes through the remote store fail", async () => {
     const holder = await hold()
@@ -200,7 +200,7 @@ describe("reading a run in progress (a process holds the corpus and serves it on
     expect(remote.schemaVersion).toBeGreaterThan(0)
     expect(videokr(dir, "funnel").code).toBe(0)
     await release(holder)
-  }, 120_000)
+  })
 
   it("once the run has ended, status says no run is in progress and shows the funnel from the file", async () => {
     const holder = await hold()
@@ -213,7 +213,7 @@ describe("reading a run in progress (a process holds the corpus and serves it on
     expect(st.stdout).toBe(`No run in progress\n\n${direct.funnel}`)
     expect(JSON.parse(videokr(dir, "status", "--json").stdout)).toEqual({ running: false })
     expect(videokr(dir, "funnel").stdout).toBe(direct.funnel)
-  }, 120_000)
+  })
 
   it("a killed run leaves run.json behind: it is ignored, and the next run replaces its socket", async () => {
     const killed = await hold()
@@ -232,7 +232,7 @@ describe("reading a run in progress (a process holds the corpus and serves it on
     expect(JSON.parse(videokr(dir, "status", "--json").stdout).status.pid).toBe(next.pid)
     expect(videokr(dir, "funnel").stdout).toBe(withRetrying(direct.funnel))
     await release(next)
-  }, 120_000)
+  })
 
   it("a lock held by a program that is not a videokr run: the read commands say who holds it", async () => {
     // a run killed before, so that run.json names a dead process
@@ -252,5 +252,5 @@ describe("reading a run in progress (a process holds the corpus and serves it on
     expect(w.stderr).toContain(`(PID ${other.pid}), which is not a videokr run that answers`)
     await release(other)
     expect(videokr(dir, "funnel").stdout).toBe(direct.funnel)
-  }, 120_000)
+  })
 })

@@ -102,5 +102,5 @@ describe("videokr run: the whole pipeline against loopback model servers (OpenAI
     expect((await videokr(dir, "kb", "accept", "kp-nope")).code).toBe(2)
     const next = await videokr(dir, "run", "--only", "scenarios")
     expect(next.stdout).toMatch(/scenarios\s+1\s+1\s+0\s+0/)
-  }, 240_000)
+  })
 })

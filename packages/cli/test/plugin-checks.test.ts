@@ -61,5 +61,5 @@ describe("plugin filters and validators in the pipeline (pipeline.checks)", () =
     const bad = await videokr(dir, "run")
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/no plugin provides "long-titles" \(provided: openai-moderation, short-titles, question-mark/)
-  }, 240_000)
+  })
 })

@@ -55,7 +55,7 @@ describe("videokr site build", () => {
     expect(r.code).not.toBe(0)
     expect(r.stderr).toContain(`${join(p, "submissions/lab/bad/submission.json")}: field "contact"`)
     expect(existsSync(join(p, "site"))).toBe(false)
-  }, 60_000)
+  })
 
   it("reads submissions packed as .tar.gz archives, and checks one on its own", async () => {
     const p = project()
@@ -72,7 +72,7 @@ describe("videokr site build", () => {
     const bad = await videokrAsync(p, "site", "build", "--out", "site2")
     expect(bad.code).not.toBe(0)
     expect(bad.stderr).toContain(`${join(p, "submissions", "empty.tar.gz")}: the archive holds no submission.json or predictions.jsonl`)
-  }, 60_000)
+  })
 
   it("lets a model, revision and configuration appear once", async () => {
     const p = project()
@@ -82,5 +82,5 @@ describe("videokr site build", () => {
     expect(r.code).not.toBe(0)
     expect(r.stderr).toContain("the same model, revision and configuration as lab/first")
     expect(existsSync(join(p, "site"))).toBe(false)
-  }, 60_000)
+  })
 })

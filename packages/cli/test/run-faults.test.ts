@@ -37,7 +37,7 @@ describe("videokr run when models fail", () => {
     expect(moderation.code).toBe(1)
     expect(moderation.stderr).toMatch(/stage safety: .*the moderation endpoint needs an API key: set VIDEOKR_TEST_NO_SUCH_KEY/)
     expect(await counts(dir)).toEqual({ verdicts: 0, errors: 0, pending: 0, calls: 0 })
-  }, 120_000)
+  })
 
   it("with no server at all, the run exits 3 leaving every item pending; once the server is there the next run finishes them", async () => {
     const servers = await start()
@@ -72,7 +72,7 @@ describe("videokr run when models fail", () => {
     // the only errors are the answers the demo script gets wrong on purpose: final, not the outage
     const errors = await query(join(dir, "corpus.duckdb"), "SELECT DISTINCT split_part(reason, ':', 1) AS kind FROM verdicts WHERE decision = 'error'")
     expect(errors.map((e) => e.kind)).toEqual(["InvalidOutput"])
-  }, 180_000)
+  })
 
   it("--retry-errors asks again the items that hold a final error, skipping the cached answers that made them errors", async () => {
     // the model answers prose instead of JSON for some knowledge points: a final error (after the repair request)
@@ -104,5 +104,5 @@ describe("videokr run when models fail", () => {
     const bad = await videokr(dir, "run", "--until", "scenarios", "--retry-errors=nope")
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/--retry-errors names stage\(s\) this run does not run: nope/)
-  }, 180_000)
+  })
 })

@@ -51,5 +51,5 @@ describe("videokr run: search over a local source, then metadata relevance", () 
     const funnel = videokr(dir, "funnel").stdout
     expect(funnel).toMatch(/search\s+6\s+/)
     expect(funnel).toMatch(/metadata\s+\d+/)
-  }, 120_000)
+  })
 })

@@ -1,4 +1,4 @@
-import OpenAI from "openai"
+import type OpenAI from "openai"
 import { Effect } from "effect"
 import { type Candidate, defaultFrames, errorVerdict, frameParts, type SamplingSpec, type VideoFilter } from "@videokr/core"
 
@@ -21,6 +21,7 @@ export const openAiModeration = (options: OpenAiModerationOptions = {}): VideoFi
   const model = options.model ?? "omni-moderation-latest"
   const variable = options.apiKeyEnv ?? "OPENAI_API_KEY"
   const frames = options.frames ?? { ...defaultFrames, count: 4 }
+  let sdk: typeof OpenAI | undefined
   let client: OpenAI | undefined
   return {
     id: "openai-moderation",
@@ -36,7 +37,9 @@ export const openAiModeration = (options: OpenAiModerationOptions = {}): VideoFi
         const key = (options.env ?? process.env)[variable]
         if (key === undefined || key === "") return { decision: "error" as const, reason: `the moderation endpoint needs an API key: set ${variable}`, modelId: `openai:${model}` }
         if (candidate.localPath === undefined) return { decision: "error" as const, reason: "the video is not downloaded", modelId: `openai:${model}` }
-        client ??= new OpenAI({ apiKey: key, baseURL: options.baseURL, maxRetries: 3 })
+        // the SDK is loaded by the first video: a command that moderates nothing starts without it
+        const SDK = (sdk ??= yield* Effect.promise(() => import("openai").then((m) => m.default)))
+        client ??= new SDK({ apiKey: key, baseURL: options.baseURL, maxRetries: 3 })
         const images = yield* frameParts(candidate.localPath, frames)
         const text = [candidate.video.title, candidate.video.description ?? ""].join("\n").trim()
         const input = [
@@ -47,7 +50,7 @@ export const openAiModeration = (options: OpenAiModerationOptions = {}): VideoFi
           try: () => client!.moderations.create({ model, input }),
           catch: (e) => {
             // no answer, a timeout, a 429 or a 5xx (after the SDK's retries) is of the moment: the video stays pending
-            const status = e instanceof OpenAI.APIError ? e.status : undefined
+            const status = e instanceof SDK.APIError ? e.status : undefined
             return { _tag: "ModerationFailed", message: e instanceof Error ? e.message : String(e), transient: status === undefined || status === 408 || status === 429 || status >= 500 }
           }
         })

@@ -71,5 +71,5 @@ describe("OpenAI moderation filter", () => {
       const pending = yield* filter.decide(candidate("x")).pipe(Effect.provide(layer))
       expect(pending).toMatchObject({ decision: "error", transient: true })
       yield* Effect.promise(() => down.close())
-    }), 30_000)
+    }))
 })

@@ -1,4 +1,4 @@
-import Anthropic from "@anthropic-ai/sdk"
+import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Redacted } from "effect"
 import {
   BadRequest, type BatchApi, type BatchRef, type BatchResult, type ChatRequest, type ChatResponse, ContentFiltered,
@@ -21,19 +21,26 @@ export interface AnthropicOptions {
 
 export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => {
   const id = options.id ?? "anthropic"
-  const client = new Anthropic({
-    apiKey: options.apiKey === undefined ? null : Redacted.value(options.apiKey),
-    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-    maxRetries: 0,
-    timeout: options.timeoutMs ?? 120_000
-  })
+  // the SDK is loaded by the first call: a command that asks no model starts without it
+  let sdk: typeof Anthropic | undefined
+  let client: Promise<Anthropic> | undefined
+  const clientOf = () =>
+    (client ??= import("@anthropic-ai/sdk").then(({ default: Anthropic }) => {
+      sdk = Anthropic
+      return new Anthropic({
+        apiKey: options.apiKey === undefined ? null : Redacted.value(options.apiKey),
+        ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+        maxRetries: 0,
+        timeout: options.timeoutMs ?? 120_000
+      })
+    }))
 
   const mapError = (model: string) => (e: unknown): ProviderError => {
     const fields = { provider: id, model, detail: e instanceof Error ? e.message : String(e) }
-    if (e instanceof Anthropic.APIConnectionTimeoutError) return new Timeout(fields)
+    if (sdk !== undefined && e instanceof sdk.APIConnectionTimeoutError) return new Timeout(fields)
     // the SDK's JSON parser on a 200 body broken in the middle
     if (e instanceof SyntaxError) return new ServerError({ ...fields, detail: `the body is not the provider's format: ${e.message}`, unusable: true })
-    return e instanceof Anthropic.APIError ? errorOfStatus(fields, e.status, e.headers) : errorOfStatus(fields, undefined)
+    return sdk !== undefined && e instanceof sdk.APIError ? errorOfStatus(fields, e.status, e.headers) : errorOfStatus(fields, undefined)
   }
 
   /** The Messages parameters of a request, or why Anthropic cannot take it. */
@@ -98,7 +105,7 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
 
   const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> =>
     asEffect(bodyOf(request)).pipe(
-      Effect.flatMap((body) => Effect.tryPromise({ try: (signal) => client.messages.create(body, { signal }).withResponse(), catch: mapError(request.model) })),
+      Effect.flatMap((body) => Effect.tryPromise({ try: async (signal) => (await clientOf()).messages.create(body, { signal }).withResponse(), catch: mapError(request.model) })),
       Effect.flatMap(({ data, response }) => {
         const r = responseOf(request, data)
         const limits = announcedLimits(response.headers)
@@ -116,11 +123,11 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
           if (isProviderError(params)) return yield* params
           items.push({ custom_id: customId, params })
         }
-        const created = yield* Effect.tryPromise({ try: (signal) => client.messages.batches.create({ requests: items }, { signal }), catch: mapError("batch") })
+        const created = yield* Effect.tryPromise({ try: async (signal) => (await clientOf()).messages.batches.create({ requests: items }, { signal }), catch: mapError("batch") })
         return { provider: id, id: created.id } satisfies BatchRef
       }),
     status: (ref) =>
-      Effect.map(Effect.tryPromise({ try: (signal) => client.messages.batches.retrieve(ref.id, null, { signal }), catch: mapError("batch") }), (b) => {
+      Effect.map(Effect.tryPromise({ try: async (signal) => (await clientOf()).messages.batches.retrieve(ref.id, null, { signal }), catch: mapError("batch") }), (b) => {
         const c = b.request_counts
         const total = c.processing + c.succeeded + c.errored + c.canceled + c.expired
         return { state: b.processing_status === "ended" ? "ended" as const : "running" as const, total, done: total - c.processing, detail: b.processing_status }
@@ -129,7 +136,7 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
       Effect.tryPromise({
         try: async () => {
           const out: Array<BatchResult> = []
-          for await (const line of await client.messages.batches.results(ref.id)) {
+          for await (const line of await (await clientOf()).messages.batches.results(ref.id)) {
             const r = line.result
             const request = requests.get(line.custom_id)
             if (request === undefined) continue

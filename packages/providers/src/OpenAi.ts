@@ -1,4 +1,4 @@
-import OpenAI from "openai"
+import type OpenAI from "openai"
 import { Effect, Redacted } from "effect"
 import {
   BadRequest, type ChatRequest, type ChatResponse, ContentFiltered, type ContentPart, isProviderError,
@@ -48,20 +48,27 @@ const part = (p: ContentPart): OpenAI.Chat.Completions.ChatCompletionContentPart
 
 export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
   const caps = { ...defaults, ...options.capabilities }
-  const client = new OpenAI({
-    apiKey: options.apiKey === undefined ? "EMPTY" : Redacted.value(options.apiKey),
-    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-    maxRetries: 0,
-    timeout: options.timeoutMs ?? 120_000
-  })
+  // the SDK is loaded by the first call: a command that asks no model starts without it
+  let sdk: typeof OpenAI | undefined
+  let client: Promise<OpenAI> | undefined
+  const clientOf = () =>
+    (client ??= import("openai").then(({ default: OpenAI }) => {
+      sdk = OpenAI
+      return new OpenAI({
+        apiKey: options.apiKey === undefined ? "EMPTY" : Redacted.value(options.apiKey),
+        ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+        maxRetries: 0,
+        timeout: options.timeoutMs ?? 120_000
+      })
+    }))
 
   const mapError = (model: string) => (e: unknown): ProviderError => {
     const fields = { provider: options.id, model, detail: e instanceof Error ? e.message : String(e) }
-    if (e instanceof OpenAI.APIConnectionTimeoutError) return new Timeout(fields)
+    if (sdk !== undefined && e instanceof sdk.APIConnectionTimeoutError) return new Timeout(fields)
     // the SDK's JSON parser on a 200 body broken in the middle
     if (e instanceof SyntaxError) return new ServerError({ ...fields, detail: `the body is not the provider's format: ${e.message}`, unusable: true })
     // no status: connection refused or reset, a truncated body
-    return e instanceof OpenAI.APIError ? errorOfStatus(fields, e.status, e.headers) : errorOfStatus(fields, undefined)
+    return sdk !== undefined && e instanceof sdk.APIError ? errorOfStatus(fields, e.status, e.headers) : errorOfStatus(fields, undefined)
   }
 
   /** The Chat Completions body of a request, or why this server cannot take it. */
@@ -120,11 +127,11 @@ export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
 
   const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> =>
     asEffect(bodyOf(request)).pipe(
-      Effect.flatMap((body) => Effect.tryPromise({ try: (signal) => client.chat.completions.create(body, { signal }).withResponse(), catch: mapError(request.model) })),
+      Effect.flatMap((body) => Effect.tryPromise({ try: async (signal) => (await clientOf()).chat.completions.create(body, { signal }).withResponse(), catch: mapError(request.model) })),
       Effect.flatMap(({ data, response }) => asEffect(withLimits(responseOf(request.model, data), response.headers)))
     )
 
-  const batch = makeOpenAiBatch({ client, id: options.id, bodyOf, responseOf, mapError })
+  const batch = makeOpenAiBatch({ client: clientOf, id: options.id, bodyOf, responseOf, mapError })
 
   return { id: options.id, chat, batch }
 }

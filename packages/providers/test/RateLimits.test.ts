@@ -123,7 +123,7 @@ describe("rate limits over HTTP (the loopback server's limits on its wire)", () 
       expect(new Set(answers.map((a) => a.text)).size).toBe(30)
       expect(counters.accepted).toBe(31)
       expect(server.requests).toHaveLength(31 + counters.rejected)
-    }).pipe(Effect.provide(middlewareLayer)), 60_000)
+    }).pipe(Effect.provide(middlewareLayer)))
 })
 
 describe("circuit breaker", () => {

@@ -57,5 +57,5 @@ describe("a run killed mid-way and restarted", () => {
       expect(readFileSync(join(f.parentPath, f.name), "utf8")).not.toContain(secret)
     }
     expect(first.output() + first.errors() + second.output() + second.errors()).not.toContain(secret)
-  }, 60_000)
+  })
 })

@@ -70,7 +70,7 @@ beforeAll(async () => {
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok))
   url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
   browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu"] })
-}, 180_000)
+})
 
 afterAll(async () => {
   await browser?.close()
@@ -79,11 +79,17 @@ afterAll(async () => {
 
 const open = async (path: string): Promise<Page> => {
   const page = await browser.newPage()
+  page.setDefaultTimeout(5 * 60_000) // actions wait for their element; on a loaded machine that may take long
   page.on("console", (m) => (m.type() === "error" ? errors.push(`${path}: ${m.text()}`) : undefined))
   page.on("pageerror", (e) => errors.push(`${path}: ${e.message}`))
-  await page.goto(url + path, { waitUntil: "networkidle" })
+  await page.goto(url + path, { waitUntil: "load" })
+  // the islands are interactive once Astro has hydrated them (it drops their ssr attribute then)
+  await page.waitForFunction(() => document.querySelectorAll("astro-island[ssr]").length === 0, undefined, { timeout: 5 * 60_000 })
   return page
 }
+
+/** A page's state after a click or a keystroke, once React has rendered it (however busy the machine). */
+const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 5 * 60_000, interval: 50 })
 
 const models = (page: Page, table: string) => page.$$eval(`#${table} tbody tr`, (rows) => rows.map((r) => (r as HTMLElement).dataset["model"]))
 
@@ -105,6 +111,7 @@ describe("the leaderboard site in chromium", () => {
     // open-ended answers are skipped without a judge, so only the multiple-choice type has a column
     expect(heads).toEqual(expect.arrayContaining(["VideoKR-Eval", "Natural Sciences", "Engineering", "multiple-choice"]))
     const context = await browser.newContext({ javaScriptEnabled: false })
+    context.setDefaultTimeout(5 * 60_000)
     const plain = await context.newPage()
     await plain.goto(url + "/")
     expect(await models(plain, "vk")).toEqual(["Alpha-VL (v1)", "Beta <b>bold</b><script>window.pwned=1</script> (v1)", "Gamma (v1)"])
@@ -116,12 +123,12 @@ describe("the leaderboard site in chromium", () => {
   it("sorts by a column on click and keeps the view in a sharable URL", async () => {
     const page = await open("/")
     await page.locator("#vk thead button", { hasText: "Model" }).click()
-    expect(page.url()).toContain("vk.sort=model&vk.dir=asc")
-    expect((await models(page, "vk"))[0]).toBe("Alpha-VL (v1)")
+    await eventually(() => page.url()).toContain("vk.sort=model&vk.dir=asc")
+    await eventually(async () => (await models(page, "vk"))[0]).toBe("Alpha-VL (v1)")
     await page.locator("#vk thead button", { hasText: "Model" }).click()
-    expect(page.url()).toContain("vk.dir=desc")
+    await eventually(() => page.url()).toContain("vk.dir=desc")
     // withdrawn entries stay last whatever the order
-    expect(await models(page, "vk")).toEqual(["Beta <b>bold</b><script>window.pwned=1</script> (v1)", "Alpha-VL (v1)", "Gamma (v1)"])
+    await eventually(() => models(page, "vk")).toEqual(["Beta <b>bold</b><script>window.pwned=1</script> (v1)", "Alpha-VL (v1)", "Gamma (v1)"])
     const again = await open(page.url().slice(url.length))
     expect((await models(again, "vk"))[0]).toBe("Beta <b>bold</b><script>window.pwned=1</script> (v1)")
     expect(await again.locator("#vk thead th[aria-sort]").first().getAttribute("aria-sort")).toBe("descending")
@@ -132,11 +139,12 @@ describe("the leaderboard site in chromium", () => {
   it("filters by model or organisation, and hides withdrawn entries on request", async () => {
     const page = await open("/")
     await page.locator('input[name="vk-filter"]').fill("other")
-    expect(await models(page, "vk")).toEqual(["Beta <b>bold</b><script>window.pwned=1</script> (v1)"])
-    expect(page.url()).toContain("vk.q=other")
+    await eventually(() => models(page, "vk")).toEqual(["Beta <b>bold</b><script>window.pwned=1</script> (v1)"])
+    await eventually(() => page.url()).toContain("vk.q=other")
     await page.locator('input[name="vk-filter"]').fill("")
+    await eventually(() => models(page, "vk")).toHaveLength(3)
     await page.locator("label", { hasText: "show withdrawn" }).first().locator("input").uncheck()
-    expect(await models(page, "vk")).toEqual(["Alpha-VL (v1)", "Beta <b>bold</b><script>window.pwned=1</script> (v1)"])
+    await eventually(() => models(page, "vk")).toEqual(["Alpha-VL (v1)", "Beta <b>bold</b><script>window.pwned=1</script> (v1)"])
     await page.close()
   })
 
