@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { createHash } from "node:crypto"
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -9,14 +9,23 @@ import { videokrAsync, videokr } from "./support/pipeline.ts"
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url))
 
-/** A project with the sample corpus imported and split, evaluating VideoKR-Eval's sample documents. */
+/**
+ * A project with the sample corpus imported and split, evaluating VideoKR-Eval's sample documents: made
+ * once, then copied for each test (which changes its copy only).
+ */
+let template: string | undefined
 const project = () => {
-  const root = mkdtempSync(join(tmpdir(), "videokr-release-"))
-  expect(videokr(root, "init", "p").code).toBe(0)
-  const p = join(root, "p")
-  expect(videokr(p, "import", "data/knowledge-bank.jsonl", "data/seeds.jsonl", "data/videos.jsonl", "data/examples.jsonl").code).toBe(0)
-  expect(videokr(p, "split").code).toBe(0)
-  writeFileSync(join(p, "videokr.config.ts"), `export default ${JSON.stringify({ eval: { data: { videokr_eval: join(repo, "fixtures/benchmarks/videokr_eval") } } })}\n`)
+  if (template === undefined) {
+    const root = mkdtempSync(join(tmpdir(), "videokr-release-"))
+    expect(videokr(root, "init", "p").code).toBe(0)
+    const p = join(root, "p")
+    expect(videokr(p, "import", "data/knowledge-bank.jsonl", "data/seeds.jsonl", "data/videos.jsonl", "data/examples.jsonl").code).toBe(0)
+    expect(videokr(p, "split").code).toBe(0)
+    writeFileSync(join(p, "videokr.config.ts"), `export default ${JSON.stringify({ eval: { data: { videokr_eval: join(repo, "fixtures/benchmarks/videokr_eval") } } })}\n`)
+    template = p
+  }
+  const p = join(mkdtempSync(join(tmpdir(), "videokr-release-")), "p")
+  cpSync(template, p, { recursive: true })
   return p
 }
 

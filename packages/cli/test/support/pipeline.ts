@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process"
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { DuckDBInstance } from "@duckdb/node-api"
@@ -99,13 +100,26 @@ export const modelsOf = (servers: Servers) => ({
   claude: "anthropic:claude-e2e"
 })
 
-export const makePipelineProject = (root: string, servers: Servers, extra: { readonly concurrency?: number } = {}) => {
+/**
+ * A project as `videokr init` makes it, with the sample knowledge bank and seeds imported: made once per
+ * test process and copied for each test (its three commands cost seconds of CPU every time).
+ */
+let template: string | undefined
+const projectTemplate = () => {
+  if (template !== undefined) return template
+  const root = mkdtempSync(join(tmpdir(), "videokr-template-"))
   const dir = join(root, "p")
   if (videokr(root, "init", "p").code !== 0) throw new Error("init failed")
   for (const f of ["knowledge-bank.jsonl", "seeds.jsonl"]) {
     const r = videokr(dir, "import", `data/${f}`)
     if (r.code !== 0) throw new Error(r.stderr)
   }
+  return (template = dir)
+}
+
+export const makePipelineProject = (root: string, servers: Servers, extra: { readonly concurrency?: number } = {}) => {
+  const dir = join(root, "p")
+  cpSync(projectTemplate(), dir, { recursive: true })
   const generated = testVideos()
   mkdirSync(join(dir, "videos"), { recursive: true })
   for (const [name, c] of Object.entries(clips)) copyFileSync(generated[c.from]!, join(dir, "videos", name))

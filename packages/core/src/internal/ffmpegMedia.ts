@@ -59,11 +59,27 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
   const bin = resolveBinaries(options)
   const hashes = new Map<string, string>()
 
+  // Stages ask about the same video one after another (sampling, fingerprints, checks): one ffprobe per
+  // content, known by (path, size, mtime). A process is spawned by forking this one, which costs more the
+  // bigger this process is. The most recent answers are kept, enough for the videos a run has in flight.
+  const probes = new Map<string, Exit.Exit<VideoProbe, MediaError>>()
   const probe = (path: string) =>
     Effect.gen(function* () {
       const info = yield* Effect.promise(() => stat(path).catch(() => undefined))
       if (info === undefined) return yield* new MediaError({ path, kind: "missing", reason: "the file does not exist" })
       if (info.size === 0) return yield* new MediaError({ path, kind: "not-a-video", reason: "the file is empty" })
+      const memo = `${path}\u0000${info.size}\u0000${info.mtimeMs}`
+      let exit = probes.get(memo)
+      if (exit === undefined) {
+        exit = yield* Effect.exit(ffprobe(path, info.size))
+        probes.set(memo, exit)
+        if (probes.size > 4096) probes.delete(probes.keys().next().value!)
+      }
+      return Exit.isSuccess(exit) ? exit.value : yield* Effect.failCause(exit.cause)
+    })
+
+  const ffprobe = (path: string, sizeBytes: number) =>
+    Effect.gen(function* () {
       const data = yield* Effect.tryPromise({
         try: () => new Promise<ffmpeg.FfprobeData>((resolve, reject) => ffmpeg(path).setFfprobePath(bin.ffprobe).ffprobe((e, d) => (e ? reject(e) : resolve(d)))),
         catch: (e) => new MediaError({ path, kind: "corrupt", reason: String(e instanceof Error ? e.message : e).split("\n").filter((l) => l.trim()).slice(-1)[0] ?? "ffprobe failed" })
@@ -76,7 +92,7 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
       const frames = Number(video.nb_frames)
       return {
         path,
-        sizeBytes: info.size,
+        sizeBytes,
         format: data.format.format_name ?? "unknown",
         duration,
         width: video.width ?? 0,
