@@ -5,6 +5,7 @@ import {
   isProviderError, type ModelProviderShape, type ProviderError, ServerError, Timeout
 } from "@videokr/core"
 import { announcedLimits, errorOfStatus, notTheFormat } from "./HttpErrors.ts"
+import { lazySdk } from "./LazySdk.ts"
 
 /**
  * Anthropic Messages through the official SDK. Images go as base64 image blocks; structured output is a
@@ -21,22 +22,17 @@ export interface AnthropicOptions {
 
 export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => {
   const id = options.id ?? "anthropic"
-  // the SDK is loaded by the first call: a command that asks no model starts without it
-  let sdk: typeof Anthropic | undefined
-  let client: Promise<Anthropic> | undefined
-  const clientOf = () =>
-    (client ??= import("@anthropic-ai/sdk").then(({ default: Anthropic }) => {
-      sdk = Anthropic
-      return new Anthropic({
-        apiKey: options.apiKey === undefined ? null : Redacted.value(options.apiKey),
-        ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-        maxRetries: 0,
-        timeout: options.timeoutMs ?? 120_000
-      })
+  const lazy = lazySdk(() => import("@anthropic-ai/sdk").then((m) => m.default), (Anthropic) =>
+    new Anthropic({
+      apiKey: options.apiKey === undefined ? null : Redacted.value(options.apiKey),
+      ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+      maxRetries: 0,
+      timeout: options.timeoutMs ?? 120_000
     }))
 
   const mapError = (model: string) => (e: unknown): ProviderError => {
     const fields = { provider: id, model, detail: e instanceof Error ? e.message : String(e) }
+    const sdk = lazy.sdk()
     if (sdk !== undefined && e instanceof sdk.APIConnectionTimeoutError) return new Timeout(fields)
     // the SDK's JSON parser on a 200 body broken in the middle
     if (e instanceof SyntaxError) return new ServerError({ ...fields, detail: `the body is not the provider's format: ${e.message}`, unusable: true })
@@ -105,7 +101,7 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
 
   const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> =>
     asEffect(bodyOf(request)).pipe(
-      Effect.flatMap((body) => Effect.tryPromise({ try: async (signal) => (await clientOf()).messages.create(body, { signal }).withResponse(), catch: mapError(request.model) })),
+      Effect.flatMap((body) => Effect.tryPromise({ try: async (signal) => (await lazy.client()).messages.create(body, { signal }).withResponse(), catch: mapError(request.model) })),
       Effect.flatMap(({ data, response }) => {
         const r = responseOf(request, data)
         const limits = announcedLimits(response.headers)
@@ -123,11 +119,11 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
           if (isProviderError(params)) return yield* params
           items.push({ custom_id: customId, params })
         }
-        const created = yield* Effect.tryPromise({ try: async (signal) => (await clientOf()).messages.batches.create({ requests: items }, { signal }), catch: mapError("batch") })
+        const created = yield* Effect.tryPromise({ try: async (signal) => (await lazy.client()).messages.batches.create({ requests: items }, { signal }), catch: mapError("batch") })
         return { provider: id, id: created.id } satisfies BatchRef
       }),
     status: (ref) =>
-      Effect.map(Effect.tryPromise({ try: async (signal) => (await clientOf()).messages.batches.retrieve(ref.id, null, { signal }), catch: mapError("batch") }), (b) => {
+      Effect.map(Effect.tryPromise({ try: async (signal) => (await lazy.client()).messages.batches.retrieve(ref.id, null, { signal }), catch: mapError("batch") }), (b) => {
         const c = b.request_counts
         const total = c.processing + c.succeeded + c.errored + c.canceled + c.expired
         return { state: b.processing_status === "ended" ? "ended" as const : "running" as const, total, done: total - c.processing, detail: b.processing_status }
@@ -136,7 +132,7 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
       Effect.tryPromise({
         try: async () => {
           const out: Array<BatchResult> = []
-          for await (const line of await (await clientOf()).messages.batches.results(ref.id)) {
+          for await (const line of await (await lazy.client()).messages.batches.results(ref.id)) {
             const r = line.result
             const request = requests.get(line.custom_id)
             if (request === undefined) continue

@@ -5,6 +5,7 @@ import {
   type ModelProviderShape, type ProviderError, ServerError, Timeout
 } from "@videokr/core"
 import { announcedLimits, errorOfStatus, notTheFormat } from "./HttpErrors.ts"
+import { lazySdk } from "./LazySdk.ts"
 import { makeOpenAiBatch } from "./OpenAiBatch.ts"
 
 /**
@@ -48,22 +49,17 @@ const part = (p: ContentPart): OpenAI.Chat.Completions.ChatCompletionContentPart
 
 export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
   const caps = { ...defaults, ...options.capabilities }
-  // the SDK is loaded by the first call: a command that asks no model starts without it
-  let sdk: typeof OpenAI | undefined
-  let client: Promise<OpenAI> | undefined
-  const clientOf = () =>
-    (client ??= import("openai").then(({ default: OpenAI }) => {
-      sdk = OpenAI
-      return new OpenAI({
-        apiKey: options.apiKey === undefined ? "EMPTY" : Redacted.value(options.apiKey),
-        ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-        maxRetries: 0,
-        timeout: options.timeoutMs ?? 120_000
-      })
+  const lazy = lazySdk(() => import("openai").then((m) => m.default), (OpenAI) =>
+    new OpenAI({
+      apiKey: options.apiKey === undefined ? "EMPTY" : Redacted.value(options.apiKey),
+      ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+      maxRetries: 0,
+      timeout: options.timeoutMs ?? 120_000
     }))
 
   const mapError = (model: string) => (e: unknown): ProviderError => {
     const fields = { provider: options.id, model, detail: e instanceof Error ? e.message : String(e) }
+    const sdk = lazy.sdk()
     if (sdk !== undefined && e instanceof sdk.APIConnectionTimeoutError) return new Timeout(fields)
     // the SDK's JSON parser on a 200 body broken in the middle
     if (e instanceof SyntaxError) return new ServerError({ ...fields, detail: `the body is not the provider's format: ${e.message}`, unusable: true })
@@ -127,11 +123,11 @@ export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
 
   const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> =>
     asEffect(bodyOf(request)).pipe(
-      Effect.flatMap((body) => Effect.tryPromise({ try: async (signal) => (await clientOf()).chat.completions.create(body, { signal }).withResponse(), catch: mapError(request.model) })),
+      Effect.flatMap((body) => Effect.tryPromise({ try: async (signal) => (await lazy.client()).chat.completions.create(body, { signal }).withResponse(), catch: mapError(request.model) })),
       Effect.flatMap(({ data, response }) => asEffect(withLimits(responseOf(request.model, data), response.headers)))
     )
 
-  const batch = makeOpenAiBatch({ client: clientOf, id: options.id, bodyOf, responseOf, mapError })
+  const batch = makeOpenAiBatch({ client: lazy.client, id: options.id, bodyOf, responseOf, mapError })
 
   return { id: options.id, chat, batch }
 }
