@@ -6,19 +6,29 @@ import {
   corpusStats, exportCorpus, exportFormats, importFile, initProject, loadProject, Media,
   recordKindNames, splitCorpus, splitDefaults, UsageError, type CorpusStats, type ExportFormat, type ExportedFile, type Project
 } from "@videokr/core"
-import { doctor } from "./Doctor.ts"
-import { checkModels, listModels } from "./ModelsCommand.ts"
-import { scoreFile } from "./ScoreCommand.ts"
-import { evaluate, importEvalResults } from "./EvalCommand.ts"
-import { report, runDifficulty } from "./ReportCommand.ts"
-import { checkSubmission, submit } from "./SubmitCommand.ts"
-import { buildSite, devSite } from "./SiteCommand.ts"
-import { release } from "./ReleaseCommand.ts"
-import { acceptKnowledgePoints, rejectKnowledgePoints, reviewKnowledgePoints } from "./KbCommand.ts"
-import { funnel, runPipeline, stageNames, why } from "./RunCommand.ts"
 import { formatBytes, table } from "./Output.ts"
+import { funnel, stageNames, why } from "./Verdicts.ts"
 import { liveStatus, readStoreLayer, writeStoreLayer } from "./LiveRun.ts"
 import { renderStatus } from "./RunStatus.ts"
+
+/**
+ * A command's implementation, loaded when that command runs: a command starts without the modules of
+ * the others (model SDK adapters, filters, the evaluation tasks, the site builder), which would add a
+ * few hundred milliseconds of CPU to every start.
+ */
+const lazily = <M>(load: () => Promise<M>) => ({
+  use: <A, E, R>(f: (module: M) => Effect.Effect<A, E, R>) => Effect.flatMap(Effect.promise(load), f)
+})
+const Doctor = lazily(() => import("./Doctor.ts"))
+const ModelsCommand = lazily(() => import("./ModelsCommand.ts"))
+const ScoreCommand = lazily(() => import("./ScoreCommand.ts"))
+const EvalCommand = lazily(() => import("./EvalCommand.ts"))
+const ReportCommand = lazily(() => import("./ReportCommand.ts"))
+const SubmitCommand = lazily(() => import("./SubmitCommand.ts"))
+const SiteCommand = lazily(() => import("./SiteCommand.ts"))
+const ReleaseCommand = lazily(() => import("./ReleaseCommand.ts"))
+const KbCommand = lazily(() => import("./KbCommand.ts"))
+const RunCommand = lazily(() => import("./RunCommand.ts"))
 
 /** The sample data shipped with videokr (fixtures/sample of the repository). */
 export const sampleDir = fileURLToPath(new URL("../../../fixtures/sample/", import.meta.url))
@@ -164,7 +174,7 @@ const stats = Command.make(
     )
 ).pipe(Command.withDescription("Counts by discipline, subject, skill, problem type and split; video durations; knowledge-point coverage"))
 
-const modelsList = Command.make("list", { project: projectFlag }, (args) => Effect.flatMap(project(args.project), listModels)).pipe(
+const modelsList = Command.make("list", { project: projectFlag }, (args) => Effect.flatMap(project(args.project), (p) => ModelsCommand.use((m) => m.listModels(p)))).pipe(
   Command.withDescription("Configured models, whether their key variables are set (never their values), prices, limits and pools")
 )
 
@@ -174,7 +184,7 @@ const modelsCheck = Command.make(
     project: projectFlag,
     models: Argument.String("model").pipe(Argument.withDescription("model ids (default: every configured model)"), Argument.variadic())
   },
-  (args) => withProject(args.project, (p) => checkModels(p, args.models))
+  (args) => withProject(args.project, (p) => ModelsCommand.use((m) => m.checkModels(p, args.models)))
 ).pipe(Command.withDescription("One tiny request per model: latency, and whether text, images and JSON output work"))
 
 const models = Command.make("models").pipe(
@@ -187,7 +197,7 @@ const doctorCommand = Command.make("doctor", { project: projectFlag }, (args) =>
     // a project is optional here: outside one, doctor checks the machine alone
     const p = yield* Effect.option(project(args.project))
     const cacheDir = Option.match(p, { onNone: () => join(process.cwd(), ".videokr/frames"), onSome: (x) => join(x.dir, ".videokr/frames") })
-    yield* doctor(p).pipe(Effect.provide(Media.layer({ cacheDir })))
+    yield* Doctor.use((m) => m.doctor(p)).pipe(Effect.provide(Media.layer({ cacheDir })))
   })
 ).pipe(Command.withDescription("Check ffmpeg/ffprobe and codecs, DuckDB, yt-dlp, disk space and provider keys (present or not, never their values)"))
 
@@ -213,7 +223,7 @@ const run = Command.make(
   },
   (args) =>
     withProject(args.project, (p) =>
-      runPipeline(p, {
+      RunCommand.use((m) => m.runPipeline(p, {
         retryErrors: Option.match(args.retryErrors, { onNone: () => undefined, onSome: (s) => (s === "all" ? ("all" as const) : s.split(",").map((x) => x.trim()).filter(Boolean)) }),
         json: args.json,
         only: Option.match(args.only, { onNone: () => [], onSome: (s) => s.split(",").map((x) => x.trim()).filter(Boolean) }),
@@ -224,7 +234,7 @@ const run = Command.make(
         concurrency: args.concurrency,
         dryRun: args.dryRun,
         cache: args.noCache ? "off" : args.refresh ? "refresh" : "use"
-      })
+      }))
     )
 ).pipe(Command.withDescription("Run the construction pipeline's stages; a killed run resumes where it stopped. Exit 0: everything asked for was decided; 3: items left pending after transient failures (run again)"))
 
@@ -260,7 +270,7 @@ const statusCommand = Command.make(
 const score = Command.make(
   "score",
   { file: Argument.String("file").pipe(Argument.withDescription("JSONL: {prediction, reference} or {output, ground_truth, problem_type} per line")) },
-  ({ file }) => scoreFile(file)
+  ({ file }) => ScoreCommand.use((m) => m.scoreFile(file))
 ).pipe(Command.withDescription("ROUGE-1/2/L (as rouge_score) and the GRPO reward (as the release's verl function), one JSON line per input line"))
 
 const commaList = (o: Option.Option<string>) => Option.match(o, { onNone: () => [], onSome: (s) => s.split(",").map((x) => x.trim()).filter(Boolean) })
@@ -298,7 +308,7 @@ const evalImport = Command.make(
     dir: Argument.String("dir").pipe(Argument.withDescription("an LMMs-Eval --output_path folder (results JSON and, with --log_samples, samples JSONL)")),
     model: Flag.String("model").pipe(Flag.withDescription("the model's id in the store (default: the results' model_name)"), Flag.optional)
   },
-  (args) => withProject(args.project, (p) => importEvalResults(p, args.dir, Option.getOrUndefined(args.model)))
+  (args) => withProject(args.project, (p) => EvalCommand.use((m) => m.importEvalResults(p, args.dir, Option.getOrUndefined(args.model))))
 ).pipe(Command.withDescription("Bring LMMs-Eval results in: a stored row per task, re-scored from the samples where videokr knows the task"))
 
 const evalCommand = Command.make(
@@ -312,7 +322,7 @@ const evalCommand = Command.make(
   },
   (args) =>
     withProject(args.project, (p) =>
-      evaluate(p, { ...evalOptionsOf(args), tasks: commaList(args.tasks), data: args.data, mode: args.singleFrame ? "single-frame" : "video", strict: args.strict })
+      EvalCommand.use((m) => m.evaluate(p, { ...evalOptionsOf(args), tasks: commaList(args.tasks), data: args.data, mode: args.singleFrame ? "single-frame" : "video", strict: args.strict }))
     )
 ).pipe(
   Command.withDescription("Evaluate a model on benchmark tasks as LMMs-Eval does; results in its layout and in the store; a killed run resumes"),
@@ -342,17 +352,18 @@ const reportCommand = Command.make(
     withProject(args.project, (p) =>
       Effect.gen(function* () {
         if (args.name === "difficulty" && Option.isSome(args.model)) {
-          yield* runDifficulty(p, {
-            ...evalOptionsOf({ ...args, model: args.model.value, judge: Option.none(), output: args.output }),
+          const model = args.model.value
+          yield* ReportCommand.use((m) => m.runDifficulty(p, {
+            ...evalOptionsOf({ ...args, model, judge: Option.none(), output: args.output }),
             mode: "video",
             strict: false,
             corpora: args.corpus,
             videos: Option.getOrUndefined(args.videos),
             samples: args.samples,
             seed: args.seed
-          })
+          }))
         }
-        yield* report(p, args.name, { json: args.json, output: Option.getOrUndefined(args.output) })
+        yield* ReportCommand.use((m) => m.report(p, args.name, { json: args.json, output: Option.getOrUndefined(args.output) }))
       })
     )
 ).pipe(Command.withDescription("The paper's reports from stored results, as Markdown and JSON: main, single-frame, difficulty"))
@@ -360,7 +371,7 @@ const reportCommand = Command.make(
 const submitCheck = Command.make(
   "check",
   { project: projectFlag, dir: Argument.String("dir").pipe(Argument.withDescription("a submission folder (submission.json and predictions.jsonl), or a .tar.gz of one")) },
-  (args) => withProject(args.project, (p) => checkSubmission(p, args.dir))
+  (args) => withProject(args.project, (p) => SubmitCommand.use((m) => m.checkSubmission(p, args.dir)))
 ).pipe(Command.withDescription("Check a submission folder and score it as the site's build does"))
 
 const submitCommand = Command.make(
@@ -378,7 +389,7 @@ const submitCommand = Command.make(
   },
   (args) =>
     withProject(args.project, (p) =>
-      submit(p, { from: args.from, model: args.model, revision: args.revision, organisation: args.organisation, contact: args.contact, links: args.link, out: Option.getOrUndefined(args.out), archive: args.archive })
+      SubmitCommand.use((m) => m.submit(p, { from: args.from, model: args.model, revision: args.revision, organisation: args.organisation, contact: args.contact, links: args.link, out: Option.getOrUndefined(args.out), archive: args.archive }))
     )
 ).pipe(
   Command.withDescription("Build a leaderboard submission from a videokr eval run, checked and scored as the site's build does"),
@@ -393,11 +404,11 @@ const site = Command.make("site").pipe(
   Command.withDescription("The leaderboard and dataset-card site: every submission checked and re-scored, pages built with Astro"),
   Command.withSubcommands([
     Command.make("build", { ...siteFlags, out: Flag.String("out").pipe(Flag.withDescription("where the static site goes"), Flag.withDefault("site")) },
-      (args) => withProject(args.project, (p) => Effect.asVoid(buildSite(p, { submissions: args.submissions, out: args.out })))).pipe(
+      (args) => withProject(args.project, (p) => Effect.asVoid(SiteCommand.use((m) => m.buildSite(p, { submissions: args.submissions, out: args.out }))))).pipe(
       Command.withDescription("Build the static site (a submission that fails its checks fails the build, naming it)")
     ),
     Command.make("dev", { ...siteFlags, port: Flag.Int("port").pipe(Flag.withDescription("the dev server's port"), Flag.optional) },
-      (args) => withProject(args.project, (p) => devSite(p, { submissions: args.submissions, out: "", port: Option.getOrUndefined(args.port) }))).pipe(
+      (args) => withProject(args.project, (p) => SiteCommand.use((m) => m.devSite(p, { submissions: args.submissions, out: "", port: Option.getOrUndefined(args.port) })))).pipe(
       Command.withDescription("Serve the site with Astro's dev server")
     )
   ])
@@ -410,21 +421,21 @@ const releaseCommand = Command.make(
     out: Flag.String("out").pipe(Flag.withDescription("the folder to lay out"), Flag.withDefault("release")),
     name: Flag.String("name").pipe(Flag.withDescription("the dataset's name on its card"), Flag.withDefault("VideoKR"))
   },
-  (args) => withProject(args.project, (p) => release(p, { out: args.out, name: args.name }))
+  (args) => withProject(args.project, (p) => ReleaseCommand.use((m) => m.release(p, { out: args.out, name: args.name })))
 ).pipe(Command.withDescription("Lay out a folder ready to upload to a dataset hub: split files, Hugging Face card, Croissant metadata, SHA256SUMS"))
 
 const kbIds = Argument.String("id").pipe(Argument.variadic(), Argument.withDescription("knowledge point ids"))
 const kb = Command.make("kb").pipe(
   Command.withDescription("Review knowledge points proposed by the expand stage"),
   Command.withSubcommands([
-    Command.make("review", { project: projectFlag }, (args) => withProject(args.project, () => reviewKnowledgePoints)).pipe(
+    Command.make("review", { project: projectFlag }, (args) => withProject(args.project, () => KbCommand.use((m) => m.reviewKnowledgePoints))).pipe(
       Command.withDescription("List the knowledge points waiting for review")
     ),
     Command.make("accept", { project: projectFlag, ids: kbIds, all: Flag.Boolean("all").pipe(Flag.withDescription("accept every one waiting"), Flag.withDefault(false)) },
-      (args) => withProject(args.project, () => acceptKnowledgePoints(args.ids, args.all))).pipe(
+      (args) => withProject(args.project, () => KbCommand.use((m) => m.acceptKnowledgePoints(args.ids, args.all)))).pipe(
       Command.withDescription("Accept proposed knowledge points: the pipeline then uses them")
     ),
-    Command.make("reject", { project: projectFlag, ids: kbIds }, (args) => withProject(args.project, () => rejectKnowledgePoints(args.ids))).pipe(
+    Command.make("reject", { project: projectFlag, ids: kbIds }, (args) => withProject(args.project, () => KbCommand.use((m) => m.rejectKnowledgePoints(args.ids)))).pipe(
       Command.withDescription("Remove proposed knowledge points")
     )
   ])

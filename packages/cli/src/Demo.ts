@@ -16,7 +16,8 @@ import { report, runDifficulty } from "./ReportCommand.ts"
 import { buildSite } from "./SiteCommand.ts"
 import { release } from "./ReleaseCommand.ts"
 import { submit } from "./SubmitCommand.ts"
-import { funnel, runPipeline, why } from "./RunCommand.ts"
+import { runPipeline } from "./RunCommand.ts"
+import { funnel, why } from "./Verdicts.ts"
 import { formatBytes, table } from "./Output.ts"
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
