@@ -186,7 +186,7 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
       Effect.gen(function* () {
         const { stage } = plan
         let left = plan.limit ?? Number.POSITIVE_INFINITY
-        let lastLook = { at: 0, millis: 0 }
+        let lastLook = { at: 0, millis: 0, upstreamDone: false }
         // items that failed transiently in this run: attempts so far, when they may be asked again, their model
         const deferred = new Map<string, { attempts: number; until: number; model: string }>()
         while (true) {
@@ -197,12 +197,17 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
             continue
           }
           // looking for work reads the stage's whole input: as it grows, look less often, so that looking
-          // takes at most a tenth of the stage's time however small the rounds upstream hands over
-          const wait = lastLook.at + 10 * lastLook.millis - performance.now()
-          if (wait > 0) yield* Effect.sleep(wait)
+          // takes at most a tenth of the stage's time however small the rounds upstream hands over. Once
+          // upstream is done, the next look may be the stage's last: it goes at once (the wait is slept in
+          // short steps to see that), or every stage of a long chain would put off the end of the run.
+          const wait = upstreamDone && !lastLook.upstreamDone ? 0 : lastLook.at + 10 * lastLook.millis - performance.now()
+          if (wait > 0) {
+            yield* Effect.sleep(Math.min(wait, options.pollMillis ?? 200))
+            continue
+          }
           const looked = performance.now()
           const pending = left <= 0 ? [] : yield* stage.pending
-          lastLook = { at: looked, millis: performance.now() - looked }
+          lastLook = { at: looked, millis: performance.now() - looked, upstreamDone }
           const now = yield* Clock.currentTimeMillis
           const ready: Array<StageItem<unknown>> = []
           let retrying = 0
