@@ -29,6 +29,7 @@ const SiteCommand = lazily(() => import("./SiteCommand.ts"))
 const ReleaseCommand = lazily(() => import("./ReleaseCommand.ts"))
 const KbCommand = lazily(() => import("./KbCommand.ts"))
 const RunCommand = lazily(() => import("./RunCommand.ts"))
+const Demo = lazily(() => import("./Demo.ts"))
 
 /** The sample data shipped with videokr (fixtures/sample of the repository). */
 export const sampleDir = fileURLToPath(new URL("../../../fixtures/sample/", import.meta.url))
@@ -447,10 +448,7 @@ const demo = Command.make(
     dir: Flag.String("dir").pipe(Flag.withDescription("where the demo project is created (default: demo-output/ in the repository, replaced on each run)"), Flag.optional)
   },
   ({ dir }) =>
-    Effect.gen(function* () {
-      const { runDemo } = yield* Effect.promise(() => import("./Demo.ts"))
-      yield* runDemo(Option.getOrUndefined(dir))
-    })
+    Demo.use((m) => m.runDemo(Option.getOrUndefined(dir)))
 ).pipe(Command.withDescription("Run the pipeline end to end on the bundled sample"))
 
 export const videokr = Command.make("videokr").pipe(

@@ -14,7 +14,6 @@ import { modelStatuses, pendingByStage } from "./RunSummary.ts"
 import { formatDuration, renderModels, type RunStatus } from "./RunStatus.ts"
 import { serveLiveRun } from "./LiveRun.ts"
 
-
 export interface RunOptions {
   /** count what would be done and estimate its cost from the price table; call nothing */
   readonly dryRun?: boolean | undefined

@@ -1,6 +1,6 @@
-import type OpenAI from "openai"
 import { Effect } from "effect"
 import { type Candidate, defaultFrames, errorVerdict, frameParts, type SamplingSpec, type VideoFilter } from "@videokr/core"
+import { lazySdk } from "@videokr/providers"
 
 /**
  * Stage 6 by OpenAI's moderation endpoint instead of a model prompt: the title, description and sampled
@@ -21,25 +21,23 @@ export const openAiModeration = (options: OpenAiModerationOptions = {}): VideoFi
   const model = options.model ?? "omni-moderation-latest"
   const variable = options.apiKeyEnv ?? "OPENAI_API_KEY"
   const frames = options.frames ?? { ...defaultFrames, count: 4 }
-  let sdk: typeof OpenAI | undefined
-  let client: OpenAI | undefined
+  const env = () => options.env ?? process.env
+  // the SDK is loaded by the first video: a command that moderates nothing starts without it
+  const lazy = lazySdk(() => import("openai").then((m) => m.default), (OpenAI) => new OpenAI({ apiKey: env()[variable], baseURL: options.baseURL, maxRetries: 3 }))
   return {
     id: "openai-moderation",
     stage: "safety",
     version: `${model}:${JSON.stringify(frames)}`,
     modelId: `openai:${model}`,
     unready: () => {
-      const key = (options.env ?? process.env)[variable]
+      const key = env()[variable]
       return key === undefined || key === "" ? `the moderation endpoint needs an API key: set ${variable}` : undefined
     },
     decide: (candidate: Candidate) =>
       Effect.gen(function* () {
-        const key = (options.env ?? process.env)[variable]
+        const key = env()[variable]
         if (key === undefined || key === "") return { decision: "error" as const, reason: `the moderation endpoint needs an API key: set ${variable}`, modelId: `openai:${model}` }
         if (candidate.localPath === undefined) return { decision: "error" as const, reason: "the video is not downloaded", modelId: `openai:${model}` }
-        // the SDK is loaded by the first video: a command that moderates nothing starts without it
-        const SDK = (sdk ??= yield* Effect.promise(() => import("openai").then((m) => m.default)))
-        client ??= new SDK({ apiKey: key, baseURL: options.baseURL, maxRetries: 3 })
         const images = yield* frameParts(candidate.localPath, frames)
         const text = [candidate.video.title, candidate.video.description ?? ""].join("\n").trim()
         const input = [
@@ -47,10 +45,11 @@ export const openAiModeration = (options: OpenAiModerationOptions = {}): VideoFi
           ...images.flatMap((p) => (p.type === "image" ? [{ type: "image_url" as const, image_url: { url: `data:${p.mediaType};base64,${p.data}` } }] : []))
         ]
         const response = yield* Effect.tryPromise({
-          try: () => client!.moderations.create({ model, input }),
+          try: async () => (await lazy.client()).moderations.create({ model, input }),
           catch: (e) => {
             // no answer, a timeout, a 429 or a 5xx (after the SDK's retries) is of the moment: the video stays pending
-            const status = e instanceof SDK.APIError ? e.status : undefined
+            const sdk = lazy.sdk()
+            const status = sdk !== undefined && e instanceof sdk.APIError ? e.status : undefined
             return { _tag: "ModerationFailed", message: e instanceof Error ? e.message : String(e), transient: status === undefined || status === 408 || status === 429 || status >= 500 }
           }
         })
