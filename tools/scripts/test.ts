@@ -25,13 +25,19 @@ interface Report {
   readonly numFailedTests: number
   readonly numPendingTests: number
   readonly numTodoTests: number
-  readonly testResults: ReadonlyArray<{ readonly name: string; readonly assertionResults: ReadonlyArray<{ readonly fullName: string; readonly duration?: number | null }> }>
+  readonly testResults: ReadonlyArray<{
+    readonly name: string
+    readonly message?: string
+    readonly status?: string
+    readonly assertionResults: ReadonlyArray<{ readonly fullName: string; readonly status: string; readonly duration?: number | null; readonly failureMessages?: ReadonlyArray<string> | null }>
+  }>
 }
 
 let passed = 0
 let failed = 0
 let skipped = 0
 const durations: Array<{ readonly test: string; readonly ms: number }> = []
+const failures: Array<{ readonly test: string; readonly message: string }> = []
 for (const r of reports) {
   if (!existsSync(r)) continue
   const report = JSON.parse(readFileSync(r, "utf8")) as Report
@@ -39,7 +45,12 @@ for (const r of reports) {
   failed += report.numFailedTests
   skipped += report.numPendingTests + report.numTodoTests
   for (const file of report.testResults) {
-    for (const t of file.assertionResults) durations.push({ test: `${relative(root, file.name)} > ${t.fullName}`, ms: t.duration ?? 0 })
+    for (const t of file.assertionResults) {
+      durations.push({ test: `${relative(root, file.name)} > ${t.fullName}`, ms: t.duration ?? 0 })
+      if (t.status === "failed") failures.push({ test: `${relative(root, file.name)} > ${t.fullName}`, message: (t.failureMessages ?? []).join("\n") })
+    }
+    // a file that failed outside its tests (a hook, an import)
+    if (file.status === "failed" && file.assertionResults.every((t) => t.status !== "failed")) failures.push({ test: relative(root, file.name), message: file.message ?? "" })
   }
 }
 const code = nx.status ?? 1
@@ -50,6 +61,11 @@ const slowest = durations.sort((a, b) => b.ms - a.ms).slice(0, 10)
 if (slowest.length > 0) {
   console.log("\nslowest tests:")
   for (const { test, ms } of slowest) console.log(`${(ms / 1000).toFixed(1).padStart(8)} s  ${test.length > 150 ? `${test.slice(0, 147)}...` : test}`)
+}
+// the failures again at the end, where a log cut to its last lines (CI) still shows them
+for (const { test, message } of failures) {
+  const lines = message.split("\n")
+  console.log(`\nFAILED ${test}\n${lines.slice(0, 25).join("\n")}${lines.length > 25 ? `\n... (${lines.length - 25} more lines: the whole message is in the log above)` : ""}`)
 }
 console.log(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`)
 process.exit(code)

@@ -83,8 +83,10 @@ const open = async (path: string): Promise<Page> => {
   page.on("console", (m) => (m.type() === "error" ? errors.push(`${path}: ${m.text()}`) : undefined))
   page.on("pageerror", (e) => errors.push(`${path}: ${e.message}`))
   await page.goto(url + path, { waitUntil: "load" })
-  // the islands are interactive once Astro has hydrated them (it drops their ssr attribute then)
-  await page.waitForFunction(() => document.querySelectorAll("astro-island[ssr]").length === 0, undefined, { timeout: 5 * 60_000 })
+  // the tables answer clicks and keys once React has hydrated them and applied the URL's state: they drop
+  // their data-hydrating attribute then (Astro drops the islands' ssr attribute earlier, when hydration
+  // is only scheduled)
+  await page.waitForFunction(() => document.querySelectorAll("astro-island[ssr], [data-hydrating]").length === 0, undefined, { timeout: 5 * 60_000 })
   return page
 }
 

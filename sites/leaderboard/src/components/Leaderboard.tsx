@@ -48,6 +48,10 @@ export default function Leaderboard({ id, caption, columns, rows, defaultSort }:
   const [dir, setDir] = useState<Dir>("desc")
   const [query, setQuery] = useState("")
   const [withdrawn, setWithdrawn] = useState(true)
+  // false in the server's HTML and until React has hydrated the table and applied the URL's state: the
+  // data-hydrating attribute says the table does not answer clicks and keys yet (Astro marks an island
+  // hydrated when hydration has only been scheduled)
+  const [ready, setReady] = useState(false)
 
   // the state a shared URL carries, read once on the client
   useEffect(() => {
@@ -58,6 +62,7 @@ export default function Leaderboard({ id, caption, columns, rows, defaultSort }:
     if (d === "asc" || d === "desc") setDir(d)
     setQuery(p.get(`${id}.q`) ?? "")
     setWithdrawn(p.get(`${id}.withdrawn`) !== "hide")
+    setReady(true)
   }, [id, columns])
 
   const update = (next: { sort?: string; dir?: Dir; query?: string; withdrawn?: boolean }) => {
@@ -100,7 +105,7 @@ export default function Leaderboard({ id, caption, columns, rows, defaultSort }:
   let rank = 0
 
   return (
-    <div>
+    <div data-hydrating={ready ? undefined : ""}>
       <div className="controls">
         <label>
           Filter by model or organisation{" "}
