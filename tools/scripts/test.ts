@@ -15,10 +15,7 @@ for (const r of reports) rmSync(r, { force: true })
 
 // (Nx runs three tasks at once; all fourteen at once was measured slower: the CLI's long serial tests then
 // compete with every other package for the two cores. Each line is prefixed with its project.)
-// Nx starts first the tasks that others wait for, then those of the projects most depended on: the CLI's
-// tests, the longest task by far, came last. The CLI's no-op target test-scheduled-first waits for them,
-// which makes them start first and the others fill the remaining places around them.
-const nx = spawnSync("nx", ["run-many", "-t", "typecheck", "test", "test-scheduled-first", "--output-style=stream", ...process.argv.slice(2)], {
+const nx = spawnSync("nx", ["run-many", "-t", "typecheck", "test", "--output-style=stream", ...process.argv.slice(2)], {
   cwd: root,
   stdio: "inherit"
 })
