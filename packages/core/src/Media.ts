@@ -73,6 +73,7 @@ export interface MediaOptions {
   readonly cacheDir: string
   /** default: $VIDEOKR_FFMPEG, else ffmpeg on PATH, else the npm-shipped build */
   readonly ffmpegPath?: string | undefined
+  /** default: $VIDEOKR_FFPROBE, else the npm-shipped static build (it starts far sooner), else ffprobe on PATH */
   readonly ffprobePath?: string | undefined
 }
 

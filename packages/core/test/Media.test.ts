@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { readdirSync } from "node:fs"
+import { createRequire } from "node:module"
 import { Effect, Exit } from "effect"
 import sharp from "sharp"
 import { hammingHex } from "../src/internal/phash.ts"
@@ -31,6 +32,25 @@ describe("media: probe (real ffprobe on generated videos)", () => {
       kinds.missing = failure(yield* Effect.exit(media.probe("/nonexistent/video.mp4")))?.kind
       expect(kinds).toEqual({ empty: "not-a-video", corrupt: "corrupt", truncated: "corrupt", notes: "corrupt", missing: "missing" })
     }).pipe(Effect.provide(layer())))
+})
+
+describe("media: which ffprobe", () => {
+  it("the one $VIDEOKR_FFPROBE or the options name, else the npm-shipped static build (it starts sooner than a linked one)", async () => {
+    const saved = process.env.VIDEOKR_FFPROBE
+    const binaries = (options: Partial<Media.MediaOptions> = {}) =>
+      Effect.runPromise(Effect.provide(Effect.map(Media.Media, (m) => m.binaries.ffprobe), Media.layer({ cacheDir: scratchDir("videokr-frames-"), ...options })))
+    try {
+      delete process.env.VIDEOKR_FFPROBE
+      const shipped = (createRequire(import.meta.url)("@ffprobe-installer/ffprobe") as { path: string }).path
+      expect(await binaries()).toBe(shipped)
+      expect(await binaries({ ffprobePath: "/opt/ffprobe" })).toBe("/opt/ffprobe")
+      process.env.VIDEOKR_FFPROBE = "/somewhere/ffprobe"
+      expect(await binaries()).toBe("/somewhere/ffprobe")
+    } finally {
+      if (saved === undefined) delete process.env.VIDEOKR_FFPROBE
+      else process.env.VIDEOKR_FFPROBE = saved
+    }
+  })
 })
 
 describe("media: frame sampling (one ffmpeg process per video, cached)", () => {
