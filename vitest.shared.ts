@@ -17,3 +17,10 @@ export const shared: ViteUserConfig = {
     hookTimeout: 30 * 60_000
   }
 }
+
+/**
+ * For the packages whose tests keep no state in modules or in the environment: the test files a worker
+ * runs share one module graph instead of each importing effect and the sources again (measured: eval's
+ * tests 26 → 9 CPU-seconds, providers' 24 → 10, filters' 14 → 10).
+ */
+export const sharedModules: ViteUserConfig = { ...shared, test: { ...shared.test, isolate: false } }

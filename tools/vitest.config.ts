@@ -1,4 +1,4 @@
 import { defineConfig } from "vitest/config"
-import { shared } from "../vitest.shared.ts"
+import { sharedModules } from "../vitest.shared.ts"
 
-export default defineConfig({ ...shared, test: { ...shared.test, include: ["bench/src/**/*.test.ts", "scripts/**/*.test.ts"] } })
+export default defineConfig({ ...sharedModules, test: { ...sharedModules.test, include: ["bench/src/**/*.test.ts", "scripts/**/*.test.ts"] } })
