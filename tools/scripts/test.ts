@@ -46,8 +46,9 @@ for (const r of reports) {
   skipped += report.numPendingTests + report.numTodoTests
   for (const file of report.testResults) {
     for (const t of file.assertionResults) {
-      durations.push({ test: `${relative(root, file.name)} > ${t.fullName}`, ms: t.duration ?? 0 })
-      if (t.status === "failed") failures.push({ test: `${relative(root, file.name)} > ${t.fullName}`, message: (t.failureMessages ?? []).join("\n") })
+      const test = `${relative(root, file.name)} > ${t.fullName}`
+      durations.push({ test, ms: t.duration ?? 0 })
+      if (t.status === "failed") failures.push({ test, message: (t.failureMessages ?? []).join("\n") })
     }
     // a file that failed outside its tests (a hook, an import)
     if (file.status === "failed" && file.assertionResults.every((t) => t.status !== "failed")) failures.push({ test: relative(root, file.name), message: file.message ?? "" })

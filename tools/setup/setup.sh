@@ -2,7 +2,8 @@
 # Brings a fresh clone to a runnable state, and does nothing when it already is:
 #   1. Node 22 (pinned, from the npm registry) when the system Node is older than 22.12;
 #   2. npm dependencies when node_modules is missing or older than package-lock.json;
-#   3. ffmpeg/ffprobe: the system's, else Debian's via apt when root, else the npm-shipped static builds;
+#   3. ffmpeg/ffprobe: the system's, else Debian's via apt when root, else the npm-shipped static builds
+#      (the shipped static ffprobe first whenever it runs);
 #   4. Chromium for the site's browser tests: $VIDEOKR_CHROMIUM, the system's, else Debian's via apt when root.
 # It writes tools/setup/.env.sh, which with-env.sh sources before running a command.
 set -euo pipefail
@@ -43,6 +44,7 @@ fi
 
 # --- 3. ffmpeg / ffprobe ------------------------------------------------------------------------
 ffmpeg_path=""; ffprobe_path=""
+shipped_ffprobe=$(node -e 'console.log(require("@ffprobe-installer/ffprobe").path)' 2>/dev/null || true)
 if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; then
   ffmpeg_path=$(command -v ffmpeg); ffprobe_path=$(command -v ffprobe)
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -55,14 +57,13 @@ elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 fi
 if [ -z "$ffmpeg_path" ]; then
   ffmpeg_path=$(node -e 'console.log(require("@ffmpeg-installer/ffmpeg").path)' 2>/dev/null || true)
-  ffprobe_path=$(node -e 'console.log(require("@ffprobe-installer/ffprobe").path)' 2>/dev/null || true)
+  ffprobe_path=$shipped_ffprobe
   # npm 11 does not run the installers' chmod postinstall; the tarballs ship them owner-executable only.
   [ -n "$ffmpeg_path" ] && chmod a+x "$ffmpeg_path" "$ffprobe_path" 2>/dev/null || true
 fi
 # ffprobe: the npm-shipped static build when it runs here. A run probes every video it meets, and a
 # dynamically linked ffprobe spends about 0.17 CPU-seconds linking its libraries at each start, the static
 # one about 0.02. (Its ffmpeg is a 2018 build: the system's is kept for decoding.)
-shipped_ffprobe=$(node -e 'console.log(require("@ffprobe-installer/ffprobe").path)' 2>/dev/null || true)
 if [ -n "$shipped_ffprobe" ]; then
   chmod a+x "$shipped_ffprobe" 2>/dev/null || true
   if "$shipped_ffprobe" -version >/dev/null 2>&1; then ffprobe_path=$shipped_ffprobe; fi
