@@ -1,8 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { readdirSync } from "node:fs"
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { basename, dirname, join } from "node:path"
 import { createRequire } from "node:module"
 import { Effect, Exit } from "effect"
 import sharp from "sharp"
+import { publishFrames } from "../src/internal/ffmpegMedia.ts"
 import { hammingHex } from "../src/internal/phash.ts"
 import * as Media from "../src/Media.ts"
 import { scratchDir } from "./support.ts"
@@ -90,6 +92,46 @@ describe("media: frame sampling (one ffmpeg process per video, cached)", () => {
       expect(again).toEqual(first)
       expect(readdirSync(cacheDir)).toHaveLength(1) // one folder per video content
     }).pipe(Effect.provide(Media.layer({ cacheDir }))))
+
+  // Benchmarks stage a copy of a video per task; evaluating them concurrently once replaced a finished
+  // frame folder under a reader's feet ("frame_0002.jpg: no such file", a sample failed for good).
+  const copiesCache = scratchDir("videokr-frames-")
+  it.effect("copies of one video sampled at once share one frame folder, whole and never replaced while read", () =>
+    Effect.gen(function* () {
+      const media = yield* Media.Media
+      const copies = Array.from({ length: 4 }, (_, i) => {
+        const path = join(scratchDir(), `copy-${i}.mp4`)
+        copyFileSync(videos.lecture!, path)
+        return path
+      })
+      const frames = yield* Effect.forEach(copies, (path) => Effect.tap(media.sampleFrames(path, { mode: "uniform", count: 4 }), (fs) =>
+        // read as soon as they are given: the other samplers may still be finishing
+        Effect.sync(() => fs.forEach((f) => expect(readFileSync(f.path).length).toBeGreaterThan(0)))), { concurrency: "unbounded" })
+      for (const f of frames) expect(f).toEqual(frames[0])
+      expect(readdirSync(copiesCache)).toEqual([basename(dirname(dirname(frames[0]![0]!.path)))]) // no temporary folder left
+    }).pipe(Effect.provide(Media.layer({ cacheDir: copiesCache }))))
+
+  it("a finished frame folder is kept when another sampler finishes second; one without frames.json is replaced", async () => {
+    const root = scratchDir()
+    const folder = (name: string, manifest: boolean) => {
+      const dir = join(root, name)
+      mkdirSync(dir)
+      writeFileSync(join(dir, "frame_0001.jpg"), name)
+      if (manifest) writeFileSync(join(dir, "frames.json"), "[]")
+      return dir
+    }
+    const kept = folder("spec", true)
+    const inode = statSync(join(kept, "frame_0001.jpg")).ino
+    await publishFrames(folder("spec.1.tmp", true), kept)
+    expect(statSync(join(kept, "frame_0001.jpg")).ino).toBe(inode)
+    expect(readdirSync(root)).toEqual(["spec"])
+    const stale = folder("old", false)
+    await publishFrames(folder("old.1.tmp", true), stale)
+    expect(readFileSync(join(stale, "frame_0001.jpg"), "utf8")).toBe("old.1.tmp")
+    expect(readdirSync(root).sort()).toEqual(["old", "spec"])
+    await publishFrames(folder("new.1.tmp", true), join(root, "new"))
+    expect(readdirSync(root).sort()).toEqual(["new", "old", "spec"])
+  })
 })
 
 describe("media: perceptual hashes", () => {

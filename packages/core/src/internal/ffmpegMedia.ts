@@ -70,6 +70,26 @@ export const fitPixels = (width: number, height: number, maxPixels: number | und
 
 const specKey = (spec: SamplingSpec) => createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16)
 
+/**
+ * Moves a finished frame folder (`tmp`, with its frames.json) to its place in the cache. The folder
+ * appears whole or not at all, and one that is there is never replaced: a sampler of the same content
+ * and spec that finished first (a concurrent task with its own copy of the video, another run) keeps
+ * its frames, which are the same and may be being read. Only a folder without frames.json (left by an
+ * older videokr) is replaced.
+ */
+export const publishFrames = async (tmp: string, dir: string): Promise<void> => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await rename(tmp, dir)
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw e
+      if (existsSync(join(dir, "frames.json")) || attempt > 0) return rm(tmp, { recursive: true, force: true })
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+}
+
 export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
   const bin = resolveBinaries(options)
   const hashes = new Map<string, string>()
@@ -204,13 +224,7 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
       const frames: Array<Frame> = times.map((time, i) => ({ index: i, time, path: written[i]!, width: size.width, height: size.height }))
       yield* Effect.promise(async () => {
         await writeFile(join(tmp, "frames.json"), JSON.stringify(frames))
-        // another sampler of the same video and spec (a concurrent stage) may have finished first: keep its frames
-        if (existsSync(join(dir, "frames.json"))) return rm(tmp, { recursive: true, force: true })
-        await rm(dir, { recursive: true, force: true })
-        await rename(tmp, dir).catch(async (e: NodeJS.ErrnoException) => {
-          if (!existsSync(join(dir, "frames.json"))) throw e
-          await rm(tmp, { recursive: true, force: true })
-        })
+        await publishFrames(tmp, dir)
       })
       return frames.map((f) => ({ ...f, path: join(dir, f.path) }))
     })
