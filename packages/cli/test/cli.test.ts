@@ -3,14 +3,13 @@ import { spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { videokrNodeArgs } from "./support/cli.ts"
 
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const { FORCE_COLOR: _, ...env } = process.env
 
 /** Runs the real `videokr` process, as a user would, in `cwd`. */
 const videokr = (cwd: string, ...args: Array<string>) => {
-  const r = spawnSync(process.execPath, ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin, ...args], {
+  const r = spawnSync(process.execPath, [...videokrNodeArgs, ...args], {
     cwd, encoding: "utf8", env: { ...env, NO_COLOR: "1" }
   })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
@@ -73,7 +72,7 @@ describe("videokr (end to end, real processes)", () => {
   })
 
   it("doctor reports the machine: ffmpeg, codecs, DuckDB, disk, keys present or not but never their values", () => {
-    const r = spawnSync(process.execPath, ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin, "doctor"], {
+    const r = spawnSync(process.execPath, [...videokrNodeArgs, "doctor"], {
       cwd: dir, encoding: "utf8", env: { ...env, NO_COLOR: "1", OPENAI_API_KEY: "sk-doctor-VALUE-42" }
     })
     expect(r.status).toBe(0)

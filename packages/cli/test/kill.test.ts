@@ -4,13 +4,11 @@ import { createWriteStream, mkdtempSync } from "node:fs"
 import { once } from "node:events"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { videokrNodeArgs } from "./support/cli.ts"
 
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const { FORCE_COLOR: _, ...env } = process.env
-const nodeArgs = ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin]
 const videokr = (cwd: string, ...args: Array<string>) =>
-  spawnSync(process.execPath, [...nodeArgs, ...args], { cwd, encoding: "utf8", env: { ...env, NO_COLOR: "1" } })
+  spawnSync(process.execPath, [...videokrNodeArgs, ...args], { cwd, encoding: "utf8", env: { ...env, NO_COLOR: "1" } })
 
 const examples = (dir: string) => JSON.parse(videokr(dir, "stats", "--json").stdout).totals.examples as number
 
@@ -32,7 +30,7 @@ describe("an import killed at any moment", () => {
     // kill -9 at several moments of the import: while reading and appending, and later
     const seen: Array<number> = []
     for (const delay of [600, 1200, 1800]) {
-      const child = spawn(process.execPath, [...nodeArgs, "import", "big.jsonl"], { cwd: dir, env, stdio: "ignore" })
+      const child = spawn(process.execPath, [...videokrNodeArgs, "import", "big.jsonl"], { cwd: dir, env, stdio: "ignore" })
       await new Promise((r) => setTimeout(r, delay))
       child.kill("SIGKILL")
       await once(child, "exit")

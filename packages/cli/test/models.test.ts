@@ -3,16 +3,15 @@ import { execFile } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { chatCompletionReply, startLoopbackServer, type LoopbackServer } from "@videokr/providers/testing"
+import { videokrNodeArgs } from "./support/cli.ts"
 
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const { FORCE_COLOR: _f, OPENAI_API_KEY: _o, ANTHROPIC_API_KEY: _a, ...env } = process.env
 
 /** The real CLI process, run asynchronously so that the loopback server in this process can answer it. */
 const videokr = (cwd: string, ...args: Array<string>) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin, ...args], { cwd, env: { ...env, NO_COLOR: "1" } }, (error, stdout, stderr) =>
+    execFile(process.execPath, [...videokrNodeArgs, ...args], { cwd, env: { ...env, NO_COLOR: "1" } }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }))
   })
 

@@ -4,14 +4,13 @@ import { once } from "node:events"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { chatCompletionReply, lastUserText, limitedReply, startLoopbackServer, type LoopbackServer } from "@videokr/providers/testing"
 import { query } from "./support/pipeline.ts"
+import { videokrNodeArgs } from "./support/cli.ts"
 
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const { FORCE_COLOR: _, ...env } = process.env
 const start = (cwd: string, ...args: Array<string>) =>
-  spawn(process.execPath, ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin, ...args], { cwd, env: { ...env, NO_COLOR: "1" }, stdio: "ignore" })
+  spawn(process.execPath, [...videokrNodeArgs, ...args], { cwd, env: { ...env, NO_COLOR: "1" }, stdio: "ignore" })
 
 let server: LoopbackServer | undefined
 afterAll(() => server?.close())

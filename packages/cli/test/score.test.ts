@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { videokrNodeArgs } from "./support/cli.ts"
 
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const videokr = (...args: Array<string>) => {
-  const r = spawnSync(process.execPath, ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } })
+  const r = spawnSync(process.execPath, [...videokrNodeArgs, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 const vectors = (name: string) => fileURLToPath(new URL(`../../eval/test/vectors/${name}`, import.meta.url))

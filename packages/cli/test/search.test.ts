@@ -3,12 +3,11 @@ import { execFileSync, spawnSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { videokrNodeArgs } from "./support/cli.ts"
 
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const { FORCE_COLOR: _, ...env } = process.env
 const videokr = (cwd: string, ...args: Array<string>) => {
-  const r = spawnSync(process.execPath, ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin, ...args], { cwd, encoding: "utf8", env: { ...env, NO_COLOR: "1" } })
+  const r = spawnSync(process.execPath, [...videokrNodeArgs, ...args], { cwd, encoding: "utf8", env: { ...env, NO_COLOR: "1" } })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 

@@ -2,8 +2,8 @@ import { spawn, spawnSync } from "node:child_process"
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { DuckDBInstance } from "@duckdb/node-api"
+import { videokrNodeArgs } from "./cli.ts"
 import { testVideos } from "@videokr/core/testing"
 import { demoReply } from "@videokr/providers"
 import { type BatchFate, chatCompletionReply, type Fault, limitedReply, type LoopbackServer, messagesReply, openAiBatchServer, type RecordedRequest, startLoopbackServer } from "@videokr/providers/testing"
@@ -14,21 +14,19 @@ import { type BatchFate, chatCompletionReply, type Fault, limitedReply, type Loo
  * demo script's logic over the real wire protocols (images counted from the request), plus the faults
  * real servers have. Videos are the generated test clips, titled for what each stage should do with them.
  */
-const bin = fileURLToPath(new URL("../../src/bin.ts", import.meta.url))
 const { FORCE_COLOR: _, ...env } = process.env
 const childEnv = { ...env, NO_COLOR: "1", E2E_ANTHROPIC_KEY: "sk-ant-e2e-secret-0000" }
-const nodeArgs = ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin]
 
 export const videokr = (cwd: string, ...args: Array<string>) => {
-  const r = spawnSync(process.execPath, [...nodeArgs, ...args], { cwd, encoding: "utf8", env: childEnv })
+  const r = spawnSync(process.execPath, [...videokrNodeArgs, ...args], { cwd, encoding: "utf8", env: childEnv })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
-export const startVideokr = (cwd: string, ...args: Array<string>) => spawn(process.execPath, [...nodeArgs, ...args], { cwd, env: childEnv, stdio: "ignore" })
+export const startVideokr = (cwd: string, ...args: Array<string>) => spawn(process.execPath, [...videokrNodeArgs, ...args], { cwd, env: childEnv, stdio: "ignore" })
 
 /** videokr as a child process without blocking this one (whose loopback servers must keep answering). */
 export const videokrAsync = (cwd: string, ...args: Array<string>) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd, env: childEnv })
+    const child = spawn(process.execPath, [...videokrNodeArgs, ...args], { cwd, env: childEnv })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (d) => (stdout += d))
