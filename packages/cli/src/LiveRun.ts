@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { Clock, Effect, FiberSet, Layer, Option, Schema, Stream } from "effect"
 import { CorpusStore, type CorpusStoreShape, FileError, type Project, projectStoreLayer, type Queries, reasonOf, StoreError, writeTextAtomic } from "@videokr/core"
 import { RunStatus } from "./RunStatus.ts"
+import { isAlive } from "./Processes.ts"
 
 /**
  * Looking at a run while it runs. DuckDB lets one process open a corpus file and locks everyone else out,
@@ -322,16 +323,6 @@ const readAll = (res: IncomingMessage) =>
     },
     catch: reasonOf
   })
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    // EPERM: alive, but another user's (its socket will not let us in)
-    return (e as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
 
 /** The run named by `.videokr/run.json` if its process is alive; the file outlives a run that was killed. */
 const runOf = (project: Project) =>

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { build } from "rolldown"
+import { isAlive } from "../../src/Processes.ts"
 
 /**
  * The videokr command the CLI's tests run, bundled once per test run from the same sources.
@@ -37,15 +38,6 @@ const publicEntries = async () => {
     }
   }
   return entries
-}
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
-  }
 }
 
 export interface CliBundle {
