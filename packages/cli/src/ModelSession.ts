@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
-import { makeCallRecorder, Media, ModelRegistry, type Project, reconcileCallJournals, type VideokrPlugin } from "@videokr/core"
+import { CorpusStore, makeCallRecorder, Media, ModelRegistry, type Project, reconcileCallJournals, type VideokrPlugin } from "@videokr/core"
 import { makeModels, registryOf } from "@videokr/providers"
 import { callTally } from "./Progress.ts"
 
@@ -17,7 +17,7 @@ export const modelSession = (project: Project, plugins: ReadonlyArray<VideokrPlu
     // usage rows of an earlier process killed before writing them go into the ledger first
     const ledger = join(project.dir, ".videokr/ledger")
     yield* reconcileCallJournals(ledger)
-    const calls = yield* makeCallRecorder({ journalDir: ledger })
+    const calls = yield* makeCallRecorder({ journalDir: ledger }).pipe(Effect.provideService(CorpusStore.CorpusStore, yield* CorpusStore.CorpusStore))
     const models = yield* makeModels({
       config: project.config.models ?? {},
       env: process.env,

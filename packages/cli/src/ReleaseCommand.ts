@@ -1,7 +1,7 @@
 import { cp, mkdir, rename, rm } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { Console, Effect, Stream } from "effect"
-import { exportCorpus, type Project, writeTextAtomic } from "@videokr/core"
+import { type CorpusStore, exportCorpus, type FileError, type Project, type StoreError, type UsageError, writeTextAtomic } from "@videokr/core"
 import { datasetCard } from "./SiteData.ts"
 import { formatBytes, table } from "./Output.ts"
 
@@ -10,7 +10,7 @@ import { formatBytes, table } from "./Output.ts"
  * data/rl.jsonl in the VideoKR format), the Hugging Face card (README.md with its YAML header), the
  * Croissant metadata (croissant.json) and SHA256SUMS. Made in a scratch folder and moved into place whole.
  */
-export const release = (project: Project, options: { readonly out: string; readonly name: string }) =>
+export const release = (project: Project, options: { readonly out: string; readonly name: string }): Effect.Effect<void, FileError | StoreError | UsageError, CorpusStore.CorpusStore> =>
   Effect.gen(function* () {
     const out = resolve(project.dir, options.out)
     const staging = `${out}.${process.pid}.tmp`

@@ -6,7 +6,8 @@ import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 import { Console, Effect, Stream } from "effect"
-import { FileError, type Project, writeTextAtomic } from "@videokr/core"
+import { type CorpusStore, FileError, type InputError, type Project, type StoreError, writeTextAtomic } from "@videokr/core"
+import type { TaskDataError } from "@videokr/eval"
 import { siteData, type SiteFiles } from "./SiteData.ts"
 
 /** The Astro site of the repository (sites/leaderboard). */
@@ -21,6 +22,9 @@ export interface SiteOptions {
   readonly out: string
   readonly port?: number | undefined
 }
+
+/** What can stop a build: a submission or the corpus that cannot be read, a task's data, the store. */
+export type SiteError = FileError | InputError | StoreError | TaskDataError
 
 const astro = (args: ReadonlyArray<string>, dataFile: string, quiet: boolean) =>
   Effect.tryPromise({
@@ -58,7 +62,7 @@ const withData = <A, E, R>(project: Project, options: SiteOptions, f: (dataFile:
  * `videokr site build`: every submission checked and scored again, the dataset card made from the store,
  * the pages built statically by Astro into `out`, with the card's files under downloads/.
  */
-export const buildSite = (project: Project, options: SiteOptions & { readonly quiet?: boolean }) =>
+export const buildSite = (project: Project, options: SiteOptions & { readonly quiet?: boolean }): Effect.Effect<string, SiteError, CorpusStore.CorpusStore> =>
   withData(project, options, (dataFile, files) =>
     Effect.gen(function* () {
       const out = resolve(project.dir, options.out)
@@ -102,5 +106,5 @@ export const pageScriptBytes = async (site: string, page: string) => {
 }
 
 /** `videokr site dev`: Astro's dev server over the project's data (rebuilt when the command is run again). */
-export const devSite = (project: Project, options: SiteOptions) =>
+export const devSite = (project: Project, options: SiteOptions): Effect.Effect<void, SiteError, CorpusStore.CorpusStore> =>
   withData(project, options, (dataFile) => astro(["dev", ...(options.port === undefined ? [] : ["--port", String(options.port)])], dataFile, false))

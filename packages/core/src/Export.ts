@@ -62,9 +62,9 @@ const records = (where: string, withThink: boolean) =>
   )
 
 /** Streams converted records into a text file; returns counts. */
-const writeConverted = <T>(
+const writeConverted = <T, E>(
   path: string,
-  source: Stream.Stream<ReadonlyArray<VideoKrRecord>, any, CorpusStore>,
+  source: Stream.Stream<ReadonlyArray<VideoKrRecord>, E, CorpusStore>,
   convert: (r: VideoKrRecord) => T | undefined,
   layout: { readonly open: string; readonly item: (t: T, index: number) => string; readonly close: (n: number) => string }
 ) =>

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { appendFile, mkdir, readFile, stat } from "node:fs/promises"
 import { extname, isAbsolute, join } from "node:path"
-import { frameParts, isTransient, ModelRegistry, type ProviderError, type SamplingSpec } from "@videokr/core"
+import { frameParts, isTransient, type Media, ModelRegistry, type ModelUnavailable, type ProviderError, type SamplingSpec } from "@videokr/core"
 import { pyRound, pyStrip } from "@videokr/core/python"
 import { Duration, Effect, Schema, type Types } from "effect"
 import type { Breakdown, Doc, SampleScore, Task, VideoRef } from "./Task.ts"
@@ -290,7 +290,7 @@ type Outcome =
  * Runs one task: a TaskRun when every sample is answered or failed for good, else a PendingTask. Fails
  * only when its data cannot be read (TaskDataError) or a model cannot be resolved.
  */
-export const runTask = (input: TaskInput, options: RunnerOptions) =>
+export const runTask = (input: TaskInput, options: RunnerOptions): Effect.Effect<TaskRun | PendingTask, TaskDataError | ModelUnavailable, Media.Media | ModelRegistry> =>
   Effect.gen(function* () {
     const { task, root } = input
     const registry = yield* ModelRegistry
