@@ -14,7 +14,10 @@ NODE_VERSION=22.23.3
 say() { printf '[setup] %s\n' "$*" >&2; }
 
 # --- 1. Node ---------------------------------------------------------------------------------
-node_ok() { command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=19)?0:1)'; }
+# the system's Node, not the one this script provides (already on PATH when it runs under with-env.sh):
+# .env.sh must name ours whenever the system's is too old, whatever shell it was written from
+system_path=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v -e "^$root/.tools/" -e "^$root/node_modules/.bin" | paste -sd: -)
+node_ok() { PATH="$system_path" command -v node >/dev/null 2>&1 && PATH="$system_path" node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=19)?0:1)'; }
 node_bin=""
 if ! node_ok; then
   case "$(uname -s)-$(uname -m)" in

@@ -1,15 +1,15 @@
 import { join, relative, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
 import { Console, Effect, Option } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import { Argument, Command, Flag, GlobalFlag } from "effect/cli"
 import {
-  corpusStats, exportCorpus, exportFormats, importFile, initProject, loadProject, Media,
-  recordKindNames, splitCorpus, splitDefaults, UsageError, type CorpusStats, type ExportFormat, type ExportedFile, type Project
+  corpusStats, exportFormats, exportFormatsOf, importFile, loadProject, Media,
+  recordKindNames, type RespellingCount, splitCorpus, splitDefaults, UsageError, type CorpusStats, type ExportFormat, type Project
 } from "@videokr/core"
 import { formatBytes, table } from "./Output.ts"
-import { funnel, stageNames, why } from "./Verdicts.ts"
+import { funnel, stageItems, stageNames, why } from "./Verdicts.ts"
 import { liveStatus, readStoreLayer, writeStoreLayer } from "./LiveRun.ts"
 import { renderStatus } from "./RunStatus.ts"
+import { initSampleProject, sampleImports } from "./SampleProject.ts"
 
 /**
  * A command's implementation, loaded when that command runs: a command starts without the modules of
@@ -31,67 +31,100 @@ const KbCommand = lazily(() => import("./KbCommand.ts"))
 const RunCommand = lazily(() => import("./RunCommand.ts"))
 const Demo = lazily(() => import("./Demo.ts"))
 
-/** The sample data shipped with videokr (fixtures/sample of the repository). */
-export const sampleDir = fileURLToPath(new URL("../../../fixtures/sample/", import.meta.url))
 
-const projectFlag = Flag.String("project").pipe(
-  Flag.withDescription("the project folder (default: the nearest folder with videokr.config.ts, from the current one up)"),
-  Flag.optional
-)
+/** `--project <dir>`, before or after the subcommand. */
+export const ProjectFlag = GlobalFlag.Setting("project")({
+  flag: Flag.String("project").pipe(
+    Flag.withDescription("the project folder (default: the nearest folder with videokr.config.ts, from the current one up)"),
+    Flag.optional
+  )
+})
 
 /** The project the command works on: --project, or found from the current folder as git finds its repository. */
-const project = (flag: Option.Option<string>) =>
+const project = Effect.flatMap(ProjectFlag, (flag) =>
   Option.match(flag, {
     onNone: () => loadProject(process.cwd(), { search: true }),
     onSome: (dir) => loadProject(dir, { search: false })
   })
+)
 
-const withProject = <A, E, R>(flag: Option.Option<string>, f: (p: Project) => Effect.Effect<A, E, R>) =>
-  Effect.flatMap(project(flag), (p) => f(p).pipe(Effect.provide(writeStoreLayer(p))))
+const withProject = <A, E, R>(f: (p: Project) => Effect.Effect<A, E, R>) =>
+  Effect.flatMap(project, (p) => f(p).pipe(Effect.provide(writeStoreLayer(p))))
 
 /** For commands that only read the corpus: they work during a run, reading through it. */
-const withReadProject = <A, E, R>(flag: Option.Option<string>, f: (p: Project) => Effect.Effect<A, E, R>) =>
-  Effect.flatMap(project(flag), (p) => f(p).pipe(Effect.provide(readStoreLayer(p))))
+const withReadProject = <A, E, R>(f: (p: Project) => Effect.Effect<A, E, R>) =>
+  Effect.flatMap(project, (p) => f(p).pipe(Effect.provide(readStoreLayer(p))))
+
+/**
+ * Paths the user types are relative to the folder they type them in (resolved here, so that the commands,
+ * which resolve their configured paths against the project folder, receive them absolute).
+ */
+const here = (path: string) => resolve(path)
+const hereOption = (path: Option.Option<string>) => Option.getOrUndefined(Option.map(path, here))
+/** `name=path` specs (`--data task=folder`, `--corpus name=file`): the path part from the current folder. */
+const herePair = (spec: string) => {
+  const at = spec.indexOf("=")
+  return at > 0 ? `${spec.slice(0, at)}=${here(spec.slice(at + 1))}` : here(spec)
+}
 
 const show = (path: string) => {
   const r = relative(process.cwd(), path)
   return r.startsWith("..") ? path : r || "."
 }
 
+/** A path as the user would type it in a shell (quoted when it needs to be). */
+const typed = (path: string) => (/^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`)
+
 const init = Command.make(
   "init",
   {
     dir: Argument.String("dir").pipe(Argument.withDescription("the folder to create (default: the current one)"), Argument.withDefault(".")),
-    empty: Flag.Boolean("empty").pipe(Flag.withDescription("do not copy the sample data into data/"), Flag.withDefault(false))
+    template: Flag.Literals("template", ["sample", "minimal"] as const).pipe(
+      Flag.withDescription("sample: the sample data, generated clips and a config that runs every stage offline on the scripted model; minimal: a config alone"),
+      Flag.withDefault("sample" as const)
+    )
   },
-  ({ dir, empty }) =>
+  ({ dir, template }) =>
     Effect.gen(function* () {
-      const made = yield* initProject(dir, empty ? undefined : sampleDir)
-      yield* Console.log(`Created ${show(made.configPath)}`)
-      for (const f of made.files) yield* Console.log(`  sample data: ${show(f)}`)
-      yield* Console.log(`Next: cd ${show(made.dir)} && videokr import data/knowledge-bank.jsonl data/seeds.jsonl data/videos.jsonl data/examples.jsonl`)
+      const made = yield* initSampleProject(dir, template)
+      const at = show(made.dir)
+      const next = at === "." ? [] : [`cd ${typed(at)}`]
+      if (template === "sample") {
+        yield* Console.log(`Created ${at}: videokr.config.ts (every stage on the offline scripted model; its comments show how to use real ones), the sample data in data/, ${made.videos.length} generated clips in videos/`)
+        next.push(`videokr import ${sampleImports.join(" ")}`, "videokr run", "videokr funnel")
+      } else {
+        yield* Console.log(`Created ${show(made.configPath)} (a minimal config: add pipeline.models and pipeline.sources to run the pipeline)`)
+        next.push("videokr import <knowledge bank .csv or .jsonl> <seeds .jsonl> ...")
+      }
+      yield* Console.log(`Next:\n${next.map((l) => `  ${l}`).join("\n")}`)
     })
-).pipe(Command.withDescription("Create a project folder with videokr.config.ts and the sample data"))
+).pipe(Command.withDescription("Create a project folder: by default one that runs end to end at once, offline (sample data, clips, scripted models)"))
 
 const importCommand = Command.make(
   "import",
   {
-    project: projectFlag,
     files: Argument.File("file", { mustExist: true }).pipe(Argument.atLeast(1), Argument.withDescription("JSONL files (or a CSV knowledge bank)")),
     kind: Flag.Literals("kind", recordKindNames).pipe(Flag.withDescription("the kind of records (inferred from the first record when unambiguous)"), Flag.optional),
-    replace: Flag.Boolean("replace").pipe(Flag.withDescription("replace records whose id is already in the corpus"), Flag.withDefault(false))
+    replace: Flag.Boolean("replace").pipe(Flag.withDescription("replace records whose id is already in the corpus"), Flag.withDefault(false)),
+    strict: Flag.Boolean("strict").pipe(
+      Flag.withDescription("refuse other spellings of values that the release's scripts accept (problem_type \"multiple-choice\", \"Open-Ended\"...) instead of storing their canonical one"),
+      Flag.withDefault(false)
+    )
   },
   (args) =>
-    withProject(args.project, () =>
+    withProject(() =>
       Effect.forEach(args.files, (file) =>
-        importFile(resolve(file), { kind: Option.getOrUndefined(args.kind), replace: args.replace }).pipe(
-          Effect.tap((r) =>
-            Console.log(
+        importFile(resolve(file), { kind: Option.getOrUndefined(args.kind), replace: args.replace, strict: args.strict }).pipe(
+          Effect.tap((r) => {
+            const counts: ReadonlyArray<RespellingCount> = r.respelled
+            const respelled = counts.reduce((n, x) => n + x.records, 0)
+            return Console.log(
               r.unchanged
                 ? `${show(file)}: already imported (identical content); nothing to do`
-                : `${show(file)}: ${r.records} ${r.kind} record(s) imported${r.replaced ? ` (${r.replaced} replaced)` : ""}`
+                : `${show(file)}: ${r.records} ${r.kind} record(s) imported${r.replaced ? ` (${r.replaced} replaced)` : ""}` +
+                  (respelled === 0 ? "" : `; ${respelled} normalised: ${counts.map((x) => `${x.field} "${x.from}" -> "${x.to}" (${x.records})`).join(", ")} (--strict refuses them)`)
             )
-          )
+          })
         )
       )
     )
@@ -100,12 +133,11 @@ const importCommand = Command.make(
 const split = Command.make(
   "split",
   {
-    project: projectFlag,
     seed: Flag.Int("seed").pipe(Flag.withDescription(`seed of the split (default: the config's, else ${splitDefaults.seed})`), Flag.optional),
     sftFraction: Flag.Finite("sft-fraction").pipe(Flag.withDescription(`share of examples with a rationale that go to SFT (default ${splitDefaults.sftFraction})`), Flag.optional)
   },
   (args) =>
-    withProject(args.project, (p) =>
+    withProject((p) =>
       Effect.gen(function* () {
         const fraction = Option.getOrUndefined(args.sftFraction) ?? p.config.split?.sftFraction ?? splitDefaults.sftFraction
         if (!(fraction >= 0 && fraction <= 1)) return yield* new UsageError({ reason: `--sft-fraction must be between 0 and 1, got ${fraction}` })
@@ -118,27 +150,23 @@ const split = Command.make(
 const exportCommand = Command.make(
   "export",
   {
-    project: projectFlag,
     format: Flag.Literals("format", [...exportFormats, "all"] as const).pipe(Flag.withDescription("videokr | llamafactory | verl | trl | all"), Flag.withDefault("all" as const)),
     out: Flag.String("out").pipe(Flag.withDescription("the output folder (default: the config's exportDir)"), Flag.optional),
     videoPrefix: Flag.String("video-prefix").pipe(Flag.withDescription("LLaMA-Factory: prefix added to video paths (the reference's --video-prefix)"), Flag.optional),
-    valSize: Flag.Int("val-size").pipe(Flag.withDescription("verl: validation records drawn with seed 42 (default 500)"), Flag.optional)
+    valSize: Flag.Int("val-size").pipe(Flag.withDescription("verl: validation records drawn with seed 42 (default: pipeline.release.verlValSize, else 500, the reference's)"), Flag.optional)
   },
   (args) =>
-    withProject(args.project, (p) =>
+    withProject((p) =>
       Effect.gen(function* () {
-        const outDir = Option.match(args.out, { onNone: () => p.exportDir, onSome: (d) => resolve(d) })
+        const outDir = hereOption(args.out) ?? p.exportDir
         const formats: ReadonlyArray<ExportFormat> = args.format === "all" ? exportFormats : [args.format]
-        const valSize = Option.getOrUndefined(args.valSize)
-        const rows: Array<[string, string, number, number, string]> = []
-        for (const format of formats) {
-          const files: ReadonlyArray<ExportedFile> = yield* exportCorpus(format, {
-            outDir,
-            videoPrefix: Option.getOrUndefined(args.videoPrefix),
-            verl: valSize === undefined ? undefined : { valSize }
-          })
-          for (const f of files) rows.push([format, show(f.path), f.records, f.skipped, formatBytes(f.bytes)])
-        }
+        const valSize = Option.getOrUndefined(args.valSize) ?? p.config.pipeline?.release?.verlValSize
+        const exported = yield* exportFormatsOf(formats, {
+          outDir,
+          videoPrefix: Option.getOrUndefined(args.videoPrefix),
+          verl: valSize === undefined ? undefined : { valSize }
+        })
+        const rows = exported.flatMap(({ format, files }) => files.map((f) => [format, show(f.path), f.records, f.skipped, formatBytes(f.bytes)]))
         yield* Console.log(table(["format", "file", "records", "skipped", "size"], rows))
       })
     )
@@ -168,24 +196,23 @@ export const renderStats = (s: CorpusStats): string => {
 
 const stats = Command.make(
   "stats",
-  { project: projectFlag, json: Flag.Boolean("json").pipe(Flag.withDescription("print JSON for machines"), Flag.withDefault(false)) },
+  { json: Flag.Boolean("json").pipe(Flag.withDescription("print JSON for machines"), Flag.withDefault(false)) },
   (args) =>
-    withReadProject(args.project, () =>
+    withReadProject(() =>
       Effect.flatMap(corpusStats, (s) => Console.log(args.json ? JSON.stringify(s, null, 2) : renderStats(s)))
     )
 ).pipe(Command.withDescription("Counts by discipline, subject, skill, problem type and split; video durations; knowledge-point coverage"))
 
-const modelsList = Command.make("list", { project: projectFlag }, (args) => Effect.flatMap(project(args.project), (p) => ModelsCommand.use((m) => m.listModels(p)))).pipe(
+const modelsList = Command.make("list", {}, () => Effect.flatMap(project, (p) => ModelsCommand.use((m) => m.listModels(p)))).pipe(
   Command.withDescription("Configured models, whether their key variables are set (never their values), prices, limits and pools")
 )
 
 const modelsCheck = Command.make(
   "check",
   {
-    project: projectFlag,
     models: Argument.String("model").pipe(Argument.withDescription("model ids (default: every configured model)"), Argument.variadic())
   },
-  (args) => withProject(args.project, (p) => ModelsCommand.use((m) => m.checkModels(p, args.models)))
+  (args) => withProject((p) => ModelsCommand.use((m) => m.checkModels(p, args.models)))
 ).pipe(Command.withDescription("One tiny request per model: latency, and whether text, images and JSON output work"))
 
 const models = Command.make("models").pipe(
@@ -193,10 +220,10 @@ const models = Command.make("models").pipe(
   Command.withSubcommands([modelsList, modelsCheck])
 )
 
-const doctorCommand = Command.make("doctor", { project: projectFlag }, (args) =>
+const doctorCommand = Command.make("doctor", {}, () =>
   Effect.gen(function* () {
     // a project is optional here: outside one, doctor checks the machine alone
-    const p = yield* Effect.option(project(args.project))
+    const p = yield* Effect.option(project)
     const cacheDir = Option.match(p, { onNone: () => join(process.cwd(), ".videokr/frames"), onSome: (x) => join(x.dir, ".videokr/frames") })
     yield* Doctor.use((m) => m.doctor(p)).pipe(Effect.provide(Media.layer({ cacheDir })))
   })
@@ -205,7 +232,6 @@ const doctorCommand = Command.make("doctor", { project: projectFlag }, (args) =>
 const run = Command.make(
   "run",
   {
-    project: projectFlag,
     only: Flag.String("only").pipe(Flag.withDescription(`run only these stages (comma-separated): ${stageNames.join(", ")}`), Flag.optional),
     until: Flag.String("until").pipe(Flag.withDescription("run the stages up to and including this one"), Flag.optional),
     quiet: Flag.Boolean("quiet").pipe(Flag.withDescription("no live progress (the summary table is still printed)"), Flag.withDefault(false)),
@@ -223,7 +249,7 @@ const run = Command.make(
     json: Flag.Boolean("json").pipe(Flag.withDescription("print the summary (stages, models, pending items) as JSON"), Flag.withDefault(false))
   },
   (args) =>
-    withProject(args.project, (p) =>
+    withProject((p) =>
       RunCommand.use((m) => m.runPipeline(p, {
         retryErrors: Option.match(args.retryErrors, { onNone: () => undefined, onSome: (s) => (s === "all" ? ("all" as const) : s.split(",").map((x) => x.trim()).filter(Boolean)) }),
         json: args.json,
@@ -239,27 +265,40 @@ const run = Command.make(
     )
 ).pipe(Command.withDescription("Run the construction pipeline's stages; a killed run resumes where it stopped. Exit 0: everything asked for was decided; 3: items left pending after transient failures (run again)"))
 
-const funnelCommand = Command.make("funnel", { project: projectFlag }, (args) =>
-  withReadProject(args.project, (p) =>
-    // while a run is in progress, its items waiting to be asked again are part of the picture
-    Effect.flatMap(Effect.orElseSucceed(liveStatus(p), () => undefined), (live) => funnel(live === undefined ? undefined : new Map(live.stages.map((s) => [s.stage, s.retrying]))))
-  )
+const funnelCommand = Command.make(
+  "funnel",
+  {
+    stage: Flag.String("stage").pipe(Flag.withDescription("list the items of this stage with their reasons (their ids are what videokr why takes)"), Flag.optional),
+    decision: Flag.Literals("decision", ["drop", "error", "keep"] as const).pipe(Flag.withDescription("with --stage: only the items with this decision"), Flag.optional),
+    limit: Flag.Int("limit").pipe(Flag.withDescription("with --stage: at most this many items"), Flag.withDefault(20))
+  },
+  (args) =>
+    withReadProject((p) =>
+      Option.match(args.stage, {
+        onSome: (stage) => stageItems(stage, Option.getOrUndefined(args.decision), args.limit),
+        onNone: () =>
+          Option.isSome(args.decision)
+            ? Effect.fail(new UsageError({ reason: "--decision lists the items of one stage: give --stage <stage> too" }))
+            // while a run is in progress, its items waiting to be asked again are part of the picture
+            : Effect.flatMap(Effect.orElseSucceed(liveStatus(p), () => undefined), (live) => funnel(live === undefined ? undefined : new Map(live.stages.map((s) => [s.stage, s.retrying]))))
+      })
+    )
 ).pipe(
-  Command.withDescription("Per stage: in, kept, dropped, final errors, pending (and retrying, during a run), top drop reasons, model spend per kept item")
+  Command.withDescription("Per stage (and what it counts): in, kept, dropped, final errors, pending, top drop reasons, model spend per kept item; --stage lists a stage's items and reasons")
 )
 
 const whyCommand = Command.make(
   "why",
-  { project: projectFlag, id: Argument.String("id").pipe(Argument.withDescription("a knowledge point, video or example id")) },
-  (args) => withReadProject(args.project, () => why(args.id))
+  { id: Argument.String("id").pipe(Argument.withDescription("a knowledge point, video or example id")) },
+  (args) => withReadProject(() => why(args.id))
 ).pipe(Command.withDescription("Why an item was kept or dropped: its verdicts, stage by stage"))
 
 const statusCommand = Command.make(
   "status",
-  { project: projectFlag, json: Flag.Boolean("json").pipe(Flag.withDescription("print JSON for machines: {running, status?}"), Flag.withDefault(false)) },
+  { json: Flag.Boolean("json").pipe(Flag.withDescription("print JSON for machines: {running, status?}"), Flag.withDefault(false)) },
   (args) =>
     Effect.gen(function* () {
-      const p = yield* project(args.project)
+      const p = yield* project
       const status = yield* liveStatus(p)
       if (args.json) return yield* Console.log(JSON.stringify(status === undefined ? { running: false } : { running: true, status }, null, 2))
       if (status !== undefined) return yield* Console.log(renderStatus(status))
@@ -271,14 +310,13 @@ const statusCommand = Command.make(
 const score = Command.make(
   "score",
   { file: Argument.String("file").pipe(Argument.withDescription("JSONL: {prediction, reference} or {output, ground_truth, problem_type} per line")) },
-  ({ file }) => ScoreCommand.use((m) => m.scoreFile(file))
+  ({ file }) => ScoreCommand.use((m) => m.scoreFile(here(file)))
 ).pipe(Command.withDescription("ROUGE-1/2/L (as rouge_score) and the GRPO reward (as the release's verl function), one JSON line per input line"))
 
 const commaList = (o: Option.Option<string>) => Option.match(o, { onNone: () => [], onSome: (s) => s.split(",").map((x) => x.trim()).filter(Boolean) })
 
 /** What every command that evaluates a model takes. */
 const evalFlags = {
-  project: projectFlag,
   model: Flag.String("model").pipe(Flag.withDescription("the model to evaluate (a model id: openai:<model>, anthropic:<model>, openai-compatible:<url>#<model>, ...)")),
   limit: Flag.Int("limit").pipe(Flag.withDescription("at most this many documents per task"), Flag.optional),
   concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("documents asked at once (default: eval.concurrency, else 8); rate limits come from models.limits"), Flag.optional),
@@ -297,7 +335,7 @@ const evalOptionsOf = (args: { limit: Option.Option<number>; concurrency: Option
   judge: Option.getOrUndefined(args.judge),
   maxFrames: Option.getOrUndefined(args.maxFrames),
   fps: Option.getOrUndefined(args.fps),
-  output: Option.getOrUndefined(args.output),
+  output: hereOption(args.output),
   progress: !args.quiet,
   cache: args.noCache ? ("off" as const) : ("use" as const)
 })
@@ -305,11 +343,10 @@ const evalOptionsOf = (args: { limit: Option.Option<number>; concurrency: Option
 const evalImport = Command.make(
   "import",
   {
-    project: projectFlag,
     dir: Argument.String("dir").pipe(Argument.withDescription("an LMMs-Eval --output_path folder (results JSON and, with --log_samples, samples JSONL)")),
     model: Flag.String("model").pipe(Flag.withDescription("the model's id in the store (default: the results' model_name)"), Flag.optional)
   },
-  (args) => withProject(args.project, (p) => EvalCommand.use((m) => m.importEvalResults(p, args.dir, Option.getOrUndefined(args.model))))
+  (args) => withProject((p) => EvalCommand.use((m) => m.importEvalResults(p, here(args.dir), Option.getOrUndefined(args.model))))
 ).pipe(Command.withDescription("Bring LMMs-Eval results in: a stored row per task, re-scored from the samples where videokr knows the task"))
 
 const evalCommand = Command.make(
@@ -322,8 +359,8 @@ const evalCommand = Command.make(
     strict: Flag.Boolean("strict").pipe(Flag.withDescription("also report the tasks' stricter opt-in metrics"), Flag.withDefault(false))
   },
   (args) =>
-    withProject(args.project, (p) =>
-      EvalCommand.use((m) => m.evaluate(p, { ...evalOptionsOf(args), tasks: commaList(args.tasks), data: args.data, mode: args.singleFrame ? "single-frame" : "video", strict: args.strict }))
+    withProject((p) =>
+      EvalCommand.use((m) => m.evaluate(p, { ...evalOptionsOf(args), tasks: commaList(args.tasks), data: args.data.map(herePair), mode: args.singleFrame ? "single-frame" : "video", strict: args.strict }))
     )
 ).pipe(
   Command.withDescription("Evaluate a model on benchmark tasks as LMMs-Eval does; results in its layout and in the store; a killed run resumes"),
@@ -333,7 +370,6 @@ const evalCommand = Command.make(
 const reportCommand = Command.make(
   "report",
   {
-    project: projectFlag,
     name: Argument.Literals("name", ["main", "single-frame", "difficulty"] as const).pipe(Argument.withDescription("main (Table 3), single-frame (Table 2) or difficulty (Table 5)")),
     json: Flag.Boolean("json").pipe(Flag.withDescription("print the JSON instead of Markdown"), Flag.withDefault(false)),
     output: Flag.String("output").pipe(Flag.withDescription("results folder (default: eval.outputDir, else eval-results/); reports go to its reports/"), Flag.optional),
@@ -350,7 +386,7 @@ const reportCommand = Command.make(
     noCache: evalFlags.noCache
   },
   (args) =>
-    withProject(args.project, (p) =>
+    withProject((p) =>
       Effect.gen(function* () {
         if (args.name === "difficulty" && Option.isSome(args.model)) {
           const model = args.model.value
@@ -358,27 +394,26 @@ const reportCommand = Command.make(
             ...evalOptionsOf({ ...args, model, judge: Option.none(), output: args.output }),
             mode: "video",
             strict: false,
-            corpora: args.corpus,
-            videos: Option.getOrUndefined(args.videos),
+            corpora: args.corpus.map(herePair),
+            videos: hereOption(args.videos),
             samples: args.samples,
             seed: args.seed
           }))
         }
-        yield* ReportCommand.use((m) => m.report(p, args.name, { json: args.json, output: Option.getOrUndefined(args.output) }))
+        yield* ReportCommand.use((m) => m.report(p, args.name, { json: args.json, output: hereOption(args.output) }))
       })
     )
 ).pipe(Command.withDescription("The paper's reports from stored results, as Markdown and JSON: main, single-frame, difficulty"))
 
 const submitCheck = Command.make(
   "check",
-  { project: projectFlag, dir: Argument.String("dir").pipe(Argument.withDescription("a submission folder (submission.json and predictions.jsonl), or a .tar.gz of one")) },
-  (args) => withProject(args.project, (p) => SubmitCommand.use((m) => m.checkSubmission(p, args.dir)))
+  { dir: Argument.String("dir").pipe(Argument.withDescription("a submission folder (submission.json and predictions.jsonl), or a .tar.gz of one")) },
+  (args) => withProject((p) => SubmitCommand.use((m) => m.checkSubmission(p, here(args.dir))))
 ).pipe(Command.withDescription("Check a submission folder and score it as the site's build does"))
 
 const submitCommand = Command.make(
   "submit",
   {
-    project: projectFlag,
     from: Flag.String("from").pipe(Flag.withDescription("a videokr eval results folder of one model (eval-results/<model>); its newest run is submitted")),
     model: Flag.String("model").pipe(Flag.withDescription("the model's name on the board")),
     revision: Flag.String("revision").pipe(Flag.withDescription("the model's revision (checkpoint, date or tag)")),
@@ -389,8 +424,8 @@ const submitCommand = Command.make(
     archive: Flag.Boolean("archive").pipe(Flag.withDescription("write it as one .tar.gz archive instead of a folder"), Flag.withDefault(false))
   },
   (args) =>
-    withProject(args.project, (p) =>
-      SubmitCommand.use((m) => m.submit(p, { from: args.from, model: args.model, revision: args.revision, organisation: args.organisation, contact: args.contact, links: args.link, out: Option.getOrUndefined(args.out), archive: args.archive }))
+    withProject((p) =>
+      SubmitCommand.use((m) => m.submit(p, { from: here(args.from), model: args.model, revision: args.revision, organisation: args.organisation, contact: args.contact, links: args.link, out: hereOption(args.out), archive: args.archive }))
     )
 ).pipe(
   Command.withDescription("Build a leaderboard submission from a videokr eval run, checked and scored as the site's build does"),
@@ -398,18 +433,17 @@ const submitCommand = Command.make(
 )
 
 const siteFlags = {
-  project: projectFlag,
-  submissions: Flag.String("submissions").pipe(Flag.withDescription("the submission folders (submissions/<org>/<model>/)"), Flag.withDefault("submissions"))
+  submissions: Flag.String("submissions").pipe(Flag.withDescription("the submission folders (default: submissions/ in the project, as submissions/<org>/<model>/)"), Flag.optional)
 }
 const site = Command.make("site").pipe(
   Command.withDescription("The leaderboard and dataset-card site: every submission checked and re-scored, pages built with Astro"),
   Command.withSubcommands([
-    Command.make("build", { ...siteFlags, out: Flag.String("out").pipe(Flag.withDescription("where the static site goes"), Flag.withDefault("site")) },
-      (args) => withProject(args.project, (p) => Effect.asVoid(SiteCommand.use((m) => m.buildSite(p, { submissions: args.submissions, out: args.out }))))).pipe(
+    Command.make("build", { ...siteFlags, out: Flag.String("out").pipe(Flag.withDescription("where the static site goes (default: site/ in the project)"), Flag.optional) },
+      (args) => withProject((p) => Effect.asVoid(SiteCommand.use((m) => m.buildSite(p, { submissions: hereOption(args.submissions) ?? "submissions", out: hereOption(args.out) ?? "site" }))))).pipe(
       Command.withDescription("Build the static site (a submission that fails its checks fails the build, naming it)")
     ),
     Command.make("dev", { ...siteFlags, port: Flag.Int("port").pipe(Flag.withDescription("the dev server's port"), Flag.optional) },
-      (args) => withProject(args.project, (p) => SiteCommand.use((m) => m.devSite(p, { submissions: args.submissions, out: "", port: Option.getOrUndefined(args.port) })))).pipe(
+      (args) => withProject((p) => SiteCommand.use((m) => m.devSite(p, { submissions: hereOption(args.submissions) ?? "submissions", out: "", port: Option.getOrUndefined(args.port) })))).pipe(
       Command.withDescription("Serve the site with Astro's dev server")
     )
   ])
@@ -418,25 +452,24 @@ const site = Command.make("site").pipe(
 const releaseCommand = Command.make(
   "release",
   {
-    project: projectFlag,
-    out: Flag.String("out").pipe(Flag.withDescription("the folder to lay out"), Flag.withDefault("release")),
+    out: Flag.String("out").pipe(Flag.withDescription("the folder to lay out (default: release/ in the project)"), Flag.optional),
     name: Flag.String("name").pipe(Flag.withDescription("the dataset's name on its card"), Flag.withDefault("VideoKR"))
   },
-  (args) => withProject(args.project, (p) => ReleaseCommand.use((m) => m.release(p, { out: args.out, name: args.name })))
+  (args) => withProject((p) => ReleaseCommand.use((m) => m.release(p, { out: hereOption(args.out) ?? "release", name: args.name })))
 ).pipe(Command.withDescription("Lay out a folder ready to upload to a dataset hub: split files, Hugging Face card, Croissant metadata, SHA256SUMS"))
 
 const kbIds = Argument.String("id").pipe(Argument.variadic(), Argument.withDescription("knowledge point ids"))
 const kb = Command.make("kb").pipe(
   Command.withDescription("Review knowledge points proposed by the expand stage"),
   Command.withSubcommands([
-    Command.make("review", { project: projectFlag }, (args) => withProject(args.project, () => KbCommand.use((m) => m.reviewKnowledgePoints))).pipe(
+    Command.make("review", {}, () => withProject(() => KbCommand.use((m) => m.reviewKnowledgePoints))).pipe(
       Command.withDescription("List the knowledge points waiting for review")
     ),
-    Command.make("accept", { project: projectFlag, ids: kbIds, all: Flag.Boolean("all").pipe(Flag.withDescription("accept every one waiting"), Flag.withDefault(false)) },
-      (args) => withProject(args.project, () => KbCommand.use((m) => m.acceptKnowledgePoints(args.ids, args.all)))).pipe(
+    Command.make("accept", { ids: kbIds, all: Flag.Boolean("all").pipe(Flag.withDescription("accept every one waiting"), Flag.withDefault(false)) },
+      (args) => withProject(() => KbCommand.use((m) => m.acceptKnowledgePoints(args.ids, args.all)))).pipe(
       Command.withDescription("Accept proposed knowledge points: the pipeline then uses them")
     ),
-    Command.make("reject", { project: projectFlag, ids: kbIds }, (args) => withProject(args.project, () => KbCommand.use((m) => m.rejectKnowledgePoints(args.ids)))).pipe(
+    Command.make("reject", { ids: kbIds }, (args) => withProject(() => KbCommand.use((m) => m.rejectKnowledgePoints(args.ids)))).pipe(
       Command.withDescription("Remove proposed knowledge points")
     )
   ])
@@ -453,6 +486,7 @@ const demo = Command.make(
 
 export const videokr = Command.make("videokr").pipe(
   Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
-  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, statusCommand, funnelCommand, whyCommand, kb, evalCommand, reportCommand, submitCommand, site, releaseCommand, score, models, doctorCommand, demo])
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, statusCommand, funnelCommand, whyCommand, kb, evalCommand, reportCommand, submitCommand, site, releaseCommand, score, models, doctorCommand, demo]),
+  Command.withGlobalFlags([ProjectFlag])
 )
 

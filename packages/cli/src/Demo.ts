@@ -1,14 +1,14 @@
-import { execFile } from "node:child_process"
-import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises"
+import { copyFile, mkdir, readFile, rm } from "node:fs/promises"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Console, Effect, Stream } from "effect"
 import {
-  CorpusStore, corpusStats, exportCorpus, exportFormats, findNearDuplicates, importFile, initProject, loadProject, makeLocalSource,
+  CorpusStore, corpusStats, exportCorpus, exportFormats, findNearDuplicates, importFile, loadProject, makeLocalSource,
   Media, projectStoreLayer, recordModelCall, sampleFiles, splitCorpus, thresholdSummary, writeTextAtomic
 } from "@videokr/core"
 import { makeModels, middlewareLayer } from "@videokr/providers"
-import { renderStats, sampleDir } from "./Commands.ts"
+import { renderStats } from "./Commands.ts"
+import { initSampleProject, sampleClips } from "./SampleProject.ts"
 import { reviewKnowledgePoints } from "./KbCommand.ts"
 import { stageBenchmarkSamples } from "./BenchmarkSample.ts"
 import { evaluate } from "./EvalCommand.ts"
@@ -33,22 +33,6 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
  * and the release folder for a dataset hub.
  */
 
-/**
- * Short clips made with ffmpeg's test sources, titled so that the demo's scripted model has something to
- * keep and something to reject at every stage: a lab-like pattern and two copies of it (one not Creative
- * Commons, one a CC near-duplicate), a lecture slide, a clean pendulum clip, a "graphic" crash test, and
- * a clip that an evaluation benchmark also holds.
- */
-const clips: Record<string, { readonly args: ReadonlyArray<string>; readonly title: string; readonly license: string }> = {
-  "titration-demo.mp4": { args: ["-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=25", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Laboratory demonstration: acid-base titration (generated test pattern)", license: "CC BY 4.0" },
-  "titration-demo-reupload.mp4": { args: ["-i", "{first}", "-c:v", "libx264", "-crf", "36", "-pix_fmt", "yuv420p"], title: "Laboratory demonstration of a titration, re-uploaded", license: "Standard YouTube License" },
-  "titration-demo-mirror.mp4": { args: ["-i", "{first}", "-c:v", "libx264", "-crf", "30", "-pix_fmt", "yuv420p"], title: "Acid-base titration demonstration (mirror copy)", license: "CC BY 4.0" },
-  "pendulum-slides.mp4": { args: ["-f", "lavfi", "-i", "color=c=0x202840:s=320x240:r=25:d=4", "-vf", "drawbox=x=40:y=40:w=240:h=20:color=white:t=fill,drawbox=x=40:y=90:w=180:h=12:color=white:t=fill", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Lecture slides: period of a simple pendulum", license: "CC BY 4.0" },
-  "pendulum-swing.mp4": { args: ["-f", "lavfi", "-i", "life=size=320x240:rate=25:mold=10:ratio=0.1", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Simple pendulum swinging: measuring the period", license: "CC BY-SA 4.0" },
-  "crash-test.mp4": { args: ["-f", "lavfi", "-i", "smptebars=size=320x240:rate=25", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Conservation of linear momentum: car crash test (graphic footage)", license: "CC BY 4.0" },
-  "ohms-law-demo.mp4": { args: ["-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=25", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Ohm's law demonstration: series and parallel resistors", license: "CC0" }
-}
-
 /** A clip at every video path of the corpora's records (their own videos are not in the sample). */
 const linkClipsForCorpora = (files: ReadonlyArray<string>, videosDir: string, clipPaths: ReadonlyArray<string>) =>
   Effect.promise(async () => {
@@ -62,25 +46,11 @@ const linkClipsForCorpora = (files: ReadonlyArray<string>, videosDir: string, cl
     }
   })
 
-const ffmpeg = (bin: string, args: ReadonlyArray<string>) =>
-  Effect.promise(() => new Promise<void>((ok, no) => execFile(bin, ["-hide_banner", "-loglevel", "error", "-y", ...args], (e) => (e ? no(e) : ok()))))
-
+/** Fingerprints and near-duplicates of the sample clips as they are, before any stage. */
 const demoVideos = (projectDir: string) =>
   Effect.gen(function* () {
     const media = yield* Media.Media
     const dir = join(projectDir, "videos")
-    yield* Effect.promise(() => mkdir(dir, { recursive: true }))
-    for (const [name, clip] of Object.entries(clips)) {
-      yield* ffmpeg(media.binaries.ffmpeg, [...clip.args.map((a) => a.replace("{first}", join(dir, "titration-demo.mp4"))), join(dir, name)])
-    }
-    yield* Effect.promise(() => writeFile(join(dir, "videos.jsonl"), Object.entries(clips).map(([file, c]) => JSON.stringify({ file, title: c.title, license: c.license })).join("\n") + "\n"))
-    // a stand-in evaluation benchmark as released: metadata with YouTube ids, and a video folder holding a re-encoded copy of one clip
-    const bench = join(projectDir, "benchmarks", "sample-bench")
-    yield* Effect.promise(() => mkdir(join(bench, "videos"), { recursive: true }))
-    yield* Effect.promise(() => writeFile(join(bench, "test.json"), JSON.stringify([{ video_id: "dQw4w9WgXcQ", question: "What is shown?" }]) + "\n"))
-    yield* ffmpeg(media.binaries.ffmpeg, ["-i", join(dir, "ohms-law-demo.mp4"), "-c:v", "libx264", "-crf", "32", "-pix_fmt", "yuv420p", join(bench, "videos", "bench-0001.mp4")])
-
-    // fingerprints and near-duplicates of the clips as they are, before any stage
     const source = yield* makeLocalSource({ root: dir, sidecar: join(dir, "videos.jsonl") })
     const spec = { mode: "uniform" as const, count: 8, maxPixels: 224 * 224 }
     const fingerprints = []
@@ -96,20 +66,6 @@ const demoVideos = (projectDir: string) =>
     yield* Console.log(table(["threshold (bits)", "pairs", "videos to remove"], summary.map((s) => [s.threshold, s.pairs, s.removed])))
   }).pipe(Effect.provide(Media.layer({ cacheDir: join(projectDir, ".videokr/frames") })))
 
-/** The demo's pipeline settings: every stage on the scripted model, generation from a pool of two. */
-const demoPipeline = {
-  models: {
-    expand: "scripted:demo", scenarios: "scripted:demo", metadata: "scripted:demo", visual: "scripted:demo", safety: "scripted:demo",
-    generation: "pool:demo", consistency: "pool:demo", dependency: "scripted:demo", verification: "pool:demo"
-  },
-  expand: { subjects: [{ discipline: "Natural Sciences" as const, subject: "Physics" }, { discipline: "Engineering" as const, subject: "Civil Engineering" }], count: 5 },
-  sources: [{ type: "local" as const, root: "videos", sidecar: "videos/videos.jsonl" }],
-  frames: { count: 4, maxPixels: 224 * 224 },
-  consistency: { k: 1 },
-  benchmarks: [{ name: "sample-bench", paths: ["benchmarks/sample-bench"] }],
-  release: { verlValSize: 4 }
-}
-
 export const runDemo = (dir: string | undefined) =>
   Effect.gen(function* () {
     const target = resolve(dir ?? join(repoRoot, "demo-output"))
@@ -117,7 +73,8 @@ export const runDemo = (dir: string | undefined) =>
     const step = (title: string) => Console.log(`\n== ${title}`)
 
     yield* step(`project: ${target}`)
-    yield* initProject(target, sampleDir)
+    // the project `videokr init` makes: sample data, generated clips, every stage on the scripted model
+    yield* initSampleProject(target, "sample")
     const project = yield* loadProject(target, { search: false })
 
     yield* Effect.gen(function* () {
@@ -158,14 +115,7 @@ export const runDemo = (dir: string | undefined) =>
       yield* demoVideos(project.dir)
 
       yield* step("pipeline: every stage, with the scripted demo model (labelled as such) and the local clips")
-      const withPipeline = {
-        ...project,
-        config: {
-          ...project.config,
-          models: { ...project.config.models, pools: { demo: [{ model: "scripted:demo" }, { model: "scripted:demo-alt" }] }, poolSeed: 7 },
-          pipeline: demoPipeline
-        }
-      }
+      const withPipeline = project
       yield* Console.log("a dry run first: what is ready, and what it would cost at the configured prices")
       yield* runPipeline(withPipeline, { dryRun: true, only: [], limit: undefined, model: undefined, concurrency: 4, cache: "use" })
       yield* Console.log("")
@@ -185,7 +135,7 @@ export const runDemo = (dir: string | undefined) =>
 
       yield* step("evaluation: the seven benchmarks' sample files in their published layouts, a generated clip at each of their video paths")
       yield* Console.log("the scripted model draws its letters from the question (it does not reason): the numbers show the machinery, not a model")
-      const clipPaths = Object.keys(clips).map((name) => join(project.dir, "videos", name))
+      const clipPaths = Object.keys(sampleClips).map((name) => join(project.dir, "videos", name))
       const data = yield* stageBenchmarkSamples(join(project.dir, "benchmarks-eval"), clipPaths)
       const evalConfig = { data: Object.fromEntries(Object.entries(data).map(([t, d]) => [t, relative(project.dir, d)])), judge: "scripted:demo", frames: { maxFrames: 8, maxPixels: 160 * 120 }, concurrency: 4 }
       const withEval = { ...project, config: { ...withPipeline.config, eval: evalConfig } }

@@ -1,7 +1,7 @@
 import { join } from "node:path"
 import { Console, Effect, Schema } from "effect"
 import { CorpusStore, isProviderError, structured, loadPlugins, type ModelsConfig, parseModelId, type ProviderError, providerKey, type Project, recordModelCall } from "@videokr/core"
-import { makeModels, middlewareLayer, renderFailureSummary, summarizeFailures } from "@videokr/providers"
+import { makeModels, middlewareLayer, modelCheckPrompts, renderFailureSummary, summarizeFailures } from "@videokr/providers"
 import { table } from "./Output.ts"
 
 /** Every model id the configuration mentions: pool members, prices and limits. */
@@ -73,10 +73,10 @@ export const checkModels = (project: Project, ids: ReadonlyArray<string>) =>
       }
       const model = outcome.success
       const started = performance.now()
-      const text = yield* Effect.result(model.chat({ messages: [{ role: "user", content: "Reply with the single word: ok" }], params: { maxTokens: 16, temperature: 0 } }))
+      const text = yield* Effect.result(model.chat({ messages: [{ role: "user", content: modelCheckPrompts.text }], params: { maxTokens: 16, temperature: 0 } }))
       const latency = performance.now() - started
-      const image = yield* Effect.result(model.chat({ messages: [{ role: "user", content: [{ type: "image", mediaType: "image/png", data: pixel }, { type: "text", text: "What colour is this image? One word." }] }], params: { maxTokens: 16, temperature: 0 } }))
-      const json = yield* Effect.result(structured({ id: model.id, chat: (r) => model.chat(r) }, { model: id, messages: [{ role: "user", content: 'Answer with the JSON object {"ok": true}.' }], params: { maxTokens: 32, temperature: 0 } }, Probe, "probe"))
+      const image = yield* Effect.result(model.chat({ messages: [{ role: "user", content: [{ type: "image", mediaType: "image/png", data: pixel }, { type: "text", text: modelCheckPrompts.image }] }], params: { maxTokens: 16, temperature: 0 } }))
+      const json = yield* Effect.result(structured({ id: model.id, chat: (r) => model.chat(r) }, { model: id, messages: [{ role: "user", content: modelCheckPrompts.json }], params: { maxTokens: 32, temperature: 0 } }, Probe, "probe"))
       if (text._tag === "Failure") failed++
       for (const r of [text, image, json]) if (r._tag === "Failure" && isProviderError(r.failure)) failures.push(r.failure)
       const yesNo = (r: { _tag: string }) => (r._tag === "Success" ? "yes" : "no")

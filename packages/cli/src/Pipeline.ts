@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import {
   type CheckArgs, contaminationStage, dedupDefaults, defaultGates, downloadStage, type ExampleValidator, expansionStage, filterStage, generationDefaults, generationStage,
   makeLocalSource, makeUrlsSource, makeYoutubeSource, Media, nearDuplicateStage, type PipelineServices, type Project, releaseStage, type SamplingSpec,
-  scenariosStage, searchStage, type Stage, UsageError, validatorStage, type VideoFilter, type VideokrPlugin, type VideoSourceShape
+  scenariosStage, searchStage, sourceFilesStage, type Stage, UsageError, validatorStage, type VideoFilter, type VideokrPlugin, type VideoSourceShape
 } from "@videokr/core"
 import { metadataRelevance, rationaleVerifier, safetyModeration, selfConsistency, videoDependency, visualRelevance } from "@videokr/filters"
 
@@ -13,7 +13,7 @@ import { metadataRelevance, rationaleVerifier, safetyModeration, selfConsistency
  * before it must have kept. A stage whose model (or video source) is not configured is left out, and the
  * chain closes over it.
  */
-type Kind = "subject" | "knowledge point" | "scenario" | "candidate" | "video" | "example" | "final"
+type Kind = "subject" | "knowledge point" | "file" | "scenario" | "candidate" | "video" | "example" | "final"
 
 /** What one item of a stage costs in tokens, as a rough guide for --dry-run. */
 interface Estimate {
@@ -105,6 +105,7 @@ export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlu
         name: "scenarios", kind: "knowledge point", modelKey: "scenarios", estimate: () => ({ calls: 1, inputTokens: 250, outputTokens: 300 }),
         build: ({ model }) => Effect.succeed(scenariosStage(model))
       },
+      { name: "sources", kind: "file", needsSources: true, build: () => Effect.map(sources, sourceFilesStage) },
       {
         name: "search", kind: "scenario", needsSources: true,
         build: () =>
@@ -173,7 +174,7 @@ export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlu
 
     const hasSources = (config.sources ?? []).length > 0
     const planned: Array<PlannedStage> = []
-    const before: Record<Kind, Array<string>> = { subject: [], "knowledge point": [], scenario: [], candidate: [], video: [], example: [], final: [] }
+    const before: Record<Kind, Array<string>> = { subject: [], "knowledge point": [], file: [], scenario: [], candidate: [], video: [], example: [], final: [] }
     for (const step of steps) {
       const model = step.modelKey === undefined ? undefined : modelOverride ?? config.models?.[step.modelKey]
       const skipped = step.needsExpansion && (config.expand?.subjects ?? []).length === 0

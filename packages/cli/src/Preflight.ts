@@ -1,5 +1,5 @@
 import { Effect, Schema } from "effect"
-import { isPoolSpec, type ModelsConfig } from "@videokr/core"
+import { didYouMeanHint, isPoolSpec, type ModelsConfig } from "@videokr/core"
 import type { Models } from "@videokr/providers"
 
 /**
@@ -11,7 +11,7 @@ export class ModelConfigError extends Schema.TaggedError<ModelConfigError>()("Mo
   problems: Schema.Array(Schema.Struct({ stage: Schema.String, model: Schema.String, reason: Schema.String }))
 }) {
   override get message() {
-    return ["the run cannot start (nothing was asked):", ...this.problems.map((p) => `  stage ${p.stage}: ${p.model}: ${p.reason}`)].join("\n")
+    return ["the run cannot start (nothing was asked):", ...this.problems.map((p) => `  stage ${p.stage}: ${p.reason.startsWith(`${p.model}: `) ? p.reason : `${p.model}: ${p.reason}`}`)].join("\n")
   }
 }
 
@@ -31,7 +31,8 @@ export const preflight = (
       if (unready !== undefined) problems.push({ stage: stage.name, model: stage.model ?? "(its own)", reason: unready })
       if (stage.model === undefined) continue
       if (isPoolSpec(stage.model) && config.pools?.[stage.model.slice("pool:".length)] === undefined) {
-        problems.push({ stage: stage.name, model: stage.model, reason: `no such pool in models.pools (pools: ${Object.keys(config.pools ?? {}).join(", ") || "none"})` })
+        const pools = Object.keys(config.pools ?? {})
+        problems.push({ stage: stage.name, model: stage.model, reason: `no such pool in models.pools${didYouMeanHint(stage.model.slice("pool:".length), pools)} (pools: ${pools.join(", ") || "none"})` })
         continue
       }
       for (const id of modelsOfSpec(config, stage.model)) {

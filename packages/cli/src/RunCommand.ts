@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { Console, Effect } from "effect"
-import { CorpusStore, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, type Project, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { CorpusStore, didYouMeanHint, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, type Project, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
 import { middlewareLayerFor, type ModelHealthShape } from "@videokr/providers"
 import { sendAsBatch } from "./BatchMode.ts"
@@ -39,7 +39,7 @@ export const runPipeline = (project: Project, options: RunOptions) =>
     const plan = yield* planPipeline(project, [builtinChecks, ...plugins], options.model)
     const names = plan.stages.map((s) => s.name)
     const unknown = [...options.only, ...(options.until === undefined ? [] : [options.until])].filter((s) => !names.includes(s))
-    if (unknown.length > 0) return yield* new UsageError({ reason: `unknown stage(s): ${unknown.join(", ")}; stages: ${names.join(", ")}` })
+    if (unknown.length > 0) return yield* new UsageError({ reason: `unknown stage(s): ${unknown.map((s) => `${s}${didYouMeanHint(s, names)}`).join(", ")}; stages: ${names.join(", ")}` })
     const last = options.until === undefined ? names.length - 1 : names.indexOf(options.until)
     const selected = plan.stages.filter((s, i) => i <= last && (options.only.length === 0 || options.only.includes(s.name)))
     const problems = selected.filter((s) => s.skipped !== undefined)
@@ -96,7 +96,7 @@ export const runPipeline = (project: Project, options: RunOptions) =>
     })
     const batchStages = new Set(project.config.pipeline?.batch ?? [])
     const unknownBatch = [...batchStages].filter((st) => !names.includes(st))
-    if (unknownBatch.length > 0) return yield* new UsageError({ reason: `${project.configPath}: pipeline.batch names unknown stage(s): ${unknownBatch.join(", ")}` })
+    if (unknownBatch.length > 0) return yield* new UsageError({ reason: `${project.configPath}: pipeline.batch names unknown stage(s): ${unknownBatch.map((s) => `${s}${didYouMeanHint(s, names)}`).join(", ")}` })
     const retry = project.config.pipeline?.retry
     // while it runs, the run answers `videokr status`, `funnel`, `stats` and `why` (DuckDB lets one process hold the file)
     let latest: ReadonlyArray<StageProgress> = plans.map((p) => ({ stage: p.stage.name, pending: 0, retrying: 0, leftPending: 0, pendingByModel: {}, processed: 0, kept: 0, dropped: 0, errors: 0, done: false }))

@@ -1,6 +1,6 @@
 import { Console, Effect } from "effect"
-import { CorpusStore, UsageError } from "@videokr/core"
-import { table } from "./Output.ts"
+import { CorpusStore, didYouMeanHint, UsageError } from "@videokr/core"
+import { outputWidth, table } from "./Output.ts"
 
 /**
  * What the corpus records about the pipeline, for `videokr funnel` and `videokr why`: read-only, and
@@ -9,8 +9,27 @@ import { table } from "./Output.ts"
 
 /** The built-in stages, in pipeline order (plugin checks add their own). */
 export const stageNames = [
-  "expand", "scenarios", "search", "metadata", "download", "visual", "safety", "generation", "consistency", "dependency", "verification", "contamination", "near-duplicates", "release"
+  "expand", "scenarios", "sources", "search", "metadata", "download", "visual", "safety", "generation", "consistency", "dependency", "verification", "contamination", "near-duplicates", "release"
 ] as const
+
+/** What one item of each stage is, as `videokr funnel` counts them (plugin checks: "items"). */
+export const stageUnits: Record<string, string> = {
+  expand: "subjects",
+  scenarios: "knowledge points",
+  sources: "files",
+  search: "scenarios",
+  metadata: "video@knowledge point",
+  download: "videos",
+  visual: "video@knowledge point",
+  safety: "video@knowledge point",
+  generation: "video@kp#skill-slot",
+  consistency: "examples",
+  dependency: "examples",
+  verification: "examples",
+  contamination: "videos",
+  "near-duplicates": "videos",
+  release: "examples"
+}
 
 /** Why an item was kept or dropped, or why it is still pending: every verdict about it, stage by stage, and its attempts. */
 export const why = (id: string) =>
@@ -23,12 +42,12 @@ export const why = (id: string) =>
     const attempts = yield* store.query<{ at: string; stage: string; item_id: string; kind: string; model_id: string | null; reason: string }>(
       `SELECT strftime(attempted_at, '%Y-%m-%d %H:%M:%S') AS at, stage, item_id, kind, model_id, reason FROM attempts WHERE ${about} ORDER BY attempted_at, item_id`, { id })
     if (verdicts.length === 0 && attempts.length === 0) return yield* new UsageError({ reason: `no verdict about "${id}" yet (is the id right, and has its stage run?)` })
-    if (verdicts.length > 0) yield* Console.log(table(["stage", "decision", "reason", "model", "evidence"], verdicts.map((v) => [v.stage, v.decision, v.reason.slice(0, 160), v.model_id ?? "-", (v.evidence ?? "-").slice(0, 80)])))
+    if (verdicts.length > 0) yield* Console.log(table(["stage", "decision", "reason", "model", "evidence"], verdicts.map((v) => [v.stage, v.decision, v.reason, v.model_id ?? "-", (v.evidence ?? "-").slice(0, 80)]), { wrap: { width: outputWidth(), column: 2 } }))
     if (attempts.length > 0) {
       const decided = new Set(verdicts.map((v) => v.stage))
       const waiting = [...new Set(attempts.filter((a) => a.kind === "transient" && !decided.has(a.stage)).map((a) => a.stage))]
       yield* Console.log(`${verdicts.length > 0 ? "\n" : ""}attempts (transient failures leave an item pending: it is asked again; reroutes; errors asked again)\n` +
-        table(["when (UTC)", "stage", "item", "kind", "model", "reason"], attempts.map((a) => [a.at, a.stage, a.item_id, a.kind, a.model_id ?? "-", a.reason.slice(0, 140)])))
+        table(["when (UTC)", "stage", "item", "kind", "model", "reason"], attempts.map((a) => [a.at, a.stage, a.item_id, a.kind, a.model_id ?? "-", a.reason]), { wrap: { width: outputWidth() } }))
       if (waiting.length > 0) yield* Console.log(`\npending in ${waiting.join(", ")}: the next \`videokr run\` asks again`)
     }
   })
@@ -55,17 +74,18 @@ export const funnel = (retrying?: ReadonlyMap<string, number>) => Effect.gen(fun
   const spend = yield* store.query<{ stage: string; cost_usd: number; model_calls: number; cost_per_kept_usd: number | null }>("SELECT stage, cost_usd, model_calls, cost_per_kept_usd FROM stage_spend")
   const costOf = new Map(spend.map((s) => [s.stage, s]))
   // "retrying" only while a run is in progress (its items that failed transiently and wait for their next attempt)
-  const headers = ["stage", "in", "kept", "dropped", "errors", "pending", ...(retrying === undefined ? [] : ["retrying (run)"]), "model calls", "cost ($)", "per kept ($)"]
+  const headers = ["stage", "counts", "in", "kept", "dropped", "errors", "pending", ...(retrying === undefined ? [] : ["retrying (run)"]), "model calls", "cost ($)", "per kept ($)"]
   yield* Console.log(table(headers, stages.map((s) => {
     const c = costOf.get(s.stage)
-    return [s.stage, s.items, s.kept, s.dropped, s.errors, pendingOf.get(s.stage) ?? 0, ...(retrying === undefined ? [] : [retrying.get(s.stage) ?? 0]), c?.model_calls ?? 0, (c?.cost_usd ?? 0).toFixed(4), c?.cost_per_kept_usd == null ? "-" : c.cost_per_kept_usd.toFixed(6)]
+    return [s.stage, stageUnits[s.stage] ?? "items", s.items, s.kept, s.dropped, s.errors, pendingOf.get(s.stage) ?? 0, ...(retrying === undefined ? [] : [retrying.get(s.stage) ?? 0]), c?.model_calls ?? 0, (c?.cost_usd ?? 0).toFixed(4), c?.cost_per_kept_usd == null ? "-" : c.cost_per_kept_usd.toFixed(6)]
   })))
   const pending = pendingRows.reduce((n, r) => n + r.pending, 0)
   if (pending > 0) yield* Console.log(`\n${pending} item(s) pending after transient failures (outages, rate limits, unusable answers): \`videokr run\` asks them again`)
   const reasons = yield* store.query<{ stage: string; decision: string; reason: string; items: number }>("SELECT stage, decision, reason, items FROM stage_drop_reasons WHERE rank <= 3 ORDER BY items DESC, reason")
   if (reasons.length > 0) {
     const sorted = [...reasons].sort((a, b) => order(a.stage) - order(b.stage))
-    yield* Console.log("\ntop reasons for dropping\n" + table(["stage", "decision", "items", "reason"], sorted.map((r) => [r.stage, r.decision, r.items, r.reason.slice(0, 100)])))
+    yield* Console.log("\ntop reasons for dropping (the items behind one: videokr funnel --stage <stage> --decision drop|error)\n" +
+      table(["stage", "decision", "items", "reason"], sorted.map((r) => [r.stage, r.decision, r.items, r.reason]), { wrap: { width: outputWidth() } }))
   }
   const [cost] = yield* store.query<{ released_examples: number; cost_usd: number; cost_per_example_usd: number | null }>("SELECT * FROM pipeline_cost")
   if (cost !== undefined && cost.released_examples > 0) {
@@ -74,3 +94,25 @@ export const funnel = (retrying?: ReadonlyMap<string, number>) => Effect.gen(fun
     yield* Console.log(table(["discipline", "skill", "examples"], mix.map((m) => [m.discipline, m.skill, m.examples])))
   }
 })
+
+/** `videokr funnel --stage <s>`: the items of a stage with a decision, and their reasons. */
+export const stageItems = (stage: string, decision: "keep" | "drop" | "error" | undefined, limit: number) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore.CorpusStore
+    const known = (yield* store.query<{ stage: string }>("SELECT DISTINCT stage FROM verdicts UNION SELECT DISTINCT stage FROM stage_pending")).map((r) => r.stage)
+    if (!known.includes(stage)) {
+      const names = [...new Set([...stageNames, ...known])]
+      return yield* new UsageError({
+        reason: names.includes(stage) ? `stage ${stage} has no verdict yet (videokr run)` : `unknown stage "${stage}"${didYouMeanHint(stage, names)} (stages: ${names.join(", ")})`
+      })
+    }
+    const where = `stage = $stage${decision === undefined ? "" : " AND decision = $decision"}`
+    const params = { stage, ...(decision === undefined ? {} : { decision }) }
+    const [count] = yield* store.query<{ n: number }>(`SELECT count(*)::INT AS n FROM verdicts WHERE ${where}`, params)
+    const rows = yield* store.query<{ item_id: string; decision: string; model_id: string | null; reason: string }>(
+      `SELECT item_id, decision, model_id, reason FROM verdicts WHERE ${where} ORDER BY decision, item_id LIMIT ${Math.max(0, Math.floor(limit))}`, params)
+    const what = `${stage} (${stageUnits[stage] ?? "items"})${decision === undefined ? "" : `, decision ${decision}`}`
+    if (rows.length === 0) return yield* Console.log(`No item of ${what}`)
+    yield* Console.log(table(["item", "decision", "model", "reason"], rows.map((r) => [r.item_id, r.decision, r.model_id ?? "-", r.reason]), { wrap: { width: outputWidth() } }))
+    yield* Console.log(`\n${rows.length} of ${count!.n} item(s) of ${what}${rows.length < count!.n ? ` (--limit ${count!.n} for all)` : ""}; videokr why <item> tells its story`)
+  })

@@ -62,13 +62,14 @@ describe("videokr (end to end, real processes)", () => {
 
   it("a bad videokr.config.ts is reported with its file and field", () => {
     const other = join(root, "badcfg")
-    expect(videokr(root, "init", "badcfg", "--empty").code).toBe(0)
+    expect(videokr(root, "init", "badcfg", "--template", "minimal").code).toBe(0)
     writeFileSync(join(other, "videokr.config.ts"), 'export default { corpus: "c.duckdb", split: { seed: "forty-two" }, colour: "blue" }\n')
     const r = videokr(other, "stats")
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(`${join(other, "videokr.config.ts")}: 2 problem(s); fix the configuration`)
-    expect(r.stderr).toContain(`${join(other, "videokr.config.ts")}: field "split.seed": expected number, got "forty-two"`)
-    expect(r.stderr).toContain(`field "colour": unknown field, with value "blue"`)
+    // each problem at its line and column
+    expect(r.stderr).toContain(`${join(other, "videokr.config.ts")}:1:47: field "split.seed": expected number, got "forty-two"`)
+    expect(r.stderr).toContain(`${join(other, "videokr.config.ts")}:1:68: field "colour": unknown field, with value "blue"`)
   })
 
   it("doctor reports the machine: ffmpeg, codecs, DuckDB, disk, keys present or not but never their values", () => {

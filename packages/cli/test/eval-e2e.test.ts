@@ -8,7 +8,7 @@ import { Effect } from "effect"
 import { testVideos } from "@videokr/core/testing"
 import { fileReader, tasks } from "@videokr/eval"
 import { benchmarkSamples, stageBenchmarkSamples } from "../src/BenchmarkSample.ts"
-import { sampleDir } from "../src/Commands.ts"
+import { sampleDir } from "../src/SampleProject.ts"
 import { images, query, type Servers, startModelServers, startVideokr, videokr, videokrAsync } from "./support/pipeline.ts"
 
 /**
@@ -30,7 +30,7 @@ const modelRequests = () => servers.openai.requests.filter((r) => (r.body as any
 /** A project whose eval.data points at the staged benchmark samples; the judge is Claude on the Anthropic server. */
 const writeProject = async (root: string, on: Servers) => {
   const p = join(root, "p")
-  expect(videokr(root, "init", "p", "--empty").code).toBe(0)
+  expect(videokr(root, "init", "p", "--template", "minimal").code).toBe(0)
   const clips = testVideos()
   const roots = await Effect.runPromise(
     stageBenchmarkSamples(join(p, "benchmarks"), [clips.base!, clips.life!, clips.mandelbrot!, clips.bars!], (task, path) => task === "videokr_eval" && path.includes("integral_0006"))

@@ -49,7 +49,7 @@ afterAll(async () => {
 const writeProject = async () => {
   const root = mkdtempSync(join(tmpdir(), "videokr-eval-pending-"))
   const p = join(root, "p")
-  expect(videokr(root, "init", "p", "--empty").code).toBe(0)
+  expect(videokr(root, "init", "p", "--template", "minimal").code).toBe(0)
   const clips = testVideos()
   const roots = await Effect.runPromise(stageBenchmarkSamples(join(p, "benchmarks"), [clips.base!, clips.life!]))
   const config = {

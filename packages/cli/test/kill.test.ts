@@ -15,7 +15,7 @@ const examples = (dir: string) => JSON.parse(videokr(dir, "stats", "--json").std
 describe("an import killed at any moment", () => {
   it("leaves the corpus as it was, and the same import then succeeds", async () => {
     const root = mkdtempSync(join(tmpdir(), "videokr-kill-"))
-    expect(videokr(root, "init", "p", "--empty").status).toBe(0)
+    expect(videokr(root, "init", "p", "--template", "minimal").status).toBe(0)
     const dir = join(root, "p")
     const file = join(dir, "big.jsonl")
     const out = createWriteStream(file)

@@ -9,6 +9,7 @@ import { CorpusStore, loadProject } from "@videokr/core"
 import { readStoreLayer, type RunFile } from "../src/LiveRun.ts"
 import { ended, holderStatus, startHolder } from "./support/live-run.ts"
 import { query, videokr } from "./support/pipeline.ts"
+import { initWithSampleData } from "./support/cli.ts"
 
 /** A raw request on the run's socket, as any HTTP client could send it. */
 const post = (socket: string, path: string, body: unknown) =>
@@ -56,7 +57,7 @@ describe("reading a run in progress (a process holds the corpus and serves it on
   let id: string
 
   beforeAll(() => {
-    expect(videokr(root, "init", "p").code).toBe(0)
+    initWithSampleData(root)
     writeFileSync(join(dir, "videokr.config.ts"), `export default { pipeline: { models: { scenarios: "scripted:demo" } } }\n`)
     expect(videokr(dir, "import", "data/knowledge-bank.jsonl").code).toBe(0)
     expect(videokr(dir, "run", "--only", "scenarios", "--limit", "12", "--quiet").code).toBe(0)
@@ -66,7 +67,7 @@ describe("reading a run in progress (a process holds the corpus and serves it on
       const s = videokr(dir, "stats", "--json")
       const w = videokr(dir, "why", id)
       expect([f.code, s.code, w.code]).toEqual([0, 0, 0])
-      expect(f.stdout).toMatch(/scenarios\s+12\s+/)
+      expect(f.stdout).toMatch(/scenarios\s+knowledge points\s+12\s+/)
       direct = { funnel: f.stdout, stats: s.stdout, why: w.stdout }
     })
   })

@@ -23,7 +23,7 @@ beforeAll(async () => {
   server = await startLoopbackServer(chatCompletionReply((b) => (b.response_format ? '{"ok": true}' : "ok")))
   qwen = `openai-compatible:${server.url}/v1#qwen2.5-vl-7b`
   const root = mkdtempSync(join(tmpdir(), "videokr-models-cli-"))
-  expect((await videokr(root, "init", "p", "--empty")).code).toBe(0)
+  expect((await videokr(root, "init", "p", "--template", "minimal")).code).toBe(0)
   dir = join(root, "p")
   writeFileSync(join(dir, "plugin.ts"), `import { definePlugin } from "@videokr/core"
 export default definePlugin({

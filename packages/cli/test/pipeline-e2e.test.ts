@@ -77,7 +77,7 @@ describe("videokr run: the whole pipeline against loopback model servers (OpenAI
     // spend per stage and per released example, from the price table
     const f = await videokr(dir, "funnel")
     expect(f.stdout).toMatch(new RegExp(`${funnel.release.kept} example\\(s\\) released by the pipeline; model spend \\$\\d+\\.\\d{4} in all, \\$0\\.\\d+ per kept example`))
-    const generationRow = /^generation\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)$/m.exec(f.stdout)
+    const generationRow = /^generation\s+video@kp#skill-slot\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)$/m.exec(f.stdout)
     expect(Number(generationRow?.[7])).toBeGreaterThan(0)
     const why = await videokr(dir, "why", "local:crash-test.mp4@kp-phys-003")
     expect(why.stdout).toMatch(/metadata\s+keep[\s\S]*visual\s+keep[\s\S]*safety\s+drop\s+flagged \(graphic violence\)/)

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { videokrAsync, videokr } from "./support/pipeline.ts"
+import { initWithSampleData } from "./support/cli.ts"
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url))
 
@@ -17,8 +18,7 @@ let template: string | undefined
 const project = () => {
   if (template === undefined) {
     const root = mkdtempSync(join(tmpdir(), "videokr-release-"))
-    expect(videokr(root, "init", "p").code).toBe(0)
-    const p = join(root, "p")
+    const p = initWithSampleData(root)
     expect(videokr(p, "import", "data/knowledge-bank.jsonl", "data/seeds.jsonl", "data/videos.jsonl", "data/examples.jsonl").code).toBe(0)
     expect(videokr(p, "split").code).toBe(0)
     writeFileSync(join(p, "videokr.config.ts"), `export default ${JSON.stringify({ eval: { data: { videokr_eval: join(repo, "fixtures/benchmarks/videokr_eval") } } })}\n`)

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { chatCompletionReply, lastUserText, limitedReply, startLoopbackServer, type LoopbackServer } from "@videokr/providers/testing"
 import { query } from "./support/pipeline.ts"
-import { videokrNodeArgs } from "./support/cli.ts"
+import { initWithSampleData, videokrNodeArgs } from "./support/cli.ts"
 
 const { FORCE_COLOR: _, ...env } = process.env
 const start = (cwd: string, ...args: Array<string>) =>
@@ -23,8 +23,7 @@ describe("videokr run killed with SIGKILL at several moments", () => {
     server = await startLoopbackServer(limited.handler)
     const model = `openai-compatible:${server.url}/v1#qwen2.5-vl-7b`
     const root = mkdtempSync(join(tmpdir(), "videokr-run-kill-"))
-    await once(start(root, "init", "p"), "exit")
-    const dir = join(root, "p")
+    const dir = initWithSampleData(root)
     writeFileSync(join(dir, "videokr.config.ts"), `export default { pipeline: { models: { scenarios: "${model}" } } }\n`)
     await once(start(dir, "import", "data/knowledge-bank.jsonl"), "exit")
 

@@ -97,7 +97,7 @@ describe("videokr run through an outage, a 429 storm, 500s, garbage answers and 
     expect(readable.stdout).toMatch(/Run in progress: pid \d+/)
     const funnel = await videokrAsync(dir, "funnel")
     expect(funnel.code).toBe(0)
-    expect(funnel.stdout).toMatch(/^scenarios\s+\d+/m)
+    expect(funnel.stdout).toMatch(/^scenarios\s+knowledge points\s+\d+/m)
     expect(funnel.stdout).toMatch(/pending\s+retrying \(run\)/)
     expect((await videokrAsync(dir, "why", "kp-phys-001")).code).toBe(0)
     await new Promise((r) => setTimeout(r, Math.max(0, outageEnds - Date.now())))

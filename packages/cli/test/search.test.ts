@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { videokrNodeArgs } from "./support/cli.ts"
+import { initWithSampleData, videokrNodeArgs } from "./support/cli.ts"
 
 const { FORCE_COLOR: _, ...env } = process.env
 const videokr = (cwd: string, ...args: Array<string>) => {
@@ -14,8 +14,7 @@ const videokr = (cwd: string, ...args: Array<string>) => {
 describe("videokr run: search over a local source, then metadata relevance", () => {
   it("finds candidates for scenarios, applies the license gate, and records why", () => {
     const root = mkdtempSync(join(tmpdir(), "videokr-search-"))
-    expect(videokr(root, "init", "p").code).toBe(0)
-    const dir = join(root, "p")
+    const dir = initWithSampleData(root)
     mkdirSync(join(dir, "clips"))
     for (const [name, src] of [["lab.mp4", "testsrc"], ["other.mp4", "mandelbrot"]] as const) {
       execFileSync(process.env.VIDEOKR_FFMPEG ?? "ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", `${src}=size=160x120:rate=10`, "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", join(dir, "clips", name)])
@@ -48,7 +47,7 @@ describe("videokr run: search over a local source, then metadata relevance", () 
     expect(videokr(dir, "why", "local:lab.mp4").stdout).toMatch(/metadata\s+(keep|drop)\s+.+scripted:demo\s+\{"knowledge_point":/)
     // the funnel shows every stage
     const funnel = videokr(dir, "funnel").stdout
-    expect(funnel).toMatch(/search\s+6\s+/)
-    expect(funnel).toMatch(/metadata\s+\d+/)
+    expect(funnel).toMatch(/search\s+scenarios\s+6\s+/)
+    expect(funnel).toMatch(/metadata\s+video@knowledge point\s+\d+/)
   })
 })

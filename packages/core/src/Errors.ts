@@ -3,13 +3,15 @@ import { Schema } from "effect"
 /** One thing wrong with one input record: where it is and why it was refused. */
 export const InputProblem = Schema.Struct({
   line: Schema.Number,
+  /** in files read as text (a config), where on the line */
+  column: Schema.optionalKey(Schema.Number),
   field: Schema.optionalKey(Schema.String),
   message: Schema.String
 })
 export type InputProblem = typeof InputProblem.Type
 
 const describeProblem = (file: string, p: InputProblem) =>
-  `${p.line > 0 ? `${file}:${p.line}` : file}: ${p.field === undefined ? "" : `field "${p.field}": `}${p.message}`
+  `${p.line > 0 ? `${file}:${p.line}${p.column === undefined ? "" : `:${p.column}`}` : file}: ${p.field === undefined ? "" : `field "${p.field}": `}${p.message}`
 
 /** How many problems an InputError lists; the rest are counted (a broken file must not flood the terminal). */
 export const problemCap = 20

@@ -135,6 +135,13 @@ const exportVerl = (outDir: string, g: Groups, overrides: Partial<VerlOptions> |
       Effect.sync(() => batch.forEach((r) => (toVerl(r, o) === undefined ? skipped++ : valid++)))
     )
     if (valid === 0) return yield* new UsageError({ reason: "no example has both a video path and an answer; nothing to export for verl" })
+    // the reference holds out min(val size, count) and trains on the rest: with a small RL set that is all of it
+    if (o.trainSize !== 0 && valid <= o.valSize) {
+      return yield* new UsageError({
+        reason: `verl: the RL set has ${valid} usable example(s) and ${o.valSize} are held out for validation, so train.parquet would be empty; ` +
+          `hold out fewer with --val-size ${Math.max(1, Math.floor(valid / 10))} (or pipeline.release.verlValSize in videokr.config.ts)`
+      })
+    }
     const assignment = verlAssignment(valid, o)
     const scratch = yield* Effect.acquireRelease(
       Effect.tryPromise({ try: () => mkdtemp(join(tmpdir(), "videokr-verl-")), catch: (e) => new FileError({ path: tmpdir(), operation: "create temporary folder", reason: reasonOf(e) }) }),
@@ -193,6 +200,19 @@ const writeManifest = (dir: string, format: ExportFormat, options: ExportOptions
       files: described
     }
     yield* writeTextAtomic(join(dir, "manifest.json"), Stream.make(JSON.stringify(manifest, null, 2) + "\n"))
+  })
+
+/**
+ * Writes several formats; verl first, since only it can refuse the corpus (a validation size that
+ * leaves no training record), so that a refusal leaves every format's files as they were. Results in
+ * the order asked.
+ */
+export const exportFormatsOf = (formats: ReadonlyArray<ExportFormat>, options: ExportOptions) =>
+  Effect.gen(function* () {
+    const order = [...formats].sort((a, b) => Number(b === "verl") - Number(a === "verl"))
+    const done = new Map<ExportFormat, ReadonlyArray<ExportedFile>>()
+    for (const format of order) done.set(format, yield* exportCorpus(format, options))
+    return formats.map((format) => ({ format, files: done.get(format)! }))
   })
 
 /** Writes one export format into `outDir/<format>/`, every file atomically, with a manifest.json. */

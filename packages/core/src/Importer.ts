@@ -6,13 +6,32 @@ import { Effect, Stream } from "effect"
 import { sha256File } from "./Sha256.ts"
 import { CorpusStore, type IngestResult, type IngestRow } from "./CorpusStore.ts"
 import { FileError, InputError, type InputProblem, problemCap, UsageError, reasonOf } from "./Errors.ts"
-import { decodeRecord, type RecordKind, type RecordKindName, recordKinds } from "./RecordKind.ts"
+import { decodeRecord, type RecordKind, type RecordKindName, recordKinds, type Respelling } from "./RecordKind.ts"
 
 export interface ImportOptions {
   /** the kind of records; inferred from the file when absent */
   readonly kind?: RecordKindName | undefined
   /** replace records whose id is already in the corpus instead of refusing the file */
   readonly replace?: boolean | undefined
+  /** refuse other spellings of values (problem_type "multiple-choice") instead of storing their canonical one */
+  readonly strict?: boolean | undefined
+}
+
+/** How often one other spelling was read and stored as its canonical value. */
+export interface RespellingCount extends Respelling {
+  readonly records: number
+}
+
+/** Tallies other spellings as a file is decoded. */
+const respellingTally = () => {
+  const counts = new Map<string, RespellingCount>()
+  return {
+    add: (r: Respelling) => {
+      const key = JSON.stringify([r.field, r.from])
+      counts.set(key, { ...r, records: (counts.get(key)?.records ?? 0) + 1 })
+    },
+    counts: () => [...counts.values()].sort((a, b) => b.records - a.records)
+  }
 }
 
 export type FileFormat = "jsonl" | "csv"
@@ -76,7 +95,11 @@ export const readRawRecords = (file: string): AsyncIterable<RawRecord> =>
  * Decoded rows of `file` in batches. Bad records never reach the store: they are collected (with
  * duplicate ids) and the stream fails with one InputError at the end, listing them.
  */
-export const decodeFile = <A>(kind: RecordKind<A>, file: string): Stream.Stream<ReadonlyArray<IngestRow<A>>, InputError | FileError> => {
+export const decodeFile = <A>(
+  kind: RecordKind<A>,
+  file: string,
+  options: { readonly strict?: boolean | undefined; readonly onRespelled?: ((r: Respelling) => void) | undefined } = {}
+): Stream.Stream<ReadonlyArray<IngestRow<A>>, InputError | FileError> => {
   async function* batches(): AsyncGenerator<ReadonlyArray<IngestRow<A>>> {
     const problems: Array<InputProblem> = []
     let omitted = 0
@@ -90,11 +113,12 @@ export const decodeFile = <A>(kind: RecordKind<A>, file: string): Stream.Stream<
         report({ line: r.line, message: r.problem })
         continue
       }
-      const decoded = decodeRecord(kind, r.raw, r.line)
+      const decoded = decodeRecord(kind, r.raw, r.line, { strict: options.strict ?? false })
       if (decoded._tag === "Invalid") {
         decoded.problems.forEach(report)
         continue
       }
+      decoded.respelled.forEach((x) => options.onRespelled?.(x))
       const id = String((decoded.value as Record<string, unknown>)[kind.idField])
       const first = seen.get(id)
       if (first !== undefined) {
@@ -109,7 +133,7 @@ export const decodeFile = <A>(kind: RecordKind<A>, file: string): Stream.Stream<
         batch = []
       }
     }
-    if (records === 0) report({ line: 1, message: "the file is empty: no records" })
+    if (records === 0) report({ line: 1, message: emptyFile })
     if (problems.length > 0) throw new InputError({ file, problems, omitted })
     if (batch.length > 0) yield batch
   }
@@ -125,8 +149,10 @@ const kindSignatures: ReadonlyArray<readonly [RecordKindName, (keys: Set<string>
   ["examples", (k) => k.has("question") && (k.has("solution") || k.has("problem_type")) && !k.has("rationale")]
 ]
 
+const emptyFile = "the file is empty: no records"
+
 /** Infers the kind of records from the first record of the file. */
-export const inferKind = (file: string): Effect.Effect<RecordKindName, UsageError | FileError> =>
+export const inferKind = (file: string): Effect.Effect<RecordKindName, UsageError | InputError | FileError> =>
   Effect.gen(function* () {
     if (formatOf(file) === "csv") return "knowledge-bank" as const
     const first = yield* Effect.tryPromise({
@@ -136,7 +162,8 @@ export const inferKind = (file: string): Effect.Effect<RecordKindName, UsageErro
       },
       catch: (e) => new FileError({ path: file, operation: "read", reason: reasonOf(e) })
     })
-    if (first === undefined) return yield* new UsageError({ reason: `${file}: the file is empty: no records` })
+    // the same problem, with the same exit code, as when --kind is given
+    if (first === undefined) return yield* new InputError({ file, problems: [{ line: 1, message: emptyFile }], omitted: 0 })
     if ("problem" in first) {
       return yield* new UsageError({ reason: `${file}:${first.line}: ${first.problem}; cannot infer the kind of records (fix the line or pass --kind)` })
     }
@@ -165,7 +192,9 @@ export const importFile = (file: string, options: ImportOptions = {}) =>
     if (!options.replace) {
       const earlier = yield* store.query<{ file: string }>("SELECT file FROM imports WHERE sha256 = $sha AND kind = $kind LIMIT 1", { sha: sha256, kind: name })
       // re-running an import script is harmless: the same content is not imported twice
-      if (earlier.length > 0) return { kind: name, file, records: 0, replaced: 0, unchanged: true } satisfies IngestResult
+      if (earlier.length > 0) return { kind: name, file, records: 0, replaced: 0, unchanged: true, respelled: [] as ReadonlyArray<RespellingCount> }
     }
-    return (yield* store.ingest(kind, decodeFile(kind, file), { file, sha256, replace: options.replace ?? false })) as IngestResult
+    const respelled = respellingTally()
+    const result = (yield* store.ingest(kind, decodeFile(kind, file, { strict: options.strict, onRespelled: respelled.add }), { file, sha256, replace: options.replace ?? false })) as IngestResult
+    return { ...result, respelled: respelled.counts() }
   })

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs"
 import { createRequire, registerHooks } from "node:module"
-import { copyFile, mkdir, writeFile } from "node:fs/promises"
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import { Effect, Exit, Schema } from "effect"
@@ -8,6 +8,7 @@ import * as CorpusStore from "./CorpusStore.ts"
 import { configDefaults, VideokrConfig } from "./Config.ts"
 import { FileError, InputError, UsageError, reasonOf } from "./Errors.ts"
 import { schemaProblems } from "./internal/schemaProblems.ts"
+import { loadProblem, placeProblems } from "./internal/configProblems.ts"
 import type { VideokrPlugin } from "./Plugin.ts"
 
 export const configFileName = "videokr.config.ts"
@@ -66,11 +67,13 @@ export const loadProject = (dir: string, options: { readonly search: boolean }) 
     resolveVideokrFromHere()
     const module = yield* Effect.tryPromise({
       try: () => import(pathToFileURL(configPath).href) as Promise<{ default?: unknown }>,
-      catch: (e) => new FileError({ path: configPath, operation: "load", reason: reasonOf(e) })
+      catch: (e) => new InputError({ file: configPath, problems: [loadProblem(e, configPath)], omitted: 0, outcome: "fix the configuration" })
     })
     const exit = Schema.decodeUnknownExit(VideokrConfig)(module.default ?? {}, { errors: "all", onExcessProperty: "error" })
     if (Exit.isFailure(exit)) {
-      return yield* new InputError({ file: configPath, problems: schemaProblems(exit.cause, module.default, 0), omitted: 0, outcome: "fix the configuration" })
+      const text = yield* Effect.orElseSucceed(Effect.tryPromise(() => readFile(configPath, "utf8")), () => "")
+      const problems = placeProblems(schemaProblems(exit.cause, module.default, 0), text, VideokrConfig)
+      return yield* new InputError({ file: configPath, problems, omitted: 0, outcome: "fix the configuration" })
     }
     const config = exit.value
     return {
@@ -103,8 +106,20 @@ export default defineConfig({
 })
 `
 
-/** Creates a project folder with a config and, when `sampleDir` is given, the sample data under data/. */
-export const initProject = (dir: string, sampleDir: string | undefined) =>
+export interface InitOptions<E, R> {
+  /** copy the sample data from this folder into data/ */
+  readonly sampleDir?: string | undefined
+  /** the text of videokr.config.ts (default: a minimal config) */
+  readonly config?: string | undefined
+  /** more to put into the folder before the config is written (a folder with a config is a project) */
+  readonly prepare?: ((dir: string) => Effect.Effect<unknown, E, R>) | undefined
+}
+
+/**
+ * Creates a project folder: data/ (with the sample data when `sampleDir` is given), whatever `prepare`
+ * adds, and videokr.config.ts last, so that a failed init leaves no project behind and can be run again.
+ */
+export const initProject = <E = never, R = never>(dir: string, options: InitOptions<E, R> = {}) =>
   Effect.gen(function* () {
     const target = resolve(dir)
     const configPath = join(target, configFileName)
@@ -112,17 +127,17 @@ export const initProject = (dir: string, sampleDir: string | undefined) =>
     const io = (operation: string, path: string) => (e: unknown) => new FileError({ path, operation, reason: reasonOf(e) })
     yield* Effect.tryPromise({ try: () => mkdir(join(target, "data"), { recursive: true }), catch: io("create folder", target) })
     const copied: Array<string> = []
-    if (sampleDir !== undefined) {
+    if (options.sampleDir !== undefined) {
       for (const f of sampleFiles) {
         const to = join(target, "data", f)
-        yield* Effect.tryPromise({ try: () => copyFile(join(sampleDir, f), to), catch: io("copy sample", to) })
+        yield* Effect.tryPromise({ try: () => copyFile(join(options.sampleDir!, f), to), catch: io("copy sample", to) })
         copied.push(to)
       }
     }
-    yield* Effect.tryPromise({ try: () => writeFile(configPath, configTemplate, { flag: "wx" }), catch: io("write", configPath) })
+    if (options.prepare !== undefined) yield* options.prepare(target)
+    yield* Effect.tryPromise({ try: () => writeFile(configPath, options.config ?? configTemplate, { flag: "wx" }), catch: io("write", configPath) })
     return { dir: target, configPath, files: copied }
   })
-
 
 /** Loads the plugins a project lists (paths relative to the project folder, or package names). */
 export const loadPlugins = (project: Project) =>

@@ -6,6 +6,7 @@ import { Example } from "./Example.ts"
 import { KnowledgePoint } from "./KnowledgeBank.ts"
 import { SeedExample } from "./SeedExample.ts"
 import { Video } from "./Video.ts"
+import { problemTypeOfSpelling } from "./Taxonomy.ts"
 
 /**
  * How one kind of record is read: its schema, the field aliases accepted on read (FORMATS.md), and which
@@ -20,6 +21,15 @@ export interface RecordKind<A> {
   readonly idField: string
   /** canonical field -> alternative names, tried in order when the canonical one is absent */
   readonly aliases: Readonly<Record<string, ReadonlyArray<string>>>
+  /** field -> the canonical value of another spelling of it that the release accepts (undefined: not one) */
+  readonly spellings: Readonly<Record<string, (value: string) => string | undefined>>
+}
+
+/** A value read in another spelling and stored as the canonical one. */
+export interface Respelling {
+  readonly field: string
+  readonly from: string
+  readonly to: string
 }
 
 /** Fields held as JSON text in the store (the rest are plain columns). */
@@ -36,15 +46,18 @@ const kind = <S extends Schema.Struct<any>>(
   table: string | undefined,
   schema: S,
   idField: string,
-  aliases: Record<string, ReadonlyArray<string>> = {}
-): RecordKind<S["Type"]> => ({ name, table, schema: schema as unknown as Schema.Decoder<S["Type"]>, fields: Object.keys(schema.fields), idField, aliases })
+  aliases: Record<string, ReadonlyArray<string>> = {},
+  spellings: Record<string, (value: string) => string | undefined> = {}
+): RecordKind<S["Type"]> => ({ name, table, schema: schema as unknown as Schema.Decoder<S["Type"]>, fields: Object.keys(schema.fields), idField, aliases, spellings })
+
+const problemTypeSpellings = { problem_type: problemTypeOfSpelling }
 
 export const KnowledgeBankKind = kind("knowledge-bank", "knowledge_points", KnowledgePoint, "id")
-export const SeedsKind = kind("seeds", "seed_examples", SeedExample, "id")
+export const SeedsKind = kind("seeds", "seed_examples", SeedExample, "id", {}, problemTypeSpellings)
 export const ExamplesKind = kind("examples", "examples", Example, "problem_id", {
   problem_id: ["id"],
   video_path: ["path", "file_name"]
-})
+}, problemTypeSpellings)
 export const VideosKind = kind("videos", "videos", Video, "id")
 /** VideoKR-Eval samples (VideoKR_eval.jsonl): read by the eval package, not stored in a corpus. */
 export const EvalSamplesKind = kind("eval-samples", undefined, EvalSample, "id", {
@@ -61,11 +74,14 @@ export const recordKinds: Readonly<Record<RecordKindName, RecordKind<any>>> = {
 }
 
 export type Decoded<A> =
-  | { readonly _tag: "Ok"; readonly value: A; readonly extra: Record<string, unknown> | undefined }
+  | { readonly _tag: "Ok"; readonly value: A; readonly extra: Record<string, unknown> | undefined; readonly respelled: ReadonlyArray<Respelling> }
   | { readonly _tag: "Invalid"; readonly problems: ReadonlyArray<InputProblem> }
 
-/** Decodes one parsed record of `kind` found at `line`, resolving aliases and collecting unknown fields. */
-export const decodeRecord = <A>(kind: RecordKind<A>, raw: unknown, line: number): Decoded<A> => {
+/**
+ * Decodes one parsed record of `kind` found at `line`, resolving aliases, other spellings of values
+ * (refused when `strict`) and collecting unknown fields.
+ */
+export const decodeRecord = <A>(kind: RecordKind<A>, raw: unknown, line: number, options: { readonly strict?: boolean } = {}): Decoded<A> => {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { _tag: "Invalid", problems: [{ line, message: `expected a JSON object, got ${show(raw)}` }] }
   }
@@ -87,13 +103,25 @@ export const decodeRecord = <A>(kind: RecordKind<A>, raw: unknown, line: number)
   for (const key of Object.keys(raw)) {
     if (!consumed.has(key)) (extra ??= {})[key] = (raw as any)[key]
   }
+  const respelled: Array<Respelling> = []
+  for (const [field, canonical] of Object.entries(kind.spellings)) {
+    const value = input[field]
+    const to = typeof value === "string" ? canonical(value) : undefined
+    if (typeof value !== "string" || to === undefined || to === value) continue
+    input[field] = to
+    respelled.push({ field, from: value, to })
+  }
+  // --strict: another spelling is a problem of its own (the value is checked as its canonical one)
+  const refused: Array<InputProblem> = options.strict
+    ? respelled.map((r) => ({ line, field: r.field, message: `"${r.from}" is a spelling of "${r.to}", which --strict refuses` }))
+    : []
   const exit = Schema.decodeUnknownExit(kind.schema)(input, { errors: "all" })
-  if (Exit.isSuccess(exit)) return { _tag: "Ok", value: exit.value, extra }
+  if (Exit.isSuccess(exit)) return refused.length > 0 ? { _tag: "Invalid", problems: refused } : { _tag: "Ok", value: exit.value, extra, respelled }
   return {
     _tag: "Invalid",
-    problems: schemaProblems(exit.cause, input, line, (field) => {
+    problems: [...refused, ...schemaProblems(exit.cause, input, line, (field) => {
       const aliases = kind.aliases[field]
       return aliases ? `missing (required; accepted as ${[field, ...aliases].map((n) => `"${n}"`).join(" or ")})` : "missing (required)"
-    })
+    })]
   }
 }

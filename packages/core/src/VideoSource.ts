@@ -17,6 +17,24 @@ export interface VideoSourceShape {
   readonly search: (query: string, options: { readonly limit: number }) => Effect.Effect<ReadonlyArray<VideoCandidate>, SourceError>
   /** brings a candidate's file to `dir` (resumable where the source allows) and returns its path */
   readonly download: (candidate: VideoCandidate, dir: string) => Effect.Effect<string, SourceError>
+  /**
+   * what the source holds, when it can tell (a folder's files, sizes and times): searches are done again
+   * when it changes, so that new files are found by a later run
+   */
+  readonly revision?: string | undefined
+  /** every file the source looked at, with whether it is taken as a video and why (a folder source) */
+  readonly files?: ReadonlyArray<SourceFile> | undefined
+}
+
+/** A file a source looked at: taken as a video (keep) or skipped (drop), with the reason. */
+export interface SourceFile {
+  /** the id its video has, or would have ("local:<path under the root>") */
+  readonly id: string
+  readonly path: string
+  readonly decision: "keep" | "drop"
+  readonly reason: string
+  /** size and modification time: a changed file is looked at again */
+  readonly stamp: string
 }
 
 

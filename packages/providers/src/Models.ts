@@ -1,7 +1,7 @@
 import { Effect, Layer, Redacted, Schema } from "effect"
 import { CircuitBreaker, RateLimiter } from "effect/persistence"
 import {
-  type BoundModel, type ChatRequest, isPoolSpec, isTransient, ModelRegistry, noteItemEvent, ModelUnavailable, type PickContext, type ChatResponse, InvalidModelId, type ModelCall, type ModelProviderShape, type ModelsConfig, parseModelId,
+  type BoundModel, type ChatRequest, didYouMeanHint, isPoolSpec, isTransient, ModelRegistry, noteItemEvent, ModelUnavailable, type PickContext, type ChatResponse, InvalidModelId, type ModelCall, type ModelProviderShape, type ModelsConfig, parseModelId,
   type ProviderError, type ProviderFactory, providerKey, type VideokrPlugin
 } from "@videokr/core"
 import { makeAnthropic } from "./Anthropic.ts"
@@ -41,7 +41,7 @@ export class UnknownProvider extends Schema.TaggedError<UnknownProvider>()("Unkn
   known: Schema.Array(Schema.String)
 }) {
   override get message() {
-    return `${this.modelId}: no provider "${this.provider}" (known: ${this.known.join(", ")}; plugins add more)`
+    return `${this.modelId}: no provider "${this.provider}"${didYouMeanHint(this.provider, this.known)} (known: ${this.known.join(", ")}; plugins add more)`
   }
 }
 

@@ -13,8 +13,23 @@ export const requestText = (request: ChatRequest): string =>
     .map((m) => (typeof m.content === "string" ? m.content : m.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n")))
     .join("\n")
 
-export const makeScripted = (name: string, rules: ReadonlyArray<ScriptedRule>): ModelProviderShape => {
+/** What `videokr models check` asks every model: a scripted model answers it too, whatever its script. */
+export const modelCheckPrompts = {
+  text: "Reply with the single word: ok",
+  image: "What colour is this image? One word.",
+  json: 'Answer with the JSON object {"ok": true}.'
+} as const
+
+const modelCheckRules: ReadonlyArray<ScriptedRule> = [
+  { when: (r) => requestText(r) === modelCheckPrompts.text, reply: "ok" },
+  { when: (r) => requestText(r) === modelCheckPrompts.image, reply: "white" },
+  // the structured request adds its schema after the prompt
+  { when: (r) => requestText(r).startsWith(modelCheckPrompts.json), reply: '{"ok": true}' }
+]
+
+export const makeScripted = (name: string, script: ReadonlyArray<ScriptedRule>): ModelProviderShape => {
   const id = `scripted:${name}`
+  const rules = [...modelCheckRules, ...script]
   const chat = (request: ChatRequest): Effect.Effect<ChatResponse, BadRequest> => {
     const text = requestText(request)
     const rule = rules.find((r) => (typeof r.when === "function" ? r.when(request) : r.when.test(text)))

@@ -7,7 +7,7 @@
 export { makeOpenAi, type OpenAiCapabilities, type OpenAiOptions } from "./OpenAi.ts"
 export { errorOfStatus, retryAfterMs } from "./HttpErrors.ts"
 export { makeAnthropic, type AnthropicOptions } from "./Anthropic.ts"
-export { makeScripted, requestText, type ScriptedRule } from "./Scripted.ts"
+export { makeScripted, modelCheckPrompts, requestText, type ScriptedRule } from "./Scripted.ts"
 export { withRateLimits, rateLimiterLayer, estimateTokens, bucketOf, type RateLimitOptions } from "./RateLimits.ts"
 export { withCircuitBreaker, circuitBreakerLayer, circuitDefaults, type CircuitPolicy } from "./CircuitBreaking.ts"
 export { middlewareLayer, middlewareLayerFor, circuitPolicyOf } from "./Middleware.ts"

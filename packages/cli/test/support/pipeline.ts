@@ -3,7 +3,7 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSy
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
-import { videokrNodeArgs } from "./cli.ts"
+import { initWithSampleData, videokrNodeArgs } from "./cli.ts"
 import { testVideos } from "@videokr/core/testing"
 import { demoReply } from "@videokr/providers"
 import { type BatchFate, chatCompletionReply, type Fault, limitedReply, type LoopbackServer, messagesReply, openAiBatchServer, type RecordedRequest, startLoopbackServer } from "@videokr/providers/testing"
@@ -107,7 +107,7 @@ const projectTemplate = () => {
   if (template !== undefined) return template
   const root = mkdtempSync(join(tmpdir(), "videokr-template-"))
   const dir = join(root, "p")
-  if (videokr(root, "init", "p").code !== 0) throw new Error("init failed")
+  initWithSampleData(root)
   for (const f of ["knowledge-bank.jsonl", "seeds.jsonl"]) {
     const r = videokr(dir, "import", `data/${f}`)
     if (r.code !== 0) throw new Error(r.stderr)

@@ -2,6 +2,7 @@ import { realpathSync } from "node:fs"
 import { isAbsolute, resolve } from "node:path"
 import { PythonRandom } from "../PythonRandom.ts"
 import { pyFirst, pyLstrip, pyRstrip, pyStr, pyStrip, pyTruthy } from "../PyCompat.ts"
+import { openEndedSpellings } from "../Taxonomy.ts"
 import { instruction } from "./Instructions.ts"
 import type { VideoKrRecord } from "./VideoKrRecord.ts"
 
@@ -87,7 +88,7 @@ const ensureVideoPrefix = (text: string): string => {
 export const normalizeProblemType = (r: VideoKrRecord): "multiple choice" | "open-ended" => {
   const p = pyStrip(pyStr(pyFirst(r, ["problem_type", "question_type"]) || "")).toLowerCase()
   if (p.includes("multiple") && p.includes("choice")) return "multiple choice"
-  if (["open-ended", "open_ended", "free-form", "free form", "numerical"].includes(p)) return "open-ended"
+  if (openEndedSpellings.includes(p)) return "open-ended"
   return pyTruthy(r.options) ? "multiple choice" : "open-ended"
 }
 

@@ -1,5 +1,5 @@
 import { Effect, type Schema } from "effect"
-import { type ContentPart, type GenerationParams, isTransient } from "../ModelProvider.ts"
+import { type ContentPart, type GenerationParams, isProviderError, isTransient } from "../ModelProvider.ts"
 import { ModelRegistry } from "../ModelRegistry.ts"
 import { structured } from "../Structured.ts"
 import type { Verdict } from "./Stage.ts"
@@ -39,7 +39,8 @@ export const askText = (modelId: string, stage: string, prompt: string, images: 
  */
 export const errorVerdict = (modelId: string | undefined) => (e: { readonly _tag: string; readonly message: string }): Verdict => ({
   decision: "error",
-  reason: `${e._tag}: ${e.message}`,
+  // the verdict names its model; a provider's message starts with it
+  reason: `${e._tag}: ${isProviderError(e) ? e.message.replace(`${e.provider} ${e.model}: `, "") : e.message}`,
   modelId,
   ...(isTransient(e) ? { transient: true } : {})
 })

@@ -1,7 +1,7 @@
 import { relative } from "node:path"
 import { Effect } from "effect"
 import { CorpusStore } from "../CorpusStore.ts"
-import { exportCorpus, type ExportFormat, type ExportOptions } from "../Export.ts"
+import { type ExportFormat, exportFormatsOf, type ExportOptions } from "../Export.ts"
 import { splitCorpus, type SplitOptions } from "../Split.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { keptByAll } from "./Candidates.ts"
@@ -90,7 +90,7 @@ export const releaseStage = (o: ReleaseOptions): Stage<Survivor, undefined, neve
     const released = (yield* store.query<{ n: number }>("SELECT count(*)::INT AS n FROM examples WHERE source_file = 'pipeline'"))[0]!.n
     if (released === 0) return `nothing to release${withdrawn > 0 ? ` (${withdrawn} withdrawn)` : ""}`
     const split = yield* splitCorpus(o.split)
-    const files = yield* Effect.forEach(o.formats, (format) => exportCorpus(format, o.export))
-    return `${released} pipeline example(s) in the corpus${withdrawn > 0 ? `, ${withdrawn} withdrawn` : ""}; split ${split.sft} SFT / ${split.rl} RL; exported ${files.flat().length} file(s) (${o.formats.join(", ")}) to ${o.export.outDir}`
+    const files = (yield* exportFormatsOf(o.formats, o.export)).flatMap((f) => f.files)
+    return `${released} pipeline example(s) in the corpus${withdrawn > 0 ? `, ${withdrawn} withdrawn` : ""}; split ${split.sft} SFT / ${split.rl} RL; exported ${files.length} file(s) (${o.formats.join(", ")}) to ${o.export.outDir}`
   })
 })

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { CorpusStore } from "../CorpusStore.ts"
 import type { Video } from "../Video.ts"
-import type { VideoSourceShape } from "../VideoSource.ts"
+import type { SourceFile, VideoSourceShape } from "../VideoSource.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { doneKeys, hashOf, type Stage } from "./Stage.ts"
 
@@ -40,7 +40,8 @@ export const searchStage = (sources: ReadonlyArray<VideoSourceShape>, gates: Gat
     const done = yield* doneKeys("search")
     const rows = yield* store.query<ScenarioRow>("SELECT id, knowledge_point_id, text FROM scenarios ORDER BY knowledge_point_id, position")
     return rows
-      .map((r) => ({ id: r.id, input: r, inputHash: hashOf(r.text, sources.map((s) => s.id), gates) }))
+      // a source that can tell what it holds (a folder) is searched again when that changes
+      .map((r) => ({ id: r.id, input: r, inputHash: hashOf(r.text, sources.map((s) => (s.revision === undefined ? s.id : `${s.id}@${s.revision}`)), gates) }))
       .filter((item) => !done.has(`${item.id}:${item.inputHash}`))
   }),
   process: (item) =>
@@ -89,4 +90,22 @@ export const searchStage = (sources: ReadonlyArray<VideoSourceShape>, gates: Gat
         { rows: jsonParam(found.map((f) => ({ scenario: f.scenario, video: f.video.id, source: f.source, rank: f.rank, hash: f.hash }))) }
       )
     })
+})
+
+/**
+ * The files of folder sources (local), one verdict each: taken as a video, or skipped with why (not a
+ * video file name, not a readable video), so that `videokr why local:<file>` and the funnel tell about a
+ * file that search never offers. Items are file ids; a changed file is looked at again.
+ */
+export const sourceFilesStage = (sources: ReadonlyArray<VideoSourceShape>): Stage<SourceFile, undefined, never> => ({
+  name: "sources",
+  pending: Effect.gen(function* () {
+    const done = yield* doneKeys("sources")
+    return sources
+      .flatMap((s) => s.files ?? [])
+      .map((f) => ({ id: f.id, input: f, inputHash: hashOf(f.stamp, f.decision, f.reason) }))
+      .filter((item) => !done.has(`${item.id}:${item.inputHash}`))
+  }),
+  process: (item) => Effect.succeed({ verdict: { decision: item.input.decision, reason: item.input.reason } }),
+  commit: () => Effect.void
 })

@@ -1,12 +1,13 @@
 import { parse as parseCsv } from "csv-parse/sync"
 import picomatch from "picomatch"
+import { createHash } from "node:crypto"
 import { readdir, readFile, stat } from "node:fs/promises"
 import { basename, extname, join, relative, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import { Effect } from "effect"
 import { Media, type MediaError } from "../Media.ts"
 import type { Video } from "../Video.ts"
-import { type VideoCandidate, SourceError, type VideoSourceShape } from "../VideoSource.ts"
+import { type SourceFile, type VideoCandidate, SourceError, type VideoSourceShape } from "../VideoSource.ts"
 
 /**
  * The `local` source: a folder (or a glob under it) of video files the user owns or has licensed, with an optional sidecar
@@ -29,6 +30,10 @@ export interface LocalScan {
   readonly candidates: ReadonlyArray<VideoCandidate>
   /** files that are not readable videos, with why */
   readonly rejected: ReadonlyArray<{ readonly path: string; readonly reason: string }>
+  /** every file looked at (the sidecar aside), taken or skipped, with why */
+  readonly files: ReadonlyArray<SourceFile>
+  /** the folder's files with their sizes and times, and the sidecar's: changes when either does */
+  readonly revision: string
 }
 
 type SidecarRow = { file: string; title?: string; description?: string; tags?: string | Array<string>; license?: string; channel?: string; knowledge_point_id?: string }
@@ -39,6 +44,11 @@ const readSidecar = async (path: string): Promise<Map<string, SidecarRow>> => {
     ? (parseCsv(text, { columns: true, skip_empty_lines: true, bom: true }) as Array<SidecarRow>)
     : text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as SidecarRow)
   return new Map(rows.map((r) => [r.file, r]))
+}
+
+const stampOf = async (path: string) => {
+  const s = await stat(path)
+  return `${s.size}:${Math.trunc(s.mtimeMs)}`
 }
 
 const walk = async (dir: string): Promise<Array<string>> => {
@@ -59,16 +69,31 @@ export const scanLocal = (options: LocalSourceOptions) =>
     const fail = (item: string) => (e: unknown) => new SourceError({ source: "local", item, reason: e instanceof Error ? e.message : String(e) })
     const sidecar = options.sidecar === undefined ? new Map<string, SidecarRow>() : yield* Effect.tryPromise({ try: () => readSidecar(options.sidecar!), catch: fail(options.sidecar) })
     const matches = options.glob === undefined ? undefined : picomatch(options.glob, { dot: false })
-    const files = (yield* Effect.tryPromise({ try: () => walk(root), catch: fail(root) }))
-      .filter((f) => (matches ? matches(relative(root, f)) : extensions.has(extname(f).toLowerCase())))
-      .sort()
+    const sidecarPath = options.sidecar === undefined ? undefined : resolve(options.sidecar)
+    const all = (yield* Effect.tryPromise({ try: () => walk(root), catch: fail(root) })).filter((f) => f !== sidecarPath).sort()
+    const stamps = new Map<string, string>()
+    for (const file of all) stamps.set(file, yield* Effect.tryPromise({ try: () => stampOf(file), catch: fail(file) }))
+    const taken = (f: string) => (matches ? matches(relative(root, f)) : extensions.has(extname(f).toLowerCase()))
+    const files = all.filter(taken)
+    const looked: Array<SourceFile> = all.filter((f) => !taken(f)).map((f) => ({
+      id: `local:${relative(root, f)}`,
+      path: f,
+      decision: "drop" as const,
+      reason: matches
+        ? `skipped: not matched by the source's glob "${options.glob}"`
+        : `skipped: not a video file name (the local source takes ${[...extensions].join(" ")}; pipeline.sources[].glob chooses others)`,
+      stamp: stamps.get(f)!
+    }))
     const candidates: Array<VideoCandidate> = []
     const rejected: Array<{ path: string; reason: string }> = []
     for (const file of files) {
       const rel = relative(root, file)
       const probed = yield* Effect.result(media.probe(file))
       if (probed._tag === "Failure") {
-        rejected.push({ path: file, reason: (probed.failure as MediaError).message })
+        const e = probed.failure as MediaError
+        rejected.push({ path: file, reason: e.message })
+        // the id names the file: ffprobe's own mention of it is left out
+        looked.push({ id: `local:${rel}`, path: file, decision: "drop", reason: `not a readable video (${e.kind}): ${e.reason.replaceAll(`${file}: `, "")}`, stamp: stamps.get(file)! })
         continue
       }
       const meta = sidecar.get(rel) ?? sidecar.get(basename(file))
@@ -87,8 +112,11 @@ export const scanLocal = (options: LocalSourceOptions) =>
         ...(meta?.knowledge_point_id ? { knowledge_point_id: meta.knowledge_point_id } : {})
       }
       candidates.push({ video, localPath: file })
+      looked.push({ id: video.id, path: file, decision: "keep", reason: `a video of ${video.duration.toFixed(1)} s, license ${video.license}`, stamp: stamps.get(file)! })
     }
-    return { candidates, rejected } satisfies LocalScan
+    const sidecarText = sidecarPath === undefined ? "" : yield* Effect.tryPromise({ try: () => readFile(sidecarPath, "utf8"), catch: fail(sidecarPath) })
+    const revision = createHash("sha256").update(JSON.stringify([[...stamps].map(([f, s]) => [relative(root, f), s]), sidecarText])).digest("hex").slice(0, 16)
+    return { candidates, rejected, files: looked.sort((a, b) => a.id.localeCompare(b.id)), revision } satisfies LocalScan
   })
 
 const words = (text: string) => new Set(text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2))
@@ -98,6 +126,8 @@ export const makeLocalSource = (options: LocalSourceOptions) =>
   Effect.map(scanLocal(options), (scan): VideoSourceShape & { readonly scan: LocalScan } => ({
     id: "local",
     scan,
+    revision: scan.revision,
+    files: scan.files,
     search: (query, { limit }) =>
       Effect.sync(() => {
         const q = words(query)

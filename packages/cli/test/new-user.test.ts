@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest"
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+
+/**
+ * A new user's first hour, as real processes: a temporary HOME, npm's global folder in it, a shell PATH
+ * without this checkout's Node 22 and tools (these machines' own Node is older), the README's step that
+ * puts `videokr` on the PATH, then the commands `videokr init` prints, typed in the user's own folder.
+ */
+const repo = fileURLToPath(new URL("../../../", import.meta.url)).replace(/\/$/, "")
+const home = mkdtempSync(join(tmpdir(), "videokr-new-user-"))
+const prefix = join(home, ".npm-global")
+const work = join(home, "work")
+mkdirSync(work)
+
+// the user's environment: none of the variables that `npm test` and the set-up put around this test
+const userEnv: Record<string, string> = Object.fromEntries(
+  Object.entries(process.env).filter(([k, v]) => v !== undefined && !/^(npm_|INIT_CWD$|NODE_OPTIONS$|VIDEOKR_|VITEST|NX_|FORCE_COLOR$)/.test(k))
+) as Record<string, string>
+const env = {
+  ...userEnv,
+  HOME: home,
+  NO_COLOR: "1",
+  npm_config_prefix: prefix,
+  PATH: [join(prefix, "bin"), ...(process.env.PATH ?? "").split(":").filter((d) => d !== "" && !resolve(d).startsWith(repo))].join(":")
+}
+
+/** A line typed into the user's shell in `cwd`. */
+const sh = (cwd: string, line: string) => {
+  const r = spawnSync("sh", ["-c", line], { cwd, env, encoding: "utf8" })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: `$ ${line}\n${r.stdout}${r.stderr}` }
+}
+
+/** The README's lines inside its ```sh blocks and its prose, as written. */
+const readme = readFileSync(join(repo, "README.md"), "utf8")
+
+describe("a new user, following the README in their own folder (real processes)", () => {
+  it("links the command, makes a project with init, and runs what init says: import, run, funnel, why, export, release", () => {
+    const link = "npm link -w @videokr/cli"
+    expect(readme).toContain(link)
+    const linked = sh(repo, link)
+    expect(linked.code, linked.all).toBe(0)
+    expect(existsSync(join(prefix, "bin", "videokr"))).toBe(true)
+
+    // the command found on the PATH, from any folder, under Node 22 even when the shell's Node is older
+    const version = sh(work, "videokr --version")
+    expect(version.code, version.all).toBe(0)
+    expect(version.stdout).toContain("videokr v")
+    const local = sh(work, `${join(repo, "node_modules/.bin/videokr")} --version`) // the checkout's own bin works the same
+    expect(local.code, local.all).toBe(0)
+
+    const init = sh(work, "videokr init my-corpus")
+    expect(init.code, init.all).toBe(0)
+    const next = init.stdout.slice(init.stdout.indexOf("Next:")).split("\n").slice(1).map((l) => l.trim()).filter(Boolean)
+    expect(next).toEqual([
+      "cd my-corpus",
+      "videokr import data/knowledge-bank.csv data/seeds.jsonl data/videos.jsonl data/examples.jsonl",
+      "videokr run",
+      "videokr funnel"
+    ])
+    let cwd = work
+    for (const line of next) {
+      if (line.startsWith("cd ")) {
+        cwd = join(cwd, line.slice(3))
+        continue
+      }
+      const r = sh(cwd, line)
+      expect(r.code, r.all).toBe(0)
+      if (line === "videokr funnel") expect(r.stdout).toMatch(/metadata\s+video@knowledge point\s+\d+/)
+    }
+
+    // the funnel lists the items behind a number; why takes one of them
+    const listed = sh(cwd, "videokr funnel --stage safety --decision drop --limit 3")
+    expect(listed.code, listed.all).toBe(0)
+    const id = listed.stdout.split("\n")[2]!.split(/\s+/)[0]!
+    expect(id).toMatch(/^local:.+@kp-/)
+    const why = sh(cwd, `videokr why ${id}`)
+    expect(why.code, why.all).toBe(0)
+    expect(why.stdout).toMatch(/safety\s+drop/)
+
+    const exported = sh(cwd, "videokr export --format all")
+    expect(exported.code, exported.all).toBe(0)
+    expect(exported.stdout).toMatch(/verl\s+exports\/verl\/train\.parquet\s+[1-9]/)
+    const release = sh(cwd, "videokr release")
+    expect(release.code, release.all).toBe(0)
+    expect(readFileSync(join(cwd, "release/data/sft.jsonl"), "utf8").split("\n").filter(Boolean).length).toBeGreaterThan(0)
+    expect(readFileSync(join(cwd, "release/data/rl.jsonl"), "utf8").split("\n").filter(Boolean).length).toBeGreaterThan(0)
+  })
+})
