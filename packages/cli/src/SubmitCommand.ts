@@ -26,10 +26,27 @@ const readJson = (where: string, text: string) =>
 /** A folder name from free text: letters, digits, dots and dashes. */
 export const slug = (text: string) => text.trim().replace(/[^A-Za-z0-9.]+/g, "-").replace(/^-+|-+$/g, "").toLowerCase() || "unnamed"
 
-export const renderScores = (scored: ReadonlyArray<ScoredTask>) =>
-  table(["task", "benchmark", "score", "95% interval", "samples", "scored", "skipped"], scored.map((s) => [
-    s.task, s.benchmark, s.score === undefined ? "-" : s.score.toFixed(2), s.interval === undefined ? "-" : `${s.interval.low.toFixed(2)}-${s.interval.high.toFixed(2)}`, s.samples, s.scored, s.skipped
-  ]))
+const score = (x: number | null | undefined) => (x === undefined || x === null ? "-" : x.toFixed(2))
+
+/** The board's scores of a submission; with the eval run's own scores beside them when it was made from one. */
+export const renderScores = (scored: ReadonlyArray<ScoredTask>, evalScores?: Readonly<Record<string, number | null>>) =>
+  table(
+    ["task", "benchmark", ...(evalScores === undefined ? ["score"] : ["your eval", "board"]), "95% interval", "samples", "scored", "skipped"],
+    scored.map((s) => [
+      s.task, s.benchmark, ...(evalScores === undefined ? [] : [score(evalScores[s.task])]), score(s.score),
+      s.interval === undefined ? "-" : `${s.interval.low.toFixed(2)}-${s.interval.high.toFixed(2)}`, s.samples, s.scored, s.skipped
+    ])
+  )
+
+/** Why the board's number of a task is not the eval run's, when it is not. */
+const whyScoresDiffer = (scored: ReadonlyArray<ScoredTask>, own: Readonly<Record<string, { readonly score: number | null; readonly record: { readonly judge?: string | null } }>>) => {
+  const differ = scored.filter((s) => own[s.task] !== undefined && score(own[s.task]!.score) !== score(s.score))
+  if (differ.length === 0) return "the board's scores are the eval run's"
+  const judged = [...new Set(differ.map((s) => own[s.task]!.record.judge).filter((j): j is string => typeof j === "string"))]
+  return `${differ.map((s) => s.task).join(", ")}: the board's score differs from the eval run's because ` + (judged.length > 0
+    ? `the eval run asked a judge (${judged.join(", ")}) about every answer, as LMMs-Eval does when a judge is set, while the board scores the outputs by each benchmark's rules alone (what only a judge can score is skipped), so that every submission is scored the same way`
+    : `the board scores the outputs by each benchmark's rules alone (what only a judge can score is skipped), so that every submission is scored the same way`)
+}
 
 /**
  * `videokr submit`: a submission folder (submissions/<org>/<model>/, ready for a pull request) from the
@@ -42,11 +59,11 @@ export const submit = (project: Project, options: SubmitOptions) =>
     const names = yield* Effect.tryPromise({ try: () => readdir(from), catch: (e) => new FileError({ path: from, operation: "read folder", reason: String(e) }) })
     // per task, its newest full-video run in the folder
     const runs = names.filter((n) => n.endsWith("_results.json")).sort().reverse()
-    const own: Record<string, { record: any; date: string }> = {}
+    const own: Record<string, { record: any; date: string; score: number | null }> = {}
     for (const file of runs) {
-      const run = (yield* readJson(join(from, file), yield* readText(join(from, file)))) as { videokr?: { tasks: Record<string, { record: any }> } }
+      const run = (yield* readJson(join(from, file), yield* readText(join(from, file)))) as { videokr?: { tasks: Record<string, { record: any; score?: number | null }> } }
       for (const [task, t] of Object.entries(run.videokr?.tasks ?? {})) {
-        if (own[task] === undefined && knownTasks[task] !== undefined && t.record.mode === "video") own[task] = { record: t.record, date: file.slice(0, -"_results.json".length) }
+        if (own[task] === undefined && knownTasks[task] !== undefined && t.record.mode === "video") own[task] = { record: t.record, date: file.slice(0, -"_results.json".length), score: t.score ?? null }
       }
     }
     if (Object.keys(own).length === 0) return yield* new UsageError({ reason: `${from}: no full-video run of a board task by videokr eval (give the folder of one model's results, e.g. eval-results/<model>)` })
@@ -91,8 +108,9 @@ export const submit = (project: Project, options: SubmitOptions) =>
       yield* packSubmission(out, `${out}.tar.gz`)
       yield* Effect.promise(() => rm(out, { recursive: true, force: true }))
     }
-    yield* Console.log(renderScores(scored))
-    yield* Console.log(`submission written: ${options.archive === true ? `${out}.tar.gz` : out} (${lines.length} predictions); scores above are the board's, re-computed from the outputs in rule mode`)
+    yield* Console.log(renderScores(scored, Object.fromEntries(Object.entries(own).map(([t, o]) => [t, o.score]))))
+    yield* Console.log(`submission written: ${options.archive === true ? `${out}.tar.gz` : out} (${lines.length} predictions); "board" is what the site will show, re-computed from the outputs in rule mode`)
+    yield* Console.log(whyScoresDiffer(scored, own))
     yield* Console.log(`next: open a pull request adding ${join("submissions", slug(options.organisation), slug(`${options.model}-${options.revision}`))}/ (see the site's Contribute page)`)
   })
 

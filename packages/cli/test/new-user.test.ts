@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest"
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs"
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import { startLoopbackRegistry } from "./support/registry.ts"
 
 /**
  * A new user's first hour, as real processes: a temporary HOME, npm's global folder in it, a shell PATH
@@ -29,8 +30,8 @@ const env = {
 }
 
 /** A line typed into the user's shell in `cwd`. */
-const sh = (cwd: string, line: string) => {
-  const r = spawnSync("sh", ["-c", line], { cwd, env, encoding: "utf8" })
+const sh = (cwd: string, line: string, shellEnv: Record<string, string> = env) => {
+  const r = spawnSync("sh", ["-c", line], { cwd, env: shellEnv, encoding: "utf8" })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: `$ ${line}\n${r.stdout}${r.stderr}` }
 }
 
@@ -88,5 +89,44 @@ describe("a new user, following the README in their own folder (real processes)"
     expect(release.code, release.all).toBe(0)
     expect(readFileSync(join(cwd, "release/data/sft.jsonl"), "utf8").split("\n").filter(Boolean).length).toBeGreaterThan(0)
     expect(readFileSync(join(cwd, "release/data/rl.jsonl"), "utf8").split("\n").filter(Boolean).length).toBeGreaterThan(0)
+  })
+
+  it("npm pack of the packages installs with npm install -g into an empty prefix, and the installed command makes a project and runs it", async () => {
+    // the packages as published: compiled (the README's build), packed by npm
+    const build = sh(repo, "npm run build")
+    expect(build.code, build.all).toBe(0)
+    const packs = join(home, "packs")
+    mkdirSync(packs)
+    const workspaces = ["core", "providers", "filters", "eval", "cli"]
+    const packed = sh(repo, `npm pack ${workspaces.map((w) => `-w @videokr/${w}`).join(" ")} --pack-destination ${packs}`)
+    expect(packed.code, packed.all).toBe(0)
+    const tarballs = readdirSync(packs).filter((f) => f.endsWith(".tgz")).map((f) => join(packs, f))
+    expect(tarballs).toHaveLength(workspaces.length)
+    // their dependencies from a registry on loopback, which serves what `npm ci` put into npm's cache
+    const registry = await startLoopbackRegistry({
+      lockfile: join(repo, "package-lock.json"),
+      tarballs: workspaces.map((w) => ({ file: tarballs.find((t) => t.includes(`videokr-${w}-`))!, manifest: JSON.parse(readFileSync(join(repo, "packages", w, "package.json"), "utf8")) }))
+    })
+    try {
+      const global = join(home, "global")
+      const install = sh(work, `npm install -g --prefix ${global} --registry ${registry.url} --cache ${join(home, "npm-cache")} --no-audit --no-fund ${tarballs.join(" ")}`)
+      expect(install.code, `${install.all}\nnot in the registry: ${[...registry.missing].join(", ")}`).toBe(0)
+      const installed = join(global, "lib", "node_modules", "@videokr", "cli")
+      expect(lstatSync(installed).isSymbolicLink()).toBe(false) // a copy, not a link to this checkout
+      // a published package runs under the user's Node, which must be 22.19 or newer: here, the set-up's
+      const node22 = { ...env, PATH: [join(global, "bin"), dirname(process.execPath), env.PATH].join(":") }
+      const version = sh(work, "videokr --version", node22)
+      expect(version.code, version.all).toBe(0)
+      const init = sh(work, "videokr init installed-corpus", node22)
+      expect(init.code, init.all).toBe(0)
+      const dir = join(work, "installed-corpus")
+      for (const line of ["videokr import data/knowledge-bank.csv data/seeds.jsonl data/videos.jsonl data/examples.jsonl", "videokr run --until safety --limit 4 --quiet", "videokr funnel"]) {
+        const r = sh(dir, line, node22)
+        expect(r.code, r.all).toBe(0)
+      }
+      expect(sh(dir, "videokr funnel", node22).stdout).toMatch(/safety\s+video@knowledge point\s+[1-9]/)
+    } finally {
+      await registry.close()
+    }
   })
 })

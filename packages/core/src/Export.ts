@@ -19,6 +19,11 @@ export interface ExportOptions {
   readonly outDir: string
   readonly videoPrefix?: string | undefined
   readonly verl?: Partial<VerlOptions> | undefined
+  /**
+   * verl: write a train.parquet with no record when the validation size takes every RL example, as the
+   * reference script does, instead of refusing (the parity tests' vectors were made that way)
+   */
+  readonly allowEmptyTrain?: boolean | undefined
 }
 
 export interface ExportedFile {
@@ -125,7 +130,7 @@ const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`
  * verl parquet: records are converted in a first pass (to learn which are valid, as the seeded split
  * needs their count), written as JSONL in a second, and turned into typed parquet by DuckDB.
  */
-const exportVerl = (outDir: string, g: Groups, overrides: Partial<VerlOptions> | undefined) =>
+const exportVerl = (outDir: string, g: Groups, overrides: Partial<VerlOptions> | undefined, allowEmptyTrain: boolean) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
     const o: VerlOptions = { ...verlDefaults, ...overrides }
@@ -136,7 +141,7 @@ const exportVerl = (outDir: string, g: Groups, overrides: Partial<VerlOptions> |
     )
     if (valid === 0) return yield* new UsageError({ reason: "no example has both a video path and an answer; nothing to export for verl" })
     // the reference holds out min(val size, count) and trains on the rest: with a small RL set that is all of it
-    if (o.trainSize !== 0 && valid <= o.valSize) {
+    if (!allowEmptyTrain && o.trainSize !== 0 && valid <= o.valSize) {
       return yield* new UsageError({
         reason: `verl: the RL set has ${valid} usable example(s) and ${o.valSize} are held out for validation, so train.parquet would be empty; ` +
           `hold out fewer with --val-size ${Math.max(1, Math.floor(valid / 10))} (or pipeline.release.verlValSize in videokr.config.ts)`
@@ -223,7 +228,7 @@ export const exportCorpus = (format: ExportFormat, options: ExportOptions) =>
     const files: ReadonlyArray<ExportedFile> =
       format === "videokr" ? yield* exportVideoKr(dir, g)
       : format === "llamafactory" ? yield* exportLlamaFactory(dir, g, options.videoPrefix)
-      : format === "verl" ? yield* exportVerl(dir, g, options.verl)
+      : format === "verl" ? yield* exportVerl(dir, g, options.verl, options.allowEmptyTrain ?? false)
       : yield* exportTrl(dir, g)
     yield* writeManifest(dir, format, options, files)
     return files
