@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
@@ -34,6 +34,17 @@ const sh = (cwd: string, line: string, shellEnv: Record<string, string> = env) =
   const r = spawnSync("sh", ["-c", line], { cwd, env: shellEnv, encoding: "utf8" })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: `$ ${line}\n${r.stdout}${r.stderr}` }
 }
+
+/** The same, without blocking this process (which serves the loopback registry that the line talks to). */
+const shAsync = (cwd: string, line: string, shellEnv: Record<string, string> = env) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string; all: string }>((done) => {
+    const child = spawn("sh", ["-c", line], { cwd, env: shellEnv })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d) => (stdout += d))
+    child.stderr.on("data", (d) => (stderr += d))
+    child.on("close", (code) => done({ code, stdout, stderr, all: `$ ${line}\n${stdout}${stderr}` }))
+  })
 
 /** The README's lines inside its ```sh blocks and its prose, as written. */
 const readme = readFileSync(join(repo, "README.md"), "utf8")
@@ -109,7 +120,7 @@ describe("a new user, following the README in their own folder (real processes)"
     })
     try {
       const global = join(home, "global")
-      const install = sh(work, `npm install -g --prefix ${global} --registry ${registry.url} --cache ${join(home, "npm-cache")} --no-audit --no-fund ${tarballs.join(" ")}`)
+      const install = await shAsync(work, `npm install -g --prefix ${global} --registry ${registry.url} --cache ${join(home, "npm-cache")} --no-audit --no-fund ${tarballs.join(" ")}`)
       expect(install.code, `${install.all}\nnot in the registry: ${[...registry.missing].join(", ")}`).toBe(0)
       const installed = join(global, "lib", "node_modules", "@videokr", "cli")
       expect(lstatSync(installed).isSymbolicLink()).toBe(false) // a copy, not a link to this checkout
@@ -124,7 +135,9 @@ describe("a new user, following the README in their own folder (real processes)"
         const r = sh(dir, line, node22)
         expect(r.code, r.all).toBe(0)
       }
-      expect(sh(dir, "videokr funnel", node22).stdout).toMatch(/safety\s+video@knowledge point\s+[1-9]/)
+      const funnel = sh(dir, "videokr funnel", node22).stdout
+      expect(funnel).toMatch(/sources\s+files\s+[1-9]/) // the clips init made, probed with ffprobe
+      expect(funnel).toMatch(/metadata\s+video@knowledge point\s+[1-9]/) // and judged by the scripted model
     } finally {
       await registry.close()
     }

@@ -22,7 +22,7 @@ describe("videokr run: the whole pipeline against loopback model servers (OpenAI
     const reasonsKept = async (stage: string) => (await query(db, `SELECT DISTINCT reason FROM verdicts WHERE stage = '${stage}' AND decision = 'keep' ORDER BY 1`)).map((r: any) => r.reason as string)
     const reasons = async (stage: string) => (await query(db, `SELECT DISTINCT reason FROM verdicts WHERE stage = '${stage}' AND decision <> 'keep' ORDER BY 1`)).map((r: any) => r.reason as string)
     const funnel = Object.fromEntries((await query(db, "SELECT stage, items::INT AS items, kept::INT AS kept, dropped::INT AS dropped, errors::INT AS errors FROM stage_funnel")).map((r: any) => [r.stage, r]))
-    const stages = ["expand", "scenarios", "search", "metadata", "download", "visual", "safety", "generation", "consistency", "dependency", "verification", "contamination", "near-duplicates", "release"]
+    const stages = ["expand", "scenarios", "sources", "search", "metadata", "download", "visual", "safety", "generation", "consistency", "dependency", "verification", "contamination", "near-duplicates", "release"]
     expect(Object.keys(funnel).sort()).toEqual([...stages].sort())
     for (const s of stages) expect(funnel[s].kept, s).toBeGreaterThan(0)
     // stage 0 added two new knowledge points, unreviewed, and left out the one the bank had; no stage used them
