@@ -13,9 +13,8 @@ import { FileError, initProject, Media, reasonOf } from "@videokr/core"
  */
 
 /** The sample data: sample/ in the published package (copied there when it is packed), else the checkout's fixtures/sample. */
-export const sampleDir = [new URL("../sample/", import.meta.url), new URL("../../../fixtures/sample/", import.meta.url)]
-  .map((u) => fileURLToPath(u))
-  .find((dir) => existsSync(join(dir, "seeds.jsonl"))) ?? fileURLToPath(new URL("../../../fixtures/sample/", import.meta.url))
+const sampleDirs = [new URL("../sample/", import.meta.url), new URL("../../../fixtures/sample/", import.meta.url)].map((u) => fileURLToPath(u))
+export const sampleDir = sampleDirs.find((dir) => existsSync(join(dir, "seeds.jsonl"))) ?? sampleDirs[1]!
 
 /** The files `videokr import` takes, in the order to import them (data/ also holds knowledge-bank.jsonl, the same bank as JSONL). */
 export const sampleImports = ["data/knowledge-bank.csv", "data/seeds.jsonl", "data/videos.jsonl", "data/examples.jsonl"] as const

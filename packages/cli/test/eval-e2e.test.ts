@@ -140,6 +140,28 @@ describe("videokr eval on the seven benchmarks", () => {
     expect(json.models[0].missing).toEqual([])
   })
 
+  it("submit shows the eval run's score beside the board's re-scored one, and why they differ", async () => {
+    // a submission needs a prediction for every document: two tasks whose videos are all there
+    const submitted = ["mmvu_val", "videomme"]
+    const run = await videokrAsync(dir, "eval", "--model", `${model}-sub`, "--tasks", submitted.join(","), "--quiet")
+    expect(run.code, run.stderr).toBe(0)
+    const folder = join(dir, "eval-results", "qwen2.5-vl-7b-sub")
+    const r = await videokrAsync(dir, "submit", "--from", folder, "--model", "Qwen", "--revision", "v1", "--org", "Lab", "--contact", "lab@example.org")
+    expect(r.code, r.stderr).toBe(0)
+    const results = JSON.parse(readFileSync(join(folder, readdirSync(folder).find((f) => f.endsWith("_results.json"))!), "utf8"))
+    const rows = new Map(r.stdout.split("\n").filter((l) => submitted.some((t) => l.startsWith(`${t} `))).map((l) => [l.split(/\s+/)[0]!, l.split(/\s{2,}/)]))
+    expect(r.stdout).toMatch(/^task\s+benchmark\s+your eval\s+board\s+95% interval/m)
+    const differ: Array<string> = []
+    for (const t of submitted) {
+      const [, , own, board] = rows.get(t)!
+      expect(own).toBe(results.videokr.tasks[t].score.toFixed(2))
+      if (own !== board) differ.push(t)
+    }
+    // the eval asked the judge about every answer (as LMMs-Eval does when one is set); the board scores by rules
+    expect(differ.length).toBeGreaterThan(0)
+    expect(r.stdout).toContain(`${differ.sort().join(", ")}: the board's score differs from the eval run's because the eval run asked a judge (anthropic:claude-judge) about every answer`)
+  })
+
   it("runs the single-frame variant with one middle frame per question, and reports it beside the full video", async () => {
     const before = modelRequests().length
     const r = await videokrAsync(dir, "eval", "--model", model, "--tasks", "videokr_eval,mmvu_val", "--single-frame", "--quiet")
@@ -224,7 +246,8 @@ describe("videokr eval killed with SIGKILL", () => {
     // and every question of the three tasks was asked, as the uninterrupted run asked them
     const prompts = new Set((await Promise.all(["videomme", "mmvu_val", "videokr_eval"].map(async (t) => (await documentsOf(t)).map((d) => tasks[t]!.docToText(d))))).flat())
     const textOf = (body: any) => body.messages[0].content.filter((c: any) => c.type === "text").map((c: any) => c.text).join("")
-    const uninterrupted = modelRequests().filter((q) => images(q.body) > 1 && prompts.has(textOf(q.body))).map((q) => createHash("sha256").update(JSON.stringify(q.body)).digest("hex"))
+    // (the first describe's run of this model; its other model, for the submission, aside)
+    const uninterrupted = modelRequests().filter((q) => (q.body as any).model === "qwen2.5-vl-7b" && images(q.body) > 1 && prompts.has(textOf(q.body))).map((q) => createHash("sha256").update(JSON.stringify(q.body)).digest("hex"))
     expect(new Set(keys)).toEqual(new Set(uninterrupted))
     const killed = await query(join(p, "corpus.duckdb"), "SELECT task, score FROM eval_results ORDER BY task")
     // the judged full-video runs of the first tests (first and resumed: the same scores)

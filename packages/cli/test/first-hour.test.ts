@@ -132,6 +132,8 @@ describe("a new user's traps and messages (real processes)", () => {
     const before = videokr(outside, "--project", dir, "import", "seeds.jsonl", "--kind", "seeds")
     expect(before.stderr).toContain(`${join(outside, "seeds.jsonl")}:1: the file is empty`)
     expect(videokr(outside, "stats", "--project", dir).code).toBe(0)
+    // doctor looks at the project's disk, wherever it is run from
+    expect(videokr(outside, "doctor", "--project", dir).stdout).toMatch(new RegExp(`disk space\\s+ok\\s+[\\d.]+ GiB free in ${dir}`))
   })
 
   it("config errors name file:line:column, and an unknown key the one meant", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { spawn, spawnSync } from "node:child_process"
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -63,6 +63,8 @@ describe("a new user, following the README in their own folder (real processes)"
     expect(version.stdout).toContain("videokr v")
     const local = sh(work, `${join(repo, "node_modules/.bin/videokr")} --version`) // the checkout's own bin works the same
     expect(local.code, local.all).toBe(0)
+    const npx = sh(repo, "npx videokr --version") // and npx in the checkout
+    expect(npx.code, npx.all).toBe(0)
 
     const init = sh(work, "videokr init my-corpus")
     expect(init.code, init.all).toBe(0)
@@ -96,6 +98,18 @@ describe("a new user, following the README in their own folder (real processes)"
     const exported = sh(cwd, "videokr export --format all")
     expect(exported.code, exported.all).toBe(0)
     expect(exported.stdout).toMatch(/verl\s+exports\/verl\/train\.parquet\s+[1-9]/)
+    // `npm run videokr -- <command>` typed in a folder of the checkout works on that folder, with its paths
+    mkdirSync(join(repo, "tmp"), { recursive: true }) // (ignored by git)
+    const inside = mkdtempSync(join(repo, "tmp", "new-user-"))
+    try {
+      expect(sh(inside, "videokr init p --template minimal").code).toBe(0)
+      const viaNpm = sh(join(inside, "p"), "npm run videokr -- import ../../../fixtures/sample/seeds.jsonl")
+      expect(viaNpm.code, viaNpm.all).toBe(0)
+      expect(viaNpm.stdout).toContain(`${join(repo, "fixtures/sample/seeds.jsonl")}: 36 seeds record(s) imported`)
+    } finally {
+      rmSync(inside, { recursive: true, force: true })
+    }
+
     const release = sh(cwd, "videokr release")
     expect(release.code, release.all).toBe(0)
     expect(readFileSync(join(cwd, "release/data/sft.jsonl"), "utf8").split("\n").filter(Boolean).length).toBeGreaterThan(0)
