@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { spawn, spawnSync } from "node:child_process"
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -109,6 +109,17 @@ describe("a new user, following the README in their own folder (real processes)"
     } finally {
       rmSync(inside, { recursive: true, force: true })
     }
+
+    // then every other line of the README's tour, as written (but the templates: <placeholders>, a | b)
+    const tour = readme.slice(readme.indexOf("videokr init my-corpus"))
+    const lines = tour.slice(0, tour.indexOf("```")).split("\n").map((l) => l.replace(/\s{2,}#.*$/, "").trim()).filter(Boolean)
+    expect(lines).toEqual(expect.arrayContaining([...next, "videokr funnel --stage safety --decision drop", "videokr export --format all", "videokr release"]))
+    writeFileSync(join(cwd, "pairs.jsonl"), JSON.stringify({ prediction: "the pendulum swings", reference: "a pendulum swinging" }) + "\n") // the user's file
+    for (const line of lines.filter((l) => !l.includes("<") && !l.includes("|") && !["videokr init my-corpus", ...next].includes(l))) {
+      const r = sh(cwd, line)
+      expect(r.code, r.all).toBe(0)
+    }
+    expect(existsSync(join(cwd, "site", "index.html"))).toBe(true)
 
     const release = sh(cwd, "videokr release")
     expect(release.code, release.all).toBe(0)
