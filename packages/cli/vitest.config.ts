@@ -7,7 +7,7 @@ import { shared } from "../../vitest.shared.ts"
  * the last run's durations when it has them, else (a fresh clone, as on CI) by file size, which put the
  * longest ones last.
  */
-const longest = ["pipeline-kill", "run-outage", "pipeline-e2e", "eval-e2e", "batch-mode", "live-run"]
+const longest = ["pipeline-kill", "run-outage", "new-user", "pipeline-e2e", "eval-e2e", "batch-mode", "live-run"]
 const rank = (file: TestSpecification) => {
   const i = longest.findIndex((name) => file.moduleId.endsWith(`/${name}.test.ts`))
   return i < 0 ? longest.length : i
