@@ -31,7 +31,6 @@ const KbCommand = lazily(() => import("./KbCommand.ts"))
 const RunCommand = lazily(() => import("./RunCommand.ts"))
 const Demo = lazily(() => import("./Demo.ts"))
 
-
 /** `--project <dir>`, before or after the subcommand. */
 export const ProjectFlag = GlobalFlag.Setting("project")({
   flag: Flag.String("project").pipe(
@@ -114,7 +113,7 @@ const importCommand = Command.make(
   (args) =>
     withProject(() =>
       Effect.forEach(args.files, (file) =>
-        importFile(resolve(file), { kind: Option.getOrUndefined(args.kind), replace: args.replace, strict: args.strict }).pipe(
+        importFile(here(file), { kind: Option.getOrUndefined(args.kind), replace: args.replace, strict: args.strict }).pipe(
           Effect.tap((r) => {
             const counts: ReadonlyArray<RespellingCount> = r.respelled
             const respelled = counts.reduce((n, x) => n + x.records, 0)
