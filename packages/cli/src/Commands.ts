@@ -30,6 +30,7 @@ const ReleaseCommand = lazily(() => import("./ReleaseCommand.ts"))
 const KbCommand = lazily(() => import("./KbCommand.ts"))
 const RunCommand = lazily(() => import("./RunCommand.ts"))
 const Demo = lazily(() => import("./Demo.ts"))
+const ReviewCommand = lazily(() => import("./ReviewCommand.ts"))
 
 /** `--project <dir>`, before or after the subcommand. */
 export const ProjectFlag = GlobalFlag.Setting("project")({
@@ -474,6 +475,32 @@ const kb = Command.make("kb").pipe(
   ])
 )
 
+const review = Command.make("review").pipe(
+  Command.withDescription("Human quality control: draw model outputs per step into a review queue, write it out for reviewers, read their marks back"),
+  Command.withSubcommands([
+    Command.make("sample", {
+      step: Flag.String("step").pipe(Flag.withDescription(`the pipeline step whose outputs are reviewed (${stageNames.join(", ")})`)),
+      model: Flag.String("model").pipe(Flag.withDescription("only this model's outputs (default: every model of the step)"), Flag.optional),
+      n: Flag.Int("n").pipe(Flag.withDescription("outputs per model in the queue (default: review.sampleSize, else 100)"), Flag.optional),
+      seed: Flag.Int("seed").pipe(Flag.withDescription("the sample's seed"), Flag.withDefault(42))
+    }, (args) =>
+      withProject((p) => ReviewCommand.use((m) => m.sampleReview({ step: args.step, model: Option.getOrUndefined(args.model), n: Option.getOrUndefined(args.n) ?? p.config.review?.sampleSize ?? 100, seed: args.seed })))
+    ).pipe(Command.withDescription("Draw a seeded sample of each model's outputs for a step, stratified by discipline and skill, into the review queue")),
+    Command.make("export", { out: Flag.String("out").pipe(Flag.withDescription("the JSONL file to write"), Flag.withDefault("review-queue.jsonl")) }, (args) =>
+      withReadProject(() => ReviewCommand.use((m) => m.exportReview(here(args.out))))
+    ).pipe(Command.withDescription("Write the review queue as JSONL: each item as its step saw it, what the model produced, and the marks so far")),
+    Command.make("import", { file: Argument.String("file").pipe(Argument.withDescription("JSONL of marks: {step, item_id, reviewer, correct, category?, note?, marked_at?}")) }, (args) =>
+      withProject(() => ReviewCommand.use((m) => m.importReview(here(args.file))))
+    ).pipe(Command.withDescription("Read reviewers' marks (all or none; importing the same marks again adds nothing)"))
+  ])
+)
+
+const eligibilityCommand = Command.make(
+  "eligibility",
+  { json: Flag.Boolean("json").pipe(Flag.withDescription("print JSON for machines"), Flag.withDefault(false)) },
+  (args) => withReadProject((p) => ReviewCommand.use((m) => m.showEligibility(p, args.json)))
+).pipe(Command.withDescription("Per model and step: outputs reviewed, errors, error rate with a 95% interval, and whether the model may serve the step"))
+
 const demo = Command.make(
   "demo",
   {
@@ -485,7 +512,7 @@ const demo = Command.make(
 
 export const videokr = Command.make("videokr").pipe(
   Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
-  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, statusCommand, funnelCommand, whyCommand, kb, evalCommand, reportCommand, submitCommand, site, releaseCommand, score, models, doctorCommand, demo]),
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, statusCommand, funnelCommand, whyCommand, kb, evalCommand, reportCommand, submitCommand, site, releaseCommand, review, eligibilityCommand, score, models, doctorCommand, demo]),
   Command.withGlobalFlags([ProjectFlag])
 )
 

@@ -164,6 +164,13 @@ export const VideokrConfig = Schema.Struct({
     judge: Schema.optionalKey(Schema.String),
     concurrency: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0)))
   })),
+  /** human quality control: a model serves a step only when reviewers find fewer errors than this in a sample */
+  review: Schema.optionalKey(Schema.Struct({
+    /** the highest error rate a model may have on a step (default 0.03) */
+    maxErrorRate: Schema.optionalKey(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
+    /** reviewed outputs needed before a verdict (default 100) */
+    sampleSize: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0)))
+  })),
   /** plugin modules: paths relative to the project folder, or package names */
   plugins: Schema.optionalKey(Schema.Array(Schema.String)),
   store: Schema.optionalKey(Schema.Struct({

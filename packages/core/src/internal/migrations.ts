@@ -210,5 +210,18 @@ export const migrations: ReadonlyArray<Migration> = [
           SELECT 1 FROM stage_items s WHERE s.stage = a.stage AND s.item_id = a.item_id AND s.input_hash = a.input_hash)
         GROUP BY a.stage;
     `
+  },
+  {
+    version: 11,
+    name: "human review: a seeded queue of model outputs per step, and reviewers' marks (every mark kept; the latest per reviewer counts)",
+    sql: `
+      CREATE TABLE review_queue (
+        step VARCHAR NOT NULL, item_id VARCHAR NOT NULL, model_id VARCHAR NOT NULL, discipline VARCHAR NOT NULL, skill VARCHAR NOT NULL,
+        sample_seed INTEGER NOT NULL, queued_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (step, item_id));
+      CREATE TABLE review_marks (
+        mark_id VARCHAR NOT NULL PRIMARY KEY, step VARCHAR NOT NULL, item_id VARCHAR NOT NULL, reviewer VARCHAR NOT NULL,
+        correct BOOLEAN NOT NULL, category VARCHAR, note VARCHAR, marked_at TIMESTAMP NOT NULL);
+    `
   }
 ]

@@ -1,0 +1,273 @@
+import { createHash } from "node:crypto"
+import { Effect, Stream } from "effect"
+import { writeTextAtomic } from "./AtomicFile.ts"
+import { CorpusStore } from "./CorpusStore.ts"
+import { InputError, type InputProblem, problemCap, UsageError } from "./Errors.ts"
+import { readRawRecords } from "./Importer.ts"
+import { jsonParam, rowsOf } from "./pipeline/BatchSql.ts"
+
+/**
+ * Human quality control (METHOD.md): a model serves a pipeline step only when experts find fewer than 3%
+ * errors in 100 of its outputs for that step. Outputs are drawn into a review queue by a seeded sample,
+ * stratified by discipline and skill; reviewers mark each correct or incorrect with a reason category;
+ * eligibility is computed from the marks per (model, step).
+ */
+
+export const reviewCategories = [
+  "irrelevant video", "unsafe", "wrong answer", "ambiguous question", "answerable without the video", "flawed rationale", "other"
+] as const
+export type ReviewCategory = (typeof reviewCategories)[number]
+
+export const reviewDefaults = { maxErrorRate: 0.03, sampleSize: 100 } as const
+
+/** An item's place in the seeded order of its stratum (the sample does not depend on the store's row order). */
+const drawKey = (seed: number, id: string) => createHash("sha256").update(`${seed}:${id}`).digest("hex")
+
+/** `n` shared over strata in proportion to their sizes (largest remainder), never more than a stratum holds. */
+export const allocate = (sizes: ReadonlyArray<number>, n: number): Array<number> => {
+  const total = sizes.reduce((a, b) => a + b, 0)
+  const want = Math.min(n, total)
+  if (want === 0) return sizes.map(() => 0)
+  const exact = sizes.map((s) => (s * want) / total)
+  const out = exact.map(Math.floor)
+  let left = want - out.reduce((a, b) => a + b, 0)
+  const order = exact.map((e, i) => ({ i, r: e - Math.floor(e) })).sort((a, b) => b.r - a.r || a.i - b.i)
+  for (const { i } of order) {
+    if (left === 0) break
+    if (out[i]! < sizes[i]!) {
+      out[i]!++
+      left--
+    }
+  }
+  return out
+}
+
+const groupBy = <A>(items: ReadonlyArray<A>, key: (a: A) => string): Map<string, Array<A>> => {
+  const groups = new Map<string, Array<A>>()
+  for (const item of items) {
+    const k = key(item)
+    const group = groups.get(k)
+    if (group === undefined) groups.set(k, [item])
+    else group.push(item)
+  }
+  return groups
+}
+
+interface Candidate {
+  readonly item_id: string
+  readonly model_id: string
+  readonly discipline: string
+  readonly skill: string
+}
+
+/**
+ * A step's outputs by the model that made them, with their stratum: the discipline of the knowledge point
+ * (the item's, or after "@" in a video@knowledge point id) and the skill (a generated example's, or "-").
+ */
+const candidatesSql = `
+  SELECT v.item_id, v.model_id,
+         coalesce(g.discipline, k.discipline, 'unknown') AS discipline,
+         coalesce(g.skill, '-') AS skill
+  FROM verdicts v
+  LEFT JOIN generated_examples g ON g.id = v.item_id
+  LEFT JOIN knowledge_points k ON k.id = coalesce(g.knowledge_point_id, nullif(regexp_extract(v.item_id, '@([^#]+)', 1), ''), v.item_id)
+  WHERE v.stage = $step AND v.model_id IS NOT NULL AND v.decision <> 'error'
+    AND ($model IS NULL OR v.model_id = $model)
+    AND v.item_id NOT IN (SELECT item_id FROM review_queue WHERE step = $step)`
+
+export interface SampledModel {
+  readonly model: string
+  /** queued by this call */
+  readonly queued: number
+  /** in the queue for this step in all */
+  readonly inQueue: number
+  /** outputs of the step by this model that could be reviewed */
+  readonly available: number
+}
+
+/**
+ * Draws up to `n` outputs per model of `step` into the review queue (topping up what an earlier sample
+ * queued), stratified by discipline and skill, in a seeded order: the same seed draws the same items.
+ */
+export const sampleForReview = (options: { readonly step: string; readonly model?: string | undefined; readonly n: number; readonly seed: number }) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const params = { step: options.step, model: options.model ?? null }
+    const candidates = yield* store.query<Candidate>(candidatesSql, params)
+    const queuedRows = yield* store.query<{ model_id: string; n: number }>("SELECT model_id, count(*)::INT AS n FROM review_queue WHERE step = $step GROUP BY ALL", { step: options.step })
+    const queuedOf = new Map(queuedRows.map((r) => [r.model_id, r.n]))
+    const byModel = groupBy(candidates, (c) => c.model_id)
+    if (byModel.size === 0 && queuedRows.length === 0) {
+      const [any] = yield* store.query<{ n: number }>("SELECT count(*)::INT AS n FROM verdicts WHERE stage = $step", { step: options.step })
+      return yield* new UsageError({
+        reason: any!.n === 0
+          ? `no verdict of step "${options.step}" yet: run it first (videokr run)`
+          : `step "${options.step}" has no model output to review${options.model === undefined ? "" : ` by ${options.model}`}`
+      })
+    }
+    const picked: Array<Candidate> = []
+    const summary: Array<SampledModel> = []
+    for (const [model, items] of [...byModel].sort(([a], [b]) => a.localeCompare(b))) {
+      const strata = [...groupBy(items, (c) => `${c.discipline}\u0000${c.skill}`).values()]
+        .map((s) => [...s].sort((a, b) => drawKey(options.seed, a.item_id).localeCompare(drawKey(options.seed, b.item_id))))
+      const already = queuedOf.get(model) ?? 0
+      const counts = allocate(strata.map((s) => s.length), Math.max(0, options.n - already))
+      const mine = strata.flatMap((s, i) => s.slice(0, counts[i]))
+      picked.push(...mine)
+      summary.push({ model, queued: mine.length, inQueue: already + mine.length, available: items.length + already })
+    }
+    if (picked.length > 0) {
+      yield* store.transaction((tx) =>
+        tx.run(
+          `INSERT INTO review_queue (step, item_id, model_id, discipline, skill, sample_seed)
+           SELECT $step, item_id, model_id, discipline, skill, $seed FROM ${rowsOf({ item_id: "VARCHAR", model_id: "VARCHAR", discipline: "VARCHAR", skill: "VARCHAR" })}`,
+          { step: options.step, seed: options.seed, rows: jsonParam(picked) }
+        )
+      )
+    }
+    return summary
+  })
+
+/** One reviewer's mark of one queued item, as `videokr review import` reads it and the app writes it. */
+export interface ReviewMark {
+  readonly step: string
+  readonly item_id: string
+  readonly reviewer: string
+  readonly correct: boolean
+  readonly category?: string | undefined
+  readonly note?: string | undefined
+  readonly marked_at: string
+}
+
+/** The same mark always has the same id: importing a file twice adds nothing. */
+const markId = (m: ReviewMark) => createHash("sha256").update(JSON.stringify([m.step, m.item_id, m.reviewer, m.correct, m.category ?? null, m.note ?? null, m.marked_at])).digest("hex").slice(0, 32)
+
+/** Reads marks (JSONL) and stores them all or none: every problem with its file, line and field. */
+export const importReviewMarks = (file: string) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const queued = new Set((yield* store.query<{ k: string }>("SELECT step || ' ' || item_id AS k FROM review_queue")).map((r) => r.k))
+    const marks: Array<ReviewMark & { mark_id: string }> = []
+    const problems: Array<InputProblem> = []
+    let omitted = 0
+    const report = (p: InputProblem) => (problems.length < problemCap ? problems.push(p) : omitted++)
+    const read = yield* Effect.tryPromise({
+      try: async () => {
+        const out: Array<{ line: number; raw?: unknown; problem?: string }> = []
+        for await (const r of readRawRecords(file)) out.push(r as { line: number; raw?: unknown; problem?: string })
+        return out
+      },
+      catch: (e) => new InputError({ file, problems: [{ line: 0, message: String(e) }], omitted: 0 })
+    })
+    for (const r of read) {
+      if (r.problem !== undefined) {
+        report({ line: r.line, message: r.problem })
+        continue
+      }
+      const m = r.raw as Record<string, unknown>
+      const bad = (field: string, message: string) => report({ line: r.line, field, message })
+      const text = (field: string) => (typeof m[field] === "string" && (m[field] as string).trim() !== "" ? (m[field] as string) : undefined)
+      const step = text("step"), item = text("item_id"), reviewer = text("reviewer")
+      if (step === undefined) bad("step", "expected the step's name")
+      if (item === undefined) bad("item_id", "expected the id of a queued item")
+      if (reviewer === undefined) bad("reviewer", "expected the reviewer's name")
+      const verdict = m.correct ?? m.verdict
+      const correct = verdict === true || verdict === "correct" ? true : verdict === false || verdict === "incorrect" ? false : undefined
+      if (correct === undefined) bad("correct", `expected true or false (or "verdict": "correct" | "incorrect"), got ${JSON.stringify(verdict)}`)
+      const category = text("category")
+      if (category !== undefined && !(reviewCategories as ReadonlyArray<string>).includes(category)) bad("category", `expected one of ${reviewCategories.map((c) => `"${c}"`).join(", ")}, got "${category}"`)
+      if (correct === false && category === undefined) bad("category", "an incorrect mark needs a reason category")
+      if (step !== undefined && item !== undefined && !queued.has(`${step} ${item}`)) bad("item_id", `"${item}" is not in the review queue of step ${step} (videokr review sample)`)
+      if (step === undefined || item === undefined || reviewer === undefined || correct === undefined) continue
+      const mark: ReviewMark = { step, item_id: item, reviewer, correct, category, note: text("note"), marked_at: text("marked_at") ?? new Date(0).toISOString() }
+      marks.push({ ...mark, mark_id: markId(mark) })
+    }
+    if (read.length === 0) report({ line: 1, message: "the file is empty: no records" })
+    if (problems.length > 0) return yield* new InputError({ file, problems, omitted })
+    const before = (yield* store.query<{ n: number }>("SELECT count(*)::INT AS n FROM review_marks"))[0]!.n
+    yield* store.transaction((tx) =>
+      tx.run(
+        `INSERT OR IGNORE INTO review_marks (mark_id, step, item_id, reviewer, correct, category, note, marked_at)
+         SELECT mark_id, step, item_id, reviewer, correct, category, note, marked_at::TIMESTAMP
+         FROM ${rowsOf({ mark_id: "VARCHAR", step: "VARCHAR", item_id: "VARCHAR", reviewer: "VARCHAR", correct: "BOOLEAN", category: "VARCHAR", note: "VARCHAR", marked_at: "VARCHAR" })}`,
+        { rows: jsonParam(marks) }
+      )
+    )
+    const after = (yield* store.query<{ n: number }>("SELECT count(*)::INT AS n FROM review_marks"))[0]!.n
+    return { read: marks.length, added: after - before }
+  })
+
+/** The review queue as JSONL: each item as its step saw it, what the model produced, and the marks so far. */
+export const exportReviewQueue = (file: string) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const rows = yield* store.query<Record<string, unknown>>(`
+      SELECT q.step, q.item_id, q.model_id, q.discipline, q.skill, v.decision, v.reason, v.evidence::VARCHAR AS evidence,
+             g.question, g.options::VARCHAR AS options, g.answer, g.rationale, g.video_path,
+             (SELECT to_json(list({reviewer: m.reviewer, correct: m.correct, category: m.category, note: m.note, marked_at: strftime(m.marked_at, '%Y-%m-%dT%H:%M:%S.%gZ')} ORDER BY m.marked_at))::VARCHAR
+              FROM review_marks m WHERE m.step = q.step AND m.item_id = q.item_id) AS marks
+      FROM review_queue q
+      LEFT JOIN verdicts v ON v.stage = q.step AND v.item_id = q.item_id
+      LEFT JOIN generated_examples g ON g.id = q.item_id
+      ORDER BY q.step, q.model_id, q.item_id`)
+    const json = (s: unknown) => (typeof s === "string" ? (JSON.parse(s) as unknown) : null)
+    const lines = rows.map((r) => JSON.stringify(Object.fromEntries(Object.entries({ ...r, evidence: json(r.evidence), options: json(r.options), marks: json(r.marks) ?? [] }).filter(([, v]) => v !== null))) + "\n")
+    yield* writeTextAtomic(file, Stream.fromIterable(lines))
+    return lines.length
+  })
+
+/** The Wilson score interval of a proportion (95%): honest at 0 errors and small samples. */
+export const wilsonInterval = (errors: number, n: number, z = 1.959964): { readonly low: number; readonly high: number } => {
+  if (n === 0) return { low: 0, high: 1 }
+  const p = errors / n
+  const d = 1 + (z * z) / n
+  const centre = (p + (z * z) / (2 * n)) / d
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) }
+}
+
+export interface Eligibility {
+  readonly model: string
+  readonly step: string
+  readonly queued: number
+  /** items with a decided mark (reviewers agree, or a majority) */
+  readonly reviewed: number
+  readonly errors: number
+  /** items whose reviewers are split evenly: listed for adjudication, counted in neither */
+  readonly disputed: number
+  readonly errorRate: number | null
+  readonly interval: { readonly low: number; readonly high: number } | null
+  /** unreviewed until `sampleSize` items are reviewed; then eligible below `maxErrorRate`, else excluded */
+  readonly state: "unreviewed" | "eligible" | "excluded"
+}
+
+/** Per (model, step): what was reviewed, the error rate with its 95% interval, and the verdict against the threshold. */
+export const eligibility = (options: { readonly maxErrorRate?: number | undefined; readonly sampleSize?: number | undefined } = {}) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const maxErrorRate = options.maxErrorRate ?? reviewDefaults.maxErrorRate
+    const sampleSize = options.sampleSize ?? reviewDefaults.sampleSize
+    const rows = yield* store.query<{ step: string; model_id: string; queued: number; reviewed: number; errors: number; disputed: number }>(`
+      WITH latest AS (
+        SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY step, item_id, reviewer ORDER BY marked_at DESC, mark_id DESC) AS rank FROM review_marks) WHERE rank = 1),
+      items AS (
+        SELECT q.step, q.model_id, q.item_id,
+               count(l.reviewer) FILTER (WHERE l.correct) AS n_right, count(l.reviewer) FILTER (WHERE NOT l.correct) AS n_wrong
+        FROM review_queue q LEFT JOIN latest l ON l.step = q.step AND l.item_id = q.item_id GROUP BY ALL)
+      SELECT step, model_id, count(*)::INT AS queued,
+             count(*) FILTER (WHERE n_right <> n_wrong)::INT AS reviewed,
+             count(*) FILTER (WHERE n_wrong > n_right)::INT AS errors,
+             count(*) FILTER (WHERE n_right = n_wrong AND n_right > 0)::INT AS disputed
+      FROM items GROUP BY ALL ORDER BY step, model_id`)
+    return rows.map((r): Eligibility => ({
+      model: r.model_id,
+      step: r.step,
+      queued: r.queued,
+      reviewed: r.reviewed,
+      errors: r.errors,
+      disputed: r.disputed,
+      errorRate: r.reviewed === 0 ? null : r.errors / r.reviewed,
+      interval: r.reviewed === 0 ? null : wilsonInterval(r.errors, r.reviewed),
+      state: r.reviewed < sampleSize ? "unreviewed" : r.errors / r.reviewed < maxErrorRate ? "eligible" : "excluded"
+    }))
+  })
