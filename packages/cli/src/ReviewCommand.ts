@@ -1,6 +1,9 @@
 import { resolve } from "node:path"
 import { Console, Effect } from "effect"
-import { eligibility, exportReviewQueue, importReviewMarks, type Project, reviewDefaults, sampleForReview } from "@videokr/core"
+import {
+  type CorpusStore, eligibility, exportReviewQueue, type FileError, importReviewMarks, type InputError, type Project, reviewDefaults, sampleForReview,
+  type StoreError, type UsageError
+} from "@videokr/core"
 import { table } from "./Output.ts"
 
 /**
@@ -8,20 +11,23 @@ import { table } from "./Output.ts"
  * METHOD.md, from the command line (the review app comes on top of the same store).
  */
 
-export const sampleReview = (options: { readonly step: string; readonly model: string | undefined; readonly n: number; readonly seed: number }) =>
+/** (Annotated: declarations cannot name the store's service by themselves.) */
+type Command<E> = Effect.Effect<void, E, CorpusStore.CorpusStore>
+
+export const sampleReview = (options: { readonly step: string; readonly model: string | undefined; readonly n: number; readonly seed: number }): Command<StoreError | UsageError> =>
   Effect.gen(function* () {
     const sampled = yield* sampleForReview(options)
     yield* Console.log(table(["model", "step", "queued now", "in the queue", "outputs"], sampled.map((s) => [s.model, options.step, s.queued, s.inQueue, s.available])))
     yield* Console.log(`\nseed ${options.seed}, up to ${options.n} per model, stratified by discipline and skill; videokr review export writes the queue for reviewers`)
   })
 
-export const exportReview = (out: string) =>
+export const exportReview = (out: string): Command<StoreError | FileError> =>
   Effect.gen(function* () {
     const n = yield* exportReviewQueue(resolve(out))
     yield* Console.log(`${out}: ${n} queued item(s), with what each step saw and produced and the marks so far`)
   })
 
-export const importReview = (file: string) =>
+export const importReview = (file: string): Command<StoreError | InputError> =>
   Effect.gen(function* () {
     const r = yield* importReviewMarks(resolve(file))
     yield* Console.log(`${file}: ${r.read} mark(s) read, ${r.added} new${r.read > r.added ? ` (${r.read - r.added} already stored)` : ""}`)
@@ -29,7 +35,7 @@ export const importReview = (file: string) =>
 
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`
 
-export const showEligibility = (project: Project, json: boolean) =>
+export const showEligibility = (project: Project, json: boolean): Command<StoreError> =>
   Effect.gen(function* () {
     const review = project.config.review ?? {}
     const rows = yield* eligibility(review)
