@@ -23,7 +23,7 @@ export const release = (project: Project, options: { readonly out: string; reado
         for (const split of ["sft", "rl"]) await cp(join(exported, "videokr", `${split}.jsonl`), join(staging, "data", `${split}.jsonl`)).catch(() => undefined)
         await rm(exported, { recursive: true, force: true })
       })
-      const card = yield* datasetCard(options.name, join(staging, "data"))
+      const card = yield* datasetCard(options.name, join(staging, "data"), project.config.review)
       yield* writeTextAtomic(join(staging, "README.md"), Stream.make(card.readme))
       yield* writeTextAtomic(join(staging, "croissant.json"), Stream.make(JSON.stringify(card.croissant, null, 2) + "\n"))
       // sha256sum's format, so that `sha256sum -c SHA256SUMS` checks the upload

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises"
 import { join, relative, resolve } from "node:path"
 import { Effect } from "effect"
-import { type CardFile, CorpusStore, corpusStats, croissant, huggingFaceReadme, InputError, type Project, sha256File, version } from "@videokr/core"
+import { type CardFile, CorpusStore, corpusStats, croissant, eligibility, huggingFaceReadme, InputError, type Project, reviewDefaults, sha256File, version } from "@videokr/core"
 import {
   benchmarkOrder, difficultyReport, documentsUnder, isSubmissionArchive, loadSubmission, rescoreSubmission, type ResultRow, singleFrameReport, submissionFiles, submissionKey,
   type BoardEntry, type SiteData, tasks as knownTasks
@@ -90,10 +90,11 @@ export const releaseFiles = (dir: string) =>
   })
 
 /** The card of the corpus whose VideoKR JSONL splits are in `splitsDir`: statistics from the store, the README and the Croissant file. */
-export const datasetCard = (name: string, splitsDir: string) =>
+export const datasetCard = (name: string, splitsDir: string, review: Project["config"]["review"] = {}) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore.CorpusStore
     const stats = yield* corpusStats
+    const quality = { rows: yield* eligibility(review), maxErrorRate: review?.maxErrorRate ?? reviewDefaults.maxErrorRate, sampleSize: review?.sampleSize ?? reviewDefaults.sampleSize }
     const licenses = (yield* store.query<{ license: string; videos: number }>("SELECT license, count(*)::INT AS videos FROM videos GROUP BY license ORDER BY videos DESC, license"))
     const funnel = yield* store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>("SELECT stage, items::INT AS items, kept::INT AS kept, dropped::INT AS dropped, errors::INT AS errors FROM stage_funnel")
     const files = yield* releaseFiles(splitsDir)
@@ -103,7 +104,8 @@ export const datasetCard = (name: string, splitsDir: string) =>
       version,
       stats,
       licenses,
-      files
+      files,
+      quality
     }
     return { stats, licenses, funnel, files, readme: huggingFaceReadme(input), croissant: croissant(input) }
   })
@@ -113,7 +115,7 @@ export const siteData = (project: Project, submissionsDir: string) =>
     const store = yield* CorpusStore.CorpusStore
     const entries = yield* boardEntries(project, submissionsDir)
     const name = "VideoKR"
-    const card = yield* datasetCard(name, join(project.exportDir, "videokr"))
+    const card = yield* datasetCard(name, join(project.exportDir, "videokr"), project.config.review)
     const rows = (yield* store.query<ResultRow>("SELECT model, task, benchmark, task_group, mode, score, samples::INT AS samples, scored::INT AS scored, errors::INT AS errors FROM eval_latest ORDER BY model, task"))
     const data: SiteData = {
       generatedAt: new Date().toISOString(),

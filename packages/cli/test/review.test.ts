@@ -66,4 +66,15 @@ describe("human review from the command line: sample, export, marks, eligibility
     expect(videokr(dir, "review", "export").code).toBe(0)
     expect(queue().find((i) => i.item_id === ids[1])!.marks).toHaveLength(3)
   })
+
+  it("the dataset card reports the human quality control figures", () => {
+    expect(videokr(dir, "import", "data/examples.jsonl").code).toBe(0)
+    expect(videokr(dir, "split").code).toBe(0)
+    const r = videokr(dir, "release")
+    expect(r.code, r.stderr).toBe(0)
+    const card = readFileSync(join(dir, "release", "README.md"), "utf8")
+    expect(card).toContain("## Human quality control")
+    expect(card).toContain("A model serves a step when at least 8 of its outputs there are reviewed and fewer than 20.0% are wrong.")
+    expect(card).toMatch(/\| scenarios \| scripted:demo \| 10 \| 2 \| 20\.0% \| 5\.7%-51\.0% \| excluded \|/)
+  })
 })
