@@ -97,7 +97,8 @@ describe("a new user's traps and messages (real processes)", () => {
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(/sources\s+1\s+1\s+0\s+0/)
     expect(again.stdout).toMatch(/search\s+[1-9]/)
-    expect(videokr(dir, "why", "local:lab-2.mp4").stdout).toMatch(/search|sources\s+keep/)
+    expect(videokr(dir, "why", "local:lab-2.mp4").stdout).toMatch(/sources\s+keep\s+a video of/)
+    expect(videokr(dir, "why", "kp-phys-001#s1").stdout).toContain("local:lab-2.mp4") // found by the search done again
   })
 
   it("models check works for the scripted models, and a mistyped provider is named with the one meant before anything runs", () => {

@@ -133,7 +133,7 @@ export const decodeFile = <A>(
         batch = []
       }
     }
-    if (records === 0) report({ line: 1, message: emptyFile })
+    if (records === 0) report({ line: 1, message: emptyFileMessage })
     if (problems.length > 0) throw new InputError({ file, problems, omitted })
     if (batch.length > 0) yield batch
   }
@@ -149,7 +149,8 @@ const kindSignatures: ReadonlyArray<readonly [RecordKindName, (keys: Set<string>
   ["examples", (k) => k.has("question") && (k.has("solution") || k.has("problem_type")) && !k.has("rationale")]
 ]
 
-const emptyFile = "the file is empty: no records"
+/** The problem of a file with no record, whatever it was meant to hold. */
+export const emptyFileMessage = "the file is empty: no records"
 
 /** Infers the kind of records from the first record of the file. */
 export const inferKind = (file: string): Effect.Effect<RecordKindName, UsageError | InputError | FileError> =>
@@ -163,7 +164,7 @@ export const inferKind = (file: string): Effect.Effect<RecordKindName, UsageErro
       catch: (e) => new FileError({ path: file, operation: "read", reason: reasonOf(e) })
     })
     // the same problem, with the same exit code, as when --kind is given
-    if (first === undefined) return yield* new InputError({ file, problems: [{ line: 1, message: emptyFile }], omitted: 0 })
+    if (first === undefined) return yield* new InputError({ file, problems: [{ line: 1, message: emptyFileMessage }], omitted: 0 })
     if ("problem" in first) {
       return yield* new UsageError({ reason: `${file}:${first.line}: ${first.problem}; cannot infer the kind of records (fix the line or pass --kind)` })
     }

@@ -3,7 +3,7 @@ import { Effect, Stream } from "effect"
 import { writeTextAtomic } from "./AtomicFile.ts"
 import { CorpusStore } from "./CorpusStore.ts"
 import { InputError, type InputProblem, problemCap, UsageError } from "./Errors.ts"
-import { readRawRecords } from "./Importer.ts"
+import { emptyFileMessage, readRawRecords } from "./Importer.ts"
 import { jsonParam, rowsOf } from "./pipeline/BatchSql.ts"
 
 /**
@@ -108,8 +108,8 @@ export const sampleForReview = (options: { readonly step: string; readonly model
     const picked: Array<Candidate> = []
     const summary: Array<SampledModel> = []
     for (const [model, items] of [...byModel].sort(([a], [b]) => a.localeCompare(b))) {
-      const strata = [...groupBy(items, (c) => `${c.discipline}\u0000${c.skill}`).values()]
-        .map((s) => [...s].sort((a, b) => drawKey(options.seed, a.item_id).localeCompare(drawKey(options.seed, b.item_id))))
+      const strata = [...groupBy(items, (c) => `${c.discipline}\u0000${c.skill}`).values()].map((s) =>
+        s.map((c) => ({ c, key: drawKey(options.seed, c.item_id) })).sort((a, b) => a.key.localeCompare(b.key)).map((x) => x.c))
       const already = queuedOf.get(model) ?? 0
       const counts = allocate(strata.map((s) => s.length), Math.max(0, options.n - already))
       const mine = strata.flatMap((s, i) => s.slice(0, counts[i]))
@@ -136,11 +136,12 @@ export interface ReviewMark {
   readonly correct: boolean
   readonly category?: string | undefined
   readonly note?: string | undefined
-  readonly marked_at: string
+  /** when it was made; a mark without one is stamped when it is first imported */
+  readonly marked_at?: string | undefined
 }
 
 /** The same mark always has the same id: importing a file twice adds nothing. */
-const markId = (m: ReviewMark) => createHash("sha256").update(JSON.stringify([m.step, m.item_id, m.reviewer, m.correct, m.category ?? null, m.note ?? null, m.marked_at])).digest("hex").slice(0, 32)
+const markId = (m: ReviewMark) => createHash("sha256").update(JSON.stringify([m.step, m.item_id, m.reviewer, m.correct, m.category ?? null, m.note ?? null, m.marked_at ?? null])).digest("hex").slice(0, 32)
 
 /** Reads marks (JSONL) and stores them all or none: every problem with its file, line and field. */
 export const importReviewMarks = (file: string) =>
@@ -179,10 +180,10 @@ export const importReviewMarks = (file: string) =>
       if (correct === false && category === undefined) bad("category", "an incorrect mark needs a reason category")
       if (step !== undefined && item !== undefined && !queued.has(`${step} ${item}`)) bad("item_id", `"${item}" is not in the review queue of step ${step} (videokr review sample)`)
       if (step === undefined || item === undefined || reviewer === undefined || correct === undefined) continue
-      const mark: ReviewMark = { step, item_id: item, reviewer, correct, category, note: text("note"), marked_at: text("marked_at") ?? new Date(0).toISOString() }
-      marks.push({ ...mark, mark_id: markId(mark) })
+      const mark: ReviewMark = { step, item_id: item, reviewer, correct, category, note: text("note"), marked_at: text("marked_at") }
+      marks.push({ ...mark, mark_id: markId(mark), marked_at: mark.marked_at ?? new Date().toISOString() })
     }
-    if (read.length === 0) report({ line: 1, message: "the file is empty: no records" })
+    if (read.length === 0) report({ line: 1, message: emptyFileMessage })
     if (problems.length > 0) return yield* new InputError({ file, problems, omitted })
     const before = (yield* store.query<{ n: number }>("SELECT count(*)::INT AS n FROM review_marks"))[0]!.n
     yield* store.transaction((tx) =>

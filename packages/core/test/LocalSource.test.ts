@@ -37,7 +37,13 @@ describe("the local source, offline end to end", () => {
       const source = yield* makeLocalSource({ root, sidecar, defaultLicense: "own recording" })
       const ids = source.scan.candidates.map((c) => c.video.id)
       expect(ids).toEqual(["local:cells.webm.mp4", "local:fractal.mp4", "local:lab/titration.mp4", "local:titration-copy.mp4"])
-      expect(source.scan.rejected.map((r) => r.path.slice(root.length + 1)).sort()).toEqual(["broken.mp4", "notes.mp4"])
+      // every other file is skipped with why (the sidecar is not a file of the folder's videos)
+      expect(source.scan.files.filter((f) => f.decision === "drop").map((f) => [f.id, f.reason.split(":")[0]])).toEqual([
+        ["local:broken.mp4", "not a readable video (corrupt)"],
+        ["local:notes.mp4", "not a readable video (corrupt)"],
+        ["local:README.txt", "skipped"]
+      ])
+      expect(source.scan.files.filter((f) => f.decision === "keep").map((f) => f.id)).toEqual(ids)
       const titration = source.scan.candidates.find((c) => c.video.id === "local:lab/titration.mp4")!.video
       expect(titration).toMatchObject({ source: "local", license: "CC BY 4.0", title: "Acid-base titration with a burette", tags: ["chemistry", "titration"], knowledge_point_id: "kp-chem-002" })
       expect(titration.duration).toBeCloseTo(10, 1)

@@ -28,8 +28,6 @@ export interface LocalSourceOptions {
 
 export interface LocalScan {
   readonly candidates: ReadonlyArray<VideoCandidate>
-  /** files that are not readable videos, with why */
-  readonly rejected: ReadonlyArray<{ readonly path: string; readonly reason: string }>
   /** every file looked at (the sidecar aside), taken or skipped, with why */
   readonly files: ReadonlyArray<SourceFile>
   /** the folder's files with their sizes and times, and the sidecar's: changes when either does */
@@ -38,8 +36,7 @@ export interface LocalScan {
 
 type SidecarRow = { file: string; title?: string; description?: string; tags?: string | Array<string>; license?: string; channel?: string; knowledge_point_id?: string }
 
-const readSidecar = async (path: string): Promise<Map<string, SidecarRow>> => {
-  const text = await readFile(path, "utf8")
+const parseSidecar = (path: string, text: string): Map<string, SidecarRow> => {
   const rows: Array<SidecarRow> = extname(path).toLowerCase() === ".csv"
     ? (parseCsv(text, { columns: true, skip_empty_lines: true, bom: true }) as Array<SidecarRow>)
     : text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as SidecarRow)
@@ -67,9 +64,11 @@ export const scanLocal = (options: LocalSourceOptions) =>
     const root = resolve(options.root)
     const extensions = new Set((options.extensions ?? [".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v"]).map((e) => e.toLowerCase()))
     const fail = (item: string) => (e: unknown) => new SourceError({ source: "local", item, reason: e instanceof Error ? e.message : String(e) })
-    const sidecar = options.sidecar === undefined ? new Map<string, SidecarRow>() : yield* Effect.tryPromise({ try: () => readSidecar(options.sidecar!), catch: fail(options.sidecar) })
-    const matches = options.glob === undefined ? undefined : picomatch(options.glob, { dot: false })
     const sidecarPath = options.sidecar === undefined ? undefined : resolve(options.sidecar)
+    // read once: its rows name the files, and its text is part of the revision
+    const sidecarText = sidecarPath === undefined ? "" : yield* Effect.tryPromise({ try: () => readFile(sidecarPath, "utf8"), catch: fail(sidecarPath) })
+    const sidecar = sidecarPath === undefined ? new Map<string, SidecarRow>() : yield* Effect.try({ try: () => parseSidecar(sidecarPath, sidecarText), catch: fail(sidecarPath) })
+    const matches = options.glob === undefined ? undefined : picomatch(options.glob, { dot: false })
     const all = (yield* Effect.tryPromise({ try: () => walk(root), catch: fail(root) })).filter((f) => f !== sidecarPath).sort()
     const stamps = new Map<string, string>()
     for (const file of all) stamps.set(file, yield* Effect.tryPromise({ try: () => stampOf(file), catch: fail(file) }))
@@ -85,13 +84,11 @@ export const scanLocal = (options: LocalSourceOptions) =>
       stamp: stamps.get(f)!
     }))
     const candidates: Array<VideoCandidate> = []
-    const rejected: Array<{ path: string; reason: string }> = []
     for (const file of files) {
       const rel = relative(root, file)
       const probed = yield* Effect.result(media.probe(file))
       if (probed._tag === "Failure") {
         const e = probed.failure as MediaError
-        rejected.push({ path: file, reason: e.message })
         // the id names the file: ffprobe's own mention of it is left out
         looked.push({ id: `local:${rel}`, path: file, decision: "drop", reason: `not a readable video (${e.kind}): ${e.reason.replaceAll(`${file}: `, "")}`, stamp: stamps.get(file)! })
         continue
@@ -114,9 +111,8 @@ export const scanLocal = (options: LocalSourceOptions) =>
       candidates.push({ video, localPath: file })
       looked.push({ id: video.id, path: file, decision: "keep", reason: `a video of ${video.duration.toFixed(1)} s, license ${video.license}`, stamp: stamps.get(file)! })
     }
-    const sidecarText = sidecarPath === undefined ? "" : yield* Effect.tryPromise({ try: () => readFile(sidecarPath, "utf8"), catch: fail(sidecarPath) })
     const revision = createHash("sha256").update(JSON.stringify([[...stamps].map(([f, s]) => [relative(root, f), s]), sidecarText])).digest("hex").slice(0, 16)
-    return { candidates, rejected, files: looked.sort((a, b) => a.id.localeCompare(b.id)), revision } satisfies LocalScan
+    return { candidates, files: looked.sort((a, b) => a.id.localeCompare(b.id)), revision } satisfies LocalScan
   })
 
 const words = (text: string) => new Set(text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2))
