@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
-import { CorpusStore, makeCallRecorder, Media, ModelRegistry, type Project, reconcileCallJournals, type VideokrPlugin } from "@videokr/core"
+import { type Barred, CorpusStore, makeCallRecorder, Media, ModelRegistry, type Project, reconcileCallJournals, type VideokrPlugin, withoutBarred } from "@videokr/core"
 import { makeModels, registryOf } from "@videokr/providers"
 import { callTally } from "./Progress.ts"
 
@@ -9,9 +9,10 @@ import { callTally } from "./Progress.ts"
  * cache, tallied for the progress lines and recorded in the store's model_calls (journaled first, so that
  * a killed process loses no row: the next session reconciles the journal); the registry and the media
  * service as one layer. Needs the provider middleware (limiter, breaker, health) around the command;
- * `calls.close` writes the last rows and removes the journal when the command ends.
+ * `calls.close` writes the last rows and removes the journal when the command ends. Models that human
+ * review bars from a step (`barred`, for a pipeline run) are not drawn for it.
  */
-export const modelSession = (project: Project, plugins: ReadonlyArray<VideokrPlugin>, cache: "use" | "refresh" | "off") =>
+export const modelSession = (project: Project, plugins: ReadonlyArray<VideokrPlugin>, cache: "use" | "refresh" | "off", barred: ReadonlyArray<Barred> = []) =>
   Effect.gen(function* () {
     const tally = callTally()
     // usage rows of an earlier process killed before writing them go into the ledger first
@@ -28,7 +29,7 @@ export const modelSession = (project: Project, plugins: ReadonlyArray<VideokrPlu
         return Effect.orDie(calls.record(call))
       }
     })
-    const registry = registryOf(models, project.config.models ?? {})
+    const registry = withoutBarred(registryOf(models, project.config.models ?? {}), barred)
     const services = Layer.mergeAll(Layer.succeed(ModelRegistry, registry), Media.layer({ cacheDir: join(project.dir, ".videokr/frames") }))
     return { tally, calls, models, registry, services }
   })

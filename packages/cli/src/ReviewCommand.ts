@@ -1,7 +1,7 @@
 import { resolve } from "node:path"
 import { Console, Effect } from "effect"
 import {
-  type CorpusStore, eligibility, exportReviewQueue, type FileError, importReviewMarks, type InputError, type Project, reviewDefaults, sampleForReview,
+  type CorpusStore, eligibility, exportReviewQueue, type FileError, importReviewMarks, type InputError, percent, type Project, reviewDefaults, sampleForReview,
   type StoreError, type UsageError
 } from "@videokr/core"
 import { table } from "./Output.ts"
@@ -33,8 +33,6 @@ export const importReview = (file: string): Command<StoreError | InputError> =>
     yield* Console.log(`${file}: ${r.read} mark(s) read, ${r.added} new${r.read > r.added ? ` (${r.read - r.added} already stored)` : ""}`)
   })
 
-const percent = (x: number) => `${(x * 100).toFixed(1)}%`
-
 export const showEligibility = (project: Project, json: boolean): Command<StoreError> =>
   Effect.gen(function* () {
     const review = project.config.review ?? {}
@@ -46,5 +44,6 @@ export const showEligibility = (project: Project, json: boolean): Command<StoreE
       rows.map((r) => [r.model, r.step, r.queued, r.reviewed, r.errors, r.disputed, r.errorRate === null ? "-" : percent(r.errorRate),
         r.interval === null ? "-" : `${percent(r.interval.low)}-${percent(r.interval.high)}`, r.state])
     ))
-    yield* Console.log(`\na model serves a step when at least ${review.sampleSize ?? reviewDefaults.sampleSize} of its outputs there are reviewed and fewer than ${percent(review.maxErrorRate ?? reviewDefaults.maxErrorRate)} are wrong (review.sampleSize, review.maxErrorRate)`)
+    yield* Console.log(`\na model serves a step when at least ${review.sampleSize ?? reviewDefaults.sampleSize} of its outputs there are reviewed and fewer than ${percent(review.maxErrorRate ?? reviewDefaults.maxErrorRate)} are wrong (review.sampleSize, review.maxErrorRate).` +
+      `\nAn excluded model leaves the step's pool at the next videokr run, which redoes what it made there; unreviewed models ${review.unreviewed === "exclude" ? "may not serve (review.unreviewed: \"exclude\")" : "serve until reviewed (review.unreviewed: \"exclude\" holds them back)"}.`)
   })

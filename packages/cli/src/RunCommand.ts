@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { Console, Effect } from "effect"
-import { CorpusStore, didYouMeanHint, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, type Project, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { CorpusStore, didYouMeanHint, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
 import { middlewareLayerFor, type ModelHealthShape } from "@videokr/providers"
 import { sendAsBatch } from "./BatchMode.ts"
@@ -51,10 +51,12 @@ export const runPipeline = (project: Project, options: RunOptions) =>
     for (const s of problems) yield* Console.log(`${s.name}: skipped (${s.skipped})`)
     const runnable = selected.filter((s) => s.skipped === undefined)
 
-    const { tally, calls, models, registry, services } = yield* modelSession(project, plugins, options.cache)
+    // models human review bars from a step (excluded, or unreviewed when the config says so) are not drawn for it
+    const barred = yield* reviewBars(project.config.review, runnable.flatMap((s) => (s.model === undefined ? [] : [{ step: s.name, models: modelsOfSpec(project.config.models ?? {}, s.model) }])))
+    const { tally, calls, models, registry, services } = yield* modelSession(project, plugins, options.cache, barred)
     const built = yield* Effect.forEach(runnable, (s) => Effect.map(s.build, (stage) => ({ planned: s, stage })))
-    // a configuration error (unknown provider or model, missing key) stops the run before any item is touched
-    const checked = yield* Effect.result(preflight(runnable, models, project.config.models ?? {}))
+    // a configuration error (unknown provider or model, missing key, no model review lets serve) stops the run before any item is touched
+    const checked = yield* Effect.result(preflight(runnable, models, project.config.models ?? {}, barred))
     if (checked._tag === "Failure" && !options.dryRun) return yield* checked.failure
 
     if (options.dryRun) {
@@ -79,6 +81,11 @@ export const runPipeline = (project: Project, options: RunOptions) =>
       yield* Console.log("Later stages get their items as earlier ones keep them: their counts grow as the run goes.")
       if (checked._tag === "Failure") yield* Console.log(`\nA real run would stop here: ${checked.failure.message}`)
       return
+    }
+
+    // what a barred model made in a step is made again by one that may serve it
+    for (const r of yield* reopenBarred(barred)) {
+      if (r.items > 0) yield* Console.log(`human review: ${r.items} item(s) of ${r.step} are made again without ${r.model} (${r.reason})`)
     }
 
     const retryStages = options.retryErrors === undefined ? [] : options.retryErrors === "all" ? runnable.map((s) => s.name) : options.retryErrors

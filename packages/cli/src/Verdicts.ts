@@ -46,7 +46,7 @@ export const why = (id: string) =>
     if (attempts.length > 0) {
       const decided = new Set(verdicts.map((v) => v.stage))
       const waiting = [...new Set(attempts.filter((a) => a.kind === "transient" && !decided.has(a.stage)).map((a) => a.stage))]
-      yield* Console.log(`${verdicts.length > 0 ? "\n" : ""}attempts (transient failures leave an item pending: it is asked again; reroutes; errors asked again)\n` +
+      yield* Console.log(`${verdicts.length > 0 ? "\n" : ""}attempts (transient failures leave an item pending: it is asked again; reroutes; errors asked again; results of a model human review excluded, made again)\n` +
         table(["when (UTC)", "stage", "item", "kind", "model", "reason"], attempts.map((a) => [a.at, a.stage, a.item_id, a.kind, a.model_id ?? "-", a.reason]), { wrap: { width: outputWidth() } }))
       if (waiting.length > 0) yield* Console.log(`\npending in ${waiting.join(", ")}: the next \`videokr run\` asks again`)
     }
@@ -81,6 +81,12 @@ export const funnel = (retrying?: ReadonlyMap<string, number>) => Effect.gen(fun
   })))
   const pending = pendingRows.reduce((n, r) => n + r.pending, 0)
   if (pending > 0) yield* Console.log(`\n${pending} item(s) pending after transient failures (outages, rate limits, unusable answers): \`videokr run\` asks them again`)
+  const redone = yield* store.query<{ stage: string; model_id: string; items: number }>(
+    "SELECT stage, model_id, count(DISTINCT item_id)::INT AS items FROM attempts WHERE kind = 'review-excluded' GROUP BY ALL")
+  if (redone.length > 0) {
+    yield* Console.log("\nmade again after human review excluded the model that made them (videokr eligibility)\n" +
+      table(["stage", "made by", "items"], [...redone].sort((a, b) => order(a.stage) - order(b.stage) || a.model_id.localeCompare(b.model_id)).map((r) => [r.stage, r.model_id, r.items])))
+  }
   const reasons = yield* store.query<{ stage: string; decision: string; reason: string; items: number }>("SELECT stage, decision, reason, items FROM stage_drop_reasons WHERE rank <= 3 ORDER BY items DESC, reason")
   if (reasons.length > 0) {
     const sorted = [...reasons].sort((a, b) => order(a.stage) - order(b.stage))

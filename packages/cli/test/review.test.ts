@@ -62,6 +62,10 @@ describe("human review from the command line: sample, export, marks, eligibility
     expect(videokr(dir, "review", "import", "more.jsonl").code).toBe(0)
     const table = videokr(dir, "eligibility")
     expect(table.stdout).toMatch(/scripted:demo\s+scenarios\s+12\s+10\s+2\s+0\s+20\.0%\s+5\.7%-51\.0%\s+excluded/)
+    // the only model of the step is excluded: a run stops before asking anything, and says why
+    const run = videokr(dir, "run", "--quiet")
+    expect(run.code).not.toBe(0)
+    expect(run.stderr).toContain("stage scenarios: scripted:demo: no model may serve it: scripted:demo is excluded from scenarios by human review: 2 error(s) in 10 reviewed (20.0%, not under 20.0%)")
     // the export carries the marks
     expect(videokr(dir, "review", "export").code).toBe(0)
     expect(queue().find((i) => i.item_id === ids[1])!.marks).toHaveLength(3)

@@ -169,7 +169,9 @@ export const VideokrConfig = Schema.Struct({
     /** the highest error rate a model may have on a step (default 0.03) */
     maxErrorRate: Schema.optionalKey(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
     /** reviewed outputs needed before a verdict (default 100) */
-    sampleSize: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0)))
+    sampleSize: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
+    /** whether a model not yet reviewed enough for a step may serve it: "allow" (default) or "exclude" */
+    unreviewed: Schema.optionalKey(Schema.Literals(["allow", "exclude"]))
   })),
   /** plugin modules: paths relative to the project folder, or package names */
   plugins: Schema.optionalKey(Schema.Array(Schema.String)),

@@ -1,4 +1,4 @@
-import type { Eligibility } from "./Review.ts"
+import { type Eligibility, percent } from "./Review.ts"
 import type { CorpusStats } from "./Stats.ts"
 
 /**
@@ -30,7 +30,6 @@ export interface CardInput {
   readonly quality?: { readonly rows: ReadonlyArray<Eligibility>; readonly maxErrorRate: number; readonly sampleSize: number } | undefined
 }
 
-const percent = (x: number) => `${(x * 100).toFixed(1)}%`
 
 /** The card's human quality control section: what reviewers checked, per step and model. */
 const qualitySection = (q: NonNullable<CardInput["quality"]>): ReadonlyArray<string> =>

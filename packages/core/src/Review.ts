@@ -4,6 +4,7 @@ import { writeTextAtomic } from "./AtomicFile.ts"
 import { CorpusStore } from "./CorpusStore.ts"
 import { InputError, type InputProblem, problemCap, UsageError } from "./Errors.ts"
 import { emptyFileMessage, readRawRecords } from "./Importer.ts"
+import { isPoolSpec, ModelUnavailable, type ModelRegistryShape } from "./ModelRegistry.ts"
 import { jsonParam, rowsOf } from "./pipeline/BatchSql.ts"
 
 /**
@@ -55,25 +56,41 @@ const groupBy = <A>(items: ReadonlyArray<A>, key: (a: A) => string): Map<string,
 
 interface Candidate {
   readonly item_id: string
+  /** the verdict's model: one model, or several joined by "," (k models answered for self-consistency) */
+  readonly verdict_model: string
+  /** one of the verdict's models: each model that took part in an output answers for it */
   readonly model_id: string
   readonly discipline: string
   readonly skill: string
 }
 
+/** The models behind a verdict's model id ("m1,m2" when several took part). */
+export const verdictModels = (modelId: string): ReadonlyArray<string> => modelId.split(",")
+
 /**
- * A step's outputs by the model that made them, with their stratum: the discipline of the knowledge point
+ * A step's outputs by the model that made them (final verdicts; for generation, the examples it made), with their stratum: the discipline of the knowledge point
  * (the item's, or after "@" in a video@knowledge point id) and the skill (a generated example's, or "-").
  */
 const candidatesSql = `
-  SELECT v.item_id, v.model_id,
-         coalesce(g.discipline, k.discipline, 'unknown') AS discipline,
-         coalesce(g.skill, '-') AS skill
-  FROM verdicts v
-  LEFT JOIN generated_examples g ON g.id = v.item_id
-  LEFT JOIN knowledge_points k ON k.id = coalesce(g.knowledge_point_id, nullif(regexp_extract(v.item_id, '@([^#]+)', 1), ''), v.item_id)
-  WHERE v.stage = $step AND v.model_id IS NOT NULL AND v.decision <> 'error'
-    AND ($model IS NULL OR v.model_id = $model)
-    AND v.item_id NOT IN (SELECT item_id FROM review_queue WHERE step = $step)`
+  SELECT * FROM (
+    SELECT v.item_id, v.model_id AS verdict_model, unnest(string_split(v.model_id, ',')) AS model_id,
+           coalesce(g.discipline, k.discipline, 'unknown') AS discipline,
+           coalesce(g.skill, '-') AS skill
+    FROM verdicts v
+    LEFT JOIN generated_examples g ON g.id = v.item_id
+    LEFT JOIN knowledge_points k ON k.id = coalesce(g.knowledge_point_id, nullif(regexp_extract(v.item_id, '@([^#]+)', 1), ''), v.item_id)
+    WHERE v.stage = $step AND v.model_id IS NOT NULL AND v.decision <> 'error'
+      -- generation's outputs are its examples: one it could not use is already dropped, with nothing to review
+      AND (v.stage <> 'generation' OR g.id IS NOT NULL)
+      AND v.item_id NOT IN (SELECT item_id FROM review_queue WHERE step = $step))
+  WHERE $model IS NULL OR model_id = $model`
+
+/** What the model produced for a queued item, kept as it was when drawn: a later run may redo the item. */
+const queueOutputSql = `to_json({
+  decision: v.decision, reason: v.reason, evidence: v.evidence,
+  example: CASE WHEN g.id IS NULL THEN NULL ELSE {
+    problem_type: g.problem_type, question: g.question, options: g.options, answer: g.answer, rationale: g.rationale,
+    video_id: g.video_id, video_path: g.video_path, knowledge_point_id: g.knowledge_point_id, generator_model: g.generator_model } END })`
 
 export interface SampledModel {
   readonly model: string
@@ -87,14 +104,16 @@ export interface SampledModel {
 
 /**
  * Draws up to `n` outputs per model of `step` into the review queue (topping up what an earlier sample
- * queued), stratified by discipline and skill, in a seeded order: the same seed draws the same items.
+ * queued), stratified by discipline and skill, in a seeded order: the same seed draws the same items. An
+ * output several models made together (self-consistency's k answers) counts for each of them.
  */
 export const sampleForReview = (options: { readonly step: string; readonly model?: string | undefined; readonly n: number; readonly seed: number }) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
     const params = { step: options.step, model: options.model ?? null }
     const candidates = yield* store.query<Candidate>(candidatesSql, params)
-    const queuedRows = yield* store.query<{ model_id: string; n: number }>("SELECT model_id, count(*)::INT AS n FROM review_queue WHERE step = $step GROUP BY ALL", { step: options.step })
+    const queuedRows = yield* store.query<{ model_id: string; n: number }>(
+      "SELECT model_id, count(*)::INT AS n FROM (SELECT unnest(string_split(model_id, ',')) AS model_id FROM review_queue WHERE step = $step) GROUP BY ALL", { step: options.step })
     const queuedOf = new Map(queuedRows.map((r) => [r.model_id, r.n]))
     const byModel = groupBy(candidates, (c) => c.model_id)
     if (byModel.size === 0 && queuedRows.length === 0) {
@@ -105,23 +124,30 @@ export const sampleForReview = (options: { readonly step: string; readonly model
           : `step "${options.step}" has no model output to review${options.model === undefined ? "" : ` by ${options.model}`}`
       })
     }
-    const picked: Array<Candidate> = []
+    const picked = new Map<string, Candidate>()
     const summary: Array<SampledModel> = []
-    for (const [model, items] of [...byModel].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [model, all] of [...byModel].sort(([a], [b]) => a.localeCompare(b))) {
+      // outputs drawn for another of their models in this call are in this model's queue too
+      const drawnWith = [...picked.values()].filter((c) => verdictModels(c.verdict_model).includes(model)).length
+      const items = all.filter((c) => !picked.has(c.item_id))
       const strata = [...groupBy(items, (c) => `${c.discipline}\u0000${c.skill}`).values()].map((s) =>
         s.map((c) => ({ c, key: drawKey(options.seed, c.item_id) })).sort((a, b) => a.key.localeCompare(b.key)).map((x) => x.c))
-      const already = queuedOf.get(model) ?? 0
+      const already = (queuedOf.get(model) ?? 0) + drawnWith
       const counts = allocate(strata.map((s) => s.length), Math.max(0, options.n - already))
       const mine = strata.flatMap((s, i) => s.slice(0, counts[i]))
-      picked.push(...mine)
-      summary.push({ model, queued: mine.length, inQueue: already + mine.length, available: items.length + already })
+      for (const c of mine) picked.set(c.item_id, c)
+      summary.push({ model, queued: mine.length + drawnWith, inQueue: already + mine.length, available: all.length + (queuedOf.get(model) ?? 0) })
     }
-    if (picked.length > 0) {
+    if (picked.size > 0) {
+      const rows = [...picked.values()].map((c) => ({ item_id: c.item_id, model_id: c.verdict_model, discipline: c.discipline, skill: c.skill }))
       yield* store.transaction((tx) =>
         tx.run(
-          `INSERT INTO review_queue (step, item_id, model_id, discipline, skill, sample_seed)
-           SELECT $step, item_id, model_id, discipline, skill, $seed FROM ${rowsOf({ item_id: "VARCHAR", model_id: "VARCHAR", discipline: "VARCHAR", skill: "VARCHAR" })}`,
-          { step: options.step, seed: options.seed, rows: jsonParam(picked) }
+          `INSERT INTO review_queue (step, item_id, model_id, discipline, skill, sample_seed, output)
+           SELECT $step, r.item_id, r.model_id, r.discipline, r.skill, $seed, ${queueOutputSql}
+           FROM ${rowsOf({ item_id: "VARCHAR", model_id: "VARCHAR", discipline: "VARCHAR", skill: "VARCHAR" })} r
+           JOIN verdicts v ON v.stage = $step AND v.item_id = r.item_id
+           LEFT JOIN generated_examples g ON g.id = r.item_id`,
+          { step: options.step, seed: options.seed, rows: jsonParam(rows) }
         )
       )
     }
@@ -202,20 +228,23 @@ export const importReviewMarks = (file: string) =>
 export const exportReviewQueue = (file: string) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
-    const rows = yield* store.query<Record<string, unknown>>(`
-      SELECT q.step, q.item_id, q.model_id, q.discipline, q.skill, v.decision, v.reason, v.evidence::VARCHAR AS evidence,
-             g.question, g.options::VARCHAR AS options, g.answer, g.rationale, g.video_path,
+    const rows = yield* store.query<{ step: string; item_id: string; model_id: string; discipline: string; skill: string; output: string; marks: string | null }>(`
+      SELECT q.step, q.item_id, q.model_id, q.discipline, q.skill, q.output::VARCHAR AS output,
              (SELECT to_json(list({reviewer: m.reviewer, correct: m.correct, category: m.category, note: m.note, marked_at: strftime(m.marked_at, '%Y-%m-%dT%H:%M:%S.%gZ')} ORDER BY m.marked_at))::VARCHAR
               FROM review_marks m WHERE m.step = q.step AND m.item_id = q.item_id) AS marks
       FROM review_queue q
-      LEFT JOIN verdicts v ON v.stage = q.step AND v.item_id = q.item_id
-      LEFT JOIN generated_examples g ON g.id = q.item_id
       ORDER BY q.step, q.model_id, q.item_id`)
-    const json = (s: unknown) => (typeof s === "string" ? (JSON.parse(s) as unknown) : null)
-    const lines = rows.map((r) => JSON.stringify(Object.fromEntries(Object.entries({ ...r, evidence: json(r.evidence), options: json(r.options), marks: json(r.marks) ?? [] }).filter(([, v]) => v !== null))) + "\n")
+    const lines = rows.map(({ output, marks, ...item }) => {
+      const { example, ...verdict } = JSON.parse(output) as { example: Record<string, unknown> | null }
+      const fields = { ...item, ...verdict, ...example, marks: marks === null ? [] : (JSON.parse(marks) as unknown) }
+      return JSON.stringify(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null))) + "\n"
+    })
     yield* writeTextAtomic(file, Stream.fromIterable(lines))
     return lines.length
   })
+
+/** A rate as reviewers read it: 0.0312 -> "3.1%". */
+export const percent = (x: number) => `${(x * 100).toFixed(1)}%`
 
 /** The Wilson score interval of a proportion (95%): honest at 0 errors and small samples. */
 export const wilsonInterval = (errors: number, n: number, z = 1.959964): { readonly low: number; readonly high: number } => {
@@ -254,7 +283,8 @@ export const eligibility = (options: { readonly maxErrorRate?: number | undefine
       items AS (
         SELECT q.step, q.model_id, q.item_id,
                count(l.reviewer) FILTER (WHERE l.correct) AS n_right, count(l.reviewer) FILTER (WHERE NOT l.correct) AS n_wrong
-        FROM review_queue q LEFT JOIN latest l ON l.step = q.step AND l.item_id = q.item_id GROUP BY ALL)
+        FROM (SELECT step, item_id, unnest(string_split(model_id, ',')) AS model_id FROM review_queue) q
+        LEFT JOIN latest l ON l.step = q.step AND l.item_id = q.item_id GROUP BY ALL)
       SELECT step, model_id, count(*)::INT AS queued,
              count(*) FILTER (WHERE n_right <> n_wrong)::INT AS reviewed,
              count(*) FILTER (WHERE n_wrong > n_right)::INT AS errors,
@@ -272,3 +302,90 @@ export const eligibility = (options: { readonly maxErrorRate?: number | undefine
       state: r.reviewed < sampleSize ? "unreviewed" : r.errors / r.reviewed < maxErrorRate ? "eligible" : "excluded"
     }))
   })
+
+/** What a project says about human review (`review` in videokr.config.ts). */
+export interface ReviewSettings {
+  readonly maxErrorRate?: number | undefined
+  readonly sampleSize?: number | undefined
+  /** whether a model not yet reviewed enough for a step may serve it (default "allow") */
+  readonly unreviewed?: "allow" | "exclude" | undefined
+}
+
+/** A model that may not serve a step, and why (for the run's messages and the items' history). */
+export interface Barred {
+  readonly step: string
+  readonly model: string
+  readonly reason: string
+}
+
+
+/**
+ * Of the models a run would use per step, those human review bars: excluded (too many errors in its
+ * reviewed sample), or not reviewed enough when `review.unreviewed` is "exclude".
+ */
+export const reviewBars = (settings: ReviewSettings | undefined, uses: ReadonlyArray<{ readonly step: string; readonly models: ReadonlyArray<string> }>) =>
+  Effect.map(eligibility(settings), (rows): ReadonlyArray<Barred> => {
+    const sampleSize = settings?.sampleSize ?? reviewDefaults.sampleSize
+    const maxErrorRate = settings?.maxErrorRate ?? reviewDefaults.maxErrorRate
+    const stateOf = new Map(rows.map((r) => [`${r.step}\u0000${r.model}`, r]))
+    return uses.flatMap(({ step, models }) =>
+      models.flatMap((model): Array<Barred> => {
+        const row = stateOf.get(`${step}\u0000${model}`)
+        if (row?.state === "excluded") {
+          return [{ step, model, reason: `${model} is excluded from ${step} by human review: ${row.errors} error(s) in ${row.reviewed} reviewed (${percent(row.errorRate!)}, not under ${percent(maxErrorRate)})` }]
+        }
+        if (row?.state !== "eligible" && settings?.unreviewed === "exclude") {
+          return [{ step, model, reason: `${model} is not reviewed enough for ${step} (${row?.reviewed ?? 0} of ${sampleSize} outputs reviewed) and review.unreviewed is "exclude"` }]
+        }
+        return []
+      }))
+  })
+
+/**
+ * Opens again every item whose verdict a barred model made (or took part in), in one transaction: the
+ * verdict moves into the item's history (attempts, kind "review-excluded", so `videokr why` and the funnel
+ * show it) and its done mark goes, so the run redoes it with a model that may serve the step. Nothing
+ * else is touched: the items other models made stay as they are. Returns the items reopened per barred model.
+ */
+export const reopenBarred = (barred: ReadonlyArray<Barred>) =>
+  Effect.gen(function* () {
+    if (barred.length === 0) return [] as ReadonlyArray<Barred & { readonly items: number }>
+    const store = yield* CorpusStore
+    const bars = rowsOf({ step: "VARCHAR", model: "VARCHAR", reason: "VARCHAR" })
+    return yield* store.transaction((tx) =>
+      Effect.gen(function* () {
+        const hits = yield* tx.query<{ stage: string; item_id: string; input_hash: string; model_id: string; barred: string; reason: string }>(
+          `SELECT v.stage, v.item_id, v.input_hash, v.model_id, arg_min(b.model, b.model) AS barred, arg_min(b.reason, b.model) AS reason
+           FROM verdicts v JOIN ${bars} b ON b.step = v.stage AND list_contains(string_split(v.model_id, ','), b.model)
+           GROUP BY ALL ORDER BY v.stage, v.item_id`, { rows: jsonParam(barred) })
+        if (hits.length === 0) return barred.map((b) => ({ ...b, items: 0 }))
+        const rows = jsonParam(hits.map((h) => ({ stage: h.stage, id: h.item_id, hash: h.input_hash, model: h.model_id, reason: `${h.reason}: asked again` })))
+        const columns = rowsOf({ stage: "VARCHAR", id: "VARCHAR", hash: "VARCHAR", model: "VARCHAR", reason: "VARCHAR" })
+        yield* tx.run(`INSERT INTO attempts (stage, item_id, input_hash, model_id, kind, reason) SELECT stage, id, hash, model, 'review-excluded', reason FROM ${columns}`, { rows })
+        yield* tx.run(`DELETE FROM verdicts WHERE (stage, item_id) IN (SELECT stage, id FROM ${columns})`, { rows })
+        yield* tx.run(`DELETE FROM stage_items WHERE (stage, item_id) IN (SELECT stage, id FROM ${columns})`, { rows })
+        return barred.map((b) => ({ ...b, items: hits.filter((h) => h.stage === b.step && h.barred === b.model).length }))
+      })
+    )
+  })
+
+/**
+ * The registry a run hands its stages: a pool draws only among the models that may serve the step (the
+ * rendezvous draw moves only the items a barred model had), and a barred pinned model is refused.
+ */
+export const withoutBarred = (registry: ModelRegistryShape, barred: ReadonlyArray<Barred>): ModelRegistryShape => {
+  if (barred.length === 0) return registry
+  const byStep = groupBy(barred, (b) => b.step)
+  return {
+    resolve: registry.resolve,
+    pick: (spec, context) => {
+      const bars = byStep.get(context.step) ?? []
+      if (bars.length === 0) return registry.pick(spec, context)
+      if (!isPoolSpec(spec)) {
+        const bar = bars.find((b) => b.model === spec)
+        return bar === undefined ? registry.pick(spec, context) : Effect.fail(new ModelUnavailable({ modelId: spec, reason: bar.reason }))
+      }
+      return registry.pick(spec, { ...context, excluded: new Set([...(context.excluded ?? []), ...bars.map((b) => b.model)]) })
+    }
+  }
+}

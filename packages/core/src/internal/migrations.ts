@@ -213,11 +213,12 @@ export const migrations: ReadonlyArray<Migration> = [
   },
   {
     version: 11,
-    name: "human review: a seeded queue of model outputs per step, and reviewers' marks (every mark kept; the latest per reviewer counts)",
+    name: "human review: a seeded queue of model outputs per step (what the model produced, as it was when drawn), and reviewers' marks (every mark kept; the latest per reviewer counts)",
     sql: `
       CREATE TABLE review_queue (
         step VARCHAR NOT NULL, item_id VARCHAR NOT NULL, model_id VARCHAR NOT NULL, discipline VARCHAR NOT NULL, skill VARCHAR NOT NULL,
         sample_seed INTEGER NOT NULL, queued_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        output JSON NOT NULL,
         PRIMARY KEY (step, item_id));
       CREATE TABLE review_marks (
         mark_id VARCHAR NOT NULL PRIMARY KEY, step VARCHAR NOT NULL, item_id VARCHAR NOT NULL, reviewer VARCHAR NOT NULL,
