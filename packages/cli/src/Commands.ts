@@ -475,8 +475,14 @@ const kb = Command.make("kb").pipe(
   ])
 )
 
-const review = Command.make("review").pipe(
-  Command.withDescription("Human quality control: draw model outputs per step into a review queue, write it out for reviewers, read their marks back"),
+const review = Command.make("review", {
+  host: Flag.String("host").pipe(Flag.withDescription("the address to serve on (another than loopback needs the printed access token)"), Flag.withDefault("127.0.0.1")),
+  port: Flag.Int("port").pipe(Flag.withDescription("the port (0: any free one)"), Flag.withDefault(4387)),
+  token: Flag.String("token").pipe(Flag.withDescription("the access token when serving beyond loopback (default: a random one; or VIDEOKR_REVIEW_TOKEN)"), Flag.optional)
+}, (args) =>
+  withProject((p) => ReviewCommand.use((m) => m.serveReviewApp(p, { host: args.host, port: args.port, token: Option.getOrUndefined(args.token) ?? process.env["VIDEOKR_REVIEW_TOKEN"] })))
+).pipe(
+  Command.withDescription("Human quality control: serve the review app (alone), or draw model outputs per step into a review queue, write it out for reviewers, read their marks back"),
   Command.withSubcommands([
     Command.make("sample", {
       step: Flag.String("step").pipe(Flag.withDescription(`the pipeline step whose outputs are reviewed (${stageNames.join(", ")})`)),

@@ -18,6 +18,7 @@ import { release } from "./ReleaseCommand.ts"
 import { submit } from "./SubmitCommand.ts"
 import { runPipeline } from "./RunCommand.ts"
 import { funnel, why } from "./Verdicts.ts"
+import { demoReview } from "./ReviewCommand.ts"
 import { formatBytes, table } from "./Output.ts"
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
@@ -132,6 +133,9 @@ export const runDemo = (dir: string | undefined) =>
       yield* reviewKnowledgePoints
       yield* Console.log("\nthe funnel:")
       yield* funnel()
+
+      yield* step("human review: a seeded sample of each generator's examples, marked through the review app's HTTP API, and the models' eligibility")
+      yield* demoReview(project, "generation")
 
       yield* step("evaluation: the seven benchmarks' sample files in their published layouts, a generated clip at each of their video paths")
       yield* Console.log("the scripted model draws its letters from the question (it does not reason): the numbers show the machinery, not a model")

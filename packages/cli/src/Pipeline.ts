@@ -81,10 +81,17 @@ export interface PlannedStage {
   readonly unready: (() => string | undefined) | undefined
 }
 
+/** The frames the multimodal stages sample from a video (pipeline.frames). */
+export const framesOf = (project: Project): SamplingSpec => ({
+  mode: "uniform",
+  count: project.config.pipeline?.frames?.count ?? 8,
+  maxPixels: project.config.pipeline?.frames?.maxPixels ?? 448 * 448
+})
+
 export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlugin>, modelOverride: string | undefined) =>
   Effect.gen(function* () {
     const config = project.config.pipeline ?? {}
-    const frames: SamplingSpec = { mode: "uniform", count: config.frames?.count ?? 8, maxPixels: config.frames?.maxPixels ?? 448 * 448 }
+    const frames = framesOf(project)
     const gen = config.generation ?? {}
     const consistency = config.consistency ?? {}
     const perSkill = gen.perSkill ?? generationDefaults.perSkill

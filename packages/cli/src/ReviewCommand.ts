@@ -1,14 +1,18 @@
-import { resolve } from "node:path"
-import { Console, Effect } from "effect"
+import { join, resolve } from "node:path"
+import { Console, Deferred, Effect, Fiber } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import {
-  type CorpusStore, eligibility, exportReviewQueue, type FileError, importReviewMarks, type InputError, percent, type Project, reviewDefaults, sampleForReview,
+  type CorpusStore, eligibility, exportReviewQueue, type FileError, importReviewMarks, type InputError, Media, percent, type Project, type ReviewQueue, reviewDefaults, sampleForReview,
   type StoreError, type UsageError
 } from "@videokr/core"
 import { table } from "./Output.ts"
+import { framesOf } from "./Pipeline.ts"
+import type { ReviewAppError } from "./ReviewApp.ts"
+import { serveReview } from "./ReviewServer.ts"
 
 /**
- * `videokr review sample | export | import` and `videokr eligibility`: the human quality control of
- * METHOD.md, from the command line (the review app comes on top of the same store).
+ * `videokr review [sample | export | import]` and `videokr eligibility`: the human quality control of
+ * METHOD.md, from the command line; `videokr review` alone serves the review app on the same store.
  */
 
 /** (Annotated: declarations cannot name the store's service by themselves.) */
@@ -47,3 +51,31 @@ export const showEligibility = (project: Project, json: boolean): Command<StoreE
     yield* Console.log(`\na model serves a step when at least ${review.sampleSize ?? reviewDefaults.sampleSize} of its outputs there are reviewed and fewer than ${percent(review.maxErrorRate ?? reviewDefaults.maxErrorRate)} are wrong (review.sampleSize, review.maxErrorRate).` +
       `\nAn excluded model leaves the step's pool at the next videokr run, which redoes what it made there; unreviewed models ${review.unreviewed === "exclude" ? "may not serve (review.unreviewed: \"exclude\")" : "serve until reviewed (review.unreviewed: \"exclude\" holds them back)"}.`)
   })
+
+/** `videokr review`: serves the review app until stopped. */
+export const serveReviewApp = (
+  project: Project,
+  options: { readonly host: string; readonly port: number; readonly token: string | undefined; readonly onListening?: ((url: string) => Effect.Effect<void>) | undefined }
+): Command<StoreError | ReviewAppError | unknown> =>
+  serveReview(project, { ...options, frames: framesOf(project) }).pipe(Effect.provide(Media.layer({ cacheDir: join(project.dir, ".videokr/frames") })))
+
+/**
+ * For the demo: a seeded sample of a step's outputs, marked by a stand-in expert through the review
+ * app's own HTTP API (the server runs in this process, on a free loopback port), then the eligibility table.
+ */
+export const demoReview = (project: Project, step: string): Command<unknown> =>
+  Effect.gen(function* () {
+    yield* sampleReview({ step, model: undefined, n: 4, seed: 42 })
+    const listening = yield* Deferred.make<string>()
+    const server = yield* Effect.forkChild(serveReviewApp(project, { host: "127.0.0.1", port: 0, token: undefined, onListening: (url) => Effect.asVoid(Deferred.succeed(listening, url)) }))
+    const base = yield* Deferred.await(listening)
+    yield* Console.log(`\nthe review app served at ${base} (videokr review); a stand-in expert marks the queue through its API:`)
+    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.filterStatusOk)
+    const queue = (yield* (yield* client.get(`${base}api/queue?step=${step}&reviewer=demo-expert`)).json) as unknown as ReviewQueue
+    // every fourth wrong, so that the table shows both verdicts
+    const marks = queue.items.map((item, i) => ({ step, item_id: item.item_id, reviewer: "demo-expert", correct: i % 4 !== 3, ...(i % 4 === 3 ? { category: "ambiguous question", note: "two options fit what the clip shows" } : {}) }))
+    for (const mark of marks) yield* client.execute(HttpClientRequest.bodyJsonUnsafe(HttpClientRequest.post(`${base}api/marks`), mark))
+    yield* Console.log(`POST /api/marks x ${marks.length} (${marks.filter((m) => !m.correct).length} incorrect)`)
+    yield* Fiber.interrupt(server)
+    yield* showEligibility(project, false)
+  }).pipe(Effect.provide(FetchHttpClient.layer))

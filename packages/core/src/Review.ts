@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { Effect, Stream } from "effect"
+import { Effect, Schema, Stream } from "effect"
 import { writeTextAtomic } from "./AtomicFile.ts"
 import { CorpusStore } from "./CorpusStore.ts"
 import { InputError, type InputProblem, problemCap, UsageError } from "./Errors.ts"
@@ -169,12 +169,60 @@ export interface ReviewMark {
 /** The same mark always has the same id: importing a file twice adds nothing. */
 const markId = (m: ReviewMark) => createHash("sha256").update(JSON.stringify([m.step, m.item_id, m.reviewer, m.correct, m.category ?? null, m.note ?? null, m.marked_at ?? null])).digest("hex").slice(0, 32)
 
+/** The queued items of the store, as "<step> <item>" keys. */
+const queuedKeys = Effect.flatMap(CorpusStore, (store) =>
+  Effect.map(store.query<{ k: string }>("SELECT step || ' ' || item_id AS k FROM review_queue"), (rows) => new Set(rows.map((r) => r.k))))
+
+/**
+ * One mark as a file line or the app sends it: the mark, or each problem with its field. `correct` may
+ * also come as "verdict": "correct" | "incorrect".
+ */
+export const parseMark = (m: Record<string, unknown>, queued: ReadonlySet<string>): { readonly mark?: ReviewMark; readonly problems: ReadonlyArray<{ readonly field: string; readonly message: string }> } => {
+  const problems: Array<{ field: string; message: string }> = []
+  const bad = (field: string, message: string) => problems.push({ field, message })
+  const text = (field: string) => (typeof m[field] === "string" && (m[field] as string).trim() !== "" ? (m[field] as string) : undefined)
+  const step = text("step"), item = text("item_id"), reviewer = text("reviewer")
+  if (step === undefined) bad("step", "expected the step's name")
+  if (item === undefined) bad("item_id", "expected the id of a queued item")
+  if (reviewer === undefined) bad("reviewer", "expected the reviewer's name")
+  const verdict = m.correct ?? m.verdict
+  const correct = verdict === true || verdict === "correct" ? true : verdict === false || verdict === "incorrect" ? false : undefined
+  if (correct === undefined) bad("correct", `expected true or false (or "verdict": "correct" | "incorrect"), got ${JSON.stringify(verdict)}`)
+  const category = text("category")
+  if (category !== undefined && !(reviewCategories as ReadonlyArray<string>).includes(category)) bad("category", `expected one of ${reviewCategories.map((c) => `"${c}"`).join(", ")}, got "${category}"`)
+  if (correct === false && category === undefined) bad("category", "an incorrect mark needs a reason category")
+  if (step !== undefined && item !== undefined && !queued.has(`${step} ${item}`)) bad("item_id", `"${item}" is not in the review queue of step ${step} (videokr review sample)`)
+  if (problems.length > 0 || step === undefined || item === undefined || reviewer === undefined || correct === undefined) return { problems }
+  return { mark: { step, item_id: item, reviewer, correct, category, note: text("note"), marked_at: text("marked_at") }, problems }
+}
+
+const markColumns = { mark_id: "VARCHAR", step: "VARCHAR", item_id: "VARCHAR", reviewer: "VARCHAR", correct: "BOOLEAN", category: "VARCHAR", note: "VARCHAR", marked_at: "VARCHAR" } as const
+
+/** Stores marks (stamped now when they carry no time) in one transaction; a mark stored before is not added again. */
+const storeMarks = (marks: ReadonlyArray<ReviewMark>) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const now = new Date().toISOString()
+    const rows = marks.map((m) => ({ ...m, mark_id: markId(m), marked_at: m.marked_at ?? now }))
+    const added = yield* store.transaction((tx) =>
+      Effect.gen(function* () {
+        const before = (yield* tx.query<{ n: number }>("SELECT count(*)::INT AS n FROM review_marks"))[0]!.n
+        yield* tx.run(
+          `INSERT OR IGNORE INTO review_marks (mark_id, step, item_id, reviewer, correct, category, note, marked_at)
+           SELECT mark_id, step, item_id, reviewer, correct, category, note, marked_at::TIMESTAMP FROM ${rowsOf(markColumns)}`,
+          { rows: jsonParam(rows) }
+        )
+        return (yield* tx.query<{ n: number }>("SELECT count(*)::INT AS n FROM review_marks"))[0]!.n - before
+      })
+    )
+    return { rows, added }
+  })
+
 /** Reads marks (JSONL) and stores them all or none: every problem with its file, line and field. */
 export const importReviewMarks = (file: string) =>
   Effect.gen(function* () {
-    const store = yield* CorpusStore
-    const queued = new Set((yield* store.query<{ k: string }>("SELECT step || ' ' || item_id AS k FROM review_queue")).map((r) => r.k))
-    const marks: Array<ReviewMark & { mark_id: string }> = []
+    const queued = yield* queuedKeys
+    const marks: Array<ReviewMark> = []
     const problems: Array<InputProblem> = []
     let omitted = 0
     const report = (p: InputProblem) => (problems.length < problemCap ? problems.push(p) : omitted++)
@@ -191,37 +239,44 @@ export const importReviewMarks = (file: string) =>
         report({ line: r.line, message: r.problem })
         continue
       }
-      const m = r.raw as Record<string, unknown>
-      const bad = (field: string, message: string) => report({ line: r.line, field, message })
-      const text = (field: string) => (typeof m[field] === "string" && (m[field] as string).trim() !== "" ? (m[field] as string) : undefined)
-      const step = text("step"), item = text("item_id"), reviewer = text("reviewer")
-      if (step === undefined) bad("step", "expected the step's name")
-      if (item === undefined) bad("item_id", "expected the id of a queued item")
-      if (reviewer === undefined) bad("reviewer", "expected the reviewer's name")
-      const verdict = m.correct ?? m.verdict
-      const correct = verdict === true || verdict === "correct" ? true : verdict === false || verdict === "incorrect" ? false : undefined
-      if (correct === undefined) bad("correct", `expected true or false (or "verdict": "correct" | "incorrect"), got ${JSON.stringify(verdict)}`)
-      const category = text("category")
-      if (category !== undefined && !(reviewCategories as ReadonlyArray<string>).includes(category)) bad("category", `expected one of ${reviewCategories.map((c) => `"${c}"`).join(", ")}, got "${category}"`)
-      if (correct === false && category === undefined) bad("category", "an incorrect mark needs a reason category")
-      if (step !== undefined && item !== undefined && !queued.has(`${step} ${item}`)) bad("item_id", `"${item}" is not in the review queue of step ${step} (videokr review sample)`)
-      if (step === undefined || item === undefined || reviewer === undefined || correct === undefined) continue
-      const mark: ReviewMark = { step, item_id: item, reviewer, correct, category, note: text("note"), marked_at: text("marked_at") }
-      marks.push({ ...mark, mark_id: markId(mark), marked_at: mark.marked_at ?? new Date().toISOString() })
+      const parsed = parseMark(r.raw as Record<string, unknown>, queued)
+      for (const p of parsed.problems) report({ line: r.line, ...p })
+      if (parsed.mark !== undefined) marks.push(parsed.mark)
     }
     if (read.length === 0) report({ line: 1, message: emptyFileMessage })
     if (problems.length > 0) return yield* new InputError({ file, problems, omitted })
-    const before = (yield* store.query<{ n: number }>("SELECT count(*)::INT AS n FROM review_marks"))[0]!.n
-    yield* store.transaction((tx) =>
-      tx.run(
-        `INSERT OR IGNORE INTO review_marks (mark_id, step, item_id, reviewer, correct, category, note, marked_at)
-         SELECT mark_id, step, item_id, reviewer, correct, category, note, marked_at::TIMESTAMP
-         FROM ${rowsOf({ mark_id: "VARCHAR", step: "VARCHAR", item_id: "VARCHAR", reviewer: "VARCHAR", correct: "BOOLEAN", category: "VARCHAR", note: "VARCHAR", marked_at: "VARCHAR" })}`,
-        { rows: jsonParam(marks) }
-      )
+    const { added } = yield* storeMarks(marks)
+    return { read: marks.length, added }
+  })
+
+/** A mark from the review app: stored at once (several reviewers may send at the same moment; each is its own row). */
+export const addReviewMark = (raw: unknown) =>
+  Effect.gen(function* () {
+    const parsed = parseMark(typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {}, yield* queuedKeys)
+    if (parsed.mark === undefined) return yield* new UsageError({ reason: parsed.problems.map((p) => `${p.field}: ${p.message}`).join("; ") })
+    // the app's marks are stamped by the server: a reviewer's clock does not decide which mark is the latest
+    const { rows } = yield* storeMarks([{ ...parsed.mark, marked_at: new Date().toISOString() }])
+    return { mark_id: rows[0]!.mark_id, marked_at: rows[0]!.marked_at }
+  })
+
+export class UnknownMark extends Schema.TaggedError<UnknownMark>()("UnknownMark", { markId: Schema.String }) {
+  override get message() {
+    return `no mark ${this.markId} (taken back already?)`
+  }
+}
+
+/** Undo in the review app: a reviewer takes back one of their own marks. */
+export const withdrawReviewMark = (markId: string, reviewer: string) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    return yield* store.transaction((tx) =>
+      Effect.gen(function* () {
+        const [found] = yield* tx.query<{ reviewer: string }>("SELECT reviewer FROM review_marks WHERE mark_id = $id", { id: markId })
+        if (found === undefined) return yield* new UnknownMark({ markId })
+        if (found.reviewer !== reviewer) return yield* new UsageError({ reason: `mark ${markId} is ${found.reviewer}'s, not ${reviewer}'s: only its reviewer takes it back` })
+        yield* tx.run("DELETE FROM review_marks WHERE mark_id = $id", { id: markId })
+      })
     )
-    const after = (yield* store.query<{ n: number }>("SELECT count(*)::INT AS n FROM review_marks"))[0]!.n
-    return { read: marks.length, added: after - before }
   })
 
 /** The review queue as JSONL: each item as its step saw it, what the model produced, and the marks so far. */

@@ -1,0 +1,116 @@
+import { Effect } from "effect"
+import { CorpusStore } from "./CorpusStore.ts"
+import { UsageError } from "./Errors.ts"
+import { type ReviewCategory, reviewCategories } from "./Review.ts"
+import type { ReviewItem, ReviewMarkSummary, ReviewQueue, ReviewStepInfo } from "./ReviewApi.ts"
+
+/**
+ * What the review app reads: the steps with a queue (with their reason categories and guidelines), a
+ * reviewer's queue of a step, and one item as its step saw it and as the model answered.
+ */
+
+const exampleCategories: ReadonlyArray<ReviewCategory> = ["wrong answer", "ambiguous question", "answerable without the video", "flawed rationale", "other"]
+
+/** Per step: the categories a wrong output falls in, and what a reviewer checks. */
+export const reviewStepGuides: Readonly<Record<string, { readonly unit: string; readonly categories: ReadonlyArray<ReviewCategory>; readonly guidelines: ReadonlyArray<string> }>> = {
+  scenarios: {
+    unit: "knowledge point",
+    categories: ["other"],
+    guidelines: ["The scenarios describe things one can film that show the knowledge point.", "They are specific enough to find Creative-Commons videos by search."]
+  },
+  metadata: {
+    unit: "video@knowledge point",
+    categories: ["irrelevant video", "other"],
+    guidelines: ["Judge the decision from the title, description and tags: keep when the video is likely to show the knowledge point.", "A kept video that does not show it is an irrelevant video; a dropped one that does is other."]
+  },
+  visual: {
+    unit: "video@knowledge point",
+    categories: ["irrelevant video", "other"],
+    guidelines: ["Watch the video and the frames the model saw: keep when they show the knowledge point being demonstrated.", "Slides or talking heads alone are not a demonstration."]
+  },
+  safety: {
+    unit: "video@knowledge point",
+    categories: ["unsafe", "other"],
+    guidelines: ["Keep only videos without graphic violence, sexual content, hate or dangerous acts shown as instructions.", "A kept video that is unsafe is unsafe; a dropped safe one is other."]
+  },
+  generation: {
+    unit: "example",
+    categories: ["wrong answer", "ambiguous question", "answerable without the video", "flawed rationale", "irrelevant video", "other"],
+    guidelines: [
+      "The question needs the video: it cannot be answered from the text or common knowledge alone.",
+      "It tests the knowledge point and the example's skill; exactly one option (or the reference answer) is right.",
+      "The rationale reasons from what the video shows to the answer, step by step, without errors."
+    ]
+  },
+  consistency: { unit: "example", categories: exampleCategories, guidelines: ["The verdict is right when the other models' answers agree with a correct reference answer (keep), or disagree with a wrong one (drop)."] },
+  dependency: { unit: "example", categories: exampleCategories, guidelines: ["Dropped examples are answerable without the video; kept ones need it."] },
+  verification: { unit: "example", categories: exampleCategories, guidelines: ["The verifier keeps a rationale only when every step is correct; a drop names the first failed step."] }
+}
+
+const guideOf = (step: string) => reviewStepGuides[step] ?? { unit: "item", categories: [...reviewCategories], guidelines: ["Mark whether the step's decision about this item is right."] }
+
+const pipelineOrder = ["expand", "scenarios", "metadata", "visual", "safety", "generation", "consistency", "dependency", "verification"]
+
+/** The steps with a review queue, in pipeline order. */
+export const reviewStepInfos = Effect.gen(function* () {
+  const store = yield* CorpusStore
+  const rows = yield* store.query<{ step: string; n: number }>("SELECT step, count(*)::INT AS n FROM review_queue GROUP BY step")
+  const rank = (s: string) => (pipelineOrder.includes(s) ? pipelineOrder.indexOf(s) : pipelineOrder.length)
+  return [...rows].sort((a, b) => rank(a.step) - rank(b.step) || a.step.localeCompare(b.step)).map((r): ReviewStepInfo => ({ step: r.step, queued: r.n, ...guideOf(r.step) }))
+})
+
+const markSummary = `{mark_id: m.mark_id, reviewer: m.reviewer, correct: m.correct, category: m.category, note: m.note, marked_at: strftime(m.marked_at, '%Y-%m-%dT%H:%M:%S.%gZ')}`
+
+/** A reviewer's queue of a step: every queued item in a fixed order, with the reviewer's latest mark. */
+export const reviewQueueOf = (step: string, reviewer: string) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const rows = yield* store.query<{ item_id: string; model_id: string; discipline: string; skill: string; mine: string | null; reviewers: number }>(`
+      SELECT q.item_id, q.model_id, q.discipline, q.skill,
+             (SELECT to_json(${markSummary})::VARCHAR FROM review_marks m WHERE m.step = q.step AND m.item_id = q.item_id AND m.reviewer = $reviewer ORDER BY m.marked_at DESC, m.mark_id DESC LIMIT 1) AS mine,
+             (SELECT count(DISTINCT reviewer)::INT FROM review_marks m WHERE m.step = q.step AND m.item_id = q.item_id) AS reviewers
+      FROM review_queue q WHERE q.step = $step ORDER BY q.model_id, q.discipline, q.skill, q.item_id`, { step, reviewer })
+    if (rows.length === 0) return yield* new UsageError({ reason: `step "${step}" has no review queue (videokr review sample --step ${step})` })
+    const items = rows.map((r) => ({ ...r, mine: r.mine === null ? null : (JSON.parse(r.mine) as ReviewMarkSummary) }))
+    return { step, reviewer, items, done: items.filter((i) => i.mine !== null).length } satisfies ReviewQueue
+  })
+
+/** One queued item as its step saw it: the item's knowledge point, scenario and video, what the model produced, the validators' verdicts and the marks. */
+export const reviewItemOf = (step: string, item: string) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const [row] = yield* store.query<{ item_id: string; model_id: string; discipline: string; skill: string; output: string; marks: string | null }>(`
+      SELECT q.item_id, q.model_id, q.discipline, q.skill, q.output::VARCHAR AS output,
+             (SELECT to_json(list(${markSummary} ORDER BY m.marked_at))::VARCHAR FROM review_marks m WHERE m.step = q.step AND m.item_id = q.item_id) AS marks
+      FROM review_queue q WHERE q.step = $step AND q.item_id = $item`, { step, item })
+    if (row === undefined) return yield* new UsageError({ reason: `"${item}" is not in the review queue of step ${step}` })
+    const output = JSON.parse(row.output) as ReviewItem["output"] & { readonly example: (ReviewItem["output"]["example"] & { video_id: string; video_path: string; knowledge_point_id: string }) | null }
+    // the item's knowledge point and video: an example names them; a candidate is "<video>@<knowledge point>"
+    const candidate = /^(.*)@([^#]+)(#.*)?$/.exec(item)
+    const kpId = output.example?.knowledge_point_id ?? candidate?.[2] ?? item
+    const videoId = output.example?.video_id ?? candidate?.[1]
+    const [kp] = yield* store.query<NonNullable<ReviewItem["knowledgePoint"]>>(
+      "SELECT id, discipline, subject, course, lecture, knowledge_point, description FROM knowledge_points WHERE id = $id", { id: kpId })
+    const [video] = videoId === undefined ? [] : yield* store.query<{ id: string; title: string | null; duration: number | null; local_path: string | null }>(
+      "SELECT id, title, duration, local_path FROM videos WHERE id = $id ORDER BY seq DESC LIMIT 1", { id: videoId })
+    const [scenario] = videoId === undefined ? [] : yield* store.query<{ text: string }>(
+      `SELECT s.text FROM scenario_videos sv JOIN scenarios s ON s.id = sv.scenario_id
+       WHERE sv.video_id = $video AND s.knowledge_point_id = $kp ORDER BY sv.rank, s.position LIMIT 1`, { video: videoId, kp: kpId })
+    const validators = output.example === null ? [] : yield* store.query<ReviewItem["validators"][number]>(
+      "SELECT stage, decision, reason, model_id FROM verdicts WHERE item_id = $item AND stage <> 'generation' AND stage <> $step ORDER BY decided_at, stage", { item, step })
+    return {
+      step,
+      item_id: row.item_id,
+      model_id: row.model_id,
+      discipline: row.discipline,
+      skill: row.skill,
+      output: { ...output, example: output.example === null ? null : { ...output.example, options: output.example.options ?? null } },
+      knowledgePoint: kp ?? null,
+      scenario: scenario?.text ?? null,
+      video: video === undefined ? null : { id: video.id, title: video.title, duration: video.duration },
+      /** where the video is on this machine (the server streams it and samples its frames) */
+      videoPath: video?.local_path ?? output.example?.video_path ?? null,
+      validators,
+      marks: row.marks === null ? [] : (JSON.parse(row.marks) as ReadonlyArray<ReviewMarkSummary>)
+    }
+  })
