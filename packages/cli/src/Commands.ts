@@ -492,6 +492,17 @@ const review = Command.make("review", {
     }, (args) =>
       withProject((p) => ReviewCommand.use((m) => m.sampleReview({ step: args.step, model: Option.getOrUndefined(args.model), n: Option.getOrUndefined(args.n) ?? p.config.review?.sampleSize ?? 100, seed: args.seed })))
     ).pipe(Command.withDescription("Draw a seeded sample of each model's outputs for a step, stratified by discipline and skill, into the review queue")),
+    Command.make("assign", {
+      step: Flag.String("step").pipe(Flag.withDescription("the step whose queued items are dealt")),
+      reviewers: Flag.String("reviewers").pipe(Flag.withDescription("the reviewers' names, comma-separated")),
+      double: Flag.Finite("double").pipe(Flag.withDescription("the share of items also given to a second reviewer, for agreement (0-1)"), Flag.withDefault(0.2)),
+      seed: Flag.Int("seed").pipe(Flag.withDescription("the seed of the dealing order"), Flag.withDefault(42))
+    }, (args) =>
+      withProject(() => ReviewCommand.use((m) => m.assignReview({ step: args.step, reviewers: args.reviewers.split(","), double: args.double, seed: args.seed })))
+    ).pipe(Command.withDescription("Deal a step's queued items among reviewers (each then sees their own in the app), a share of them to two for agreement")),
+    Command.make("agreement", { json: Flag.Boolean("json").pipe(Flag.withDescription("print JSON for machines"), Flag.withDefault(false)) }, (args) =>
+      withReadProject(() => ReviewCommand.use((m) => m.showAgreement(args.json)))
+    ).pipe(Command.withDescription("Cohen's kappa per step on the items two reviewers marked, and the items split evenly, for adjudication")),
     Command.make("export", { out: Flag.String("out").pipe(Flag.withDescription("the JSONL file to write"), Flag.withDefault("review-queue.jsonl")) }, (args) =>
       withReadProject(() => ReviewCommand.use((m) => m.exportReview(here(args.out))))
     ).pipe(Command.withDescription("Write the review queue as JSONL: each item as its step saw it, what the model produced, and the marks so far")),

@@ -2,10 +2,10 @@ import { join, resolve } from "node:path"
 import { Console, Deferred, Effect, Fiber } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import {
-  type CorpusStore, eligibility, exportReviewQueue, type FileError, importReviewMarks, type InputError, Media, percent, type Project, type ReviewQueue, reviewDefaults, sampleForReview,
+  assignReviews, type CorpusStore, eligibility, exportReviewQueue, type FileError, importReviewMarks, type InputError, Media, percent, type Project, type ReviewQueue, reviewAgreement, reviewDefaults, sampleForReview,
   type StoreError, type UsageError
 } from "@videokr/core"
-import { table } from "./Output.ts"
+import { outputWidth, table } from "./Output.ts"
 import { framesOf } from "./Pipeline.ts"
 import type { ReviewAppError } from "./ReviewApp.ts"
 import { serveReview } from "./ReviewServer.ts"
@@ -23,6 +23,24 @@ export const sampleReview = (options: { readonly step: string; readonly model: s
     const sampled = yield* sampleForReview(options)
     yield* Console.log(table(["model", "step", "queued now", "in the queue", "outputs"], sampled.map((s) => [s.model, options.step, s.queued, s.inQueue, s.available])))
     yield* Console.log(`\nseed ${options.seed}, up to ${options.n} per model, stratified by discipline and skill; videokr review export writes the queue for reviewers`)
+  })
+
+export const assignReview = (options: { readonly step: string; readonly reviewers: ReadonlyArray<string>; readonly double: number; readonly seed: number }): Command<StoreError | UsageError> =>
+  Effect.gen(function* () {
+    const r = yield* assignReviews(options)
+    yield* Console.log(table(["reviewer", "items"], r.perReviewer.map((p) => [p.reviewer, p.items])))
+    yield* Console.log(`\n${r.items} item(s) of ${options.step} dealt, ${r.twice} of them to two reviewers (their agreement: videokr review agreement); each reviewer sees their own in videokr review`)
+  })
+
+export const showAgreement = (json: boolean): Command<StoreError> =>
+  Effect.gen(function* () {
+    const a = yield* reviewAgreement
+    if (json) return yield* Console.log(JSON.stringify(a, null, 2))
+    if (a.steps.length === 0) return yield* Console.log("No item has marks from two reviewers yet (videokr review assign --double gives items to two)")
+    yield* Console.log(table(["step", "marked twice", "observed agreement", "Cohen's kappa"], a.steps.map((s) => [s.step, s.pairs, s.observed === null ? "-" : percent(s.observed), s.kappa === null ? "-" : s.kappa.toFixed(2)])))
+    if (a.disagreements.length === 0) return yield* Console.log("\nNo item waits for adjudication.")
+    yield* Console.log(`\n${a.disagreements.length} item(s) split evenly, for an adjudicator to mark (videokr review: Agreement):\n` +
+      table(["step", "item", "model", "marks"], a.disagreements.map((d) => [d.step, d.item_id, d.model_id, d.marks.map((m) => `${m.reviewer}: ${m.correct ? "correct" : `incorrect (${m.category})`}`).join("; ")]), { wrap: { width: outputWidth() } }))
   })
 
 export const exportReview = (out: string): Command<StoreError | FileError> =>

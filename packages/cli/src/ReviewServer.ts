@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from "node:crypto"
+import { stat } from "node:fs/promises"
 import { createServer } from "node:http"
 import { isIP } from "node:net"
 import { hostname } from "node:os"
@@ -7,8 +8,9 @@ import { Console, Effect, Layer, Semaphore } from "effect"
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse, HttpStaticServer } from "effect/http"
 import { NodeHttpServer } from "@effect/platform-node"
 import {
-  addReviewMark, CorpusStore, eligibility, Media, type Project, reviewDefaults, reviewItemOf, reviewQueueOf, type ReviewSession, reviewStepInfos,
-  type SamplingSpec, UnknownMark, UsageError, withdrawReviewMark
+  addReviewMark, CorpusStore, eligibility, type Frame, listSeeds, localVideos, Media, type Project, reviewAgreement, reviewDefaults, reviewItemOf, reviewQueueOf,
+  type ReviewSession, reviewStepInfos, type ReviewVideo, type SamplingSpec, saveSeed, seedCoverage, SeedRejected, UnknownMark, UnknownSeed, UsageError,
+  withdrawReviewMark
 } from "@videokr/core"
 import { reviewAppDir } from "./ReviewApp.ts"
 
@@ -52,11 +54,14 @@ export const serveReview = (project: Project, options: ReviewServerOptions) =>
     const writes = yield* Semaphore.make(1)
     const withStore = <A, E>(effect: Effect.Effect<A, E, CorpusStore.CorpusStore>) => Effect.provideService(effect, CorpusStore.CorpusStore, store)
 
-    /** What a failed API call answers: a user's mistake is a 400 with its reason, a mark taken back already a 404, anything else a 500. */
+    /** What a failed API call answers: a user's mistake is a 400 with its reason (a seed's, field by field), a mark or seed not there a 404, anything else a 500. */
     const answer = <A, E extends { readonly message: string }>(effect: Effect.Effect<A, E, CorpusStore.CorpusStore>, status = 200) =>
       withStore(effect).pipe(
         Effect.map((value) => (status === 204 ? HttpServerResponse.empty({ status }) : HttpServerResponse.jsonUnsafe(value, { status }))),
-        Effect.catch((e: E) => Effect.succeed(problem(e instanceof UsageError ? 400 : e instanceof UnknownMark ? 404 : 500, e.message)))
+        Effect.catch((e: E) =>
+          Effect.succeed(e instanceof SeedRejected
+            ? HttpServerResponse.jsonUnsafe({ error: e.message, problems: e.problems }, { status: 400 })
+            : problem(e instanceof UsageError ? 400 : e instanceof UnknownMark || e instanceof UnknownSeed ? 404 : 500, e.message)))
       )
 
     const videoPath = (id: string) =>
@@ -66,7 +71,17 @@ export const serveReview = (project: Project, options: ReviewServerOptions) =>
                            (SELECT video_path FROM generated_examples WHERE video_id = $id LIMIT 1)) AS path`, { id }))),
         ([row]) => (row?.path == null ? undefined : isAbsolute(row.path) ? row.path : join(project.dir, row.path))
       )
-    const framesOf = (path: string) => media.sampleFrames(path, options.frames)
+    // a video's frames once per server (and again if the file changes): sampling probes the file each time
+    const sampled = new Map<string, ReadonlyArray<Frame>>()
+    const framesOf = (path: string) =>
+      Effect.gen(function* () {
+        const info = yield* Effect.promise(() => stat(path).then((s) => `${path}\u0000${s.size}\u0000${s.mtimeMs}`, () => path))
+        const known = sampled.get(info)
+        if (known !== undefined) return known
+        const frames = yield* media.sampleFrames(path, options.frames)
+        sampled.set(info, frames)
+        return frames
+      })
 
     // files outside the app (videos, frames) go through a static server rooted at their folder: byte ranges, ETags, MIME types
     const folders = new Map<string, Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, HttpServerRequest.HttpServerRequest>>()
@@ -105,13 +120,22 @@ export const serveReview = (project: Project, options: ReviewServerOptions) =>
       return missing.length > 0 ? Effect.fail(new UsageError({ reason: `missing query parameter(s): ${missing.join(", ")}` })) : Effect.succeed(values as Array<string>)
     }
 
+    const jsonBody = (request: HttpServerRequest.HttpServerRequest) => Effect.mapError(request.json, () => new UsageError({ reason: "the body is not JSON" }))
+
     const routes = Layer.mergeAll(
       HttpRouter.add("GET", "/api/session", answer(session)),
       HttpRouter.add("GET", "/api/queue", (request) => answer(Effect.flatMap(required(request, "step", "reviewer"), ([step, reviewer]) => reviewQueueOf(step!, reviewer!)))),
       HttpRouter.add("GET", "/api/item", (request) => answer(Effect.flatMap(required(request, "step", "item"), ([step, id]) => item(step!, id!)))),
       HttpRouter.add("GET", "/api/eligibility", answer(eligibility(project.config.review))),
-      HttpRouter.add("POST", "/api/marks", (request) =>
-        answer(Effect.flatMap(Effect.mapError(request.json, () => new UsageError({ reason: "the body is not JSON" })), (body) => writes.withPermits(1)(addReviewMark(body))), 201)),
+      HttpRouter.add("GET", "/api/agreement", answer(reviewAgreement)),
+      HttpRouter.add("GET", "/api/seeds/coverage", answer(seedCoverage)),
+      HttpRouter.add("GET", "/api/seeds", (request) => answer(Effect.flatMap(required(request, "discipline", "skill"), ([discipline, skill]) => listSeeds(discipline!, skill!)))),
+      HttpRouter.add("POST", "/api/seeds", (request) => answer(Effect.flatMap(jsonBody(request), (body) => writes.withPermits(1)(saveSeed(body))), 201)),
+      HttpRouter.add("PUT", "/api/seeds/:id", (request) =>
+        Effect.flatMap(HttpRouter.params, ({ id }) => answer(Effect.flatMap(jsonBody(request), (body) => writes.withPermits(1)(saveSeed(body, id!)))))),
+      HttpRouter.add("GET", "/api/videos", answer(Effect.map(localVideos, (videos) =>
+        videos.map((v): ReviewVideo => ({ id: v.id, title: v.title, duration: v.duration, url: `/media/${encodeURIComponent(v.id)}`, knowledge_point_id: v.knowledge_point_id }))))),
+      HttpRouter.add("POST", "/api/marks", (request) => answer(Effect.flatMap(jsonBody(request), (body) => writes.withPermits(1)(addReviewMark(body))), 201)),
       HttpRouter.add("DELETE", "/api/marks/:id", (request) =>
         Effect.flatMap(HttpRouter.params, ({ id }) =>
           answer(Effect.flatMap(required(request, "reviewer"), ([reviewer]) => writes.withPermits(1)(withdrawReviewMark(id!, reviewer!))), 204))),

@@ -107,7 +107,7 @@ export const datasetCard = (name: string, splitsDir: string, review: Project["co
       files,
       quality
     }
-    return { stats, licenses, funnel, files, readme: huggingFaceReadme(input), croissant: croissant(input) }
+    return { stats, licenses, funnel, files, quality, readme: huggingFaceReadme(input), croissant: croissant(input) }
   })
 
 export const siteData = (project: Project, submissionsDir: string) =>
@@ -122,7 +122,7 @@ export const siteData = (project: Project, submissionsDir: string) =>
       version,
       benchmarks: boardTasks.map((t) => ({ task: t.name, benchmark: t.benchmark, group: t.group as "general" | "knowledge" })),
       entries,
-      dataset: { name, stats: card.stats, funnel: card.funnel, licenses: card.licenses, files: card.files },
+      dataset: { name, stats: card.stats, funnel: card.funnel, licenses: card.licenses, files: card.files, quality: card.quality },
       reports: { singleFrame: singleFrameReport(rows).json, difficulty: difficultyReport(rows).json }
     }
     const files: SiteFiles = { "README.md": card.readme, "croissant.json": JSON.stringify(card.croissant, null, 2) + "\n" }

@@ -22,6 +22,8 @@ let server: ChildProcess | undefined
 let url: string
 let browser: Browser
 const errors: Array<string> = []
+/** the video the seed example written in the app is on */
+let seedVideo = ""
 
 /** `videokr review --port 0`, resolved with the URL it prints once it listens. */
 const startReview = (cwd: string, ...args: Array<string>) =>
@@ -135,6 +137,26 @@ describe("videokr review: the review app", () => {
     for (const page of [a, b]) await page.context().close()
   })
 
+  it("shows the reviewers' agreement and lets an adjudicator settle an even split", async () => {
+    // ana, cy and dee marked items 1-2 (a majority each); cy and dee alone split items 3, 5 and 7
+    const page = await open("gil")
+    const nav = page.getByRole("navigation", { name: "Views" })
+    await nav.getByRole("link", { name: "Agreement" }).click()
+    const row = page.getByRole("table", { name: "Agreement between reviewers" }).getByRole("row").filter({ hasText: "generation" })
+    await expect.poll(() => row.textContent()).toMatch(/^generation8/)
+    const adjudicate = page.getByRole("link", { name: /^Adjudicate / })
+    await expect.poll(() => adjudicate.count()).toBe(3)
+    const item = (await adjudicate.first().locator("code").textContent())!
+    await adjudicate.first().click()
+    await expect.poll(() => page.locator("main h2 + code, main code").first().textContent()).toBe(item)
+    await page.keyboard.press("x")
+    await page.keyboard.press("1")
+    await expect.poll(() => status(page).textContent()).toBe("1 of 8 reviewed by you")
+    await nav.getByRole("link", { name: "Agreement" }).click()
+    await expect.poll(() => adjudicate.count()).toBe(2)
+    await page.context().close()
+  })
+
   it("has no serious or critical accessibility violations (axe) and no console errors", async () => {
     const page = await open("eve")
     await expect.poll(() => page.getByRole("heading", { level: 2 }).textContent()).toBe("Item 1 of 8")
@@ -146,6 +168,52 @@ describe("videokr review: the review app", () => {
     expect(errors.join("\n")).toBe("")
   })
 
+  it("writes a seed example on a chosen video, and the coverage counts it", async () => {
+    const page = await open("fay")
+    await expect.poll(() => status(page).textContent()).toBe("0 of 8 reviewed by you")
+    const nav = page.getByRole("navigation", { name: "Views" })
+    await nav.getByRole("link", { name: "Seeds" }).click()
+    await expect.poll(() => nav.getByRole("link", { name: "Seeds" }).getAttribute("aria-current")).toBe("page")
+    const cell = page.getByRole("table", { name: "Seed examples per discipline and skill (target 150 each)" }).getByRole("button", { name: /^Natural Sciences, VIDR: / })
+    const count = async () => Number(/(\d+) \/ 150$/.exec((await cell.textContent()) ?? "")?.[1] ?? NaN)
+    await expect.poll(count).toBeGreaterThanOrEqual(0)
+    const before = await count()
+
+    await page.getByRole("button", { name: "New seed example" }).click()
+    const form = page.getByRole("form", { name: "Seed example" })
+    await form.getByLabel("Discipline").selectOption("Natural Sciences")
+    await form.getByLabel("Skill").selectOption("VIDR")
+    await form.getByLabel("Problem type").selectOption("multiple choice")
+    // the first video on this machine, previewed in the form
+    const video = form.getByLabel("Video", { exact: true })
+    await expect.poll(() => video.locator("option").count()).toBeGreaterThan(1)
+    seedVideo = (await video.locator("option").nth(1).getAttribute("value"))!
+    await video.selectOption(seedVideo)
+    await expect.poll(() => page.getByLabel("Seed video").getAttribute("src")).toBe(`/media/${encodeURIComponent(seedVideo)}`)
+    await form.getByLabel("Question").fill("What happens to the period of the pendulum when it swings with a smaller amplitude?")
+    await form.getByLabel("Options (one per line: A. text)").fill("A. It speeds up\nB. It keeps the same period\nC. It stops")
+    await form.getByLabel("Answer").fill("B")
+
+    // no rationale: the server's problem with the field, beside the field; what was typed stays
+    await form.getByRole("button", { name: "Save seed example" }).click()
+    await expect.poll(() => form.getByRole("alert").textContent()).toContain("rationale")
+    const rationale = form.getByLabel("Rationale")
+    await expect.poll(() => rationale.getAttribute("aria-invalid")).toBe("true")
+    expect(await rationale.evaluate((el: any) => (globalThis as any).document.getElementById(el.getAttribute("aria-describedby")).textContent)).toMatch(/missing/)
+    expect(await form.getByLabel("Answer").inputValue()).toBe("B")
+    expect(await count()).toBe(before)
+
+    await rationale.fill("For small swings the period depends only on the length of the string and on gravity, not on the amplitude.")
+    await form.getByRole("button", { name: "Save seed example" }).click()
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "Saved" }).textContent()).toMatch(/^Saved \S+$/)
+    await expect.poll(() => form.count()).toBe(0)
+    await expect.poll(count).toBe(before + 1)
+    await expect.poll(() => page.getByRole("table", { name: "Natural Sciences, VIDR" }).getByRole("row").filter({ hasText: "fay" }).count()).toBe(1)
+    await page.context().close()
+    // the browser's own report of the refused save (400) is the only console error
+    expect(errors.filter((e) => !/status of 400/.test(e)).join("\n")).toBe("")
+  })
+
   it("has kept every mark in the store once the server stops", async () => {
     await stopReview()
     const marks = await query(join(dir, "corpus.duckdb"), "SELECT reviewer, correct, category, note FROM review_marks ORDER BY reviewer, marked_at")
@@ -154,6 +222,11 @@ describe("videokr review: the review app", () => {
     expect(of("cy")).toHaveLength(8)
     expect(of("dee").map((m) => m.correct)).toEqual([false, true, false, true, false, true, false, true])
     expect(of("dee").filter((m) => !m.correct).every((m) => m.category === "wrong answer")).toBe(true)
+    const seeds = await query(join(dir, "corpus.duckdb"), "SELECT skill, discipline, question, options::VARCHAR AS options, answer, extra::VARCHAR AS extra, source_file FROM seed_examples WHERE source_file = 'review app'")
+    expect(seeds).toHaveLength(1)
+    expect(seeds[0]).toMatchObject({ skill: "VIDR", discipline: "Natural Sciences", answer: "B", source_file: "review app", question: "What happens to the period of the pendulum when it swings with a smaller amplitude?" })
+    expect(JSON.parse(seeds[0]!.options)).toEqual(["A. It speeds up", "B. It keeps the same period", "C. It stops"])
+    expect(JSON.parse(seeds[0]!.extra)).toEqual({ author: "fay", video_id: seedVideo })
   })
 })
 

@@ -71,6 +71,24 @@ describe("human review from the command line: sample, export, marks, eligibility
     expect(queue().find((i) => i.item_id === ids[1])!.marks).toHaveLength(3)
   })
 
+  it("deals the queue among reviewers, a share of it to two, and reports their agreement", () => {
+    const r = videokr(dir, "review", "assign", "--step", "scenarios", "--reviewers", "gus,hal", "--double", "0.5", "--seed", "1")
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/gus\s+9\n\s*hal\s+9/)
+    expect(r.stdout).toContain("12 item(s) of scenarios dealt, 6 of them to two reviewers")
+    // dealt once: nothing left to deal
+    expect(videokr(dir, "review", "assign", "--step", "scenarios", "--reviewers", "gus,hal").stdout).toContain("0 item(s) of scenarios dealt")
+    expect(videokr(dir, "review", "assign", "--step", "scenarios", "--reviewers", "gus", "--double", "1.5").stderr).toContain("--double is a share of the items, from 0 to 1: got 1.5")
+    expect(videokr(dir, "review", "export").code).toBe(0)
+    const assigned = queue().map((i) => (i as unknown as { assigned: Array<string> }).assigned)
+    expect(assigned.filter((a) => a.length === 2)).toHaveLength(6)
+    expect(assigned.every((a) => a.length >= 1)).toBe(true)
+    // one item has two reviewers' marks (ana right, bo wrong; cy settled it): kappa 0 on one pair, nothing to adjudicate
+    const agreement = videokr(dir, "review", "agreement")
+    expect(agreement.stdout).toMatch(/scenarios\s+1\s+0\.0%\s+0\.00/)
+    expect(agreement.stdout).toContain("No item waits for adjudication.")
+  })
+
   it("the dataset card reports the human quality control figures", () => {
     expect(videokr(dir, "import", "data/examples.jsonl").code).toBe(0)
     expect(videokr(dir, "split").code).toBe(0)

@@ -154,6 +154,36 @@ export const sampleForReview = (options: { readonly step: string; readonly model
     return summary
   })
 
+/**
+ * Deals a step's queued items that nobody has yet among `reviewers`, in a seeded order and in turn; a
+ * share `double` of them also goes to the next reviewer in turn, so that two reviewers mark it (their
+ * agreement: videokr review agreement). Returns the items each reviewer got.
+ */
+export const assignReviews = (options: { readonly step: string; readonly reviewers: ReadonlyArray<string>; readonly double: number; readonly seed: number }) =>
+  Effect.gen(function* () {
+    const reviewers = [...new Set(options.reviewers.map((r) => r.trim()).filter((r) => r !== ""))]
+    if (reviewers.length === 0) return yield* new UsageError({ reason: "name at least one reviewer (--reviewers ana,bo)" })
+    if (!(options.double >= 0 && options.double <= 1)) return yield* new UsageError({ reason: `--double is a share of the items, from 0 to 1: got ${options.double}` })
+    if (options.double > 0 && reviewers.length < 2) return yield* new UsageError({ reason: "items marked twice need two reviewers at least (or --double 0)" })
+    const store = yield* CorpusStore
+    const open = yield* store.query<{ item_id: string }>(
+      "SELECT item_id FROM review_queue q WHERE step = $step AND NOT EXISTS (SELECT 1 FROM review_assignments a WHERE a.step = q.step AND a.item_id = q.item_id)", { step: options.step })
+    const [queued] = yield* store.query<{ n: number }>("SELECT count(*)::INT AS n FROM review_queue WHERE step = $step", { step: options.step })
+    if (queued!.n === 0) return yield* new UsageError({ reason: `step "${options.step}" has no review queue (videokr review sample --step ${options.step})` })
+    const order = open.map((r) => r.item_id).sort((a, b) => drawKey(options.seed, a).localeCompare(drawKey(options.seed, b)))
+    const twice = Math.round(order.length * options.double)
+    const rows = order.flatMap((item, i) => {
+      const first = reviewers[i % reviewers.length]!
+      return [{ item_id: item, reviewer: first }, ...(i < twice ? [{ item_id: item, reviewer: reviewers[(i + 1) % reviewers.length]! }] : [])]
+    })
+    if (rows.length > 0) {
+      yield* store.transaction((tx) =>
+        tx.run(`INSERT INTO review_assignments (step, item_id, reviewer) SELECT $step, item_id, reviewer FROM ${rowsOf({ item_id: "VARCHAR", reviewer: "VARCHAR" })}`,
+          { step: options.step, rows: jsonParam(rows) }))
+    }
+    return { items: order.length, twice, perReviewer: reviewers.map((r) => ({ reviewer: r, items: rows.filter((x) => x.reviewer === r).length })) }
+  })
+
 /** One reviewer's mark of one queued item, as `videokr review import` reads it and the app writes it. */
 export interface ReviewMark {
   readonly step: string
@@ -279,19 +309,20 @@ export const withdrawReviewMark = (markId: string, reviewer: string) =>
     )
   })
 
-/** The review queue as JSONL: each item as its step saw it, what the model produced, and the marks so far. */
+/** The review queue as JSONL: each item as its step saw it, what the model produced, who it is assigned to, and the marks so far. */
 export const exportReviewQueue = (file: string) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
-    const rows = yield* store.query<{ step: string; item_id: string; model_id: string; discipline: string; skill: string; output: string; marks: string | null }>(`
+    const rows = yield* store.query<{ step: string; item_id: string; model_id: string; discipline: string; skill: string; output: string; marks: string | null; assigned: string | null }>(`
       SELECT q.step, q.item_id, q.model_id, q.discipline, q.skill, q.output::VARCHAR AS output,
              (SELECT to_json(list({reviewer: m.reviewer, correct: m.correct, category: m.category, note: m.note, marked_at: strftime(m.marked_at, '%Y-%m-%dT%H:%M:%S.%gZ')} ORDER BY m.marked_at))::VARCHAR
-              FROM review_marks m WHERE m.step = q.step AND m.item_id = q.item_id) AS marks
+              FROM review_marks m WHERE m.step = q.step AND m.item_id = q.item_id) AS marks,
+             (SELECT to_json(list(a.reviewer ORDER BY a.reviewer))::VARCHAR FROM review_assignments a WHERE a.step = q.step AND a.item_id = q.item_id) AS assigned
       FROM review_queue q
       ORDER BY q.step, q.model_id, q.item_id`)
-    const lines = rows.map(({ output, marks, ...item }) => {
+    const lines = rows.map(({ output, marks, assigned, ...item }) => {
       const { example, ...verdict } = JSON.parse(output) as { example: Record<string, unknown> | null }
-      const fields = { ...item, ...verdict, ...example, marks: marks === null ? [] : (JSON.parse(marks) as unknown) }
+      const fields = { ...item, ...verdict, ...example, assigned: assigned === null ? [] : (JSON.parse(assigned) as unknown), marks: marks === null ? [] : (JSON.parse(marks) as unknown) }
       return JSON.stringify(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null))) + "\n"
     })
     yield* writeTextAtomic(file, Stream.fromIterable(lines))

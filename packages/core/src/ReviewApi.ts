@@ -10,6 +10,12 @@ import type { Eligibility, ReviewCategory } from "./Review.ts"
  * POST /api/marks  (NewReviewMark)       -> 201 StoredReviewMark | 400 ApiProblem
  * DELETE /api/marks/<mark_id>?reviewer=R -> 204 (undo: only the reviewer's own mark)
  * GET  /api/eligibility                  -> ReadonlyArray<Eligibility>
+ * GET  /api/agreement                    -> ReviewAgreement (Cohen's kappa per step, the disagreements to adjudicate)
+ * GET  /api/seeds/coverage               -> SeedCoverage
+ * GET  /api/seeds?discipline=D&skill=S   -> ReadonlyArray<SeedRecord>
+ * POST /api/seeds  (SeedDraft)           -> 201 { id } | 400 SeedProblem
+ * PUT  /api/seeds/<id>  (SeedDraft)      -> 200 { id } | 400 SeedProblem | 404 ApiProblem
+ * GET  /api/videos                       -> ReadonlyArray<ReviewVideo> (the videos on this machine, to write seeds on)
  * GET  /media/<video id>                 the video file (byte ranges, for seeking)
  * GET  /frames/<video id>/<index>.jpg    a frame the step's model saw
  * When the server needs a token (bound to another address than loopback), every request carries it as
@@ -125,6 +131,65 @@ export interface StoredReviewMark {
 
 export interface ApiProblem {
   readonly error: string
+}
+
+export interface ReviewAgreement {
+  readonly steps: ReadonlyArray<{
+    readonly step: string
+    /** items two or more reviewers marked (their two first reviewers by name are compared) */
+    readonly pairs: number
+    /** the share of those items where the two agree */
+    readonly observed: number | null
+    /** Cohen's kappa of the two ratings (null when undefined: no pairs, or both always gave one answer) */
+    readonly kappa: number | null
+  }>
+  /** items whose reviewers are split evenly (latest mark of each), for an adjudicator to settle with a mark of their own */
+  readonly disagreements: ReadonlyArray<{ readonly step: string; readonly item_id: string; readonly model_id: string; readonly marks: ReadonlyArray<ReviewMarkSummary> }>
+}
+
+export interface ReviewVideo {
+  readonly id: string
+  readonly title: string
+  readonly duration: number
+  readonly url: string
+  /** the knowledge point the video was found for, if any */
+  readonly knowledge_point_id: string | null
+}
+
+/** A seed example as the app writes it (the generator's few-shot input; `options` for multiple choice as "A. text" lines). */
+export interface SeedDraft {
+  readonly skill: string
+  readonly discipline: string
+  readonly subject?: string | undefined
+  readonly knowledge_point_id?: string | undefined
+  /** the video the expert wrote it on */
+  readonly video_id?: string | undefined
+  readonly video_description?: string | undefined
+  readonly question: string
+  readonly options?: ReadonlyArray<string> | undefined
+  readonly problem_type: string
+  readonly answer: string
+  readonly rationale: string
+  readonly author: string
+}
+
+export interface SeedRecord extends SeedDraft {
+  readonly id: string
+  /** where it came from: "review app", or the file it was imported from */
+  readonly source: string
+}
+
+/** What is wrong with a draft, field by field (the same checks as an import of seeds). */
+export interface SeedProblem extends ApiProblem {
+  readonly problems: ReadonlyArray<{ readonly field: string; readonly message: string }>
+}
+
+export interface SeedCoverage {
+  /** seeds wanted per skill and discipline (150 in METHOD.md) */
+  readonly target: number
+  readonly skills: ReadonlyArray<string>
+  readonly disciplines: ReadonlyArray<string>
+  readonly cells: ReadonlyArray<{ readonly discipline: string; readonly skill: string; readonly count: number }>
 }
 
 export type { Eligibility }

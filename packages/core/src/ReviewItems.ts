@@ -61,15 +61,22 @@ export const reviewStepInfos = Effect.gen(function* () {
 
 const markSummary = `{mark_id: m.mark_id, reviewer: m.reviewer, correct: m.correct, category: m.category, note: m.note, marked_at: strftime(m.marked_at, '%Y-%m-%dT%H:%M:%S.%gZ')}`
 
-/** A reviewer's queue of a step: every queued item in a fixed order, with the reviewer's latest mark. */
+/**
+ * A reviewer's queue of a step, in a fixed order, with the reviewer's latest mark: the items assigned to
+ * them (videokr review assign), or, to anyone with no assignment in the step (a lead, an adjudicator), all.
+ */
 export const reviewQueueOf = (step: string, reviewer: string) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
+    const [assigned] = yield* store.query<{ n: number }>("SELECT count(*)::INT AS n FROM review_assignments WHERE step = $step AND reviewer = $reviewer", { step, reviewer })
+    const mineOnly = assigned!.n > 0
+      ? "AND EXISTS (SELECT 1 FROM review_assignments a WHERE a.step = q.step AND a.item_id = q.item_id AND a.reviewer = $reviewer)"
+      : ""
     const rows = yield* store.query<{ item_id: string; model_id: string; discipline: string; skill: string; mine: string | null; reviewers: number }>(`
       SELECT q.item_id, q.model_id, q.discipline, q.skill,
              (SELECT to_json(${markSummary})::VARCHAR FROM review_marks m WHERE m.step = q.step AND m.item_id = q.item_id AND m.reviewer = $reviewer ORDER BY m.marked_at DESC, m.mark_id DESC LIMIT 1) AS mine,
              (SELECT count(DISTINCT reviewer)::INT FROM review_marks m WHERE m.step = q.step AND m.item_id = q.item_id) AS reviewers
-      FROM review_queue q WHERE q.step = $step ORDER BY q.model_id, q.discipline, q.skill, q.item_id`, { step, reviewer })
+      FROM review_queue q WHERE q.step = $step ${mineOnly} ORDER BY q.model_id, q.discipline, q.skill, q.item_id`, { step, reviewer })
     if (rows.length === 0) return yield* new UsageError({ reason: `step "${step}" has no review queue (videokr review sample --step ${step})` })
     const items = rows.map((r) => ({ ...r, mine: r.mine === null ? null : (JSON.parse(r.mine) as ReviewMarkSummary) }))
     return { step, reviewer, items, done: items.filter((i) => i.mine !== null).length } satisfies ReviewQueue

@@ -1,4 +1,4 @@
-import type { CardFile } from "@videokr/core"
+import type { CardFile, Eligibility } from "@videokr/core"
 import type { ScoredTask, SubmissionMeta } from "./Submission.ts"
 
 /**
@@ -26,6 +26,8 @@ export interface SiteData {
     readonly funnel: ReadonlyArray<{ readonly stage: string; readonly items: number; readonly kept: number; readonly dropped: number; readonly errors: number }>
     readonly licenses: ReadonlyArray<{ readonly license: string; readonly videos: number }>
     readonly files: ReadonlyArray<CardFile>
+    /** human review per step and model (videokr eligibility), with the threshold it was judged by */
+    readonly quality: { readonly rows: ReadonlyArray<Eligibility>; readonly maxErrorRate: number; readonly sampleSize: number }
   }
   readonly reports: { readonly singleFrame: unknown; readonly difficulty: unknown }
 }

@@ -10,7 +10,7 @@ const empty: SiteData = {
   version: "0.0.0",
   benchmarks: [],
   entries: [],
-  dataset: { name: "VideoKR", stats: undefined, funnel: [], licenses: [], files: [] },
+  dataset: { name: "VideoKR", stats: undefined, funnel: [], licenses: [], files: [], quality: { rows: [], maxErrorRate: 0.03, sampleSize: 100 } },
   reports: { singleFrame: { models: [] }, difficulty: { corpora: [] } }
 }
 

@@ -1,12 +1,14 @@
 import { useEffect, useReducer, useRef, useState } from "react"
+import { Agreement } from "./Agreement.tsx"
 import { ApiError, cachedItem, deleteMark, getQueue, getSession, loadItem, postMark, prefetchItem } from "./api.ts"
 import { ItemView } from "./ItemView.tsx"
 import { useKeys } from "./Keys.ts"
 import { Marking } from "./Marking.tsx"
 import { Guidelines, KeyHelp } from "./Panels.tsx"
 import { Player } from "./Player.tsx"
-import { dropReviewerParam, initialReviewer, type Place, readPlace, rememberReviewer, writePlace } from "./place.ts"
+import { type Cell, dropReviewerParam, hashOfView, initialReviewer, type Place, readRoute, rememberReviewer, type View, writeHash, writePlace } from "./place.ts"
 import { ReviewerForm } from "./ReviewerForm.tsx"
+import { Seeds } from "./Seeds.tsx"
 import type { NewReviewMark, ReviewMarkSummary, ReviewQueue, ReviewSession, UndoEntry } from "./types.ts"
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
@@ -29,13 +31,21 @@ const endNotice = (q: ReviewQueue) => {
 const ItemPending = ({ error }: { readonly error: string | null }) =>
   error === null ? <p className="muted pending">Loading the item…</p> : <p role="alert" className="alert">{error}</p>
 
-/** The review app: who reviews, which step, one item at a time, keyboard first. */
+const viewNames: ReadonlyArray<readonly [View, string]> = [["review", "Review"], ["agreement", "Agreement"], ["seeds", "Seeds"]]
+
+/**
+ * The review app: who reviews, which step, one item at a time, keyboard first; beside it the agreement
+ * between reviewers and the seed examples. The view is in the URL hash (`#view=..`; none: Review).
+ */
 export const App = () => {
   const [reviewer, setReviewer] = useState<string | null>(initialReviewer)
   const [naming, setNaming] = useState(false)
   const [session, setSession] = useState<ReviewSession | null>(null)
   const [fatal, setFatal] = useState<string | null>(null)
-  const [place, setPlace] = useState<Place>(readPlace)
+  const [route] = useState(readRoute)
+  const [view, setView] = useState<View>(route.view)
+  const [cell, setCell] = useState<Cell | null>(route.cell)
+  const [place, setPlace] = useState<Place>(route.place)
   const [queueState, setQueueState] = useState<{ readonly key: string; readonly queue: ReviewQueue } | null>(null)
   const [queueError, setQueueError] = useState<{ readonly key: string; readonly message: string } | null>(null)
   const [queueVersion, refetchQueue] = useReducer((n: number) => n + 1, 0)
@@ -52,13 +62,41 @@ export const App = () => {
   const busy = useRef(false)
   const placeRef = useRef(place)
   placeRef.current = place
+  const seedsOpened = useRef(false)
+  seedsOpened.current ||= view === "seeds"
+  const shownView = useRef(view)
 
   useEffect(() => {
     getSession().then(setSession, (e: unknown) => setFatal(messageOf(e)))
-    const onHash = () => setPlace(readPlace())
+    // a link (the views, "Adjudicate ..."), back and forward: the view, and the place or cell it names
+    const onHash = () => {
+      const r = readRoute()
+      setView(r.view)
+      if (r.view === "seeds") setCell(r.cell)
+      if (r.view === "review" && r.place.step !== null) {
+        const here = placeRef.current
+        if (r.place.step !== here.step || r.place.item !== here.item) {
+          setPlace(r.place)
+          setChooser(false)
+          setAlert(null)
+          setNotice(null)
+        }
+      }
+    }
     window.addEventListener("hashchange", onHash)
     return () => window.removeEventListener("hashchange", onHash)
   }, [])
+
+  // another view: focus goes to its content
+  useEffect(() => {
+    if (shownView.current === view) return
+    shownView.current = view
+    document.getElementById("main")?.focus()
+  }, [view])
+
+  useEffect(() => {
+    if (view !== "review") writeHash(hashOfView(view, place, cell))
+  }, [view, cell?.discipline, cell?.skill])
 
   const step = session === null ? undefined : session.steps.find((s) => s.step === place.step) ?? session.steps[0]
   const qKey = step !== undefined && reviewer !== null ? queueKey(step.step, reviewer) : null
@@ -92,8 +130,8 @@ export const App = () => {
   }, [queue, step?.step, place])
 
   useEffect(() => {
-    if (step !== undefined) writePlace({ step: step.step, item: place.item })
-  }, [step?.step, place.item])
+    if (step !== undefined && view === "review") writePlace({ step: step.step, item: place.item })
+  }, [step?.step, place.item, view])
 
   const index = queue === null ? -1 : queue.items.findIndex((i) => i.item_id === place.item)
   const entry = queue === null || index < 0 ? undefined : queue.items[index]
@@ -201,7 +239,7 @@ export const App = () => {
   }
   const pick = (category: string) => void save(false, category)
 
-  useKeys(session !== null && reviewer !== null && !naming, {
+  useKeys(session !== null && reviewer !== null && !naming && view === "review", {
     correct: () => {
       setChooser(false)
       void save(true)
@@ -237,7 +275,8 @@ export const App = () => {
     setNaming(false)
   }
 
-  const reviewing = fatal === null && reviewer !== null && !naming
+  const signedIn = fatal === null && reviewer !== null && !naming
+  const reviewing = signedIn && view === "review"
   return (
     <>
       <a className="skip" href="#main">Skip to content</a>
@@ -246,6 +285,22 @@ export const App = () => {
           <h1>videokr review</h1>
           {session !== null && <p className="project">{session.project}</p>}
         </div>
+        {signedIn && (
+          <div className="bar">
+            <nav aria-label="Views">
+              <ul>
+                {viewNames.map(([v, name]) => (
+                  <li key={v}>
+                    <a href={hashOfView(v, { step: step?.step ?? place.step, item: place.item }, cell)} aria-current={v === view ? "page" : undefined}>{name}</a>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+            <p className="who">
+              Reviewer: <strong>{reviewer}</strong> <button type="button" onClick={() => setNaming(true)}>Change</button>
+            </p>
+          </div>
+        )}
         {reviewing && session !== null && step !== undefined && (
           <div className="bar">
             <label className="step">
@@ -262,9 +317,6 @@ export const App = () => {
                 {session.steps.map((s) => <option key={s.step} value={s.step}>{`${s.step} (${s.queued})`}</option>)}
               </select>
             </label>
-            <p className="who">
-              Reviewer: <strong>{reviewer}</strong> <button type="button" onClick={() => setNaming(true)}>Change</button>
-            </p>
             {queue !== null && (
               <div className="progress">
                 <p role="status">{`${queue.done} of ${queue.items.length} reviewed by you`}</p>
@@ -283,7 +335,9 @@ export const App = () => {
           <p role="alert" className="alert">{fatal}</p>
         ) : reviewer === null || naming ? (
           <ReviewerForm initial={reviewer ?? ""} onDone={chooseName} onCancel={reviewer === null ? undefined : () => setNaming(false)} />
-        ) : session === null ? (
+        ) : view === "agreement" ? (
+          <Agreement />
+        ) : view === "seeds" ? null : session === null ? (
           <p className="muted">Loading the review session…</p>
         ) : step === undefined ? (
           <p>No step has a review queue yet: draw one with <code>videokr review sample --step &lt;step&gt;</code>.</p>
@@ -332,6 +386,7 @@ export const App = () => {
             )}
           </>
         )}
+        {seedsOpened.current && fatal === null && reviewer !== null && <Seeds active={signedIn && view === "seeds"} reviewer={reviewer} cell={cell} onCell={setCell} />}
       </main>
     </>
   )

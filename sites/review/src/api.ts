@@ -1,11 +1,16 @@
-import type { ApiProblem, NewReviewMark, ReviewItem, ReviewQueue, ReviewSession, StoredReviewMark } from "./types.ts"
+import type { ApiProblem, NewReviewMark, ReviewAgreement, ReviewItem, ReviewQueue, ReviewSession, ReviewVideo, SeedCoverage, SeedDraft, SeedRecord, StoredReviewMark } from "./types.ts"
 
-/** A failed request: `status` 0 when the server could not be reached; `message` is the server's `error` when it sent one. */
+/**
+ * A failed request: `status` 0 when the server could not be reached; `message` is the server's `error` when
+ * it sent one, `body` the whole JSON answer (a SeedProblem's `problems`).
+ */
 export class ApiError extends Error {
   readonly status: number
-  constructor(status: number, message: string) {
+  readonly body: unknown
+  constructor(status: number, message: string, body?: unknown) {
     super(message)
     this.status = status
+    this.body = body
   }
 }
 
@@ -27,13 +32,15 @@ const request = async (path: string, init: RequestInit = {}, query?: Record<stri
   if (res.ok) return res
   if (res.status === 401) throw new ApiError(401, tokenMessage)
   let message = `${res.status} ${res.statusText}`.trim()
+  let body: unknown
   try {
-    const body = (await res.json()) as Partial<ApiProblem>
-    if (typeof body.error === "string" && body.error !== "") message = body.error
+    body = await res.json()
+    const error = (body as Partial<ApiProblem> | null)?.error
+    if (typeof error === "string" && error !== "") message = error
   } catch {
     // not JSON: keep the status line
   }
-  throw new ApiError(res.status, message)
+  throw new ApiError(res.status, message, body)
 }
 
 const json = async <A,>(path: string, query?: Record<string, string>): Promise<A> =>
@@ -49,6 +56,22 @@ export const postMark = async (mark: NewReviewMark): Promise<StoredReviewMark> =
 export const deleteMark = async (markId: string, reviewer: string): Promise<void> => {
   await request(`api/marks/${encodeURIComponent(markId)}`, { method: "DELETE" }, { reviewer })
 }
+
+export const getAgreement = () => json<ReviewAgreement>("api/agreement")
+
+export const getCoverage = () => json<SeedCoverage>("api/seeds/coverage")
+
+export const getSeeds = (discipline: string, skill: string) => json<ReadonlyArray<SeedRecord>>("api/seeds", { discipline, skill })
+
+export const getVideos = () => json<ReadonlyArray<ReviewVideo>>("api/videos")
+
+/** A new seed example (POST), or a change of seed `id` (PUT); a 400's ApiError carries the SeedProblem as `body`. */
+export const saveSeed = async (draft: SeedDraft, id?: string): Promise<{ readonly id: string }> =>
+  (await (await request(id === undefined ? "api/seeds" : `api/seeds/${encodeURIComponent(id)}`, {
+    method: id === undefined ? "POST" : "PUT",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify(draft)
+  })).json()) as { readonly id: string }
 
 // Items, kept in memory (newest 300) so that moving to an item fetched before renders at once.
 const itemKey = (step: string, item: string) => `${step}\u0000${item}`

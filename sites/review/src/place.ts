@@ -4,34 +4,67 @@ export interface Place {
   readonly item: string | null
 }
 
-export const readPlace = (): Place => {
-  let step: string | null = null
-  let item: string | null = null
+/** The app's views: the Review view is the default (no `view=` in the hash). */
+export const views = ["review", "agreement", "seeds"] as const
+export type View = (typeof views)[number]
+
+/** The discipline and skill whose seed examples are listed (`#view=seeds&discipline=..&skill=..`). */
+export interface Cell {
+  readonly discipline: string
+  readonly skill: string
+}
+
+/** Everything the hash holds: the view, the Review view's place, the Seeds view's cell. */
+export interface Route {
+  readonly view: View
+  readonly place: Place
+  readonly cell: Cell | null
+}
+
+const hashParams = (): Map<string, string> => {
+  const found = new Map<string, string>()
   for (const part of location.hash.replace(/^#/, "").split("&")) {
     const eq = part.indexOf("=")
     if (eq < 0) continue
-    let value: string
     try {
-      value = decodeURIComponent(part.slice(eq + 1))
+      const value = decodeURIComponent(part.slice(eq + 1))
+      if (value !== "") found.set(part.slice(0, eq), value)
     } catch {
-      continue
+      // a broken escape: skip the part
     }
-    if (value === "") continue
-    if (part.slice(0, eq) === "step") step = value
-    else if (part.slice(0, eq) === "item") item = value
   }
-  return { step, item }
+  return found
+}
+
+export const readRoute = (): Route => {
+  const p = hashParams()
+  const view = views.find((v) => v === p.get("view")) ?? "review"
+  const discipline = p.get("discipline")
+  const skill = p.get("skill")
+  return {
+    view,
+    place: { step: p.get("step") ?? null, item: p.get("item") ?? null },
+    cell: discipline !== undefined && skill !== undefined ? { discipline, skill } : null
+  }
 }
 
 export const hashOf = (p: Place) =>
   p.step === null ? "" : `#step=${encodeURIComponent(p.step)}${p.item === null ? "" : `&item=${encodeURIComponent(p.item)}`}`
 
-/** Writes the place into the URL without a history entry per item. */
-export const writePlace = (p: Place) => {
-  const hash = hashOf(p)
+/** The hash of a view: the Review view's is its place's, the others name themselves. */
+export const hashOfView = (view: View, place: Place, cell: Cell | null) =>
+  view === "review"
+    ? hashOf(place) || "#view=review"
+    : `#view=${view}${view === "seeds" && cell !== null ? `&discipline=${encodeURIComponent(cell.discipline)}&skill=${encodeURIComponent(cell.skill)}` : ""}`
+
+/** Writes a hash into the URL without a history entry (per item, per list). */
+export const writeHash = (hash: string) => {
   if (hash === location.hash || (hash === "" && location.hash === "")) return
   history.replaceState(history.state, "", hash === "" ? location.pathname + location.search : hash)
 }
+
+/** Writes the place into the URL without a history entry per item. */
+export const writePlace = (p: Place) => writeHash(hashOf(p))
 
 const storageKey = "videokr-review:reviewer"
 

@@ -9,9 +9,15 @@ export type {
   ReviewItem,
   ReviewMarkSummary,
   ReviewQueue,
+  ReviewAgreement,
   ReviewQueueEntry,
   ReviewSession,
   ReviewStepInfo,
+  ReviewVideo,
+  SeedCoverage,
+  SeedDraft,
+  SeedProblem,
+  SeedRecord,
   StoredReviewMark
 } from "@videokr/core"
 

@@ -1,11 +1,11 @@
 /**
- * `npm run bench [corpus|providers|media|pipeline|eval|site] [flags]`: the benchmarks, each printing its figures against a
+ * `npm run bench [corpus|providers|media|pipeline|eval|site|review] [flags]`: the benchmarks, each printing its figures against a
  * baseline or limit measured in the same run. Without a name, all of them.
  */
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
-const suites = ["corpus", "providers", "media", "pipeline", "eval", "site"] as const
+const suites = ["corpus", "providers", "media", "pipeline", "eval", "site", "review"] as const
 const [first, ...rest] = process.argv.slice(2)
 const chosen = suites.includes(first as never) ? [first as (typeof suites)[number]] : suites
 const flags = suites.includes(first as never) ? rest : process.argv.slice(2)

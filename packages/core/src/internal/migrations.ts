@@ -213,7 +213,7 @@ export const migrations: ReadonlyArray<Migration> = [
   },
   {
     version: 11,
-    name: "human review: a seeded queue of model outputs per step (what the model produced, as it was when drawn), and reviewers' marks (every mark kept; the latest per reviewer counts)",
+    name: "human review: a seeded queue of model outputs per step (what the model produced, as it was when drawn), reviewers' marks (every mark kept; the latest per reviewer counts), and which reviewer has which item",
     sql: `
       CREATE TABLE review_queue (
         step VARCHAR NOT NULL, item_id VARCHAR NOT NULL, model_id VARCHAR NOT NULL, discipline VARCHAR NOT NULL, skill VARCHAR NOT NULL,
@@ -223,6 +223,9 @@ export const migrations: ReadonlyArray<Migration> = [
       CREATE TABLE review_marks (
         mark_id VARCHAR NOT NULL PRIMARY KEY, step VARCHAR NOT NULL, item_id VARCHAR NOT NULL, reviewer VARCHAR NOT NULL,
         correct BOOLEAN NOT NULL, category VARCHAR, note VARCHAR, marked_at TIMESTAMP NOT NULL);
+      CREATE TABLE review_assignments (
+        step VARCHAR NOT NULL, item_id VARCHAR NOT NULL, reviewer VARCHAR NOT NULL, assigned_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (step, item_id, reviewer));
     `
   }
 ]
