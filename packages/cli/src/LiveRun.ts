@@ -386,15 +386,32 @@ const lockOf = (e: StoreError): Lock | undefined => {
 const holderOf = (lock: Lock) =>
   lock.pid === undefined ? "another process" : `${lock.program === undefined ? "process" : lock.program} (PID ${lock.pid})`
 
+/** What `.videokr/review.json` says while `videokr review` serves (it holds the corpus the whole time). */
+export const ReviewFile = Schema.Struct({ pid: Schema.Number, url: Schema.String, startedAt: Schema.String }).annotate({ identifier: "ReviewFile" })
+export const reviewFileOf = (project: Project): string => join(project.dir, ".videokr", "review.json")
+
+const reviewServing = (project: Project, lock: Lock) =>
+  Effect.promise(() => readFile(reviewFileOf(project), "utf8").then((t) => JSON.parse(t) as unknown, () => undefined)).pipe(
+    Effect.map((json) => Option.getOrUndefined(Schema.decodeUnknownOption(ReviewFile)(json))),
+    Effect.map((review) => (review !== undefined && review.pid === lock.pid ? review : undefined))
+  )
+
 /** The lock is held and no run answers: say who holds it and what to do. */
 const notARun = (project: Project, lock: Lock, run: RunFile | undefined) =>
-  new StoreError({
+  Effect.flatMap(reviewServing(project, lock), (review) => Effect.fail(review !== undefined
+    ? new StoreError({
+      path: project.corpusPath,
+      operation: "open",
+      reason: `videokr review (pid ${review.pid}, serving ${review.url} since ${review.startedAt}) holds the corpus; DuckDB lets one process open the file at a time: ` +
+        "stop it (Ctrl-C; every mark is saved already) to run this command, and start it again afterwards"
+    })
+    : new StoreError({
     path: project.corpusPath,
     operation: "open",
     reason: `the corpus is locked by ${holderOf(lock)}, which is not a videokr run that answers` +
       (run === undefined ? "" : ` (.videokr/run.json names a run, pid ${run.pid}, whose socket does not answer)`) +
       `; DuckDB lets one process open the file at a time: run this command once that process has ended (if a \`videokr run\` is just starting, try again in a moment)`
-  })
+  })))
 
 const writerWaits = (run: RunFile) =>
   `a videokr run (pid ${run.pid}, started ${run.startedAt}) is in progress and holds the corpus, and this command writes to it: ` +

@@ -1,17 +1,18 @@
 import { randomBytes, timingSafeEqual } from "node:crypto"
-import { stat } from "node:fs/promises"
+import { mkdir, rm, stat } from "node:fs/promises"
 import { createServer } from "node:http"
 import { isIP } from "node:net"
 import { hostname } from "node:os"
 import { basename, dirname, isAbsolute, join } from "node:path"
-import { Console, Effect, Layer, Semaphore } from "effect"
+import { Console, Effect, Layer, Semaphore, Stream } from "effect"
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse, HttpStaticServer } from "effect/http"
 import { NodeHttpServer } from "@effect/platform-node"
 import {
   addReviewMark, CorpusStore, eligibility, type Frame, listSeeds, localVideos, Media, type Project, reviewAgreement, reviewDefaults, reviewItemOf, reviewQueueOf,
   type ReviewSession, reviewStepInfos, type ReviewVideo, type SamplingSpec, saveSeed, seedCoverage, SeedRejected, UnknownMark, UnknownSeed, UsageError,
-  withdrawReviewMark
+  withdrawReviewMark, writeTextAtomic
 } from "@videokr/core"
+import { reviewFileOf } from "./LiveRun.ts"
 import { reviewAppDir } from "./ReviewApp.ts"
 
 /**
@@ -48,6 +49,9 @@ const searchParam = (request: HttpServerRequest.HttpServerRequest, name: string)
 export const serveReview = (project: Project, options: ReviewServerOptions) =>
   Effect.gen(function* () {
     const appDir = yield* reviewAppDir
+    // a browser that drops a request (a video seek, the next item) leaves an error whose hashing by Effect
+    // touches Node's deprecated OutgoingMessage._headers: a notice for library authors, not for reviewers
+    process.noDeprecation = true
     const store = yield* CorpusStore.CorpusStore
     const media = yield* Media.Media
     const token = isLoopback(options.host) ? undefined : (options.token ?? randomBytes(18).toString("base64url"))
@@ -185,8 +189,14 @@ export const serveReview = (project: Project, options: ReviewServerOptions) =>
       const reachable = options.host === "0.0.0.0" || options.host === "::" ? hostname() : options.host
       const host = isIP(reachable) === 6 ? `[${reachable}]` : reachable
       const url = `http://${host}:${port}/${token === undefined ? "" : `?token=${token}`}`
-      if (options.onListening !== undefined) yield* options.onListening(url)
-      else yield* Console.log(`review app: ${url}\n(Ctrl-C stops it; marks are saved as they are made)`)
-      return yield* Effect.never
+      // other commands that find the corpus locked say who holds it (LiveRun.ts); the token is not written anywhere
+      const marker = reviewFileOf(project)
+      yield* Effect.promise(() => mkdir(dirname(marker), { recursive: true }))
+      yield* writeTextAtomic(marker, Stream.make(JSON.stringify({ pid: process.pid, url: url.replace(/\?token=.*$/, ""), startedAt: new Date().toISOString() }) + "\n"))
+      return yield* Effect.gen(function* () {
+        if (options.onListening !== undefined) yield* options.onListening(url)
+        else yield* Console.log(`review app: ${url}\n(Ctrl-C stops it; marks are saved as they are made)`)
+        return yield* Effect.never
+      }).pipe(Effect.ensuring(Effect.promise(() => rm(marker, { force: true }))))
     }).pipe(Effect.provide(server))
   })

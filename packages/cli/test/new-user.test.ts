@@ -163,6 +163,22 @@ describe("a new user, following the README in their own folder (real processes)"
       const funnel = sh(dir, "videokr funnel", node22).stdout
       expect(funnel).toMatch(/sources\s+files\s+[1-9]/) // the clips init made, probed with ffprobe
       expect(funnel).toMatch(/metadata\s+video@knowledge point\s+[1-9]/) // and judged by the scripted model
+      // the review app comes built in the package: `videokr review` serves it, building nothing
+      expect(existsSync(join(installed, "review-app", "index.html"))).toBe(true)
+      const review = spawn("sh", ["-c", "exec videokr review --port 0"], { cwd: dir, env: node22 })
+      try {
+        const url = await new Promise<string>((found, failed) => {
+          let out = ""
+          review.stdout.on("data", (d) => ((out += d), /review app: (http:\S+)/.test(out) && found(/review app: (http:\S+)/.exec(out)![1]!)))
+          review.stderr.on("data", (d) => (out += d))
+          review.on("close", (code) => failed(new Error(`videokr review exited with ${code}: ${out}`)))
+        })
+        const page = await fetch(url)
+        expect(page.status).toBe(200)
+        expect(await page.text()).toContain("<title>videokr review</title>")
+      } finally {
+        review.kill("SIGINT")
+      }
     } finally {
       await registry.close()
     }

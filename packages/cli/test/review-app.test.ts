@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { request } from "node:http"
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -36,7 +37,11 @@ const startReview = (cwd: string, ...args: Array<string>) =>
       if (found) resolve({ child, url: found[1]! })
     })
     child.stderr!.on("data", (d) => (out += d))
-    child.on("close", (code) => reject(new Error(`videokr review exited with ${code}: ${out}`)))
+    child.on("close", (code) => {
+      // 130: stopped by the test (SIGINT); anything else is a crash worth seeing in the log
+      if (code !== 0 && code !== 130 && child.signalCode === null) console.error(`videokr review exited with ${code}: ${out}`)
+      reject(new Error(`videokr review exited with ${code}: ${out}`))
+    })
   })
 
 const stopReview = () =>
@@ -137,6 +142,25 @@ describe("videokr review: the review app", () => {
     for (const page of [a, b]) await page.context().close()
   })
 
+  it("while it serves, other commands that open the corpus say that videokr review holds it", () => {
+    const r = videokr(dir, "stats")
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toMatch(/videokr review \(pid \d+, serving http:\/\/127\.0\.0\.1:\d+\/ since .*\) holds the corpus; .*stop it \(Ctrl-C; every mark is saved already\)/)
+  })
+
+  it("keeps serving when clients drop their requests half-way (a video seek, a skipped item)", async () => {
+    const { port } = new URL(url)
+    const paths = ["/media/local%3Apendulum-swing.mp4", "/api/agreement", "/api/queue?step=generation&reviewer=zed", "/api/seeds/coverage"]
+    for (let i = 0; i < 200; i++) {
+      await new Promise<void>((done) => {
+        const req = request({ host: "127.0.0.1", port, path: paths[i % paths.length], headers: { range: "bytes=10-" } }, (res) => res.once("data", () => (req.destroy(), done())).on("end", done))
+        req.on("error", () => done())
+        req.end(() => i % 2 === 0 && (req.destroy(), done()))
+      })
+    }
+    expect((await fetch(`${url}api/session`)).status).toBe(200)
+  })
+
   it("shows the reviewers' agreement and lets an adjudicator settle an even split", async () => {
     // ana, cy and dee marked items 1-2 (a majority each); cy and dee alone split items 3, 5 and 7
     const page = await open("gil")
@@ -216,6 +240,7 @@ describe("videokr review: the review app", () => {
 
   it("has kept every mark in the store once the server stops", async () => {
     await stopReview()
+    expect(existsSync(join(dir, ".videokr", "review.json"))).toBe(false)
     const marks = await query(join(dir, "corpus.duckdb"), "SELECT reviewer, correct, category, note FROM review_marks ORDER BY reviewer, marked_at")
     const of = (r: string) => marks.filter((m) => m.reviewer === r)
     expect(of("ana").map((m) => [m.correct, m.category, m.note])).toEqual([[true, null, null], [false, "ambiguous question", "two options fit the clip"]])

@@ -1,4 +1,4 @@
-import type { Eligibility, ReviewCategory } from "./Review.ts"
+import type { Eligibility, ReviewCategory, ReviewMark } from "./Review.ts"
 
 /**
  * What the review app and `videokr review` speak over HTTP (JSON under /api). The app imports these as
@@ -115,14 +115,8 @@ export interface ReviewItem {
   readonly marks: ReadonlyArray<ReviewMarkSummary>
 }
 
-export interface NewReviewMark {
-  readonly step: string
-  readonly item_id: string
-  readonly reviewer: string
-  readonly correct: boolean
-  readonly category?: string | undefined
-  readonly note?: string | undefined
-}
+/** A mark as the app sends it: the server stamps its time. */
+export type NewReviewMark = Omit<ReviewMark, "marked_at">
 
 export interface StoredReviewMark {
   readonly mark_id: string

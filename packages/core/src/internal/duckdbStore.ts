@@ -43,14 +43,17 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
     /** "query (SELECT count(*) FROM examples …)": enough of the statement to tell which one failed */
     const label = (what: string, sql: string) => `${what} (${sql.trim().split(/\s+/).slice(0, 4).join(" ")} …)`
 
+    // A statement DuckDB is running cannot be called off: an interrupted fiber (a client that went away, a
+    // Ctrl-C) waits for it to end, so that its connection is never closed under a running statement (which
+    // aborts the process in DuckDB's native code).
     const queriesOn = (connection: DuckDBConnection): Queries => ({
       query: <T>(sql: string, params?: Params) =>
-        Effect.tryPromise({
+        Effect.uninterruptible(Effect.tryPromise({
           try: async () => (await connection.runAndReadAll(sql, params)).getRowObjectsJS().map(plain) as Array<T>,
           catch: fail(label("query", sql))
-        }),
+        })),
       run: (sql: string, params?: Params) =>
-        Effect.tryPromise({ try: () => connection.run(sql, params), catch: fail(label("statement", sql)) }).pipe(Effect.asVoid),
+        Effect.uninterruptible(Effect.tryPromise({ try: () => connection.run(sql, params), catch: fail(label("statement", sql)) })).pipe(Effect.asVoid),
       stream: <T>(sql: string, params?: Params) =>
         Stream.unwrap(
           Effect.tryPromise({ try: () => connection.stream(sql, params), catch: fail("stream") }).pipe(
