@@ -503,8 +503,11 @@ const review = Command.make("review", {
     Command.make("agreement", { json: Flag.Boolean("json").pipe(Flag.withDescription("print JSON for machines"), Flag.withDefault(false)) }, (args) =>
       withReadProject(() => ReviewCommand.use((m) => m.showAgreement(args.json)))
     ).pipe(Command.withDescription("Cohen's kappa per step on the items two reviewers marked, and the items split evenly, for adjudication")),
-    Command.make("export", { out: Flag.String("out").pipe(Flag.withDescription("the JSONL file to write"), Flag.withDefault("review-queue.jsonl")) }, (args) =>
-      withReadProject(() => ReviewCommand.use((m) => m.exportReview(here(args.out))))
+    Command.make("export", {
+      out: Flag.String("out").pipe(Flag.withDescription("the JSONL file to write"), Flag.withDefault("review-queue.jsonl")),
+      seeds: Flag.String("seeds").pipe(Flag.withDescription("also write every seed example to this JSONL file (as videokr import reads it)"), Flag.optional)
+    }, (args) =>
+      withReadProject(() => ReviewCommand.use((m) => m.exportReview(here(args.out), hereOption(args.seeds))))
     ).pipe(Command.withDescription("Write the review queue as JSONL: each item as its step saw it, what the model produced, and the marks so far")),
     Command.make("import", { file: Argument.String("file").pipe(Argument.withDescription("JSONL of marks: {step, item_id, reviewer, correct, category?, note?, marked_at?}")) }, (args) =>
       withProject(() => ReviewCommand.use((m) => m.importReview(here(args.file))))

@@ -2,7 +2,7 @@ import { join, resolve } from "node:path"
 import { Console, Deferred, Effect, Fiber } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import {
-  assignReviews, type CorpusStore, eligibility, exportReviewQueue, type FileError, importReviewMarks, type InputError, Media, percent, type Project, type ReviewQueue, reviewAgreement, reviewDefaults, sampleForReview,
+  assignReviews, type CorpusStore, eligibility, exportReviewQueue, exportSeeds, type FileError, importReviewMarks, type InputError, Media, percent, type Project, type ReviewQueue, reviewAgreement, reviewDefaults, sampleForReview,
   type StoreError, type UsageError
 } from "@videokr/core"
 import { outputWidth, table } from "./Output.ts"
@@ -43,10 +43,13 @@ export const showAgreement = (json: boolean): Command<StoreError> =>
       table(["step", "item", "model", "marks"], a.disagreements.map((d) => [d.step, d.item_id, d.model_id, d.marks.map((m) => `${m.reviewer}: ${m.correct ? "correct" : `incorrect (${m.category})`}`).join("; ")]), { wrap: { width: outputWidth() } }))
   })
 
-export const exportReview = (out: string): Command<StoreError | FileError> =>
+export const exportReview = (out: string, seeds: string | undefined): Command<StoreError | FileError> =>
   Effect.gen(function* () {
     const n = yield* exportReviewQueue(resolve(out))
-    yield* Console.log(`${out}: ${n} queued item(s), with what each step saw and produced and the marks so far`)
+    yield* Console.log(`${out}: ${n} queued item(s), with what each step saw and produced and the marks so far (videokr review import reads the marks back)`)
+    if (seeds === undefined) return
+    const s = yield* exportSeeds(resolve(seeds))
+    yield* Console.log(`${seeds}: ${s} seed example(s), as videokr import reads them`)
   })
 
 export const importReview = (file: string): Command<StoreError | InputError> =>

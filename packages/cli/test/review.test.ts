@@ -66,9 +66,12 @@ describe("human review from the command line: sample, export, marks, eligibility
     const run = videokr(dir, "run", "--quiet")
     expect(run.code).not.toBe(0)
     expect(run.stderr).toContain("stage scenarios: scripted:demo: no model may serve it: scripted:demo is excluded from scenarios by human review: 2 error(s) in 10 reviewed (20.0%, not under 20.0%)")
-    // the export carries the marks
+    // the export carries the marks, and reads back as marks: the same ones, so nothing is added
     expect(videokr(dir, "review", "export").code).toBe(0)
     expect(queue().find((i) => i.item_id === ids[1])!.marks).toHaveLength(3)
+    const back = videokr(dir, "review", "import", "review-queue.jsonl")
+    expect(back.code, back.stderr).toBe(0)
+    expect(back.stdout).toContain("12 mark(s) read, 0 new (12 already stored)")
   })
 
   it("deals the queue among reviewers, a share of it to two, and reports their agreement", () => {

@@ -222,8 +222,12 @@ export const parseMark = (m: Record<string, unknown>, queued: ReadonlySet<string
   if (category !== undefined && !(reviewCategories as ReadonlyArray<string>).includes(category)) bad("category", `expected one of ${reviewCategories.map((c) => `"${c}"`).join(", ")}, got "${category}"`)
   if (correct === false && category === undefined) bad("category", "an incorrect mark needs a reason category")
   if (step !== undefined && item !== undefined && !queued.has(`${step} ${item}`)) bad("item_id", `"${item}" is not in the review queue of step ${step} (videokr review sample)`)
+  // one spelling of a time, so that the same mark read again (from an export, say) is the same mark
+  const at = text("marked_at")
+  const markedAt = at === undefined ? undefined : Number.isNaN(Date.parse(at)) ? undefined : new Date(at).toISOString()
+  if (at !== undefined && markedAt === undefined) bad("marked_at", `expected a date and time (ISO 8601, e.g. 2026-12-03T10:00:00Z), got "${at}"`)
   if (problems.length > 0 || step === undefined || item === undefined || reviewer === undefined || correct === undefined) return { problems }
-  return { mark: { step, item_id: item, reviewer, correct, category, note: text("note"), marked_at: text("marked_at") }, problems }
+  return { mark: { step, item_id: item, reviewer, correct, category, note: text("note"), marked_at: markedAt }, problems }
 }
 
 const markColumns = { mark_id: "VARCHAR", step: "VARCHAR", item_id: "VARCHAR", reviewer: "VARCHAR", correct: "BOOLEAN", category: "VARCHAR", note: "VARCHAR", marked_at: "VARCHAR" } as const
@@ -248,7 +252,10 @@ const storeMarks = (marks: ReadonlyArray<ReviewMark>) =>
     return { rows, added }
   })
 
-/** Reads marks (JSONL) and stores them all or none: every problem with its file, line and field. */
+/**
+ * Reads marks (JSONL: one mark a line, or the lines `videokr review export` wrote, each with its item's
+ * marks) and stores them all or none: every problem with its file, line and field.
+ */
 export const importReviewMarks = (file: string) =>
   Effect.gen(function* () {
     const queued = yield* queuedKeys
@@ -269,9 +276,16 @@ export const importReviewMarks = (file: string) =>
         report({ line: r.line, message: r.problem })
         continue
       }
-      const parsed = parseMark(r.raw as Record<string, unknown>, queued)
-      for (const p of parsed.problems) report({ line: r.line, ...p })
-      if (parsed.mark !== undefined) marks.push(parsed.mark)
+      const raw = r.raw as Record<string, unknown>
+      // a line of `videokr review export` carries its item's marks: each is read as a line of its own
+      const lineMarks = Array.isArray(raw.marks) && raw.reviewer === undefined
+        ? (raw.marks as Array<unknown>).map((m, i) => ({ at: `marks.${i}.`, mark: { ...(typeof m === "object" && m !== null ? m : {}), step: raw.step, item_id: raw.item_id } as Record<string, unknown> }))
+        : [{ at: "", mark: raw }]
+      for (const { at, mark } of lineMarks) {
+        const parsed = parseMark(mark, queued)
+        for (const p of parsed.problems) report({ line: r.line, field: `${at}${p.field}`, message: p.message })
+        if (parsed.mark !== undefined) marks.push(parsed.mark)
+      }
     }
     if (read.length === 0) report({ line: 1, message: emptyFileMessage })
     if (problems.length > 0) return yield* new InputError({ file, problems, omitted })

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto"
-import { Effect, Schema } from "effect"
+import { Effect, Schema, Stream } from "effect"
+import { writeTextAtomic } from "./AtomicFile.ts"
 import { CorpusStore } from "./CorpusStore.ts"
 import { decodeRecord, SeedsKind } from "./RecordKind.ts"
 import type { SeedCoverage, SeedDraft, SeedRecord } from "./ReviewApi.ts"
@@ -121,3 +122,19 @@ export const localVideos = Effect.gen(function* () {
     `SELECT id, title, duration, local_path, knowledge_point_id FROM (
        SELECT *, row_number() OVER (PARTITION BY id ORDER BY seq DESC) AS r FROM videos WHERE local_path IS NOT NULL) WHERE r = 1 ORDER BY title, id`)
 })
+
+/**
+ * Every seed example as JSONL in the form `videokr import` reads (its author and video as fields of
+ * their own, which an import keeps): the seeds written in the app carried to another corpus, or kept.
+ */
+export const exportSeeds = (file: string) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const rows = yield* store.query<Record<string, unknown> & { options: string | null; extra: string | null }>(
+      `SELECT id, skill, discipline, subject, knowledge_point_id, video_description, question, options::VARCHAR AS options, problem_type, answer, rationale, extra::VARCHAR AS extra
+       FROM seed_examples ORDER BY seq`)
+    const lines = rows.map(({ options, extra, ...seed }) =>
+      JSON.stringify(Object.fromEntries(Object.entries({ ...seed, options: options === null ? null : (JSON.parse(options) as unknown), ...(extra === null ? {} : (JSON.parse(extra) as object)) }).filter(([, v]) => v !== null))) + "\n")
+    yield* writeTextAtomic(file, Stream.fromIterable(lines))
+    return lines.length
+  })

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { layerMemory } from "../src/CorpusStore.ts"
-import { listSeeds, saveSeed, seedCoverage } from "../src/ReviewSeeds.ts"
+import { layer, layerMemory } from "../src/CorpusStore.ts"
+import { join } from "node:path"
+import { importFile } from "../src/Importer.ts"
+import { exportSeeds, listSeeds, saveSeed, seedCoverage } from "../src/ReviewSeeds.ts"
+import { scratchDir } from "./support.ts"
 
 const draft = {
   skill: "VIDR", discipline: "Natural Sciences", problem_type: "multiple choice", author: "fay", video_id: "local:pendulum-swing.mp4",
@@ -28,5 +31,14 @@ describe("seed examples written in the review app", () => {
       yield* saveSeed({ ...draft, answer: "A" }, id)
       expect((yield* listSeeds("Natural Sciences", "VIDR")).map((s) => [s.id, s.answer])).toEqual([[id, "A"]])
       expect((yield* saveSeed(draft, "seed-none").pipe(Effect.flip))._tag).toBe("UnknownSeed")
+
+      // exported as videokr import reads seeds: into another corpus, with author and video kept
+      const file = join(scratchDir(), "seeds.jsonl")
+      expect(yield* exportSeeds(file)).toBe(1)
+      const elsewhere = yield* Effect.gen(function* () {
+        yield* importFile(file)
+        return yield* listSeeds("Natural Sciences", "VIDR")
+      }).pipe(Effect.provide(layer({ path: ":memory:" })))
+      expect(elsewhere).toEqual([{ ...(yield* listSeeds("Natural Sciences", "VIDR"))[0]!, source: file }])
     }).pipe(Effect.provide(layerMemory)))
 })

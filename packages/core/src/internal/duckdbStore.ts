@@ -161,7 +161,7 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
           yield* Effect.try({ try: () => (appender.flushSync(), appender.closeSync()), catch: fail("ingest") })
           // Ids are unique per table: the reader refuses repeats within a file, this join repeats with the
           // corpus (one hash join, instead of an index that would slow every bulk append).
-          const clashes = yield* tx.query<{ id: string; line: number; file: string; at: number }>(
+          const clashes = yield* tx.query<{ id: string; line: number; file: string; at: number | null }>(
             `SELECT n.id, n.source_line AS line, o.source_file AS file, o.source_line AS at
              FROM ${table} n JOIN ${table} o ON n.id = o.id AND n.seq > $base AND o.seq <= $base ORDER BY n.source_line`,
             { base }
@@ -172,7 +172,7 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
               problems: clashes.slice(0, problemCap).map((c) => ({
                 line: c.line,
                 field: kind.idField,
-                message: `"${c.id}" is already in the corpus (from ${c.file}:${c.at}); use --replace to replace it`
+                message: `"${c.id}" is already in the corpus (from ${c.at === null ? c.file : `${c.file}:${c.at}`}); use --replace to replace it`
               })),
               omitted: Math.max(0, clashes.length - problemCap)
             })
