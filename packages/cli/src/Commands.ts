@@ -7,7 +7,7 @@ import {
 } from "@videokr/core"
 import { formatBytes, table } from "./Output.ts"
 import { funnel, stageItems, stageNames, why } from "./Verdicts.ts"
-import { liveStatus, readStoreLayer, writeStoreLayer } from "./LiveRun.ts"
+import { liveStatus, readStoreLayer, reviewStoreLayer, writeStoreLayer } from "./LiveRun.ts"
 import { renderStatus } from "./RunStatus.ts"
 import { initSampleProject, sampleImports } from "./SampleProject.ts"
 
@@ -246,7 +246,10 @@ const run = Command.make(
       Flag.withOptionalValue("all"),
       Flag.optional
     ),
-    json: Flag.Boolean("json").pipe(Flag.withDescription("print the summary (stages, models, pending items) as JSON"), Flag.withDefault(false))
+    json: Flag.Boolean("json").pipe(Flag.withDescription("print the summary (stages, models, pending items) as JSON"), Flag.withDefault(false)),
+    review: Flag.Boolean("review").pipe(Flag.withDescription("also serve the review app while the run goes (it holds the corpus, so videokr review alone cannot)"), Flag.withDefault(false)),
+    reviewHost: Flag.String("review-host").pipe(Flag.withDescription("with --review: the address (another than loopback needs the printed access token)"), Flag.withDefault("127.0.0.1")),
+    reviewPort: Flag.Int("review-port").pipe(Flag.withDescription("with --review: the port (0: any free one)"), Flag.withDefault(4387))
   },
   (args) =>
     withProject((p) =>
@@ -260,7 +263,8 @@ const run = Command.make(
         model: Option.getOrUndefined(args.model),
         concurrency: args.concurrency,
         dryRun: args.dryRun,
-        cache: args.noCache ? "off" : args.refresh ? "refresh" : "use"
+        cache: args.noCache ? "off" : args.refresh ? "refresh" : "use",
+        review: args.review ? { host: args.reviewHost, port: args.reviewPort, token: process.env["VIDEOKR_REVIEW_TOKEN"] } : undefined
       }))
     )
 ).pipe(Command.withDescription("Run the construction pipeline's stages; a killed run resumes where it stopped. Exit 0: everything asked for was decided; 3: items left pending after transient failures (run again)"))
@@ -480,7 +484,8 @@ const review = Command.make("review", {
   port: Flag.Int("port").pipe(Flag.withDescription("the port (0: any free one)"), Flag.withDefault(4387)),
   token: Flag.String("token").pipe(Flag.withDescription("the access token when serving beyond loopback (default: a random one; or VIDEOKR_REVIEW_TOKEN)"), Flag.optional)
 }, (args) =>
-  withProject((p) => ReviewCommand.use((m) => m.serveReviewApp(p, { host: args.host, port: args.port, token: Option.getOrUndefined(args.token) ?? process.env["VIDEOKR_REVIEW_TOKEN"] })))
+  Effect.flatMap(project, (p) =>
+    ReviewCommand.use((m) => m.serveReviewApp(p, { host: args.host, port: args.port, token: Option.getOrUndefined(args.token) ?? process.env["VIDEOKR_REVIEW_TOKEN"] })).pipe(Effect.provide(reviewStoreLayer(p))))
 ).pipe(
   Command.withDescription("Human quality control: serve the review app (alone), or draw model outputs per step into a review queue, write it out for reviewers, read their marks back"),
   Command.withSubcommands([

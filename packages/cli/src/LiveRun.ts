@@ -532,3 +532,15 @@ export const readStoreLayer = (project: Project): Layer.Layer<CorpusStore.Corpus
  */
 export const writeStoreLayer = (project: Project): Layer.Layer<CorpusStore.CorpusStore, StoreError> =>
   storeLayerOr(project, (run) => Effect.fail(new StoreError({ path: project.corpusPath, operation: "open", reason: writerWaits(run) })))
+
+/**
+ * The corpus store for `videokr review`: when a videokr run holds the file, the error says how reviewers
+ * work during a run (the run serves the app itself).
+ */
+export const reviewStoreLayer = (project: Project): Layer.Layer<CorpusStore.CorpusStore, StoreError> =>
+  storeLayerOr(project, (run) => Effect.fail(new StoreError({
+    path: project.corpusPath,
+    operation: "open",
+    reason: `a videokr run (pid ${run.pid}, started ${run.startedAt}) holds the corpus; to review while it goes, the run serves the app itself: ` +
+      "stop it (Ctrl-C; it resumes where it stopped) and start it again with videokr run --review, or wait for it to end"
+  })))

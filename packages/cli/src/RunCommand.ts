@@ -1,5 +1,5 @@
 import { join } from "node:path"
-import { Console, Effect } from "effect"
+import { Console, Deferred, Effect } from "effect"
 import { CorpusStore, didYouMeanHint, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
 import { middlewareLayerFor, type ModelHealthShape } from "@videokr/providers"
@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly retryErrors?: ReadonlyArray<string> | "all" | undefined
   /** print the summary as JSON (stages and models) instead of tables */
   readonly json?: boolean | undefined
+  /** also serve the review app while the run goes (the run holds the corpus) */
+  readonly review?: { readonly host: string; readonly port: number; readonly token: string | undefined } | undefined
 }
 
 /** Runs the pipeline's stages on the project's corpus, overlapping; every result is committed as it is made. */
@@ -125,6 +127,16 @@ export const runPipeline = (project: Project, options: RunOptions) =>
       }
     }
     yield* serveLiveRun(project, { store: yield* CorpusStore.CorpusStore, status })
+    // reviewers work while the run goes: the app is served by this process, on the same store, until the run ends
+    if (options.review !== undefined) {
+      const listening = yield* Deferred.make<void>()
+      const { serveReviewApp } = yield* Effect.promise(() => import("./ReviewCommand.ts"))
+      yield* Effect.forkChild(serveReviewApp(project, {
+        ...options.review,
+        onListening: (url) => Effect.andThen(Console.log(`review app: ${url} (served while this run goes)`), Deferred.succeed(listening, undefined))
+      }).pipe(Effect.catch((e) => Effect.andThen(Console.error(`the review app could not be served: ${(e as { message?: string }).message ?? String(e)}`), Deferred.succeed(listening, undefined)))))
+      yield* Deferred.await(listening)
+    }
     const runs = yield* runStages(plans, {
       onProgress: (p) => {
         latest = p.map((x) => ({ ...x }))

@@ -1,8 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest"
+import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { makePipelineProject, modelsOf, patchConfig, query, type Servers, startModelServers, videokrAsync as videokr } from "./support/pipeline.ts"
+import { videokrNodeArgs } from "./support/cli.ts"
+import { childEnv, makePipelineProject, modelsOf, patchConfig, query, type Servers, startModelServers, videokrAsync as videokr } from "./support/pipeline.ts"
 
 let servers: Servers | undefined
 afterAll(() => servers?.close())
@@ -75,5 +77,47 @@ describe("human review bars a model from a step: it leaves the pool there, and t
     expect((await videokr(dir, "review", "export", "--out", "queue-after.jsonl")).code).toBe(0)
     const kept = readFileSync(join(dir, "queue-after.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { item_id: string; model_id: string; question: string })
     expect(kept.find((q) => q.item_id === wrong.item_id)).toMatchObject({ model_id: claude, question: wrong.question })
+  })
+})
+
+describe("reviewing while a run goes", () => {
+  it("run --review serves the app on the run's own store; videokr review alone says how, and no mark is lost", async () => {
+    let hang = false
+    const slow = await startModelServers({ fault: () => (hang ? { kind: "slow", ms: 600_000 } : undefined) })
+    try {
+      const dir = makePipelineProject(mkdtempSync(join(tmpdir(), "videokr-review-run-")), slow)
+      const first = await videokr(dir, "run", "--until", "metadata", "--quiet")
+      expect(first.code, first.stderr).toBe(0)
+      expect((await videokr(dir, "review", "sample", "--step", "metadata", "--n", "3")).code).toBe(0)
+
+      // the multimodal stages' model stops answering: the run goes on (waiting) while reviewers work
+      hang = true
+      const run = spawn(process.execPath, [...videokrNodeArgs, "run", "--review", "--review-port", "0", "--quiet"], { cwd: dir, env: childEnv })
+      const ended = new Promise<number | null>((done) => run.on("close", done))
+      try {
+        const url = await new Promise<string>((found, failed) => {
+          let out = ""
+          run.stdout.on("data", (d) => ((out += d), /review app: (http:\S+)/.test(out) && found(/review app: (http:\S+)/.exec(out)![1]!)))
+          run.stderr.on("data", (d) => (out += d))
+          run.on("close", (code) => failed(new Error(`the run ended (${code}) before serving the review app: ${out}`)))
+        })
+        const alone = await videokr(dir, "review", "--port", "0")
+        expect(alone.code).not.toBe(0)
+        expect(alone.stderr).toMatch(/a videokr run \(pid \d+, started .*\) holds the corpus; to review while it goes, .*videokr run --review/)
+        const queue = (await (await fetch(`${url}api/queue?step=metadata&reviewer=ana`)).json()) as { items: Array<{ item_id: string }> }
+        expect(queue.items).toHaveLength(3)
+        const marked = await fetch(`${url}api/marks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ step: "metadata", item_id: queue.items[0]!.item_id, reviewer: "ana", correct: true }) })
+        expect(marked.status).toBe(201)
+      } finally {
+        run.kill("SIGINT")
+        await ended
+      }
+      hang = false
+      expect((await videokr(dir, "review", "export", "--out", "queue.jsonl")).code).toBe(0)
+      const marks = readFileSync(join(dir, "queue.jsonl"), "utf8").trim().split("\n").flatMap((l) => (JSON.parse(l) as { marks: Array<{ reviewer: string }> }).marks)
+      expect(marks.map((m) => m.reviewer)).toEqual(["ana"])
+    } finally {
+      await slow.close()
+    }
   })
 })

@@ -15,7 +15,7 @@ import { type BatchFate, chatCompletionReply, type Fault, limitedReply, type Loo
  * real servers have. Videos are the generated test clips, titled for what each stage should do with them.
  */
 const { FORCE_COLOR: _, ...env } = process.env
-const childEnv = { ...env, NO_COLOR: "1", E2E_ANTHROPIC_KEY: "sk-ant-e2e-secret-0000" }
+export const childEnv = { ...env, NO_COLOR: "1", E2E_ANTHROPIC_KEY: "sk-ant-e2e-secret-0000" }
 
 export const videokr = (cwd: string, ...args: Array<string>) => {
   const r = spawnSync(process.execPath, [...videokrNodeArgs, ...args], { cwd, encoding: "utf8", env: childEnv })
