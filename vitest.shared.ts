@@ -14,7 +14,10 @@ export const shared: ViteUserConfig = {
     // (eight busy processes on two cores) an end-to-end test that takes a minute on an idle machine
     // takes many; the tests themselves wait on events, never on time.
     testTimeout: 30 * 60_000,
-    hookTimeout: 30 * 60_000
+    hookTimeout: 30 * 60_000,
+    // expect.poll waits for an event (a page updated, a file written): its default of one second is a
+    // clock, which a busy machine runs out of; this one only ends a hang, like the test timeout
+    expect: { poll: { timeout: 5 * 60_000, interval: 50 } }
   }
 }
 

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { startLoopbackRegistry } from "./support/registry.ts"
+import { reviewAppUrl } from "./support/review.ts"
 
 /**
  * A new user's first hour, as real processes: a temporary HOME, npm's global folder in it, a shell PATH
@@ -167,12 +168,7 @@ describe("a new user, following the README in their own folder (real processes)"
       expect(existsSync(join(installed, "review-app", "index.html"))).toBe(true)
       const review = spawn("sh", ["-c", "exec videokr review --port 0"], { cwd: dir, env: node22 })
       try {
-        const url = await new Promise<string>((found, failed) => {
-          let out = ""
-          review.stdout.on("data", (d) => ((out += d), /review app: (http:\S+)/.test(out) && found(/review app: (http:\S+)/.exec(out)![1]!)))
-          review.stderr.on("data", (d) => (out += d))
-          review.on("close", (code) => failed(new Error(`videokr review exited with ${code}: ${out}`)))
-        })
+        const url = await reviewAppUrl(review)
         const page = await fetch(url)
         expect(page.status).toBe(200)
         expect(await page.text()).toContain("<title>videokr review</title>")

@@ -9,6 +9,7 @@ import { gzipSync } from "node:zlib"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { query, videokr } from "./support/pipeline.ts"
 import { videokrNodeArgs } from "./support/cli.ts"
+import { reviewAppUrl } from "./support/review.ts"
 
 /**
  * The review app in a real browser (Debian's chromium through playwright-core), served by `videokr review`
@@ -27,22 +28,10 @@ const errors: Array<string> = []
 let seedVideo = ""
 
 /** `videokr review --port 0`, resolved with the URL it prints once it listens. */
-const startReview = (cwd: string, ...args: Array<string>) =>
-  new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [...videokrNodeArgs, "review", "--port", "0", ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } })
-    let out = ""
-    child.stdout!.on("data", (d) => {
-      out += d
-      const found = /review app: (http:\S+)/.exec(out)
-      if (found) resolve({ child, url: found[1]! })
-    })
-    child.stderr!.on("data", (d) => (out += d))
-    child.on("close", (code) => {
-      // 130: stopped by the test (SIGINT); anything else is a crash worth seeing in the log
-      if (code !== 0 && code !== 130 && child.signalCode === null) console.error(`videokr review exited with ${code}: ${out}`)
-      reject(new Error(`videokr review exited with ${code}: ${out}`))
-    })
-  })
+const startReview = async (cwd: string, ...args: Array<string>) => {
+  const child = spawn(process.execPath, [...videokrNodeArgs, "review", "--port", "0", ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } })
+  return { child, url: await reviewAppUrl(child) }
+}
 
 const stopReview = () =>
   new Promise<void>((resolve) => {

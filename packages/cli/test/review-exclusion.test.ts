@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { videokrNodeArgs } from "./support/cli.ts"
+import { reviewAppUrl } from "./support/review.ts"
 import { childEnv, makePipelineProject, modelsOf, patchConfig, query, type Servers, startModelServers, videokrAsync as videokr } from "./support/pipeline.ts"
 
 let servers: Servers | undefined
@@ -95,12 +96,7 @@ describe("reviewing while a run goes", () => {
       const run = spawn(process.execPath, [...videokrNodeArgs, "run", "--review", "--review-port", "0", "--quiet"], { cwd: dir, env: childEnv })
       const ended = new Promise<number | null>((done) => run.on("close", done))
       try {
-        const url = await new Promise<string>((found, failed) => {
-          let out = ""
-          run.stdout.on("data", (d) => ((out += d), /review app: (http:\S+)/.test(out) && found(/review app: (http:\S+)/.exec(out)![1]!)))
-          run.stderr.on("data", (d) => (out += d))
-          run.on("close", (code) => failed(new Error(`the run ended (${code}) before serving the review app: ${out}`)))
-        })
+        const url = await reviewAppUrl(run)
         const alone = await videokr(dir, "review", "--port", "0")
         expect(alone.code).not.toBe(0)
         expect(alone.stderr).toMatch(/a videokr run \(pid \d+, started .*\) holds the corpus; to review while it goes, .*videokr run --review/)

@@ -11,12 +11,13 @@
  * same run on the same items, is what one move would cost without the app's prefetch: a request of the
  * item from the API. Printed: the median and the 95th percentile of both, and the ratio.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { chromium } from "playwright-core"
+import { reviewAppUrl } from "../../../packages/cli/test/support/review.ts"
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url))
 const node = ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", join(repo, "packages/cli/src/bin.ts")]
@@ -27,18 +28,10 @@ const videokr = (cwd: string, ...args: Array<string>) => {
   if (r.status !== 0) throw new Error(`videokr ${args.join(" ")}: ${r.stderr}`)
 }
 
-const serve = (cwd: string) =>
-  new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [...node, "review", "--port", "0"], { cwd })
-    let out = ""
-    child.stdout!.on("data", (d) => {
-      out += d
-      const found = /review app: (http:\S+)/.exec(out)
-      if (found) resolve({ child, url: found[1]! })
-    })
-    child.stderr!.on("data", (d) => (out += d))
-    child.on("close", (code) => reject(new Error(`videokr review exited with ${code}: ${out}`)))
-  })
+const serve = async (cwd: string) => {
+  const child = spawn(process.execPath, [...node, "review", "--port", "0"], { cwd })
+  return { child, url: await reviewAppUrl(child) }
+}
 
 const quantile = (xs: ReadonlyArray<number>, q: number) => {
   const s = [...xs].sort((a, b) => a - b)
