@@ -487,7 +487,7 @@ const review = Command.make("review", {
   Effect.flatMap(project, (p) =>
     ReviewCommand.use((m) => m.serveReviewApp(p, { host: args.host, port: args.port, token: Option.getOrUndefined(args.token) ?? process.env["VIDEOKR_REVIEW_TOKEN"] })).pipe(Effect.provide(reviewStoreLayer(p))))
 ).pipe(
-  Command.withDescription("Human quality control: serve the review app (alone), or draw model outputs per step into a review queue, write it out for reviewers, read their marks back"),
+  Command.withDescription("Human quality control: with no subcommand, serve the review app; with one, draw model outputs per step into a review queue, deal it among reviewers, write it out, read marks back"),
   Command.withSubcommands([
     Command.make("sample", {
       step: Flag.String("step").pipe(Flag.withDescription(`the pipeline step whose outputs are reviewed (${stageNames.join(", ")})`)),
