@@ -84,6 +84,8 @@ export const App = () => {
       }
     }
     window.addEventListener("hashchange", onHash)
+    // a link followed between the first render and now fired its hashchange before anyone listened
+    onHash()
     return () => window.removeEventListener("hashchange", onHash)
   }, [])
 

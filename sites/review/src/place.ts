@@ -63,8 +63,13 @@ export const writeHash = (hash: string) => {
   history.replaceState(history.state, "", hash === "" ? location.pathname + location.search : hash)
 }
 
-/** Writes the place into the URL without a history entry per item. */
-export const writePlace = (p: Place) => writeHash(hashOf(p))
+/**
+ * Writes the place into the URL without a history entry per item; never over a hash that names another
+ * view (a link to it may have been followed before the app heard of it: its hashchange is still queued).
+ */
+export const writePlace = (p: Place) => {
+  if (readRoute().view === "review") writeHash(hashOf(p))
+}
 
 const storageKey = "videokr-review:reviewer"
 
