@@ -3,10 +3,10 @@ import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag, GlobalFlag } from "effect/cli"
 import {
   corpusStats, exportFormats, exportFormatsOf, importFile, loadProject, Media,
-  recordKindNames, type RespellingCount, splitCorpus, splitDefaults, UsageError, type CorpusStats, type ExportFormat, type Project
+  pipelineStageNames, recordKindNames, type RespellingCount, splitCorpus, splitDefaults, UsageError, type CorpusStats, type ExportFormat, type Project
 } from "@videokr/core"
 import { formatBytes, table } from "./Output.ts"
-import { funnel, stageItems, stageNames, why } from "./Verdicts.ts"
+import { funnel, stageItems, why } from "./Verdicts.ts"
 import { liveStatus, readStoreLayer, reviewStoreLayer, writeStoreLayer } from "./LiveRun.ts"
 import { renderStatus } from "./RunStatus.ts"
 import { initSampleProject, sampleImports } from "./SampleProject.ts"
@@ -232,7 +232,7 @@ const doctorCommand = Command.make("doctor", {}, () =>
 const run = Command.make(
   "run",
   {
-    only: Flag.String("only").pipe(Flag.withDescription(`run only these stages (comma-separated): ${stageNames.join(", ")}`), Flag.optional),
+    only: Flag.String("only").pipe(Flag.withDescription(`run only these stages (comma-separated): ${pipelineStageNames.join(", ")}`), Flag.optional),
     until: Flag.String("until").pipe(Flag.withDescription("run the stages up to and including this one"), Flag.optional),
     quiet: Flag.Boolean("quiet").pipe(Flag.withDescription("no live progress (the summary table is still printed)"), Flag.withDefault(false)),
     limit: Flag.Int("limit").pipe(Flag.withDescription("at most this many items per stage"), Flag.optional),
@@ -490,7 +490,7 @@ const review = Command.make("review", {
   Command.withDescription("Human quality control: with no subcommand, serve the review app; with one, draw model outputs per step into a review queue, deal it among reviewers, write it out, read marks back"),
   Command.withSubcommands([
     Command.make("sample", {
-      step: Flag.String("step").pipe(Flag.withDescription(`the pipeline step whose outputs are reviewed (${stageNames.join(", ")})`)),
+      step: Flag.String("step").pipe(Flag.withDescription(`the pipeline step whose outputs are reviewed (${pipelineStageNames.join(", ")})`)),
       model: Flag.String("model").pipe(Flag.withDescription("only this model's outputs (default: every model of the step)"), Flag.optional),
       n: Flag.Int("n").pipe(Flag.withDescription("outputs per model in the queue (default: review.sampleSize, else 100)"), Flag.optional),
       seed: Flag.Int("seed").pipe(Flag.withDescription("the sample's seed"), Flag.withDefault(42))

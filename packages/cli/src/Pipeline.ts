@@ -2,8 +2,8 @@ import { join, resolve } from "node:path"
 import { Effect } from "effect"
 import {
   type CheckArgs, contaminationStage, dedupDefaults, defaultGates, downloadStage, type ExampleValidator, expansionStage, filterStage, generationDefaults, generationStage,
-  makeLocalSource, makeUrlsSource, makeYoutubeSource, Media, nearDuplicateStage, type PipelineServices, type Project, releaseStage, type SamplingSpec,
-  scenariosStage, searchStage, sourceFilesStage, type Stage, UsageError, validatorStage, type VideoFilter, type VideokrPlugin, type VideoSourceShape
+  makeLocalSource, makeUrlsSource, makeYoutubeSource, Media, nearDuplicateStage, type PipelineServices, planOf, type Project, releaseStage, type SamplingSpec,
+  scenariosStage, searchStage, sourceFilesStage, type Stage, type StageInput, UsageError, validatorStage, type VideoFilter, type VideokrPlugin, type VideoSourceShape
 } from "@videokr/core"
 import { metadataRelevance, rationaleVerifier, safetyModeration, selfConsistency, videoDependency, visualRelevance } from "@videokr/filters"
 
@@ -13,7 +13,7 @@ import { metadataRelevance, rationaleVerifier, safetyModeration, selfConsistency
  * before it must have kept. A stage whose model (or video source) is not configured is left out, and the
  * chain closes over it.
  */
-type Kind = "subject" | "knowledge point" | "file" | "scenario" | "candidate" | "video" | "example" | "final"
+type Kind = StageInput
 
 /** What one item of a stage costs in tokens, as a rough guide for --dry-run. */
 interface Estimate {
@@ -40,6 +40,12 @@ interface BuildContext {
   readonly model: string
   /** names of the enabled stages before this one, by kind */
   readonly before: Readonly<Record<Kind, ReadonlyArray<string>>>
+}
+
+/** A built-in stage's name, what it works on and its model's config key, from core's pipeline plan. */
+const builtin = (name: string) => {
+  const plan = planOf(name)
+  return { name, kind: plan.input, modelKey: plan.modelKey }
 }
 
 /** The frames the multimodal stages see: ~270 tokens each at the default budget (448x448). */
@@ -105,31 +111,31 @@ export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlu
     }
     const steps: Array<Step> = [
       {
-        name: "expand", kind: "subject", modelKey: "expand", needsExpansion: true, estimate: () => ({ calls: 1, inputTokens: 400, outputTokens: 1500 }),
+        ...builtin("expand"), needsExpansion: true, estimate: () => ({ calls: 1, inputTokens: 400, outputTokens: 1500 }),
         build: ({ model }) => Effect.succeed(expansionStage(config.expand?.subjects ?? [], model, config.expand?.count ?? 20))
       },
       {
-        name: "scenarios", kind: "knowledge point", modelKey: "scenarios", estimate: () => ({ calls: 1, inputTokens: 250, outputTokens: 300 }),
+        ...builtin("scenarios"), estimate: () => ({ calls: 1, inputTokens: 250, outputTokens: 300 }),
         build: ({ model }) => Effect.succeed(scenariosStage(model))
       },
-      { name: "sources", kind: "file", needsSources: true, build: () => Effect.map(sources, sourceFilesStage) },
+      { ...builtin("sources"), needsSources: true, build: () => Effect.map(sources, sourceFilesStage) },
       {
-        name: "search", kind: "scenario", needsSources: true,
+        ...builtin("search"), needsSources: true,
         build: () =>
           Effect.map(sources, (s) => {
             const g = config.gates
             return searchStage(s, { ...defaultGates, ...(g?.licenses ? { licenses: g.licenses } : {}), minDuration: g?.minDuration, maxDuration: g?.maxDuration, ...(g?.perScenario ? { perScenario: g.perScenario } : {}) })
           })
       },
-      asFilterStep("metadata", "metadata", metadataRelevance, () => ({ calls: 1, inputTokens: 200, outputTokens: 60 })),
+      asFilterStep("metadata", planOf("metadata").modelKey, metadataRelevance, () => ({ calls: 1, inputTokens: 200, outputTokens: 60 })),
       {
-        name: "download", kind: "video", needsSources: true,
+        ...builtin("download"), needsSources: true,
         build: ({ before }) => Effect.map(sources, (s) => downloadStage(s, join(project.dir, "videos", "downloads"), { passed: before.candidate }))
       },
-      asFilterStep("visual", "visual", (m) => visualRelevance(m, frames), (f) => ({ calls: 1, inputTokens: 250 + f * frameTokens, outputTokens: 60 })),
-      asFilterStep("safety", "safety", (m) => safetyModeration(m, frames), (f) => ({ calls: 1, inputTokens: 250 + f * frameTokens, outputTokens: 60 })),
+      asFilterStep("visual", planOf("visual").modelKey, (m) => visualRelevance(m, frames), (f) => ({ calls: 1, inputTokens: 250 + f * frameTokens, outputTokens: 60 })),
+      asFilterStep("safety", planOf("safety").modelKey, (m) => safetyModeration(m, frames), (f) => ({ calls: 1, inputTokens: 250 + f * frameTokens, outputTokens: 60 })),
       {
-        name: "generation", kind: "example", modelKey: "generation",
+        ...builtin("generation"),
         estimate: (f) => ({ calls: 1, inputTokens: 1200 + f * frameTokens, outputTokens: 600 }),
         build: ({ model, before }) =>
           Effect.succeed(generationStage(
@@ -137,13 +143,13 @@ export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlu
             { passed: before.candidate, videoPassed: before.video }
           ))
       },
-      asValidatorStep("consistency", "consistency", (m) => selfConsistency({ model: m, frames, ...consistency }), (f) => ({ calls: consistency.k ?? 2, inputTokens: 300 + f * frameTokens, outputTokens: 400 })),
-      asValidatorStep("dependency", "dependency", (m) => videoDependency({ model: m, threshold: config.dependency?.threshold }), () => ({ calls: 1, inputTokens: 300 + frameTokens, outputTokens: 400 })),
-      asValidatorStep("verification", "verification", (m) => rationaleVerifier(m, frames), (f) => ({ calls: 1, inputTokens: 700 + f * frameTokens, outputTokens: 150 })),
-      { name: "contamination", kind: "video", build: ({ before }) => Effect.succeed(contaminationStage(dedup, before.example.filter((s) => s !== "generation"))) },
-      { name: "near-duplicates", kind: "video", build: () => Effect.succeed(nearDuplicateStage(dedup)) },
+      asValidatorStep("consistency", planOf("consistency").modelKey, (m) => selfConsistency({ model: m, frames, ...consistency }), (f) => ({ calls: consistency.k ?? 2, inputTokens: 300 + f * frameTokens, outputTokens: 400 })),
+      asValidatorStep("dependency", planOf("dependency").modelKey, (m) => videoDependency({ model: m, threshold: config.dependency?.threshold }), () => ({ calls: 1, inputTokens: 300 + frameTokens, outputTokens: 400 })),
+      asValidatorStep("verification", planOf("verification").modelKey, (m) => rationaleVerifier(m, frames), (f) => ({ calls: 1, inputTokens: 700 + f * frameTokens, outputTokens: 150 })),
+      { ...builtin("contamination"), build: ({ before }) => Effect.succeed(contaminationStage(dedup, before.example.filter((s) => s !== "generation"))) },
+      { ...builtin("near-duplicates"), build: () => Effect.succeed(nearDuplicateStage(dedup)) },
       {
-        name: "release", kind: "final",
+        ...builtin("release"),
         build: ({ before }) =>
           Effect.succeed(releaseStage({
             exampleStages: before.example.filter((s) => s !== "generation"),

@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { Console, Deferred, Effect } from "effect"
-import { CorpusStore, didYouMeanHint, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { CorpusStore, didYouMeanHint, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, pipelinePlan, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
 import { middlewareLayerFor, type ModelHealthShape } from "@videokr/providers"
 import { sendAsBatch } from "./BatchMode.ts"
@@ -96,7 +96,11 @@ export const runPipeline = (project: Project, options: RunOptions) =>
     const refresh = retryStages.length === 0 ? undefined : yield* reopenErrors(retryStages)
     if (refresh !== undefined) yield* Console.log(`--retry-errors: ${refresh.size} item(s) with a final error verdict asked again (${retryStages.join(", ")})`)
 
-    const concurrencyOf = (name: string) => project.config.pipeline?.concurrency?.[name] ?? (name === "download" ? Math.min(2, options.concurrency) : options.concurrency)
+    // the config's number for a stage, else the plan's default (a fixed number never above --concurrency), else --concurrency
+    const concurrencyOf = (name: string) => {
+      const planned = pipelinePlan.find((s) => s.name === name)?.concurrency ?? "run"
+      return project.config.pipeline?.concurrency?.[name] ?? (planned === "run" ? options.concurrency : Math.min(planned, options.concurrency))
+    }
     const plans: Array<StagePlan<Media.Media | ModelRegistry>> = built.map(({ stage }) => ({ stage, concurrency: concurrencyOf(stage.name), limit: options.limit }))
     // live lines on a terminal's stderr; in logs (no terminal), a line per finished stage with the output
     const modelOf = new Map(runnable.map((s) => [s.name, s.model]))

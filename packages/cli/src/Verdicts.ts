@@ -1,35 +1,11 @@
 import { Console, Effect } from "effect"
-import { CorpusStore, didYouMeanHint, UsageError } from "@videokr/core"
+import { CorpusStore, didYouMeanHint, pipelineRank, pipelineStageNames, stageUnitOf, UsageError } from "@videokr/core"
 import { outputWidth, table } from "./Output.ts"
 
 /**
  * What the corpus records about the pipeline, for `videokr funnel` and `videokr why`: read-only, and
  * without the pipeline's own modules (models, filters), so that these commands start quickly.
  */
-
-/** The built-in stages, in pipeline order (plugin checks add their own). */
-export const stageNames = [
-  "expand", "scenarios", "sources", "search", "metadata", "download", "visual", "safety", "generation", "consistency", "dependency", "verification", "contamination", "near-duplicates", "release"
-] as const
-
-/** What one item of each stage is, as `videokr funnel` counts them (plugin checks: "items"). */
-export const stageUnits: Record<string, string> = {
-  expand: "subjects",
-  scenarios: "knowledge points",
-  sources: "files",
-  search: "scenarios",
-  metadata: "video@knowledge point",
-  download: "videos",
-  visual: "video@knowledge point",
-  safety: "video@knowledge point",
-  generation: "video@kp#skill-slot",
-  consistency: "examples",
-  dependency: "examples",
-  verification: "examples",
-  contamination: "videos",
-  "near-duplicates": "videos",
-  release: "examples"
-}
 
 /** Why an item was kept or dropped, or why it is still pending: every verdict about it, stage by stage, and its attempts. */
 export const why = (id: string) =>
@@ -66,10 +42,7 @@ export const funnel = (retrying?: ReadonlyMap<string, number>) => Effect.gen(fun
   // a stage whose every item is still pending has no verdict yet, but belongs in the funnel
   const rows = [...decided, ...pendingRows.filter((p) => !decided.some((d) => d.stage === p.stage)).map((p) => ({ stage: p.stage, items: 0, kept: 0, dropped: 0, errors: 0 }))]
   if (rows.length === 0) return yield* Console.log("No stage has run yet (videokr run)")
-  const order = (s: string) => {
-    const i = (stageNames as ReadonlyArray<string>).indexOf(s)
-    return i < 0 ? stageNames.length : i
-  }
+  const order = pipelineRank
   const stages = [...rows].sort((a, b) => order(a.stage) - order(b.stage))
   const spend = yield* store.query<{ stage: string; cost_usd: number; model_calls: number; cost_per_kept_usd: number | null }>("SELECT stage, cost_usd, model_calls, cost_per_kept_usd FROM stage_spend")
   const costOf = new Map(spend.map((s) => [s.stage, s]))
@@ -77,7 +50,7 @@ export const funnel = (retrying?: ReadonlyMap<string, number>) => Effect.gen(fun
   const headers = ["stage", "counts", "in", "kept", "dropped", "errors", "pending", ...(retrying === undefined ? [] : ["retrying (run)"]), "model calls", "cost ($)", "per kept ($)"]
   yield* Console.log(table(headers, stages.map((s) => {
     const c = costOf.get(s.stage)
-    return [s.stage, stageUnits[s.stage] ?? "items", s.items, s.kept, s.dropped, s.errors, pendingOf.get(s.stage) ?? 0, ...(retrying === undefined ? [] : [retrying.get(s.stage) ?? 0]), c?.model_calls ?? 0, (c?.cost_usd ?? 0).toFixed(4), c?.cost_per_kept_usd == null ? "-" : c.cost_per_kept_usd.toFixed(6)]
+    return [s.stage, stageUnitOf(s.stage), s.items, s.kept, s.dropped, s.errors, pendingOf.get(s.stage) ?? 0, ...(retrying === undefined ? [] : [retrying.get(s.stage) ?? 0]), c?.model_calls ?? 0, (c?.cost_usd ?? 0).toFixed(4), c?.cost_per_kept_usd == null ? "-" : c.cost_per_kept_usd.toFixed(6)]
   })))
   const pending = pendingRows.reduce((n, r) => n + r.pending, 0)
   if (pending > 0) yield* Console.log(`\n${pending} item(s) pending after transient failures (outages, rate limits, unusable answers): \`videokr run\` asks them again`)
@@ -107,7 +80,7 @@ export const stageItems = (stage: string, decision: "keep" | "drop" | "error" | 
     const store = yield* CorpusStore.CorpusStore
     const known = (yield* store.query<{ stage: string }>("SELECT DISTINCT stage FROM verdicts UNION SELECT DISTINCT stage FROM stage_pending")).map((r) => r.stage)
     if (!known.includes(stage)) {
-      const names = [...new Set([...stageNames, ...known])]
+      const names = [...new Set([...pipelineStageNames, ...known])]
       return yield* new UsageError({
         reason: names.includes(stage) ? `stage ${stage} has no verdict yet (videokr run)` : `unknown stage "${stage}"${didYouMeanHint(stage, names)} (stages: ${names.join(", ")})`
       })
@@ -117,7 +90,7 @@ export const stageItems = (stage: string, decision: "keep" | "drop" | "error" | 
     const [count] = yield* store.query<{ n: number }>(`SELECT count(*)::INT AS n FROM verdicts WHERE ${where}`, params)
     const rows = yield* store.query<{ item_id: string; decision: string; model_id: string | null; reason: string }>(
       `SELECT item_id, decision, model_id, reason FROM verdicts WHERE ${where} ORDER BY decision, item_id LIMIT ${Math.max(0, Math.floor(limit))}`, params)
-    const what = `${stage} (${stageUnits[stage] ?? "items"})${decision === undefined ? "" : `, decision ${decision}`}`
+    const what = `${stage} (${stageUnitOf(stage)})${decision === undefined ? "" : `, decision ${decision}`}`
     if (rows.length === 0) return yield* Console.log(`No item of ${what}`)
     yield* Console.log(table(["item", "decision", "model", "reason"], rows.map((r) => [r.item_id, r.decision, r.model_id ?? "-", r.reason]), { wrap: { width: outputWidth() } }))
     yield* Console.log(`\n${rows.length} of ${count!.n} item(s) of ${what}${rows.length < count!.n ? ` (--limit ${count!.n} for all)` : ""}; videokr why <item> tells its story`)

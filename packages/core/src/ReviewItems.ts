@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { CorpusStore } from "./CorpusStore.ts"
+import { pipelineRank, stageUnitOf } from "./pipeline/Plan.ts"
 import { UsageError } from "./Errors.ts"
 import { type ReviewCategory, reviewCategories } from "./Review.ts"
 import type { ReviewItem, ReviewMarkSummary, ReviewQueue, ReviewStepInfo } from "./ReviewApi.ts"
@@ -12,29 +13,24 @@ import type { ReviewItem, ReviewMarkSummary, ReviewQueue, ReviewStepInfo } from 
 const exampleCategories: ReadonlyArray<ReviewCategory> = ["wrong answer", "ambiguous question", "answerable without the video", "flawed rationale", "other"]
 
 /** Per step: the categories a wrong output falls in, and what a reviewer checks. */
-export const reviewStepGuides: Readonly<Record<string, { readonly unit: string; readonly categories: ReadonlyArray<ReviewCategory>; readonly guidelines: ReadonlyArray<string> }>> = {
+export const reviewStepGuides: Readonly<Record<string, { readonly categories: ReadonlyArray<ReviewCategory>; readonly guidelines: ReadonlyArray<string> }>> = {
   scenarios: {
-    unit: "knowledge point",
     categories: ["other"],
     guidelines: ["The scenarios describe things one can film that show the knowledge point.", "They are specific enough to find Creative-Commons videos by search."]
   },
   metadata: {
-    unit: "video@knowledge point",
     categories: ["irrelevant video", "other"],
     guidelines: ["Judge the decision from the title, description and tags: keep when the video is likely to show the knowledge point.", "A kept video that does not show it is an irrelevant video; a dropped one that does is other."]
   },
   visual: {
-    unit: "video@knowledge point",
     categories: ["irrelevant video", "other"],
     guidelines: ["Watch the video and the frames the model saw: keep when they show the knowledge point being demonstrated.", "Slides or talking heads alone are not a demonstration."]
   },
   safety: {
-    unit: "video@knowledge point",
     categories: ["unsafe", "other"],
     guidelines: ["Keep only videos without graphic violence, sexual content, hate or dangerous acts shown as instructions.", "A kept video that is unsafe is unsafe; a dropped safe one is other."]
   },
   generation: {
-    unit: "example",
     categories: ["wrong answer", "ambiguous question", "answerable without the video", "flawed rationale", "irrelevant video", "other"],
     guidelines: [
       "The question needs the video: it cannot be answered from the text or common knowledge alone.",
@@ -42,21 +38,19 @@ export const reviewStepGuides: Readonly<Record<string, { readonly unit: string; 
       "The rationale reasons from what the video shows to the answer, step by step, without errors."
     ]
   },
-  consistency: { unit: "example", categories: exampleCategories, guidelines: ["The verdict is right when the other models' answers agree with a correct reference answer (keep), or disagree with a wrong one (drop)."] },
-  dependency: { unit: "example", categories: exampleCategories, guidelines: ["Dropped examples are answerable without the video; kept ones need it."] },
-  verification: { unit: "example", categories: exampleCategories, guidelines: ["The verifier keeps a rationale only when every step is correct; a drop names the first failed step."] }
+  consistency: { categories: exampleCategories, guidelines: ["The verdict is right when the other models' answers agree with a correct reference answer (keep), or disagree with a wrong one (drop)."] },
+  dependency: { categories: exampleCategories, guidelines: ["Dropped examples are answerable without the video; kept ones need it."] },
+  verification: { categories: exampleCategories, guidelines: ["The verifier keeps a rationale only when every step is correct; a drop names the first failed step."] }
 }
 
-const guideOf = (step: string) => reviewStepGuides[step] ?? { unit: "item", categories: [...reviewCategories], guidelines: ["Mark whether the step's decision about this item is right."] }
-
-const pipelineOrder = ["expand", "scenarios", "metadata", "visual", "safety", "generation", "consistency", "dependency", "verification"]
+const guideOf = (step: string) => reviewStepGuides[step] ?? { categories: [...reviewCategories], guidelines: ["Mark whether the step's decision about this item is right."] }
 
 /** The steps with a review queue, in pipeline order. */
 export const reviewStepInfos = Effect.gen(function* () {
   const store = yield* CorpusStore
   const rows = yield* store.query<{ step: string; n: number }>("SELECT step, count(*)::INT AS n FROM review_queue GROUP BY step")
-  const rank = (s: string) => (pipelineOrder.includes(s) ? pipelineOrder.indexOf(s) : pipelineOrder.length)
-  return [...rows].sort((a, b) => rank(a.step) - rank(b.step) || a.step.localeCompare(b.step)).map((r): ReviewStepInfo => ({ step: r.step, queued: r.n, ...guideOf(r.step) }))
+  return [...rows].sort((a, b) => pipelineRank(a.step) - pipelineRank(b.step) || a.step.localeCompare(b.step))
+    .map((r): ReviewStepInfo => ({ step: r.step, queued: r.n, unit: stageUnitOf(r.step), ...guideOf(r.step) }))
 })
 
 const markSummary = `{mark_id: m.mark_id, reviewer: m.reviewer, correct: m.correct, category: m.category, note: m.note, marked_at: strftime(m.marked_at, '%Y-%m-%dT%H:%M:%S.%gZ')}`
