@@ -387,7 +387,7 @@ const holderOf = (lock: Lock) =>
   lock.pid === undefined ? "another process" : `${lock.program === undefined ? "process" : lock.program} (PID ${lock.pid})`
 
 /** What `.videokr/review.json` says while `videokr review` serves (it holds the corpus the whole time). */
-export const ReviewFile = Schema.Struct({ pid: Schema.Number, url: Schema.String, startedAt: Schema.String }).annotate({ identifier: "ReviewFile" })
+const ReviewFile = Schema.Struct({ pid: Schema.Number, url: Schema.String, startedAt: Schema.String }).annotate({ identifier: "ReviewFile" })
 export const reviewFileOf = (project: Project): string => join(project.dir, ".videokr", "review.json")
 
 const reviewServing = (project: Project, lock: Lock) =>

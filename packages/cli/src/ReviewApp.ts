@@ -33,7 +33,7 @@ const isCurrent = (site: string) => {
 }
 
 /** Builds the checkout's app with its Vite (output to the terminal's stderr only when it fails). */
-export const buildReviewApp = (site: string = checkoutSite) =>
+const buildReviewApp = (site: string) =>
   Effect.callback<void, ReviewAppError>((resume) => {
     const child = spawn(process.execPath, [vite, "build", "--logLevel", "warn"], { cwd: site, stdio: ["ignore", "pipe", "pipe"] })
     let output = ""
@@ -50,7 +50,7 @@ export const reviewAppDir: Effect.Effect<string, ReviewAppError> = Effect.gen(fu
   if (!existsSync(join(checkoutSite, "index.html"))) return yield* new ReviewAppError({ reason: `not found in ${packaged} (a broken install: reinstall @videokr/cli)` })
   if (!isCurrent(checkoutSite)) {
     yield* Console.error("building the review app (once per change of its sources) ...")
-    yield* buildReviewApp()
+    yield* buildReviewApp(checkoutSite)
   }
   return join(checkoutSite, "dist")
 })

@@ -9,7 +9,7 @@ import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse, HttpStat
 import { NodeHttpServer } from "@effect/platform-node"
 import {
   addReviewMark, CorpusStore, eligibility, type Frame, listSeeds, localVideos, Media, type Project, reviewAgreement, reviewDefaults, reviewItemOf, reviewQueueOf,
-  type ReviewSession, reviewStepInfos, type ReviewVideo, type SamplingSpec, saveSeed, seedCoverage, SeedRejected, UnknownMark, UnknownSeed, UsageError,
+  type ReviewSession, reviewStepInfos, type ReviewVideo, videoPathOf, type SamplingSpec, saveSeed, seedCoverage, SeedRejected, UnknownMark, UnknownSeed, UsageError,
   withdrawReviewMark, writeTextAtomic
 } from "@videokr/core"
 import { reviewFileOf } from "./LiveRun.ts"
@@ -35,7 +35,7 @@ export interface ReviewServerOptions {
 
 const cookieName = "videokr_review"
 
-export const isLoopback = (host: string) => host === "localhost" || host === "::1" || /^127\./.test(host)
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || /^127\./.test(host)
 
 const same = (a: string, b: string) => {
   const x = Buffer.from(a), y = Buffer.from(b)
@@ -69,12 +69,7 @@ export const serveReview = (project: Project, options: ReviewServerOptions) =>
       )
 
     const videoPath = (id: string) =>
-      Effect.map(
-        withStore(Effect.flatMap(CorpusStore.CorpusStore, (s) => s.query<{ path: string | null }>(
-          `SELECT coalesce((SELECT local_path FROM videos WHERE id = $id AND local_path IS NOT NULL ORDER BY seq DESC LIMIT 1),
-                           (SELECT video_path FROM generated_examples WHERE video_id = $id LIMIT 1)) AS path`, { id }))),
-        ([row]) => (row?.path == null ? undefined : isAbsolute(row.path) ? row.path : join(project.dir, row.path))
-      )
+      Effect.map(withStore(videoPathOf(id)), (path) => (path === null ? undefined : isAbsolute(path) ? path : join(project.dir, path)))
     // a video's frames once per server (and again if the file changes): sampling probes the file each time
     const sampled = new Map<string, ReadonlyArray<Frame>>()
     const framesOf = (path: string) =>
@@ -108,13 +103,16 @@ export const serveReview = (project: Project, options: ReviewServerOptions) =>
 
     const item = (step: string, id: string) =>
       Effect.gen(function* () {
-        const { videoPath: path, ...found } = yield* reviewItemOf(step, id)
-        const frames = path === null || found.video === null ? [] : yield* framesOf(path).pipe(Effect.orElseSucceed(() => []))
-        const video = found.video === null ? null : { ...found.video, url: `/media/${encodeURIComponent(found.video.id)}` }
+        const found = yield* reviewItemOf(step, id)
+        // the video and its frames only when the file is on this machine
+        const path = found.video === null ? undefined : yield* videoPath(found.video.id)
+        if (found.video === null || path === undefined) return { ...found, video: null, frames: [] }
+        const at = encodeURIComponent(found.video.id)
+        const frames = yield* framesOf(path).pipe(Effect.orElseSucceed(() => []))
         return {
           ...found,
-          video: path === null ? null : video,
-          frames: frames.map((f) => ({ index: f.index, time: f.time, url: `/frames/${encodeURIComponent(found.video!.id)}/${f.index}.jpg` }))
+          video: { ...found.video, url: `/media/${at}` },
+          frames: frames.map((f) => ({ index: f.index, time: f.time, url: `/frames/${at}/${f.index}.jpg` }))
         }
       })
 

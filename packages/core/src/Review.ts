@@ -65,7 +65,7 @@ interface Candidate {
 }
 
 /** The models behind a verdict's model id ("m1,m2" when several took part). */
-export const verdictModels = (modelId: string): ReadonlyArray<string> => modelId.split(",")
+const verdictModels = (modelId: string): ReadonlyArray<string> => modelId.split(",")
 
 /**
  * A step's outputs by the model that made them (final verdicts; for generation, the examples it made), with their stratum: the discipline of the knowledge point

@@ -1,4 +1,4 @@
-import type { Eligibility, ReviewCategory, ReviewMark } from "./Review.ts"
+import type { ReviewCategory, ReviewMark } from "./Review.ts"
 
 /**
  * What the review app and `videokr review` speak over HTTP (JSON under /api). The app imports these as
@@ -186,4 +186,3 @@ export interface SeedCoverage {
   readonly cells: ReadonlyArray<{ readonly discipline: string; readonly skill: string; readonly count: number }>
 }
 
-export type { Eligibility }

@@ -13,7 +13,7 @@ import type { ReviewItem, ReviewMarkSummary, ReviewQueue, ReviewStepInfo } from 
 const exampleCategories: ReadonlyArray<ReviewCategory> = ["wrong answer", "ambiguous question", "answerable without the video", "flawed rationale", "other"]
 
 /** Per step: the categories a wrong output falls in, and what a reviewer checks. */
-export const reviewStepGuides: Readonly<Record<string, { readonly categories: ReadonlyArray<ReviewCategory>; readonly guidelines: ReadonlyArray<string> }>> = {
+const reviewStepGuides: Readonly<Record<string, { readonly categories: ReadonlyArray<ReviewCategory>; readonly guidelines: ReadonlyArray<string> }>> = {
   scenarios: {
     categories: ["other"],
     guidelines: ["The scenarios describe things one can film that show the knowledge point.", "They are specific enough to find Creative-Commons videos by search."]
@@ -92,8 +92,8 @@ export const reviewItemOf = (step: string, item: string) =>
     const videoId = output.example?.video_id ?? candidate?.[1]
     const [kp] = yield* store.query<NonNullable<ReviewItem["knowledgePoint"]>>(
       "SELECT id, discipline, subject, course, lecture, knowledge_point, description FROM knowledge_points WHERE id = $id", { id: kpId })
-    const [video] = videoId === undefined ? [] : yield* store.query<{ id: string; title: string | null; duration: number | null; local_path: string | null }>(
-      "SELECT id, title, duration, local_path FROM videos WHERE id = $id ORDER BY seq DESC LIMIT 1", { id: videoId })
+    const [video] = videoId === undefined ? [] : yield* store.query<{ id: string; title: string | null; duration: number | null }>(
+      "SELECT id, title, duration FROM videos WHERE id = $id ORDER BY seq DESC LIMIT 1", { id: videoId })
     const [scenario] = videoId === undefined ? [] : yield* store.query<{ text: string }>(
       `SELECT s.text FROM scenario_videos sv JOIN scenarios s ON s.id = sv.scenario_id
        WHERE sv.video_id = $video AND s.knowledge_point_id = $kp ORDER BY sv.rank, s.position LIMIT 1`, { video: videoId, kp: kpId })
@@ -109,9 +109,14 @@ export const reviewItemOf = (step: string, item: string) =>
       knowledgePoint: kp ?? null,
       scenario: scenario?.text ?? null,
       video: video === undefined ? null : { id: video.id, title: video.title, duration: video.duration },
-      /** where the video is on this machine (the server streams it and samples its frames) */
-      videoPath: video?.local_path ?? output.example?.video_path ?? null,
       validators,
       marks: row.marks === null ? [] : (JSON.parse(row.marks) as ReadonlyArray<ReviewMarkSummary>)
     }
   })
+
+/** Where a video is on this machine: its download, else the path an example generated on it names (null: nowhere). */
+export const videoPathOf = (videoId: string) =>
+  Effect.flatMap(CorpusStore, (store) =>
+    Effect.map(store.query<{ path: string | null }>(
+      `SELECT coalesce((SELECT local_path FROM videos WHERE id = $id AND local_path IS NOT NULL ORDER BY seq DESC LIMIT 1),
+                       (SELECT video_path FROM generated_examples WHERE video_id = $id LIMIT 1)) AS path`, { id: videoId }), ([row]) => row?.path ?? null))
