@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { Console, Deferred, Effect } from "effect"
-import { CorpusStore, didYouMeanHint, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, pipelinePlan, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { CorpusStore, didYouMeanHint, forEachPendingPage, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, pipelinePlan, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
 import { middlewareLayerFor, type ModelHealthShape } from "@videokr/providers"
 import { sendAsBatch } from "./BatchMode.ts"
@@ -72,7 +72,8 @@ export const runPipeline = (project: Project, options: RunOptions) =>
       }
       const rows: Array<Array<string | number>> = []
       for (const { planned, stage } of built) {
-        const pending = (yield* stage.pending.pipe(Effect.provide(services))).length
+        let pending = 0
+        yield* forEachPendingPage(stage.pending, 2_000, (items) => (pending += items.length)).pipe(Effect.provide(services))
         const n = options.limit === undefined ? pending : Math.min(options.limit, pending)
         const e = planned.estimate?.(plan.frames)
         const price = planned.model === undefined ? undefined : priceOf(planned.model)

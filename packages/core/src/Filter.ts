@@ -1,8 +1,9 @@
 import type { Effect } from "effect"
 import type { Media } from "./Media.ts"
 import type { ModelRegistry } from "./ModelRegistry.ts"
-import type { Candidate, GeneratedExample } from "./pipeline/Candidates.ts"
-import type { Verdict } from "./pipeline/Stage.ts"
+import type { Candidate } from "./Candidate.ts"
+import type { GeneratedExample } from "./GeneratedExample.ts"
+import type { Verdict } from "./Verdict.ts"
 
 /**
  * The ports of the pipeline's checks. A filter keeps or drops a (video, knowledge point) candidate; a

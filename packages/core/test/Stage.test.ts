@@ -4,7 +4,8 @@ import { CorpusStore, layerMemory } from "../src/CorpusStore.ts"
 import { keptByAll } from "../src/pipeline/Candidates.ts"
 import { exampleProblem } from "../src/pipeline/Generation.ts"
 import { noteItemEvent } from "../src/pipeline/ItemCalls.ts"
-import { doneKeys, hashOf, runStages, type Stage } from "../src/pipeline/Stage.ts"
+import { keyAfter, onePage, pageOf } from "../src/pipeline/Paging.ts"
+import { hashOf, runStages, type Stage } from "../src/pipeline/Stage.ts"
 
 // Two synthetic stages over a real (in-memory) DuckDB store: "numbers" keeps even numbers, "squares" works
 // on what "numbers" kept, and a barrier stage counts what "squares" kept once both are done.
@@ -19,8 +20,7 @@ const signal = () => {
 let squaresBegan = signal()
 const numbers = (n: number, version = "v1"): Stage<number, undefined, never> => ({
   name: "numbers",
-  pending: Effect.map(doneKeys("numbers"), (done) =>
-    Array.from({ length: n }, (_, i) => ({ id: `n${i}`, input: i, inputHash: hashOf(version, i) })).filter((it) => !done.has(`${it.id}:${it.inputHash}`))),
+  pending: onePage("numbers", Effect.sync(() => Array.from({ length: n }, (_, i) => ({ id: `n${i}`, input: i, inputHash: hashOf(version, i) })))),
   process: (item) =>
     Effect.sleep(5).pipe(Effect.andThen(item.input === n - 1 ? Effect.promise(() => squaresBegan.promise) : Effect.void), Effect.map(() => {
       log.push(`numbers ${item.id}`)
@@ -30,11 +30,12 @@ const numbers = (n: number, version = "v1"): Stage<number, undefined, never> => 
 })
 const squares: Stage<string, undefined, never> = {
   name: "squares",
-  pending: Effect.gen(function* () {
+  // read a page at a time (the runs below read pages of 7): what numbers kept, in id order
+  pending: (page) => Effect.gen(function* () {
     const store = yield* CorpusStore
-    const done = yield* doneKeys("squares")
-    const kept = yield* store.query<{ item_id: string }>(`${keptByAll(["numbers"])} ORDER BY item_id`)
-    return kept.map((k) => ({ id: k.item_id, input: k.item_id, inputHash: hashOf(k.item_id) })).filter((it) => !done.has(`${it.id}:${it.inputHash}`))
+    const after = keyAfter(["item_id"], page)
+    const kept = yield* store.query<{ item_id: string }>(`SELECT item_id FROM (${keptByAll(["numbers"])}) WHERE ${after.sql} ORDER BY item_id LIMIT ${page.size}`, after.params)
+    return yield* pageOf("squares", page, kept, (k) => [k.item_id], (k) => [{ id: k.item_id, input: k.item_id, inputHash: hashOf(k.item_id) }])
   }),
   process: (item) => Effect.sync(() => {
     squaresBegan.resolve()
@@ -46,7 +47,7 @@ const squares: Stage<string, undefined, never> = {
 const total: Stage<null, undefined, never> = {
   name: "total",
   barrier: true,
-  pending: Effect.map(doneKeys("total"), (done) => (done.size > 0 ? [] : [{ id: "all", input: null, inputHash: "x" }])),
+  pending: onePage("total", Effect.succeed([{ id: "all", input: null, inputHash: "x" }])),
   process: () => Effect.sync(() => {
     log.push("total")
     return { verdict: { decision: "keep" as const, reason: "counted" } }
@@ -64,7 +65,7 @@ describe("the stage engine", () => {
     Effect.gen(function* () {
       log.length = 0
       squaresBegan = signal()
-      const runs = yield* runStages([{ stage: numbers(80), concurrency: 2 }, { stage: squares, concurrency: 2 }, { stage: total, concurrency: 1 }], { batchSize: 4, pollMillis: 5 })
+      const runs = yield* runStages([{ stage: numbers(80), concurrency: 2 }, { stage: squares, concurrency: 2 }, { stage: total, concurrency: 1 }], { batchSize: 4, pollMillis: 5, pageSize: 7 })
       expect(runs.map((r) => [r.stage, r.processed, r.kept, r.dropped, r.done])).toEqual([["numbers", 80, 40, 40, true], ["squares", 40, 40, 0, true], ["total", 1, 1, 0, true]])
       expect(runs[2]!.note).toBe("40 squares")
       // squares began while numbers was still at work; the barrier stage ran last
@@ -75,7 +76,7 @@ describe("the stage engine", () => {
       expect(counts).toEqual({ verdicts: 121, distinct: 121 })
       // nothing left to do; a changed input (here: version) redoes only that stage's items, and what depends on them
       log.length = 0
-      const again = yield* runStages([{ stage: numbers(80), concurrency: 2 }, { stage: squares, concurrency: 2 }], { pollMillis: 5 })
+      const again = yield* runStages([{ stage: numbers(80), concurrency: 2 }, { stage: squares, concurrency: 2 }], { pollMillis: 5, pageSize: 7 })
       expect(again.map((r) => r.processed)).toEqual([0, 0])
       const limited = yield* runStages([{ stage: numbers(80, "v2"), concurrency: 2, limit: 10 }], { pollMillis: 5 })
       expect(limited[0]!.processed).toBe(10)
@@ -86,8 +87,7 @@ describe("the stage engine", () => {
 // either saying so in its verdict or only through a model call that failed (as a plugin's own check would).
 const flaky = (failures: (i: number) => number, attempts: Map<string, number>): Stage<number, undefined, never> => ({
   name: "flaky",
-  pending: Effect.map(doneKeys("flaky"), (done) =>
-    Array.from({ length: 12 }, (_, i) => ({ id: `f${i}`, input: i, inputHash: hashOf(i) })).filter((it) => !done.has(`${it.id}:${it.inputHash}`))),
+  pending: onePage("flaky", Effect.sync(() => Array.from({ length: 12 }, (_, i) => ({ id: `f${i}`, input: i, inputHash: hashOf(i) })))),
   process: (item) =>
     Effect.gen(function* () {
       const n = (attempts.get(item.id) ?? 0) + 1

@@ -18,11 +18,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
-import {
-  contaminationStage, CorpusStore, dedupDefaults, downloadStage, filterStage, generationStage, Media, type MediaShape, nearDuplicateStage,
-  makeCallRecorder, releaseStage, runStages, scenariosStage, searchStage, validatorStage, type VideoSourceShape, importFile
-} from "@videokr/core"
-import { metadataRelevance, rationaleVerifier, safetyModeration, selfConsistency, videoDependency, visualRelevance } from "@videokr/filters"
+import { buildPipeline, CorpusStore, dedupDefaults, importFile, makeCallRecorder, Media, type MediaShape, runStages, type VideoSourceShape } from "@videokr/core"
+import { defaultChecks } from "@videokr/filters"
 import { modelRegistryLayer } from "@videokr/providers"
 
 const argv = process.argv.slice(2)
@@ -75,24 +72,21 @@ writeFileSync(join(dir, "bank.jsonl"), bank.map((k) => JSON.stringify(k)).join("
 const frames = { mode: "uniform" as const, count: 8, maxPixels: 448 * 448 }
 const model = "scripted:demo"
 const pool = "pool:bench"
-const stages = [
-  scenariosStage(model),
-  searchStage([source], { licenses: ["^cc"], perScenario: 1 }),
-  filterStage(metadataRelevance(model), { passed: [] }),
-  downloadStage([source], dir, { passed: ["metadata"] }),
-  filterStage(visualRelevance(model, frames), { passed: ["metadata"], videoPassed: ["download"] }),
-  filterStage(safetyModeration(model, frames), { passed: ["metadata", "visual"], videoPassed: ["download"] }),
-  generationStage({ model: pool, perSkill: 2, skills: ["VIDR", "KNOWVID", "KNOWVIDR"], problemTypes: ["multiple choice", "open-ended"], frames, shots: 3 }, { passed: ["metadata", "visual", "safety"], videoPassed: ["download"] }),
-  validatorStage(selfConsistency({ model: pool, k: 1, frames }), []),
-  validatorStage(videoDependency({ model }), ["consistency"]),
-  validatorStage(rationaleVerifier(pool, frames), ["consistency", "dependency"]),
-  contaminationStage({ ...dedupDefaults, benchmarks: [] }, ["consistency", "dependency", "verification"]),
-  nearDuplicateStage({ ...dedupDefaults, benchmarks: [] }),
-  releaseStage({
-    exampleStages: ["consistency", "dependency", "verification"], videoStages: ["contamination", "near-duplicates"], projectDir: dir,
-    split: { seed: 42, sftFraction: 0.638 }, formats: ["videokr", "llamafactory", "verl", "trl"], export: { outDir: join(dir, "exports"), verl: { valSize: 500 } }
-  })
-]
+// the pipeline as `videokr run` assembles it (expand has no subjects and is left out)
+const stages = buildPipeline({
+  modelOf: (key) => (["generation", "consistency", "verification"].includes(key) ? pool : model),
+  checks: defaultChecks({ frames, consistency: { k: 1 } }),
+  sources: Effect.succeed([source]),
+  hasSources: true,
+  expand: { subjects: [], count: 0 },
+  gates: { licenses: ["^cc"], perScenario: 1 },
+  downloadDir: dir,
+  generation: { perSkill: 2, skills: ["VIDR", "KNOWVID", "KNOWVIDR"], problemTypes: ["multiple choice", "open-ended"], frames, shots: 3 },
+  dedup: { ...dedupDefaults, benchmarks: [] },
+  release: { projectDir: dir, split: { seed: 42, sftFraction: 0.638 }, formats: ["videokr", "llamafactory", "verl", "trl"], export: { outDir: join(dir, "exports"), verl: { valSize: 500 } } },
+  placed: [],
+  configPath: "(benchmark)"
+})
 
 const busy = new Map<string, { items: number; processMs: number; commitMs: number }>()
 const program = Effect.gen(function* () {
@@ -109,7 +103,7 @@ const program = Effect.gen(function* () {
     Layer.succeed(Media.Media, media)
   )
   const started = performance.now()
-  const runs = yield* runStages(stages.map((stage) => ({ stage, concurrency: 16 })), {
+  const runs = yield* runStages((yield* stages).map((stage) => ({ stage, concurrency: 16 })), {
     batchSize: 256,
     onProgress: argv.includes("--progress") ? (p) => console.error(p.map((x) => `${x.stage}:${x.processed}/${x.pending}${x.done ? "*" : ""}`).join(" ")) : undefined,
     onBatch: (stage, items, processMs, commitMs) => {

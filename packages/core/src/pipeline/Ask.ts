@@ -2,7 +2,7 @@ import { Effect, type Schema } from "effect"
 import { type ContentPart, type GenerationParams, isProviderError, isTransient } from "../ModelProvider.ts"
 import { ModelRegistry } from "../ModelRegistry.ts"
 import { structured } from "../Structured.ts"
-import type { Verdict } from "./Stage.ts"
+import type { Verdict } from "../Verdict.ts"
 
 /**
  * One model request of a stage: the prompt (text, then any frames), the answer decoded by a schema (one

@@ -4,6 +4,9 @@ import type { KnowledgePoint } from "../KnowledgeBank.ts"
 import { recordFromRow } from "../Records.ts"
 import { KnowledgeBankKind, VideosKind } from "../RecordKind.ts"
 import type { Video } from "../Video.ts"
+import type { Candidate } from "../Candidate.ts"
+import type { GeneratedExample } from "../GeneratedExample.ts"
+import { keyAfter, type PageRequest } from "./Paging.ts"
 
 /**
  * What the pipeline's later stages work on, read from the store: (video, knowledge point) candidates and
@@ -18,14 +21,6 @@ export const keptByAll = (stages: ReadonlyArray<string>): string => {
   return `SELECT item_id FROM verdicts WHERE stage IN (${quoted(distinct)}) AND decision = 'keep' GROUP BY item_id HAVING count(DISTINCT stage) = ${distinct.length}`
 }
 
-export interface Candidate {
-  readonly id: string
-  readonly video: Video
-  readonly knowledgePoint: KnowledgePoint
-  /** the file on this machine, once downloaded */
-  readonly localPath: string | undefined
-}
-
 export interface CandidateFilter {
   /** stages whose items are candidates ("<video id>@<knowledge point id>") */
   readonly passed: ReadonlyArray<string>
@@ -38,22 +33,30 @@ const kpOf = (r: Record<string, unknown>) =>
     id: r.kp_id, discipline: r.discipline, subject: r.subject, course: r.course, lecture: r.lecture, knowledge_point: r.knowledge_point, description: r.kp_description, extra: null
   }) as unknown as KnowledgePoint
 
-/** Candidates found by the search that passed the given stages, in video then knowledge point order. */
-export const readCandidates = (filter: CandidateFilter) =>
+/**
+ * A page of the candidates found by the search that passed the given stages, in video then knowledge point
+ * order: `size` of them after the cursor (keyset on the pair), or with `perVideo`, the first candidate
+ * of each of `size` videos (keyset on the video).
+ */
+export const readCandidates = (filter: CandidateFilter, page: PageRequest, perVideo = false) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
+    const key = perVideo ? ["v.id"] : ["v.id", "k.id"]
+    const after = keyAfter(key, page)
     const conditions = [
+      after.sql,
       ...(filter.passed.length > 0 ? [`v.id || '@' || k.id IN (${keptByAll(filter.passed)})`] : []),
       ...((filter.videoPassed ?? []).length > 0 ? [`v.id IN (${keptByAll(filter.videoPassed!)}) AND v.download_state = 'downloaded'`] : [])
     ]
     const rows = yield* store.query<Record<string, unknown>>(
-      `SELECT DISTINCT ON (v.id, k.id)
+      `SELECT DISTINCT ON (${key.join(", ")})
          v.id, v.source, v.source_id, v.url, v.license, v.duration, v.title, v.description, v.tags, v.channel, v.knowledge_point_id, v.extra, v.local_path,
          k.id AS kp_id, k.discipline, k.subject, k.course, k.lecture, k.knowledge_point, k.description AS kp_description
        FROM scenario_videos sv JOIN scenarios s ON s.id = sv.scenario_id JOIN videos v ON v.id = sv.video_id
        JOIN knowledge_points k ON k.id = s.knowledge_point_id
-       ${conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`}
-       ORDER BY v.id, k.id`
+       WHERE ${conditions.join(" AND ")}
+       ORDER BY v.id, k.id LIMIT ${page.size}`,
+      after.params
     )
     return rows.map((r): Candidate => {
       const video = recordFromRow(VideosKind, r) as unknown as Video
@@ -62,30 +65,19 @@ export const readCandidates = (filter: CandidateFilter) =>
     })
   })
 
-/** A generated example as the validators see it, with its knowledge point and video file. */
-export interface GeneratedExample {
-  readonly id: string
-  readonly videoId: string
-  readonly knowledgePoint: KnowledgePoint
-  readonly skill: string
-  readonly problemType: "multiple choice" | "open-ended"
-  readonly question: string
-  /** letter to option text, for multiple choice */
-  readonly options: Readonly<Record<string, string>> | undefined
-  readonly answer: string
-  readonly rationale: string
-  readonly videoPath: string
-  readonly generatorModel: string
-}
+/** The key of a candidate in the order readCandidates pages by. */
+export const candidateKey = (perVideo: boolean) => (c: Candidate): ReadonlyArray<string> => (perVideo ? [c.video.id] : [c.video.id, c.knowledgePoint.id])
 
-/** Generated examples kept by every one of `passed` (always including generation itself). */
-export const readGeneratedExamples = (passed: ReadonlyArray<string>) =>
+/** A page of the generated examples kept by every one of `passed` (always including generation itself), in id order. */
+export const readGeneratedExamples = (passed: ReadonlyArray<string>, page: PageRequest) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
+    const after = keyAfter(["g.id"], page)
     const rows = yield* store.query<Record<string, unknown>>(
       `SELECT g.*, g.options::VARCHAR AS options_json, k.id AS kp_id, k.discipline, k.subject, k.course, k.lecture, k.knowledge_point, k.description AS kp_description
        FROM generated_examples g JOIN knowledge_points k ON k.id = g.knowledge_point_id
-       WHERE g.id IN (${keptByAll(["generation", ...passed])}) ORDER BY g.id`
+       WHERE ${after.sql} AND g.id IN (${keptByAll(["generation", ...passed])}) ORDER BY g.id LIMIT ${page.size}`,
+      after.params
     )
     return rows.map((r): GeneratedExample => ({
       id: r.id as string,

@@ -9,7 +9,8 @@ import type { Video } from "../Video.ts"
 import { readFingerprints, specKey } from "../VideoStore.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { keptByAll } from "./Candidates.ts"
-import { doneKeys, hashOf, type Stage } from "./Stage.ts"
+import { keyAfter, onePage, type PageRequest, pageOf } from "./Paging.ts"
+import { hashOf, type Stage } from "./Stage.ts"
 
 /**
  * Stage 11, contamination and near-duplicates, over the videos that still have a validated example.
@@ -41,13 +42,16 @@ export const dedupDefaults = { spec: { mode: "uniform", count: 8, maxPixels: 224
 
 const videoExtensions = /\.(mp4|mkv|webm|avi|mov|m4v)$/i
 
-/** Videos with an example that every one of `exampleStages` kept. */
-const videosWithExamples = (exampleStages: ReadonlyArray<string>) =>
-  Effect.flatMap(CorpusStore, (store) =>
-    store.query<{ id: string; source: string; source_id: string; url: string; local_path: string }>(
-      `SELECT v.id, v.source, v.source_id, v.url, v.local_path FROM videos v
-       WHERE v.id IN (SELECT video_id FROM generated_examples WHERE id IN (${keptByAll(["generation", ...exampleStages])})) ORDER BY v.seq`
-    ))
+/** A page of the videos with an example that every one of `exampleStages` kept, in the order they were found. */
+const videosWithExamples = (exampleStages: ReadonlyArray<string>, page: PageRequest) =>
+  Effect.flatMap(CorpusStore, (store) => {
+    const after = keyAfter(["v.seq"], page)
+    return store.query<{ seq: number; id: string; source: string; source_id: string; url: string; local_path: string }>(
+      `SELECT v.seq, v.id, v.source, v.source_id, v.url, v.local_path FROM videos v
+       WHERE ${after.sql} AND v.id IN (SELECT video_id FROM generated_examples WHERE id IN (${keptByAll(["generation", ...exampleStages])})) ORDER BY v.seq LIMIT ${page.size}`,
+      after.params
+    )
+  })
 
 export const contaminationStage = (options: DedupOptions, exampleStages: ReadonlyArray<string>): Stage<Pick<Video, "id" | "source" | "source_id" | "url"> & { readonly path: string }, Fingerprinted, Media> => {
   // what the benchmarks hold, read once per run by the first look for work (which runs before any item)
@@ -70,13 +74,10 @@ export const contaminationStage = (options: DedupOptions, exampleStages: Readonl
   })
   return {
     name: "contamination",
-    pending: Effect.gen(function* () {
-      const done = yield* doneKeys("contamination")
+    pending: (page) => Effect.gen(function* () {
       benchmark ??= yield* loadBenchmarks
-      const videos = yield* videosWithExamples(exampleStages)
-      return videos
-        .map((v) => ({ id: v.id, input: { id: v.id, source: v.source, source_id: v.source_id, url: v.url, path: v.local_path }, inputHash: hashOf(v.id, v.local_path, options) }))
-        .filter((item) => !done.has(`${item.id}:${item.inputHash}`))
+      const videos = yield* videosWithExamples(exampleStages, page)
+      return yield* pageOf("contamination", page, videos, (v) => [v.seq], (v) => [{ id: v.id, input: { id: v.id, source: v.source, source_id: v.source_id, url: v.url, path: v.local_path }, inputHash: hashOf(v.id, v.local_path, options) }])
     }),
     process: ({ input }) =>
       Effect.gen(function* () {
@@ -109,9 +110,9 @@ export const contaminationStage = (options: DedupOptions, exampleStages: Readonl
 export const nearDuplicateStage = (options: DedupOptions): Stage<{ readonly duplicateOf: { readonly id: string; readonly matches: number; readonly distance: number } | null }, undefined, never> => ({
   name: "near-duplicates",
   barrier: true,
-  pending: Effect.gen(function* () {
+  // a decision over the whole set: every kept video's fingerprint is compared with every other's
+  pending: onePage("near-duplicates", Effect.gen(function* () {
     const store = yield* CorpusStore
-    const done = yield* doneKeys("near-duplicates")
     const kept = new Set((yield* store.query<{ item_id: string }>(keptByAll(["contamination"]))).map((r) => r.item_id))
     const fingerprints = (yield* readFingerprints(options.spec)).filter((f) => kept.has(f.id))
     const pairs = findNearDuplicates(fingerprints, { maxDistance: options.maxDistance, minMatches: options.minMatches })
@@ -123,8 +124,7 @@ export const nearDuplicateStage = (options: DedupOptions): Stage<{ readonly dupl
         const duplicateOf = pair === undefined ? null : { id: pair.a === f.id ? pair.b : pair.a, matches: pair.matches.length, distance: pair.distance }
         return { id: f.id, input: { duplicateOf }, inputHash: hashOf(options.maxDistance, options.minMatches, duplicateOf) }
       })
-      .filter((item) => !done.has(`${item.id}:${item.inputHash}`))
-  }),
+  })),
   process: ({ input: { duplicateOf } }) =>
     Effect.succeed(
       duplicateOf === null

@@ -4,8 +4,9 @@ import { Media } from "../Media.ts"
 import type { Video } from "../Video.ts"
 import type { VideoSourceShape } from "../VideoSource.ts"
 import { jsonParam, rowsOf } from "./BatchSql.ts"
-import { type CandidateFilter, readCandidates } from "./Candidates.ts"
-import { doneKeys, hashOf, type Stage } from "./Stage.ts"
+import { candidateKey, type CandidateFilter, readCandidates } from "./Candidates.ts"
+import { pageOf } from "./Paging.ts"
+import { hashOf, type Stage } from "./Stage.ts"
 
 /**
  * Stage 4, download and probe: every video that is a candidate of some knowledge point after the text
@@ -24,15 +25,10 @@ export type DownloadOutcome =
 
 export const downloadStage = (sources: ReadonlyArray<VideoSourceShape>, dir: string, after: CandidateFilter): Stage<DownloadInput, DownloadOutcome, Media> => ({
   name: "download",
-  pending: Effect.gen(function* () {
-    const done = yield* doneKeys("download")
-    const candidates = yield* readCandidates(after)
-    const seen = new Set<string>()
-    return candidates
-      .filter((c) => !seen.has(c.video.id) && seen.add(c.video.id))
-      .map((c) => ({ id: c.video.id, input: { video: c.video, localPath: c.localPath }, inputHash: hashOf(c.video.id, c.video.url, c.localPath ?? null) }))
-      .filter((item) => !done.has(`${item.id}:${item.inputHash}`))
-  }),
+  // a video once, whichever of its knowledge points kept it
+  pending: (page) =>
+    Effect.flatMap(readCandidates(after, page, true), (candidates) =>
+      pageOf("download", page, candidates, candidateKey(true), (c) => [{ id: c.video.id, input: { video: c.video, localPath: c.localPath }, inputHash: hashOf(c.video.id, c.video.url, c.localPath ?? null) }])),
   process: ({ input: { video, localPath } }) =>
     Effect.gen(function* () {
       const media = yield* Media

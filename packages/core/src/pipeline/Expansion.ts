@@ -5,7 +5,8 @@ import type { Discipline } from "../Taxonomy.ts"
 import { askStructured, errorVerdict } from "./Ask.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { promptTemplate, render } from "./Prompt.ts"
-import { doneKeys, hashOf, type Stage } from "./Stage.ts"
+import { onePage } from "./Paging.ts"
+import { hashOf, type Stage } from "./Stage.ts"
 
 /**
  * Stage 0, knowledge bank expansion (optional): for each configured subject, a model proposes courses,
@@ -37,9 +38,8 @@ const key = (s: string) => s.trim().replace(/\s+/g, " ").toLowerCase()
 
 export const expansionStage = (subjects: ReadonlyArray<SubjectToExpand>, model: string, count: number): Stage<SubjectToExpand & { readonly existing: ReadonlyArray<string> }, ReadonlyArray<Proposal>, ModelRegistry> => ({
   name: "expand",
-  pending: Effect.gen(function* () {
+  pending: onePage("expand", Effect.gen(function* () {
     const store = yield* CorpusStore
-    const done = yield* doneKeys("expand")
     // what the bank holds apart from this stage's own proposals (those are redone with the item)
     const bank = yield* store.query<{ subject: string; knowledge_point: string }>("SELECT subject, knowledge_point FROM knowledge_points WHERE source_file IS DISTINCT FROM 'expand' ORDER BY seq")
     return subjects
@@ -47,8 +47,7 @@ export const expansionStage = (subjects: ReadonlyArray<SubjectToExpand>, model: 
         const input = { ...s, existing: bank.filter((k) => k.subject === s.subject).map((k) => k.knowledge_point) }
         return { id: `${s.discipline}/${s.subject}`, input, inputHash: hashOf(expansionPrompt.text, model, count, input) }
       })
-      .filter((item) => !done.has(`${item.id}:${item.inputHash}`))
-  }),
+  })),
   process: (item) =>
     Effect.gen(function* () {
       const s = item.input

@@ -6,10 +6,12 @@ import { ModelRegistry } from "../ModelRegistry.ts"
 import { type ProblemType, type Skill, skills as allSkills } from "../Taxonomy.ts"
 import { askStructured, errorVerdict } from "./Ask.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
-import { type Candidate, type CandidateFilter, readCandidates } from "./Candidates.ts"
+import type { Candidate } from "../Candidate.ts"
+import { candidateKey, type CandidateFilter, readCandidates } from "./Candidates.ts"
+import { pageOf, type StageItem } from "./Paging.ts"
 import { frameParts } from "./Frames.ts"
 import { knowledgePointValues, promptTemplate, render } from "./Prompt.ts"
-import { doneKeys, hashOf, type Stage } from "./Stage.ts"
+import { hashOf, type Stage } from "./Stage.ts"
 
 /**
  * Stage 7, generation: for each kept (video, knowledge point), `perSkill` examples per skill, each by a
@@ -117,14 +119,14 @@ export interface GeneratedRow {
 
 export const generationStage = (options: GenerationOptions, after: CandidateFilter): Stage<GenerationInput, GeneratedRow, PipelineServices> => ({
   name: "generation",
-  pending: Effect.gen(function* () {
+  // a page of candidates, each with its items: skills times slots
+  pending: (page) => Effect.gen(function* () {
     const store = yield* CorpusStore
-    const done = yield* doneKeys("generation")
-    const candidates = yield* readCandidates(after)
+    const candidates = yield* readCandidates(after, page)
     const seeds = yield* store.query<Seed>("SELECT id, skill, discipline, question, options::VARCHAR AS options, problem_type, answer, rationale FROM seed_examples ORDER BY seq")
-    const items = []
-    for (const candidate of candidates) {
-      if (candidate.localPath === undefined) continue
+    const itemsOf = (candidate: Candidate) => {
+      const items: Array<StageItem<GenerationInput>> = []
+      if (candidate.localPath === undefined) return items
       for (const skill of options.skills) {
         // a seeded choice of seeds per candidate and skill, so prompts vary across videos but never across runs
         const chosen = seeds
@@ -139,8 +141,9 @@ export const generationStage = (options: GenerationOptions, after: CandidateFilt
           items.push({ id: `${candidate.id}#${skill}-${slot}`, input, inputHash: hashOf(generationPrompt.text, options.model, options.frames, input) })
         }
       }
+      return items
     }
-    return items.filter((item) => !done.has(`${item.id}:${item.inputHash}`))
+    return yield* pageOf("generation", page, candidates, candidateKey(false), itemsOf)
   }),
   process: (item) =>
     Effect.gen(function* () {

@@ -19,19 +19,21 @@ export interface PlannedStageInfo {
   readonly barrier?: boolean | undefined
   /** items at once when the config does not say (pipeline.concurrency): `run` means the run's --concurrency */
   readonly concurrency: "run" | number
+  /** what the config must give besides a model for the stage to run: video sources, or subjects to expand */
+  readonly needs?: "sources" | "subjects" | undefined
 }
 
 const candidate = (name: string): PlannedStageInfo => ({ name, input: "candidate", unit: "video@knowledge point", modelKey: name, concurrency: "run" })
 const validator = (name: string): PlannedStageInfo => ({ name, input: "example", unit: "examples", modelKey: name, concurrency: "run" })
 
 export const pipelinePlan: ReadonlyArray<PlannedStageInfo> = [
-  { name: "expand", input: "subject", unit: "subjects", modelKey: "expand", concurrency: "run" },
+  { name: "expand", input: "subject", unit: "subjects", modelKey: "expand", concurrency: "run", needs: "subjects" },
   { name: "scenarios", input: "knowledge point", unit: "knowledge points", modelKey: "scenarios", concurrency: "run" },
-  { name: "sources", input: "file", unit: "files", concurrency: "run" },
-  { name: "search", input: "scenario", unit: "scenarios", concurrency: "run" },
+  { name: "sources", input: "file", unit: "files", concurrency: "run", needs: "sources" },
+  { name: "search", input: "scenario", unit: "scenarios", concurrency: "run", needs: "sources" },
   candidate("metadata"),
   // downloads share the network and the disk: two at a time unless the config says otherwise
-  { name: "download", input: "video", unit: "videos", concurrency: 2 },
+  { name: "download", input: "video", unit: "videos", concurrency: 2, needs: "sources" },
   candidate("visual"),
   candidate("safety"),
   { name: "generation", input: "example", unit: "video@kp#skill-slot", modelKey: "generation", concurrency: "run" },

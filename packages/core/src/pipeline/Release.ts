@@ -5,7 +5,8 @@ import { type ExportFormat, exportFormatsOf, type ExportOptions } from "../Expor
 import { splitCorpus, type SplitOptions } from "../Split.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { keptByAll } from "./Candidates.ts"
-import { doneKeys, hashOf, type Stage } from "./Stage.ts"
+import { keyAfter, pageOf } from "./Paging.ts"
+import { hashOf, type Stage } from "./Stage.ts"
 
 /**
  * Stage 12, the release: every generated example that each validator kept, on a video that contamination
@@ -40,21 +41,21 @@ interface Survivor {
   readonly generator_model: string
 }
 
-const survivorsSql = (o: ReleaseOptions) =>
+const survivorsSql = (o: ReleaseOptions, after = "TRUE", size?: number) =>
   `SELECT id, video_id, knowledge_point_id, skill, discipline, subject, problem_type, question, options::VARCHAR AS options, answer, rationale, video_path, generator_model
    FROM generated_examples
-   WHERE id IN (${keptByAll(["generation", ...o.exampleStages])})
+   WHERE ${after} AND id IN (${keptByAll(["generation", ...o.exampleStages])})
      ${o.videoStages.length === 0 ? "" : `AND video_id IN (${keptByAll(o.videoStages)})`}
-   ORDER BY id`
+   ORDER BY id${size === undefined ? "" : ` LIMIT ${size}`}`
 
 export const releaseStage = (o: ReleaseOptions): Stage<Survivor, undefined, never> => ({
   name: "release",
   barrier: true,
-  pending: Effect.gen(function* () {
+  pending: (page) => Effect.gen(function* () {
     const store = yield* CorpusStore
-    const done = yield* doneKeys("release")
-    const rows = yield* store.query<Survivor>(survivorsSql(o))
-    return rows.map((r) => ({ id: r.id, input: r, inputHash: hashOf(r) })).filter((item) => !done.has(`${item.id}:${item.inputHash}`))
+    const after = keyAfter(["id"], page)
+    const rows = yield* store.query<Survivor>(survivorsSql(o, after.sql, page.size), after.params)
+    return yield* pageOf("release", page, rows, (r) => [r.id], (r) => [{ id: r.id, input: r, inputHash: hashOf(r) }])
   }),
   process: ({ input }) => Effect.succeed({ verdict: { decision: "keep" as const, reason: `in the corpus (${input.skill}, ${input.problem_type})` } }),
   commit: (tx, results) =>

@@ -6,7 +6,8 @@ import { structured } from "../Structured.ts"
 import { errorVerdict } from "./Ask.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { promptTemplate, render } from "./Prompt.ts"
-import { doneKeys, hashOf, type Stage } from "./Stage.ts"
+import { keyAfter, pageOf } from "./Paging.ts"
+import { hashOf, type Stage } from "./Stage.ts"
 
 /**
  * Stage 1, scenarios: for each knowledge point, 1 to 3 realistic, filmable scenarios (search queries),
@@ -32,18 +33,17 @@ export const cleanScenarios = (raw: ReadonlyArray<string>): Array<string> => {
 
 export const scenariosStage = (modelId: string): Stage<KnowledgePoint, ReadonlyArray<string>, ModelRegistry> => ({
   name: "scenarios",
-  pending: Effect.gen(function* () {
+  pending: (page) => Effect.gen(function* () {
     const store = yield* CorpusStore
-    const done = yield* doneKeys("scenarios")
-    const kps = yield* store.query<KnowledgePoint & { description: string | null }>(
-      "SELECT id, discipline, subject, course, lecture, knowledge_point, description FROM knowledge_points WHERE reviewed ORDER BY seq"
+    const after = keyAfter(["seq"], page)
+    const kps = yield* store.query<KnowledgePoint & { description: string | null; seq: number }>(
+      `SELECT seq, id, discipline, subject, course, lecture, knowledge_point, description FROM knowledge_points WHERE reviewed AND ${after.sql} ORDER BY seq LIMIT ${page.size}`,
+      after.params
     )
-    return kps
-      .map((kp) => {
-        const input = { ...kp, ...(kp.description === null ? { description: undefined } : {}) } as KnowledgePoint
-        return { id: kp.id, input, inputHash: hashOf(scenariosPrompt.text, modelId, input) }
-      })
-      .filter((item) => !done.has(`${item.id}:${item.inputHash}`))
+    return yield* pageOf("scenarios", page, kps, (kp) => [kp.seq], ({ seq: _, ...kp }) => {
+      const input = { ...kp, ...(kp.description === null ? { description: undefined } : {}) } as KnowledgePoint
+      return [{ id: kp.id, input, inputHash: hashOf(scenariosPrompt.text, modelId, input) }]
+    })
   }),
   process: (item) =>
     Effect.gen(function* () {

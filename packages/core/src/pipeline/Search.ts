@@ -3,7 +3,8 @@ import { CorpusStore } from "../CorpusStore.ts"
 import type { Video } from "../Video.ts"
 import type { SourceFile, VideoSourceShape } from "../VideoSource.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
-import { doneKeys, hashOf, type Stage } from "./Stage.ts"
+import { keyAfter, onePage, pageOf } from "./Paging.ts"
+import { hashOf, type Stage } from "./Stage.ts"
 
 /**
  * Stage 2, search: each scenario is a query to every configured source; candidates pass the license and
@@ -35,14 +36,16 @@ interface ScenarioRow {
 
 export const searchStage = (sources: ReadonlyArray<VideoSourceShape>, gates: Gates): Stage<ScenarioRow, ReadonlyArray<{ readonly video: Video; readonly source: string; readonly localPath?: string | undefined }>, never> => ({
   name: "search",
-  pending: Effect.gen(function* () {
+  pending: (page) => Effect.gen(function* () {
     const store = yield* CorpusStore
-    const done = yield* doneKeys("search")
-    const rows = yield* store.query<ScenarioRow>("SELECT id, knowledge_point_id, text FROM scenarios ORDER BY knowledge_point_id, position")
-    return rows
-      // a source that can tell what it holds (a folder) is searched again when that changes
-      .map((r) => ({ id: r.id, input: r, inputHash: hashOf(r.text, sources.map((s) => (s.revision === undefined ? s.id : `${s.id}@${s.revision}`)), gates) }))
-      .filter((item) => !done.has(`${item.id}:${item.inputHash}`))
+    const after = keyAfter(["knowledge_point_id", "position"], page)
+    const rows = yield* store.query<ScenarioRow & { position: number }>(
+      `SELECT id, knowledge_point_id, position, text FROM scenarios WHERE ${after.sql} ORDER BY knowledge_point_id, position LIMIT ${page.size}`,
+      after.params
+    )
+    // a source that can tell what it holds (a folder) is searched again when that changes
+    const revisions = sources.map((s) => (s.revision === undefined ? s.id : `${s.id}@${s.revision}`))
+    return yield* pageOf("search", page, rows, (r) => [r.knowledge_point_id, r.position], ({ position: _, ...r }) => [{ id: r.id, input: r, inputHash: hashOf(r.text, revisions, gates) }])
   }),
   process: (item) =>
     Effect.gen(function* () {
@@ -99,13 +102,7 @@ export const searchStage = (sources: ReadonlyArray<VideoSourceShape>, gates: Gat
  */
 export const sourceFilesStage = (sources: ReadonlyArray<VideoSourceShape>): Stage<SourceFile, undefined, never> => ({
   name: "sources",
-  pending: Effect.gen(function* () {
-    const done = yield* doneKeys("sources")
-    return sources
-      .flatMap((s) => s.files ?? [])
-      .map((f) => ({ id: f.id, input: f, inputHash: hashOf(f.stamp, f.decision, f.reason) }))
-      .filter((item) => !done.has(`${item.id}:${item.inputHash}`))
-  }),
+  pending: onePage("sources", Effect.sync(() => sources.flatMap((s) => s.files ?? []).map((f) => ({ id: f.id, input: f, inputHash: hashOf(f.stamp, f.decision, f.reason) })))),
   process: (item) => Effect.succeed({ verdict: { decision: item.input.decision, reason: item.input.reason } }),
   commit: () => Effect.void
 })

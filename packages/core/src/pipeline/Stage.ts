@@ -4,6 +4,8 @@ import { CorpusStore, type Queries } from "../CorpusStore.ts"
 import type { FileError, StoreError } from "../Errors.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { type ItemEvent, ItemCalls } from "./ItemCalls.ts"
+import type { PageRequest, PendingPage, StageItem } from "./Paging.ts"
+import type { Verdict } from "../Verdict.ts"
 
 /**
  * A pipeline stage: what it has to do (items whose input, including prompt version and model, has no
@@ -12,29 +14,10 @@ import { type ItemEvent, ItemCalls } from "./ItemCalls.ts"
  * per item, so a run killed at any moment resumes where it stopped; model calls are cached, so redoing
  * an uncommitted item pays nothing.
  */
-export interface StageItem<I> {
-  readonly id: string
-  readonly input: I
-  /** hash of everything the result depends on: the input, the prompt template, the model */
-  readonly inputHash: string
-}
-
-export interface Verdict {
-  readonly decision: "keep" | "drop" | "error"
-  readonly reason: string
-  readonly modelId?: string | undefined
-  readonly evidence?: unknown
-  /**
-   * an "error" that says nothing about the item (an outage, a 429 storm, an unusable answer): the item
-   * stays pending and is asked again, in this run and the next. The engine also treats an error as
-   * transient when one of the item's model calls failed transiently (ItemCalls), whoever wrote the check.
-   */
-  readonly transient?: boolean | undefined
-}
-
 export interface Stage<I, O, R> {
   readonly name: string
-  readonly pending: Effect.Effect<ReadonlyArray<StageItem<I>>, StoreError | FileError, CorpusStore | R>
+  /** a page of its pending items: those among the page's input rows with no result for their exact input (Paging.ts) */
+  readonly pending: (page: PageRequest) => Effect.Effect<PendingPage<I>, StoreError | FileError, CorpusStore | R>
   readonly process: (item: StageItem<I>) => Effect.Effect<{ readonly verdict: Verdict; readonly output?: O | undefined }, never, R>
   /** writes a batch of items' outputs (replacing earlier results of the same items), in a few statements (BatchSql) */
   readonly commit: (tx: Queries, results: ReadonlyArray<{ readonly item: StageItem<I>; readonly output: O | undefined }>) => Effect.Effect<void, StoreError>
@@ -45,11 +28,6 @@ export interface Stage<I, O, R> {
 }
 
 export const hashOf = (...parts: ReadonlyArray<unknown>): string => createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32)
-
-/** Items of `stage` already done with this exact input. */
-export const doneKeys = (stage: string) =>
-  Effect.flatMap(CorpusStore, (store) =>
-    Effect.map(store.query<{ k: string }>("SELECT item_id || ':' || input_hash AS k FROM stage_items WHERE stage = $stage", { stage }), (rows) => new Set(rows.map((r) => r.k))))
 
 export interface StageRun {
   readonly stage: string
@@ -149,6 +127,8 @@ export interface RunOptions<R = never> {
   readonly retry?: ItemRetryPolicy | undefined
   /** items ("<stage>\u0000<item id>") whose model calls skip the response cache (`--retry-errors`) */
   readonly refresh?: ReadonlySet<string> | undefined
+  /** input rows a stage reads per page (default 2,000): what it holds in memory at once, with the items in flight */
+  readonly pageSize?: number | undefined
 }
 
 /**
@@ -185,8 +165,9 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
     const runOne = (plan: StagePlan<R>, i: number) =>
       Effect.gen(function* () {
         const { stage } = plan
+        const pageSize = options.pageSize ?? 2_000
         let left = plan.limit ?? Number.POSITIVE_INFINITY
-        let lastLook = { at: 0, millis: 0, upstreamDone: false }
+        let lastPass = { at: 0, millis: 0, upstreamDone: false, found: 0 }
         // items that failed transiently in this run: attempts so far, when they may be asked again, their model
         const deferred = new Map<string, { attempts: number; until: number; model: string }>()
         while (true) {
@@ -196,79 +177,94 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
             yield* Effect.sleep(options.pollMillis ?? 200)
             continue
           }
-          // looking for work reads the stage's whole input: as it grows, look less often, so that looking
-          // takes at most a tenth of the stage's time however small the rounds upstream hands over. Once
-          // upstream is done, the next look may be the stage's last: it goes at once (the wait is slept in
-          // short steps to see that), or every stage of a long chain would put off the end of the run.
-          const wait = upstreamDone && !lastLook.upstreamDone ? 0 : lastLook.at + 10 * lastLook.millis - performance.now()
+          // a pass reads the stage's whole input, a page at a time: as it grows, pass less often, so that
+          // reading takes at most a tenth of the stage's time however small the rounds upstream hands over.
+          // Once upstream is done, the next pass may be the stage's last: it goes at once (the wait is slept
+          // in short steps to see that), or every stage of a long chain would put off the end of the run.
+          const wait = upstreamDone && !lastPass.upstreamDone ? 0 : lastPass.at + 10 * lastPass.millis - performance.now()
           if (wait > 0) {
             yield* Effect.sleep(Math.min(wait, options.pollMillis ?? 200))
             continue
           }
-          const looked = performance.now()
-          const pending = left <= 0 ? [] : yield* stage.pending
-          lastLook = { at: looked, millis: performance.now() - looked, upstreamDone }
-          const now = yield* Clock.currentTimeMillis
-          const ready: Array<StageItem<unknown>> = []
+          const passStarted = performance.now()
+          let reading = 0
+          let found = 0
+          let handled = 0
           let retrying = 0
           let nextRetry = Number.POSITIVE_INFINITY
-          for (const item of pending) {
-            const d = deferred.get(item.id)
-            if (d === undefined || (d.attempts < policy.attempts && d.until <= now)) ready.push(item)
-            else if (d.attempts < policy.attempts) {
-              retrying++
-              nextRetry = Math.min(nextRetry, d.until)
+          let after: string | undefined
+          do {
+            const read = performance.now()
+            const page = left <= 0 ? { items: [], next: undefined } : yield* stage.pending({ after, size: pageSize })
+            reading += performance.now() - read
+            after = page.next
+            const now = yield* Clock.currentTimeMillis
+            const ready: Array<StageItem<unknown>> = []
+            for (const item of page.items) {
+              const d = deferred.get(item.id)
+              if (d === undefined || (d.attempts < policy.attempts && d.until <= now)) ready.push(item)
+              else if (d.attempts < policy.attempts) {
+                retrying++
+                nextRetry = Math.min(nextRetry, d.until)
+              }
             }
-          }
-          // what this run gives up on, from its own record (not from `pending`, which a --limit empties)
-          const exhausted: Record<string, number> = {}
-          for (const d of deferred.values()) if (d.attempts >= policy.attempts) exhausted[d.model] = (exhausted[d.model] ?? 0) + 1
-          const leftPending = Object.values(exhausted).reduce((a, n) => a + n, 0)
-          const items = ready.slice(0, Math.min(left, ready.length))
-          update(i, { pending: items.length, retrying, leftPending, pendingByModel: exhausted })
-          if (items.length === 0) {
+            const items = ready.slice(0, Math.min(left, ready.length))
+            found += items.length
+            // what this run gives up on, from its own record (not from the pages, which a --limit empties)
+            const exhausted: Record<string, number> = {}
+            for (const d of deferred.values()) if (d.attempts >= policy.attempts) exhausted[d.model] = (exhausted[d.model] ?? 0) + 1
+            const leftPending = Object.values(exhausted).reduce((a, n) => a + n, 0)
+            // pending: what this pass has found and not yet done, or what the last pass found, whichever is more
+            const pendingNow = () => Math.max(0, Math.max(found, lastPass.found) - handled)
+            update(i, { pending: pendingNow(), leftPending, pendingByModel: exhausted })
+            if (items.length === 0) continue
+            const held = options.prepare === undefined ? undefined : (yield* options.prepare(stage, items)) || undefined
+            for (let at = 0; at < items.length; at += size) {
+              const batch = items.slice(at, at + size)
+              const started = performance.now()
+              const results = yield* Effect.forEach(batch, (item) => {
+                const h = held?.get(item.id)
+                return h === undefined
+                  ? processOne(stage, item)
+                  : Effect.succeed<Result<unknown, unknown>>({ item, verdict: { decision: "error", reason: h.reason, modelId: h.modelId, transient: true }, events: [] })
+              }, { concurrency: plan.concurrency })
+              const processed = performance.now()
+              const transient = new Set(results.filter(isTransientResult))
+              yield* Semaphore.withPermit(writer, Effect.suspend(() => {
+                const writing = performance.now()
+                return Effect.tap(commitBatch(stage, results, transient), () => Effect.sync(() => options.onBatch?.(stage.name, results.length, processed - started, performance.now() - writing)))
+              }))
+              const failedAt = yield* Clock.currentTimeMillis
+              for (const r of results) {
+                if (!transient.has(r)) {
+                  deferred.delete(r.item.id)
+                  continue
+                }
+                const attempts = (deferred.get(r.item.id)?.attempts ?? 0) + 1
+                const delay = Math.min(policy.maxDelayMillis, policy.delayMillis * 2 ** (attempts - 1))
+                deferred.set(r.item.id, { attempts, until: failedAt + delay, model: r.verdict.modelId ?? "(unknown model)" })
+              }
+              const final = results.filter((r) => !transient.has(r))
+              handled += batch.length
+              const p = progress[i]!
+              update(i, {
+                pending: pendingNow(),
+                retrying: p.retrying + transient.size,
+                processed: p.processed + final.length,
+                kept: p.kept + final.filter((r) => r.verdict.decision === "keep").length,
+                dropped: p.dropped + final.filter((r) => r.verdict.decision === "drop").length,
+                errors: p.errors + final.filter((r) => r.verdict.decision === "error").length
+              })
+              left -= final.length
+            }
+          } while (after !== undefined && left > 0)
+          lastPass = { at: passStarted, millis: reading, upstreamDone, found }
+          update(i, { pending: 0, retrying })
+          if (found === 0) {
             if ((upstreamDone || left <= 0) && retrying === 0) break
             // waiting for upstream, or for the next item due to be asked again
+            const now = yield* Clock.currentTimeMillis
             yield* Effect.sleep(upstreamDone ? Math.max(1, nextRetry - now) : Math.min(options.pollMillis ?? 200, Math.max(1, nextRetry - now)))
-            continue
-          }
-          const held = options.prepare === undefined ? undefined : (yield* options.prepare(stage, items)) || undefined
-          for (let at = 0; at < items.length; at += size) {
-            const batch = items.slice(at, at + size)
-            const started = performance.now()
-            const results = yield* Effect.forEach(batch, (item) => {
-              const h = held?.get(item.id)
-              return h === undefined
-                ? processOne(stage, item)
-                : Effect.succeed<Result<unknown, unknown>>({ item, verdict: { decision: "error", reason: h.reason, modelId: h.modelId, transient: true }, events: [] })
-            }, { concurrency: plan.concurrency })
-            const processed = performance.now()
-            const transient = new Set(results.filter(isTransientResult))
-            yield* Semaphore.withPermit(writer, Effect.suspend(() => {
-              const writing = performance.now()
-              return Effect.tap(commitBatch(stage, results, transient), () => Effect.sync(() => options.onBatch?.(stage.name, results.length, processed - started, performance.now() - writing)))
-            }))
-            const failedAt = yield* Clock.currentTimeMillis
-            for (const r of results) {
-              if (!transient.has(r)) {
-                deferred.delete(r.item.id)
-                continue
-              }
-              const attempts = (deferred.get(r.item.id)?.attempts ?? 0) + 1
-              const delay = Math.min(policy.maxDelayMillis, policy.delayMillis * 2 ** (attempts - 1))
-              deferred.set(r.item.id, { attempts, until: failedAt + delay, model: r.verdict.modelId ?? "(unknown model)" })
-            }
-            const final = results.filter((r) => !transient.has(r))
-            const p = progress[i]!
-            update(i, {
-              pending: Math.max(0, p.pending - batch.length),
-              retrying: p.retrying + transient.size,
-              processed: p.processed + final.length,
-              kept: p.kept + final.filter((r) => r.verdict.decision === "keep").length,
-              dropped: p.dropped + final.filter((r) => r.verdict.decision === "drop").length,
-              errors: p.errors + final.filter((r) => r.verdict.decision === "error").length
-            })
-            left -= final.length
           }
         }
         // whatever still waits to be asked again (a --limit reached first) is left for the next run too
