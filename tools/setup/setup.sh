@@ -5,6 +5,8 @@
 #   3. ffmpeg/ffprobe: the system's, else Debian's via apt when root, else the npm-shipped static builds
 #      (the shipped static ffprobe first whenever it runs);
 #   4. Chromium for the site's browser tests: $VIDEOKR_CHROMIUM, the system's, else Debian's via apt when root.
+#   5. redis-server for the queue's tests (each starts its own on a free loopback port):
+#      $VIDEOKR_REDIS_SERVER, the system's, else Debian's via apt when root.
 # It writes tools/setup/.env.sh, which with-env.sh sources before running a command.
 set -euo pipefail
 
@@ -90,11 +92,31 @@ if [ -z "$chromium_path" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/nul
   fi
 fi
 
+# --- 5. redis-server (the tests of runs spread over workers, through BullMQ) ---------------------
+redis_path="${VIDEOKR_REDIS_SERVER:-}"
+if [ -z "$redis_path" ]; then
+  redis_path=$(command -v redis-server || true)
+fi
+if [ -z "$redis_path" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  say "installing Debian's redis-server with apt-get (for the queue's tests; it is not started as a service)"
+  # policy-rc.d keeps apt from starting a system-wide Redis: the tests start their own
+  policy=/usr/sbin/policy-rc.d
+  had_policy=$([ -e "$policy" ] && echo yes || echo no)
+  [ "$had_policy" = no ] && printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+  if (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server) >/dev/null 2>&1; then
+    redis_path=$(command -v redis-server || true)
+  else
+    say "apt-get could not install redis-server; the queue's tests will say so"
+  fi
+  [ "$had_policy" = no ] && rm -f "$policy"
+fi
+
 env_file="$root/tools/setup/.env.sh"
 {
   printf 'export PATH=%q:"$PATH"\n' "${node_bin:+$node_bin:}$root/node_modules/.bin"
   printf 'export VIDEOKR_FFMPEG=%q\n' "${VIDEOKR_FFMPEG:-$ffmpeg_path}"
   printf 'export VIDEOKR_FFPROBE=%q\n' "${VIDEOKR_FFPROBE:-$ffprobe_path}"
   printf 'export VIDEOKR_CHROMIUM=%q\n' "$chromium_path"
+  printf 'export VIDEOKR_REDIS_SERVER=%q\n' "$redis_path"
 } >"$env_file.tmp"
 mv "$env_file.tmp" "$env_file"

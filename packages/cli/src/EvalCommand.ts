@@ -1,6 +1,6 @@
 import { dirname, join, resolve } from "node:path"
 import { Console, Effect } from "effect"
-import { CorpusStore, IncompleteRun, loadPlugins, Media, type Project, UsageError, version } from "@videokr/core"
+import { CorpusStore, IncompleteRun, loadPlugins, Media, type Project, subjectDisciplines, UsageError, version } from "@videokr/core"
 import { pyStrip } from "@videokr/core/python"
 import {
   aggregatesOf, breakdownsOf, type EvalMode, fileReader, type FramesSpec, headlineOf, type PendingTask, readLmmsOutput, referenceFrames, reproducibilityRecord, runTask, type SampleRecord,
@@ -97,7 +97,7 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
     const media = yield* Media.Media.pipe(Effect.provide(session.services))
     const decoder = yield* Effect.orElseSucceed(media.versions, () => ({ ffmpeg: "unknown", ffprobe: "unknown" }))
     const out = process.stderr
-    const disciplines = new Map((yield* store.query<{ subject: string; discipline: string }>("SELECT DISTINCT subject, discipline FROM knowledge_points")).map((r) => [r.subject, r.discipline]))
+    const disciplines = yield* subjectDisciplines
     const runs: Array<TaskRun> = []
     const incomplete: Array<PendingTask> = []
     const failures: Array<string> = []

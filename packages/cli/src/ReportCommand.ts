@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from "node:path"
 import { Console, Effect, Stream } from "effect"
-import { CorpusStore, type Project, UsageError, writeTextAtomic } from "@videokr/core"
-import { corpusNameOf, corpusTask, type ReportName, reports, type ResultRow } from "@videokr/eval"
+import { type Project, UsageError, writeTextAtomic } from "@videokr/core"
+import { corpusNameOf, corpusTask, latestResults, type ReportName, reports } from "@videokr/eval"
 import { evaluateTasks, type EvalOptions } from "./EvalCommand.ts"
 
 export interface ReportOptions {
@@ -12,9 +12,7 @@ export interface ReportOptions {
 /** Writes a report as <output>/reports/<name>.md and .json (each atomically) and prints it. */
 export const report = (project: Project, name: ReportName, options: ReportOptions) =>
   Effect.gen(function* () {
-    const store = yield* CorpusStore.CorpusStore
-    const rows = yield* store.query<ResultRow>("SELECT model, task, benchmark, task_group, mode, score, samples, scored, errors FROM eval_latest ORDER BY model, task")
-    const made = reports[name](rows.map((r) => ({ ...r, samples: Number(r.samples), scored: Number(r.scored), errors: Number(r.errors) })))
+    const made = reports[name](yield* latestResults)
     const dir = join(resolve(project.dir, options.output ?? project.config.eval?.outputDir ?? "eval-results"), "reports")
     const json = JSON.stringify(made.json, null, 2) + "\n"
     yield* writeTextAtomic(join(dir, `${name}.json`), Stream.make(json))

@@ -1,9 +1,9 @@
 import { readdir, readFile, stat } from "node:fs/promises"
 import { join, relative, resolve } from "node:path"
 import { Effect } from "effect"
-import { type CardFile, CorpusStore, corpusStats, croissant, eligibility, huggingFaceReadme, InputError, type Project, reviewDefaults, sha256File, version } from "@videokr/core"
+import { type CardFile, corpusStats, croissant, eligibility, huggingFaceReadme, InputError, licenseCounts, type Project, reviewDefaults, sha256File, stageFunnel, subjectDisciplines, version } from "@videokr/core"
 import {
-  benchmarkOrder, difficultyReport, documentsUnder, isSubmissionArchive, loadSubmission, rescoreSubmission, type ResultRow, singleFrameReport, submissionFiles, submissionKey,
+  benchmarkOrder, difficultyReport, documentsUnder, isSubmissionArchive, latestResults, loadSubmission, rescoreSubmission, singleFrameReport, submissionFiles, submissionKey,
   type BoardEntry, type SiteData, tasks as knownTasks
 } from "@videokr/eval"
 import { pyRound } from "@videokr/core/python"
@@ -40,8 +40,7 @@ export const boardEntries = (project: Project, submissionsDir: string) =>
   Effect.gen(function* () {
     const roots = Object.fromEntries(Object.entries(project.config.eval?.data ?? {}).map(([t, d]) => [t, resolve(project.dir, d)]))
     const documentsOf = documentsUnder(roots)
-    const store = yield* CorpusStore.CorpusStore
-    const disciplines = new Map((yield* store.query<{ subject: string; discipline: string }>("SELECT DISTINCT subject, discipline FROM knowledge_points")).map((r) => [r.subject, r.discipline]))
+    const disciplines = yield* subjectDisciplines
     const folders = yield* Effect.promise(() => findSubmissions(submissionsDir))
     const entries: Array<BoardEntry> = []
     const keys = new Map<string, string>()
@@ -92,11 +91,10 @@ export const releaseFiles = (dir: string) =>
 /** The card of the corpus whose VideoKR JSONL splits are in `splitsDir`: statistics from the store, the README and the Croissant file. */
 export const datasetCard = (name: string, splitsDir: string, review: Project["config"]["review"] = {}) =>
   Effect.gen(function* () {
-    const store = yield* CorpusStore.CorpusStore
     const stats = yield* corpusStats
     const quality = { rows: yield* eligibility(review), maxErrorRate: review?.maxErrorRate ?? reviewDefaults.maxErrorRate, sampleSize: review?.sampleSize ?? reviewDefaults.sampleSize }
-    const licenses = (yield* store.query<{ license: string; videos: number }>("SELECT license, count(*)::INT AS videos FROM videos GROUP BY license ORDER BY videos DESC, license"))
-    const funnel = yield* store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>("SELECT stage, items::INT AS items, kept::INT AS kept, dropped::INT AS dropped, errors::INT AS errors FROM stage_funnel")
+    const licenses = yield* licenseCounts
+    const funnel = yield* stageFunnel
     const files = yield* releaseFiles(splitsDir)
     const input = {
       name,
@@ -112,11 +110,10 @@ export const datasetCard = (name: string, splitsDir: string, review: Project["co
 
 export const siteData = (project: Project, submissionsDir: string) =>
   Effect.gen(function* () {
-    const store = yield* CorpusStore.CorpusStore
     const entries = yield* boardEntries(project, submissionsDir)
     const name = "VideoKR"
     const card = yield* datasetCard(name, join(project.exportDir, "videokr"), project.config.review)
-    const rows = (yield* store.query<ResultRow>("SELECT model, task, benchmark, task_group, mode, score, samples::INT AS samples, scored::INT AS scored, errors::INT AS errors FROM eval_latest ORDER BY model, task"))
+    const rows = yield* latestResults
     const data: SiteData = {
       generatedAt: new Date().toISOString(),
       version,

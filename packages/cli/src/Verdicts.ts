@@ -1,5 +1,5 @@
 import { Console, Effect } from "effect"
-import { CorpusStore, didYouMeanHint, pipelineRank, pipelineStageNames, stageUnitOf, UsageError } from "@videokr/core"
+import { CorpusStore, didYouMeanHint, pipelineRank, pipelineStageNames, stageFunnel, stagePending, stageUnitOf, UsageError } from "@videokr/core"
 import { outputWidth, table } from "./Output.ts"
 
 /**
@@ -36,8 +36,8 @@ export const why = (id: string) =>
  */
 export const funnel = (retrying?: ReadonlyMap<string, number>) => Effect.gen(function* () {
   const store = yield* CorpusStore.CorpusStore
-  const decided = yield* store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>("SELECT stage, items, kept, dropped, errors FROM stage_funnel")
-  const pendingRows = yield* store.query<{ stage: string; pending: number }>("SELECT stage, pending FROM stage_pending")
+  const decided = yield* stageFunnel
+  const pendingRows = yield* stagePending
   const pendingOf = new Map(pendingRows.map((r) => [r.stage, r.pending]))
   // a stage whose every item is still pending has no verdict yet, but belongs in the funnel
   const rows = [...decided, ...pendingRows.filter((p) => !decided.some((d) => d.stage === p.stage)).map((p) => ({ stage: p.stage, items: 0, kept: 0, dropped: 0, errors: 0 }))]

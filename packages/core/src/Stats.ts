@@ -57,3 +57,20 @@ export const corpusStats = Effect.gen(function* () {
     modelUsage
   } satisfies CorpusStats
 })
+
+/** Videos per license, most first: what a dataset card lists. */
+export const licenseCounts = Effect.flatMap(CorpusStore, (store) =>
+  store.query<{ license: string; videos: number }>("SELECT license, count(*)::INT AS videos FROM videos GROUP BY license ORDER BY videos DESC, license"))
+
+/** The discipline of each subject of the knowledge bank (results are broken down by discipline through the subject). */
+export const subjectDisciplines = Effect.map(
+  Effect.flatMap(CorpusStore, (store) => store.query<{ subject: string; discipline: string }>("SELECT DISTINCT subject, discipline FROM knowledge_points")),
+  (rows): ReadonlyMap<string, string> => new Map(rows.map((r) => [r.subject, r.discipline]))
+)
+
+/** Per stage: items decided, kept, dropped and final errors (the stage_funnel view), in no particular order. */
+export const stageFunnel = Effect.flatMap(CorpusStore, (store) =>
+  store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>("SELECT stage, items::INT AS items, kept::INT AS kept, dropped::INT AS dropped, errors::INT AS errors FROM stage_funnel"))
+
+/** Per stage: items left pending after transient failures (the stage_pending view). */
+export const stagePending = Effect.flatMap(CorpusStore, (store) => store.query<{ stage: string; pending: number }>("SELECT stage, pending::INT AS pending FROM stage_pending"))

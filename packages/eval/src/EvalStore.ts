@@ -1,4 +1,6 @@
-import type { CorpusStore } from "@videokr/core"
+import { CorpusStore } from "@videokr/core"
+import { Effect } from "effect"
+import type { ResultRow } from "./Reports.ts"
 import type { EvalMode, TaskRun } from "./Runner.ts"
 import { taskRecord, type RunRecord } from "./Reproducibility.ts"
 
@@ -50,3 +52,7 @@ export const storeTaskRun = (
     record: taskRecord(input.record, input.run),
     outputDir: input.outputDir
   })
+
+/** The newest result of each model and task (the eval_latest view), by model then task: what the reports read. */
+export const latestResults = Effect.flatMap(CorpusStore.CorpusStore, (store) =>
+  store.query<ResultRow>("SELECT model, task, benchmark, task_group, mode, score, samples::INT AS samples, scored::INT AS scored, errors::INT AS errors FROM eval_latest ORDER BY model, task"))

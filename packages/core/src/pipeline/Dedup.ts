@@ -3,6 +3,7 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { benchmarkYoutubeIds, contaminatedById, nearDuplicatesOfBenchmark } from "../Contamination.ts"
 import { CorpusStore } from "../CorpusStore.ts"
+import type { FileError } from "../Errors.ts"
 import { Media, type SamplingSpec } from "../Media.ts"
 import { type Fingerprint, findNearDuplicates, removalPlan } from "../NearDuplicates.ts"
 import type { Video } from "../Video.ts"
@@ -54,8 +55,8 @@ const videosWithExamples = (exampleStages: ReadonlyArray<string>, page: PageRequ
   })
 
 export const contaminationStage = (options: DedupOptions, exampleStages: ReadonlyArray<string>): Stage<Pick<Video, "id" | "source" | "source_id" | "url"> & { readonly path: string }, Fingerprinted, Media> => {
-  // what the benchmarks hold, read once per run by the first look for work (which runs before any item)
-  let benchmark: { readonly ids: ReadonlyMap<string, string>; readonly fingerprints: ReadonlyArray<Fingerprint> } | undefined
+  // what the benchmarks hold, read once per process: by the first look for work, or by the first item a
+  // worker is given (a worker never looks for work)
   const loadBenchmarks = Effect.gen(function* () {
     const media = yield* Media
     const ids = new Map<string, string>()
@@ -70,19 +71,21 @@ export const contaminationStage = (options: DedupOptions, exampleStages: Readonl
         }
       }
     }
-    return { ids, fingerprints }
+    return { ids, fingerprints } as { readonly ids: ReadonlyMap<string, string>; readonly fingerprints: ReadonlyArray<Fingerprint> }
   })
+  let benchmark: Effect.Effect<{ readonly ids: ReadonlyMap<string, string>; readonly fingerprints: ReadonlyArray<Fingerprint> }, FileError, Media> | undefined
+  const benchmarks = Effect.suspend(() => (benchmark ??= Effect.runSync(Effect.cached(loadBenchmarks))))
   return {
     name: "contamination",
     pending: (page) => Effect.gen(function* () {
-      benchmark ??= yield* loadBenchmarks
+      yield* benchmarks
       const videos = yield* videosWithExamples(exampleStages, page)
       return yield* pageOf("contamination", page, videos, (v) => [v.seq], (v) => [{ id: v.id, input: { id: v.id, source: v.source, source_id: v.source_id, url: v.url, path: v.local_path }, inputHash: hashOf(v.id, v.local_path, options) }])
     }),
     process: ({ input }) =>
       Effect.gen(function* () {
         const media = yield* Media
-        const { ids, fingerprints } = benchmark!
+        const { ids, fingerprints } = yield* benchmarks
         const byId = contaminatedById([input], ids)[0]
         const frames = yield* media.sampleFrames(input.path, options.spec)
         const hashes = yield* Effect.forEach(frames, (f) => media.imageHash(f.path))

@@ -50,7 +50,27 @@ export interface StageProgress extends StageRun {
   readonly note?: string | undefined
 }
 
-type Result<I, O> = { readonly item: StageItem<I>; readonly verdict: Verdict; readonly output?: O | undefined; readonly events: ReadonlyArray<ItemEvent> }
+/** What doing one item came to: its verdict, its output (for the stage's commit), and what its model calls went through. */
+export interface ItemOutcome<O = unknown> {
+  readonly verdict: Verdict
+  readonly output?: O | undefined
+  readonly events: ReadonlyArray<ItemEvent>
+}
+
+type Result<I, O> = ItemOutcome<O> & { readonly item: StageItem<I> }
+
+/** Does one item of a stage here, with its own record of its model calls' events; `refresh` skips the response cache. */
+export const processItem = <I, O, R>(stage: Stage<I, O, R>, item: StageItem<I>, refresh: boolean): Effect.Effect<ItemOutcome<O>, never, R> =>
+  Effect.suspend(() => {
+    const events: Array<ItemEvent> = []
+    return stage.process(item).pipe(
+      Effect.provideService(ItemCalls, { events, refresh }),
+      Effect.map((r): ItemOutcome<O> => ({ ...r, events }))
+    )
+  })
+
+/** Who does an item: this process (processItem) unless a run hands items to workers (videokr run --queue). */
+export type ItemExecutor<R> = (stage: Stage<any, any, R>, item: StageItem<any>, refresh: boolean) => Effect.Effect<ItemOutcome, never, R>
 
 const attemptColumns = { id: "VARCHAR", hash: "VARCHAR", model: "VARCHAR", kind: "VARCHAR", reason: "VARCHAR" } as const
 
@@ -129,6 +149,10 @@ export interface RunOptions<R = never> {
   readonly refresh?: ReadonlySet<string> | undefined
   /** input rows a stage reads per page (default 2,000): what it holds in memory at once, with the items in flight */
   readonly pageSize?: number | undefined
+  /** who does each item (default: this process) */
+  readonly executor?: ItemExecutor<R> | undefined
+  /** batches of a stage in flight at once (default 1): a coordinator keeps its workers busy while it commits */
+  readonly batchesInFlight?: number | undefined
 }
 
 /**
@@ -150,15 +174,9 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
       progress[i] = { ...progress[i]!, ...change }
       report()
     }
+    const execute = options.executor ?? processItem
     const processOne = <I>(stage: Stage<I, unknown, R>, item: StageItem<I>) =>
-      Effect.suspend(() => {
-        const events: Array<ItemEvent> = []
-        const refresh = options.refresh?.has(`${stage.name}\u0000${item.id}`) ?? false
-        return stage.process(item).pipe(
-          Effect.provideService(ItemCalls, { events, refresh }),
-          Effect.map((r): Result<I, unknown> => ({ item, ...r, events }))
-        )
-      })
+      Effect.map(execute(stage, item, options.refresh?.has(`${stage.name}\u0000${item.id}`) ?? false), (r): Result<I, unknown> => ({ item, ...r }))
     const isTransientResult = (r: Result<unknown, unknown>) =>
       r.verdict.decision === "error" && (r.verdict.transient === true || r.events.some((e) => e.kind === "transient"))
 
@@ -219,8 +237,8 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
             update(i, { pending: pendingNow(), leftPending, pendingByModel: exhausted })
             if (items.length === 0) continue
             const held = options.prepare === undefined ? undefined : (yield* options.prepare(stage, items)) || undefined
-            for (let at = 0; at < items.length; at += size) {
-              const batch = items.slice(at, at + size)
+            const batches = Array.from({ length: Math.ceil(items.length / size) }, (_, b) => items.slice(b * size, (b + 1) * size))
+            yield* Effect.forEach(batches, (batch) => Effect.gen(function* () {
               const started = performance.now()
               const results = yield* Effect.forEach(batch, (item) => {
                 const h = held?.get(item.id)
@@ -256,7 +274,7 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
                 errors: p.errors + final.filter((r) => r.verdict.decision === "error").length
               })
               left -= final.length
-            }
+            }), { concurrency: options.batchesInFlight ?? 1, discard: true })
           } while (after !== undefined && left > 0)
           lastPass = { at: passStarted, millis: reading, upstreamDone, found }
           update(i, { pending: 0, retrying })

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
-import { CorpusStore, idsOf, jsonParam } from "@videokr/core"
+import { CorpusStore } from "../CorpusStore.ts"
+import { idsOf, jsonParam } from "./BatchSql.ts"
 
 /**
  * `videokr run --retry-errors[=stage,...]`: items that hold a final error verdict in these stages are
@@ -10,7 +11,7 @@ import { CorpusStore, idsOf, jsonParam } from "@videokr/core"
  */
 export const reopenErrors = (stages: ReadonlyArray<string>) =>
   Effect.gen(function* () {
-    const store = yield* CorpusStore.CorpusStore
+    const store = yield* CorpusStore
     return yield* store.transaction((tx) =>
       Effect.gen(function* () {
         const ids = jsonParam(stages)
