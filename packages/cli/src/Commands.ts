@@ -3,7 +3,7 @@ import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag, GlobalFlag } from "effect/cli"
 import {
   corpusStats, exportFormats, exportFormatsOf, importFile, loadProject, Media,
-  pipelineStageNames, recordKindNames, type RespellingCount, splitCorpus, splitDefaults, UsageError, type CorpusStats, type ExportFormat, type Project
+  pipelineStageNames, recordKindNames, type RespellingCount, splitCorpus, splitDefaults, storageOf, UsageError, type CorpusStats, type ExportFormat, type Project
 } from "@videokr/core"
 import { formatBytes, table } from "./Output.ts"
 import { funnel, stageItems, why } from "./Verdicts.ts"
@@ -224,7 +224,7 @@ const doctorCommand = Command.make("doctor", {}, () =>
   Effect.gen(function* () {
     // a project is optional here: outside one, doctor checks the machine alone
     const p = yield* Effect.option(project)
-    const cacheDir = Option.match(p, { onNone: () => join(process.cwd(), ".videokr/frames"), onSome: (x) => join(x.dir, ".videokr/frames") })
+    const cacheDir = Option.match(p, { onNone: () => join(process.cwd(), ".videokr/frames"), onSome: (x) => storageOf(x).frames })
     yield* Doctor.use((m) => m.doctor(p)).pipe(Effect.provide(Media.layer({ cacheDir })))
   })
 ).pipe(Command.withDescription("Check ffmpeg/ffprobe and codecs, DuckDB, yt-dlp, disk space and provider keys (present or not, never their values)"))

@@ -1,6 +1,5 @@
-import { join } from "node:path"
 import { Effect, Layer } from "effect"
-import { type Barred, CorpusStore, makeCallRecorder, Media, ModelRegistry, type Project, reconcileCallJournals, type VideokrPlugin, withoutBarred } from "@videokr/core"
+import { type Barred, CorpusStore, makeCallRecorder, Media, ModelRegistry, type Project, reconcileCallJournals, storageOf, type VideokrPlugin, withoutBarred } from "@videokr/core"
 import { makeModels, registryOf } from "@videokr/providers"
 import { callTally } from "./Progress.ts"
 
@@ -16,13 +15,14 @@ export const modelSession = (project: Project, plugins: ReadonlyArray<VideokrPlu
   Effect.gen(function* () {
     const tally = callTally()
     // usage rows of an earlier process killed before writing them go into the ledger first
-    const ledger = join(project.dir, ".videokr/ledger")
+    const storage = storageOf(project)
+    const ledger = storage.ledger
     yield* reconcileCallJournals(ledger)
     const calls = yield* makeCallRecorder({ journalDir: ledger }).pipe(Effect.provideService(CorpusStore.CorpusStore, yield* CorpusStore.CorpusStore))
     const models = yield* makeModels({
       config: project.config.models ?? {},
       env: process.env,
-      cache: { dir: join(project.dir, project.config.models?.cacheDir ?? ".videokr/cache"), mode: cache },
+      cache: { dir: storage.cache, mode: cache },
       plugins,
       record: (call) => {
         tally.record(call)
@@ -30,6 +30,6 @@ export const modelSession = (project: Project, plugins: ReadonlyArray<VideokrPlu
       }
     })
     const registry = withoutBarred(registryOf(models, project.config.models ?? {}), barred)
-    const services = Layer.mergeAll(Layer.succeed(ModelRegistry, registry), Media.layer({ cacheDir: join(project.dir, ".videokr/frames") }))
+    const services = Layer.mergeAll(Layer.succeed(ModelRegistry, registry), Media.layer({ cacheDir: storage.frames }))
     return { tally, calls, models, registry, services }
   })

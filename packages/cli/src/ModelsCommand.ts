@@ -1,6 +1,5 @@
-import { join } from "node:path"
 import { Console, Effect, Schema } from "effect"
-import { CorpusStore, isProviderError, structured, loadPlugins, type ModelsConfig, parseModelId, type ProviderError, providerKey, type Project, recordModelCall } from "@videokr/core"
+import { CorpusStore, isProviderError, structured, loadPlugins, type ModelsConfig, parseModelId, type ProviderError, providerKey, type Project, recordModelCall, storageOf } from "@videokr/core"
 import { makeModels, middlewareLayer, modelCheckPrompts, renderFailureSummary, summarizeFailures } from "@videokr/providers"
 import { table } from "./Output.ts"
 
@@ -55,7 +54,7 @@ export const checkModels = (project: Project, ids: ReadonlyArray<string>) =>
       config,
       plugins,
       env: process.env,
-      cache: { dir: join(project.dir, config.cacheDir ?? ".videokr/cache"), mode: "off" },
+      cache: { dir: storageOf(project).cache, mode: "off" },
       retry: { maxAttempts: 2, baseDelayMs: 500, maxDelayMs: 2_000 },
       record: (call) => Effect.ignore(recordModelCall(call).pipe(Effect.provideService(CorpusStore.CorpusStore, store)))
     })

@@ -1,8 +1,8 @@
-import { join, resolve } from "node:path"
+import { resolve } from "node:path"
 import { Effect } from "effect"
 import {
   assemblePipeline, type AssembledStage, dedupDefaults, defaultGates, generationDefaults, makeLocalSource, makeUrlsSource, makeYoutubeSource, Media,
-  type PlacedCheck, type Project, type SamplingSpec, UsageError, type VideokrPlugin, type VideoSourceShape
+  type PlacedCheck, type Project, type SamplingSpec, storageOf, UsageError, type VideokrPlugin, type VideoSourceShape
 } from "@videokr/core"
 import { defaultChecks } from "@videokr/filters"
 
@@ -46,7 +46,7 @@ export const sourcesOf = (project: Project) =>
       case "urls":
         return makeUrlsSource({ list: resolve(project.dir, s.list) })
     }
-  }).pipe(Effect.provide(Media.layer({ cacheDir: join(project.dir, ".videokr/frames") })))
+  }).pipe(Effect.provide(Media.layer({ cacheDir: storageOf(project).frames })))
 
 /** The frames the multimodal stages sample from a video (pipeline.frames). */
 export const framesOf = (project: Project): SamplingSpec => ({
@@ -88,7 +88,7 @@ export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlu
       hasSources: (config.sources ?? []).length > 0,
       expand: { subjects: config.expand?.subjects ?? [], count: config.expand?.count ?? 20 },
       gates: { ...defaultGates, ...(g?.licenses ? { licenses: g.licenses } : {}), minDuration: g?.minDuration, maxDuration: g?.maxDuration, ...(g?.perScenario ? { perScenario: g.perScenario } : {}) },
-      downloadDir: join(project.dir, "videos", "downloads"),
+      downloadDir: storageOf(project).downloads,
       generation: {
         perSkill: config.generation?.perSkill ?? generationDefaults.perSkill, skills: config.generation?.skills ?? generationDefaults.skills,
         problemTypes: config.generation?.problemTypes ?? generationDefaults.problemTypes, frames, shots: config.generation?.shots ?? generationDefaults.shots

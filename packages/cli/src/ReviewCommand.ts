@@ -1,9 +1,9 @@
-import { join, resolve } from "node:path"
+import { resolve } from "node:path"
 import { Console, Deferred, Effect, Fiber } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import {
   assignReviews, type CorpusStore, eligibility, exportReviewQueue, exportSeeds, type FileError, importReviewMarks, type InputError, Media, percent, type Project, type ReviewQueue, reviewAgreement, reviewDefaults, sampleForReview,
-  type StoreError, type UsageError
+  storageOf, type StoreError, type UsageError
 } from "@videokr/core"
 import { outputWidth, table } from "./Output.ts"
 import { framesOf } from "./Pipeline.ts"
@@ -78,7 +78,7 @@ export const serveReviewApp = (
   project: Project,
   options: { readonly host: string; readonly port: number; readonly token: string | undefined; readonly onListening?: ((url: string) => Effect.Effect<void>) | undefined }
 ): Command<StoreError | ReviewAppError | unknown> =>
-  serveReview(project, { ...options, frames: framesOf(project) }).pipe(Effect.provide(Media.layer({ cacheDir: join(project.dir, ".videokr/frames") })))
+  serveReview(project, { ...options, frames: framesOf(project) }).pipe(Effect.provide(Media.layer({ cacheDir: storageOf(project).frames })))
 
 /**
  * For the demo: a seeded sample of a step's outputs, marked by a stand-in expert through the review

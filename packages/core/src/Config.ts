@@ -178,6 +178,19 @@ export const VideokrConfig = Schema.Struct({
   store: Schema.optionalKey(Schema.Struct({
     memoryLimit: Schema.optionalKey(Schema.String),
     threads: Schema.optionalKey(Schema.Int)
+  })),
+  /**
+   * where downloads, the response cache, sampled frames and the model-call journals live (default: the
+   * project folder): for a run spread over workers, a folder every machine sees (an NFS mount), so that
+   * a video is downloaded once and a paid answer is reused by any worker
+   */
+  storage: Schema.optionalKey(Schema.Struct({ root: Schema.optionalKey(Schema.String) })),
+  /** a run spread over workers (`videokr run --queue`, `videokr worker`) */
+  queue: Schema.optionalKey(Schema.Struct({
+    /** the prefix of every Redis key of this project's queues (default "videokr"): one per project sharing a Redis */
+    prefix: Schema.optionalKey(Schema.String),
+    /** how long a job may go without its worker's heartbeat before another worker takes it (default 30) */
+    stalledSeconds: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0)))
   }))
 }).annotate({ identifier: "VideokrConfig" })
 export type VideokrConfig = typeof VideokrConfig.Type

@@ -28,7 +28,7 @@ const callColumnList = Object.keys(callColumns).join(", ")
 const selectCalls = Object.keys(callColumns).map((c) => (c === "called_at" ? "called_at::TIMESTAMP" : c)).join(", ")
 
 /** A call as a row of model_calls, with the id that makes reconciling it idempotent. */
-const rowOf = (c: ModelCall) => ({
+export const callRowOf = (c: ModelCall) => ({
   call_id: randomUUID(), called_at: new Date().toISOString(), stage: c.stage ?? null, model_id: c.modelId, provider: c.provider, model: c.model, cache_key: c.cacheKey ?? null,
   status: c.status, cached: c.cached, input_tokens: c.inputTokens, output_tokens: c.outputTokens, cost_usd: c.costUsd, latency_ms: c.latencyMs, error: c.error ?? null
 })
@@ -42,7 +42,7 @@ const rowOf = (c: ModelCall) => ({
  */
 export const makeCallRecorder = (options: { readonly maxRows?: number; readonly maxMillis?: number; readonly journalDir?: string | undefined } = {}) =>
   Effect.map(CorpusStore, (store) => {
-    let buffer: Array<ReturnType<typeof rowOf>> = []
+    let buffer: Array<CallRow> = []
     let last = Date.now()
     const journal = options.journalDir === undefined ? undefined : join(options.journalDir, `${process.pid}-${Date.now()}.jsonl`)
     if (options.journalDir !== undefined) mkdirSync(options.journalDir, { recursive: true })
@@ -53,18 +53,41 @@ export const makeCallRecorder = (options: { readonly maxRows?: number; readonly 
       last = Date.now()
       return store.run(`INSERT INTO model_calls (${callColumnList}) SELECT ${selectCalls} FROM ${rowsOf(callColumns)}`, { rows: jsonParam(rows) })
     })
-    const record = (call: ModelCall) =>
+    /** a row made elsewhere (a worker's call, journaled there): written with its own id */
+    const recordRow = (row: CallRow) =>
       Effect.suspend(() => {
-        const row = rowOf(call)
         // before anything else: the journal is what survives a SIGKILL
         if (journal !== undefined) appendFileSync(journal, JSON.stringify(row) + "\n")
         buffer.push(row)
         return buffer.length >= (options.maxRows ?? 256) || Date.now() - last >= (options.maxMillis ?? 1000) ? flush : Effect.void
       })
+    const record = (call: ModelCall) => recordRow(callRowOf(call))
     /** Writes what is buffered and removes the journal (every row of it is in the store then). */
     const close = Effect.andThen(flush, Effect.sync(() => journal !== undefined && rmSync(journal, { force: true })))
-    return { record, flush, close }
+    return { record, recordRow, flush, close }
   })
+
+/** A row of model_calls as a recorder writes it and a journal keeps it. */
+export type CallRow = ReturnType<typeof callRowOf>
+
+/**
+ * A journal of calls without a store (a worker's: the coordinator writes the store): each call is appended
+ * to its own file under `dir` as it is made, and returned as a row for the worker to hand back with its
+ * job. The coordinator writes the rows it gets and, at its start and end, reconciles the journals
+ * (reconcileCallJournals), so that the calls of a worker killed mid-job are in the ledger too.
+ */
+export const makeCallJournal = (dir: string, name: string) => {
+  mkdirSync(dir, { recursive: true })
+  const journal = join(dir, `${name}.jsonl`)
+  return {
+    path: journal,
+    record: (call: ModelCall): CallRow => {
+      const row = callRowOf(call)
+      appendFileSync(journal, JSON.stringify(row) + "\n")
+      return row
+    }
+  }
+}
 
 /**
  * The ledger rows of earlier processes that were killed before writing them: every journal under `dir`

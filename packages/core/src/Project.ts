@@ -22,6 +22,22 @@ export interface Project {
   readonly exportDir: string
 }
 
+/**
+ * Where a project keeps what every machine of a run must see (storage.root, default the project folder):
+ * downloads, the response cache (models.cacheDir, relative to the project, when set), sampled frames and
+ * the journals of model calls.
+ */
+export const storageOf = (project: Pick<Project, "dir" | "config">) => {
+  const root = resolve(project.dir, project.config.storage?.root ?? ".")
+  return {
+    root,
+    downloads: join(root, "videos", "downloads"),
+    cache: project.config.models?.cacheDir === undefined ? join(root, ".videokr/cache") : resolve(project.dir, project.config.models.cacheDir),
+    frames: join(root, ".videokr/frames"),
+    ledger: join(root, ".videokr/ledger")
+  }
+}
+
 /** The nearest folder at or above `start` holding videokr.config.ts, as git finds its repository. */
 export const findProjectDir = (start: string): string | undefined => {
   let dir = resolve(start)

@@ -11,6 +11,7 @@ import { drawModel } from "./Pool.ts"
 import { withCircuitBreaker } from "./CircuitBreaking.ts"
 import { circuitPolicyOf, middlewareLayerFor } from "./Middleware.ts"
 import { ModelHealth, type ModelHealthShape } from "./ModelHealth.ts"
+import { ConcurrencyGate } from "./ConcurrencyGate.ts"
 import { withRateLimits } from "./RateLimits.ts"
 import { retryDefaults, type RetryPolicy, withRetry } from "./Retry.ts"
 import { CallContext, costOf, recordHit, withUsage } from "./Usage.ts"
@@ -71,6 +72,7 @@ const modelIdAt = (parsed: { readonly provider: string }, key: string) => (model
 export const makeModels = (options: ModelsOptions) =>
   Effect.gen(function* () {
     const limiter = yield* RateLimiter.RateLimiter
+    const gate = yield* ConcurrencyGate
     const breaker = yield* CircuitBreaker.CircuitBreaker
     const health = yield* ModelHealth
     const record = options.record ?? (() => Effect.void)
@@ -125,7 +127,7 @@ export const makeModels = (options: ModelsOptions) =>
           base = factory({ key, settings, apiKey: value ? Redacted.make(value) : undefined })
         }
         const idOf = modelIdAt(parsed, key)
-        const limited = withRateLimits(base, { limiter, limitsOf: (model) => options.config.limits?.[idOf(model)] })
+        const limited = withRateLimits(base, { limiter, gate, limitsOf: (model) => options.config.limits?.[idOf(model)] })
         const guarded = withCircuitBreaker(limited, { breaker, health, policy: circuit, modelIdOf: idOf })
         const recorded = withUsage(withRetry(guarded, retry, { health, modelIdOf: idOf }), record)
         const cached = yield* withCache(recorded, { ...options.cache, onHit: (request, response) => recordHit(record, base.id, request, response.usage) })

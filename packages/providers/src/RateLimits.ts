@@ -1,6 +1,7 @@
-import { Duration, Effect, Layer, Semaphore } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { RateLimiter } from "effect/persistence"
 import type { ChatRequest, ChatResponse, Limits, ModelProviderShape, ProviderError } from "@videokr/core"
+import type { ConcurrencyGateShape } from "./ConcurrencyGate.ts"
 
 /**
  * Rate limits per model, shared by every stage that uses it (one limiter key per model; waiting calls
@@ -16,6 +17,8 @@ export interface RateLimitOptions {
   /** the limits of a model (by its name at the provider), if configured */
   readonly limitsOf: (model: string) => Limits | undefined
   readonly limiter: RateLimiter.RateLimiter
+  /** the permits of limits.<model>.concurrency: this process's, or shared through Redis by workers */
+  readonly gate: ConcurrencyGateShape
 }
 
 /** Tokens a request may use, as providers count them at admission: prompt estimate plus max output. */
@@ -44,12 +47,6 @@ export const bucketOf = (perMinute: number) => {
 
 export const withRateLimits = (provider: ModelProviderShape, options: RateLimitOptions): ModelProviderShape => {
     const limiter = options.limiter
-    const semaphores = new Map<string, Semaphore.Semaphore>()
-    const semaphoreOf = (key: string, permits: number) => {
-      let s = semaphores.get(key)
-      if (s === undefined) semaphores.set(key, (s = Semaphore.makeUnsafe(permits)))
-      return s
-    }
 
     const admitted = (key: string, limits: Limits | undefined, request: ChatRequest, call: Effect.Effect<ChatResponse, ProviderError>) =>
       Effect.gen(function* () {
@@ -93,10 +90,10 @@ export const withRateLimits = (provider: ModelProviderShape, options: RateLimitO
           })
         )
       )
-      return limits?.concurrency === undefined ? call : semaphoreOf(key, limits.concurrency).withPermits(1)(call)
+      return limits?.concurrency === undefined ? call : options.gate.withPermit(key, limits.concurrency)(call)
     }
     return { ...provider, chat }
 }
 
-/** The limiter with its state in this process (a Redis store serves several workers later). */
+/** The limiter with its state in this process (a run spread over workers puts it in Redis: @videokr/queue). */
 export const rateLimiterLayer = RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory))

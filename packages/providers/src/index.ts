@@ -8,6 +8,7 @@ export { makeOpenAi, type OpenAiCapabilities, type OpenAiOptions } from "./OpenA
 export { errorOfStatus, retryAfterMs } from "./HttpErrors.ts"
 export { makeAnthropic, type AnthropicOptions } from "./Anthropic.ts"
 export { makeScripted, modelCheckPrompts, requestText, type ScriptedRule } from "./Scripted.ts"
+export { ConcurrencyGate, type ConcurrencyGateShape, localConcurrencyGate } from "./ConcurrencyGate.ts"
 export { withRateLimits, rateLimiterLayer, estimateTokens, bucketOf, type RateLimitOptions } from "./RateLimits.ts"
 export { withCircuitBreaker, circuitBreakerLayer, circuitDefaults, type CircuitPolicy } from "./CircuitBreaking.ts"
 export { middlewareLayer, middlewareLayerFor, circuitPolicyOf } from "./Middleware.ts"

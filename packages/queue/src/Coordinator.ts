@@ -1,0 +1,116 @@
+import { Effect } from "effect"
+import { Job, Queue, QueueEvents } from "bullmq"
+import { type CallRow, type ItemExecutor, type ItemOutcome, processItem, type Stage, type StageItem } from "@videokr/core"
+import { redisClient } from "./Connection.ts"
+import { type JobData, jobIdOf, type JobResult, queueNameOf } from "./Jobs.ts"
+import type { QueueAddress } from "./QueueUrl.ts"
+
+/**
+ * The coordinator's side of a run spread over workers: each item of a stage that workers do becomes a job
+ * on the stage's queue, and the engine (runStages) gets the job's outcome back as if it had done the item
+ * itself; it alone writes the store, committing in batches as outcomes arrive. A job that finished while
+ * nobody waited (the coordinator was restarted) is found by its id; an outcome is taken once and its job
+ * removed. Transient trouble (Redis away, a worker killed) costs time: a job whose worker failed comes
+ * back as a transient error, so its item stays pending and is asked again.
+ */
+export interface CoordinatorOptions {
+  readonly address: QueueAddress
+  readonly prefix: string
+  /** stages done here, not by workers: decisions over the whole set, and files already looked at */
+  readonly local: ReadonlySet<string>
+  /** the hash of the config (workers must have the same) */
+  readonly config: string
+  /** writes the rows of a worker's model calls */
+  readonly recordCalls: (rows: ReadonlyArray<CallRow>, stage: string) => Effect.Effect<void>
+  /** how often jobs still waited on are looked up, in case their event went by unseen (Redis restarted) */
+  readonly sweepMillis?: number | undefined
+}
+
+interface Waiter {
+  readonly stage: string
+  readonly item: StageItem<unknown>
+  readonly refresh: boolean
+  readonly resolve: (r: { readonly ok: true; readonly result: JobResult } | { readonly ok: false; readonly reason: string }) => void
+}
+
+const transientOutcome = (reason: string): ItemOutcome => ({ verdict: { decision: "error", reason, transient: true }, events: [] })
+
+export const makeCoordinator = <R>(options: CoordinatorOptions) =>
+  Effect.gen(function* () {
+    const client = yield* redisClient(options.address)
+    const waiting = new Map<string, Waiter>()
+    const queues = new Map<string, { readonly queue: Queue; readonly events: QueueEvents }>()
+    const closing: Array<() => Promise<unknown>> = []
+    yield* Effect.addFinalizer(() => Effect.promise(() => Promise.all(closing.map((c) => c().catch(() => undefined)))))
+
+    const settle = (jobId: string, outcome: Parameters<Waiter["resolve"]>[0]) => {
+      const w = waiting.get(jobId)
+      if (w === undefined) return
+      waiting.delete(jobId)
+      w.resolve(outcome)
+    }
+    /** the job's outcome if it has finished: from the job itself, when its event was missed */
+    const lookUp = async (queue: Queue, jobId: string) => {
+      const job = await Job.fromId<JobData, JobResult>(queue, jobId)
+      if (job === undefined) return "missing" as const
+      if (job.finishedOn === undefined) return "running" as const
+      if (job.failedReason !== undefined && job.failedReason !== "") settle(jobId, { ok: false, reason: job.failedReason })
+      else settle(jobId, { ok: true, result: job.returnvalue })
+      return "finished" as const
+    }
+
+    const queueOf = (stage: string) => {
+      let q = queues.get(stage)
+      if (q !== undefined) return q
+      const name = queueNameOf(stage)
+      const queue = new Queue<JobData, JobResult>(name, { connection: client, prefix: options.prefix })
+      // its own connection: QueueEvents blocks reading the events stream
+      const events = new QueueEvents(name, { connection: client.duplicate(), prefix: options.prefix })
+      events.on("completed", ({ jobId, returnvalue }) => settle(jobId, { ok: true, result: returnvalue as unknown as JobResult }))
+      events.on("failed", ({ jobId, failedReason }) => settle(jobId, { ok: false, reason: failedReason }))
+      closing.push(() => events.close(), () => queue.close())
+      q = { queue, events }
+      queues.set(stage, q)
+      return q
+    }
+
+    const enqueue = async (w: Waiter, jobId: string) => {
+      const { queue, events } = queueOf(w.stage)
+      await events.waitUntilReady()
+      const data: JobData = { stage: w.stage, item: w.item, refresh: w.refresh, config: options.config }
+      // the same id again is no new job: after a restart, what is still queued or done is found, not redone
+      await queue.add(w.stage, data, { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false })
+      await lookUp(queue, jobId)
+    }
+
+    // outcomes whose event went by unseen (Redis restarted between a job's end and its event being read)
+    // are found by looking the waited-on jobs up now and then; a job Redis lost is queued again
+    yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(options.sweepMillis ?? 30_000), Effect.promise(async () => {
+      for (const [jobId, w] of [...waiting]) {
+        const state = await lookUp(queueOf(w.stage).queue, jobId).catch(() => "running" as const)
+        if (state === "missing" && waiting.has(jobId)) await enqueue(w, jobId).catch(() => undefined)
+      }
+    }))))
+
+    const executor: ItemExecutor<R> = (stage: Stage<any, any, R>, item: StageItem<any>, refresh: boolean) => {
+      if (options.local.has(stage.name)) return processItem(stage, item, refresh)
+      const jobId = jobIdOf(stage.name, item)
+      return Effect.gen(function* () {
+        const settled = yield* Effect.promise(() =>
+          new Promise<Parameters<Waiter["resolve"]>[0]>((resolve) => {
+            const w: Waiter = { stage: stage.name, item, refresh, resolve }
+            waiting.set(jobId, w)
+            // Redis away: ioredis holds the command until it is back (maxRetriesPerRequest: null)
+            enqueue(w, jobId).catch((e: unknown) => settle(jobId, { ok: false, reason: `could not queue: ${e instanceof Error ? e.message : String(e)}` }))
+          })
+        )
+        // taken: the job goes. A coordinator killed before it commits the outcome finds the item pending and
+        // queues it again: the worker answers from the shared response cache, paying nothing twice
+        yield* Effect.promise(() => queueOf(stage.name).queue.remove(jobId).catch(() => 0))
+        if (!settled.ok) return transientOutcome(`a worker failed the job: ${settled.reason}`)
+        yield* options.recordCalls(settled.result.calls, stage.name)
+        return settled.result.outcome
+      })
+    }
+    return { executor, waitingJobs: () => waiting.size }
+  })
