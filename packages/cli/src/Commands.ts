@@ -31,6 +31,7 @@ const KbCommand = lazily(() => import("./KbCommand.ts"))
 const RunCommand = lazily(() => import("./RunCommand.ts"))
 const Demo = lazily(() => import("./Demo.ts"))
 const ReviewCommand = lazily(() => import("./ReviewCommand.ts"))
+const WorkerCommand = lazily(() => import("./WorkerCommand.ts"))
 
 /** `--project <dir>`, before or after the subcommand. */
 export const ProjectFlag = GlobalFlag.Setting("project")({
@@ -249,7 +250,11 @@ const run = Command.make(
     json: Flag.Boolean("json").pipe(Flag.withDescription("print the summary (stages, models, pending items) as JSON"), Flag.withDefault(false)),
     review: Flag.Boolean("review").pipe(Flag.withDescription("also serve the review app while the run goes (it holds the corpus, so videokr review alone cannot)"), Flag.withDefault(false)),
     reviewHost: Flag.String("review-host").pipe(Flag.withDescription("with --review: the address (another than loopback needs the printed access token)"), Flag.withDefault("127.0.0.1")),
-    reviewPort: Flag.Int("review-port").pipe(Flag.withDescription("with --review: the port (0: any free one)"), Flag.withDefault(4387))
+    reviewPort: Flag.Int("review-port").pipe(Flag.withDescription("with --review: the port (0: any free one)"), Flag.withDefault(4387)),
+    queue: Flag.String("queue").pipe(
+      Flag.withDescription("hand the stages' items to workers (videokr worker) through this Redis, redis://host:6379[/db]; this run stays the only one writing the corpus"),
+      Flag.optional
+    )
   },
   (args) =>
     withProject((p) =>
@@ -264,10 +269,23 @@ const run = Command.make(
         concurrency: args.concurrency,
         dryRun: args.dryRun,
         cache: args.noCache ? "off" : args.refresh ? "refresh" : "use",
-        review: args.review ? { host: args.reviewHost, port: args.reviewPort, token: process.env["VIDEOKR_REVIEW_TOKEN"] } : undefined
+        review: args.review ? { host: args.reviewHost, port: args.reviewPort, token: process.env["VIDEOKR_REVIEW_TOKEN"] } : undefined,
+        queue: Option.getOrUndefined(args.queue)
       }))
     )
 ).pipe(Command.withDescription("Run the construction pipeline's stages; a killed run resumes where it stopped. Exit 0: everything asked for was decided; 3: items left pending after transient failures (run again)"))
+
+const workerCommand = Command.make(
+  "worker",
+  {
+    queue: Flag.String("queue").pipe(Flag.withDescription("the Redis of the run to work for (videokr run --queue), redis://host:6379[/db]")),
+    concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("items at once per stage on this machine"), Flag.withDefault(8)),
+    stages: Flag.String("stages").pipe(Flag.withDescription("only these stages (comma-separated; default: every stage this machine's config can run)"), Flag.optional)
+  },
+  (args) =>
+    Effect.flatMap(project, (p) =>
+      WorkerCommand.use((m) => m.runWorkerCommand(p, { queue: args.queue, concurrency: args.concurrency, stages: commaList(args.stages) })))
+).pipe(Command.withDescription("Do the items a run spread over machines hands out (videokr run --queue): model calls, downloads, frames, hashes; needs the project's config and its shared storage, never the corpus. Runs until stopped"))
 
 const funnelCommand = Command.make(
   "funnel",
@@ -537,7 +555,7 @@ const demo = Command.make(
 
 export const videokr = Command.make("videokr").pipe(
   Command.withDescription("Build, validate, evaluate and publish knowledge- and reasoning-intensive video QA corpora"),
-  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, statusCommand, funnelCommand, whyCommand, kb, evalCommand, reportCommand, submitCommand, site, releaseCommand, review, eligibilityCommand, score, models, doctorCommand, demo]),
+  Command.withSubcommands([init, importCommand, split, exportCommand, stats, run, workerCommand, statusCommand, funnelCommand, whyCommand, kb, evalCommand, reportCommand, submitCommand, site, releaseCommand, review, eligibilityCommand, score, models, doctorCommand, demo]),
   Command.withGlobalFlags([ProjectFlag])
 )
 

@@ -6,7 +6,7 @@ import type { ModelCall, StageProgress } from "@videokr/core"
  * Spend comes from the model calls as they are recorded; what calls met, per model, from ModelHealth.
  */
 export interface CallTally {
-  readonly record: (call: ModelCall) => void
+  readonly record: (call: Pick<ModelCall, "stage" | "costUsd">) => void
   readonly spend: (stage: string) => number
   readonly calls: (stage: string) => number
 }

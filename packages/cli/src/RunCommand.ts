@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { Console, Deferred, Effect } from "effect"
-import { CorpusStore, didYouMeanHint, forEachPendingPage, reopenErrors, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, pipelinePlan, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { type Barred, type CallRow, configFingerprint, CorpusStore, didYouMeanHint, forEachPendingPage, reopenErrors, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, pipelinePlan, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
 import { middlewareLayerFor, type ModelHealthShape } from "@videokr/providers"
 import { sendAsBatch } from "./BatchMode.ts"
@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly json?: boolean | undefined
   /** also serve the review app while the run goes (the run holds the corpus) */
   readonly review?: { readonly host: string; readonly port: number; readonly token: string | undefined } | undefined
+  /** hand the items to workers through this Redis (redis://host:port/db): this run coordinates and writes the store */
+  readonly queue?: string | undefined
 }
 
 /** Runs the pipeline's stages on the project's corpus, overlapping; every result is committed as it is made. */
@@ -141,7 +143,13 @@ export const runPipeline = (project: Project, options: RunOptions) =>
       }).pipe(Effect.catch((e) => Effect.andThen(Console.error(`the review app could not be served: ${(e as { message?: string }).message ?? String(e)}`), Deferred.succeed(listening, undefined)))))
       yield* Deferred.await(listening)
     }
-    const runs = yield* runStages(plans, {
+    // spread over workers: every stage but those the run decides itself goes through the queue
+    const queued = options.queue === undefined ? undefined : yield* coordinate(project, options.queue, barred, (rows) => Effect.forEach(rows, (row) => {
+      tally.record({ stage: row.stage ?? undefined, costUsd: row.cost_usd })
+      return Effect.orDie(calls.recordRow(row))
+    }, { discard: true }))
+    const runs = yield* runStages(queued === undefined ? plans : plans.map((p) => ({ ...p, concurrency: Math.max(p.concurrency, queuedBatch) })), {
+      ...(queued === undefined ? {} : { executor: queued.executor, batchSize: queuedBatch, batchesInFlight: 4 }),
       onProgress: (p) => {
         latest = p.map((x) => ({ ...x }))
         if (options.progress !== false) progress.onProgress(p)
@@ -182,6 +190,30 @@ export const runPipeline = (project: Project, options: RunOptions) =>
       })
     }
   }).pipe(Effect.scoped, Effect.provide(middlewareLayerFor(project.config.models))) // the live socket's scope; limiter, breaker and health state, for the whole run
+
+/** Items a coordinator sends per batch (each batch committed as its outcomes are in; four batches in flight per stage). */
+const queuedBatch = 64
+
+/**
+ * The coordinator of a run spread over workers: its queue executor, and the journals of calls workers
+ * made for jobs whose outcome never came back (a worker killed mid-job) put into the ledger at the start.
+ */
+const coordinate = (project: Project, url: string, barred: ReadonlyArray<Barred>, recordCalls: (rows: ReadonlyArray<CallRow>) => Effect.Effect<void>) =>
+  Effect.gen(function* () {
+    const { queueAddress } = yield* Effect.promise(() => import("./WorkerCommand.ts"))
+    const { defaultPrefix, makeCoordinator } = yield* Effect.promise(() => import("@videokr/queue"))
+    const address = yield* queueAddress(url)
+    const coordinator = yield* makeCoordinator<Media.Media | ModelRegistry>({
+      address,
+      prefix: project.config.queue?.prefix ?? defaultPrefix,
+      local: new Set(pipelinePlan.filter((s) => s.local === true).map((s) => s.name)),
+      config: configFingerprint(project.config),
+      barred,
+      recordCalls: (rows) => recordCalls(rows)
+    })
+    yield* Console.log(`coordinating on ${address.display}: start workers with videokr worker --queue ${address.display}`)
+    return coordinator
+  })
 
 /** "waiting for <model> (circuit open 2m10s, next probe in 20s)" for a stage whose models are sick. */
 const waitingNote = (spec: string | undefined, health: ModelHealthShape, config: ModelsConfig): string | undefined => {

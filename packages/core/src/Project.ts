@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { existsSync } from "node:fs"
 import { createRequire, registerHooks } from "node:module"
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises"
@@ -36,6 +37,17 @@ export const storageOf = (project: Pick<Project, "dir" | "config">) => {
     frames: join(root, ".videokr/frames"),
     ledger: join(root, ".videokr/ledger")
   }
+}
+
+/**
+ * What a stage's results depend on in the config, hashed: a worker must have the same as the run that
+ * hands it items (`videokr run --queue`). Where things are on a machine (sources, storage, the cache)
+ * and how fast to go (concurrency, retries, batch mode) may differ from machine to machine.
+ */
+export const configFingerprint = (config: VideokrConfig): string => {
+  const { sources: _s, concurrency: _c, batch: _b, batchPollSeconds: _p, retry: _r, ...pipeline } = config.pipeline ?? {}
+  const relevant = { pipeline, pools: config.models?.pools ?? null, seed: config.models?.poolSeed ?? null, plugins: config.plugins ?? [] }
+  return createHash("sha256").update(JSON.stringify(relevant)).digest("hex").slice(0, 16)
 }
 
 /** The nearest folder at or above `start` holding videokr.config.ts, as git finds its repository. */

@@ -12,7 +12,7 @@ export const circuitPolicyOf = (config: ModelsConfig | undefined): CircuitPolicy
  * schedule) and the health of each model, for a command that calls models. The limiters' state is this
  * process's unless a store is given (workers share theirs through Redis: @videokr/queue).
  */
-export const middlewareLayerFor = <E = never>(config: ModelsConfig | undefined, limiterStore: Layer.Layer<RateLimiter.RateLimiterStore, E> = RateLimiter.layerStoreMemory as Layer.Layer<RateLimiter.RateLimiterStore, E>) => {
+export const middlewareLayerFor = <E = never, R = never>(config: ModelsConfig | undefined, limiterStore: Layer.Layer<RateLimiter.RateLimiterStore, E, R> = RateLimiter.layerStoreMemory as Layer.Layer<RateLimiter.RateLimiterStore, E, R>) => {
   // one breaker, which the health service watches and the providers' middleware uses
   return Layer.mergeAll(RateLimiter.layer.pipe(Layer.provide(limiterStore)), ModelHealth.layer.pipe(Layer.provideMerge(circuitBreakerLayer(circuitPolicyOf(config)))))
 }

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { Job, Queue, QueueEvents } from "bullmq"
-import { type CallRow, type ItemExecutor, type ItemOutcome, processItem, type Stage, type StageItem } from "@videokr/core"
+import { type Barred, type CallRow, type ItemExecutor, type ItemOutcome, processItem, type Stage, type StageItem } from "@videokr/core"
 import { redisClient } from "./Connection.ts"
 import { type JobData, jobIdOf, type JobResult, queueNameOf } from "./Jobs.ts"
 import type { QueueAddress } from "./QueueUrl.ts"
@@ -20,6 +20,8 @@ export interface CoordinatorOptions {
   readonly local: ReadonlySet<string>
   /** the hash of the config (workers must have the same) */
   readonly config: string
+  /** models human review bars from steps, told to the workers with every job */
+  readonly barred: ReadonlyArray<Barred>
   /** writes the rows of a worker's model calls */
   readonly recordCalls: (rows: ReadonlyArray<CallRow>, stage: string) => Effect.Effect<void>
   /** how often jobs still waited on are looked up, in case their event went by unseen (Redis restarted) */
@@ -64,11 +66,12 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
       if (q !== undefined) return q
       const name = queueNameOf(stage)
       const queue = new Queue<JobData, JobResult>(name, { connection: client, prefix: options.prefix })
-      // its own connection: QueueEvents blocks reading the events stream
-      const events = new QueueEvents(name, { connection: client.duplicate(), prefix: options.prefix })
+      // its own connection: QueueEvents blocks reading the events stream (BullMQ leaves a given connection open)
+      const connection = client.duplicate()
+      const events = new QueueEvents(name, { connection, prefix: options.prefix })
       events.on("completed", ({ jobId, returnvalue }) => settle(jobId, { ok: true, result: returnvalue as unknown as JobResult }))
       events.on("failed", ({ jobId, failedReason }) => settle(jobId, { ok: false, reason: failedReason }))
-      closing.push(() => events.close(), () => queue.close())
+      closing.push(() => events.close().finally(() => connection.quit()), () => queue.close())
       q = { queue, events }
       queues.set(stage, q)
       return q
@@ -77,7 +80,7 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
     const enqueue = async (w: Waiter, jobId: string) => {
       const { queue, events } = queueOf(w.stage)
       await events.waitUntilReady()
-      const data: JobData = { stage: w.stage, item: w.item, refresh: w.refresh, config: options.config }
+      const data: JobData = { stage: w.stage, item: w.item, refresh: w.refresh, config: options.config, barred: options.barred }
       // the same id again is no new job: after a restart, what is still queued or done is found, not redone
       await queue.add(w.stage, data, { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false })
       await lookUp(queue, jobId)

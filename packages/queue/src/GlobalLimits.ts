@@ -1,5 +1,5 @@
 import { NodeRedis } from "@effect/platform-node"
-import { Effect, Layer, Schedule } from "effect"
+import { Effect, Schedule } from "effect"
 import { RateLimiter, Redis } from "effect/persistence"
 import type { ConcurrencyGateShape } from "@videokr/providers"
 import type { QueueAddress } from "./QueueUrl.ts"
@@ -13,9 +13,8 @@ import type { QueueAddress } from "./QueueUrl.ts"
 export const redisLayer = (address: QueueAddress) =>
   NodeRedis.layer({ url: address.url, socket: { reconnectStrategy: (retries: number) => Math.min(500, 50 * (retries + 1)) } })
 
-/** The limiters' store in Redis, under `<prefix>:limits:`. */
-export const limiterStoreLayer = (address: QueueAddress, prefix: string) =>
-  RateLimiter.layerStoreRedis({ prefix: `${prefix}:limits:` }).pipe(Layer.provide(redisLayer(address)))
+/** The limiters' store in Redis (the Redis service: redisLayer), under `<prefix>:limits:`. */
+export const limiterStoreLayer = (prefix: string) => RateLimiter.layerStoreRedis({ prefix: `${prefix}:limits:` })
 
 const leaseMillis = 30_000
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import type { CallRow, ItemOutcome, StageItem } from "@videokr/core"
+import type { Barred, CallRow, ItemOutcome, StageItem } from "@videokr/core"
 
 /**
  * What travels through the queue: one job per stage item, on the stage's own queue (so that a worker
@@ -13,6 +13,8 @@ export interface JobData {
   readonly refresh: boolean
   /** the hash of the coordinator's config: a worker with another config must not do the item */
   readonly config: string
+  /** models human review bars from a step: a worker draws none of them for it (it cannot read the store) */
+  readonly barred: ReadonlyArray<Barred>
 }
 
 export interface JobResult {

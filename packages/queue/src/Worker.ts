@@ -25,6 +25,8 @@ export interface WorkerOptions<R> {
   /** how long a job may go without its worker's heartbeat before another worker takes it (BullMQ's lock) */
   readonly stalledSeconds?: number | undefined
   readonly onJob?: ((stage: string, outcome: JobResult["outcome"]) => void) | undefined
+  /** what a job's item is done within, from what the job says of its run (the models review bars) */
+  readonly around?: ((job: JobData) => <A, E>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) | undefined
 }
 
 export interface WorkerStats {
@@ -52,7 +54,10 @@ export const serveStages = <R>(options: WorkerOptions<R>) =>
     const stats = { done: 0, failed: 0, active: 0, lastAt: undefined as string | undefined }
     const startedAt = new Date().toISOString()
     const lockMillis = (options.stalledSeconds ?? 30) * 1000
+    const connections: Array<ReturnType<typeof client.duplicate>> = []
     const workers = options.stages.map((stage) => {
+      const connection = client.duplicate()
+      connections.push(connection)
       const worker = new Worker<JobData, JobResult>(queueNameOf(stage.name), async (job) => {
         if (job.data.config !== options.config) {
           throw new UnrecoverableError(`worker ${id} has another config than the coordinator (same videokr.config.ts on every machine?)`)
@@ -60,7 +65,8 @@ export const serveStages = <R>(options: WorkerOptions<R>) =>
         stats.active++
         try {
           const calls: Array<CallRow> = []
-          const outcome = await run(processItem(stage, job.data.item as never, job.data.refresh).pipe(Effect.provideService(JobCalls, { calls })))
+          const item = processItem(stage, job.data.item as never, job.data.refresh).pipe(Effect.provideService(JobCalls, { calls }))
+          const outcome = await run(options.around === undefined ? item : options.around(job.data)(item))
           stats.done++
           options.onJob?.(stage.name, outcome)
           return { outcome, calls, worker: id }
@@ -72,7 +78,7 @@ export const serveStages = <R>(options: WorkerOptions<R>) =>
           stats.lastAt = new Date().toISOString()
         }
       }, {
-        connection: client.duplicate(),
+        connection,
         prefix: options.prefix,
         concurrency: options.concurrency,
         lockDuration: lockMillis,
@@ -82,7 +88,8 @@ export const serveStages = <R>(options: WorkerOptions<R>) =>
       })
       return worker
     })
-    yield* Effect.addFinalizer(() => Effect.promise(() => Promise.all(workers.map((w) => w.close().catch(() => undefined)))))
+    // BullMQ leaves a given connection open: it is quit once its worker has closed (jobs in hand finished)
+    yield* Effect.addFinalizer(() => Effect.promise(() => Promise.all(workers.map((w, i) => w.close().catch(() => undefined).finally(() => connections[i]!.quit().catch(() => undefined))))))
     const key = workerKey(options.prefix, id)
     const beat = Effect.promise(() => {
       const s: WorkerStats = { id, host: hostname(), pid: process.pid, stages: options.stages.map((x) => x.name), concurrency: options.concurrency, startedAt, ...stats }

@@ -21,6 +21,8 @@ export interface PlannedStageInfo {
   readonly concurrency: "run" | number
   /** what the config must give besides a model for the stage to run: video sources, or subjects to expand */
   readonly needs?: "sources" | "subjects" | undefined
+  /** done by the run itself even when workers do the rest (`videokr run --queue`): its items are decisions already made */
+  readonly local?: boolean | undefined
 }
 
 const candidate = (name: string): PlannedStageInfo => ({ name, input: "candidate", unit: "video@knowledge point", modelKey: name, concurrency: "run" })
@@ -29,7 +31,7 @@ const validator = (name: string): PlannedStageInfo => ({ name, input: "example",
 export const pipelinePlan: ReadonlyArray<PlannedStageInfo> = [
   { name: "expand", input: "subject", unit: "subjects", modelKey: "expand", concurrency: "run", needs: "subjects" },
   { name: "scenarios", input: "knowledge point", unit: "knowledge points", modelKey: "scenarios", concurrency: "run" },
-  { name: "sources", input: "file", unit: "files", concurrency: "run", needs: "sources" },
+  { name: "sources", input: "file", unit: "files", concurrency: "run", needs: "sources", local: true },
   { name: "search", input: "scenario", unit: "scenarios", concurrency: "run", needs: "sources" },
   candidate("metadata"),
   // downloads share the network and the disk: two at a time unless the config says otherwise
@@ -41,8 +43,8 @@ export const pipelinePlan: ReadonlyArray<PlannedStageInfo> = [
   validator("dependency"),
   validator("verification"),
   { name: "contamination", input: "video", unit: "videos", concurrency: "run" },
-  { name: "near-duplicates", input: "video", unit: "videos", barrier: true, concurrency: "run" },
-  { name: "release", input: "final", unit: "examples", barrier: true, concurrency: "run" }
+  { name: "near-duplicates", input: "video", unit: "videos", barrier: true, concurrency: "run", local: true },
+  { name: "release", input: "final", unit: "examples", barrier: true, concurrency: "run", local: true }
 ]
 
 /** The built-in stages' names, in pipeline order. */
