@@ -4,8 +4,8 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 /**
- * Dependencies point one way (ARCHITECTURE.md): cli and the site -> eval, filters, providers -> core;
- * nothing imports cli. Filters may use eval: the validators score answers exactly as evaluation does. Checked on package.json dependencies and on every import in the sources.
+ * Dependencies point one way (ARCHITECTURE.md): cli and the site -> eval, filters, queue, providers -> core;
+ * nothing imports cli. The queue runs providers' limits through Redis. Filters may use eval: the validators score answers exactly as evaluation does. Checked on package.json dependencies and on every import in the sources.
  */
 const root = fileURLToPath(new URL("../../", import.meta.url))
 const allowed: Record<string, ReadonlyArray<string>> = {
@@ -13,12 +13,13 @@ const allowed: Record<string, ReadonlyArray<string>> = {
   providers: ["core"],
   filters: ["core", "providers", "eval"],
   eval: ["core", "providers"],
-  cli: ["core", "providers", "filters", "eval"],
+  queue: ["core", "providers"],
+  cli: ["core", "providers", "filters", "eval", "queue"],
   leaderboard: ["core", "eval"],
-  tools: ["core", "providers", "filters", "eval", "cli"]
+  tools: ["core", "providers", "filters", "eval", "queue", "cli"]
 }
 const dirs: Record<string, string> = {
-  core: "packages/core", providers: "packages/providers", filters: "packages/filters", eval: "packages/eval",
+  core: "packages/core", providers: "packages/providers", filters: "packages/filters", eval: "packages/eval", queue: "packages/queue",
   cli: "packages/cli", leaderboard: "sites/leaderboard", tools: "tools"
 }
 

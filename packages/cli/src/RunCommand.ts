@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { Console, Deferred, Effect } from "effect"
-import { type Barred, type CallRow, configFingerprint, CorpusStore, didYouMeanHint, forEachPendingPage, reopenErrors, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, pipelinePlan, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { type Barred, type CallRow, configFingerprint, CorpusStore, reconcileCallJournals, storageOf, didYouMeanHint, forEachPendingPage, reopenErrors, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, pipelinePlan, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
 import { middlewareLayerFor, type ModelHealthShape } from "@videokr/providers"
 import { sendAsBatch } from "./BatchMode.ts"
@@ -167,6 +167,8 @@ export const runPipeline = (project: Project, options: RunOptions) =>
       Effect.ensuring(Effect.orDie(calls.close))
     )
     progress.end()
+    // the journals of workers' calls: rows of jobs whose outcome never came back (a worker killed mid-job)
+    if (queued !== undefined) yield* reconcileCallJournals(storageOf(project).ledger)
     const perModel = modelStatuses(models.health.snapshot(), runs, Date.now())
     const pending = runs.reduce((n, r) => n + r.leftPending, 0)
     if (options.json) {

@@ -107,12 +107,12 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
             enqueue(w, jobId).catch((e: unknown) => settle(jobId, { ok: false, reason: `could not queue: ${e instanceof Error ? e.message : String(e)}` }))
           })
         )
-        // taken: the job goes. A coordinator killed before it commits the outcome finds the item pending and
-        // queues it again: the worker answers from the shared response cache, paying nothing twice
+        // its calls into the ledger (journaled first), then the job goes. A coordinator killed before it
+        // commits the outcome finds the item pending and queues it again: the worker answers from the
+        // shared response cache, paying nothing twice
+        if (settled.ok) yield* options.recordCalls(settled.result.calls, stage.name)
         yield* Effect.promise(() => queueOf(stage.name).queue.remove(jobId).catch(() => 0))
-        if (!settled.ok) return transientOutcome(`a worker failed the job: ${settled.reason}`)
-        yield* options.recordCalls(settled.result.calls, stage.name)
-        return settled.result.outcome
+        return settled.ok ? settled.result.outcome : transientOutcome(`a worker failed the job: ${settled.reason}`)
       })
     }
     return { executor, waitingJobs: () => waiting.size }

@@ -6,7 +6,7 @@ import { DuckDBInstance } from "@duckdb/node-api"
 import { initWithSampleData, videokrNodeArgs } from "./cli.ts"
 import { testVideos } from "@videokr/core/testing"
 import { demoReply } from "@videokr/providers"
-import { type BatchFate, chatCompletionReply, type Fault, limitedReply, type LoopbackServer, messagesReply, openAiBatchServer, type RecordedRequest, startLoopbackServer } from "@videokr/providers/testing"
+import { type BatchFate, chatCompletionReply, type Fault, type LimitCounters, limitedReply, type LoopbackServer, messagesReply, openAiBatchServer, type RecordedRequest, startLoopbackServer } from "@videokr/providers/testing"
 
 /**
  * A project for the pipeline's end-to-end tests, and the model servers it talks to: an OpenAI-compatible
@@ -48,6 +48,8 @@ export const requestKey = (r: RecordedRequest) => {
 
 export interface Servers {
   readonly openai: LoopbackServer
+  /** what the OpenAI-compatible server saw: requests accepted, and the most in flight at once */
+  readonly openaiCounters: LimitCounters
   readonly anthropic: LoopbackServer
   readonly close: () => Promise<void>
 }
@@ -68,7 +70,8 @@ export const startModelServers = async (options: {
   }
   // the OpenAI-compatible server also speaks the Files and Batch APIs when asked to
   const openaiWire = options.batches ? openAiBatchServer(answer, { pollsToFinish: 2, fate: options.batchFate }).handler : chatCompletionReply(answer)
-  const openai = await startLoopbackServer(limitedReply(openaiWire, { latencyMs: options.latencyMs ?? 0 }).handler, { fault: options.fault })
+  const openaiLimited = limitedReply(openaiWire, { latencyMs: options.latencyMs ?? 0 })
+  const openai = await startLoopbackServer(openaiLimited.handler, { fault: options.fault })
   const anthropic = await startLoopbackServer(limitedReply(messagesReply((body) => {
     const out = answer(body)
     if (body.tool_choice?.type !== "tool") return out
@@ -78,7 +81,7 @@ export const startModelServers = async (options: {
       return out
     }
   }), { latencyMs: options.latencyMs ?? 0 }).handler)
-  return { openai, anthropic, close: async () => void (await Promise.all([openai.close(), anthropic.close()])) }
+  return { openai, openaiCounters: openaiLimited.counters, anthropic, close: async () => void (await Promise.all([openai.close(), anthropic.close()])) }
 }
 
 const clips: Record<string, { readonly from: string; readonly title: string; readonly license: string }> = {
