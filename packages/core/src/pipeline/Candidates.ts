@@ -6,6 +6,7 @@ import { KnowledgeBankKind, VideosKind } from "../RecordKind.ts"
 import type { Video } from "../Video.ts"
 import type { Candidate } from "../Candidate.ts"
 import type { GeneratedExample } from "../GeneratedExample.ts"
+import { jsonParam } from "./BatchSql.ts"
 import { keyAfter, type PageRequest } from "./Paging.ts"
 
 /**
@@ -34,52 +35,82 @@ const kpOf = (r: Record<string, unknown>) =>
   }) as unknown as KnowledgePoint
 
 /**
+ * SQL for the ids among `ids` (a subquery) that every one of `stages` kept: a page's worth, so that the
+ * verdicts are only probed for the page's items, never aggregated whole (a corpus holds millions).
+ */
+export const keptAmong = (stages: ReadonlyArray<string>, ids: string): string => {
+  const distinct = [...new Set(stages)]
+  return `SELECT item_id FROM verdicts WHERE stage IN (${quoted(distinct)}) AND decision = 'keep' AND item_id IN (${ids}) GROUP BY item_id HAVING count(DISTINCT stage) = ${distinct.length}`
+}
+
+/** The rows of a page, and the key of the last input row it looked at (read in two steps: keys, then the rows among them the stage may work on). */
+export interface KeyedRows<A> {
+  readonly rows: ReadonlyArray<A>
+  /** the key of the page's last input row, whatever became of it; undefined when the page came short (the input's end) */
+  readonly last: ReadonlyArray<string | number> | undefined
+}
+
+const idsParam = (name: string) => `(SELECT unnest(from_json($${name}, '["VARCHAR"]')))`
+
+/**
  * A page of the candidates found by the search that passed the given stages, in video then knowledge point
- * order: `size` of them after the cursor (keyset on the pair), or with `perVideo`, the first candidate
- * of each of `size` videos (keyset on the video).
+ * order: among the `size` (video, knowledge point) pairs after the cursor, or with `perVideo` the `size`
+ * videos after it (each with its first candidate that passed).
  */
 export const readCandidates = (filter: CandidateFilter, page: PageRequest, perVideo = false) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
-    const key = perVideo ? ["v.id"] : ["v.id", "k.id"]
-    const after = keyAfter(key, page)
+    const after = keyAfter(perVideo ? ["sv.video_id"] : ["sv.video_id", "s.knowledge_point_id"], page)
+    const keys = yield* store.query<{ vid: string; kid: string }>(
+      `SELECT DISTINCT sv.video_id AS vid${perVideo ? "" : ", s.knowledge_point_id AS kid"}
+       FROM scenario_videos sv${perVideo ? "" : " JOIN scenarios s ON s.id = sv.scenario_id"}
+       WHERE ${after.sql} ORDER BY ALL LIMIT ${page.size}`,
+      after.params
+    )
+    const last = keys.length < page.size ? undefined : perVideo ? [keys.at(-1)!.vid] : [keys.at(-1)!.vid, keys.at(-1)!.kid]
+    if (keys.length === 0) return { rows: [], last } satisfies KeyedRows<Candidate>
+    const vids = [...new Set(keys.map((k) => k.vid))]
     const conditions = [
-      after.sql,
-      ...(filter.passed.length > 0 ? [`v.id || '@' || k.id IN (${keptByAll(filter.passed)})`] : []),
-      ...((filter.videoPassed ?? []).length > 0 ? [`v.id IN (${keptByAll(filter.videoPassed!)}) AND v.download_state = 'downloaded'`] : [])
+      perVideo ? `v.id IN ${idsParam("vids")}` : `v.id || '@' || k.id IN ${idsParam("cids")}`,
+      ...(filter.passed.length > 0 ? [`v.id || '@' || k.id IN (${keptAmong(filter.passed, perVideo ? `SELECT v2 || '@' || kp FROM (SELECT sv.video_id AS v2, s.knowledge_point_id AS kp FROM scenario_videos sv JOIN scenarios s ON s.id = sv.scenario_id WHERE sv.video_id IN ${idsParam("vids")})` : idsParam("cids"))})`] : []),
+      ...((filter.videoPassed ?? []).length > 0 ? [`v.id IN (${keptAmong(filter.videoPassed!, idsParam("vids"))}) AND v.download_state = 'downloaded'`] : [])
     ]
-    const rows = yield* store.query<Record<string, unknown>>(
-      `SELECT DISTINCT ON (${key.join(", ")})
+    const sql = `SELECT DISTINCT ON (${perVideo ? "v.id" : "v.id, k.id"})
          v.id, v.source, v.source_id, v.url, v.license, v.duration, v.title, v.description, v.tags, v.channel, v.knowledge_point_id, v.extra, v.local_path,
          k.id AS kp_id, k.discipline, k.subject, k.course, k.lecture, k.knowledge_point, k.description AS kp_description
        FROM scenario_videos sv JOIN scenarios s ON s.id = sv.scenario_id JOIN videos v ON v.id = sv.video_id
        JOIN knowledge_points k ON k.id = s.knowledge_point_id
        WHERE ${conditions.join(" AND ")}
-       ORDER BY v.id, k.id LIMIT ${page.size}`,
-      after.params
-    )
-    return rows.map((r): Candidate => {
-      const video = recordFromRow(VideosKind, r) as unknown as Video
-      const knowledgePoint = kpOf(r)
-      return { id: `${video.id}@${knowledgePoint.id}`, video, knowledgePoint, localPath: (r.local_path as string | null) ?? undefined }
+       ORDER BY v.id, k.id`
+    // DuckDB refuses a parameter the statement does not use
+    const rows = yield* store.query<Record<string, unknown>>(sql, {
+      ...(sql.includes("$vids") ? { vids: jsonParam(vids) } : {}),
+      ...(sql.includes("$cids") ? { cids: jsonParam(keys.map((k) => `${k.vid}@${k.kid}`)) } : {})
     })
+    return {
+      rows: rows.map((r): Candidate => {
+        const video = recordFromRow(VideosKind, r) as unknown as Video
+        const knowledgePoint = kpOf(r)
+        return { id: `${video.id}@${knowledgePoint.id}`, video, knowledgePoint, localPath: (r.local_path as string | null) ?? undefined }
+      }),
+      last
+    } satisfies KeyedRows<Candidate>
   })
-
-/** The key of a candidate in the order readCandidates pages by. */
-export const candidateKey = (perVideo: boolean) => (c: Candidate): ReadonlyArray<string> => (perVideo ? [c.video.id] : [c.video.id, c.knowledgePoint.id])
 
 /** A page of the generated examples kept by every one of `passed` (always including generation itself), in id order. */
 export const readGeneratedExamples = (passed: ReadonlyArray<string>, page: PageRequest) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
-    const after = keyAfter(["g.id"], page)
-    const rows = yield* store.query<Record<string, unknown>>(
+    const after = keyAfter(["id"], page)
+    const keys = yield* store.query<{ id: string }>(`SELECT id FROM generated_examples WHERE ${after.sql} ORDER BY id LIMIT ${page.size}`, after.params)
+    const last = keys.length < page.size ? undefined : [keys.at(-1)!.id]
+    const rows = keys.length === 0 ? [] : yield* store.query<Record<string, unknown>>(
       `SELECT g.*, g.options::VARCHAR AS options_json, k.id AS kp_id, k.discipline, k.subject, k.course, k.lecture, k.knowledge_point, k.description AS kp_description
        FROM generated_examples g JOIN knowledge_points k ON k.id = g.knowledge_point_id
-       WHERE ${after.sql} AND g.id IN (${keptByAll(["generation", ...passed])}) ORDER BY g.id LIMIT ${page.size}`,
-      after.params
+       WHERE g.id IN (${keptAmong(["generation", ...passed], idsParam("ids"))}) ORDER BY g.id`,
+      { ids: jsonParam(keys.map((k) => k.id)) }
     )
-    return rows.map((r): GeneratedExample => ({
+    return { last, rows: rows.map((r): GeneratedExample => ({
       id: r.id as string,
       videoId: r.video_id as string,
       knowledgePoint: kpOf(r),
@@ -91,5 +122,5 @@ export const readGeneratedExamples = (passed: ReadonlyArray<string>, page: PageR
       rationale: r.rationale as string,
       videoPath: r.video_path as string,
       generatorModel: r.generator_model as string
-    }))
+    })) } satisfies KeyedRows<GeneratedExample>
   })

@@ -9,8 +9,8 @@ import { type Fingerprint, findNearDuplicates, removalPlan } from "../NearDuplic
 import type { Video } from "../Video.ts"
 import { readFingerprints, specKey } from "../VideoStore.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
-import { keptByAll } from "./Candidates.ts"
-import { keyAfter, onePage, type PageRequest, pageOf } from "./Paging.ts"
+import { keptAmong, keptByAll } from "./Candidates.ts"
+import { keyAfter, keyedPageOf, onePage, type PageRequest } from "./Paging.ts"
 import { hashOf, type Stage } from "./Stage.ts"
 
 /**
@@ -43,15 +43,21 @@ export const dedupDefaults = { spec: { mode: "uniform", count: 8, maxPixels: 224
 
 const videoExtensions = /\.(mp4|mkv|webm|avi|mov|m4v)$/i
 
-/** A page of the videos with an example that every one of `exampleStages` kept, in the order they were found. */
+/** A page of the videos (in the order they were found) with an example that every one of `exampleStages` kept. */
 const videosWithExamples = (exampleStages: ReadonlyArray<string>, page: PageRequest) =>
-  Effect.flatMap(CorpusStore, (store) => {
-    const after = keyAfter(["v.seq"], page)
-    return store.query<{ seq: number; id: string; source: string; source_id: string; url: string; local_path: string }>(
-      `SELECT v.seq, v.id, v.source, v.source_id, v.url, v.local_path FROM videos v
-       WHERE ${after.sql} AND v.id IN (SELECT video_id FROM generated_examples WHERE id IN (${keptByAll(["generation", ...exampleStages])})) ORDER BY v.seq LIMIT ${page.size}`,
-      after.params
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const after = keyAfter(["seq"], page)
+    const keys = yield* store.query<{ seq: number; id: string }>(`SELECT seq, id FROM videos WHERE ${after.sql} ORDER BY seq LIMIT ${page.size}`, after.params)
+    const ids = idsOf
+    const rows = keys.length === 0 ? [] : yield* store.query<{ id: string; source: string; source_id: string; url: string; local_path: string }>(
+      `SELECT v.id, v.source, v.source_id, v.url, v.local_path FROM videos v
+       WHERE v.id IN ${ids} AND v.id IN (SELECT video_id FROM generated_examples
+         WHERE video_id IN ${ids} AND id IN (${keptAmong(["generation", ...exampleStages], `SELECT id FROM generated_examples WHERE video_id IN ${ids}`)}))
+       ORDER BY v.seq`,
+      { ids: jsonParam(keys.map((k) => k.id)) }
     )
+    return { rows, last: keys.length < page.size ? undefined : [keys.at(-1)!.seq] }
   })
 
 export const contaminationStage = (options: DedupOptions, exampleStages: ReadonlyArray<string>): Stage<Pick<Video, "id" | "source" | "source_id" | "url"> & { readonly path: string }, Fingerprinted, Media> => {
@@ -80,7 +86,7 @@ export const contaminationStage = (options: DedupOptions, exampleStages: Readonl
     pending: (page) => Effect.gen(function* () {
       yield* benchmarks
       const videos = yield* videosWithExamples(exampleStages, page)
-      return yield* pageOf("contamination", page, videos, (v) => [v.seq], (v) => [{ id: v.id, input: { id: v.id, source: v.source, source_id: v.source_id, url: v.url, path: v.local_path }, inputHash: hashOf(v.id, v.local_path, options) }])
+      return yield* keyedPageOf("contamination", videos, (v) => [{ id: v.id, input: { id: v.id, source: v.source, source_id: v.source_id, url: v.url, path: v.local_path }, inputHash: hashOf(v.id, v.local_path, options) }])
     }),
     process: ({ input }) =>
       Effect.gen(function* () {

@@ -4,8 +4,8 @@ import { Media } from "../Media.ts"
 import type { Video } from "../Video.ts"
 import type { VideoSourceShape } from "../VideoSource.ts"
 import { jsonParam, rowsOf } from "./BatchSql.ts"
-import { candidateKey, type CandidateFilter, readCandidates } from "./Candidates.ts"
-import { pageOf } from "./Paging.ts"
+import { type CandidateFilter, readCandidates } from "./Candidates.ts"
+import { keyedPageOf } from "./Paging.ts"
 import { hashOf, type Stage } from "./Stage.ts"
 
 /**
@@ -28,7 +28,7 @@ export const downloadStage = (sources: ReadonlyArray<VideoSourceShape>, dir: str
   // a video once, whichever of its knowledge points kept it
   pending: (page) =>
     Effect.flatMap(readCandidates(after, page, true), (candidates) =>
-      pageOf("download", page, candidates, candidateKey(true), (c) => [{ id: c.video.id, input: { video: c.video, localPath: c.localPath }, inputHash: hashOf(c.video.id, c.video.url, c.localPath ?? null) }])),
+      keyedPageOf("download", candidates, (c) => [{ id: c.video.id, input: { video: c.video, localPath: c.localPath }, inputHash: hashOf(c.video.id, c.video.url, c.localPath ?? null) }])),
   process: ({ input: { video, localPath } }) =>
     Effect.gen(function* () {
       const media = yield* Media

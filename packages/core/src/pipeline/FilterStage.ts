@@ -2,8 +2,8 @@ import { Effect } from "effect"
 import type { ExampleValidator, PipelineServices, VideoFilter } from "../Filter.ts"
 import type { Candidate } from "../Candidate.ts"
 import type { GeneratedExample } from "../GeneratedExample.ts"
-import { candidateKey, type CandidateFilter, readCandidates, readGeneratedExamples } from "./Candidates.ts"
-import { type PageRequest, pageOf } from "./Paging.ts"
+import { type CandidateFilter, type KeyedRows, readCandidates, readGeneratedExamples } from "./Candidates.ts"
+import { keyedPageOf } from "./Paging.ts"
 import { hashOf, type Stage } from "./Stage.ts"
 
 /**
@@ -12,19 +12,19 @@ import { hashOf, type Stage } from "./Stage.ts"
  * generation and the validators before it kept. What an item's result depends on: the check's id,
  * version and model, and the item itself.
  */
-const pendingOf = <I extends { readonly id: string }>(stage: string, check: { readonly id: string; readonly version: string; readonly modelId?: string | undefined }, page: PageRequest, rows: ReadonlyArray<I>, keyOf: (row: I) => ReadonlyArray<string>) =>
-  pageOf(stage, page, rows, keyOf, (input) => [{ id: input.id, input, inputHash: hashOf(check.id, check.version, check.modelId ?? null, input) }])
+const pendingOf = <I extends { readonly id: string }>(stage: string, check: { readonly id: string; readonly version: string; readonly modelId?: string | undefined }, read: KeyedRows<I>) =>
+  keyedPageOf(stage, read, (input) => [{ id: input.id, input, inputHash: hashOf(check.id, check.version, check.modelId ?? null, input) }])
 
 export const filterStage = (filter: VideoFilter, after: CandidateFilter): Stage<Candidate, undefined, PipelineServices> => ({
   name: filter.stage,
-  pending: (page) => Effect.flatMap(readCandidates(after, page), (rows) => pendingOf(filter.stage, filter, page, rows, candidateKey(false))),
+  pending: (page) => Effect.flatMap(readCandidates(after, page), (read) => pendingOf(filter.stage, filter, read)),
   process: (item) => Effect.map(filter.decide(item.input), (verdict) => ({ verdict })),
   commit: () => Effect.void
 })
 
 export const validatorStage = (validator: ExampleValidator, after: ReadonlyArray<string>): Stage<GeneratedExample, undefined, PipelineServices> => ({
   name: validator.stage,
-  pending: (page) => Effect.flatMap(readGeneratedExamples(after, page), (rows) => pendingOf(validator.stage, validator, page, rows, (e) => [e.id])),
+  pending: (page) => Effect.flatMap(readGeneratedExamples(after, page), (read) => pendingOf(validator.stage, validator, read)),
   process: (item) => Effect.map(validator.check(item.input), (verdict) => ({ verdict })),
   commit: () => Effect.void
 })

@@ -7,8 +7,8 @@ import { type ProblemType, type Skill, skills as allSkills } from "../Taxonomy.t
 import { askStructured, errorVerdict } from "./Ask.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import type { Candidate } from "../Candidate.ts"
-import { candidateKey, type CandidateFilter, readCandidates } from "./Candidates.ts"
-import { pageOf, type StageItem } from "./Paging.ts"
+import { type CandidateFilter, readCandidates } from "./Candidates.ts"
+import { keyedPageOf, type StageItem } from "./Paging.ts"
 import { frameParts } from "./Frames.ts"
 import { knowledgePointValues, promptTemplate, render } from "./Prompt.ts"
 import { hashOf, type Stage } from "./Stage.ts"
@@ -143,7 +143,7 @@ export const generationStage = (options: GenerationOptions, after: CandidateFilt
       }
       return items
     }
-    return yield* pageOf("generation", page, candidates, candidateKey(false), itemsOf)
+    return yield* keyedPageOf("generation", candidates, itemsOf)
   }),
   process: (item) =>
     Effect.gen(function* () {

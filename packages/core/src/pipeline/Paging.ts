@@ -67,6 +67,10 @@ export const unfinished = <I>(stage: string, items: ReadonlyArray<StageItem<I>>)
 export const pageOf = <Row, I>(stage: string, page: PageRequest, rows: ReadonlyArray<Row>, keyOf: (row: Row) => ReadonlyArray<string | number>, itemsOf: (row: Row) => ReadonlyArray<StageItem<I>>) =>
   Effect.map(unfinished(stage, rows.flatMap(itemsOf)), (items): PendingPage<I> => ({ items, next: rows.length < page.size ? undefined : cursorOf(keyOf(rows.at(-1)!)) }))
 
+/** A page of pending items from rows read in two steps (keys, then the rows among them the stage may work on): `last` is where the next page starts. */
+export const keyedPageOf = <Row, I>(stage: string, read: { readonly rows: ReadonlyArray<Row>; readonly last: ReadonlyArray<string | number> | undefined }, itemsOf: (row: Row) => ReadonlyArray<StageItem<I>>) =>
+  Effect.map(unfinished(stage, read.rows.flatMap(itemsOf)), (items): PendingPage<I> => ({ items, next: read.last === undefined ? undefined : cursorOf(read.last) }))
+
 /** A stage whose input is small or made at once (subjects, folder files, a whole-set decision): all of it is one page. */
 export const onePage = <I, E, R>(stage: string, all: Effect.Effect<ReadonlyArray<StageItem<I>>, E, R>) => (page: PageRequest): Effect.Effect<PendingPage<I>, E | StoreError, R | CorpusStore> =>
   page.after !== undefined
