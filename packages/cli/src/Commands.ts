@@ -8,7 +8,7 @@ import {
 import { formatBytes, table } from "./Output.ts"
 import { funnel, stageItems, why } from "./Verdicts.ts"
 import { liveStatus, readStoreLayer, reviewStoreLayer, writeStoreLayer } from "./LiveRun.ts"
-import { renderStatus } from "./RunStatus.ts"
+import { renderQueue, renderStatus } from "./RunStatus.ts"
 import { initSampleProject, sampleImports } from "./SampleProject.ts"
 
 /**
@@ -317,17 +317,24 @@ const whyCommand = Command.make(
 
 const statusCommand = Command.make(
   "status",
-  { json: Flag.Boolean("json").pipe(Flag.withDescription("print JSON for machines: {running, status?}"), Flag.withDefault(false)) },
+  {
+    json: Flag.Boolean("json").pipe(Flag.withDescription("print JSON for machines: {running, status?, queue?}"), Flag.withDefault(false)),
+    queue: Flag.String("queue").pipe(Flag.withDescription("also the queue of a run spread over workers, read from this Redis (from any machine): depth per stage, workers"), Flag.optional)
+  },
   (args) =>
     Effect.gen(function* () {
       const p = yield* project
       const status = yield* liveStatus(p)
-      if (args.json) return yield* Console.log(JSON.stringify(status === undefined ? { running: false } : { running: true, status }, null, 2))
-      if (status !== undefined) return yield* Console.log(renderStatus(status))
-      yield* Console.log("No run in progress\n")
+      // a coordinator on this machine reports its queue itself; --queue reads it from Redis
+      const queue = status?.queue !== undefined || Option.isNone(args.queue) ? undefined : yield* WorkerCommand.use((m) => m.queueOfProject(p, args.queue.pipe(Option.getOrThrow)))
+      if (args.json) return yield* Console.log(JSON.stringify({ running: status !== undefined, ...(status === undefined ? {} : { status }), ...(queue === undefined ? {} : { queue }) }, null, 2))
+      if (status !== undefined) yield* Console.log(renderStatus(status))
+      if (queue !== undefined) yield* Console.log(`${status === undefined ? "" : "\n"}${renderQueue(queue)}`)
+      if (status !== undefined) return
+      yield* Console.log("No run in progress on this machine\n")
       yield* funnel().pipe(Effect.provide(readStoreLayer(p)))
     })
-).pipe(Command.withDescription("The run in progress: per stage pending, processed, kept, dropped, errors, rate, spend and what it waits for; per model its calls and circuit. With no run: the funnel"))
+).pipe(Command.withDescription("The run in progress: per stage pending, processed, kept, dropped, errors, rate, spend and what it waits for; per model its calls and circuit; a queued run's queue and workers. With no run: the funnel"))
 
 const score = Command.make(
   "score",

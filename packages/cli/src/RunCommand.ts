@@ -10,7 +10,7 @@ import { modelsOfSpec, preflight } from "./Preflight.ts"
 import { makeProgress } from "./Progress.ts"
 import { modelSession } from "./ModelSession.ts"
 import { modelStatuses, pendingByStage } from "./RunSummary.ts"
-import { formatDuration, renderModels, type RunStatus } from "./RunStatus.ts"
+import { formatDuration, type QueueStatus, renderModels, type RunStatus } from "./RunStatus.ts"
 import { serveLiveRun } from "./LiveRun.ts"
 
 export interface RunOptions {
@@ -113,6 +113,19 @@ export const runPipeline = (project: Project, options: RunOptions) =>
     const unknownBatch = [...batchStages].filter((st) => !names.includes(st))
     if (unknownBatch.length > 0) return yield* new UsageError({ reason: `${project.configPath}: pipeline.batch names unknown stage(s): ${unknownBatch.map((s) => `${s}${didYouMeanHint(s, names)}`).join(", ")}` })
     const retry = project.config.pipeline?.retry
+    // spread over workers: every stage but those the run decides itself goes through the queue
+    const queued = options.queue === undefined ? undefined : yield* coordinate(project, options.queue, barred, (rows) => Effect.forEach(rows, (row) => {
+      tally.record({ stage: row.stage ?? undefined, costUsd: row.cost_usd })
+      return Effect.orDie(calls.recordRow(row))
+    }, { discard: true }))
+    // what the queue holds and which workers are alive, for `videokr status` (looked up every few seconds)
+    let queueNow: QueueStatus | undefined
+    if (queued !== undefined) {
+      yield* Effect.forkScoped(Effect.forever(Effect.andThen(
+        Effect.ignore(Effect.tap(queued.status(plans.map((p) => p.stage.name)), (q) => Effect.sync(() => (queueNow = q)))),
+        Effect.sleep(2_000)
+      )))
+    }
     // while it runs, the run answers `videokr status`, `funnel`, `stats` and `why` (DuckDB lets one process hold the file)
     let latest: ReadonlyArray<StageProgress> = plans.map((p) => ({ stage: p.stage.name, pending: 0, retrying: 0, leftPending: 0, pendingByModel: {}, processed: 0, kept: 0, dropped: 0, errors: 0, done: false }))
     const startedAt = new Date()
@@ -129,7 +142,8 @@ export const runPipeline = (project: Project, options: RunOptions) =>
             ratePerSecond: elapsedSeconds > 0 ? r.processed / elapsedSeconds : 0, spendUsd: tally.spend(r.stage), ...(waiting === undefined ? {} : { waiting })
           }
         }),
-        models: modelStatuses(models.health.snapshot(), latest, Date.now())
+        models: modelStatuses(models.health.snapshot(), latest, Date.now()),
+        ...(queueNow === undefined ? {} : { queue: queueNow })
       }
     }
     yield* serveLiveRun(project, { store: yield* CorpusStore.CorpusStore, status })
@@ -143,11 +157,6 @@ export const runPipeline = (project: Project, options: RunOptions) =>
       }).pipe(Effect.catch((e) => Effect.andThen(Console.error(`the review app could not be served: ${(e as { message?: string }).message ?? String(e)}`), Deferred.succeed(listening, undefined)))))
       yield* Deferred.await(listening)
     }
-    // spread over workers: every stage but those the run decides itself goes through the queue
-    const queued = options.queue === undefined ? undefined : yield* coordinate(project, options.queue, barred, (rows) => Effect.forEach(rows, (row) => {
-      tally.record({ stage: row.stage ?? undefined, costUsd: row.cost_usd })
-      return Effect.orDie(calls.recordRow(row))
-    }, { discard: true }))
     const runs = yield* runStages(queued === undefined ? plans : plans.map((p) => ({ ...p, concurrency: Math.max(p.concurrency, queuedBatch) })), {
       ...(queued === undefined ? {} : { executor: queued.executor, batchSize: queuedBatch, batchesInFlight: 4 }),
       onProgress: (p) => {
@@ -203,18 +212,19 @@ const queuedBatch = 64
 const coordinate = (project: Project, url: string, barred: ReadonlyArray<Barred>, recordCalls: (rows: ReadonlyArray<CallRow>) => Effect.Effect<void>) =>
   Effect.gen(function* () {
     const { queueAddress } = yield* Effect.promise(() => import("./WorkerCommand.ts"))
-    const { defaultPrefix, makeCoordinator } = yield* Effect.promise(() => import("@videokr/queue"))
+    const { defaultPrefix, makeCoordinator, queueStatus } = yield* Effect.promise(() => import("@videokr/queue"))
     const address = yield* queueAddress(url)
+    const prefix = project.config.queue?.prefix ?? defaultPrefix
     const coordinator = yield* makeCoordinator<Media.Media | ModelRegistry>({
       address,
-      prefix: project.config.queue?.prefix ?? defaultPrefix,
+      prefix,
       local: new Set(pipelinePlan.filter((s) => s.local === true).map((s) => s.name)),
       config: configFingerprint(project.config),
       barred,
       recordCalls: (rows) => recordCalls(rows)
     })
     yield* Console.log(`coordinating on ${address.display}: start workers with videokr worker --queue ${address.display}`)
-    return coordinator
+    return { ...coordinator, status: (stages: ReadonlyArray<string>) => queueStatus(address, prefix, stages) }
   })
 
 /** "waiting for <model> (circuit open 2m10s, next probe in 20s)" for a stage whose models are sick. */

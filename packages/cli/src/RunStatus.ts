@@ -54,13 +54,45 @@ export const ModelStatus = Schema.Struct({
 }).annotate({ identifier: "ModelStatus" })
 export type ModelStatus = typeof ModelStatus.Type
 
+/** A run spread over workers: its queue per stage, and the workers that said they are alive in the last seconds. */
+export const QueueStatus = Schema.Struct({
+  /** the Redis, without its password */
+  address: Schema.String,
+  stages: Schema.Array(Schema.Struct({
+    stage: Schema.String,
+    /** jobs waiting for a worker */
+    waiting: Schema.Number,
+    /** in a worker's hands */
+    active: Schema.Number,
+    /** done, not yet taken by the coordinator */
+    done: Schema.Number,
+    failed: Schema.Number
+  })),
+  workers: Schema.Array(Schema.Struct({
+    id: Schema.String,
+    host: Schema.String,
+    pid: Schema.Number,
+    stages: Schema.Array(Schema.String),
+    concurrency: Schema.Number,
+    startedAt: Schema.String,
+    done: Schema.Number,
+    failed: Schema.Number,
+    active: Schema.Number,
+    lastAt: Schema.optionalKey(Schema.UndefinedOr(Schema.String)),
+    perMinute: Schema.Number
+  }))
+}).annotate({ identifier: "QueueStatus" })
+export type QueueStatus = typeof QueueStatus.Type
+
 export const RunStatus = Schema.Struct({
   pid: Schema.Number,
   /** ISO 8601 */
   startedAt: Schema.String,
   elapsedSeconds: Schema.Number,
   stages: Schema.Array(StageStatus),
-  models: Schema.Array(ModelStatus)
+  models: Schema.Array(ModelStatus),
+  /** when the run hands its items to workers (videokr run --queue) */
+  queue: Schema.optionalKey(QueueStatus)
 }).annotate({ identifier: "RunStatus" })
 export type RunStatus = typeof RunStatus.Type
 
@@ -96,7 +128,22 @@ export const renderStatus = (s: RunStatus): string => {
       )
   const waiting = s.stages.filter((x) => x.waiting !== undefined).map((x) => `  ${x.stage}: ${x.waiting}`)
   const models = s.models.length === 0 ? [] : [renderModels(s.models)]
-  return [heading, stages + (waiting.length === 0 ? "" : `\n${waiting.join("\n")}`), ...models].join("\n\n")
+  return [heading, stages + (waiting.length === 0 ? "" : `\n${waiting.join("\n")}`), ...models, ...(s.queue === undefined ? [] : [renderQueue(s.queue)])].join("\n\n")
+}
+
+/** The queue of a run spread over workers: depth per stage, then the workers with their host, what they did and their rate. */
+export const renderQueue = (q: QueueStatus): string => {
+  const busy = q.stages.filter((s) => s.waiting + s.active + s.done + s.failed > 0)
+  const stages = busy.length === 0
+    ? "The queue is empty."
+    : table(["stage", "waiting", "at a worker", "done, not yet taken", "failed"], busy.map((s) => [s.stage, s.waiting, s.active, s.done, s.failed]))
+  const workers = q.workers.length === 0
+    ? "No worker is alive: start some with videokr worker --queue <url>"
+    : table(
+        ["worker", "stages", "at once", "in hand", "done", "failed", "per minute", "last job"],
+        q.workers.map((w) => [w.id, w.stages.length > 4 ? `${w.stages.length} stages` : w.stages.join(","), w.concurrency, w.active, w.done, w.failed, w.perMinute.toFixed(1), w.lastAt ?? "-"])
+      )
+  return `Queue ${q.address}\n${stages}\n\n${workers}`
 }
 
 /** Per model: what its calls met, its circuit, the time waited for it and the items it leaves pending (status, and the end of a run). */

@@ -5,7 +5,7 @@ import {
 } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
 import { ConcurrencyGate, makeModels, middlewareLayerFor, registryOf } from "@videokr/providers"
-import { defaultPrefix, JobCalls, limiterStoreLayer, parseQueueUrl, type QueueAddress, redisConcurrencyGate, redisLayer, runWorker } from "@videokr/queue"
+import { defaultPrefix, JobCalls, limiterStoreLayer, parseQueueUrl, type QueueAddress, queueStatus, redisConcurrencyGate, redisLayer, runWorker } from "@videokr/queue"
 import { planPipeline } from "./Pipeline.ts"
 
 /**
@@ -34,6 +34,10 @@ export const runWorkerCommand = (project: Project, options: WorkerCommandOptions
       Effect.provide(limits)
     )
   })
+
+/** The queue of the project's runs spread over workers, read from its Redis (`videokr status --queue`). */
+export const queueOfProject = (project: Project, url: string) =>
+  Effect.flatMap(queueAddress(url), (address) => queueStatus(address, project.config.queue?.prefix ?? defaultPrefix))
 
 const work = (project: Project, options: WorkerCommandOptions, address: QueueAddress, prefix: string) =>
   Effect.gen(function* () {

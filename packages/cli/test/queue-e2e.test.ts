@@ -6,7 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { videokrNodeArgs } from "./support/cli.ts"
 import { childEnv, makePipelineProject, modelsOf, patchConfig, query, requestKey, type Servers, startModelServers, videokrAsync } from "./support/pipeline.ts"
-import { startRedis, type TestRedis } from "./support/redis.ts"
+import { startRedis, type TestRedis } from "@videokr/queue/testing"
 
 /**
  * The acceptance test of a run spread over machines: a real redis-server (persistence on), a coordinator
@@ -82,6 +82,22 @@ describe("videokr run --queue: a coordinator and three workers on Redis", () => 
     let coordinator = start(dir, "run", "--queue", redis.url, "--quiet")
     let running = true
     void coordinator.exited.then(() => (running = false))
+
+    // status shows the queue per stage and the three workers, from the coordinator and from Redis
+    let live: any
+    do {
+      const status = await videokrAsync(dir, "status", "--json")
+      expect(status.code, status.stderr).toBe(0)
+      live = JSON.parse(status.stdout)
+    } while (running && !(live.status?.queue?.workers?.length === 3 && live.status.queue.stages.length > 0))
+    expect(live.status.queue.address).toBe(redis.url)
+    expect(live.status.queue.workers.map((w: any) => w.concurrency)).toEqual([2, 2, 2])
+    const readable = await videokrAsync(dir, "status")
+    expect(readable.stdout).toMatch(/^Queue redis:\/\/127\.0\.0\.1:\d+\/0$/m)
+    expect(readable.stdout).toMatch(/^stage\s+waiting\s+at a worker\s+done, not yet taken\s+failed$/m)
+    expect(readable.stdout).toMatch(/^worker\s+stages\s+at once\s+in hand\s+done\s+failed\s+per minute\s+last job$/m)
+    const fromRedis = await videokrAsync(dir, "status", "--queue", redis.url, "--json")
+    expect(JSON.parse(fromRedis.stdout).running).toBe(true)
 
     // a worker killed mid-stage: its jobs go to the others after the stalled-job check
     await until(() => served.length >= asked.length * 0.25, () => running)

@@ -1,20 +1,14 @@
 import { Effect } from "effect"
 import { CorpusStore } from "./CorpusStore.ts"
 import { UsageError } from "./Errors.ts"
+import type { KnowledgePoint } from "./KnowledgeBank.ts"
 import { idsOf, jsonParam } from "./pipeline/BatchSql.ts"
 
 /**
  * Knowledge points proposed by stage 0 (expand) wait for review: they stay out of the pipeline until
  * accepted (they then get scenarios on the next run); a rejected one is removed.
  */
-export interface ProposedKnowledgePoint {
-  readonly id: string
-  readonly discipline: string
-  readonly subject: string
-  readonly course: string
-  readonly lecture: string
-  readonly knowledge_point: string
-}
+export type ProposedKnowledgePoint = Pick<KnowledgePoint, "id" | "discipline" | "subject" | "course" | "lecture" | "knowledge_point">
 
 /** Those waiting for review, in the order they were proposed. */
 export const proposedKnowledgePoints = Effect.flatMap(CorpusStore, (store) =>

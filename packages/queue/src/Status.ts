@@ -1,5 +1,7 @@
 import { Effect } from "effect"
 import { Queue } from "bullmq"
+import type { Redis } from "ioredis"
+import { pipelineRank } from "@videokr/core"
 import { redisClient } from "./Connection.ts"
 import { queueNameOf } from "./Jobs.ts"
 import type { QueueAddress } from "./QueueUrl.ts"
@@ -16,9 +18,25 @@ export interface QueueStatus {
   readonly workers: ReadonlyArray<WorkerStats & { readonly perMinute: number }>
 }
 
-export const queueStatus = (address: QueueAddress, prefix: string, stages: ReadonlyArray<string>) =>
+/** Keys under `pattern`, however many (SCAN, a batch at a time). */
+const scanKeys = async (client: Redis, pattern: string) => {
+  const found: Array<string> = []
+  let cursor = "0"
+  do {
+    const [next, batch] = await client.scan(cursor, "MATCH", pattern, "COUNT", 200)
+    found.push(...batch)
+    cursor = next
+  } while (cursor !== "0")
+  return found.sort()
+}
+
+/** The queue's state for `stages` (default: every stage that has a queue, in pipeline order). */
+export const queueStatus = (address: QueueAddress, prefix: string, only?: ReadonlyArray<string>) =>
   Effect.scoped(Effect.gen(function* () {
     const client = yield* redisClient(address)
+    const stages = only ?? (yield* Effect.promise(() => scanKeys(client, `${prefix}:${queueNameOf("*")}:meta`)))
+      .map((k) => k.slice(`${prefix}:${queueNameOf("")}`.length, -":meta".length))
+      .sort((a, b) => pipelineRank(a) - pipelineRank(b) || a.localeCompare(b))
     const counts = yield* Effect.forEach(stages, (stage) =>
       Effect.promise(async () => {
         const queue = new Queue(queueNameOf(stage), { connection: client, prefix })
@@ -29,16 +47,7 @@ export const queueStatus = (address: QueueAddress, prefix: string, stages: Reado
           await queue.close().catch(() => undefined)
         }
       }))
-    const keys = yield* Effect.promise(async () => {
-      const found: Array<string> = []
-      let cursor = "0"
-      do {
-        const [next, batch] = await client.scan(cursor, "MATCH", workerKey(prefix, "*"), "COUNT", 200)
-        found.push(...batch)
-        cursor = next
-      } while (cursor !== "0")
-      return found.sort()
-    })
+    const keys = yield* Effect.promise(() => scanKeys(client, workerKey(prefix, "*")))
     const values = keys.length === 0 ? [] : yield* Effect.promise(() => client.mget(...keys))
     const now = Date.now()
     const workers = values.flatMap((v) => {
