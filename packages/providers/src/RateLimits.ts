@@ -33,15 +33,19 @@ export const estimateTokens = (request: ChatRequest): number => {
 }
 
 /**
- * Calls are admitted at 98% of a configured limit: requests reach the provider with jitter, and one that
- * arrives early costs a 429 and a retry.
+ * Calls are admitted at 97% of a configured limit: requests reach the provider with jitter (more of it
+ * when several workers share the limit on busy machines), and one that arrives early costs a 429 and a retry.
  */
-export const headroom = 0.98
+export const headroom = 0.97
 
-/** A per-minute limit as a per-second bucket: capacity limit/60 (at least one), refilled over its share of a minute. */
+/**
+ * A per-minute limit as a bucket of half a second's worth (at least one), refilled over its share of a
+ * minute. Providers hold a second's worth: the other half absorbs requests that reach them bunched up
+ * (a busy event loop, several workers sharing the bucket through Redis), up to half a second late.
+ */
 export const bucketOf = (perMinute: number) => {
   const rate = perMinute * headroom
-  const capacity = Math.max(1, Math.floor(rate / 60))
+  const capacity = Math.max(1, Math.floor(rate / 120))
   return { limit: capacity, window: Duration.millis((capacity * 60_000) / rate) }
 }
 

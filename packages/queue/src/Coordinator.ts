@@ -39,7 +39,7 @@ const transientOutcome = (reason: string): ItemOutcome => ({ verdict: { decision
 
 export const makeCoordinator = <R>(options: CoordinatorOptions) =>
   Effect.gen(function* () {
-    const client = yield* redisClient(options.address)
+    const client = yield* redisClient(options.address, { autoPipelining: false })
     const waiting = new Map<string, Waiter>()
     const queues = new Map<string, { readonly queue: Queue; readonly events: QueueEvents }>()
     const closing: Array<() => Promise<unknown>> = []
@@ -67,23 +67,42 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
       const name = queueNameOf(stage)
       const queue = new Queue<JobData, JobResult>(name, { connection: client, prefix: options.prefix })
       // its own connection: QueueEvents blocks reading the events stream (BullMQ leaves a given connection open)
-      const connection = client.duplicate()
+      const connection = client.duplicate({ enableAutoPipelining: false })
       const events = new QueueEvents(name, { connection, prefix: options.prefix })
       events.on("completed", ({ jobId, returnvalue }) => settle(jobId, { ok: true, result: returnvalue as unknown as JobResult }))
       events.on("failed", ({ jobId, failedReason }) => settle(jobId, { ok: false, reason: failedReason }))
+      // queued before (by a coordinator that was restarted): it may have finished already
+      events.on("duplicated", ({ jobId }) => void (waiting.has(jobId) && lookUp(queue, jobId).catch(() => undefined)))
       closing.push(() => events.close().finally(() => connection.quit()), () => queue.close())
       q = { queue, events }
       queues.set(stage, q)
       return q
     }
 
-    const enqueue = async (w: Waiter, jobId: string) => {
-      const { queue, events } = queueOf(w.stage)
+    // the jobs of one tick go to Redis together, a stage's in one addBulk (a round trip per batch, not per item).
+    // The same id again is no new job: after a restart, what is still queued is found ("duplicated"), not redone
+    const adding = new Map<string, Array<{ readonly w: Waiter; readonly jobId: string }>>()
+    const flushAdds = async (stage: string, batch: ReadonlyArray<{ readonly w: Waiter; readonly jobId: string }>) => {
+      const { queue, events } = queueOf(stage)
       await events.waitUntilReady()
-      const data: JobData = { stage: w.stage, item: w.item, refresh: w.refresh, config: options.config, barred: options.barred }
-      // the same id again is no new job: after a restart, what is still queued or done is found, not redone
-      await queue.add(w.stage, data, { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false })
-      await lookUp(queue, jobId)
+      await queue.addBulk(batch.map(({ w, jobId }) => ({
+        name: stage,
+        data: { stage, item: w.item, refresh: w.refresh, config: options.config, barred: options.barred } satisfies JobData,
+        opts: { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false }
+      })))
+    }
+    const enqueue = (w: Waiter, jobId: string) => {
+      const pending = adding.get(w.stage)
+      if (pending !== undefined) return void pending.push({ w, jobId })
+      adding.set(w.stage, [{ w, jobId }])
+      setImmediate(() => {
+        const batch = adding.get(w.stage) ?? []
+        adding.delete(w.stage)
+        // Redis away: ioredis holds the commands until it is back (maxRetriesPerRequest: null)
+        flushAdds(w.stage, batch).catch((e: unknown) => {
+          for (const x of batch) settle(x.jobId, { ok: false, reason: `could not queue: ${e instanceof Error ? e.message : String(e)}` })
+        })
+      })
     }
 
     // outcomes whose event went by unseen (Redis restarted between a job's end and its event being read)
@@ -91,7 +110,7 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(options.sweepMillis ?? 30_000), Effect.promise(async () => {
       for (const [jobId, w] of [...waiting]) {
         const state = await lookUp(queueOf(w.stage).queue, jobId).catch(() => "running" as const)
-        if (state === "missing" && waiting.has(jobId)) await enqueue(w, jobId).catch(() => undefined)
+        if (state === "missing" && waiting.has(jobId)) enqueue(w, jobId)
       }
     }))))
 
@@ -103,8 +122,7 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
           new Promise<Parameters<Waiter["resolve"]>[0]>((resolve) => {
             const w: Waiter = { stage: stage.name, item, refresh, resolve }
             waiting.set(jobId, w)
-            // Redis away: ioredis holds the command until it is back (maxRetriesPerRequest: null)
-            enqueue(w, jobId).catch((e: unknown) => settle(jobId, { ok: false, reason: `could not queue: ${e instanceof Error ? e.message : String(e)}` }))
+            enqueue(w, jobId)
           })
         )
         // its calls into the ledger (journaled first), then the job goes. A coordinator killed before it

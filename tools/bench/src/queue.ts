@@ -4,7 +4,7 @@
  * held"): a coordinator (this process: the engine, a real DuckDB store, the queue's executor) hands
  * `--items` (400) items to 1, then 3, worker processes through a redis-server of its own. Each item samples
  * frames of a real clip with ffmpeg and asks a loopback model that answers in 1-3 s and enforces
- * `--rpm` (480) requests per minute, a limit the workers hold together through Redis. Printed per run:
+ * `--rpm` (300) requests per minute, a limit the workers hold together through Redis. Printed per run:
  * items/s, the share of the provider's limit used while the run was at it (target >= 95% once the
  * workers can reach it, never above: no 429 at the server), and the coordinator's CPU time per item
  * (target < 2 ms).
@@ -14,12 +14,12 @@ import { once } from "node:events"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { Effect, Layer } from "effect"
 import { CorpusStore, makeCallRecorder, Media, ModelRegistry, runStages } from "@videokr/core"
 import { testVideos } from "@videokr/core/testing"
 import { makeModels, middlewareLayer, registryOf } from "@videokr/providers"
-import { chatCompletionReply, limitedReply, startLoopbackServer } from "@videokr/providers/testing"
 import { defaultPrefix, makeCoordinator, parseQueueUrl } from "@videokr/queue"
 import { startRedis } from "@videokr/queue/testing"
 import { benchStage } from "./queue-stage.ts"
@@ -30,19 +30,33 @@ const flag = (name: string, fallback: number) => {
   return at >= 0 ? Number(argv[at + 1]) : fallback
 }
 const items = flag("--items", 400)
-const rpm = flag("--rpm", 480)
+const rpm = flag("--rpm", 300)
 const perWorker = 8
 const clips = Object.values(testVideos()).filter((p) => /(base|lecture|life|bars|mandelbrot)\.mp4$/.test(p))
 const workerScript = fileURLToPath(new URL("./queue-worker.ts", import.meta.url))
 
+/** The model server, in its own process: its URL, and what it counted when asked. */
+const startServer = async () => {
+  const child = spawn(process.execPath, [fileURLToPath(new URL("./queue-server.ts", import.meta.url)), String(rpm)], { stdio: ["pipe", "pipe", "inherit"] })
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
+  const url = (await lines.next()).value as string
+  return {
+    url,
+    counters: async () => {
+      child.stdin!.write("\n")
+      return JSON.parse((await lines.next()).value as string) as { accepted: number; rejected: number; firstAcceptedAt: number; lastAcceptedAt: number }
+    },
+    stop: async () => {
+      child.kill("SIGTERM")
+      if (child.exitCode === null) await once(child, "exit")
+    }
+  }
+}
+
 const runWith = async (workers: number) => {
-  const server = limitedReply(chatCompletionReply((b) => (JSON.stringify(b.messages).includes("pendulum") ? "yes" : "no")), {
-    requestsPerMinute: rpm,
-    latencyMs: () => 1_000 + Math.random() * 2_000
-  })
-  const loopback = await startLoopbackServer(server.handler)
+  const server = await startServer()
   const redis = await startRedis()
-  const model = `openai-compatible:${loopback.url}/v1#bench-vlm`
+  const model = `openai-compatible:${server.url}/v1#bench-vlm`
   const dir = mkdtempSync(join(tmpdir(), "videokr-bench-queue-"))
   const children: Array<ChildProcess> = Array.from({ length: workers }, (_, i) =>
     spawn(process.execPath, [workerScript, redis.url, model, String(rpm), String(perWorker), join(dir, `frames-${i}`), join(dir, "cache"), String(items)], { stdio: ["ignore", "ignore", "inherit"] }))
@@ -69,7 +83,7 @@ const runWith = async (workers: number) => {
       return { run: run!, seconds, cpuMsPerItem: (used.user + used.system) / 1000 / items }
     }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(CorpusStore.layer({ path: join(dir, "corpus.duckdb") }), middlewareLayer)))
     const { run, seconds, cpuMsPerItem } = await Effect.runPromise(program)
-    const c = server.counters
+    const c = await server.counters()
     const activeMinutes = (c.lastAcceptedAt - c.firstAcceptedAt) / 60_000
     const share = activeMinutes > 0 ? (c.accepted - 1) / activeMinutes / rpm : 0
     return { workers, processed: run.processed, errors: run.errors, seconds, itemsPerSecond: run.processed / seconds, share, rejected: c.rejected, cpuMsPerItem }
@@ -77,7 +91,7 @@ const runWith = async (workers: number) => {
     for (const child of children) child.kill("SIGTERM")
     await Promise.all(children.map((child) => (child.exitCode === null ? once(child, "exit") : undefined)))
     await redis.stop()
-    await loopback.close()
+    await server.stop()
   }
 }
 
