@@ -331,7 +331,7 @@ const statusCommand = Command.make(
       if (status !== undefined) yield* Console.log(renderStatus(status))
       if (queue !== undefined) yield* Console.log(`${status === undefined ? "" : "\n"}${renderQueue(queue)}`)
       if (status !== undefined) return
-      yield* Console.log("No run in progress on this machine\n")
+      yield* Console.log("No run in progress\n")
       yield* funnel().pipe(Effect.provide(readStoreLayer(p)))
     })
 ).pipe(Command.withDescription("The run in progress: per stage pending, processed, kept, dropped, errors, rate, spend and what it waits for; per model its calls and circuit; a queued run's queue and workers. With no run: the funnel"))

@@ -142,7 +142,8 @@ export const runPipeline = (project: Project, options: RunOptions) =>
             ratePerSecond: elapsedSeconds > 0 ? r.processed / elapsedSeconds : 0, spendUsd: tally.spend(r.stage), ...(waiting === undefined ? {} : { waiting })
           }
         }),
-        models: modelStatuses(models.health.snapshot(), latest, Date.now()),
+        // a queued run's models are asked by its workers: their health is theirs
+        models: queued === undefined ? modelStatuses(models.health.snapshot(), latest, Date.now()) : [],
         ...(queueNow === undefined ? {} : { queue: queueNow })
       }
     }

@@ -32,6 +32,8 @@ interface Waiter {
   readonly stage: string
   readonly item: StageItem<unknown>
   readonly refresh: boolean
+  /** when it was queued (ms): one waited on for long is looked up by itself */
+  readonly since: number
   readonly resolve: (r: { readonly ok: true; readonly result: JobResult } | { readonly ok: false; readonly reason: string }) => void
 }
 
@@ -106,13 +108,27 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
     }
 
     // outcomes whose event went by unseen (Redis restarted between a job's end and its event being read)
-    // are found by looking the waited-on jobs up now and then; a job Redis lost is queued again
-    yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(options.sweepMillis ?? 30_000), Effect.promise(async () => {
-      for (const [jobId, w] of [...waiting]) {
-        const state = await lookUp(queueOf(w.stage).queue, jobId).catch(() => "running" as const)
-        if (state === "missing" && waiting.has(jobId)) enqueue(w, jobId)
+    // are found now and then among the finished jobs not yet taken (few: a job goes once taken); a job
+    // Redis lost is queued again
+    const sweepMillis = options.sweepMillis ?? 30_000
+    const sweep = async () => {
+      for (const [stage, { queue }] of queues) {
+        const finished = await queue.getJobs(["completed", "failed"])
+        for (const job of finished) if (job?.id !== undefined && waiting.get(job.id)?.stage === stage) await lookUp(queue, job.id)
       }
-    }))))
+      // Redis holds fewer jobs of a stage than are waited on: some were lost (a Redis without persistence restarted)
+      const now = Date.now()
+      for (const [stage, { queue }] of queues) {
+        const mine = [...waiting].filter(([, w]) => w.stage === stage)
+        const counts = await queue.getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed")
+        if (Object.values(counts).reduce((a, n) => a + n, 0) >= mine.length) continue
+        for (const [jobId, w] of mine) {
+          if (now - w.since < 2 * sweepMillis) continue
+          if ((await lookUp(queue, jobId)) === "missing" && waiting.has(jobId)) enqueue(w, jobId)
+        }
+      }
+    }
+    yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(sweepMillis), Effect.promise(() => sweep().catch(() => undefined)))))
 
     const executor: ItemExecutor<R> = (stage: Stage<any, any, R>, item: StageItem<any>, refresh: boolean) => {
       if (options.local.has(stage.name)) return processItem(stage, item, refresh)
@@ -120,7 +136,7 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
       return Effect.gen(function* () {
         const settled = yield* Effect.promise(() =>
           new Promise<Parameters<Waiter["resolve"]>[0]>((resolve) => {
-            const w: Waiter = { stage: stage.name, item, refresh, resolve }
+            const w: Waiter = { stage: stage.name, item, refresh, since: Date.now(), resolve }
             waiting.set(jobId, w)
             enqueue(w, jobId)
           })
