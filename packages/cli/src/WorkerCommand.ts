@@ -5,7 +5,7 @@ import {
 } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
 import { ConcurrencyGate, makeModels, middlewareLayerFor, registryOf } from "@videokr/providers"
-import { defaultPrefix, JobCalls, limiterStoreLayer, parseQueueUrl, type QueueAddress, queueStatus, redisConcurrencyGate, redisLayer, runWorker } from "@videokr/queue"
+import { defaultPrefix, JobCalls, limiterStoreLayer, parseQueueUrl, type QueueAddress, queueStatus, redisConcurrencyGate, redisLayer, serveStages } from "@videokr/queue"
 import { planPipeline } from "./Pipeline.ts"
 
 /**
@@ -73,13 +73,24 @@ const work = (project: Project, options: WorkerCommandOptions, address: QueueAdd
       return r
     }
     yield* Console.log(`worker ${hostname()}/${process.pid} on ${address.display}: ${served.map((s) => s.name).join(", ")}; ${options.concurrency} item(s) at once per stage`)
-    return yield* runWorker<PipelineServices>({
-      address,
-      prefix,
-      stages,
-      concurrency: options.concurrency,
-      config: configFingerprint(project.config),
-      stalledSeconds: project.config.queue?.stalledSeconds,
-      around: (job) => (effect) => Effect.provideService(effect, ModelRegistry, registryFor(job.barred))
-    }).pipe(Effect.provide(Layer.mergeAll(Layer.succeed(ModelRegistry, registry), Media.layer({ cacheDir: storage.frames }))))
+    return yield* Effect.scoped(Effect.gen(function* () {
+      const worker = yield* serveStages<PipelineServices>({
+        address,
+        prefix,
+        stages,
+        concurrency: options.concurrency,
+        config: configFingerprint(project.config),
+        stalledSeconds: project.config.queue?.stalledSeconds,
+        around: (job) => (effect) => Effect.provideService(effect, ModelRegistry, registryFor(job.barred))
+      })
+      // a line a minute for its log, when something changed; until stopped
+      let said = ""
+      return yield* Effect.forever(Effect.andThen(Effect.sleep("60 seconds"), Effect.suspend(() => {
+        const s = worker.stats()
+        const line = `${s.done} item(s) done, ${s.failed} failed, ${s.active} in hand`
+        if (line === said) return Effect.void
+        said = line
+        return Console.log(`${new Date().toISOString()} worker ${worker.id}: ${line}`)
+      })))
+    })).pipe(Effect.provide(Layer.mergeAll(Layer.succeed(ModelRegistry, registry), Media.layer({ cacheDir: storage.frames }))))
   })

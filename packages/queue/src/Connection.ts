@@ -6,7 +6,7 @@ import type { QueueAddress } from "./QueueUrl.ts"
  * An ioredis client for BullMQ, closed with its scope. `maxRetriesPerRequest: null`: a command waits
  * for Redis to come back (a restart costs time, never a job); BullMQ's workers require it.
  */
-export const redisClient = (address: QueueAddress, options: { readonly autoPipelining?: boolean } = {}) =>
+export const redisClient = (address: QueueAddress) =>
   Effect.acquireRelease(
     Effect.sync(() =>
       new Redis({
@@ -17,8 +17,6 @@ export const redisClient = (address: QueueAddress, options: { readonly autoPipel
         ...(address.password === undefined ? {} : { password: address.password }),
         ...(address.tls ? { tls: {} } : {}),
         maxRetriesPerRequest: null,
-        // the commands of one tick in one write (a coordinator adds and removes jobs by the batch)
-        enableAutoPipelining: options.autoPipelining ?? false,
         // reconnect every half second at most, for as long as it takes
         retryStrategy: (times: number) => Math.min(500, 50 * times)
       })

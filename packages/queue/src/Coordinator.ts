@@ -41,7 +41,7 @@ const transientOutcome = (reason: string): ItemOutcome => ({ verdict: { decision
 
 export const makeCoordinator = <R>(options: CoordinatorOptions) =>
   Effect.gen(function* () {
-    const client = yield* redisClient(options.address, { autoPipelining: false })
+    const client = yield* redisClient(options.address)
     const waiting = new Map<string, Waiter>()
     const queues = new Map<string, { readonly queue: Queue; readonly events: QueueEvents }>()
     const closing: Array<() => Promise<unknown>> = []
@@ -69,7 +69,7 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
       const name = queueNameOf(stage)
       const queue = new Queue<JobData, JobResult>(name, { connection: client, prefix: options.prefix })
       // its own connection: QueueEvents blocks reading the events stream (BullMQ leaves a given connection open)
-      const connection = client.duplicate({ enableAutoPipelining: false })
+      const connection = client.duplicate()
       const events = new QueueEvents(name, { connection, prefix: options.prefix })
       events.on("completed", ({ jobId, returnvalue }) => settle(jobId, { ok: true, result: returnvalue as unknown as JobResult }))
       events.on("failed", ({ jobId, failedReason }) => settle(jobId, { ok: false, reason: failedReason }))
@@ -149,5 +149,5 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
         return settled.ok ? settled.result.outcome : transientOutcome(`a worker failed the job: ${settled.reason}`)
       })
     }
-    return { executor, waitingJobs: () => waiting.size }
+    return { executor }
   })

@@ -24,7 +24,6 @@ export interface WorkerOptions<R> {
   readonly config: string
   /** how long a job may go without its worker's heartbeat before another worker takes it (BullMQ's lock) */
   readonly stalledSeconds?: number | undefined
-  readonly onJob?: ((stage: string, outcome: JobResult["outcome"]) => void) | undefined
   /** what a job's item is done within, from what the job says of its run (the models review bars) */
   readonly around?: ((job: JobData) => <A, E>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) | undefined
 }
@@ -68,7 +67,6 @@ export const serveStages = <R>(options: WorkerOptions<R>) =>
           const item = processItem(stage, job.data.item as never, job.data.refresh).pipe(Effect.provideService(JobCalls, { calls }))
           const outcome = await run(options.around === undefined ? item : options.around(job.data)(item))
           stats.done++
-          options.onJob?.(stage.name, outcome)
           return { outcome, calls, worker: id }
         } catch (e) {
           stats.failed++
