@@ -185,7 +185,7 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
         const { stage } = plan
         const pageSize = options.pageSize ?? 2_000
         let left = plan.limit ?? Number.POSITIVE_INFINITY
-        let lastPass = { at: 0, millis: 0, upstreamDone: false, found: 0 }
+        let lastPass = { at: 0, millis: 0, found: 0 }
         // items that failed transiently in this run: attempts so far, when they may be asked again, their model
         const deferred = new Map<string, { attempts: number; until: number; model: string }>()
         while (true) {
@@ -195,11 +195,13 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
             yield* Effect.sleep(options.pollMillis ?? 200)
             continue
           }
-          // a pass reads the stage's whole input, a page at a time: as it grows, pass less often, so that
-          // reading takes at most a tenth of the stage's time however small the rounds upstream hands over.
-          // Once upstream is done, the next pass may be the stage's last: it goes at once (the wait is slept
-          // in short steps to see that), or every stage of a long chain would put off the end of the run.
-          const wait = upstreamDone && !lastPass.upstreamDone ? 0 : lastPass.at + 10 * lastPass.millis - performance.now()
+          // a pass reads the stage's whole input, a page at a time: while upstream is still at work, pass less
+          // often as the input grows, so that reading takes at most a tenth of the stage's time however small
+          // the rounds upstream hands over. Once upstream is done, every pass goes at once (the wait is slept
+          // in short steps to see that): what it finds is the rest of the work, or nothing, and the stage is
+          // done; waiting ten passes' reading (minutes, on a large corpus) would put off the end of the run
+          // once per stage of the chain.
+          const wait = upstreamDone ? 0 : lastPass.at + 10 * lastPass.millis - performance.now()
           if (wait > 0) {
             yield* Effect.sleep(Math.min(wait, options.pollMillis ?? 200))
             continue
@@ -276,7 +278,7 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
               left -= final.length
             }), { concurrency: options.batchesInFlight ?? 1, discard: true })
           } while (after !== undefined && left > 0)
-          lastPass = { at: passStarted, millis: reading, upstreamDone, found }
+          lastPass = { at: passStarted, millis: reading, found }
           update(i, { pending: 0, retrying })
           if (found === 0) {
             if ((upstreamDone || left <= 0) && retrying === 0) break
