@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { Console, Deferred, Effect } from "effect"
-import { type Barred, type CallRow, configFingerprint, CorpusStore, reconcileCallJournals, storageOf, didYouMeanHint, forEachPendingPage, reopenErrors, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, pipelinePlan, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { type Barred, type CallRow, configFingerprint, CorpusStore, reconcileCallJournals, storageOf, didYouMeanHint, forEachPendingPage, localStageNames, reopenErrors, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, pipelinePlan, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
 import { middlewareLayerFor, type ModelHealthShape } from "@videokr/providers"
 import { sendAsBatch } from "./BatchMode.ts"
@@ -207,25 +207,25 @@ export const runPipeline = (project: Project, options: RunOptions) =>
 const queuedBatch = 64
 
 /**
- * The coordinator of a run spread over workers: its queue executor, and the journals of calls workers
- * made for jobs whose outcome never came back (a worker killed mid-job) put into the ledger at the start.
+ * The coordinator of a run spread over workers: its queue executor, and a reader of the queue's state
+ * for `videokr status`. (The journals of workers' calls go into the ledger when the model session starts,
+ * and again when the run ends.)
  */
 const coordinate = (project: Project, url: string, barred: ReadonlyArray<Barred>, recordCalls: (rows: ReadonlyArray<CallRow>) => Effect.Effect<void>) =>
   Effect.gen(function* () {
-    const { queueAddress } = yield* Effect.promise(() => import("./WorkerCommand.ts"))
-    const { defaultPrefix, makeCoordinator, queueStatus } = yield* Effect.promise(() => import("@videokr/queue"))
-    const address = yield* queueAddress(url)
-    const prefix = project.config.queue?.prefix ?? defaultPrefix
+    const { queueOf } = yield* Effect.promise(() => import("./WorkerCommand.ts"))
+    const { makeCoordinator, makeQueueStatus } = yield* Effect.promise(() => import("@videokr/queue"))
+    const { address, prefix } = yield* queueOf(project, url)
     const coordinator = yield* makeCoordinator<Media.Media | ModelRegistry>({
       address,
       prefix,
-      local: new Set(pipelinePlan.filter((s) => s.local === true).map((s) => s.name)),
+      local: localStageNames,
       config: configFingerprint(project.config),
       barred,
-      recordCalls: (rows) => recordCalls(rows)
+      recordCalls
     })
     yield* Console.log(`coordinating on ${address.display}: start workers with videokr worker --queue ${address.display}`)
-    return { ...coordinator, status: (stages: ReadonlyArray<string>) => queueStatus(address, prefix, stages) }
+    return { ...coordinator, status: yield* makeQueueStatus(address, prefix) }
   })
 
 /** "waiting for <model> (circuit open 2m10s, next probe in 20s)" for a stage whose models are sick. */

@@ -1,11 +1,11 @@
 import { hostname } from "node:os"
 import { Console, Effect, Layer } from "effect"
 import {
-  type Barred, configFingerprint, type PipelineServices, didYouMeanHint, loadPlugins, makeCallJournal, Media, ModelRegistry, planOf, pipelineStageNames, type Project, storageOf, UsageError, withoutBarred
+  type Barred, configFingerprint, type PipelineServices, didYouMeanHint, loadPlugins, localStageNames, makeCallJournal, Media, ModelRegistry, type Project, storageOf, UsageError, withoutBarred
 } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
-import { ConcurrencyGate, makeModels, middlewareLayerFor, registryOf } from "@videokr/providers"
-import { defaultPrefix, JobCalls, limiterStoreLayer, parseQueueUrl, type QueueAddress, queueStatus, redisConcurrencyGate, redisLayer, serveStages } from "@videokr/queue"
+import { makeModels, registryOf } from "@videokr/providers"
+import { defaultPrefix, JobCalls, type QueueAddress, queueAddress, queueStatus, serveStages, withGlobalLimits } from "@videokr/queue"
 import { planPipeline } from "./Pipeline.ts"
 
 /**
@@ -21,23 +21,17 @@ export interface WorkerCommandOptions {
   readonly stages: ReadonlyArray<string>
 }
 
-/** The queue's address from --queue, as a usage error when it is not one. */
-export const queueAddress = (text: string) => Effect.try({ try: () => parseQueueUrl(text), catch: (e) => (e instanceof UsageError ? e : new UsageError({ reason: String(e) })) })
+/** The Redis of --queue and the project's key prefix (queue.prefix). */
+export const queueOf = (project: Project, url: string) =>
+  Effect.map(queueAddress(url), (address) => ({ address, prefix: project.config.queue?.prefix ?? defaultPrefix }))
 
 export const runWorkerCommand = (project: Project, options: WorkerCommandOptions) =>
-  Effect.flatMap(queueAddress(options.queue), (address) => {
-    const prefix = project.config.queue?.prefix ?? defaultPrefix
-    // one Redis connection (node-redis) for the limits: the rate limiters' buckets and the concurrency permits
-    const limits = Layer.provideMerge(middlewareLayerFor(project.config.models, limiterStoreLayer(prefix)), redisLayer(address))
-    return work(project, options, address, prefix).pipe(
-      Effect.provideServiceEffect(ConcurrencyGate, redisConcurrencyGate(prefix)),
-      Effect.provide(limits)
-    )
-  })
+  Effect.flatMap(queueOf(project, options.queue), ({ address, prefix }) =>
+    work(project, options, address, prefix).pipe(withGlobalLimits(address, prefix, project.config.models)))
 
 /** The queue of the project's runs spread over workers, read from its Redis (`videokr status --queue`). */
 export const queueOfProject = (project: Project, url: string) =>
-  Effect.flatMap(queueAddress(url), (address) => queueStatus(address, project.config.queue?.prefix ?? defaultPrefix))
+  Effect.flatMap(queueOf(project, url), ({ address, prefix }) => queueStatus(address, prefix))
 
 const work = (project: Project, options: WorkerCommandOptions, address: QueueAddress, prefix: string) =>
   Effect.gen(function* () {
@@ -47,7 +41,7 @@ const work = (project: Project, options: WorkerCommandOptions, address: QueueAdd
     const unknownNames = options.stages.filter((s) => !names.includes(s))
     if (unknownNames.length > 0) return yield* new UsageError({ reason: `--stages: unknown stage(s): ${unknownNames.map((s) => `${s}${didYouMeanHint(s, names)}`).join(", ")}; stages: ${names.join(", ")}` })
     // the stages a coordinator hands out (not those it decides itself), that this config can run
-    const served = plan.stages.filter((s) => s.skipped === undefined && !(pipelineStageNames.includes(s.name) && planOf(s.name).local === true) && (options.stages.length === 0 || options.stages.includes(s.name)))
+    const served = plan.stages.filter((s) => s.skipped === undefined && !localStageNames.has(s.name) && (options.stages.length === 0 || options.stages.includes(s.name)))
     if (served.length === 0) {
       const why = plan.stages.filter((s) => options.stages.includes(s.name) && s.skipped !== undefined).map((s) => `${s.name}: ${s.skipped}`)
       return yield* new UsageError({ reason: `no stage for this worker to do${why.length > 0 ? ` (${why.join("; ")})` : ""}` })

@@ -1,7 +1,8 @@
 import { NodeRedis } from "@effect/platform-node"
-import { Effect, Schedule } from "effect"
+import { Effect, Layer, Schedule } from "effect"
 import { RateLimiter, Redis } from "effect/persistence"
-import type { ConcurrencyGateShape } from "@videokr/providers"
+import type { ModelsConfig } from "@videokr/core"
+import { ConcurrencyGate, type ConcurrencyGateShape, middlewareLayerFor } from "@videokr/providers"
 import type { QueueAddress } from "./QueueUrl.ts"
 
 /**
@@ -65,3 +66,14 @@ export const redisConcurrencyGate = (prefix: string) =>
         })
     }
   })
+
+/**
+ * What a process that asks models for a queued run runs within: the providers' middleware with its rate
+ * limiters' buckets and its concurrency permits in Redis, over one Redis connection.
+ */
+export const withGlobalLimits = (address: QueueAddress, prefix: string, models: ModelsConfig | undefined) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    effect.pipe(
+      Effect.provideServiceEffect(ConcurrencyGate, redisConcurrencyGate(prefix)),
+      Effect.provide(Layer.provideMerge(middlewareLayerFor(models, limiterStoreLayer(prefix)), redisLayer(address)))
+    )

@@ -1,3 +1,4 @@
+import { Effect } from "effect"
 import { UsageError } from "@videokr/core"
 
 /**
@@ -36,3 +37,7 @@ export const parseQueueUrl = (text: string, env: Readonly<Record<string, string 
   const auth = password === undefined ? "" : `${encodeURIComponent(username ?? "")}:${encodeURIComponent(password)}@`
   return { host, port, db, username, password, tls: url.protocol === "rediss:", display, url: `${url.protocol}//${auth}${url.hostname}:${port}/${db}` }
 }
+
+/** The address of `--queue`, as a usage error when it is not one. */
+export const queueAddress = (text: string): Effect.Effect<QueueAddress, UsageError> =>
+  Effect.try({ try: () => parseQueueUrl(text), catch: (e) => (e instanceof UsageError ? e : new UsageError({ reason: String(e) })) })

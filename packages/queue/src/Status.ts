@@ -30,31 +30,42 @@ const scanKeys = async (client: Redis, pattern: string) => {
   return found.sort()
 }
 
-/** The queue's state for `stages` (default: every stage that has a queue, in pipeline order). */
-export const queueStatus = (address: QueueAddress, prefix: string, only?: ReadonlyArray<string>) =>
-  Effect.scoped(Effect.gen(function* () {
+/**
+ * A reader of the queue's state, on one connection for as long as its scope lasts (a coordinator asks it
+ * every few seconds for days): for `stages`, or every stage that has a queue, in pipeline order.
+ */
+export const makeQueueStatus = (address: QueueAddress, prefix: string) =>
+  Effect.gen(function* () {
     const client = yield* redisClient(address)
-    const stages = only ?? (yield* Effect.promise(() => scanKeys(client, `${prefix}:${queueNameOf("*")}:meta`)))
-      .map((k) => k.slice(`${prefix}:${queueNameOf("")}`.length, -":meta".length))
-      .sort((a, b) => pipelineRank(a) - pipelineRank(b) || a.localeCompare(b))
-    const counts = yield* Effect.forEach(stages, (stage) =>
-      Effect.promise(async () => {
-        const queue = new Queue(queueNameOf(stage), { connection: client, prefix })
-        try {
-          const c = await queue.getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed")
+    const queues = new Map<string, Queue>()
+    yield* Effect.addFinalizer(() => Effect.promise(() => Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)))))
+    const queueOf = (stage: string) => {
+      let q = queues.get(stage)
+      if (q === undefined) queues.set(stage, (q = new Queue(queueNameOf(stage), { connection: client, prefix })))
+      return q
+    }
+    return (only?: ReadonlyArray<string>) =>
+      Effect.promise(async (): Promise<QueueStatus> => {
+        const stages = only ?? (await scanKeys(client, `${prefix}:${queueNameOf("*")}:meta`))
+          .map((k) => k.slice(`${prefix}:${queueNameOf("")}`.length, -":meta".length))
+          .sort((a, b) => pipelineRank(a) - pipelineRank(b) || a.localeCompare(b))
+        const counts = await Promise.all(stages.map(async (stage) => {
+          const c = await queueOf(stage).getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed")
           return { stage, waiting: (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0), active: c.active ?? 0, done: c.completed ?? 0, failed: c.failed ?? 0 }
-        } finally {
-          await queue.close().catch(() => undefined)
-        }
-      }))
-    const keys = yield* Effect.promise(() => scanKeys(client, workerKey(prefix, "*")))
-    const values = keys.length === 0 ? [] : yield* Effect.promise(() => client.mget(...keys))
-    const now = Date.now()
-    const workers = values.flatMap((v) => {
-      if (v === null) return []
-      const w = JSON.parse(v) as WorkerStats
-      const minutes = Math.max(1 / 60, (now - Date.parse(w.startedAt)) / 60_000)
-      return [{ ...w, perMinute: w.done / minutes }]
-    })
-    return { address: address.display, stages: counts, workers } satisfies QueueStatus
-  }))
+        }))
+        const keys = await scanKeys(client, workerKey(prefix, "*"))
+        const values = keys.length === 0 ? [] : await client.mget(...keys)
+        const now = Date.now()
+        const workers = values.flatMap((v) => {
+          if (v === null) return []
+          const w = JSON.parse(v) as WorkerStats
+          const minutes = Math.max(1 / 60, (now - Date.parse(w.startedAt)) / 60_000)
+          return [{ ...w, perMinute: w.done / minutes }]
+        })
+        return { address: address.display, stages: counts, workers }
+      })
+  })
+
+/** The queue's state once (`videokr status --queue`). */
+export const queueStatus = (address: QueueAddress, prefix: string, only?: ReadonlyArray<string>) =>
+  Effect.scoped(Effect.flatMap(makeQueueStatus(address, prefix), (read) => read(only)))

@@ -6,8 +6,8 @@ import { Effect, Layer } from "effect"
 import { NodeRuntime } from "@effect/platform-node"
 import { Media, ModelRegistry } from "@videokr/core"
 import { testVideos } from "@videokr/core/testing"
-import { ConcurrencyGate, makeModels, middlewareLayerFor, registryOf } from "@videokr/providers"
-import { defaultPrefix, limiterStoreLayer, parseQueueUrl, redisConcurrencyGate, redisLayer, runWorker } from "@videokr/queue"
+import { makeModels, registryOf } from "@videokr/providers"
+import { defaultPrefix, parseQueueUrl, runWorker, withGlobalLimits } from "@videokr/queue"
 import { benchStage } from "./queue-stage.ts"
 
 const [url, model, rpm, concurrency, framesDir, cacheDir, items] = process.argv.slice(2) as [string, string, string, string, string, string, string]
@@ -20,8 +20,5 @@ const program = Effect.gen(function* () {
   const models = yield* makeModels({ config, env: {}, cache: { dir: cacheDir, mode: "off" } })
   const services = Layer.mergeAll(Layer.succeed(ModelRegistry, registryOf(models, config)), Media.layer({ cacheDir: framesDir }))
   yield* runWorker({ address, prefix: defaultPrefix, stages: [benchStage(model, clips, Number(items))], concurrency: Number(concurrency), config: "bench" }).pipe(Effect.provide(services))
-}).pipe(
-  Effect.provideServiceEffect(ConcurrencyGate, redisConcurrencyGate(defaultPrefix)),
-  Effect.provide(Layer.provideMerge(middlewareLayerFor(config, limiterStoreLayer(defaultPrefix)), redisLayer(address)))
-)
+}).pipe(withGlobalLimits(address, defaultPrefix, config))
 NodeRuntime.runMain(program)

@@ -8,7 +8,10 @@ export type ColumnTypes = Readonly<Record<string, "VARCHAR" | "DOUBLE" | "INTEGE
 /** A subquery of the rows of `$rows` as columns of the given types. */
 export const rowsOf = (columns: ColumnTypes): string => `(SELECT unnest(from_json($rows, '${JSON.stringify([columns])}'), recursive := true))`
 
+/** A subquery of the strings of the JSON parameter `$<name>`. */
+export const idsParam = (name: string): string => `(SELECT unnest(from_json($${name}, '["VARCHAR"]')))`
+
 /** A subquery of the strings of `$ids`. */
-export const idsOf = "(SELECT unnest(from_json($ids, '[\"VARCHAR\"]')))"
+export const idsOf = idsParam("ids")
 
 export const jsonParam = (values: ReadonlyArray<unknown>): string => JSON.stringify(values)

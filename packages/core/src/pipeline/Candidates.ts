@@ -6,7 +6,7 @@ import { KnowledgeBankKind, VideosKind } from "../RecordKind.ts"
 import type { Video } from "../Video.ts"
 import type { Candidate } from "../Candidate.ts"
 import type { GeneratedExample } from "../GeneratedExample.ts"
-import { jsonParam } from "./BatchSql.ts"
+import { idsParam, jsonParam } from "./BatchSql.ts"
 import { keyAfter, type PageRequest } from "./Paging.ts"
 
 /**
@@ -49,8 +49,6 @@ export interface KeyedRows<A> {
   /** the key of the page's last input row, whatever became of it; undefined when the page came short (the input's end) */
   readonly last: ReadonlyArray<string | number> | undefined
 }
-
-const idsParam = (name: string) => `(SELECT unnest(from_json($${name}, '["VARCHAR"]')))`
 
 /**
  * A page of the candidates found by the search that passed the given stages, in video then knowledge point

@@ -65,7 +65,7 @@ export const unfinished = <I>(stage: string, items: ReadonlyArray<StageItem<I>>)
  * done, and the key of the last row (unless the page came short: then it was the last).
  */
 export const pageOf = <Row, I>(stage: string, page: PageRequest, rows: ReadonlyArray<Row>, keyOf: (row: Row) => ReadonlyArray<string | number>, itemsOf: (row: Row) => ReadonlyArray<StageItem<I>>) =>
-  Effect.map(unfinished(stage, rows.flatMap(itemsOf)), (items): PendingPage<I> => ({ items, next: rows.length < page.size ? undefined : cursorOf(keyOf(rows.at(-1)!)) }))
+  keyedPageOf(stage, { rows, last: rows.length < page.size ? undefined : keyOf(rows.at(-1)!) }, itemsOf)
 
 /** A page of pending items from rows read in two steps (keys, then the rows among them the stage may work on): `last` is where the next page starts. */
 export const keyedPageOf = <Row, I>(stage: string, read: { readonly rows: ReadonlyArray<Row>; readonly last: ReadonlyArray<string | number> | undefined }, itemsOf: (row: Row) => ReadonlyArray<StageItem<I>>) =>

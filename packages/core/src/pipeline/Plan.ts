@@ -50,6 +50,9 @@ export const pipelinePlan: ReadonlyArray<PlannedStageInfo> = [
 /** The built-in stages' names, in pipeline order. */
 export const pipelineStageNames: ReadonlyArray<string> = pipelinePlan.map((s) => s.name)
 
+/** The stages a run spread over workers decides itself (`local`), handing the others out. */
+export const localStageNames: ReadonlySet<string> = new Set(pipelinePlan.filter((s) => s.local === true).map((s) => s.name))
+
 /** A built-in stage's place in the pipeline (a plugin's stage, unknown here, comes last). */
 export const pipelineRank = (stage: string): number => {
   const i = pipelineStageNames.indexOf(stage)
