@@ -86,7 +86,7 @@ const runWith = async (workers: number) => {
     const c = await server.counters()
     const activeMinutes = (c.lastAcceptedAt - c.firstAcceptedAt) / 60_000
     const share = activeMinutes > 0 ? (c.accepted - 1) / activeMinutes / rpm : 0
-    return { workers, processed: run.processed, errors: run.errors, seconds, itemsPerSecond: run.processed / seconds, share, rejected: c.rejected, cpuMsPerItem }
+    return { workers, processed: run.processed, errors: run.errors, itemsPerSecond: run.processed / seconds, share, rejected: c.rejected, cpuMsPerItem }
   } finally {
     for (const child of children) child.kill("SIGTERM")
     await Promise.all(children.map((child) => (child.exitCode === null ? once(child, "exit") : undefined)))
