@@ -64,8 +64,9 @@ export const QueueStatus = Schema.Struct({
     waiting: Schema.Number,
     /** in a worker's hands */
     active: Schema.Number,
-    /** done, not yet taken by the coordinator */
+    /** done since the queue began */
     done: Schema.Number,
+    /** failed, not yet taken by the coordinator */
     failed: Schema.Number
   })),
   workers: Schema.Array(Schema.Struct({
@@ -136,7 +137,7 @@ export const renderQueue = (q: QueueStatus): string => {
   const busy = q.stages.filter((s) => s.waiting + s.active + s.done + s.failed > 0)
   const stages = busy.length === 0
     ? "The queue is empty."
-    : table(["stage", "waiting", "at a worker", "done, not yet taken", "failed"], busy.map((s) => [s.stage, s.waiting, s.active, s.done, s.failed]))
+    : table(["stage", "waiting", "at a worker", "done", "failed"], busy.map((s) => [s.stage, s.waiting, s.active, s.done, s.failed]))
   const workers = q.workers.length === 0
     ? "No worker is alive: start some with videokr worker --queue <url>"
     : table(

@@ -1,16 +1,16 @@
 import { Effect } from "effect"
 import { Job, Queue, QueueEvents } from "bullmq"
+import type { Redis } from "ioredis"
 import { type Barred, type CallRow, type ItemExecutor, type ItemOutcome, processItem, type Stage, type StageItem } from "@videokr/core"
-import { redisClient } from "./Connection.ts"
+import { closeRedis, duplicateOf, partErrors, redisClient } from "./Connection.ts"
 import { type JobData, jobIdOf, type JobResult, queueNameOf } from "./Jobs.ts"
 import type { QueueAddress } from "./QueueUrl.ts"
 
 /**
  * The coordinator's side of a run spread over workers: each item of a stage that workers do becomes a job
  * on the stage's queue, and the engine (runStages) gets the job's outcome back as if it had done the item
- * itself; it alone writes the store, committing in batches as outcomes arrive. A job that finished while
- * nobody waited (the coordinator was restarted) is found by its id; an outcome is taken once and its job
- * removed. Transient trouble (Redis away, a worker killed) costs time: a job whose worker failed comes
+ * itself; it alone writes the store, committing in batches as outcomes arrive. A completed job leaves Redis
+ * at once (its event carries the outcome); a failed one stays until its failure is taken. Transient trouble (Redis away, a worker killed) costs time: a job whose worker failed comes
  * back as a transient error, so its item stays pending and is asked again.
  */
 export interface CoordinatorOptions {
@@ -42,10 +42,20 @@ const transientOutcome = (reason: string): ItemOutcome => ({ verdict: { decision
 export const makeCoordinator = <R>(options: CoordinatorOptions) =>
   Effect.gen(function* () {
     const client = yield* redisClient(options.address)
+    const errorsOf = yield* partErrors
     const waiting = new Map<string, Waiter>()
-    const queues = new Map<string, { readonly queue: Queue; readonly events: QueueEvents }>()
-    const closing: Array<() => Promise<unknown>> = []
-    yield* Effect.addFinalizer(() => Effect.promise(() => Promise.all(closing.map((c) => c().catch(() => undefined)))))
+    const queues = new Map<string, { readonly queue: Queue; readonly events: QueueEvents; readonly connection: Redis }>()
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(() =>
+        Promise.all([...queues.values()].map(({ queue, events, connection }) => {
+          if (client.status === "ready") return Promise.all([events.close().finally(() => closeRedis(connection)), queue.close()]).catch(() => undefined)
+          // Redis away: BullMQ's close would wait for it to come back. Reading stops, the connections drop
+          void events.close().catch(() => undefined)
+          void queue.close().catch(() => undefined)
+          return connection.disconnect()
+        }))
+      )
+    )
 
     const settle = (jobId: string, outcome: Parameters<Waiter["resolve"]>[0]) => {
       const w = waiting.get(jobId)
@@ -67,16 +77,15 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
       let q = queues.get(stage)
       if (q !== undefined) return q
       const name = queueNameOf(stage)
-      const queue = new Queue<JobData, JobResult>(name, { connection: client, prefix: options.prefix })
+      const queue = new Queue<JobData, JobResult>(name, { connection: client, prefix: options.prefix }).on("error", errorsOf(`queue ${name}`))
       // its own connection: QueueEvents blocks reading the events stream (BullMQ leaves a given connection open)
-      const connection = client.duplicate()
-      const events = new QueueEvents(name, { connection, prefix: options.prefix })
+      const connection = duplicateOf(client)
+      const events = new QueueEvents(name, { connection, prefix: options.prefix }).on("error", errorsOf(`events of ${name}`))
       events.on("completed", ({ jobId, returnvalue }) => settle(jobId, { ok: true, result: returnvalue as unknown as JobResult }))
       events.on("failed", ({ jobId, failedReason }) => settle(jobId, { ok: false, reason: failedReason }))
       // queued before (by a coordinator that was restarted): it may have finished already
       events.on("duplicated", ({ jobId }) => void (waiting.has(jobId) && lookUp(queue, jobId).catch(() => undefined)))
-      closing.push(() => events.close().finally(() => connection.quit()), () => queue.close())
-      q = { queue, events }
+      q = { queue, events, connection }
       queues.set(stage, q)
       return q
     }
@@ -90,7 +99,10 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
       await queue.addBulk(batch.map(({ w, jobId }) => ({
         name: stage,
         data: { stage, item: w.item, refresh: w.refresh, config: options.config, barred: options.barred } satisfies JobData,
-        opts: { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false }
+        // a completed job goes at once (its event carries the outcome); should that event go unseen, the sweep
+        // finds the job missing and queues it again, and a worker answers it from the shared cache. A failed
+        // job stays until its failure is taken, so that a restarted coordinator learns of it
+        opts: { jobId, attempts: 1, removeOnComplete: true, removeOnFail: false }
       })))
     }
     const enqueue = (w: Waiter, jobId: string) => {
@@ -107,9 +119,10 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
       })
     }
 
-    // outcomes whose event went by unseen (Redis restarted between a job's end and its event being read)
-    // are found now and then among the finished jobs not yet taken (few: a job goes once taken); a job
-    // Redis lost is queued again
+    // failures whose event went by unseen (Redis restarted between a job's end and its event being read)
+    // are found now and then among the finished jobs not yet taken (few: a failed job goes once taken); a
+    // job no longer in Redis (completed with its event missed, or lost by a Redis without persistence) is
+    // queued again
     const sweepMillis = options.sweepMillis ?? 30_000
     const sweep = async () => {
       for (const [stage, { queue }] of queues) {
@@ -141,12 +154,15 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
             enqueue(w, jobId)
           })
         )
-        // its calls into the ledger (journaled first), then the job goes. A coordinator killed before it
-        // commits the outcome finds the item pending and queues it again: the worker answers from the
-        // shared response cache, paying nothing twice
-        if (settled.ok) yield* options.recordCalls(settled.result.calls, stage.name)
+        // its calls into the ledger (journaled first). A coordinator killed before it commits the outcome finds
+        // the item pending and queues it again: the worker answers from the shared response cache, paying
+        // nothing twice
+        if (settled.ok) {
+          yield* options.recordCalls(settled.result.calls, stage.name)
+          return settled.result.outcome
+        }
         yield* Effect.promise(() => queueOf(stage.name).queue.remove(jobId).catch(() => 0))
-        return settled.ok ? settled.result.outcome : transientOutcome(`a worker failed the job: ${settled.reason}`)
+        return transientOutcome(`a worker failed the job: ${settled.reason}`)
       })
     }
     return { executor }

@@ -9,7 +9,8 @@ import { workerKey, type WorkerStats } from "./Worker.ts"
 
 /**
  * What the queue holds and who works on it: per stage, jobs waiting for a worker, in a worker's hands,
- * done and waiting for the coordinator to take them, and failed; and the workers that said they are
+ * done since the queue began (BullMQ's metrics: a completed job leaves at once), and failed and not yet
+ * taken by the coordinator; and the workers that said they are
  * alive in the last seconds, with their host, stages, what they did and their rate.
  */
 export interface QueueStatus {
@@ -50,8 +51,8 @@ export const makeQueueStatus = (address: QueueAddress, prefix: string) =>
           .map((k) => k.slice(`${prefix}:${queueNameOf("")}`.length, -":meta".length))
           .sort((a, b) => pipelineRank(a) - pipelineRank(b) || a.localeCompare(b))
         const counts = await Promise.all(stages.map(async (stage) => {
-          const c = await queueOf(stage).getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed")
-          return { stage, waiting: (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0), active: c.active ?? 0, done: c.completed ?? 0, failed: c.failed ?? 0 }
+          const [c, completed] = await Promise.all([queueOf(stage).getJobCounts("waiting", "prioritized", "delayed", "active", "failed"), queueOf(stage).getMetrics("completed", 0, 0)])
+          return { stage, waiting: (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0), active: c.active ?? 0, done: completed.meta.count, failed: c.failed ?? 0 }
         }))
         const keys = await scanKeys(client, workerKey(prefix, "*"))
         const values = keys.length === 0 ? [] : await client.mget(...keys)

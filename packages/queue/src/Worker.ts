@@ -1,8 +1,8 @@
 import { hostname } from "node:os"
 import { Effect } from "effect"
-import { UnrecoverableError, Worker } from "bullmq"
+import { MetricsTime, UnrecoverableError, Worker } from "bullmq"
 import { type CallRow, processItem, type Stage } from "@videokr/core"
-import { redisClient } from "./Connection.ts"
+import { closeRedis, duplicateOf, partErrors, redisClient } from "./Connection.ts"
 import { JobCalls } from "./JobCalls.ts"
 import { type JobData, type JobResult, queueNameOf } from "./Jobs.ts"
 import type { QueueAddress } from "./QueueUrl.ts"
@@ -49,13 +49,14 @@ export const serveStages = <R>(options: WorkerOptions<R>) =>
     const context = yield* Effect.context<R>()
     const run = Effect.runPromiseWith(context)
     const client = yield* redisClient(options.address)
+    const errorsOf = yield* partErrors
     const id = `${hostname()}/${process.pid}`
     const stats = { done: 0, failed: 0, active: 0, lastAt: undefined as string | undefined }
     const startedAt = new Date().toISOString()
     const lockMillis = (options.stalledSeconds ?? 30) * 1000
     const connections: Array<ReturnType<typeof client.duplicate>> = []
     const workers = options.stages.map((stage) => {
-      const connection = client.duplicate()
+      const connection = duplicateOf(client)
       connections.push(connection)
       const worker = new Worker<JobData, JobResult>(queueNameOf(stage.name), async (job) => {
         if (job.data.config !== options.config) {
@@ -82,12 +83,18 @@ export const serveStages = <R>(options: WorkerOptions<R>) =>
         lockDuration: lockMillis,
         stalledInterval: lockMillis,
         // a job whose workers keep dying fails in the end (the coordinator keeps its item pending)
-        maxStalledCount: 5
+        maxStalledCount: 5,
+        // jobs done and failed per minute for a day, and in all (`videokr status`: completed jobs leave at once)
+        metrics: { maxDataPoints: MetricsTime.ONE_HOUR * 24 }
       })
-      return worker
+      return worker.on("error", errorsOf(`worker of ${queueNameOf(stage.name)}`))
     })
-    // BullMQ leaves a given connection open: it is quit once its worker has closed (jobs in hand finished)
-    yield* Effect.addFinalizer(() => Effect.promise(() => Promise.all(workers.map((w, i) => w.close().catch(() => undefined).finally(() => connections[i]!.quit().catch(() => undefined))))))
+    // BullMQ leaves a given connection open: it is closed once its worker has (jobs in hand finished). With
+    // Redis away the jobs in hand could not be reported: the worker stops at once (they will be found
+    // stalled, and another worker does them from the shared cache) instead of waiting for Redis
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(() => Promise.all(workers.map((w, i) => w.close(client.status !== "ready").catch(() => undefined).finally(() => closeRedis(connections[i]!)))))
+    )
     const key = workerKey(options.prefix, id)
     const beat = Effect.promise(() => {
       const s: WorkerStats = { id, host: hostname(), pid: process.pid, stages: options.stages.map((x) => x.name), concurrency: options.concurrency, startedAt, ...stats }
@@ -95,7 +102,7 @@ export const serveStages = <R>(options: WorkerOptions<R>) =>
     })
     yield* beat
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(5_000), beat)))
-    yield* Effect.addFinalizer(() => Effect.promise(() => client.del(key).catch(() => undefined)))
+    yield* Effect.addFinalizer(() => Effect.promise(async () => void (client.status === "ready" && (await client.del(key).catch(() => 0)))))
     return { id, stats: () => ({ ...stats }) }
   })
 

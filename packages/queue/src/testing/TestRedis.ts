@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -15,6 +15,7 @@ export interface TestRedis {
   readonly url: string
   /** stops it (SIGTERM: the append-only file is flushed) and starts it again on the same port and folder */
   readonly restart: () => Promise<void>
+  /** stops it for good and removes its folder */
   readonly stop: () => Promise<void>
 }
 
@@ -59,5 +60,10 @@ export const startRedis = async (): Promise<TestRedis> => {
     await exited
   }
   await start()
-  return { port, url: `redis://127.0.0.1:${port}/0`, restart: async () => (await stop(), await start()), stop }
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}/0`,
+    restart: async () => (await stop(), await start()),
+    stop: async () => (await stop(), rmSync(dir, { recursive: true, force: true }))
+  }
 }
