@@ -12,7 +12,8 @@
  * Printed per stage: items, items/s while the stage was busy (processing or writing its batches; stages
  * overlap, so waiting for upstream work is not counted), and the share of that busy time spent writing to
  * the store (the one serialised writer). Flags: --videos N (default 10,000); --progress prints every
- * stage's counts on stderr as they change.
+ * stage's counts on stderr as they change; --memory prints, every 5 s on stderr, the process's memory
+ * (RSS, V8 heap, memory outside it): where a peak comes from.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -89,6 +90,13 @@ const stages = buildPipeline({
 })
 
 const busy = new Map<string, { items: number; processMs: number; commitMs: number }>()
+if (argv.includes("--memory")) {
+  const mib = (n: number) => `${(n / 1048576).toFixed(0)}`.padStart(5)
+  setInterval(() => {
+    const m = process.memoryUsage()
+    console.error(`memory: rss ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, outside the heap ${mib(m.rss - m.heapTotal)} (buffers ${mib(m.arrayBuffers)})`)
+  }, 5_000).unref()
+}
 const program = Effect.gen(function* () {
   const calls = yield* makeCallRecorder()
   yield* importFile(join(dir, "bank.jsonl"), { kind: "knowledge-bank" })
