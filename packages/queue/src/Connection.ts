@@ -60,6 +60,15 @@ export const partErrors = Effect.map(Effect.context<never>(), (context) => {
  * wait for Redis to come back and a process told to stop would hang.
  */
 export const closeRedis = async (client: Redis): Promise<void> => {
-  if (client.status !== "ready") return client.disconnect()
+  if (!(await reachable(client))) return client.disconnect()
   await client.quit().catch(() => client.disconnect())
 }
+
+/**
+ * Whether Redis answers a PING within a second: a connection's status can still say "ready" just after
+ * Redis went away, and a command to an absent Redis waits for it to come back.
+ */
+export const reachable = (client: Redis): Promise<boolean> =>
+  client.status !== "ready"
+    ? Promise.resolve(false)
+    : Promise.race([client.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000).unref())])

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { Job, Queue, QueueEvents } from "bullmq"
 import type { Redis } from "ioredis"
 import { type Barred, type CallRow, type ItemExecutor, type ItemOutcome, processItem, type Stage, type StageItem } from "@videokr/core"
-import { closeRedis, duplicateOf, partErrors, redisClient } from "./Connection.ts"
+import { closeRedis, duplicateOf, partErrors, reachable, redisClient } from "./Connection.ts"
 import { type JobData, jobIdOf, type JobResult, queueNameOf } from "./Jobs.ts"
 import type { QueueAddress } from "./QueueUrl.ts"
 
@@ -10,8 +10,9 @@ import type { QueueAddress } from "./QueueUrl.ts"
  * The coordinator's side of a run spread over workers: each item of a stage that workers do becomes a job
  * on the stage's queue, and the engine (runStages) gets the job's outcome back as if it had done the item
  * itself; it alone writes the store, committing in batches as outcomes arrive. A completed job leaves Redis
- * at once (its event carries the outcome); a failed one stays until its failure is taken. Transient trouble (Redis away, a worker killed) costs time: a job whose worker failed comes
- * back as a transient error, so its item stays pending and is asked again.
+ * at once (its event carries the outcome); a failed one stays until its failure is taken. Transient trouble
+ * (Redis away, a worker killed) costs time: a job whose worker failed comes back as a transient error, so
+ * its item stays pending and is asked again.
  */
 export interface CoordinatorOptions {
   readonly address: QueueAddress
@@ -46,15 +47,16 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
     const waiting = new Map<string, Waiter>()
     const queues = new Map<string, { readonly queue: Queue; readonly events: QueueEvents; readonly connection: Redis }>()
     yield* Effect.addFinalizer(() =>
-      Effect.promise(() =>
-        Promise.all([...queues.values()].map(({ queue, events, connection }) => {
-          if (client.status === "ready") return Promise.all([events.close().finally(() => closeRedis(connection)), queue.close()]).catch(() => undefined)
+      Effect.promise(async () => {
+        const here = await reachable(client)
+        return Promise.all([...queues.values()].map(({ queue, events, connection }) => {
+          if (here) return Promise.all([events.close().finally(() => closeRedis(connection)), queue.close()]).catch(() => undefined)
           // Redis away: BullMQ's close would wait for it to come back. Reading stops, the connections drop
           void events.close().catch(() => undefined)
           void queue.close().catch(() => undefined)
           return connection.disconnect()
         }))
-      )
+      })
     )
 
     const settle = (jobId: string, outcome: Parameters<Waiter["resolve"]>[0]) => {
@@ -126,14 +128,14 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
     const sweepMillis = options.sweepMillis ?? 30_000
     const sweep = async () => {
       for (const [stage, { queue }] of queues) {
-        const finished = await queue.getJobs(["completed", "failed"])
+        const finished = await queue.getJobs(["failed"])
         for (const job of finished) if (job?.id !== undefined && waiting.get(job.id)?.stage === stage) await lookUp(queue, job.id)
       }
       // Redis holds fewer jobs of a stage than are waited on: some were lost (a Redis without persistence restarted)
       const now = Date.now()
       for (const [stage, { queue }] of queues) {
         const mine = [...waiting].filter(([, w]) => w.stage === stage)
-        const counts = await queue.getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed")
+        const counts = await queue.getJobCounts("waiting", "prioritized", "delayed", "active", "failed")
         if (Object.values(counts).reduce((a, n) => a + n, 0) >= mine.length) continue
         for (const [jobId, w] of mine) {
           if (now - w.since < 2 * sweepMillis) continue

@@ -10,8 +10,8 @@ import { workerKey, type WorkerStats } from "./Worker.ts"
 /**
  * What the queue holds and who works on it: per stage, jobs waiting for a worker, in a worker's hands,
  * done since the queue began (BullMQ's metrics: a completed job leaves at once), and failed and not yet
- * taken by the coordinator; and the workers that said they are
- * alive in the last seconds, with their host, stages, what they did and their rate.
+ * taken by the coordinator; and the workers that said they are alive in the last seconds, with their host,
+ * stages, what they did and their rate.
  */
 export interface QueueStatus {
   readonly address: string

@@ -2,7 +2,7 @@ import { hostname } from "node:os"
 import { Effect } from "effect"
 import { MetricsTime, UnrecoverableError, Worker } from "bullmq"
 import { type CallRow, processItem, type Stage } from "@videokr/core"
-import { closeRedis, duplicateOf, partErrors, redisClient } from "./Connection.ts"
+import { closeRedis, duplicateOf, partErrors, reachable, redisClient } from "./Connection.ts"
 import { JobCalls } from "./JobCalls.ts"
 import { type JobData, type JobResult, queueNameOf } from "./Jobs.ts"
 import type { QueueAddress } from "./QueueUrl.ts"
@@ -93,7 +93,10 @@ export const serveStages = <R>(options: WorkerOptions<R>) =>
     // Redis away the jobs in hand could not be reported: the worker stops at once (they will be found
     // stalled, and another worker does them from the shared cache) instead of waiting for Redis
     yield* Effect.addFinalizer(() =>
-      Effect.promise(() => Promise.all(workers.map((w, i) => w.close(client.status !== "ready").catch(() => undefined).finally(() => closeRedis(connections[i]!)))))
+      Effect.promise(async () => {
+        const away = !(await reachable(client))
+        await Promise.all(workers.map((w, i) => w.close(away).catch(() => undefined).finally(() => closeRedis(connections[i]!))))
+      })
     )
     const key = workerKey(options.prefix, id)
     const beat = Effect.promise(() => {
@@ -102,7 +105,7 @@ export const serveStages = <R>(options: WorkerOptions<R>) =>
     })
     yield* beat
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(5_000), beat)))
-    yield* Effect.addFinalizer(() => Effect.promise(async () => void (client.status === "ready" && (await client.del(key).catch(() => 0)))))
+    yield* Effect.addFinalizer(() => Effect.promise(async () => void ((await reachable(client)) && (await client.del(key).catch(() => 0)))))
     return { id, stats: () => ({ ...stats }) }
   })
 
