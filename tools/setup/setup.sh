@@ -118,5 +118,6 @@ env_file="$root/tools/setup/.env.sh"
   printf 'export VIDEOKR_FFPROBE=%q\n' "${VIDEOKR_FFPROBE:-$ffprobe_path}"
   printf 'export VIDEOKR_CHROMIUM=%q\n' "$chromium_path"
   printf 'export VIDEOKR_REDIS_SERVER=%q\n' "$redis_path"
-} >"$env_file.tmp"
-mv "$env_file.tmp" "$env_file"
+} >"$env_file.tmp.$$"
+# a temp file of this process's own: two commands started at once in one checkout both write it
+mv "$env_file.tmp.$$" "$env_file"

@@ -1,4 +1,4 @@
-import { Duration, Effect, Layer } from "effect"
+import { Clock, Duration, Effect, Layer } from "effect"
 import { RateLimiter } from "effect/persistence"
 import type { ChatRequest, ChatResponse, Limits, ModelProviderShape, ProviderError } from "@videokr/core"
 import type { ConcurrencyGateShape } from "./ConcurrencyGate.ts"
@@ -49,17 +49,30 @@ export const bucketOf = (perMinute: number) => {
   return { limit: capacity, window: Duration.millis((capacity * 60_000) / rate) }
 }
 
+/**
+ * Waits for a turn in a bucket. A caller that wakes more than the bucket's slack late (its event loop
+ * was stalled: a busy machine, a long garbage collection) would send in the turns of the callers after
+ * it, all at once; it takes a new turn instead, which costs the limit a turn but never exceeds it.
+ */
+const turnIn = (limiter: RateLimiter.RateLimiter, key: string, tokens: number, bucket: ReturnType<typeof bucketOf>): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const slack = Duration.toMillis(bucket.window)
+    while (true) {
+      const { delay } = yield* Effect.orDie(limiter.consume({ key, algorithm: "token-bucket", onExceeded: "delay", tokens, ...bucket }))
+      if (Duration.isZero(delay)) return
+      const due = (yield* Clock.currentTimeMillis) + Duration.toMillis(delay)
+      yield* Effect.sleep(delay)
+      if ((yield* Clock.currentTimeMillis) - due <= slack) return
+    }
+  })
+
 export const withRateLimits = (provider: ModelProviderShape, options: RateLimitOptions): ModelProviderShape => {
     const limiter = options.limiter
 
     const admitted = (key: string, limits: Limits | undefined, request: ChatRequest, call: Effect.Effect<ChatResponse, ProviderError>) =>
       Effect.gen(function* () {
-        if (limits?.requestsPerMinute !== undefined) {
-          yield* Effect.orDie(RateLimiter.sleep(limiter, { key: `${key}:rpm`, algorithm: "token-bucket", tokens: 1, ...bucketOf(limits.requestsPerMinute) }))
-        }
-        if (limits?.tokensPerMinute !== undefined) {
-          yield* Effect.orDie(RateLimiter.sleep(limiter, { key: `${key}:tpm`, algorithm: "token-bucket", tokens: estimateTokens(request), ...bucketOf(limits.tokensPerMinute) }))
-        }
+        if (limits?.requestsPerMinute !== undefined) yield* turnIn(limiter, `${key}:rpm`, 1, bucketOf(limits.requestsPerMinute))
+        if (limits?.tokensPerMinute !== undefined) yield* turnIn(limiter, `${key}:tpm`, estimateTokens(request), bucketOf(limits.tokensPerMinute))
         if (limits?.requestsPerMinute !== undefined || limits?.tokensPerMinute !== undefined) return yield* call
         // nothing configured: learn from the provider's 429s
         // (the in-memory limiter store cannot fail: its errors are defects)

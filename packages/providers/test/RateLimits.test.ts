@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "@effect/vitest"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { isTransient, type ModelProviderShape } from "@videokr/core"
 import { announcedLimits, errorOfStatus } from "../src/HttpErrors.ts"
@@ -123,6 +123,22 @@ describe("rate limits over HTTP (the loopback server's limits on its wire)", () 
       expect(new Set(answers.map((a) => a.text)).size).toBe(30)
       expect(counters.accepted).toBe(31)
       expect(server.requests).toHaveLength(31 + counters.rejected)
+    }).pipe(Effect.provide(middlewareLayer)))
+
+  it.live("configured requests/min: callers woken late together (an event loop stalled for 2 s) take new turns instead of sending at once", () =>
+    Effect.gen(function* () {
+      const { id, counters } = yield* Effect.promise(() => setup({ requestsPerMinute: 600 }))
+      const models = yield* makeModels({ config: { limits: { [id]: { requestsPerMinute: 600 } } }, env: {}, cache: cache() })
+      const fiber = yield* Effect.forkChild(burst(yield* models.resolve(id), 40))
+      // once the first calls are answered, the process stalls: a dozen or more turns fall due meanwhile
+      yield* Effect.promise(async () => {
+        while (counters.accepted < 4) await new Promise((r) => setTimeout(r, 5))
+        const until = Date.now() + 2_000
+        while (Date.now() < until) { /* a stalled event loop */ }
+      })
+      const answers = yield* Fiber.join(fiber)
+      expect(new Set(answers.map((a) => a.text)).size).toBe(40)
+      expect(counters).toMatchObject({ accepted: 40, rejected: 0 })
     }).pipe(Effect.provide(middlewareLayer)))
 })
 

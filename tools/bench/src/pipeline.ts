@@ -13,7 +13,7 @@
  * overlap, so waiting for upstream work is not counted), and the share of that busy time spent writing to
  * the store (the one serialised writer). Flags: --videos N (default 10,000); --progress prints every
  * stage's counts on stderr as they change; --memory prints, every 5 s on stderr, the process's memory
- * (RSS, V8 heap, memory outside it): where a peak comes from.
+ * (RSS, V8 heap, memory outside it, and DuckDB's own account of its share): where a peak comes from.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -90,14 +90,19 @@ const stages = buildPipeline({
 })
 
 const busy = new Map<string, { items: number; processMs: number; commitMs: number }>()
-if (argv.includes("--memory")) {
-  const mib = (n: number) => `${(n / 1048576).toFixed(0)}`.padStart(5)
-  setInterval(() => {
-    const m = process.memoryUsage()
-    console.error(`memory: rss ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, outside the heap ${mib(m.rss - m.heapTotal)} (buffers ${mib(m.arrayBuffers)})`)
-  }, 5_000).unref()
-}
+const mib = (n: number) => `${(n / 1048576).toFixed(0)}`.padStart(5)
+// the process's memory and DuckDB's own account of its share (its buffer pool and what it holds outside it)
+const memoryReport = Effect.gen(function* () {
+  const store = yield* CorpusStore.CorpusStore
+  const duck = yield* store.query<{ tag: string; bytes: number }>(
+    "SELECT tag, memory_usage_bytes::BIGINT AS bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0 ORDER BY 2 DESC"
+  )
+  const m = process.memoryUsage()
+  const total = duck.reduce((a, r) => a + r.bytes, 0)
+  console.error(`memory: rss ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, outside the heap ${mib(m.rss - m.heapTotal)} (buffers ${mib(m.arrayBuffers)}), DuckDB ${mib(total)} (${duck.slice(0, 3).map((r) => `${r.tag} ${mib(r.bytes).trim()}`).join(", ")})`)
+}).pipe(Effect.ignore, Effect.delay("5 seconds"), Effect.forever)
 const program = Effect.gen(function* () {
+  if (argv.includes("--memory")) yield* Effect.forkChild(memoryReport)
   const calls = yield* makeCallRecorder()
   yield* importFile(join(dir, "bank.jsonl"), { kind: "knowledge-bank" })
   yield* importFile(join(repo, "fixtures/sample/seeds.jsonl"), { kind: "seeds" })
