@@ -17,9 +17,21 @@ export interface SplitResult {
 }
 
 /**
- * Seeded SFT/RL split. Each example is placed by its own draw, u = the first 52 bits of
- * md5("<seed>:<id>") / 2^52: SFT when it has a rationale and u < sftFraction, RL otherwise. The same seed
- * gives the same split, and examples imported later never move the ones already placed. One transaction.
+ * An example's place in the seeded SFT/RL split, as SQL over its `id` and `think` columns: its own draw,
+ * u = the first 52 bits of md5("<seed>:<id>") / 2^52, puts it in SFT when it has a rationale and
+ * u < sftFraction, else in RL. Parameters $seed and $fraction (see `splitParams`).
+ */
+export const splitSql = (id = "id", think = "think") =>
+  `CASE WHEN ${think} IS NOT NULL AND trim(${think}) <> ''
+     AND ('0x' || left(md5($seed || ':' || ${id}), 13))::BIGINT / 4503599627370496.0 < $fraction
+   THEN 'sft' ELSE 'rl' END`
+
+export const splitParams = (o: SplitOptions) => ({ seed: String(o.seed), fraction: o.sftFraction })
+
+/**
+ * Seeded SFT/RL split (see `splitSql`). The same seed gives the same split, and examples imported later
+ * never move the ones already placed. Only the examples whose place changes are written (a corpus of a
+ * million examples split again with the same seed writes none). One transaction.
  */
 export const splitCorpus = (options: Partial<SplitOptions> = {}) =>
   Effect.gen(function* () {
@@ -27,13 +39,7 @@ export const splitCorpus = (options: Partial<SplitOptions> = {}) =>
     const o = { ...splitDefaults, ...options }
     return yield* store.transaction((tx) =>
       Effect.gen(function* () {
-        yield* tx.run(
-          `UPDATE examples SET split = CASE
-             WHEN think IS NOT NULL AND trim(think) <> ''
-              AND ('0x' || left(md5($seed || ':' || id), 13))::BIGINT / 4503599627370496.0 < $fraction
-             THEN 'sft' ELSE 'rl' END`,
-          { seed: String(o.seed), fraction: o.sftFraction }
-        )
+        yield* tx.run(`UPDATE examples SET split = ${splitSql()} WHERE split IS DISTINCT FROM (${splitSql()})`, splitParams(o))
         const [counts] = (yield* tx.query<{ sft: number; rl: number }>(
           "SELECT count(*) FILTER (WHERE split = 'sft')::BIGINT AS sft, count(*) FILTER (WHERE split = 'rl')::BIGINT AS rl FROM examples"
         )) as [{ sft: number; rl: number }]

@@ -2,7 +2,7 @@ import { relative } from "node:path"
 import { Effect } from "effect"
 import { CorpusStore } from "../CorpusStore.ts"
 import { type ExportFormat, exportFormatsOf, type ExportOptions } from "../Export.ts"
-import { splitCorpus, type SplitOptions } from "../Split.ts"
+import { splitCorpus, splitParams, splitSql, type SplitOptions } from "../Split.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { keptByAll } from "./Candidates.ts"
 import { keyAfter, pageOf } from "./Paging.ts"
@@ -71,9 +71,11 @@ export const releaseStage = (o: ReleaseOptions): Stage<Survivor, undefined, neve
       })
       yield* tx.run(
         `INSERT INTO examples (seq, id, question, options, problem_type, solution, think, video_path, skill, discipline, subject, knowledge_point_id, video_id, generator_model, split, extra, source_file, source_line)
-         SELECT (SELECT coalesce(max(seq), 0) FROM examples) + row_number() OVER (), id, question, options, type, solution, think, path, skill, discipline, subject, kp, video, model, NULL, NULL, 'pipeline', NULL
+         SELECT (SELECT coalesce(max(seq), 0) FROM examples) + row_number() OVER (), id, question, options, type, solution, think, path, skill, discipline, subject, kp, video, model, ${splitSql()}, NULL, 'pipeline', NULL
          FROM ${rowsOf({ id: "VARCHAR", question: "VARCHAR", options: "JSON", type: "VARCHAR", solution: "VARCHAR", think: "VARCHAR", path: "VARCHAR", skill: "VARCHAR", discipline: "VARCHAR", subject: "VARCHAR", kp: "VARCHAR", video: "VARCHAR", model: "VARCHAR" })}`,
-        { rows: jsonParam(rows) }
+        // placed in the split as they enter: the split at the end then rewrites no row (a rewrite of every
+        // example in one transaction held the whole corpus's undo in memory)
+        { rows: jsonParam(rows), ...splitParams(o.split) }
       )
     }),
   finish: Effect.gen(function* () {
