@@ -62,7 +62,7 @@ export class CorpusStore extends Context.Service<CorpusStore, CorpusStoreShape>(
 export interface CorpusStoreOptions {
   /** the corpus file, or ":memory:" */
   readonly path: string
-  /** DuckDB's memory_limit (default "256MB"): bounds the store's share of the process's memory; it spills beyond */
+  /** DuckDB's memory_limit (default "128MB": its cache of the corpus's blocks otherwise grows with the corpus): bounds the store's share of the process's memory; it spills beyond */
   readonly memoryLimit?: string
   readonly threads?: number
 }

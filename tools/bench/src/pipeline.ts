@@ -15,7 +15,7 @@
  * stage's counts on stderr as they change; --memory prints, every 5 s on stderr, the process's memory
  * (RSS, V8 heap, memory outside it, and DuckDB's own account of its share): where a peak comes from.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
@@ -127,7 +127,8 @@ const program = Effect.gen(function* () {
   return { runs, seconds: (performance.now() - started) / 1000 }
 }).pipe(Effect.provide(CorpusStore.layer({ path: db })))
 
-const { runs, seconds } = await Effect.runPromise(program)
+// the store, the cache and the exports of a 50K run take gigabytes: they go whatever the outcome
+const { runs, seconds } = await Effect.runPromise(program).finally(() => rmSync(dir, { recursive: true, force: true }))
 console.log(`pipeline engine, ${n.toLocaleString("en")} knowledge points, ${(3 * n).toLocaleString("en")} videos, zero-latency scripted model through the full middleware, 16 items in flight per stage:`)
 console.log(`  stage             items   items/s (busy)   store share of busy time`)
 for (const r of runs) {

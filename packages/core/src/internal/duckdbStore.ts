@@ -26,7 +26,7 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
         try: async () => {
           if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true })
           return DuckDBInstance.create(path, {
-            memory_limit: options.memoryLimit ?? "256MB",
+            memory_limit: options.memoryLimit ?? "128MB",
             ...(options.threads ? { threads: String(options.threads) } : {})
           })
         },
