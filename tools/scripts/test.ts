@@ -9,7 +9,7 @@ import { join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
-const projects = ["packages/core", "packages/providers", "packages/filters", "packages/eval", "packages/cli", "sites/leaderboard", "tools"]
+const projects = ["packages/core", "packages/providers", "packages/filters", "packages/eval", "packages/queue", "packages/cli", "sites/leaderboard", "tools"]
 const reports = projects.map((p) => join(root, p, "test-results.json"))
 // stale reports must not count: Nx restores the current ones from its cache or the runs write them
 for (const r of reports) rmSync(r, { force: true })
