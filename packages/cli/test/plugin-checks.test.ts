@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { makePipelineProject, query, type Servers, startModelServers, videokrAsync as videokr } from "./support/pipeline.ts"
@@ -8,9 +8,11 @@ let servers: Servers | undefined
 afterAll(() => servers?.close())
 
 // A plugin with a filter and a validator of its own, placed by pipeline.checks: one after a built-in
-// stage, one in place of one. Both written as a plugin author would, against videokr's Effect.
+// stage, one in place of one. Both written as a plugin author would, against videokr's Effect; the
+// validator words its reasons from a prompt file the plugin keeps beside itself.
 const plugin = `import { Effect } from "effect"
-import { definePlugin } from "@videokr/core"
+import { definePlugin, promptTemplate } from "@videokr/core"
+const rule = promptTemplate("prompts/question.v1", { from: import.meta.url })
 export default definePlugin({
   name: "house-rules",
   filters: {
@@ -23,8 +25,8 @@ export default definePlugin({
   },
   validators: {
     "question-mark": () => ({
-      id: "question-mark", stage: "question-mark", version: "1",
-      check: (e) => Effect.succeed(e.question.trim().endsWith("?") ? { decision: "keep", reason: "a question" } : { decision: "drop", reason: "not a question" })
+      id: "question-mark", stage: "question-mark", version: "1", prompts: [rule],
+      check: (e) => Effect.succeed(e.question.trim().endsWith("?") ? { decision: "keep", reason: rule.text.trim() } : { decision: "drop", reason: "not a question" })
     })
   }
 })
@@ -35,6 +37,8 @@ describe("plugin filters and validators in the pipeline (pipeline.checks)", () =
     servers = await startModelServers()
     const dir = makePipelineProject(mkdtempSync(join(tmpdir(), "videokr-plugins-")), servers)
     writeFileSync(join(dir, "house-rules.ts"), plugin)
+    mkdirSync(join(dir, "prompts"))
+    writeFileSync(join(dir, "prompts/question.v1.md"), "a question\n")
     const config = readFileSync(join(dir, "videokr.config.ts"), "utf8").replace("export default {", `export default {
   "plugins": ["./house-rules.ts"],`).replace(`"release": {`, `"checks": [{ "use": "short-titles", "after": "metadata", "options": { "max": 47 } }, { "use": "question-mark", "replaces": "dependency" }],
       "release": {`)
@@ -56,6 +60,15 @@ describe("plugin filters and validators in the pipeline (pipeline.checks)", () =
     expect(leaks).toEqual({ downloaded: 0, verified: 0 })
     const [verified] = await query(db, "SELECT count(*)::INT AS n FROM verdicts WHERE stage = 'verification'")
     expect(verified!.n).toBeGreaterThan(0)
+    // the plugin's prompt is part of what its items depend on: edited, exactly its stage is redone
+    const before = await query(db, "SELECT stage, count(*)::INT AS n FROM stage_items GROUP BY stage ORDER BY stage")
+    writeFileSync(join(dir, "prompts/question.v1.md"), "a question, by house rule\n")
+    const again = await videokr(dir, "run", "--until", "verification", "--quiet")
+    expect(again.code).toBe(0)
+    expect(await query(db, "SELECT DISTINCT reason FROM verdicts WHERE stage = 'question-mark' AND decision = 'keep'")).toEqual([{ reason: "a question, by house rule" }])
+    expect(again.stdout).toMatch(/^question-mark\s+[1-9]\d*/m)
+    expect(again.stdout).toMatch(/^verification\s+0\s/m)
+    expect(await query(db, "SELECT stage, count(*)::INT AS n FROM stage_items GROUP BY stage ORDER BY stage")).toEqual(before)
     // a check no plugin provides is a usage error naming it
     writeFileSync(join(dir, "videokr.config.ts"), config.replace(`"use": "short-titles"`, `"use": "long-titles"`))
     const bad = await videokr(dir, "run")

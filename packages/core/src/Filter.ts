@@ -4,6 +4,7 @@ import type { ModelRegistry } from "./ModelRegistry.ts"
 import type { Candidate } from "./Candidate.ts"
 import type { GeneratedExample } from "./GeneratedExample.ts"
 import type { Verdict } from "./Verdict.ts"
+import type { PromptTemplate } from "./pipeline/Prompt.ts"
 
 /**
  * The ports of the pipeline's checks. A filter keeps or drops a (video, knowledge point) candidate; a
@@ -21,6 +22,8 @@ export interface Check {
   readonly version: string
   /** the model or pool it asks, if any (part of what its results depend on) */
   readonly modelId?: string | undefined
+  /** the prompt templates it asks with: their texts are part of what its results depend on */
+  readonly prompts?: ReadonlyArray<PromptTemplate> | undefined
   /**
    * why the check cannot run at all, if it cannot (a missing API key): asked before a run touches any
    * item, so that a configuration error stops the run instead of turning every item into an error

@@ -12,6 +12,7 @@ const Answer = Schema.Struct({ relevant: Schema.Boolean, reason: Schema.String }
 export const metadataRelevance = (modelId: string): VideoFilter => ({
   id: "metadata-relevance",
   stage: "metadata",
+  prompts: [prompt],
   version: prompt.name,
   modelId,
   decide: ({ video, knowledgePoint }) =>

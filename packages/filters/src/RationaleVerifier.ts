@@ -12,6 +12,7 @@ const Answer = Schema.Struct({ valid: Schema.Boolean, failed_step: Schema.Int, r
 export const rationaleVerifier = (model: string, frames: SamplingSpec = defaultFrames): ExampleValidator => ({
   id: "rationale-verifier",
   stage: "verification",
+  prompts: [prompt],
   version: `${prompt.name}:${JSON.stringify(frames)}`,
   modelId: model,
   check: (example) =>

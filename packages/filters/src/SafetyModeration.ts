@@ -13,6 +13,7 @@ const Answer = Schema.Struct({ safe: Schema.Boolean, category: Schema.String, re
 export const safetyModeration = (model: string, frames: SamplingSpec = defaultFrames): VideoFilter => ({
   id: "safety-moderation",
   stage: "safety",
+  prompts: [prompt],
   version: `${prompt.name}:${JSON.stringify(frames)}`,
   modelId: model,
   decide: (candidate) =>

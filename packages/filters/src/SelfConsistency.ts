@@ -20,6 +20,7 @@ export const selfConsistency = (o: Partial<SelfConsistencyOptions> & { readonly 
   return {
     id: "self-consistency",
     stage: "consistency",
+    prompts: [answerPrompt],
     version: `${answerPrompt.name}:k${options.k}:t${options.threshold}:${JSON.stringify(options.frames)}`,
     modelId: options.model,
     check: (example) =>

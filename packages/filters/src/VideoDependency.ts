@@ -18,6 +18,7 @@ export const videoDependency = (options: VideoDependencyOptions): ExampleValidat
   return {
     id: "video-dependency",
     stage: "dependency",
+    prompts: [answerPrompt],
     version: `${answerPrompt.name}:middle-frame:t${threshold}`,
     modelId: options.model,
     check: (example) =>

@@ -12,6 +12,7 @@ const Answer = Schema.Struct({ relevant: Schema.Boolean, reason: Schema.String }
 export const visualRelevance = (model: string, frames: SamplingSpec = defaultFrames): VideoFilter => ({
   id: "visual-relevance",
   stage: "visual",
+  prompts: [prompt],
   version: `${prompt.name}:${JSON.stringify(frames)}`,
   modelId: model,
   decide: (candidate) =>

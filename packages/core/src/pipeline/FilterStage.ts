@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { ExampleValidator, PipelineServices, VideoFilter } from "../Filter.ts"
+import type { Check, ExampleValidator, PipelineServices, VideoFilter } from "../Filter.ts"
 import type { Candidate } from "../Candidate.ts"
 import type { GeneratedExample } from "../GeneratedExample.ts"
 import { type CandidateFilter, type KeyedRows, readCandidates, readGeneratedExamples } from "./Candidates.ts"
@@ -10,10 +10,13 @@ import { hashOf, type Stage } from "./Stage.ts"
  * Filters and validators as pipeline stages. A filter runs over the (video, knowledge point) candidates
  * that `after` kept (ids "<video id>@<knowledge point id>"); a validator over the generated examples that
  * generation and the validators before it kept. What an item's result depends on: the check's id,
- * version and model, and the item itself.
+ * version, model and prompt texts, and the item itself.
  */
-const pendingOf = <I extends { readonly id: string }>(stage: string, check: { readonly id: string; readonly version: string; readonly modelId?: string | undefined }, read: KeyedRows<I>) =>
-  keyedPageOf(stage, read, (input) => [{ id: input.id, input, inputHash: hashOf(check.id, check.version, check.modelId ?? null, input) }])
+const pendingOf = <I extends { readonly id: string }>(stage: string, check: Check, read: KeyedRows<I>) => {
+  // the prompts' texts only when it lists some: a check without stays at the hashes of its results so far
+  const prompts = check.prompts === undefined || check.prompts.length === 0 ? [] : [check.prompts.map((p) => p.text)]
+  return keyedPageOf(stage, read, (input) => [{ id: input.id, input, inputHash: hashOf(check.id, check.version, check.modelId ?? null, ...prompts, input) }])
+}
 
 export const filterStage = (filter: VideoFilter, after: CandidateFilter): Stage<Candidate, undefined, PipelineServices> => ({
   name: filter.stage,

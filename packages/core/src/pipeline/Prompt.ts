@@ -1,16 +1,31 @@
 import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
 
 /**
- * Versioned prompt templates (packages/core/prompts/<name>.md). A template's name carries its version
- * and its text is part of the input hash of every item it is used for, so editing a prompt redoes
- * exactly the items that used it.
+ * Versioned prompt templates: Markdown files whose name carries the version ("verify.v1"). A template's
+ * text is part of the input hash of every item it is used for (a check lists its templates in `prompts`),
+ * so editing a prompt redoes exactly the items that used it.
  */
 export interface PromptTemplate {
   readonly name: string
   readonly text: string
 }
 
-export const promptTemplate = (name: string): PromptTemplate => ({ name, text: readFileSync(new URL(`../../prompts/${name}.md`, import.meta.url), "utf8") })
+const builtins = new URL("../../prompts/", import.meta.url)
+
+/**
+ * The template `<name>.md`: by default one of videokr's own (packages/core/prompts/); a plugin keeps its
+ * own beside its code and names them relative to its module, `promptTemplate("prompts/leak.v1", { from:
+ * import.meta.url })`. A missing file is an error naming the path, when the plugin is loaded.
+ */
+export const promptTemplate = (name: string, options: { readonly from?: string | URL } = {}): PromptTemplate => {
+  const url = new URL(`${name}.md`, options.from ?? builtins)
+  try {
+    return { name, text: readFileSync(url, "utf8") }
+  } catch (e) {
+    throw new Error(`prompt template "${name}": cannot read ${url.protocol === "file:" ? fileURLToPath(url) : url.href} (${e instanceof Error ? e.message : String(e)})`)
+  }
+}
 
 /** Fills {{name}} placeholders; unknown names become empty. */
 export const render = (template: string, values: Record<string, string | undefined>): string =>
