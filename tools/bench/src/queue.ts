@@ -13,7 +13,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { once } from "node:events"
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
@@ -112,6 +112,7 @@ const runWith = async (workers: number, count: number, received?: Received) => {
     await Promise.all(children.map((child) => (child.exitCode === null ? once(child, "exit") : undefined)))
     await redis.stop()
     await server.stop()
+    rmSync(dir, { recursive: true, force: true })
   }
 }
 
@@ -122,7 +123,7 @@ const runWith = async (workers: number, count: number, received?: Received) => {
 const runInProcess = async (received: Received) => {
   const dir = mkdtempSync(join(tmpdir(), "videokr-bench-queue-"))
   let next = 0
-  return Effect.runPromise(runEngine(dir, modelOf("http://127.0.0.1:9"), items, (record) =>
+  const run = Effect.runPromise(runEngine(dir, modelOf("http://127.0.0.1:9"), items, (record) =>
     Effect.succeed<ItemExecutor<Media.Media | ModelRegistry>>(() =>
       Effect.suspend(() => {
         const i = next++ % received.outcomes.length
@@ -130,6 +131,7 @@ const runInProcess = async (received: Received) => {
         const rows = received.rows.slice(Math.floor(i * perItem), Math.floor((i + 1) * perItem))
         return Effect.as(record(rows.map((r) => ({ ...r, call_id: randomUUID() }))), received.outcomes[i]!)
       }))))
+  return run.finally(() => rmSync(dir, { recursive: true, force: true }))
 }
 
 // a first, shorter run warms the coordinator's code (V8 compiles BullMQ's, ioredis' and the engine's hot
