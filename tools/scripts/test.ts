@@ -3,13 +3,14 @@
  * whole workspace, "N passed, M failed", from the vitest JSON reports. Exits non-zero on any failure.
  */
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
-const projects = ["packages/core", "packages/providers", "packages/filters", "packages/eval", "packages/queue", "packages/cli", "sites/leaderboard", "tools"]
+// every workspace folder that may hold a project's report (a new package counts without a change here)
+const projects = [...["packages", "sites"].flatMap((d) => readdirSync(join(root, d)).map((p) => `${d}/${p}`)), "tools"]
 const reports = projects.map((p) => join(root, p, "test-results.json"))
 // stale reports must not count: Nx restores the current ones from its cache or the runs write them
 for (const r of reports) rmSync(r, { force: true })

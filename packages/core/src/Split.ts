@@ -21,9 +21,8 @@ export interface SplitResult {
  * u = the first 52 bits of md5("<seed>:<id>") / 2^52, puts it in SFT when it has a rationale and
  * u < sftFraction, else in RL. Parameters $seed and $fraction (see `splitParams`).
  */
-export const splitSql = (id = "id", think = "think") =>
-  `CASE WHEN ${think} IS NOT NULL AND trim(${think}) <> ''
-     AND ('0x' || left(md5($seed || ':' || ${id}), 13))::BIGINT / 4503599627370496.0 < $fraction
+export const splitSql = `CASE WHEN think IS NOT NULL AND trim(think) <> ''
+     AND ('0x' || left(md5($seed || ':' || id), 13))::BIGINT / 4503599627370496.0 < $fraction
    THEN 'sft' ELSE 'rl' END`
 
 export const splitParams = (o: SplitOptions) => ({ seed: String(o.seed), fraction: o.sftFraction })
@@ -39,7 +38,7 @@ export const splitCorpus = (options: Partial<SplitOptions> = {}) =>
     const o = { ...splitDefaults, ...options }
     return yield* store.transaction((tx) =>
       Effect.gen(function* () {
-        yield* tx.run(`UPDATE examples SET split = ${splitSql()} WHERE split IS DISTINCT FROM (${splitSql()})`, splitParams(o))
+        yield* tx.run(`UPDATE examples SET split = ${splitSql} WHERE split IS DISTINCT FROM (${splitSql})`, splitParams(o))
         const [counts] = (yield* tx.query<{ sft: number; rl: number }>(
           "SELECT count(*) FILTER (WHERE split = 'sft')::BIGINT AS sft, count(*) FILTER (WHERE split = 'rl')::BIGINT AS rl FROM examples"
         )) as [{ sft: number; rl: number }]

@@ -71,7 +71,7 @@ export const releaseStage = (o: ReleaseOptions): Stage<Survivor, undefined, neve
       })
       yield* tx.run(
         `INSERT INTO examples (seq, id, question, options, problem_type, solution, think, video_path, skill, discipline, subject, knowledge_point_id, video_id, generator_model, split, extra, source_file, source_line)
-         SELECT (SELECT coalesce(max(seq), 0) FROM examples) + row_number() OVER (), id, question, options, type, solution, think, path, skill, discipline, subject, kp, video, model, ${splitSql()}, NULL, 'pipeline', NULL
+         SELECT (SELECT coalesce(max(seq), 0) FROM examples) + row_number() OVER (), id, question, options, type, solution, think, path, skill, discipline, subject, kp, video, model, ${splitSql}, NULL, 'pipeline', NULL
          FROM ${rowsOf({ id: "VARCHAR", question: "VARCHAR", options: "JSON", type: "VARCHAR", solution: "VARCHAR", think: "VARCHAR", path: "VARCHAR", skill: "VARCHAR", discipline: "VARCHAR", subject: "VARCHAR", kp: "VARCHAR", video: "VARCHAR", model: "VARCHAR" })}`,
         // placed in the split as they enter: the split at the end then rewrites no row (a rewrite of every
         // example in one transaction held the whole corpus's undo in memory)
