@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { testVideos } from "@videokr/core/testing"
+import { scriptedModels, testVideos } from "@videokr/core/testing"
 import { type LoopbackServer, startLoopbackServer } from "@videokr/providers/testing"
 import { openAiModeration } from "../src/OpenAiModeration.ts"
-import { registryWith } from "./support.ts"
 
 // the moderation endpoint's wire format, on loopback: flags inputs whose text says "graphic"
 let server: LoopbackServer | undefined
@@ -41,7 +40,7 @@ describe("OpenAI moderation filter", () => {
     Effect.gen(function* () {
       const s = yield* Effect.promise(start)
       const filter = openAiModeration({ baseURL: `${s.url}/v1`, env: { OPENAI_API_KEY: "sk-mod-test" } })
-      const layer = registryWith(() => "unused").layer
+      const layer = scriptedModels(() => "unused").layer
       const flagged = yield* filter.decide(candidate("Car crash test (graphic footage)")).pipe(Effect.provide(layer))
       expect(flagged).toMatchObject({ decision: "drop", reason: "flagged (violence, violence/graphic) by the moderation endpoint", evidence: { scores: { violence: 0.91 } } })
       const clean = yield* filter.decide(candidate("Colour bars for calibration")).pipe(Effect.provide(layer))
@@ -55,7 +54,7 @@ describe("OpenAI moderation filter", () => {
 
   it.live("without a key it is an error verdict naming the variable, and nothing is sent", () =>
     Effect.gen(function* () {
-      const v = yield* openAiModeration({ baseURL: "http://127.0.0.1:9/v1", env: {} }).decide(candidate("x")).pipe(Effect.provide(registryWith(() => "").layer))
+      const v = yield* openAiModeration({ baseURL: "http://127.0.0.1:9/v1", env: {} }).decide(candidate("x")).pipe(Effect.provide(scriptedModels(() => "").layer))
       expect(v).toMatchObject({ decision: "error", reason: "the moderation endpoint needs an API key: set OPENAI_API_KEY" })
     }))
 
@@ -63,7 +62,7 @@ describe("OpenAI moderation filter", () => {
     Effect.gen(function* () {
       const down = yield* Effect.promise(() => startLoopbackServer(() => ({ status: 400, body: { error: { message: "Invalid image", type: "invalid_request_error" } } })))
       const filter = openAiModeration({ baseURL: `${down.url}/v1`, env: { OPENAI_API_KEY: "sk-mod-test" } })
-      const layer = registryWith(() => "unused").layer
+      const layer = scriptedModels(() => "unused").layer
       const refused = yield* filter.decide(candidate("x")).pipe(Effect.provide(layer))
       expect(refused).toMatchObject({ decision: "error", reason: expect.stringContaining("Invalid image") })
       expect(refused.transient).toBeUndefined()

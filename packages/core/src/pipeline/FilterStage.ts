@@ -12,11 +12,15 @@ import { hashOf, type Stage } from "./Stage.ts"
  * generation and the validators before it kept. What an item's result depends on: the check's id,
  * version, model and prompt texts, and the item itself.
  */
-const pendingOf = <I extends { readonly id: string }>(stage: string, check: Check, read: KeyedRows<I>) => {
+/** What a check's result for `input` depends on, hashed: a stored verdict with another hash is redone. */
+export const checkInputHash = (check: Check, input: Candidate | GeneratedExample): string => {
   // the prompts' texts only when it lists some: a check without stays at the hashes of its results so far
   const prompts = check.prompts === undefined || check.prompts.length === 0 ? [] : [check.prompts.map((p) => p.text)]
-  return keyedPageOf(stage, read, (input) => [{ id: input.id, input, inputHash: hashOf(check.id, check.version, check.modelId ?? null, ...prompts, input) }])
+  return hashOf(check.id, check.version, check.modelId ?? null, ...prompts, input)
 }
+
+const pendingOf = <I extends Candidate | GeneratedExample>(stage: string, check: Check, read: KeyedRows<I>) =>
+  keyedPageOf(stage, read, (input) => [{ id: input.id, input, inputHash: checkInputHash(check, input) }])
 
 export const filterStage = (filter: VideoFilter, after: CandidateFilter): Stage<Candidate, undefined, PipelineServices> => ({
   name: filter.stage,

@@ -36,3 +36,5 @@ export const popcount32 = (x: number): number => {
   return c
 }
 export { testVideos } from "./videos.ts"
+export { type Asked, scriptedModels } from "./ScriptedModels.ts"
+export { type CheckConformance, checkConformance, type CheckSubject, sampleCandidates, sampleExamples } from "./CheckConformance.ts"

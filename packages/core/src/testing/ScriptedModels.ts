@@ -2,21 +2,27 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
-import { BadRequest, type BoundModel, type ChatRequest, Media, ModelRegistry, ModelUnavailable, type PickContext } from "@videokr/core"
+// through the package's index, as a plugin imports it (its modules' order of evaluation)
+import { type BoundModel, type ChatRequest, Media, ModelRegistry, ModelUnavailable, type PickContext, type ProviderError } from "../index.ts"
 
-/**
- * A registry whose models answer from a function of (model, prompt text, image count): enough to test
- * the checks' own logic; the real providers and wire protocols are exercised end to end by the CLI tests.
- * `pool` lists the models "pool:test" draws from, in order, skipping excluded ones. Media is the real
- * ffmpeg service over generated test videos.
- */
+/** One request a scripted model was asked: the model, its text parts (then later turns) and image count. */
 export interface Asked {
   readonly model: string
   readonly text: string
   readonly images: number
 }
 
-export const registryWith = (answer: (asked: Asked) => string, pool: ReadonlyArray<string> = ["test:a", "test:b", "test:c"]) => {
+// frames sampled for one test are good for the next (same files, same specs): one cache per process
+let framesDir: string | undefined
+const frames = () => (framesDir ??= mkdtempSync(join(tmpdir(), "videokr-check-frames-")))
+
+/**
+ * The models a check asks, answering from a function of what they were asked (a text, or a provider
+ * error to fail with), plus the real ffmpeg Media service: enough to test a check's own logic without a
+ * provider. `pool` lists the members "pool:test" draws from, in order, skipping excluded ones; every
+ * request is recorded in `asked`.
+ */
+export const scriptedModels = (answer: (asked: Asked) => string | ProviderError, pool: ReadonlyArray<string> = ["test:a", "test:b", "test:c"]) => {
   const asked: Array<Asked> = []
   const model = (id: string): BoundModel => ({
     id,
@@ -27,9 +33,9 @@ export const registryWith = (answer: (asked: Asked) => string, pool: ReadonlyArr
       const a = { model: id, text, images: parts.filter((p) => p.type === "image").length }
       asked.push(a)
       const reply = answer(a)
-      return reply === "FAIL"
-        ? Effect.fail(new BadRequest({ provider: "test", model: id, detail: "refused" }))
-        : Effect.succeed({ text: reply, finishReason: "stop", usage: { inputTokens: 1, outputTokens: 1 }, provider: "test", model: id })
+      return typeof reply === "string"
+        ? Effect.succeed({ text: reply, finishReason: "stop", usage: { inputTokens: 1, outputTokens: 1 }, provider: "test", model: id })
+        : Effect.fail(reply)
     }
   })
   const pick = (spec: string, context: PickContext) => {
@@ -40,7 +46,7 @@ export const registryWith = (answer: (asked: Asked) => string, pool: ReadonlyArr
   }
   const layer = Layer.mergeAll(
     Layer.succeed(ModelRegistry, { resolve: (id: string) => Effect.succeed(model(id)), pick }),
-    Media.layer({ cacheDir: mkdtempSync(join(tmpdir(), "videokr-filters-frames-")) })
+    Media.layer({ cacheDir: frames() })
   )
   return { asked, layer }
 }
