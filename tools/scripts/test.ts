@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
 // every workspace folder that may hold a project's report (a new package counts without a change here)
-const projects = [...["packages", "sites"].flatMap((d) => readdirSync(join(root, d)).map((p) => `${d}/${p}`)), "tools"]
+const projects = [...["packages", "examples", "sites"].flatMap((d) => readdirSync(join(root, d)).map((p) => `${d}/${p}`)), "tools"]
 const reports = projects.map((p) => join(root, p, "test-results.json"))
 // stale reports must not count: Nx restores the current ones from its cache or the runs write them
 for (const r of reports) rmSync(r, { force: true })
