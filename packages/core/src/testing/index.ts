@@ -38,3 +38,4 @@ export const popcount32 = (x: number): number => {
 export { testVideos } from "./videos.ts"
 export { type Asked, scriptedModels } from "./ScriptedModels.ts"
 export { type CheckConformance, checkConformance, type CheckSubject, sampleCandidates, sampleExamples } from "./CheckConformance.ts"
+export { type SourceConformance, sourceConformance, type SourceSubject } from "./SourceConformance.ts"
