@@ -36,8 +36,20 @@ const estimates = (consistencyK: number): Readonly<Record<string, (frames: numbe
 })
 
 /** The video sources a project configures (pipeline.sources), paths relative to the project. */
-export const sourcesOf = (project: Project) =>
+export const sourcesOf = (project: Project, plugins: ReadonlyArray<VideokrPlugin>) =>
   Effect.forEach(project.config.pipeline?.sources ?? [], (s): Effect.Effect<VideoSourceShape, unknown, Media.Media> => {
+    if ("use" in s) {
+      const make = plugins.find((p) => p.sources?.[s.use] !== undefined)?.sources?.[s.use]
+      if (make === undefined) {
+        const known = plugins.flatMap((p) => Object.keys(p.sources ?? {}))
+        return Effect.fail(new UsageError({ reason: `${project.configPath}: pipeline.sources: no plugin provides the source "${s.use}" (provided: ${known.join(", ") || "none"}; list the plugin in plugins)` }))
+      }
+      // a plugin that refuses its options (a missing field) throws: the user's error, named by the entry
+      return Effect.try({
+        try: () => make({ options: s.options ?? {}, projectDir: project.dir }),
+        catch: (e) => new UsageError({ reason: `${project.configPath}: pipeline.sources "${s.use}": ${e instanceof Error ? e.message : String(e)}` })
+      })
+    }
     switch (s.type) {
       case "local":
         return makeLocalSource({ root: resolve(project.dir, s.root), sidecar: s.sidecar === undefined ? undefined : resolve(project.dir, s.sidecar), glob: s.glob, defaultLicense: s.license })
@@ -84,7 +96,7 @@ export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlu
       modelOf: (key) => modelOverride ?? config.models?.[key],
       checks: defaultChecks({ frames, consistency: config.consistency, dependency: config.dependency }),
       // scanned once, when the first stage that needs them is built
-      sources: yield* Effect.cached(sourcesOf(project)),
+      sources: yield* Effect.cached(sourcesOf(project, plugins)),
       hasSources: (config.sources ?? []).length > 0,
       expand: { subjects: config.expand?.subjects ?? [], count: config.expand?.count ?? 20 },
       gates: { ...defaultGates, ...(g?.licenses ? { licenses: g.licenses } : {}), minDuration: g?.minDuration, maxDuration: g?.maxDuration, ...(g?.perScenario ? { perScenario: g.perScenario } : {}) },

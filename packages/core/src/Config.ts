@@ -81,7 +81,9 @@ export const VideokrConfig = Schema.Struct({
     sources: Schema.optionalKey(Schema.Array(Schema.Union([
       Schema.Struct({ type: Schema.Literal("local"), root: Schema.String, sidecar: Schema.optionalKey(Schema.String), glob: Schema.optionalKey(Schema.String), license: Schema.optionalKey(Schema.String) }),
       Schema.Struct({ type: Schema.Literal("youtube"), ytdlp: Schema.optionalKey(Schema.String), maxHeight: Schema.optionalKey(Schema.Int) }),
-      Schema.Struct({ type: Schema.Literal("urls"), list: Schema.String })
+      Schema.Struct({ type: Schema.Literal("urls"), list: Schema.String }),
+      /** a source a plugin provides, by the name it gives it, with its options */
+      Schema.Struct({ use: Schema.String, options: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)) })
     ]))),
     gates: Schema.optionalKey(Schema.Struct({
       /** regular expressions a license must match (default: Creative Commons) */

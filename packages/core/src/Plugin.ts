@@ -2,6 +2,7 @@ import type { Redacted } from "effect"
 import type { ProviderSettings } from "./Config.ts"
 import type { ExampleValidator, VideoFilter } from "./Filter.ts"
 import type { ChatRequest, ModelProviderShape } from "./ModelProvider.ts"
+import type { VideoSourceShape } from "./VideoSource.ts"
 
 /**
  * The plugin contract. A plugin is a module whose default export is `definePlugin({...})`; the
@@ -35,6 +36,14 @@ export interface VideokrPlugin {
   readonly filters?: Readonly<Record<string, (args: CheckArgs) => VideoFilter>>
   /** validators of generated examples by id, for `pipeline.checks` */
   readonly validators?: Readonly<Record<string, (args: CheckArgs) => ExampleValidator>>
+  /** video sources by name, for `pipeline.sources` entries `{ use: "<name>", options: {...} }` */
+  readonly sources?: Readonly<Record<string, (args: SourceArgs) => VideoSourceShape>>
+}
+
+/** What a source is made with: its options from the config, and the project folder. */
+export interface SourceArgs {
+  readonly options: Readonly<Record<string, unknown>>
+  readonly projectDir: string
 }
 
 /** What a check is made with: its model (or pool) and options from the config, and the project folder. */

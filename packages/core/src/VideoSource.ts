@@ -56,7 +56,7 @@ export class SourceError extends Schema.TaggedError<SourceError>()("SourceError"
  * that fetch, Node and yt-dlp use for such faults.
  */
 export const isTransientSourceFailure = (reason: string): boolean =>
-  /\bHTTP(?: Error)? (?:408|425|429|5\d\d)\b|fetch failed|timed? ?out|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|socket hang up|Connection (?:reset|refused|aborted)|Temporary failure|Network is unreachable|IncompleteRead|transfer ended at/i.test(reason)
+  /\bHTTP(?: Error)? (?:408|425|429|5\d\d)\b|fetch failed|timed? ?out|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|socket hang up|Connection (?:reset|refused|aborted)|Temporary failure|Network is unreachable|IncompleteRead|transfer ended at|\bterminated\b|UND_ERR_SOCKET|other side closed|EPIPE|ECONNABORTED/i.test(reason)
 
 /** A source failure, marked transient when it is one. */
 export const sourceError = (source: string, item: string, e: unknown): SourceError => {

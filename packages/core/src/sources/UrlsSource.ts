@@ -53,16 +53,29 @@ export const readUrlList = (path: string) =>
     catch: (e) => new SourceError({ source: "urls", item: path, reason: e instanceof Error ? e.message : String(e) })
   })
 
-/** Downloads `url` to `target`, resuming a partial "<target>.part" with a Range request. */
-export const downloadResumable = (url: string, target: string, attempts = 5) =>
+export interface DownloadOptions {
+  /** attempts, each resuming the last (default 5) */
+  readonly attempts?: number | undefined
+  /** the source named in errors (default "urls") */
+  readonly source?: string | undefined
+  /** headers of every request (a User-Agent a site's policy asks for) */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+}
+
+/**
+ * Downloads `url` to `target`, resuming a partial "<target>.part" with a Range request; a file already at
+ * `target` is complete (it is renamed there only when whole) and is not fetched again.
+ */
+export const downloadResumable = (url: string, target: string, options: DownloadOptions = {}) =>
   Effect.tryPromise({
     try: async () => {
+      if (await stat(target).then((s) => s.isFile(), () => false)) return target
       const part = `${target}.part`
       let lastError: unknown
-      for (let attempt = 0; attempt < attempts; attempt++) {
+      for (let attempt = 0; attempt < (options.attempts ?? 5); attempt++) {
         const have = await stat(part).then((s) => s.size, () => 0)
         try {
-          const response = await fetch(url, { headers: have > 0 ? { range: `bytes=${have}-` } : {} })
+          const response = await fetch(url, { headers: { ...options.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) } })
           if (response.status === 416) break // nothing left to fetch: the part is complete
           if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status} ${response.statusText}`)
           // 206: the server resumed; 200: it sent the whole file again, so start over
@@ -75,13 +88,15 @@ export const downloadResumable = (url: string, target: string, attempts = 5) =>
           break
         } catch (e) {
           lastError = e
+          // a file that is gone (404) or refused (403) stays so: only a fault of the moment is tried again
+          if (sourceError(options.source ?? "urls", url, e).transient !== true) break
         }
       }
       if (lastError !== undefined) throw lastError
       await rename(part, target)
       return target
     },
-    catch: (e) => sourceError("urls", url, e)
+    catch: (e) => sourceError(options.source ?? "urls", url, e)
   })
 
 export const makeUrlsSource = (options: UrlsSourceOptions) =>
@@ -93,6 +108,6 @@ export const makeUrlsSource = (options: UrlsSourceOptions) =>
     download: (candidate, dir) =>
       Effect.flatMap(
         Effect.promise(() => mkdir(dir, { recursive: true })),
-        () => downloadResumable(candidate.video.url, join(dir, `${candidate.video.source_id}${extname(new URL(candidate.video.url).pathname) || ".mp4"}`), options.attempts)
+        () => downloadResumable(candidate.video.url, join(dir, `${candidate.video.source_id}${extname(new URL(candidate.video.url).pathname) || ".mp4"}`), { attempts: options.attempts })
       )
   }))
