@@ -19,6 +19,11 @@ export interface ConformanceSubject {
   readonly model: string
   /** path prefix the provider's base URL needs on the server (e.g. "/v1" for OpenAI-compatible clients) */
   readonly basePath?: string | undefined
+  /**
+   * how the server says "too many requests, retry in 2 s" (default: a 429 with `Retry-After: 2`; Google
+   * says it in the body's RetryInfo)
+   */
+  readonly rateLimited?: Fault | undefined
 }
 
 export interface ConformanceCheck {
@@ -75,7 +80,14 @@ export const conformanceChecks: ReadonlyArray<ConformanceCheck> = [
       assert.ok(JSON.stringify(requests[0]!.headers).includes(key), "the key goes to the server")
     })
   },
-  failsAs("429 with Retry-After is RateLimited with the delay", { kind: "status", status: 429, headers: { "retry-after": "2" } }, "RateLimited", (e) => assert.equal(e.retryAfterMs, 2000)),
+  {
+    name: "429 with Retry-After is RateLimited with the delay",
+    run: (subject) => withServer(subject, [subject.rateLimited ?? { kind: "status", status: 429, headers: { "retry-after": "2" } }], async (provider) => {
+      const error = await errorOf(provider, subject.model)
+      assert.equal(error._tag, "RateLimited")
+      assert.equal((error as { retryAfterMs?: number }).retryAfterMs, 2000)
+    })
+  },
   failsAs("401 is AuthFailed", { kind: "status", status: 401 }, "AuthFailed"),
   failsAs("500 is ServerError", { kind: "status", status: 500 }, "ServerError"),
   failsAs("503 is ServerError", { kind: "status", status: 503 }, "ServerError"),

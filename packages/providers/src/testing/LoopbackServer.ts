@@ -79,13 +79,15 @@ export const proxyErrorPage =
 
 /**
  * An answer with no text in it, in the wire format it is in: an OpenAI chat completion keeps its choices
- * with `message.content: ""`, an Anthropic message gets an empty content list. Anything else (an error
+ * with `message.content: ""`, an Anthropic message gets an empty content list, a Gemini answer's
+ * candidates keep no parts. Anything else (an error
  * answer, another route) is returned as it is.
  */
 export const emptied = (body: unknown): unknown => {
   const b = body as any
   if (Array.isArray(b?.choices)) return { ...b, choices: b.choices.map((c: any) => ({ ...c, message: { ...c.message, content: "" } })) }
   if (b?.type === "message" && Array.isArray(b.content)) return { ...b, content: [] }
+  if (Array.isArray(b?.candidates)) return { ...b, candidates: b.candidates.map((c: any) => ({ ...c, content: { ...c.content, parts: [] } })) }
   return body
 }
 

@@ -1,7 +1,7 @@
 /**
  * @videokr/providers/testing — the test kit for provider authors: a loopback HTTP server with fault
- * injection (scripted, per request, seeded plans, outages), and the OpenAI Chat Completions and
- * Anthropic Messages wire formats on its side.
+ * injection (scripted, per request, seeded plans, outages), and on its side the wire formats of OpenAI
+ * Chat Completions, Anthropic Messages and Gemini (generateContent and the Files API).
  */
 export * from "./LoopbackServer.ts"
 export * from "./Faults.ts"
@@ -12,3 +12,4 @@ export * from "./Limits.ts"
 export * from "./OpenAiBatchWire.ts"
 export * from "./AnthropicBatchWire.ts"
 export * from "./TestTime.ts"
+export * from "./GeminiWire.ts"
