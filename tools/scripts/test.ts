@@ -9,8 +9,10 @@ import { join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
-// every workspace folder that may hold a project's report (a new package counts without a change here)
-const projects = [...["packages", "examples", "sites"].flatMap((d) => readdirSync(join(root, d)).map((p) => `${d}/${p}`)), "tools"]
+// every workspace folder (package.json's workspaces, "dir/*" expanded) that may hold a project's report:
+// a new package counts without a change here
+const workspaces = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { workspaces: Array<string> }).workspaces
+const projects = workspaces.flatMap((w) => (w.endsWith("/*") ? readdirSync(join(root, w.slice(0, -2))).map((p) => `${w.slice(0, -2)}/${p}`) : [w]))
 const reports = projects.map((p) => join(root, p, "test-results.json"))
 // stale reports must not count: Nx restores the current ones from its cache or the runs write them
 for (const r of reports) rmSync(r, { force: true })
