@@ -1,6 +1,7 @@
 /**
- * `npm test`: every project's type check and tests through Nx (cached), then one summary line for the
- * whole workspace, "N passed, M failed", from the vitest JSON reports. Exits non-zero on any failure.
+ * `npm test`: the lint run, then every project's type check and tests through Nx (cached), then one
+ * summary line for the whole workspace, "N passed, M failed", from the vitest JSON reports. Exits
+ * non-zero on any failure.
  */
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
@@ -21,6 +22,9 @@ for (const r of reports) rmSync(r, { force: true })
 // compete with every other package for the two cores. Each line is prefixed with its project.)
 // The tests' temporary folders (stores, caches, a new user's npm folder: about 2 GB a run) go in one
 // folder of this run's, removed at the end, so that test runs on a CI machine do not fill its disk.
+// The lint run first (Biome, biome.jsonc: the recommended rules and the package boundaries): seconds,
+// and a boundary crossed is worth knowing before the tests' minutes.
+const lint = spawnSync("biome", ["lint"], { cwd: root, stdio: "inherit" })
 const tmp = mkdtempSync(join(tmpdir(), "videokr-tests-"))
 const nx = spawnSync("nx", ["run-many", "-t", "typecheck", "test", "--output-style=stream", ...process.argv.slice(2)], {
   cwd: root,
@@ -63,7 +67,8 @@ for (const r of reports) {
     if (file.status === "failed" && file.assertionResults.every((t) => t.status !== "failed")) failures.push({ test: relative(root, file.name), message: file.message ?? "" })
   }
 }
-const code = nx.status ?? 1
+const code = nx.status !== 0 ? (nx.status ?? 1) : lint.status !== 0 ? 1 : 0
+if (lint.status !== 0) failures.push({ test: "biome lint", message: "the lint run failed: its messages are above (npx biome lint)" })
 // a task that failed before its tests ran (type errors, a crash) counts as a failure too
 if (code !== 0 && failed === 0) failed = 1
 // where the time goes, so that a test that grows slow is seen (reports restored from Nx's cache give the time of the run that made them)

@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { Console, Deferred, Effect } from "effect"
-import { type Barred, type CallRow, configFingerprint, CorpusStore, reconcileCallJournals, storageOf, didYouMeanHint, forEachPendingPage, localStageNames, reopenErrors, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, Media, ModelRegistry, pipelinePlan, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
+import { type Barred, type CallRow, configFingerprint, CorpusStore, reconcileCallJournals, storageOf, didYouMeanHint, forEachPendingPage, localStageNames, reopenErrors, IncompleteRun, type ModelsConfig, type StageProgress, isPoolSpec, itemRetryDefaults, loadPlugins, type Media, type ModelRegistry, pipelinePlan, type Project, reopenBarred, reviewBars, runStages, type StagePlan, UsageError } from "@videokr/core"
 import { builtinChecks } from "@videokr/filters"
 import { middlewareLayerFor, type ModelHealthShape } from "@videokr/providers"
 import { sendAsBatch } from "./BatchMode.ts"

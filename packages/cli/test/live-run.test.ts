@@ -32,8 +32,8 @@ const awkward = `SELECT 9007199254740993::BIGINT AS big, 42::BIGINT AS small, [9
 const withRetrying = (funnel: string) =>
   funnel
     .replace("pending  model calls", "pending  retrying (run)  model calls")
-    .replace(/^(-+  -+  -+  -+  -+  -+  -+)  /m, "$1  --------------  ")
-    .replace(/^(scenarios\s+knowledge points\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+)  /m, `$1  ${"0".padStart("retrying (run)".length)}  `)
+    .replace(/^(-+ {2}-+ {2}-+ {2}-+ {2}-+ {2}-+ {2}-+) {2}/m, "$1  --------------  ")
+    .replace(/^(scenarios\s+knowledge points\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+) {2}/m, `$1  ${"0".padStart("retrying (run)".length)}  `)
 
 describe("reading a run in progress (a process holds the corpus and serves it on its socket)", () => {
   const root = mkdtempSync(join(tmpdir(), "videokr-live-"))

@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, type Stream } from "effect"
+import { Context, type Effect, Layer, type Stream } from "effect"
 import type { InputError, StoreError } from "./Errors.ts"
 import { openDuckDbStore } from "./internal/duckdbStore.ts"
 import type { RecordKind } from "./RecordKind.ts"

@@ -2,7 +2,7 @@
  * Python semantics that the reference conversion scripts rely on, for byte-exact parity:
  * `str.strip()` (its whitespace set differs from String.prototype.trim), truthiness and `a or b`.
  */
-const pyWhitespace = new Set(
+const whitespace = new Set(
   [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680,
    0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
    0x2028, 0x2029, 0x202f, 0x205f, 0x3000].map((c) => String.fromCharCode(c))
@@ -10,13 +10,13 @@ const pyWhitespace = new Set(
 
 export const pyLstrip = (s: string): string => {
   let i = 0
-  while (i < s.length && pyWhitespace.has(s[i]!)) i++
+  while (i < s.length && whitespace.has(s[i]!)) i++
   return s.slice(i)
 }
 
 export const pyRstrip = (s: string): string => {
   let j = s.length
-  while (j > 0 && pyWhitespace.has(s[j - 1]!)) j--
+  while (j > 0 && whitespace.has(s[j - 1]!)) j--
   return s.slice(0, j)
 }
 
@@ -34,7 +34,7 @@ export const pyStr = (v: unknown): string =>
 
 /** `d.get(k1) or d.get(k2) or ...` */
 export const pyFirst = (record: Record<string, unknown>, keys: ReadonlyArray<string>): unknown => {
-  let last: unknown = undefined
+  let last: unknown 
   for (const k of keys) {
     last = record[k]
     if (pyTruthy(last)) return last
@@ -59,3 +59,5 @@ export const pyRound = (x: number, ndigits: number): number => {
   const value = Number(`${digits.slice(0, digits.length - ndigits)}.${digits.slice(digits.length - ndigits) || "0"}`)
   return negative ? -value : value
 }
+
+export { pyBoundary, pyWhitespace } from "./PythonRegex.ts"

@@ -205,7 +205,7 @@ export const readLmmsOutput = (dir: string) =>
       Effect.gen(function* () {
         const text = yield* Effect.tryPromise({ try: () => readFile(file, "utf8"), catch: fileError(file, "read") })
         // Python writes NaN and Infinity as bare tokens; JSON.parse does not know them
-        const parsed = yield* Effect.try({ try: () => JSON.parse(text.replace(/(?<=[:\[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, "null")) as Record<string, any>, catch: fileError(file, "parse JSON") })
+        const parsed = yield* Effect.try({ try: () => JSON.parse(text.replace(/(?<=[:[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, "null")) as Record<string, any>, catch: fileError(file, "parse JSON") })
         if (typeof parsed["results"] !== "object" || parsed["results"] === null) return yield* new FileError({ path: file, operation: "import", reason: 'no "results" object: not an LMMs-Eval results file' })
         const date = file.slice(file.lastIndexOf("/") + 1, -"_results.json".length)
         const folder = file.slice(0, file.lastIndexOf("/"))

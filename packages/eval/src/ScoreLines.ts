@@ -1,5 +1,4 @@
-import { extractAnswer, reward } from "./Reward.ts"
-import { rouge, type RougeScores } from "./Rouge.ts"
+import { extractAnswer, reward, rouge, type RougeScores } from "@videokr/core"
 
 /**
  * One line of `videokr score`: `{prediction, reference}` gets ROUGE; `{output, ground_truth, problem_type}`

@@ -3,12 +3,12 @@
  * the LMMs-Eval layout, ROUGE as Google's rouge_score computes it, the GRPO reward, the reference's
  * option-letter parsing, and the paper's reports.
  */
-export * from "./Rouge.ts"
-export { porterStem } from "./PorterStemmer.ts"
-export * from "./Reward.ts"
+export { lcsLength, rouge, type RougeScores, type Score, tokenize } from "@videokr/core"
+export { porterStem } from "@videokr/core"
+export { accuracyReward, extractAnswer, formatReward, reward, type RewardScore } from "@videokr/core"
 export * from "./ScoreLines.ts"
 export * from "./parsing/ChoiceLetters.ts"
-export { pyStrip } from "./parsing/PythonRegex.ts"
+export { pyStrip } from "@videokr/core/python"
 export type * from "./Task.ts"
 export { TaskDataError, fileReader, withFields } from "./TaskData.ts"
 export { tasks } from "./Tasks.ts"

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { readFileSync } from "node:fs"
-import { porterStem } from "../src/PorterStemmer.ts"
-import { reward } from "../src/Reward.ts"
-import { rouge } from "../src/Rouge.ts"
+import { porterStem, reward, rouge } from "../src/index.ts"
 
 // Vectors computed by the reference implementations themselves (NLTK's PorterStemmer, Google's rouge_score,
 // the release's verl reward function) with Debian's Python, outside this repository: see vectors/README.md.

@@ -1,5 +1,4 @@
-import { type GeneratedExample, promptTemplate, render } from "@videokr/core"
-import { accuracyReward, extractAnswer } from "@videokr/eval"
+import { accuracyReward, extractAnswer, type GeneratedExample, promptTemplate, render } from "@videokr/core"
 
 /**
  * How validators ask a model to answer a generated example, and how they score the answer: the

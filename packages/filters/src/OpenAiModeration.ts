@@ -1,6 +1,5 @@
 import { Effect } from "effect"
-import { type Candidate, defaultFrames, errorVerdict, frameParts, type SamplingSpec, type VideoFilter } from "@videokr/core"
-import { lazySdk } from "@videokr/providers"
+import { type Candidate, defaultFrames, errorVerdict, frameParts, lazySdk, type SamplingSpec, type VideoFilter } from "@videokr/core"
 
 /**
  * Stage 6 by OpenAI's moderation endpoint instead of a model prompt: the title, description and sampled

@@ -2,10 +2,9 @@ import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Redacted } from "effect"
 import {
   BadRequest, type BatchApi, type BatchRef, type BatchResult, type ChatRequest, type ChatResponse, ContentFiltered,
-  isProviderError, type ModelProviderShape, type ProviderError, ServerError, Timeout
+  isProviderError, lazySdk, type ModelProviderShape, type ProviderError, ServerError, Timeout
 } from "@videokr/core"
 import { announcedLimits, errorOfStatus, notTheFormat } from "./HttpErrors.ts"
-import { lazySdk } from "./LazySdk.ts"
 
 /**
  * Anthropic Messages through the official SDK. Images go as base64 image blocks; structured output is a

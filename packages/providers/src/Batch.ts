@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { readFile, rm } from "node:fs/promises"
 import { join } from "node:path"
-import { Duration, Effect, Schema, Stream } from "effect"
+import { type Duration, Effect, Schema, Stream } from "effect"
 import { type BatchRef, type ChatRequest, isProviderError, isTransient, writeTextAtomic } from "@videokr/core"
 import type { Models } from "./Models.ts"
 

@@ -1,4 +1,4 @@
-import { Context, Effect, Semaphore } from "effect"
+import { Context, type Effect, Semaphore } from "effect"
 
 /**
  * How many calls to a model may be in flight at once (limits.<model>.concurrency): a permit per call,

@@ -2,10 +2,9 @@ import type OpenAI from "openai"
 import { Effect, Redacted } from "effect"
 import {
   BadRequest, type ChatRequest, type ChatResponse, ContentFiltered, type ContentPart, isProviderError,
-  type ModelProviderShape, type ProviderError, ServerError, Timeout
+  lazySdk, type ModelProviderShape, type ProviderError, ServerError, Timeout
 } from "@videokr/core"
 import { announcedLimits, errorOfStatus, notTheFormat } from "./HttpErrors.ts"
-import { lazySdk } from "./LazySdk.ts"
 import { makeOpenAiBatch } from "./OpenAiBatch.ts"
 
 /**

@@ -40,7 +40,7 @@ const measure = (label: string, ...args: Array<string>): Measured & { label: str
 const file = join(dir, "corpus.jsonl")
 const db = join(dir, "corpus.duckdb")
 console.log(`videokr bench: ${examples.toLocaleString("en")} synthetic examples in ${dir}`)
-let start = performance.now()
+const start = performance.now()
 await writeSyntheticCorpus(file, examples)
 console.log(`generated ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB of VideoKR JSONL in ${((performance.now() - start) / 1000).toFixed(1)} s\n`)
 

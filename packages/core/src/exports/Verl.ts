@@ -94,6 +94,8 @@ export const normalizeProblemType = (r: VideoKrRecord): "multiple choice" | "ope
 
 export const normalizeOptions = (options: unknown): Array<string> => {
   if (options === undefined || options === null) return []
+  // Python's str.splitlines() boundaries, control characters included (the reference splits so)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the boundaries are control characters
   if (typeof options === "string") return options.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/).map(pyStrip).filter((l) => l)
   if (Array.isArray(options)) return options.map((o) => pyStrip(pyStr(o))).filter((o) => o)
   if (typeof options === "object") {

@@ -12,13 +12,13 @@ const lineColumnAt = (text: string, index: number) => {
   return { line: before.split("\n").length, column: index - before.lastIndexOf("\n") }
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
 /** The position of the key at `path` (a.b.c) in the config's text, looking for each key after the one before. */
 export const locateKey = (text: string, path: ReadonlyArray<string>): { readonly line: number; readonly column: number } | undefined => {
   let from = 0
   for (const key of path.filter((k) => !/^\d+$/.test(k))) {
-    const re = new RegExp(`(^|[\\s{,])(["']?${escape(key)}["']?\\s*:)`, "gm")
+    const re = new RegExp(`(^|[\\s{,])(["']?${escapeRegExp(key)}["']?\\s*:)`, "gm")
     re.lastIndex = from
     const m = re.exec(text)
     if (m === null) return undefined
@@ -62,10 +62,10 @@ export const loadProblem = (error: unknown, file: string): InputProblem => {
   const e = error as { readonly message?: string; readonly stack?: string; readonly code?: string }
   const message = e?.message ?? String(error)
   const stack = e?.stack ?? ""
-  const frame = stack.match(new RegExp(`${escape(file)}:(\\d+):(\\d+)`))
+  const frame = stack.match(new RegExp(`${escapeRegExp(file)}:(\\d+):(\\d+)`))
   const name = (error as Error | undefined)?.name
   if (frame !== null) return { line: Number(frame[1]), column: Number(frame[2]), message: name === undefined || name === "Error" ? message : `${name}: ${message}` }
-  const header = stack.match(new RegExp(`^${escape(file)}:(\\d+)\\n`))
+  const header = stack.match(new RegExp(`^${escapeRegExp(file)}:(\\d+)\\n`))
   if (header !== null) {
     const lines = stack.split("\n")
     const carets = lines.findIndex((l) => /^\s*\^+\s*$/.test(l))

@@ -1,4 +1,4 @@
-import { Context, Effect } from "effect"
+import { Context, type Effect } from "effect"
 
 /**
  * What the engine needs to hear from an item's model calls while a stage processes it, beyond the

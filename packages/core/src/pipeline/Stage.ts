@@ -140,6 +140,7 @@ export interface RunOptions<R = never> {
    * may hold items back (id -> why, e.g. their batch failed or expired): they are not processed in this
    * round but stay pending, as after a transient failure.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a prepare step that holds nothing back returns Effect.void
   readonly prepare?: ((stage: Stage<any, any, R>, items: ReadonlyArray<StageItem<any>>) => Effect.Effect<void | HeldBack, unknown, R>) | undefined
   /** each committed batch: its stage, items, and milliseconds spent processing and writing it (the benchmark's figures) */
   readonly onBatch?: ((stage: string, items: number, processMillis: number, commitMillis: number) => void) | undefined

@@ -1,4 +1,4 @@
-import { pyBoundary as b, pyStrip, pyWhitespace as s } from "./PythonRegex.ts"
+import { pyBoundary as b, pyStrip, pyWhitespace as s } from "@videokr/core/python"
 
 /**
  * Option-letter parsing of the reference harness (lmms_eval tasks/_task_utils/judge_utils.py and
@@ -32,7 +32,7 @@ const pyCaseVariants = (c: string): string => {
   if (ascii !== undefined) return asciiCaseVariants(ascii)
   return [...new Set([c, c.toLowerCase(), c.toUpperCase()])].filter((v) => [...v].length === 1).join("")
 }
-const escapeClass = (chars: string) => chars.replace(/[\\\]\[^-]/g, "\\$&")
+const escapeClass = (chars: string) => chars.replace(/[\\\][^-]/g, "\\$&")
 /** A character class for `letters` as Python's IGNORECASE matches it (with the "u" flag; "iu" gives the same). */
 export const pyLetterClass = (letters: string) => `[${escapeClass([...new Set([...letters].flatMap((c) => [...pyCaseVariants(c)]))].join(""))}]`
 /** A literal word as Python's IGNORECASE matches it (with the "u" flag; "iu" gives the same). */

@@ -1,7 +1,7 @@
 import { pyStr, pyStrip } from "@videokr/core/python"
 import { Effect } from "effect"
 import { strictOpenEndedJudgeInstructions } from "../JudgePrompts.ts"
-import { pyBoundary as b, pyWhitespace as s } from "../parsing/PythonRegex.ts"
+import { pyBoundary as b, pyWhitespace as s } from "@videokr/core/python"
 import type { Doc, Task } from "../Task.ts"
 import { TaskDataError, withFields } from "../TaskData.ts"
 

@@ -2,7 +2,7 @@ import { pyRound, pyStr, pyStrip } from "@videokr/core/python"
 import { Effect } from "effect"
 import { fillJudgePrompt, multipleChoiceLetterJudgeTemplate } from "../JudgePrompts.ts"
 import { extractAnswerContent, normalizeAnswerLetter as normalizeLetter, ruleCorrectMultipleChoice as ruleCorrect } from "../parsing/ChoiceLetters.ts"
-import { pyWhitespace as s } from "../parsing/PythonRegex.ts"
+import { pyWhitespace as s } from "@videokr/core/python"
 import type { Doc, Task } from "../Task.ts"
 import { withFields } from "../TaskData.ts"
 

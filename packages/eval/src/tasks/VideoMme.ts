@@ -2,7 +2,7 @@ import { pyStr, pyStrip } from "@videokr/core/python"
 import { Effect } from "effect"
 import { fillJudgePrompt, multipleChoiceLetterJudgeTemplate } from "../JudgePrompts.ts"
 import { extractAnswerContent, normalizeAnswerLetter, pyLetterClass, ruleCorrectMultipleChoice } from "../parsing/ChoiceLetters.ts"
-import { pyBoundary as b, pyWhitespace as s } from "../parsing/PythonRegex.ts"
+import { pyBoundary as b, pyWhitespace as s } from "@videokr/core/python"
 import type { Doc, Task } from "../Task.ts"
 import { withFields } from "../TaskData.ts"
 

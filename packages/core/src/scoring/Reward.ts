@@ -1,5 +1,5 @@
-import { pyStrip as strip } from "@videokr/core/python"
-import { pyWhitespace as ws } from "./parsing/PythonRegex.ts"
+import { pyStrip as strip } from "../PyCompat.ts"
+import { pyWhitespace as ws } from "../PythonRegex.ts"
 import { rouge } from "./Rouge.ts"
 
 /**

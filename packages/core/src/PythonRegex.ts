@@ -7,4 +7,3 @@ export const pyWhitespace = "[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u200
 const word = "[\\p{L}\\p{N}_]"
 export const pyBoundary = `(?:(?<=${word})(?!${word})|(?<!${word})(?=${word}))`
 
-export { pyStrip } from "@videokr/core/python"
