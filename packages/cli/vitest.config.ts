@@ -21,4 +21,12 @@ class LongestFirst extends BaseSequencer {
 
 // The CLI's tests run the real command in child processes and wait on them and on loopback servers
 // much of the time: three files at once keep two cores busy (vitest's default is one worker on two cores).
-export default defineConfig({ ...shared, test: { ...shared.test, maxWorkers: 3, sequence: { sequencer: LongestFirst }, globalSetup: ["test/support/global-setup.ts"] } })
+export default defineConfig({
+  ...shared,
+  test: {
+    ...shared.test,
+    maxWorkers: 3,
+    sequence: { sequencer: LongestFirst },
+    globalSetup: ["test/support/global-setup.ts"]
+  }
+})

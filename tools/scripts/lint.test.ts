@@ -14,20 +14,27 @@ import { fileURLToPath } from "node:url"
  */
 const root = fileURLToPath(new URL("../../", import.meta.url))
 const biome = (cwd: string, args: ReadonlyArray<string>) => {
-  const r = spawnSync(join(root, "node_modules/.bin/biome"), args, { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } })
+  const r = spawnSync(join(root, "node_modules/.bin/biome"), args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" }
+  })
   return { code: r.status, output: `${r.stdout}${r.stderr}` }
 }
 const lintAs = (fixture: string, path: string) => {
   const dir = mkdtempSync(join(tmpdir(), "videokr-lint-"))
-  writeFileSync(join(dir, "biome.jsonc"), JSON.stringify({ root: true, extends: [join(root, "biome.jsonc")], vcs: { enabled: false } }))
+  writeFileSync(
+    join(dir, "biome.jsonc"),
+    JSON.stringify({ root: true, extends: [join(root, "biome.jsonc")], vcs: { enabled: false } })
+  )
   mkdirSync(join(dir, dirname(path)), { recursive: true })
   copyFileSync(fileURLToPath(new URL(`fixtures/lint/${fixture}`, import.meta.url)), join(dir, path))
   return biome(dir, ["lint", path])
 }
 
 describe("the lint run", () => {
-  it("passes on the tree", () => {
-    const r = biome(root, ["lint"])
+  it("passes on the tree, formatted as the formatter has it", () => {
+    const r = biome(root, ["ci", "--colors=off"])
     expect(r.output).not.toMatch(/error/i)
     expect(r.code).toBe(0)
   })
@@ -55,9 +62,19 @@ describe("package.json dependencies", () => {
   const packages = ["packages", "sites"].flatMap((d) => readdirSync(join(root, d)).map((p) => join(d, p)))
   for (const dir of packages) {
     it(`${dir} declares the workspace packages its code imports, and no other`, () => {
-      const pkg = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")) as { name: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> }
-      const declared = (deps: Record<string, string> | undefined) => Object.keys(deps ?? {}).filter((d) => d.startsWith("@videokr/"))
-      const importsOf = (folder: string) => new Set(sources(join(root, dir, folder)).flatMap((f) => [...readFileSync(f, "utf8").matchAll(/from\s+["'](@videokr\/[a-z-]+)/g)].map((m) => m[1]!)))
+      const pkg = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")) as {
+        name: string
+        dependencies?: Record<string, string>
+        devDependencies?: Record<string, string>
+      }
+      const declared = (deps: Record<string, string> | undefined) =>
+        Object.keys(deps ?? {}).filter((d) => d.startsWith("@videokr/"))
+      const importsOf = (folder: string) =>
+        new Set(
+          sources(join(root, dir, folder)).flatMap((f) =>
+            [...readFileSync(f, "utf8").matchAll(/from\s+["'](@videokr\/[a-z-]+)/g)].map((m) => m[1]!)
+          )
+        )
       const src = [...importsOf("src")].filter((d) => d !== pkg.name)
       const all = [...declared(pkg.dependencies), ...declared(pkg.devDependencies)]
       // a library declares what its code imports as dependencies; an app bundled at build (a site) may declare them as devDependencies

@@ -19,14 +19,22 @@ const stop = () => {
 process.on("exit", stop)
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130))
 
-console.log(`test:stress: ${busy} busy processes on ${availableParallelism()} CPUs, then npm test with Nx's cache skipped`)
+console.log(
+  `test:stress: ${busy} busy processes on ${availableParallelism()} CPUs, then npm test with Nx's cache skipped`
+)
 const started = performance.now()
-const suite = spawnSync(process.execPath, [fileURLToPath(new URL("test.ts", import.meta.url)), ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: "inherit",
-  env: { ...process.env, NX_SKIP_NX_CACHE: "true" }
-})
+const suite = spawnSync(
+  process.execPath,
+  [fileURLToPath(new URL("test.ts", import.meta.url)), ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, NX_SKIP_NX_CACHE: "true" }
+  }
+)
 stop()
 const minutes = (performance.now() - started) / 60_000
-console.log(`test:stress: ${suite.status === 0 ? "passed" : "FAILED"} in ${minutes.toFixed(1)} min under ${busy} busy processes`)
+console.log(
+  `test:stress: ${suite.status === 0 ? "passed" : "FAILED"} in ${minutes.toFixed(1)} min under ${busy} busy processes`
+)
 process.exit(suite.status ?? 1)

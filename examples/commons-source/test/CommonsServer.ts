@@ -14,32 +14,75 @@ const fixture = (name: string) => JSON.parse(readFileSync(new URL(`fixtures/${na
 export const startCommonsServer = async () => {
   const pages = [...fixture("search-page1.json").query.pages, ...fixture("search-page2.json").query.pages] as Array<any>
   const clips = testVideos()
-  const media = new Map<number, Buffer>(pages.map((p, i) => [p.pageid, readFileSync([clips.base!, clips.lecture!, clips.life!, clips.mandelbrot!, clips.bars!, clips.reencoded!][i % 6]!)]))
+  const media = new Map<number, Buffer>(
+    pages.map((p, i) => [
+      p.pageid,
+      readFileSync([clips.base!, clips.lecture!, clips.life!, clips.mandelbrot!, clips.bars!, clips.reencoded!][i % 6]!)
+    ])
+  )
   const faults = { refuse: 0, maxlag: 0, cut: 0 }
-  const requests: Array<{ readonly path: string; readonly params: URLSearchParams; readonly userAgent: string; readonly range: string | undefined }> = []
+  const requests: Array<{
+    readonly path: string
+    readonly params: URLSearchParams
+    readonly userAgent: string
+    readonly range: string | undefined
+  }> = []
   let base = ""
-  const fileUrl = (p: any) => `${base}/wikipedia/commons/${p.pageid}/${encodeURIComponent(p.title.replace(/^File:/, "").replace(/ /g, "_"))}`
+  const fileUrl = (p: any) =>
+    `${base}/wikipedia/commons/${p.pageid}/${encodeURIComponent(p.title.replace(/^File:/, "").replace(/ /g, "_"))}`
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost")
-    requests.push({ path: url.pathname, params: url.searchParams, userAgent: req.headers["user-agent"] ?? "", range: req.headers.range })
-    const json = (body: unknown, headers: Record<string, string> = {}) => res.writeHead(200, { "content-type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body))
-    if (!/^videokr-plugin-commons\/\S+ \(.+\)/.test(req.headers["user-agent"] ?? "")) return res.writeHead(403).end("Please set a user-agent and respect our robot policy")
+    requests.push({
+      path: url.pathname,
+      params: url.searchParams,
+      userAgent: req.headers["user-agent"] ?? "",
+      range: req.headers.range
+    })
+    const json = (body: unknown, headers: Record<string, string> = {}) =>
+      res.writeHead(200, { "content-type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body))
+    if (!/^videokr-plugin-commons\/\S+ \(.+\)/.test(req.headers["user-agent"] ?? ""))
+      return res.writeHead(403).end("Please set a user-agent and respect our robot policy")
     if (url.pathname === "/w/api.php") {
-      if (faults.refuse > 0) return faults.refuse--, res.writeHead(429, { "retry-after": "1" }).end("Too many requests")
-      if (faults.maxlag > 0) return faults.maxlag--, json(fixture("maxlag.json"), { "retry-after": "0" })
+      if (faults.refuse > 0)
+        return (faults.refuse--, res.writeHead(429, { "retry-after": "1" }).end("Too many requests"))
+      if (faults.maxlag > 0) return (faults.maxlag--, json(fixture("maxlag.json"), { "retry-after": "0" }))
       const q = url.searchParams
-      if (q.get("formatversion") !== "2" || q.get("maxlag") !== "5") return res.writeHead(400).end("the client must ask formatversion=2 with maxlag=5")
+      if (q.get("formatversion") !== "2" || q.get("maxlag") !== "5")
+        return res.writeHead(400).end("the client must ask formatversion=2 with maxlag=5")
       const ids = q.get("pageids")
       if (ids !== null) {
         const p = pages.find((x) => String(x.pageid) === ids)
-        if (p === undefined) return json({ batchcomplete: true, query: { pages: [{ pageid: Number(ids), missing: true }] } })
+        if (p === undefined)
+          return json({ batchcomplete: true, query: { pages: [{ pageid: Number(ids), missing: true }] } })
         const bytes = media.get(p.pageid)!
-        return json({ batchcomplete: true, query: { pages: [{ ...p, videoinfo: [{ ...p.videoinfo[0], url: fileUrl(p), size: bytes.length, sha1: createHash("sha1").update(bytes).digest("hex") }] }] } })
+        return json({
+          batchcomplete: true,
+          query: {
+            pages: [
+              {
+                ...p,
+                videoinfo: [
+                  {
+                    ...p.videoinfo[0],
+                    url: fileUrl(p),
+                    size: bytes.length,
+                    sha1: createHash("sha1").update(bytes).digest("hex")
+                  }
+                ]
+              }
+            ]
+          }
+        })
       }
-      if (q.get("generator") !== "search" || !q.get("gsrsearch")?.startsWith("filetype:video ")) return res.writeHead(400).end("unexpected request")
+      if (q.get("generator") !== "search" || !q.get("gsrsearch")?.startsWith("filetype:video "))
+        return res.writeHead(400).end("unexpected request")
       if (/xylophone/i.test(q.get("gsrsearch")!)) return json(fixture("search-empty.json"))
-      return json(fixture(q.get("gsroffset") === "3" && q.get("continue") === "gsroffset||" ? "search-page2.json" : "search-page1.json"))
+      return json(
+        fixture(
+          q.get("gsroffset") === "3" && q.get("continue") === "gsroffset||" ? "search-page2.json" : "search-page1.json"
+        )
+      )
     }
     const m = /^\/wikipedia\/commons\/(\d+)\//.exec(url.pathname)
     const file = m ? media.get(Number(m[1])) : undefined
@@ -47,7 +90,12 @@ export const startCommonsServer = async () => {
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? "")
     const start = range ? Number(range[1]) : 0
     const body = file.subarray(start)
-    res.writeHead(range ? 206 : 200, { "content-type": "video/webm", "content-length": String(body.length), "accept-ranges": "bytes", ...(range ? { "content-range": `bytes ${start}-${file.length - 1}/${file.length}` } : {}) })
+    res.writeHead(range ? 206 : 200, {
+      "content-type": "video/webm",
+      "content-length": String(body.length),
+      "accept-ranges": "bytes",
+      ...(range ? { "content-range": `bytes ${start}-${file.length - 1}/${file.length}` } : {})
+    })
     if (faults.cut === 0) return res.end(body)
     faults.cut--
     res.write(body.subarray(0, Math.floor(body.length / 3)), () => res.destroy())

@@ -22,7 +22,17 @@ const subject = (): SourceSubject => ({
   faults: {
     breakNextDownload: () => void server.faults.cut++,
     refuseNextSearch: () => void server.faults.refuse++,
-    gone: { video: { id: "commons:404404", source: "commons", source_id: "404404", url: "https://commons.wikimedia.org/wiki/File:Gone.webm", license: "CC BY 4.0", duration: 10, title: "Gone" } }
+    gone: {
+      video: {
+        id: "commons:404404",
+        source: "commons",
+        source_id: "404404",
+        url: "https://commons.wikimedia.org/wiki/File:Gone.webm",
+        license: "CC BY 4.0",
+        duration: 10,
+        title: "Gone"
+      }
+    }
   }
 })
 
@@ -34,13 +44,25 @@ describe("the Commons source", () => {
   it("finds videos in rank order across pages, with their licenses, authors and descriptions as text", async () => {
     const before = server.requests.length
     const found = await Effect.runPromise(make().search("acid-base titration", { limit: 10 }))
-    expect(found.map((c) => c.video.id)).toEqual(["commons:123456789", "commons:9000029", "commons:7770002", "commons:8880003", "commons:6660004"])
+    expect(found.map((c) => c.video.id)).toEqual([
+      "commons:123456789",
+      "commons:9000029",
+      "commons:7770002",
+      "commons:8880003",
+      "commons:6660004"
+    ])
     expect(found[0]!.video).toEqual({
-      id: "commons:123456789", source: "commons", source_id: "123456789",
+      id: "commons:123456789",
+      source: "commons",
+      source_id: "123456789",
       url: "https://commons.wikimedia.org/wiki/File:Acid-base_titration_with_phenolphthalein.webm",
-      license: "CC BY-SA 4.0", duration: 30.03, title: "Acid-base titration with phenolphthalein",
-      description: "Titration of hydrochloric acid with 0.1 M sodium hydroxide; the indicator turns pink at the end point.",
-      tags: ["Titration", "Phenolphthalein"], channel: "LabTeacher"
+      license: "CC BY-SA 4.0",
+      duration: 30.03,
+      title: "Acid-base titration with phenolphthalein",
+      description:
+        "Titration of hydrochloric acid with 0.1 M sodium hydroxide; the indicator turns pink at the end point.",
+      tags: ["Titration", "Phenolphthalein"],
+      channel: "LabTeacher"
     })
     expect(found.map((c) => [c.video.license, c.video.channel ?? null, c.video.title])).toEqual([
       ["CC BY-SA 4.0", "LabTeacher", "Acid-base titration with phenolphthalein"],
@@ -54,7 +76,9 @@ describe("the Commons source", () => {
     expect(asked.map((r) => r.params.get("gsroffset"))).toEqual([null, "3"])
     expect(asked[0]!.params.get("gsrsearch")).toBe("filetype:video acid-base titration")
     expect(asked[0]!.params.get("prop")).toBe("videoinfo")
-    expect(asked[0]!.userAgent).toMatch(/^videokr-plugin-commons\/0\.1\.0 \(https:\/\/example\.org\/videokr-tests\) node\//)
+    expect(asked[0]!.userAgent).toMatch(
+      /^videokr-plugin-commons\/0\.1\.0 \(https:\/\/example\.org\/videokr-tests\) node\//
+    )
   })
 
   it("waits out a maxlag refusal as its Retry-After says; a 429 is a fault of the moment", async () => {
@@ -63,7 +87,12 @@ describe("the Commons source", () => {
     expect(found).toHaveLength(2)
     server.faults.refuse = 1
     const exit = await Effect.runPromiseExit(make().search("titration", { limit: 2 }))
-    expect(Exit.isFailure(exit) && (exit.cause.reasons[0] as any).error).toMatchObject({ _tag: "SourceError", source: "commons", transient: true, reason: expect.stringContaining("HTTP 429") })
+    expect(Exit.isFailure(exit) && (exit.cause.reasons[0] as any).error).toMatchObject({
+      _tag: "SourceError",
+      source: "commons",
+      transient: true,
+      reason: expect.stringContaining("HTTP 429")
+    })
   })
 
   it("downloads the file at its current address, resuming a cut transfer, and checks its SHA-1", async () => {
@@ -75,10 +104,10 @@ describe("the Commons source", () => {
     expect(path).toBe(join(dir, "123456789.webm"))
     expect(readFileSync(path).equals(server.media.get(123456789)!)).toBe(true)
     const files = server.requests.slice(before).filter((r) => r.path.startsWith("/wikipedia/"))
-    expect(files.map((r) => r.range === undefined ? "whole" : "resumed")).toEqual(["whole", "resumed"])
+    expect(files.map((r) => (r.range === undefined ? "whole" : "resumed"))).toEqual(["whole", "resumed"])
   })
 
-  it("is offered by the plugin as the source \"commons\", and refuses to run without a contact", () => {
+  it('is offered by the plugin as the source "commons", and refuses to run without a contact', () => {
     expect(plugin.sources!.commons!({ options: { contact: "ops@example.org" }, projectDir: "." }).id).toBe("commons")
     expect(() => plugin.sources!.commons!({ options: {}, projectDir: "." })).toThrow(/option "contact" is required/)
   })

@@ -16,7 +16,8 @@ const videokrBin = (() => {
   for (let dir = here; ; dir = dirname(dir)) {
     const bin = join(dir, "node_modules/.bin/videokr")
     if (existsSync(bin)) return bin
-    if (dirname(dir) === dir) throw new Error("the videokr command is not installed (npm install --save-dev @videokr/cli)")
+    if (dirname(dir) === dir)
+      throw new Error("the videokr command is not installed (npm install --save-dev @videokr/cli)")
   }
 })()
 const { FORCE_COLOR: _, ...env } = process.env
@@ -42,8 +43,14 @@ describe("the Commons source in a project", () => {
     const dir = join(root, "titration-corpus")
     const configPath = join(dir, "videokr.config.ts")
     const config = readFileSync(configPath, "utf8")
-      .replace(`sources: [{ type: "local", root: "videos", sidecar: "videos/videos.jsonl" }],`, `sources: [{ use: "commons", options: { api: ${JSON.stringify(server.api)}, contact: "https://example.org/videokr-tests", pages: 2 } }],`)
-      .replace(`corpus: "corpus.duckdb",`, `corpus: "corpus.duckdb",\n  plugins: [${JSON.stringify(join(here, "../src/index.ts"))}],`)
+      .replace(
+        `sources: [{ type: "local", root: "videos", sidecar: "videos/videos.jsonl" }],`,
+        `sources: [{ use: "commons", options: { api: ${JSON.stringify(server.api)}, contact: "https://example.org/videokr-tests", pages: 2 } }],`
+      )
+      .replace(
+        `corpus: "corpus.duckdb",`,
+        `corpus: "corpus.duckdb",\n  plugins: [${JSON.stringify(join(here, "../src/index.ts"))}],`
+      )
     expect(config).toContain(`use: "commons"`)
     writeFileSync(configPath, config)
     expect((await videokr(dir, "import", "data/knowledge-bank.csv", "data/seeds.jsonl")).code).toBe(0)
@@ -61,12 +68,16 @@ describe("the Commons source in a project", () => {
       { id: "commons:8880003", license: "CC BY-NC 2.0", channel: "Science Class 4B" },
       { id: "commons:9000029", license: "CC BY 3.0", channel: "Blender Foundation" }
     ])
-    expect(await rows("SELECT DISTINCT reason FROM verdicts WHERE stage = 'search'")).toEqual([{ reason: "3 candidate video(s)" }])
+    expect(await rows("SELECT DISTINCT reason FROM verdicts WHERE stage = 'search'")).toEqual([
+      { reason: "3 candidate video(s)" }
+    ])
     const downloads = await rows("SELECT item_id, decision FROM verdicts WHERE stage = 'download' ORDER BY item_id")
     expect(downloads.length).toBeGreaterThan(0)
     expect(downloads.every((d) => d.decision === "keep")).toBe(true)
     // what the license gate refused was never fetched: every file request was for a video that passed it
-    const fetched = new Set(server.requests.filter((r) => r.path.startsWith("/wikipedia/")).map((r) => `commons:${r.path.split("/")[3]}`))
+    const fetched = new Set(
+      server.requests.filter((r) => r.path.startsWith("/wikipedia/")).map((r) => `commons:${r.path.split("/")[3]}`)
+    )
     expect([...fetched].sort()).toEqual(downloads.map((d) => d.item_id).sort())
     expect(fetched.has("commons:7770002")).toBe(false)
     connection.closeSync()

@@ -11,7 +11,8 @@ export { type GeminiOptions, makeGemini } from "./GeminiProvider.ts"
 export default definePlugin({
   name: "gemini",
   providers: {
-    gemini: ({ key, settings, apiKey }) => makeGemini({ id: key, apiKey, baseURL: settings.baseURL, timeoutMs: settings.timeoutMs })
+    gemini: ({ key, settings, apiKey }) =>
+      makeGemini({ id: key, apiKey, baseURL: settings.baseURL, timeoutMs: settings.timeoutMs })
   },
   apiKeyEnv: { gemini: "GEMINI_API_KEY" }
 })

@@ -5,7 +5,12 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { testVideos } from "@videokr/core/testing"
-import { generateContentReply, lastGeminiUserText, type LoopbackServer, startLoopbackServer } from "@videokr/providers/testing"
+import {
+  generateContentReply,
+  lastGeminiUserText,
+  type LoopbackServer,
+  startLoopbackServer
+} from "@videokr/providers/testing"
 
 // `videokr eval` in a user's project with the plugin: model "gemini:gemini-2.5-flash" on a loopback
 // server speaking the Gemini API, the key from the environment, a VideoKR-Eval file in its published layout
@@ -14,14 +19,18 @@ const videokrBin = (() => {
   for (let dir = here; ; dir = dirname(dir)) {
     const bin = join(dir, "node_modules/.bin/videokr")
     if (existsSync(bin)) return bin
-    if (dirname(dir) === dir) throw new Error("the videokr command is not installed (npm install --save-dev @videokr/cli)")
+    if (dirname(dir) === dir)
+      throw new Error("the videokr command is not installed (npm install --save-dev @videokr/cli)")
   }
 })()
 const { FORCE_COLOR: _, ...env } = process.env
 const secret = "gemini-e2e-secret-key-5555"
 const videokr = (cwd: string, ...args: Array<string>) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [videokrBin, ...args], { cwd, env: { ...env, NO_COLOR: "1", E2E_GEMINI_KEY: secret } })
+    const child = spawn(process.execPath, [videokrBin, ...args], {
+      cwd,
+      env: { ...env, NO_COLOR: "1", E2E_GEMINI_KEY: secret }
+    })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (d) => (stdout += d))
@@ -33,18 +42,52 @@ let server: LoopbackServer | undefined
 afterAll(() => server?.close())
 
 const documents = [
-  { id: "vkr-phys-0001", video_path: "videos/pendulum_0001.mp4", question: "In the experiment shown, the string is shortened to a quarter of its length. What happens to the period of the pendulum?", options: ["A. It doubles", "B. It halves", "C. It stays the same", "D. It quadruples"], problem_type: "multiple choice", solution: "<answer>B</answer>", dataset: "VideoKR-Physics", subject: "Physics" },
-  { id: "vkr-chem-0002", video_path: "videos/titration_0002.mp4", question: "Which indicator colour change marks the end point of the titration shown?", options: ["A. Colourless to pink", "B. Blue to yellow", "C. Red to green", "D. Yellow to blue"], problem_type: "multiple choice", solution: "<answer>A</answer>", dataset: "VideoKR-Chemistry", subject: "Chemistry" },
-  { id: "vkr-eng-0003", video_path: "videos/beam_0003.mp4", question: "Where is the bending moment of the simply supported beam in the video largest?", options: ["A. At the supports", "B. At mid-span", "C. It is the same everywhere", "D. At a quarter of the span"], problem_type: "multiple choice", solution: "<answer>B</answer>", dataset: "VideoKR-Engineering", subject: "Engineering" }
+  {
+    id: "vkr-phys-0001",
+    video_path: "videos/pendulum_0001.mp4",
+    question:
+      "In the experiment shown, the string is shortened to a quarter of its length. What happens to the period of the pendulum?",
+    options: ["A. It doubles", "B. It halves", "C. It stays the same", "D. It quadruples"],
+    problem_type: "multiple choice",
+    solution: "<answer>B</answer>",
+    dataset: "VideoKR-Physics",
+    subject: "Physics"
+  },
+  {
+    id: "vkr-chem-0002",
+    video_path: "videos/titration_0002.mp4",
+    question: "Which indicator colour change marks the end point of the titration shown?",
+    options: ["A. Colourless to pink", "B. Blue to yellow", "C. Red to green", "D. Yellow to blue"],
+    problem_type: "multiple choice",
+    solution: "<answer>A</answer>",
+    dataset: "VideoKR-Chemistry",
+    subject: "Chemistry"
+  },
+  {
+    id: "vkr-eng-0003",
+    video_path: "videos/beam_0003.mp4",
+    question: "Where is the bending moment of the simply supported beam in the video largest?",
+    options: ["A. At the supports", "B. At mid-span", "C. It is the same everywhere", "D. At a quarter of the span"],
+    problem_type: "multiple choice",
+    solution: "<answer>B</answer>",
+    dataset: "VideoKR-Engineering",
+    subject: "Engineering"
+  }
 ]
 
 describe("videokr eval with the Gemini provider", () => {
   it("asks every question with its frames through the Gemini API and scores the answers", async () => {
     // the model knows physics and chemistry, not engineering
-    server = await startLoopbackServer(generateContentReply((body) => {
-      const text = lastGeminiUserText(body)
-      return text.includes("pendulum") ? "<think>T is proportional to the root of L</think><answer>B</answer>" : text.includes("titration") ? "<answer>A</answer>" : "<answer>A</answer>"
-    }))
+    server = await startLoopbackServer(
+      generateContentReply((body) => {
+        const text = lastGeminiUserText(body)
+        return text.includes("pendulum")
+          ? "<think>T is proportional to the root of L</think><answer>B</answer>"
+          : text.includes("titration")
+            ? "<answer>A</answer>"
+            : "<answer>A</answer>"
+      })
+    )
     const root = mkdtempSync(join(tmpdir(), "videokr-gemini-eval-"))
     expect((await videokr(root, "init", "p", "--template", "minimal")).code).toBe(0)
     const p = join(root, "p")
@@ -69,12 +112,21 @@ describe("videokr eval with the Gemini provider", () => {
       expect(parts.filter((x) => x.inlineData?.mimeType === "image/jpeg").length).toBe(4)
     }
     const folder = join(p, "eval-results", "gemini-2.5-flash")
-    const results = JSON.parse(readFileSync(join(folder, readdirSync(folder).find((f) => f.endsWith("_results.json"))!), "utf8"))
+    const results = JSON.parse(
+      readFileSync(join(folder, readdirSync(folder).find((f) => f.endsWith("_results.json"))!), "utf8")
+    )
     expect(results.results.videokr_eval["videokr_eval_acc,none"]).toMatchObject({
-      overall_acc: 66.67, evaluated_examples: 3, skipped_examples: 0,
+      overall_acc: 66.67,
+      evaluated_examples: 3,
+      skipped_examples: 0,
       by_subject: { Physics: { num: 1, acc: 100 }, Chemistry: { num: 1, acc: 100 }, Engineering: { num: 1, acc: 0 } }
     })
     // the key went to the server and nowhere else
-    expect(run.stdout + readdirSync(folder).map((f) => readFileSync(join(folder, f), "utf8")).join("")).not.toContain(secret)
+    expect(
+      run.stdout +
+        readdirSync(folder)
+          .map((f) => readFileSync(join(folder, f), "utf8"))
+          .join("")
+    ).not.toContain(secret)
   })
 })

@@ -46,10 +46,14 @@ const node22 = () => {
   if (process.env.VIDEOKR_NODE) candidates.push(process.env.VIDEOKR_NODE)
   const tools = checkout === undefined ? undefined : join(checkout, ".tools")
   if (tools !== undefined && existsSync(tools)) {
-    for (const dir of readdirSync(tools).filter((d) => d.startsWith("node-v")).sort().reverse()) {
+    for (const dir of readdirSync(tools)
+      .filter((d) => d.startsWith("node-v"))
+      .sort()
+      .reverse()) {
       const platforms = join(tools, dir, "node_modules")
       if (!existsSync(platforms)) continue
-      for (const p of readdirSync(platforms).filter((d) => d.startsWith("node-"))) candidates.push(join(platforms, p, "bin/node"))
+      for (const p of readdirSync(platforms).filter((d) => d.startsWith("node-")))
+        candidates.push(join(platforms, p, "bin/node"))
     }
   }
   return candidates.find((c) => existsSync(c))
@@ -74,7 +78,9 @@ if (useCompiled && node === process.execPath) {
   await import(pathToFileURL(compiled).href)
 } else {
   const flags = useCompiled ? [] : ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning"]
-  const child = spawn(node, [...flags, useCompiled ? compiled : sources, ...process.argv.slice(2)], { stdio: "inherit" })
+  const child = spawn(node, [...flags, useCompiled ? compiled : sources, ...process.argv.slice(2)], {
+    stdio: "inherit"
+  })
   // the child shares the terminal, so Ctrl-C reaches it directly (forwarding it too would interrupt the
   // child's clean-up); signals sent to this process alone are passed on
   process.on("SIGINT", () => {})

@@ -10,7 +10,10 @@ const repo = fileURLToPath(new URL("../../../", import.meta.url))
 const assets = { sample: `${repo}fixtures/sample`, "review-app": `${repo}sites/review/dist` }
 
 if (process.argv[2] === "prepack") {
-  const built = spawnSync(process.execPath, [`${repo}node_modules/vite/bin/vite.js`, "build", "--logLevel", "warn"], { cwd: `${repo}sites/review`, stdio: "inherit" })
+  const built = spawnSync(process.execPath, [`${repo}node_modules/vite/bin/vite.js`, "build", "--logLevel", "warn"], {
+    cwd: `${repo}sites/review`,
+    stdio: "inherit"
+  })
   if (built.status !== 0) process.exit(built.status ?? 1)
   for (const [to, from] of Object.entries(assets)) cpSync(from, `${cli}${to}`, { recursive: true })
 } else {

@@ -18,14 +18,22 @@ export const benchmarkSamples: Readonly<Record<string, string>> = {
   videokr_eval: "videokr_eval"
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false)
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false
+  )
 
 /**
  * Copies the benchmark samples under `target/<folder>` and puts a video at every path their documents
  * name (hard links to the given clips, taken in turn), except the paths `leaveOut` says: a runnable
  * stand-in for the released benchmarks, whose videos are not redistributable. Returns task -> folder.
  */
-export const stageBenchmarkSamples = (target: string, clips: ReadonlyArray<string>, leaveOut: (task: string, path: string) => boolean = () => false) =>
+export const stageBenchmarkSamples = (
+  target: string,
+  clips: ReadonlyArray<string>,
+  leaveOut: (task: string, path: string) => boolean = () => false
+) =>
   Effect.gen(function* () {
     const roots: Record<string, string> = {}
     let n = 0

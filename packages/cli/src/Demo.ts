@@ -3,8 +3,21 @@ import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Console, Effect, Stream } from "effect"
 import {
-  CorpusStore, corpusStats, exportCorpus, exportFormats, findNearDuplicates, importFile, loadProject, makeLocalSource,
-  Media, projectStoreLayer, recordModelCall, sampleFiles, splitCorpus, thresholdSummary, writeTextAtomic
+  CorpusStore,
+  corpusStats,
+  exportCorpus,
+  exportFormats,
+  findNearDuplicates,
+  importFile,
+  loadProject,
+  makeLocalSource,
+  Media,
+  projectStoreLayer,
+  recordModelCall,
+  sampleFiles,
+  splitCorpus,
+  thresholdSummary,
+  writeTextAtomic
 } from "@videokr/core"
 import { makeModels, middlewareLayer } from "@videokr/providers"
 import { renderStats } from "./Commands.ts"
@@ -59,12 +72,26 @@ const demoVideos = (projectDir: string) =>
       const frames = yield* media.sampleFrames(c.localPath!, spec)
       const hashes = yield* Effect.forEach(frames, (f) => media.imageHash(f.path))
       fingerprints.push({ id: c.video.id, hashes })
-      yield* Console.log(`${c.video.id}: ${c.video.duration.toFixed(1)} s, ${frames.length} frames of ${frames[0]!.width}x${frames[0]!.height}, license ${c.video.license}`)
+      yield* Console.log(
+        `${c.video.id}: ${c.video.duration.toFixed(1)} s, ${frames.length} frames of ${frames[0]!.width}x${frames[0]!.height}, license ${c.video.license}`
+      )
     }
     const pairs = findNearDuplicates(fingerprints, { maxDistance: 6, minMatches: 2 })
-    for (const p of pairs) yield* Console.log(`near-duplicates: ${p.a} ~ ${p.b} (${p.matches.length} matching frames, closest ${p.distance} bits)`)
-    const summary = thresholdSummary(source.scan.candidates.map((c) => c.video.id), pairs, [2, 4, 6])
-    yield* Console.log(table(["threshold (bits)", "pairs", "videos to remove"], summary.map((s) => [s.threshold, s.pairs, s.removed])))
+    for (const p of pairs)
+      yield* Console.log(
+        `near-duplicates: ${p.a} ~ ${p.b} (${p.matches.length} matching frames, closest ${p.distance} bits)`
+      )
+    const summary = thresholdSummary(
+      source.scan.candidates.map((c) => c.video.id),
+      pairs,
+      [2, 4, 6]
+    )
+    yield* Console.log(
+      table(
+        ["threshold (bits)", "pairs", "videos to remove"],
+        summary.map((s) => [s.threshold, s.pairs, s.removed])
+      )
+    )
   }).pipe(Effect.provide(Media.layer({ cacheDir: join(projectDir, ".videokr/frames") })))
 
 export const runDemo = (dir: string | undefined) =>
@@ -82,10 +109,18 @@ export const runDemo = (dir: string | undefined) =>
       yield* step("import")
       const files = sampleFiles.filter((f) => f !== "knowledge-bank.jsonl") // the CSV copy of the same bank
       const imported = yield* Effect.forEach(files, (f) => importFile(join(project.dir, "data", f)))
-      yield* Console.log(table(["file", "kind", "records"], imported.map((r, i) => [`data/${files[i]}`, r.kind, r.records])))
+      yield* Console.log(
+        table(
+          ["file", "kind", "records"],
+          imported.map((r, i) => [`data/${files[i]}`, r.kind, r.records])
+        )
+      )
 
       yield* step("split (seed 42)")
-      const split = yield* splitCorpus({ seed: project.config.split?.seed ?? 42, sftFraction: project.config.split?.sftFraction ?? 0.638 })
+      const split = yield* splitCorpus({
+        seed: project.config.split?.seed ?? 42,
+        sftFraction: project.config.split?.sftFraction ?? 0.638
+      })
       yield* Console.log(`${split.sft} SFT, ${split.rl} RL`)
 
       yield* step("export")
@@ -104,13 +139,18 @@ export const runDemo = (dir: string | undefined) =>
         config: project.config.models ?? {},
         env: {},
         cache: { dir: join(project.dir, ".videokr/cache"), mode: "use" },
-        record: (call) => Effect.orDie(recordModelCall(call).pipe(Effect.provideService(CorpusStore.CorpusStore, store)))
+        record: (call) =>
+          Effect.orDie(recordModelCall(call).pipe(Effect.provideService(CorpusStore.CorpusStore, store)))
       }).pipe(Effect.provide(middlewareLayer))
       const echo = yield* models.resolve("scripted:echo", { stage: "demo" })
-      const question = { messages: [{ role: "user" as const, content: "Which apparatus delivers a titrant drop by drop?" }] }
+      const question = {
+        messages: [{ role: "user" as const, content: "Which apparatus delivers a titrant drop by drop?" }]
+      }
       const first = yield* echo.chat(question)
       const again = yield* echo.chat(question)
-      yield* Console.log(`${first.provider}: "${first.text}" (${again.cached ? "asked again: answered from the cache" : "asked again: paid again"})`)
+      yield* Console.log(
+        `${first.provider}: "${first.text}" (${again.cached ? "asked again: answered from the cache" : "asked again: paid again"})`
+      )
 
       yield* step("videos (generated clips, the local source, frames, perceptual hashes, near-duplicates)")
       yield* demoVideos(project.dir)
@@ -118,13 +158,22 @@ export const runDemo = (dir: string | undefined) =>
       yield* step("pipeline: every stage, with the scripted demo model (labelled as such) and the local clips")
       const withPipeline = project
       yield* Console.log("a dry run first: what is ready, and what it would cost at the configured prices")
-      yield* runPipeline(withPipeline, { dryRun: true, only: [], limit: undefined, model: undefined, concurrency: 4, cache: "use" })
+      yield* runPipeline(withPipeline, {
+        dryRun: true,
+        only: [],
+        limit: undefined,
+        model: undefined,
+        concurrency: 4,
+        cache: "use"
+      })
       yield* Console.log("")
       yield* runPipeline(withPipeline, { only: [], limit: undefined, model: undefined, concurrency: 4, cache: "use" })
       yield* Console.log("\nwhy the pendulum clip was kept for its knowledge point, and the slides were not:")
       yield* why("local:pendulum-swing.mp4@kp-phys-002")
       yield* why("local:pendulum-slides.mp4@kp-phys-002")
-      const [dropped] = yield* store.query<{ item_id: string }>("SELECT item_id FROM verdicts WHERE stage = 'dependency' AND decision = 'drop' ORDER BY item_id LIMIT 1")
+      const [dropped] = yield* store.query<{ item_id: string }>(
+        "SELECT item_id FROM verdicts WHERE stage = 'dependency' AND decision = 'drop' ORDER BY item_id LIMIT 1"
+      )
       if (dropped !== undefined) {
         yield* Console.log(`\nwhy ${dropped.item_id} is not in the corpus:`)
         yield* why(dropped.item_id)
@@ -134,28 +183,68 @@ export const runDemo = (dir: string | undefined) =>
       yield* Console.log("\nthe funnel:")
       yield* funnel()
 
-      yield* step("human review: a seeded sample of each generator's examples, marked through the review app's HTTP API, and the models' eligibility")
+      yield* step(
+        "human review: a seeded sample of each generator's examples, marked through the review app's HTTP API, and the models' eligibility"
+      )
       yield* demoReview(project, "generation")
 
-      yield* step("evaluation: the seven benchmarks' sample files in their published layouts, a generated clip at each of their video paths")
-      yield* Console.log("the scripted model draws its letters from the question (it does not reason): the numbers show the machinery, not a model")
+      yield* step(
+        "evaluation: the seven benchmarks' sample files in their published layouts, a generated clip at each of their video paths"
+      )
+      yield* Console.log(
+        "the scripted model draws its letters from the question (it does not reason): the numbers show the machinery, not a model"
+      )
       const clipPaths = Object.keys(sampleClips).map((name) => join(project.dir, "videos", name))
       const data = yield* stageBenchmarkSamples(join(project.dir, "benchmarks-eval"), clipPaths)
-      const evalConfig = { data: Object.fromEntries(Object.entries(data).map(([t, d]) => [t, relative(project.dir, d)])), judge: "scripted:demo", frames: { maxFrames: 8, maxPixels: 160 * 120 }, concurrency: 4 }
+      const evalConfig = {
+        data: Object.fromEntries(Object.entries(data).map(([t, d]) => [t, relative(project.dir, d)])),
+        judge: "scripted:demo",
+        frames: { maxFrames: 8, maxPixels: 160 * 120 },
+        concurrency: 4
+      }
       const withEval = { ...project, config: { ...withPipeline.config, eval: evalConfig } }
       // the demo's settings into its videokr.config.ts, so that every command can be run again in the folder
-      yield* writeTextAtomic(project.configPath, Stream.make(
-        `// written by videokr demo: the settings it ran with (scripted models, the local clips, the benchmark samples)\nimport { defineConfig } from "@videokr/core"\n\nexport default defineConfig(${JSON.stringify(withEval.config, null, 2)})\n`
-      ))
-      const evalOptions = { model: "scripted:demo", tasks: [], data: [], limit: undefined, concurrency: undefined, judge: undefined, strict: false, output: undefined, maxFrames: undefined, fps: undefined, cache: "use" as const, progress: false }
+      yield* writeTextAtomic(
+        project.configPath,
+        Stream.make(
+          `// written by videokr demo: the settings it ran with (scripted models, the local clips, the benchmark samples)\nimport { defineConfig } from "@videokr/core"\n\nexport default defineConfig(${JSON.stringify(withEval.config, null, 2)})\n`
+        )
+      )
+      const evalOptions = {
+        model: "scripted:demo",
+        tasks: [],
+        data: [],
+        limit: undefined,
+        concurrency: undefined,
+        judge: undefined,
+        strict: false,
+        output: undefined,
+        maxFrames: undefined,
+        fps: undefined,
+        cache: "use" as const,
+        progress: false
+      }
       yield* evaluate(withEval, { ...evalOptions, mode: "video" })
       yield* Console.log("\nthe same questions with one middle frame (single-frame answerability):")
-      yield* evaluate(withEval, { ...evalOptions, tasks: ["videomme", "mmvu_val", "videokr_eval"], mode: "single-frame" })
-      yield* Console.log("\ntraining-data difficulty: the model on seeded samples of the corpus's SFT and RL splits (a clip stands in for each video):")
+      yield* evaluate(withEval, {
+        ...evalOptions,
+        tasks: ["videomme", "mmvu_val", "videokr_eval"],
+        mode: "single-frame"
+      })
+      yield* Console.log(
+        "\ntraining-data difficulty: the model on seeded samples of the corpus's SFT and RL splits (a clip stands in for each video):"
+      )
       const corpora = ["sft", "rl"].map((split) => join(project.exportDir, "videokr", `${split}.jsonl`))
       const videosDir = join(project.dir, "difficulty-videos")
       yield* linkClipsForCorpora(corpora, videosDir, clipPaths)
-      yield* runDifficulty(withEval, { ...evalOptions, mode: "video", corpora: corpora.map((f, i) => `VideoKR-${["SFT", "RL"][i]}=${f}`), videos: videosDir, samples: 20, seed: 42 })
+      yield* runDifficulty(withEval, {
+        ...evalOptions,
+        mode: "video",
+        corpora: corpora.map((f, i) => `VideoKR-${["SFT", "RL"][i]}=${f}`),
+        videos: videosDir,
+        samples: 20,
+        seed: 42
+      })
       for (const name of ["main", "single-frame", "difficulty"] as const) {
         yield* Console.log("")
         yield* report(withEval, name, { json: false, output: undefined })
@@ -164,8 +253,20 @@ export const runDemo = (dir: string | undefined) =>
       yield* step("leaderboard site: two submissions built from eval runs, checked, re-scored, and the site built")
       yield* evaluate(withEval, { ...evalOptions, model: "scripted:demo-first", mode: "video" })
       const submitted = [
-        { from: "eval-results/demo", model: "Scripted demo", revision: "v1", organisation: "videokr demo", links: ["code=https://example.org/videokr"] },
-        { from: "eval-results/demo-first", model: "First-option baseline", revision: "v1", organisation: "videokr demo", links: [] }
+        {
+          from: "eval-results/demo",
+          model: "Scripted demo",
+          revision: "v1",
+          organisation: "videokr demo",
+          links: ["code=https://example.org/videokr"]
+        },
+        {
+          from: "eval-results/demo-first",
+          model: "First-option baseline",
+          revision: "v1",
+          organisation: "videokr demo",
+          links: []
+        }
       ]
       for (const s of submitted) yield* submit(withEval, { ...s, contact: "demo@example.org", out: undefined })
       yield* buildSite(withEval, { submissions: "submissions", out: "site" })

@@ -10,14 +10,18 @@ import { table } from "./Output.ts"
  * Node are required; yt-dlp only for the youtube source; provider keys are reported present or absent,
  * never their values.
  */
-export class DoctorFailed extends Schema.TaggedError<DoctorFailed>()("DoctorFailed", { missing: Schema.Array(Schema.String) }) {
+export class DoctorFailed extends Schema.TaggedError<DoctorFailed>()("DoctorFailed", {
+  missing: Schema.Array(Schema.String)
+}) {
   override get message() {
     return `missing: ${this.missing.join(", ")}`
   }
 }
 
 const run = (file: string, args: Array<string>) =>
-  new Promise<string>((resolve, reject) => execFile(file, args, { timeout: 10_000 }, (e, out) => (e ? reject(e) : resolve(out))))
+  new Promise<string>((resolve, reject) =>
+    execFile(file, args, { timeout: 10_000 }, (e, out) => (e ? reject(e) : resolve(out)))
+  )
 
 export const doctor = (project: Option.Option<Project>) =>
   Effect.gen(function* () {
@@ -34,7 +38,9 @@ export const doctor = (project: Option.Option<Project>) =>
     if (versions._tag === "Success") {
       check("ffmpeg", true, versions.success.ffmpeg, true)
       check("ffprobe", true, versions.success.ffprobe, true)
-      const decoders = yield* Effect.promise(() => run(media.binaries.ffmpeg, ["-hide_banner", "-decoders"]).catch(() => ""))
+      const decoders = yield* Effect.promise(() =>
+        run(media.binaries.ffmpeg, ["-hide_banner", "-decoders"]).catch(() => "")
+      )
       const has = (codec: string) => new RegExp(`^\\s*V\\S*\\s+${codec}\\s`, "m").test(decoders)
       const codecs = ["h264", "hevc", "vp9", "av1", "libdav1d"].filter(has)
       check("video decoders", codecs.includes("h264"), codecs.join(", ") || "none found", true)
@@ -49,17 +55,33 @@ export const doctor = (project: Option.Option<Project>) =>
       instance.closeSync()
       return v
     }).pipe(Effect.result)
-    check("duckdb", duck._tag === "Success", duck._tag === "Success" ? duck.success : "cannot open an in-memory database", true)
+    check(
+      "duckdb",
+      duck._tag === "Success",
+      duck._tag === "Success" ? duck.success : "cannot open an in-memory database",
+      true
+    )
     const ytdlp = process.env.VIDEOKR_YTDLP ?? "yt-dlp"
-    const yt = yield* Effect.promise(() => run(ytdlp, ["--version"]).then((v) => v.trim()).catch(() => undefined))
-    check("yt-dlp", yt !== undefined, yt ?? `not found as "${ytdlp}" (only the youtube source needs it; set VIDEOKR_YTDLP)`, false)
+    const yt = yield* Effect.promise(() =>
+      run(ytdlp, ["--version"])
+        .then((v) => v.trim())
+        .catch(() => undefined)
+    )
+    check(
+      "yt-dlp",
+      yt !== undefined,
+      yt ?? `not found as "${ytdlp}" (only the youtube source needs it; set VIDEOKR_YTDLP)`,
+      false
+    )
     const fs = yield* Effect.promise(() => statfs(dir).catch(() => undefined))
     if (fs !== undefined) {
       const free = (fs.bavail * fs.bsize) / 2 ** 30
       check("disk space", free >= 1, `${free.toFixed(1)} GiB free in ${dir}`, true)
     }
     const keyVars = new Set(["OPENAI_API_KEY", "ANTHROPIC_API_KEY"])
-    Option.map(project, (p) => Object.values(p.config.models?.providers ?? {}).forEach((s) => s.apiKeyEnv && keyVars.add(s.apiKeyEnv)))
+    Option.map(project, (p) =>
+      Object.values(p.config.models?.providers ?? {}).forEach((s) => s.apiKeyEnv && keyVars.add(s.apiKeyEnv))
+    )
     for (const v of keyVars) check(v, Boolean(process.env[v]), process.env[v] ? "set" : "not set", false)
     yield* Console.log(table(["check", "status", "detail"], rows))
     if (missing.length > 0) return yield* new DoctorFailed({ missing })

@@ -1,10 +1,36 @@
 import { dirname, join, resolve } from "node:path"
 import { Console, Effect } from "effect"
-import { CorpusStore, IncompleteRun, loadPlugins, Media, type Project, subjectDisciplines, UsageError, version } from "@videokr/core"
+import {
+  CorpusStore,
+  IncompleteRun,
+  loadPlugins,
+  Media,
+  type Project,
+  subjectDisciplines,
+  UsageError,
+  version
+} from "@videokr/core"
 import { pyStrip } from "@videokr/core/python"
 import {
-  aggregatesOf, breakdownsOf, type EvalMode, fileReader, type FramesSpec, headlineOf, type PendingTask, readLmmsOutput, referenceFrames, reproducibilityRecord, runTask, type SampleRecord,
-  storeResult, storeTaskRun, type TaskInput, type TaskProgress, type TaskRun, tasks as knownTasks, writeLmmsOutput
+  aggregatesOf,
+  breakdownsOf,
+  type EvalMode,
+  fileReader,
+  type FramesSpec,
+  headlineOf,
+  type PendingTask,
+  readLmmsOutput,
+  referenceFrames,
+  reproducibilityRecord,
+  runTask,
+  type SampleRecord,
+  storeResult,
+  storeTaskRun,
+  type TaskInput,
+  type TaskProgress,
+  type TaskRun,
+  tasks as knownTasks,
+  writeLmmsOutput
 } from "@videokr/eval"
 import { middlewareLayerFor } from "@videokr/providers"
 import { table } from "./Output.ts"
@@ -33,7 +59,13 @@ const progressLine = (p: TaskProgress, startedAt: number) => {
   const rate = seconds > 0 ? fresh / seconds : 0
   const left = p.total - p.done
   // samples left pending make a finished task incomplete, not done
-  const eta = p.finished ? (p.pending > 0 ? "incomplete" : "done") : rate > 0 ? `ETA ${Math.floor(left / rate / 60)}:${String(Math.round(left / rate) % 60).padStart(2, "0")}` : "ETA --:--"
+  const eta = p.finished
+    ? p.pending > 0
+      ? "incomplete"
+      : "done"
+    : rate > 0
+      ? `ETA ${Math.floor(left / rate / 60)}:${String(Math.round(left / rate) % 60).padStart(2, "0")}`
+      : "ETA --:--"
   const bar = "#".repeat(p.total === 0 ? 20 : Math.round((p.done / p.total) * 20)).padEnd(20, "-")
   const again = p.nextRoundMillis === undefined ? "" : ` (asked again in ${Math.round(p.nextRoundMillis / 1000)} s)`
   return `${p.task.padEnd(22)} [${bar}] ${String(p.done).padStart(6)}/${String(p.total).padEnd(6)} ${rate.toFixed(1).padStart(6)}/s  ${eta.padEnd(10)} errors ${p.errors}, pending ${p.pending}${again}${p.resumed > 0 ? `, resumed ${p.resumed}` : ""}`
@@ -65,12 +97,25 @@ export const evaluate = (project: Project, options: EvalOptions) =>
       data[pair.slice(0, at)] = pair.slice(at + 1)
     }
     const names = options.tasks.length > 0 ? options.tasks : Object.keys(data)
-    if (names.length === 0) return yield* new UsageError({ reason: `no tasks: give --tasks (known: ${Object.keys(knownTasks).join(", ")}) and where their files are (eval.data in ${project.configPath}, or --data task=folder)` })
+    if (names.length === 0)
+      return yield* new UsageError({
+        reason: `no tasks: give --tasks (known: ${Object.keys(knownTasks).join(", ")}) and where their files are (eval.data in ${project.configPath}, or --data task=folder)`
+      })
     const unknown = names.filter((n) => knownTasks[n] === undefined)
-    if (unknown.length > 0) return yield* new UsageError({ reason: `unknown task(s): ${unknown.join(", ")}; known: ${Object.keys(knownTasks).join(", ")}` })
+    if (unknown.length > 0)
+      return yield* new UsageError({
+        reason: `unknown task(s): ${unknown.join(", ")}; known: ${Object.keys(knownTasks).join(", ")}`
+      })
     const missing = names.filter((n) => data[n] === undefined)
-    if (missing.length > 0) return yield* new UsageError({ reason: `where are the files of ${missing.join(", ")}? Set eval.data.<task> in ${project.configPath} or give --data <task>=<folder>` })
-    return yield* evaluateTasks(project, names.map((n) => ({ task: knownTasks[n]!, root: resolve(project.dir, data[n]!) })), options)
+    if (missing.length > 0)
+      return yield* new UsageError({
+        reason: `where are the files of ${missing.join(", ")}? Set eval.data.<task> in ${project.configPath} or give --data <task>=<folder>`
+      })
+    return yield* evaluateTasks(
+      project,
+      names.map((n) => ({ task: knownTasks[n]!, root: resolve(project.dir, data[n]!) })),
+      options
+    )
   })
 
 /**
@@ -78,7 +123,11 @@ export const evaluate = (project: Project, options: EvalOptions) =>
  * with pending samples (transient failures that outlasted the runner's rounds) is reported, not written,
  * and the command then fails with IncompleteRun (exit 3): the same command again finishes it.
  */
-export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>, options: Omit<EvalOptions, "tasks" | "data">) =>
+export const evaluateTasks = (
+  project: Project,
+  inputs: ReadonlyArray<TaskInput>,
+  options: Omit<EvalOptions, "tasks" | "data">
+) =>
   Effect.gen(function* () {
     const config = project.config.eval ?? {}
     const frames: FramesSpec = {
@@ -105,32 +154,40 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
     for (const { task, root } of inputs) {
       let lastDraw = 0
       const taskStarted = performance.now()
-      const run = yield* runTask({ task, root }, {
-        model: options.model,
-        mode: options.mode,
-        frames,
-        limit: options.limit,
-        concurrency: options.concurrency ?? config.concurrency ?? 8,
-        judge,
-        strict: options.strict,
-        checkpointDir: join(project.dir, ".videokr/eval"),
-        disciplines,
-        onProgress: (p) => {
-          if (!options.progress) return
-          const finished = p.finished
-          if (out.isTTY) {
-            const now = performance.now()
-            // a pause before a round is drawn however recent the last line: it stands for seconds
-            if (now - lastDraw > 100 || finished || p.nextRoundMillis !== undefined) {
-              lastDraw = now
-              out.write(`\r\x1b[2K${progressLine(p, taskStarted)}${finished ? "\n" : ""}`)
-            }
-          } else if (finished) out.write(`${progressLine(p, taskStarted)}\n`)
+      const run = yield* runTask(
+        { task, root },
+        {
+          model: options.model,
+          mode: options.mode,
+          frames,
+          limit: options.limit,
+          concurrency: options.concurrency ?? config.concurrency ?? 8,
+          judge,
+          strict: options.strict,
+          checkpointDir: join(project.dir, ".videokr/eval"),
+          disciplines,
+          onProgress: (p) => {
+            if (!options.progress) return
+            const finished = p.finished
+            if (out.isTTY) {
+              const now = performance.now()
+              // a pause before a round is drawn however recent the last line: it stands for seconds
+              if (now - lastDraw > 100 || finished || p.nextRoundMillis !== undefined) {
+                lastDraw = now
+                out.write(`\r\x1b[2K${progressLine(p, taskStarted)}${finished ? "\n" : ""}`)
+              }
+            } else if (finished) out.write(`${progressLine(p, taskStarted)}\n`)
+          }
         }
-      }).pipe(
+      ).pipe(
         Effect.provide(session.services),
         Effect.map((r): TaskRun | PendingTask | undefined => r),
-        Effect.catchTag("TaskDataError", (e) => Effect.as(Effect.sync(() => failures.push(e.message)), undefined)),
+        Effect.catchTag("TaskDataError", (e) =>
+          Effect.as(
+            Effect.sync(() => failures.push(e.message)),
+            undefined
+          )
+        ),
         Effect.ensuring(Effect.orDie(session.calls.flush))
       )
       if (run?._tag === "TaskRun") runs.push(run)
@@ -139,20 +196,55 @@ export const evaluateTasks = (project: Project, inputs: ReadonlyArray<TaskInput>
     // every usage row is in the store now: the journal that guarded them goes
     yield* Effect.orDie(session.calls.close)
     if (runs.length > 0) {
-      const record = reproducibilityRecord({ model: options.model, config: project.config.models ?? {}, frames, mode: options.mode, judge, decoder, videokr: version })
+      const record = reproducibilityRecord({
+        model: options.model,
+        config: project.config.models ?? {},
+        frames,
+        mode: options.mode,
+        judge,
+        decoder,
+        videokr: version
+      })
       const written = yield* writeLmmsOutput(outputDir, options.model, runs, record)
-      yield* Effect.forEach(runs, (r) => storeTaskRun(store, { runId, run: r, model: options.model, mode: options.mode, source: "run", record, outputDir: written.dir }))
-      yield* Console.log(table(
-        ["task", "benchmark", "score", "samples", "scored", "skipped", "errors", "resumed", "spend ($)"],
-        runs.map((r) => [r.task.name, r.task.benchmark, r.score === undefined ? "-" : r.score.toFixed(2), r.counts.samples, r.counts.scored, r.counts.skipped, r.counts.errors, r.counts.resumed, session.tally.spend(`eval:${r.task.name}`).toFixed(4)])
-      ))
+      yield* Effect.forEach(runs, (r) =>
+        storeTaskRun(store, {
+          runId,
+          run: r,
+          model: options.model,
+          mode: options.mode,
+          source: "run",
+          record,
+          outputDir: written.dir
+        })
+      )
+      yield* Console.log(
+        table(
+          ["task", "benchmark", "score", "samples", "scored", "skipped", "errors", "resumed", "spend ($)"],
+          runs.map((r) => [
+            r.task.name,
+            r.task.benchmark,
+            r.score === undefined ? "-" : r.score.toFixed(2),
+            r.counts.samples,
+            r.counts.scored,
+            r.counts.skipped,
+            r.counts.errors,
+            r.counts.resumed,
+            session.tally.spend(`eval:${r.task.name}`).toFixed(4)
+          ])
+        )
+      )
       yield* Console.log(`results: ${written.results}`)
       for (const f of written.samples) yield* Console.log(`samples: ${f}`)
       for (const r of runs) {
-        if (r.counts.skipped > 0 && judge === undefined) yield* Console.log(`${r.task.name}: ${r.counts.skipped} open-ended sample(s) skipped: no judge (eval.judge in the config, or --judge <model>)`)
+        if (r.counts.skipped > 0 && judge === undefined)
+          yield* Console.log(
+            `${r.task.name}: ${r.counts.skipped} open-ended sample(s) skipped: no judge (eval.judge in the config, or --judge <model>)`
+          )
         const errors = r.samples.filter((s) => s.error !== undefined)
         if (errors.length > 0) {
-          yield* Console.log(`${r.task.name}: ${errors.length} sample(s) not answered, left out of the score; first: ${errors[0]!.docId}: ${errors[0]!.error}`)
+          yield* Console.log(
+            `${r.task.name}: ${errors.length} sample(s) not answered, left out of the score; first: ${errors[0]!.docId}: ${errors[0]!.error}`
+          )
         }
       }
     }
@@ -194,7 +286,18 @@ export const importEvalResults = (project: Project, dir: string, model: string |
             const doc = docs[s.docId]
             if (doc === undefined) return []
             const result = known.score(doc, pyStrip(s.output), judgmentIn(s.payloads))
-            return [{ index: s.docId, docId: known.docId(doc, s.docId), doc, prompt: s.input, target: s.target, output: s.output, result, breakdown: known.breakdown(doc) }]
+            return [
+              {
+                index: s.docId,
+                docId: known.docId(doc, s.docId),
+                doc,
+                prompt: s.input,
+                target: s.target,
+                output: s.output,
+                result,
+                breakdown: known.breakdown(doc)
+              }
+            ]
           })
           const breakdowns = breakdownsOf(samples)
           rescored = {
@@ -218,15 +321,31 @@ export const importEvalResults = (project: Project, dir: string, model: string |
           counts: { samples, scored: rescored?.scored ?? samples, skipped: rescored?.skipped ?? 0, errors: 0 },
           metrics: t.metrics,
           breakdowns: rescored?.breakdowns ?? {},
-          record: { resultsFile: run.resultsFile, samplesFile: t.samplesFile ?? null, date: run.date, config: run.config, rescoredScore: rescored?.score ?? null },
+          record: {
+            resultsFile: run.resultsFile,
+            samplesFile: t.samplesFile ?? null,
+            date: run.date,
+            config: run.config,
+            rescoredScore: rescored?.score ?? null
+          },
           outputDir: dirname(run.resultsFile)
         })
-        rows.push([t.task, model ?? run.modelName, fileScore === undefined ? "-" : fileScore.toFixed(2), rescored?.score === undefined ? "-" : rescored.score.toFixed(2), samples, t.samplesFile === undefined ? "no" : "yes"])
+        rows.push([
+          t.task,
+          model ?? run.modelName,
+          fileScore === undefined ? "-" : fileScore.toFixed(2),
+          rescored?.score === undefined ? "-" : rescored.score.toFixed(2),
+          samples,
+          t.samplesFile === undefined ? "no" : "yes"
+        ])
       }
     }
     yield* Console.log(table(["task", "model", "score (file)", "score (re-scored)", "samples", "samples logged"], rows))
     const differing = rows.filter((r) => r[3] !== "-" && r[2] !== r[3])
-    if (differing.length > 0) yield* Console.log(`re-scored differently: ${differing.map((r) => r[0]).join(", ")} (the run's judge, or its harness version, may differ from ours; see the task's quirks)`)
+    if (differing.length > 0)
+      yield* Console.log(
+        `re-scored differently: ${differing.map((r) => r[0]).join(", ")} (the run's judge, or its harness version, may differ from ours; see the task's quirks)`
+      )
     yield* Console.log(`${rows.length} result(s) imported from ${runs.length} results file(s)`)
   })
 

@@ -4,7 +4,17 @@ import { createServer, type IncomingMessage, request, type Server, type ServerRe
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Clock, Effect, FiberSet, Layer, Option, Schema, Stream } from "effect"
-import { CorpusStore, type CorpusStoreShape, FileError, type Project, projectStoreLayer, type Queries, reasonOf, StoreError, writeTextAtomic } from "@videokr/core"
+import {
+  CorpusStore,
+  type CorpusStoreShape,
+  FileError,
+  type Project,
+  projectStoreLayer,
+  type Queries,
+  reasonOf,
+  StoreError,
+  writeTextAtomic
+} from "@videokr/core"
 import { RunStatus } from "./RunStatus.ts"
 import { isAlive } from "./Processes.ts"
 
@@ -28,7 +38,9 @@ export class LiveRunError extends Schema.TaggedError<LiveRunError>()("LiveRunErr
 }
 
 /** What `.videokr/run.json` says: which process runs, and where it answers. */
-export const RunFile = Schema.Struct({ pid: Schema.Number, socket: Schema.String, startedAt: Schema.String }).annotate({ identifier: "RunFile" })
+export const RunFile = Schema.Struct({ pid: Schema.Number, socket: Schema.String, startedAt: Schema.String }).annotate({
+  identifier: "RunFile"
+})
 export type RunFile = typeof RunFile.Type
 
 export const runFileOf = (project: Project): string => join(project.dir, ".videokr", "run.json")
@@ -59,10 +71,12 @@ export const encodeJson = (value: unknown): string =>
     const raw = this[key]
     if (typeof raw === "bigint") return { [tag]: "bigint", v: raw.toString() }
     if (raw instanceof Date) return { [tag]: "date", v: Number.isNaN(raw.getTime()) ? null : raw.toISOString() }
-    if (raw instanceof Uint8Array) return { [tag]: "bytes", v: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("base64") }
+    if (raw instanceof Uint8Array)
+      return { [tag]: "bytes", v: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("base64") }
     if (typeof raw === "number" && !Number.isFinite(raw)) return { [tag]: "number", v: String(raw) }
     // a struct that happens to have our tag as a key travels as its entries, so that it is not mistaken for a tagged value
-    if (raw !== null && typeof raw === "object" && !Array.isArray(raw) && Object.hasOwn(raw, tag)) return { [tag]: "object", v: Object.entries(raw) }
+    if (raw !== null && typeof raw === "object" && !Array.isArray(raw) && Object.hasOwn(raw, tag))
+      return { [tag]: "object", v: Object.entries(raw) }
     return encoded
   })
 
@@ -71,12 +85,18 @@ export const decodeJson = (text: string): unknown =>
     if (v === null || typeof v !== "object" || Array.isArray(v) || !Object.hasOwn(v, tag)) return v
     const t = v as { readonly [tag]: string; readonly v: any }
     switch (t[tag]) {
-      case "bigint": return BigInt(t.v)
-      case "date": return new Date(t.v ?? Number.NaN)
-      case "bytes": return Buffer.from(t.v, "base64")
-      case "number": return Number(t.v)
-      case "object": return Object.fromEntries(t.v)
-      default: return v
+      case "bigint":
+        return BigInt(t.v)
+      case "date":
+        return new Date(t.v ?? Number.NaN)
+      case "bytes":
+        return Buffer.from(t.v, "base64")
+      case "number":
+        return Number(t.v)
+      case "object":
+        return Object.fromEntries(t.v)
+      default:
+        return v
     }
   })
 
@@ -97,7 +117,9 @@ export interface LiveRun {
 
 const QueryRequest = Schema.Struct({
   sql: Schema.String,
-  params: Schema.optionalKey(Schema.Record(Schema.String, Schema.Union([Schema.String, Schema.Number, Schema.Boolean, Schema.Null])))
+  params: Schema.optionalKey(
+    Schema.Record(Schema.String, Schema.Union([Schema.String, Schema.Number, Schema.Boolean, Schema.Null]))
+  )
 })
 
 /** A statement the run will not execute for another process; the reason says what it does answer. */
@@ -123,7 +145,12 @@ const readOnly = <A>(store: CorpusStoreShape, sql: string, f: (tx: Queries) => E
       // one on the same connection; the store then commits or rolls back whichever is open.
       yield* tx.run("ROLLBACK")
       yield* tx.run("BEGIN TRANSACTION READ ONLY")
-      const [parsed] = yield* tx.query<{ error: boolean; kind: string | null; message: string | null; statements: number | null }>(
+      const [parsed] = yield* tx.query<{
+        error: boolean
+        kind: string | null
+        message: string | null
+        statements: number | null
+      }>(
         `SELECT (j->>'error')::BOOLEAN AS error, j->>'error_type' AS kind, j->>'error_message' AS message, json_array_length(j->'statements')::INTEGER AS statements
          FROM (SELECT json_serialize_sql($sql::VARCHAR) AS j)`,
         { sql }
@@ -132,13 +159,15 @@ const readOnly = <A>(store: CorpusStoreShape, sql: string, f: (tx: Queries) => E
       if (parsed === undefined || parsed.error) {
         return yield* new Refused({
           operation,
-          reason: parsed?.kind === "parser"
-            ? `${parsed.message ?? "the statement does not parse"}`
-            : "a run in progress answers reads only (a SELECT, WITH, FROM, VALUES, DESCRIBE, SUMMARIZE or SHOW statement), and this statement is not one; " +
-              "statements that write or change settings wait until the run has ended"
+          reason:
+            parsed?.kind === "parser"
+              ? `${parsed.message ?? "the statement does not parse"}`
+              : "a run in progress answers reads only (a SELECT, WITH, FROM, VALUES, DESCRIBE, SUMMARIZE or SHOW statement), and this statement is not one; " +
+                "statements that write or change settings wait until the run has ended"
         })
       }
-      if (parsed.statements !== 1) return yield* new Refused({ operation, reason: `send one statement at a time (got ${parsed.statements ?? 0})` })
+      if (parsed.statements !== 1)
+        return yield* new Refused({ operation, reason: `send one statement at a time (got ${parsed.statements ?? 0})` })
       return yield* f(tx)
     })
   )
@@ -155,7 +184,10 @@ const writeLine = (res: ServerResponse, path: string, value: unknown) =>
   Effect.callback<void, StoreError>((resume) => {
     if (res.write(encodeJson(value) + "\n")) return resume(Effect.void)
     const drained = () => (res.off("close", gone), resume(Effect.void))
-    const gone = () => (res.off("drain", drained), resume(Effect.fail(new StoreError({ path, operation: "stream", reason: "the client went away" }))))
+    const gone = () => (
+      res.off("drain", drained),
+      resume(Effect.fail(new StoreError({ path, operation: "stream", reason: "the client went away" })))
+    )
     res.once("drain", drained)
     res.once("close", gone)
   })
@@ -178,11 +210,16 @@ const readBody = (req: IncomingMessage) =>
 const queryRequest = (req: IncomingMessage) =>
   readBody(req).pipe(
     Effect.flatMap((text) =>
-      Effect.try({ try: () => JSON.parse(text) as unknown, catch: (e) => new Refused({ operation: "read request", reason: `not JSON: ${reasonOf(e)}` }) })
+      Effect.try({
+        try: () => JSON.parse(text) as unknown,
+        catch: (e) => new Refused({ operation: "read request", reason: `not JSON: ${reasonOf(e)}` })
+      })
     ),
     Effect.flatMap((json) =>
       Schema.decodeUnknownEffect(QueryRequest)(json).pipe(
-        Effect.mapError((e) => new Refused({ operation: "read request", reason: `expected {sql, params}: ${e.message}` }))
+        Effect.mapError(
+          (e) => new Refused({ operation: "read request", reason: `expected {sql, params}: ${e.message}` })
+        )
       )
     )
   )
@@ -222,15 +259,25 @@ const handle = (options: LiveRunOptions, req: IncomingMessage, res: ServerRespon
               )
             )
           ),
-          Effect.andThen(Effect.sync(() => (res.headersSent || res.writeHead(200, { "content-type": "application/x-ndjson" }), res.end()))),
+          Effect.andThen(
+            Effect.sync(
+              () => (res.headersSent || res.writeHead(200, { "content-type": "application/x-ndjson" }), res.end())
+            )
+          ),
           Effect.catch((e) =>
             res.headersSent
-              ? Effect.andThen(writeLine(res, options.store.path, { operation: e.operation, reason: e.reason }).pipe(Effect.ignore), Effect.sync(() => res.end()))
+              ? Effect.andThen(
+                  writeLine(res, options.store.path, { operation: e.operation, reason: e.reason }).pipe(Effect.ignore),
+                  Effect.sync(() => res.end())
+                )
               : failureReply(res)(e)
           )
         )
       default:
-        return send(res, 404, { operation: route, reason: "not found: GET /status, POST /query and POST /stream are served" })
+        return send(res, 404, {
+          operation: route,
+          reason: "not found: GET /status, POST /query and POST /stream are served"
+        })
     }
   })()
   // a defect (a bug, or a status callback that throws) is answered, never left hanging
@@ -240,7 +287,8 @@ const handle = (options: LiveRunOptions, req: IncomingMessage, res: ServerRespon
 const listen = (socket: string, onRequest: (req: IncomingMessage, res: ServerResponse) => void) =>
   Effect.callback<Server, FileError>((resume) => {
     const server = createServer(onRequest)
-    const failed = (e: Error) => resume(Effect.fail(new FileError({ path: socket, operation: "listen", reason: reasonOf(e) })))
+    const failed = (e: Error) =>
+      resume(Effect.fail(new FileError({ path: socket, operation: "listen", reason: reasonOf(e) })))
     server.once("error", failed)
     // The socket gives its reader the whole corpus, so it is created 0600 (the mask applies to bind, which
     // listen does synchronously) rather than chmod-ed after, which would leave a window open to anyone.
@@ -285,7 +333,9 @@ export const serveLiveRun = (project: Project, options: LiveRunOptions) =>
     )
     const startedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
     const content = JSON.stringify({ pid: process.pid, socket, startedAt } satisfies RunFile) + "\n"
-    yield* Effect.acquireRelease(writeTextAtomic(runFile, Stream.make(content)), () => Effect.promise(() => rm(runFile, { force: true })))
+    yield* Effect.acquireRelease(writeTextAtomic(runFile, Stream.make(content)), () =>
+      Effect.promise(() => rm(runFile, { force: true }))
+    )
     return { socket, runFile } satisfies LiveRun
   })
 
@@ -305,8 +355,9 @@ const ask = (socket: string, method: "GET" | "POST", path: string, body?: unknow
   Effect.tryPromise({
     try: (signal) =>
       new Promise<Answer>((resolve, reject) => {
-        const req = request({ socketPath: socket, method, path, signal, agent: false, headers: { "content-type": "application/json" } }, (res) =>
-          resolve({ status: res.statusCode ?? 0, body: res })
+        const req = request(
+          { socketPath: socket, method, path, signal, agent: false, headers: { "content-type": "application/json" } },
+          (res) => resolve({ status: res.statusCode ?? 0, body: res })
         )
         req.on("error", reject)
         req.end(body === undefined ? undefined : encodeJson(body))
@@ -362,12 +413,25 @@ export const liveStatus = (project: Project): Effect.Effect<RunStatus | undefine
     const answer = yield* askStatus(run)
     if (Option.isNone(answer)) return undefined
     const { status, text } = answer.value
-    const json = yield* Effect.try({ try: () => decodeJson(text), catch: (e) => new LiveRunError({ pid: run.pid, reason: `answered with something other than JSON: ${reasonOf(e)}` }) })
+    const json = yield* Effect.try({
+      try: () => decodeJson(text),
+      catch: (e) =>
+        new LiveRunError({ pid: run.pid, reason: `answered with something other than JSON: ${reasonOf(e)}` })
+    })
     if (status !== 200) {
-      return yield* new LiveRunError({ pid: run.pid, reason: `could not report its status: ${(json as { reason?: string }).reason ?? `HTTP ${status}`}` })
+      return yield* new LiveRunError({
+        pid: run.pid,
+        reason: `could not report its status: ${(json as { reason?: string }).reason ?? `HTTP ${status}`}`
+      })
     }
     return yield* Schema.decodeUnknownEffect(RunStatus)(json).pipe(
-      Effect.mapError((e) => new LiveRunError({ pid: run.pid, reason: `reported a status this videokr cannot read (is it another version of videokr?): ${e.message}` }))
+      Effect.mapError(
+        (e) =>
+          new LiveRunError({
+            pid: run.pid,
+            reason: `reported a status this videokr cannot read (is it another version of videokr?): ${e.message}`
+          })
+      )
     )
   })
 
@@ -384,34 +448,51 @@ const lockOf = (e: StoreError): Lock | undefined => {
 }
 
 const holderOf = (lock: Lock) =>
-  lock.pid === undefined ? "another process" : `${lock.program === undefined ? "process" : lock.program} (PID ${lock.pid})`
+  lock.pid === undefined
+    ? "another process"
+    : `${lock.program === undefined ? "process" : lock.program} (PID ${lock.pid})`
 
 /** What `.videokr/review.json` says while `videokr review` serves (it holds the corpus the whole time). */
-const ReviewFile = Schema.Struct({ pid: Schema.Number, url: Schema.String, startedAt: Schema.String }).annotate({ identifier: "ReviewFile" })
+const ReviewFile = Schema.Struct({ pid: Schema.Number, url: Schema.String, startedAt: Schema.String }).annotate({
+  identifier: "ReviewFile"
+})
 export const reviewFileOf = (project: Project): string => join(project.dir, ".videokr", "review.json")
 
 const reviewServing = (project: Project, lock: Lock) =>
-  Effect.promise(() => readFile(reviewFileOf(project), "utf8").then((t) => JSON.parse(t) as unknown, () => undefined)).pipe(
+  Effect.promise(() =>
+    readFile(reviewFileOf(project), "utf8").then(
+      (t) => JSON.parse(t) as unknown,
+      () => undefined
+    )
+  ).pipe(
     Effect.map((json) => Option.getOrUndefined(Schema.decodeUnknownOption(ReviewFile)(json))),
     Effect.map((review) => (review !== undefined && review.pid === lock.pid ? review : undefined))
   )
 
 /** The lock is held and no run answers: say who holds it and what to do. */
 const notARun = (project: Project, lock: Lock, run: RunFile | undefined) =>
-  Effect.flatMap(reviewServing(project, lock), (review) => Effect.fail(review !== undefined
-    ? new StoreError({
-      path: project.corpusPath,
-      operation: "open",
-      reason: `videokr review (pid ${review.pid}, serving ${review.url} since ${review.startedAt}) holds the corpus; DuckDB lets one process open the file at a time: ` +
-        "stop it (Ctrl-C; every mark is saved already) to run this command, and start it again afterwards"
-    })
-    : new StoreError({
-    path: project.corpusPath,
-    operation: "open",
-    reason: `the corpus is locked by ${holderOf(lock)}, which is not a videokr run that answers` +
-      (run === undefined ? "" : ` (.videokr/run.json names a run, pid ${run.pid}, whose socket does not answer)`) +
-      `; DuckDB lets one process open the file at a time: run this command once that process has ended (if a \`videokr run\` is just starting, try again in a moment)`
-  })))
+  Effect.flatMap(reviewServing(project, lock), (review) =>
+    Effect.fail(
+      review !== undefined
+        ? new StoreError({
+            path: project.corpusPath,
+            operation: "open",
+            reason:
+              `videokr review (pid ${review.pid}, serving ${review.url} since ${review.startedAt}) holds the corpus; DuckDB lets one process open the file at a time: ` +
+              "stop it (Ctrl-C; every mark is saved already) to run this command, and start it again afterwards"
+          })
+        : new StoreError({
+            path: project.corpusPath,
+            operation: "open",
+            reason:
+              `the corpus is locked by ${holderOf(lock)}, which is not a videokr run that answers` +
+              (run === undefined
+                ? ""
+                : ` (.videokr/run.json names a run, pid ${run.pid}, whose socket does not answer)`) +
+              `; DuckDB lets one process open the file at a time: run this command once that process has ended (if a \`videokr run\` is just starting, try again in a moment)`
+          })
+    )
+  )
 
 const writerWaits = (run: RunFile) =>
   `a videokr run (pid ${run.pid}, started ${run.startedAt}) is in progress and holds the corpus, and this command writes to it: ` +
@@ -431,7 +512,11 @@ const remoteStore = (project: Project, run: RunFile): Effect.Effect<CorpusStoreS
     const path = project.corpusPath
     const through = `through the videokr run in progress (pid ${run.pid})`
     const unreachable = (operation: string) => (reason: string) =>
-      new StoreError({ path, operation: `${operation} ${through}`, reason: `the run stopped answering (${reason}); if it has ended, run the command again: it then reads the corpus file itself` })
+      new StoreError({
+        path,
+        operation: `${operation} ${through}`,
+        reason: `the run stopped answering (${reason}); if it has ended, run the command again: it then reads the corpus file itself`
+      })
     const failed = (text: string, status: number) => {
       const body = (() => {
         try {
@@ -440,30 +525,50 @@ const remoteStore = (project: Project, run: RunFile): Effect.Effect<CorpusStoreS
           return {}
         }
       })()
-      return new StoreError({ path, operation: `${body.operation ?? "query"} ${through}`, reason: body.reason ?? `HTTP ${status}` })
+      return new StoreError({
+        path,
+        operation: `${body.operation ?? "query"} ${through}`,
+        reason: body.reason ?? `HTTP ${status}`
+      })
     }
 
     const query = <T>(sql: string, params?: CorpusStore.Params) =>
       Effect.gen(function* () {
-        const answer = yield* ask(run.socket, "POST", "/query", { sql, params: params ?? {} }).pipe(Effect.mapError(unreachable(label("query", sql))))
+        const answer = yield* ask(run.socket, "POST", "/query", { sql, params: params ?? {} }).pipe(
+          Effect.mapError(unreachable(label("query", sql)))
+        )
         const text = yield* readAll(answer.body).pipe(Effect.mapError(unreachable(label("query", sql))))
         if (answer.status !== 200) return yield* failed(text, answer.status)
-        return yield* Effect.try({ try: () => (decodeJson(text) as { rows: Array<T> }).rows, catch: (e) => unreachable(label("query", sql))(reasonOf(e)) })
+        return yield* Effect.try({
+          try: () => (decodeJson(text) as { rows: Array<T> }).rows,
+          catch: (e) => unreachable(label("query", sql))(reasonOf(e))
+        })
       })
 
     const stream = <T>(sql: string, params?: CorpusStore.Params) =>
       Stream.unwrap(
         Effect.gen(function* () {
-          const answer = yield* ask(run.socket, "POST", "/stream", { sql, params: params ?? {} }).pipe(Effect.mapError(unreachable(label("stream", sql))))
-          if (answer.status !== 200) return Stream.fail(failed(yield* readAll(answer.body).pipe(Effect.mapError(unreachable(label("stream", sql)))), answer.status))
-          return Stream.fromAsyncIterable(batchesOf<T>(answer.body, (text) => failed(text, 500)), (e) =>
-            e instanceof StoreError ? e : unreachable(label("stream", sql))(reasonOf(e))
+          const answer = yield* ask(run.socket, "POST", "/stream", { sql, params: params ?? {} }).pipe(
+            Effect.mapError(unreachable(label("stream", sql)))
+          )
+          if (answer.status !== 200)
+            return Stream.fail(
+              failed(
+                yield* readAll(answer.body).pipe(Effect.mapError(unreachable(label("stream", sql)))),
+                answer.status
+              )
+            )
+          return Stream.fromAsyncIterable(
+            batchesOf<T>(answer.body, (text) => failed(text, 500)),
+            (e) => (e instanceof StoreError ? e : unreachable(label("stream", sql))(reasonOf(e)))
           )
         })
       )
 
     const writes = (operation: string) => new StoreError({ path, operation, reason: writerWaits(run) })
-    const [version] = yield* query<{ version: number }>("SELECT max(version)::INTEGER AS version FROM schema_migrations")
+    const [version] = yield* query<{ version: number }>(
+      "SELECT max(version)::INTEGER AS version FROM schema_migrations"
+    )
     return {
       path,
       schemaVersion: version?.version ?? 0,
@@ -476,7 +581,10 @@ const remoteStore = (project: Project, run: RunFile): Effect.Effect<CorpusStoreS
   })
 
 /** The batches of a streamed answer, one JSON line each; a line {operation, reason} is the run's failure. */
-async function* batchesOf<T>(res: IncomingMessage, failure: (line: string) => StoreError): AsyncGenerator<ReadonlyArray<T>> {
+async function* batchesOf<T>(
+  res: IncomingMessage,
+  failure: (line: string) => StoreError
+): AsyncGenerator<ReadonlyArray<T>> {
   let pending = ""
   try {
     for await (const chunk of res as AsyncIterable<Buffer>) {
@@ -501,7 +609,10 @@ async function* batchesOf<T>(res: IncomingMessage, failure: (line: string) => St
  * The project's store, and when another process holds the file: `whenRun` for the project's run
  * answering on its socket, else an error that says who holds it.
  */
-const storeLayerOr = (project: Project, whenRun: (run: RunFile) => Effect.Effect<CorpusStoreShape, StoreError>): Layer.Layer<CorpusStore.CorpusStore, StoreError> =>
+const storeLayerOr = (
+  project: Project,
+  whenRun: (run: RunFile) => Effect.Effect<CorpusStoreShape, StoreError>
+): Layer.Layer<CorpusStore.CorpusStore, StoreError> =>
   projectStoreLayer(project).pipe(
     Layer.catchTag("StoreError", (e) =>
       Layer.effect(
@@ -531,16 +642,23 @@ export const readStoreLayer = (project: Project): Layer.Layer<CorpusStore.Corpus
  * opening, an error that says whether a videokr run holds it (and what can be done meanwhile) or who else.
  */
 export const writeStoreLayer = (project: Project): Layer.Layer<CorpusStore.CorpusStore, StoreError> =>
-  storeLayerOr(project, (run) => Effect.fail(new StoreError({ path: project.corpusPath, operation: "open", reason: writerWaits(run) })))
+  storeLayerOr(project, (run) =>
+    Effect.fail(new StoreError({ path: project.corpusPath, operation: "open", reason: writerWaits(run) }))
+  )
 
 /**
  * The corpus store for `videokr review`: when a videokr run holds the file, the error says how reviewers
  * work during a run (the run serves the app itself).
  */
 export const reviewStoreLayer = (project: Project): Layer.Layer<CorpusStore.CorpusStore, StoreError> =>
-  storeLayerOr(project, (run) => Effect.fail(new StoreError({
-    path: project.corpusPath,
-    operation: "open",
-    reason: `a videokr run (pid ${run.pid}, started ${run.startedAt}) holds the corpus; to review while it goes, the run serves the app itself: ` +
-      "stop it (Ctrl-C; it resumes where it stopped) and start it again with videokr run --review, or wait for it to end"
-  })))
+  storeLayerOr(project, (run) =>
+    Effect.fail(
+      new StoreError({
+        path: project.corpusPath,
+        operation: "open",
+        reason:
+          `a videokr run (pid ${run.pid}, started ${run.startedAt}) holds the corpus; to review while it goes, the run serves the app itself: ` +
+          "stop it (Ctrl-C; it resumes where it stopped) and start it again with videokr run --review, or wait for it to end"
+      })
+    )
+  )

@@ -1,5 +1,16 @@
 import { Effect, Layer } from "effect"
-import { type Barred, CorpusStore, makeCallRecorder, Media, ModelRegistry, type Project, reconcileCallJournals, storageOf, type VideokrPlugin, withoutBarred } from "@videokr/core"
+import {
+  type Barred,
+  CorpusStore,
+  makeCallRecorder,
+  Media,
+  ModelRegistry,
+  type Project,
+  reconcileCallJournals,
+  storageOf,
+  type VideokrPlugin,
+  withoutBarred
+} from "@videokr/core"
 import { makeModels, registryOf } from "@videokr/providers"
 import { callTally } from "./Progress.ts"
 
@@ -11,14 +22,21 @@ import { callTally } from "./Progress.ts"
  * `calls.close` writes the last rows and removes the journal when the command ends. Models that human
  * review bars from a step (`barred`, for a pipeline run) are not drawn for it.
  */
-export const modelSession = (project: Project, plugins: ReadonlyArray<VideokrPlugin>, cache: "use" | "refresh" | "off", barred: ReadonlyArray<Barred> = []) =>
+export const modelSession = (
+  project: Project,
+  plugins: ReadonlyArray<VideokrPlugin>,
+  cache: "use" | "refresh" | "off",
+  barred: ReadonlyArray<Barred> = []
+) =>
   Effect.gen(function* () {
     const tally = callTally()
     // usage rows of an earlier process killed before writing them go into the ledger first
     const storage = storageOf(project)
     const ledger = storage.ledger
     yield* reconcileCallJournals(ledger)
-    const calls = yield* makeCallRecorder({ journalDir: ledger }).pipe(Effect.provideService(CorpusStore.CorpusStore, yield* CorpusStore.CorpusStore))
+    const calls = yield* makeCallRecorder({ journalDir: ledger }).pipe(
+      Effect.provideService(CorpusStore.CorpusStore, yield* CorpusStore.CorpusStore)
+    )
     const models = yield* makeModels({
       config: project.config.models ?? {},
       env: process.env,

@@ -29,19 +29,27 @@ export const table = (
   const cells = [headers, ...rows.map((r) => r.map(String))]
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)))
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === "number"))
-  const wrapped = options.wrap === undefined ? undefined : options.wrap.column ?? headers.length - 1
+  const wrapped = options.wrap === undefined ? undefined : (options.wrap.column ?? headers.length - 1)
   if (wrapped !== undefined) {
     const others = widths.reduce((n, w, i) => (i === wrapped ? n : n + w + 2), 0)
     widths[wrapped] = Math.min(widths[wrapped]!, Math.max(options.wrap!.width - others, 30))
   }
   const pad = (c: string, i: number) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))
   const line = (r: ReadonlyArray<string>) => {
-    const cell = wrapped === undefined ? undefined : r[wrapped] ?? ""
+    const cell = wrapped === undefined ? undefined : (r[wrapped] ?? "")
     if (wrapped === undefined || cell!.length <= widths[wrapped]!) return r.map(pad).join("  ").trimEnd()
     const [first, ...more] = wrapText(cell!, widths[wrapped]!)
     return [
-      r.map((c, i) => pad(i === wrapped ? first! : c, i)).join("  ").trimEnd(),
-      ...more.map((l) => r.map((_, i) => pad(i === wrapped ? l : "", i)).join("  ").trimEnd())
+      r
+        .map((c, i) => pad(i === wrapped ? first! : c, i))
+        .join("  ")
+        .trimEnd(),
+      ...more.map((l) =>
+        r
+          .map((_, i) => pad(i === wrapped ? l : "", i))
+          .join("  ")
+          .trimEnd()
+      )
     ].join("\n")
   }
   return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n")

@@ -1,8 +1,22 @@
 import { resolve } from "node:path"
 import { Effect } from "effect"
 import {
-  assemblePipeline, type AssembledStage, dedupDefaults, defaultGates, generationDefaults, makeLocalSource, makeUrlsSource, makeYoutubeSource, Media,
-  type PlacedCheck, type Project, type SamplingSpec, storageOf, UsageError, type VideokrPlugin, type VideoSourceShape
+  assemblePipeline,
+  type AssembledStage,
+  dedupDefaults,
+  defaultGates,
+  generationDefaults,
+  makeLocalSource,
+  makeUrlsSource,
+  makeYoutubeSource,
+  Media,
+  type PlacedCheck,
+  type Project,
+  type SamplingSpec,
+  storageOf,
+  UsageError,
+  type VideokrPlugin,
+  type VideoSourceShape
 } from "@videokr/core"
 import { defaultChecks } from "@videokr/filters"
 
@@ -42,19 +56,38 @@ export const sourcesOf = (project: Project, plugins: ReadonlyArray<VideokrPlugin
       const make = plugins.find((p) => p.sources?.[s.use] !== undefined)?.sources?.[s.use]
       if (make === undefined) {
         const known = plugins.flatMap((p) => Object.keys(p.sources ?? {}))
-        return Effect.fail(new UsageError({ reason: `${project.configPath}: pipeline.sources: no plugin provides the source "${s.use}" (provided: ${known.join(", ") || "none"}; list the plugin in plugins)` }))
+        return Effect.fail(
+          new UsageError({
+            reason: `${project.configPath}: pipeline.sources: no plugin provides the source "${s.use}" (provided: ${known.join(", ") || "none"}; list the plugin in plugins)`
+          })
+        )
       }
       // a plugin that refuses its options (a missing field) throws: the user's error, named by the entry
       return Effect.try({
         try: () => make({ options: s.options ?? {}, projectDir: project.dir }),
-        catch: (e) => new UsageError({ reason: `${project.configPath}: pipeline.sources "${s.use}": ${e instanceof Error ? e.message : String(e)}` })
+        catch: (e) =>
+          new UsageError({
+            reason: `${project.configPath}: pipeline.sources "${s.use}": ${e instanceof Error ? e.message : String(e)}`
+          })
       })
     }
     switch (s.type) {
       case "local":
-        return makeLocalSource({ root: resolve(project.dir, s.root), sidecar: s.sidecar === undefined ? undefined : resolve(project.dir, s.sidecar), glob: s.glob, defaultLicense: s.license })
+        return makeLocalSource({
+          root: resolve(project.dir, s.root),
+          sidecar: s.sidecar === undefined ? undefined : resolve(project.dir, s.sidecar),
+          glob: s.glob,
+          defaultLicense: s.license
+        })
       case "youtube":
-        return Effect.succeed(makeYoutubeSource({ ytdlp: s.ytdlp, maxHeight: s.maxHeight, minDuration: project.config.pipeline?.gates?.minDuration, maxDuration: project.config.pipeline?.gates?.maxDuration }))
+        return Effect.succeed(
+          makeYoutubeSource({
+            ytdlp: s.ytdlp,
+            maxHeight: s.maxHeight,
+            minDuration: project.config.pipeline?.gates?.minDuration,
+            maxDuration: project.config.pipeline?.gates?.maxDuration
+          })
+        )
       case "urls":
         return makeUrlsSource({ list: resolve(project.dir, s.list) })
     }
@@ -78,16 +111,29 @@ const placedChecks = (project: Project, plugins: ReadonlyArray<VideokrPlugin>) =
     const validator = plugins.find((p) => p.validators?.[check.use] !== undefined)?.validators?.[check.use]
     if (filter === undefined && validator === undefined) {
       const known = plugins.flatMap((p) => [...Object.keys(p.filters ?? {}), ...Object.keys(p.validators ?? {})])
-      return Effect.fail(new UsageError({ reason: `${project.configPath}: pipeline.checks: no plugin provides "${check.use}" (provided: ${known.join(", ") || "none"}; list the plugin in plugins)` }))
+      return Effect.fail(
+        new UsageError({
+          reason: `${project.configPath}: pipeline.checks: no plugin provides "${check.use}" (provided: ${known.join(", ") || "none"}; list the plugin in plugins)`
+        })
+      )
     }
     const args = { model: check.model, options: check.options ?? {}, projectDir: project.dir }
     return Effect.succeed({
-      label: check.use, after: check.after, replaces: check.replaces,
-      check: filter !== undefined ? { _tag: "filter", filter: filter(args) } : { _tag: "validator", validator: validator!(args) }
+      label: check.use,
+      after: check.after,
+      replaces: check.replaces,
+      check:
+        filter !== undefined
+          ? { _tag: "filter", filter: filter(args) }
+          : { _tag: "validator", validator: validator!(args) }
     })
   })
 
-export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlugin>, modelOverride: string | undefined) =>
+export const planPipeline = (
+  project: Project,
+  plugins: ReadonlyArray<VideokrPlugin>,
+  modelOverride: string | undefined
+) =>
   Effect.gen(function* () {
     const config = project.config.pipeline ?? {}
     const frames = framesOf(project)
@@ -99,27 +145,45 @@ export const planPipeline = (project: Project, plugins: ReadonlyArray<VideokrPlu
       sources: yield* Effect.cached(sourcesOf(project, plugins)),
       hasSources: (config.sources ?? []).length > 0,
       expand: { subjects: config.expand?.subjects ?? [], count: config.expand?.count ?? 20 },
-      gates: { ...defaultGates, ...(g?.licenses ? { licenses: g.licenses } : {}), minDuration: g?.minDuration, maxDuration: g?.maxDuration, ...(g?.perScenario ? { perScenario: g.perScenario } : {}) },
+      gates: {
+        ...defaultGates,
+        ...(g?.licenses ? { licenses: g.licenses } : {}),
+        minDuration: g?.minDuration,
+        maxDuration: g?.maxDuration,
+        ...(g?.perScenario ? { perScenario: g.perScenario } : {})
+      },
       downloadDir: storageOf(project).downloads,
       generation: {
-        perSkill: config.generation?.perSkill ?? generationDefaults.perSkill, skills: config.generation?.skills ?? generationDefaults.skills,
-        problemTypes: config.generation?.problemTypes ?? generationDefaults.problemTypes, frames, shots: config.generation?.shots ?? generationDefaults.shots
+        perSkill: config.generation?.perSkill ?? generationDefaults.perSkill,
+        skills: config.generation?.skills ?? generationDefaults.skills,
+        problemTypes: config.generation?.problemTypes ?? generationDefaults.problemTypes,
+        frames,
+        shots: config.generation?.shots ?? generationDefaults.shots
       },
       dedup: {
         spec: dedupDefaults.spec,
         maxDistance: config.nearDuplicates?.maxDistance ?? dedupDefaults.maxDistance,
         minMatches: config.nearDuplicates?.minMatches ?? dedupDefaults.minMatches,
-        benchmarks: (config.benchmarks ?? []).map((b) => ({ name: b.name, paths: b.paths.map((p) => resolve(project.dir, p)) }))
+        benchmarks: (config.benchmarks ?? []).map((b) => ({
+          name: b.name,
+          paths: b.paths.map((p) => resolve(project.dir, p))
+        }))
       },
       release: {
         projectDir: project.dir,
         split: { seed: project.config.split?.seed ?? 42, sftFraction: project.config.split?.sftFraction ?? 0.638 },
         formats: config.release?.formats ?? ["videokr", "llamafactory", "verl", "trl"],
-        export: { outDir: project.exportDir, verl: config.release?.verlValSize === undefined ? undefined : { valSize: config.release.verlValSize } }
+        export: {
+          outDir: project.exportDir,
+          verl: config.release?.verlValSize === undefined ? undefined : { valSize: config.release.verlValSize }
+        }
       },
       placed: yield* placedChecks(project, plugins),
       configPath: project.configPath
     })
     const estimateOf = estimates(config.consistency?.k ?? 2)
-    return { stages: stages.map((s): PlannedStage => ({ ...s, estimate: estimateOf[s.name] })), frames: frames.mode === "uniform" ? frames.count : 8 }
+    return {
+      stages: stages.map((s): PlannedStage => ({ ...s, estimate: estimateOf[s.name] })),
+      frames: frames.mode === "uniform" ? frames.count : 8
+    }
   })

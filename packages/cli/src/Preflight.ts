@@ -12,7 +12,12 @@ export class ModelConfigError extends Schema.TaggedError<ModelConfigError>()("Mo
   problems: Schema.Array(Schema.Struct({ stage: Schema.String, model: Schema.String, reason: Schema.String }))
 }) {
   override get message() {
-    return ["the run cannot start (nothing was asked):", ...this.problems.map((p) => `  stage ${p.stage}: ${p.reason.startsWith(`${p.model}: `) ? p.reason : `${p.model}: ${p.reason}`}`)].join("\n")
+    return [
+      "the run cannot start (nothing was asked):",
+      ...this.problems.map(
+        (p) => `  stage ${p.stage}: ${p.reason.startsWith(`${p.model}: `) ? p.reason : `${p.model}: ${p.reason}`}`
+      )
+    ].join("\n")
   }
 }
 
@@ -21,7 +26,11 @@ export const modelsOfSpec = (config: ModelsConfig, spec: string): ReadonlyArray<
   isPoolSpec(spec) ? (config.pools?.[spec.slice("pool:".length)] ?? []).map((m) => m.model) : [spec]
 
 export const preflight = (
-  stages: ReadonlyArray<{ readonly name: string; readonly model: string | undefined; readonly unready?: (() => string | undefined) | undefined }>,
+  stages: ReadonlyArray<{
+    readonly name: string
+    readonly model: string | undefined
+    readonly unready?: (() => string | undefined) | undefined
+  }>,
   models: Models,
   config: ModelsConfig,
   barred: ReadonlyArray<Barred> = []
@@ -30,22 +39,33 @@ export const preflight = (
     const problems: Array<{ stage: string; model: string; reason: string }> = []
     for (const stage of stages) {
       const unready = stage.unready?.()
-      if (unready !== undefined) problems.push({ stage: stage.name, model: stage.model ?? "(its own)", reason: unready })
+      if (unready !== undefined)
+        problems.push({ stage: stage.name, model: stage.model ?? "(its own)", reason: unready })
       if (stage.model === undefined) continue
       if (isPoolSpec(stage.model) && config.pools?.[stage.model.slice("pool:".length)] === undefined) {
         const pools = Object.keys(config.pools ?? {})
-        problems.push({ stage: stage.name, model: stage.model, reason: `no such pool in models.pools${didYouMeanHint(stage.model.slice("pool:".length), pools)} (pools: ${pools.join(", ") || "none"})` })
+        problems.push({
+          stage: stage.name,
+          model: stage.model,
+          reason: `no such pool in models.pools${didYouMeanHint(stage.model.slice("pool:".length), pools)} (pools: ${pools.join(", ") || "none"})`
+        })
         continue
       }
       const bars = barred.filter((b) => b.step === stage.name)
-      const members: ReadonlyArray<PoolMember> = isPoolSpec(stage.model) ? (config.pools?.[stage.model.slice("pool:".length)] ?? []) : [{ model: stage.model }]
+      const members: ReadonlyArray<PoolMember> = isPoolSpec(stage.model)
+        ? (config.pools?.[stage.model.slice("pool:".length)] ?? [])
+        : [{ model: stage.model }]
       if (eligibleMembers(members, stage.name, new Set(bars.map((b) => b.model))).length === 0) {
-        const why = bars.length > 0 ? bars.map((b) => b.reason).join("; ") : `every member has weight 0 or lists ${stage.name} in its exclude`
+        const why =
+          bars.length > 0
+            ? bars.map((b) => b.reason).join("; ")
+            : `every member has weight 0 or lists ${stage.name} in its exclude`
         problems.push({ stage: stage.name, model: stage.model, reason: `no model may serve it: ${why}` })
       }
       for (const id of modelsOfSpec(config, stage.model)) {
         const resolved = yield* Effect.result(models.resolve(id))
-        if (resolved._tag === "Failure") problems.push({ stage: stage.name, model: id, reason: resolved.failure.message })
+        if (resolved._tag === "Failure")
+          problems.push({ stage: stage.name, model: id, reason: resolved.failure.message })
       }
     }
     if (problems.length > 0) return yield* new ModelConfigError({ problems })

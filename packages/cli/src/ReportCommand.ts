@@ -13,7 +13,10 @@ export interface ReportOptions {
 export const report = (project: Project, name: ReportName, options: ReportOptions) =>
   Effect.gen(function* () {
     const made = reports[name](yield* latestResults)
-    const dir = join(resolve(project.dir, options.output ?? project.config.eval?.outputDir ?? "eval-results"), "reports")
+    const dir = join(
+      resolve(project.dir, options.output ?? project.config.eval?.outputDir ?? "eval-results"),
+      "reports"
+    )
     const json = JSON.stringify(made.json, null, 2) + "\n"
     yield* writeTextAtomic(join(dir, `${name}.json`), Stream.make(json))
     yield* writeTextAtomic(join(dir, `${name}.md`), Stream.make(made.markdown))
@@ -33,7 +36,11 @@ export interface DifficultyOptions extends Omit<EvalOptions, "tasks" | "data"> {
 /** The difficulty report's runs: the model on a seeded sample of each corpus, stored as difficulty_<corpus> (group "corpus"). */
 export const runDifficulty = (project: Project, options: DifficultyOptions) =>
   Effect.gen(function* () {
-    if (options.corpora.length === 0) return yield* new UsageError({ reason: "give the corpora to sample: --corpus <name>=<file> (VideoKR JSONL or Video-R1-style JSON), once per corpus" })
+    if (options.corpora.length === 0)
+      return yield* new UsageError({
+        reason:
+          "give the corpora to sample: --corpus <name>=<file> (VideoKR JSONL or Video-R1-style JSON), once per corpus"
+      })
     const inputs = options.corpora.map((spec) => {
       const at = spec.indexOf("=")
       const file = resolve(project.dir, at > 0 ? spec.slice(at + 1) : spec)

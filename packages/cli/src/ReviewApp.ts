@@ -35,19 +35,34 @@ const isCurrent = (site: string) => {
 /** Builds the checkout's app with its Vite (output to the terminal's stderr only when it fails). */
 const buildReviewApp = (site: string) =>
   Effect.callback<void, ReviewAppError>((resume) => {
-    const child = spawn(process.execPath, [vite, "build", "--logLevel", "warn"], { cwd: site, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, [vite, "build", "--logLevel", "warn"], {
+      cwd: site,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let output = ""
     child.stdout.on("data", (d) => (output += d))
     child.stderr.on("data", (d) => (output += d))
-    child.on("error", (e) => resume(Effect.fail(new ReviewAppError({ reason: `could not start its build: ${e.message}` }))))
+    child.on("error", (e) =>
+      resume(Effect.fail(new ReviewAppError({ reason: `could not start its build: ${e.message}` })))
+    )
     child.on("close", (code) =>
-      resume(code === 0 ? Effect.void : Effect.fail(new ReviewAppError({ reason: `its build failed (vite build in ${site}, exit ${code}):\n${output.trim()}` }))))
+      resume(
+        code === 0
+          ? Effect.void
+          : Effect.fail(
+              new ReviewAppError({
+                reason: `its build failed (vite build in ${site}, exit ${code}):\n${output.trim()}`
+              })
+            )
+      )
+    )
   })
 
 /** The folder of the app's index.html, built first when this is a checkout whose build is missing or stale. */
 export const reviewAppDir: Effect.Effect<string, ReviewAppError> = Effect.gen(function* () {
   if (existsSync(join(packaged, "index.html"))) return packaged
-  if (!existsSync(join(checkoutSite, "index.html"))) return yield* new ReviewAppError({ reason: `not found in ${packaged} (a broken install: reinstall @videokr/cli)` })
+  if (!existsSync(join(checkoutSite, "index.html")))
+    return yield* new ReviewAppError({ reason: `not found in ${packaged} (a broken install: reinstall @videokr/cli)` })
   if (!isCurrent(checkoutSite)) {
     yield* Console.error("building the review app (once per change of its sources) ...")
     yield* buildReviewApp(checkoutSite)

@@ -58,30 +58,34 @@ export type ModelStatus = typeof ModelStatus.Type
 export const QueueStatus = Schema.Struct({
   /** the Redis, without its password */
   address: Schema.String,
-  stages: Schema.Array(Schema.Struct({
-    stage: Schema.String,
-    /** jobs waiting for a worker */
-    waiting: Schema.Number,
-    /** in a worker's hands */
-    active: Schema.Number,
-    /** done since the queue began */
-    done: Schema.Number,
-    /** failed, not yet taken by the coordinator */
-    failed: Schema.Number
-  })),
-  workers: Schema.Array(Schema.Struct({
-    id: Schema.String,
-    host: Schema.String,
-    pid: Schema.Number,
-    stages: Schema.Array(Schema.String),
-    concurrency: Schema.Number,
-    startedAt: Schema.String,
-    done: Schema.Number,
-    failed: Schema.Number,
-    active: Schema.Number,
-    lastAt: Schema.optionalKey(Schema.UndefinedOr(Schema.String)),
-    perMinute: Schema.Number
-  }))
+  stages: Schema.Array(
+    Schema.Struct({
+      stage: Schema.String,
+      /** jobs waiting for a worker */
+      waiting: Schema.Number,
+      /** in a worker's hands */
+      active: Schema.Number,
+      /** done since the queue began */
+      done: Schema.Number,
+      /** failed, not yet taken by the coordinator */
+      failed: Schema.Number
+    })
+  ),
+  workers: Schema.Array(
+    Schema.Struct({
+      id: Schema.String,
+      host: Schema.String,
+      pid: Schema.Number,
+      stages: Schema.Array(Schema.String),
+      concurrency: Schema.Number,
+      startedAt: Schema.String,
+      done: Schema.Number,
+      failed: Schema.Number,
+      active: Schema.Number,
+      lastAt: Schema.optionalKey(Schema.UndefinedOr(Schema.String)),
+      perMinute: Schema.Number
+    })
+  )
 }).annotate({ identifier: "QueueStatus" })
 export type QueueStatus = typeof QueueStatus.Type
 
@@ -114,42 +118,116 @@ export const formatDuration = (seconds: number): string => {
 const circuitOf = (m: ModelStatus) =>
   m.circuit === "closed"
     ? "closed"
-    : [m.circuit, m.openForSeconds === undefined ? undefined : `for ${formatDuration(m.openForSeconds)}`, m.nextProbeSeconds === undefined ? undefined : `next probe in ${formatDuration(m.nextProbeSeconds)}`]
+    : [
+        m.circuit,
+        m.openForSeconds === undefined ? undefined : `for ${formatDuration(m.openForSeconds)}`,
+        m.nextProbeSeconds === undefined ? undefined : `next probe in ${formatDuration(m.nextProbeSeconds)}`
+      ]
         .filter((x) => x !== undefined)
         .join(", ")
 
 /** The status as the terminal shows it: a heading, a table of stages with what each waits for, a table of models. */
 export const renderStatus = (s: RunStatus): string => {
   const heading = `Run in progress: pid ${s.pid}, started ${s.startedAt}, running for ${formatDuration(s.elapsedSeconds)}`
-  const stages = s.stages.length === 0
-    ? "No stage has started yet."
-    : table(
-        ["stage", "pending", "processed", "kept", "dropped", "errors", "retrying", "left pending", "rate (/s)", "spend ($)", "state"],
-        s.stages.map((x) => [x.stage, x.pending, x.processed, x.kept, x.dropped, x.errors, x.retrying, x.leftPending, x.ratePerSecond.toFixed(2), x.spendUsd.toFixed(4), x.done ? "done" : x.waiting === undefined ? "running" : "waiting"])
-      )
+  const stages =
+    s.stages.length === 0
+      ? "No stage has started yet."
+      : table(
+          [
+            "stage",
+            "pending",
+            "processed",
+            "kept",
+            "dropped",
+            "errors",
+            "retrying",
+            "left pending",
+            "rate (/s)",
+            "spend ($)",
+            "state"
+          ],
+          s.stages.map((x) => [
+            x.stage,
+            x.pending,
+            x.processed,
+            x.kept,
+            x.dropped,
+            x.errors,
+            x.retrying,
+            x.leftPending,
+            x.ratePerSecond.toFixed(2),
+            x.spendUsd.toFixed(4),
+            x.done ? "done" : x.waiting === undefined ? "running" : "waiting"
+          ])
+        )
   const waiting = s.stages.filter((x) => x.waiting !== undefined).map((x) => `  ${x.stage}: ${x.waiting}`)
   const models = s.models.length === 0 ? [] : [renderModels(s.models)]
-  return [heading, stages + (waiting.length === 0 ? "" : `\n${waiting.join("\n")}`), ...models, ...(s.queue === undefined ? [] : [renderQueue(s.queue)])].join("\n\n")
+  return [
+    heading,
+    stages + (waiting.length === 0 ? "" : `\n${waiting.join("\n")}`),
+    ...models,
+    ...(s.queue === undefined ? [] : [renderQueue(s.queue)])
+  ].join("\n\n")
 }
 
 /** The queue of a run spread over workers: depth per stage, then the workers with their host, what they did and their rate. */
 export const renderQueue = (q: QueueStatus): string => {
   const busy = q.stages.filter((s) => s.waiting + s.active + s.done + s.failed > 0)
-  const stages = busy.length === 0
-    ? "The queue is empty."
-    : table(["stage", "waiting", "at a worker", "done", "failed"], busy.map((s) => [s.stage, s.waiting, s.active, s.done, s.failed]))
-  const workers = q.workers.length === 0
-    ? "No worker is alive: start some with videokr worker --queue <url>"
-    : table(
-        ["worker", "stages", "at once", "in hand", "done", "failed", "per minute", "last job"],
-        q.workers.map((w) => [w.id, w.stages.length > 4 ? `${w.stages.length} stages` : w.stages.join(","), w.concurrency, w.active, w.done, w.failed, w.perMinute.toFixed(1), w.lastAt ?? "-"])
-      )
+  const stages =
+    busy.length === 0
+      ? "The queue is empty."
+      : table(
+          ["stage", "waiting", "at a worker", "done", "failed"],
+          busy.map((s) => [s.stage, s.waiting, s.active, s.done, s.failed])
+        )
+  const workers =
+    q.workers.length === 0
+      ? "No worker is alive: start some with videokr worker --queue <url>"
+      : table(
+          ["worker", "stages", "at once", "in hand", "done", "failed", "per minute", "last job"],
+          q.workers.map((w) => [
+            w.id,
+            w.stages.length > 4 ? `${w.stages.length} stages` : w.stages.join(","),
+            w.concurrency,
+            w.active,
+            w.done,
+            w.failed,
+            w.perMinute.toFixed(1),
+            w.lastAt ?? "-"
+          ])
+        )
   return `Queue ${q.address}\n${stages}\n\n${workers}`
 }
 
 /** Per model: what its calls met, its circuit, the time waited for it and the items it leaves pending (status, and the end of a run). */
 export const renderModels = (models: ReadonlyArray<ModelStatus>): string =>
   table(
-    ["model", "calls", "retried", "429s", "5xx", "timeouts", "connection", "unusable", "circuit openings", "waited", "items pending", "circuit"],
-    models.map((m) => [m.model, m.calls, m.retried, m.rateLimited, m.serverErrors, m.timeouts, m.connectionErrors, m.unusable, m.circuitOpenings, formatDuration(m.waitingSeconds), m.itemsPending, m.gaveUp ? `${circuitOf(m)}; stopped waiting` : circuitOf(m)])
+    [
+      "model",
+      "calls",
+      "retried",
+      "429s",
+      "5xx",
+      "timeouts",
+      "connection",
+      "unusable",
+      "circuit openings",
+      "waited",
+      "items pending",
+      "circuit"
+    ],
+    models.map((m) => [
+      m.model,
+      m.calls,
+      m.retried,
+      m.rateLimited,
+      m.serverErrors,
+      m.timeouts,
+      m.connectionErrors,
+      m.unusable,
+      m.circuitOpenings,
+      formatDuration(m.waitingSeconds),
+      m.itemsPending,
+      m.gaveUp ? `${circuitOf(m)}; stopped waiting` : circuitOf(m)
+    ])
   )

@@ -13,11 +13,18 @@ import { FileError, initProject, Media, reasonOf } from "@videokr/core"
  */
 
 /** The sample data: sample/ in the published package (copied there when it is packed), else the checkout's fixtures/sample. */
-const sampleDirs = [new URL("../sample/", import.meta.url), new URL("../../../fixtures/sample/", import.meta.url)].map((u) => fileURLToPath(u))
+const sampleDirs = [new URL("../sample/", import.meta.url), new URL("../../../fixtures/sample/", import.meta.url)].map(
+  (u) => fileURLToPath(u)
+)
 export const sampleDir = sampleDirs.find((dir) => existsSync(join(dir, "seeds.jsonl"))) ?? sampleDirs[1]!
 
 /** The files `videokr import` takes, in the order to import them (data/ also holds knowledge-bank.jsonl, the same bank as JSONL). */
-export const sampleImports = ["data/knowledge-bank.csv", "data/seeds.jsonl", "data/videos.jsonl", "data/examples.jsonl"] as const
+export const sampleImports = [
+  "data/knowledge-bank.csv",
+  "data/seeds.jsonl",
+  "data/videos.jsonl",
+  "data/examples.jsonl"
+] as const
 
 /**
  * Short clips made with ffmpeg's test sources, titled so that the scripted model has something to keep
@@ -25,19 +32,77 @@ export const sampleImports = ["data/knowledge-bank.csv", "data/seeds.jsonl", "da
  * Commons, one a CC near-duplicate), a lecture slide, a clean pendulum clip, a "graphic" crash test, and
  * a clip that the stand-in evaluation benchmark also holds.
  */
-export const sampleClips: Record<string, { readonly args: ReadonlyArray<string>; readonly title: string; readonly license: string }> = {
-  "titration-demo.mp4": { args: ["-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=25", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Laboratory demonstration: acid-base titration (generated test pattern)", license: "CC BY 4.0" },
-  "titration-demo-reupload.mp4": { args: ["-i", "{first}", "-c:v", "libx264", "-crf", "36", "-pix_fmt", "yuv420p"], title: "Laboratory demonstration of a titration, re-uploaded", license: "Standard YouTube License" },
-  "titration-demo-mirror.mp4": { args: ["-i", "{first}", "-c:v", "libx264", "-crf", "30", "-pix_fmt", "yuv420p"], title: "Acid-base titration demonstration (mirror copy)", license: "CC BY 4.0" },
-  "pendulum-slides.mp4": { args: ["-f", "lavfi", "-i", "color=c=0x202840:s=320x240:r=25:d=4", "-vf", "drawbox=x=40:y=40:w=240:h=20:color=white:t=fill,drawbox=x=40:y=90:w=180:h=12:color=white:t=fill", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Lecture slides: period of a simple pendulum", license: "CC BY 4.0" },
-  "pendulum-swing.mp4": { args: ["-f", "lavfi", "-i", "life=size=320x240:rate=25:mold=10:ratio=0.1", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Simple pendulum swinging: measuring the period", license: "CC BY-SA 4.0" },
-  "crash-test.mp4": { args: ["-f", "lavfi", "-i", "smptebars=size=320x240:rate=25", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Conservation of linear momentum: car crash test (graphic footage)", license: "CC BY 4.0" },
-  "ohms-law-demo.mp4": { args: ["-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=25", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"], title: "Ohm's law demonstration: series and parallel resistors", license: "CC0" }
+export const sampleClips: Record<
+  string,
+  { readonly args: ReadonlyArray<string>; readonly title: string; readonly license: string }
+> = {
+  "titration-demo.mp4": {
+    args: ["-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=25", "-c:v", "libx264", "-pix_fmt", "yuv420p"],
+    title: "Laboratory demonstration: acid-base titration (generated test pattern)",
+    license: "CC BY 4.0"
+  },
+  "titration-demo-reupload.mp4": {
+    args: ["-i", "{first}", "-c:v", "libx264", "-crf", "36", "-pix_fmt", "yuv420p"],
+    title: "Laboratory demonstration of a titration, re-uploaded",
+    license: "Standard YouTube License"
+  },
+  "titration-demo-mirror.mp4": {
+    args: ["-i", "{first}", "-c:v", "libx264", "-crf", "30", "-pix_fmt", "yuv420p"],
+    title: "Acid-base titration demonstration (mirror copy)",
+    license: "CC BY 4.0"
+  },
+  "pendulum-slides.mp4": {
+    args: [
+      "-f",
+      "lavfi",
+      "-i",
+      "color=c=0x202840:s=320x240:r=25:d=4",
+      "-vf",
+      "drawbox=x=40:y=40:w=240:h=20:color=white:t=fill,drawbox=x=40:y=90:w=180:h=12:color=white:t=fill",
+      "-c:v",
+      "libx264",
+      "-pix_fmt",
+      "yuv420p"
+    ],
+    title: "Lecture slides: period of a simple pendulum",
+    license: "CC BY 4.0"
+  },
+  "pendulum-swing.mp4": {
+    args: [
+      "-f",
+      "lavfi",
+      "-i",
+      "life=size=320x240:rate=25:mold=10:ratio=0.1",
+      "-t",
+      "4",
+      "-c:v",
+      "libx264",
+      "-pix_fmt",
+      "yuv420p"
+    ],
+    title: "Simple pendulum swinging: measuring the period",
+    license: "CC BY-SA 4.0"
+  },
+  "crash-test.mp4": {
+    args: ["-f", "lavfi", "-i", "smptebars=size=320x240:rate=25", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"],
+    title: "Conservation of linear momentum: car crash test (graphic footage)",
+    license: "CC BY 4.0"
+  },
+  "ohms-law-demo.mp4": {
+    args: ["-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=25", "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p"],
+    title: "Ohm's law demonstration: series and parallel resistors",
+    license: "CC0"
+  }
 }
 
 const ffmpeg = (bin: string, args: ReadonlyArray<string>, output: string) =>
   Effect.tryPromise({
-    try: () => new Promise<void>((ok, no) => execFile(bin, ["-hide_banner", "-loglevel", "error", "-y", ...args, output], (e, _out, stderr) => (e ? no(new Error(stderr.trim() || e.message)) : ok()))),
+    try: () =>
+      new Promise<void>((ok, no) =>
+        execFile(bin, ["-hide_banner", "-loglevel", "error", "-y", ...args, output], (e, _out, stderr) =>
+          e ? no(new Error(stderr.trim() || e.message)) : ok()
+        )
+      ),
     catch: (e) => new FileError({ path: output, operation: `make with ffmpeg (${bin})`, reason: reasonOf(e) })
   })
 
@@ -51,16 +116,32 @@ export const writeSampleVideos = (projectDir: string) =>
     const dir = join(projectDir, "videos")
     const bench = join(projectDir, "benchmarks", "sample-bench")
     const io = (path: string) => (e: unknown) => new FileError({ path, operation: "write", reason: reasonOf(e) })
-    yield* Effect.tryPromise({ try: () => mkdir(join(bench, "videos"), { recursive: true }).then(() => mkdir(dir, { recursive: true })), catch: io(dir) })
+    yield* Effect.tryPromise({
+      try: () => mkdir(join(bench, "videos"), { recursive: true }).then(() => mkdir(dir, { recursive: true })),
+      catch: io(dir)
+    })
     for (const [name, clip] of Object.entries(sampleClips)) {
-      yield* ffmpeg(media.binaries.ffmpeg, clip.args.map((a) => a.replace("{first}", join(dir, "titration-demo.mp4"))), join(dir, name))
+      yield* ffmpeg(
+        media.binaries.ffmpeg,
+        clip.args.map((a) => a.replace("{first}", join(dir, "titration-demo.mp4"))),
+        join(dir, name)
+      )
     }
     const sidecar = join(dir, "videos.jsonl")
-    const lines = Object.entries(sampleClips).map(([file, c]) => JSON.stringify({ file, title: c.title, license: c.license }))
+    const lines = Object.entries(sampleClips).map(([file, c]) =>
+      JSON.stringify({ file, title: c.title, license: c.license })
+    )
     yield* Effect.tryPromise({ try: () => writeFile(sidecar, lines.join("\n") + "\n"), catch: io(sidecar) })
     const metadata = join(bench, "test.json")
-    yield* Effect.tryPromise({ try: () => writeFile(metadata, JSON.stringify([{ video_id: "dQw4w9WgXcQ", question: "What is shown?" }]) + "\n"), catch: io(metadata) })
-    yield* ffmpeg(media.binaries.ffmpeg, ["-i", join(dir, "ohms-law-demo.mp4"), "-c:v", "libx264", "-crf", "32", "-pix_fmt", "yuv420p"], join(bench, "videos", "bench-0001.mp4"))
+    yield* Effect.tryPromise({
+      try: () => writeFile(metadata, JSON.stringify([{ video_id: "dQw4w9WgXcQ", question: "What is shown?" }]) + "\n"),
+      catch: io(metadata)
+    })
+    yield* ffmpeg(
+      media.binaries.ffmpeg,
+      ["-i", join(dir, "ohms-law-demo.mp4"), "-c:v", "libx264", "-crf", "32", "-pix_fmt", "yuv420p"],
+      join(bench, "videos", "bench-0001.mp4")
+    )
     return Object.keys(sampleClips).map((name) => join(dir, name))
   }).pipe(Effect.provide(Media.layer({ cacheDir: join(projectDir, ".videokr/frames") })))
 
@@ -121,6 +202,10 @@ export const initSampleProject = (dir: string, template: "sample" | "minimal") =
   Effect.gen(function* () {
     if (template === "minimal") return { ...(yield* initProject(dir)), videos: [] as ReadonlyArray<string> }
     let videos: ReadonlyArray<string> = []
-    const made = yield* initProject(dir, { sampleDir, config: sampleConfig, prepare: (at) => Effect.map(writeSampleVideos(at), (v) => (videos = v)) })
+    const made = yield* initProject(dir, {
+      sampleDir,
+      config: sampleConfig,
+      prepare: (at) => Effect.map(writeSampleVideos(at), (v) => (videos = v))
+    })
     return { ...made, videos }
   })

@@ -31,13 +31,25 @@ export const scoreFile = (file: string) =>
           value = JSON.parse(line)
         } catch (e) {
           await flush()
-          return new InputError({ file, problems: [{ line: at, message: `not JSON: ${reasonOf(e)}` }], omitted: 0, outcome: `scored ${at - 1} line(s) before it` })
+          return new InputError({
+            file,
+            problems: [{ line: at, message: `not JSON: ${reasonOf(e)}` }],
+            omitted: 0,
+            outcome: `scored ${at - 1} line(s) before it`
+          })
         }
         const scored = scoreLine(value)
         if (typeof scored === "string") {
           await flush()
           const field = /^field "(\w+)": (.*)$/.exec(scored)
-          return new InputError({ file, problems: [field === null ? { line: at, message: scored } : { line: at, field: field[1]!, message: field[2]! }], omitted: 0, outcome: `scored ${at - 1} line(s) before it` })
+          return new InputError({
+            file,
+            problems: [
+              field === null ? { line: at, message: scored } : { line: at, field: field[1]!, message: field[2]! }
+            ],
+            omitted: 0,
+            outcome: `scored ${at - 1} line(s) before it`
+          })
         }
         out.push(JSON.stringify(scored) + "\n")
         if (out.length >= 512) await flush()

@@ -1,10 +1,35 @@
 import { readdir, readFile, stat } from "node:fs/promises"
 import { join, relative, resolve } from "node:path"
 import { Effect } from "effect"
-import { type CardFile, corpusStats, croissant, eligibility, huggingFaceReadme, InputError, licenseCounts, type Project, reviewDefaults, sha256File, stageFunnel, subjectDisciplines, version } from "@videokr/core"
 import {
-  benchmarkOrder, difficultyReport, documentsUnder, isSubmissionArchive, latestResults, loadSubmission, rescoreSubmission, singleFrameReport, submissionFiles, submissionKey,
-  type BoardEntry, type SiteData, tasks as knownTasks
+  type CardFile,
+  corpusStats,
+  croissant,
+  eligibility,
+  huggingFaceReadme,
+  InputError,
+  licenseCounts,
+  type Project,
+  reviewDefaults,
+  sha256File,
+  stageFunnel,
+  subjectDisciplines,
+  version
+} from "@videokr/core"
+import {
+  benchmarkOrder,
+  difficultyReport,
+  documentsUnder,
+  isSubmissionArchive,
+  latestResults,
+  loadSubmission,
+  rescoreSubmission,
+  singleFrameReport,
+  submissionFiles,
+  submissionKey,
+  type BoardEntry,
+  type SiteData,
+  tasks as knownTasks
 } from "@videokr/eval"
 import { pyRound } from "@videokr/core/python"
 import { slug } from "./SubmitCommand.ts"
@@ -18,11 +43,16 @@ import { slug } from "./SubmitCommand.ts"
 /** The site's downloads (file name -> text), written under downloads/ beside the pages. */
 export type SiteFiles = Readonly<Record<"README.md" | "croissant.json", string>>
 
-const average = (xs: ReadonlyArray<number | undefined>) => (xs.length === 0 || xs.some((x) => x === undefined) ? null : pyRound((xs as Array<number>).reduce((a, b) => a + b, 0) / xs.length, 2))
+const average = (xs: ReadonlyArray<number | undefined>) =>
+  xs.length === 0 || xs.some((x) => x === undefined)
+    ? null
+    : pyRound((xs as Array<number>).reduce((a, b) => a + b, 0) / xs.length, 2)
 
 // the seven benchmarks of the main table, each once (MMVU's chain-of-thought variant is not a board column)
 const boardBenchmarks: ReadonlyArray<string> = [...benchmarkOrder.general, ...benchmarkOrder.knowledge]
-const boardTasks = Object.values(knownTasks).filter((t) => boardBenchmarks.includes(t.benchmark) && t.name !== "mmvu_val_cot")
+const boardTasks = Object.values(knownTasks).filter(
+  (t) => boardBenchmarks.includes(t.benchmark) && t.name !== "mmvu_val_cot"
+)
 
 /** Submissions under `dir`: every folder holding a submission.json and every .tar.gz archive, at any depth (submissions/<org>/<model>/). */
 const findSubmissions = async (dir: string): Promise<Array<string>> => {
@@ -38,7 +68,9 @@ const findSubmissions = async (dir: string): Promise<Array<string>> => {
 
 export const boardEntries = (project: Project, submissionsDir: string) =>
   Effect.gen(function* () {
-    const roots = Object.fromEntries(Object.entries(project.config.eval?.data ?? {}).map(([t, d]) => [t, resolve(project.dir, d)]))
+    const roots = Object.fromEntries(
+      Object.entries(project.config.eval?.data ?? {}).map(([t, d]) => [t, resolve(project.dir, d)])
+    )
     const documentsOf = documentsUnder(roots)
     const disciplines = yield* subjectDisciplines
     const folders = yield* Effect.promise(() => findSubmissions(submissionsDir))
@@ -52,13 +84,23 @@ export const boardEntries = (project: Project, submissionsDir: string) =>
       if (twin !== undefined) {
         return yield* new InputError({
           file: isSubmissionArchive(folder) ? folder : join(folder, submissionFiles.meta),
-          problems: [{ line: 0, message: `the same model, revision and configuration as ${twin}: a result appears once (withdraw one, or give a new revision)` }],
+          problems: [
+            {
+              line: 0,
+              message: `the same model, revision and configuration as ${twin}: a result appears once (withdraw one, or give a new revision)`
+            }
+          ],
           omitted: 0,
           outcome: "the site is not built"
         })
       }
       keys.set(key, where)
-      const scored = yield* rescoreSubmission(loaded, Object.fromEntries(boardTasks.map((t) => [t.name, t])), documentsOf, disciplines)
+      const scored = yield* rescoreSubmission(
+        loaded,
+        Object.fromEntries(boardTasks.map((t) => [t.name, t])),
+        documentsOf,
+        disciplines
+      )
       const scores = Object.fromEntries(scored.map((s) => [s.task, s]))
       const byBenchmark = (b: string) => scored.find((s) => s.benchmark === b)?.score
       entries.push({
@@ -83,7 +125,13 @@ export const releaseFiles = (dir: string) =>
       const info = yield* Effect.promise(() => stat(path).catch(() => undefined))
       if (info === undefined) continue
       const text = yield* Effect.promise(() => readFile(path, "utf8"))
-      files.push({ path: `data/${split}.jsonl`, split, records: text.split("\n").filter((l) => l.trim() !== "").length, bytes: info.size, sha256: yield* Effect.orDie(sha256File(path)) })
+      files.push({
+        path: `data/${split}.jsonl`,
+        split,
+        records: text.split("\n").filter((l) => l.trim() !== "").length,
+        bytes: info.size,
+        sha256: yield* Effect.orDie(sha256File(path))
+      })
     }
     return files
   })
@@ -92,13 +140,18 @@ export const releaseFiles = (dir: string) =>
 export const datasetCard = (name: string, splitsDir: string, review: Project["config"]["review"] = {}) =>
   Effect.gen(function* () {
     const stats = yield* corpusStats
-    const quality = { rows: yield* eligibility(review), maxErrorRate: review?.maxErrorRate ?? reviewDefaults.maxErrorRate, sampleSize: review?.sampleSize ?? reviewDefaults.sampleSize }
+    const quality = {
+      rows: yield* eligibility(review),
+      maxErrorRate: review?.maxErrorRate ?? reviewDefaults.maxErrorRate,
+      sampleSize: review?.sampleSize ?? reviewDefaults.sampleSize
+    }
     const licenses = yield* licenseCounts
     const funnel = yield* stageFunnel
     const files = yield* releaseFiles(splitsDir)
     const input = {
       name,
-      description: "Video questions that need domain knowledge and reasoning, built by videokr: knowledge points, Creative Commons videos found for them, examples generated for three skills (VIDR, KNOWVID, KNOWVIDR) and validated by several models.",
+      description:
+        "Video questions that need domain knowledge and reasoning, built by videokr: knowledge points, Creative Commons videos found for them, examples generated for three skills (VIDR, KNOWVID, KNOWVIDR) and validated by several models.",
       version,
       stats,
       licenses,
@@ -117,11 +170,25 @@ export const siteData = (project: Project, submissionsDir: string) =>
     const data: SiteData = {
       generatedAt: new Date().toISOString(),
       version,
-      benchmarks: boardTasks.map((t) => ({ task: t.name, benchmark: t.benchmark, group: t.group as "general" | "knowledge" })),
+      benchmarks: boardTasks.map((t) => ({
+        task: t.name,
+        benchmark: t.benchmark,
+        group: t.group as "general" | "knowledge"
+      })),
       entries,
-      dataset: { name, stats: card.stats, funnel: card.funnel, licenses: card.licenses, files: card.files, quality: card.quality },
+      dataset: {
+        name,
+        stats: card.stats,
+        funnel: card.funnel,
+        licenses: card.licenses,
+        files: card.files,
+        quality: card.quality
+      },
       reports: { singleFrame: singleFrameReport(rows).json, difficulty: difficultyReport(rows).json }
     }
-    const files: SiteFiles = { "README.md": card.readme, "croissant.json": JSON.stringify(card.croissant, null, 2) + "\n" }
+    const files: SiteFiles = {
+      "README.md": card.readme,
+      "croissant.json": JSON.stringify(card.croissant, null, 2) + "\n"
+    }
     return { data, files }
   })

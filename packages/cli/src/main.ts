@@ -12,7 +12,21 @@ export const exitCodeOf = (error: unknown): number => {
   const tag = (error as { _tag?: string } | undefined)?._tag
   if (tag === "UsageError") return 2
   if (tag === "IncompleteRun") return 3
-  if (tag !== undefined && ["ShowHelp", "UnrecognizedOption", "DuplicateOption", "MissingOption", "MissingArgument", "UnexpectedArgument", "InvalidValue", "UnknownSubcommand", "ValidationError"].includes(tag)) return 2
+  if (
+    tag !== undefined &&
+    [
+      "ShowHelp",
+      "UnrecognizedOption",
+      "DuplicateOption",
+      "MissingOption",
+      "MissingArgument",
+      "UnexpectedArgument",
+      "InvalidValue",
+      "UnknownSubcommand",
+      "ValidationError"
+    ].includes(tag)
+  )
+    return 2
   return 1
 }
 
@@ -65,4 +79,3 @@ export const run = (args: ReadonlyArray<string>) =>
       })
     )
   )
-

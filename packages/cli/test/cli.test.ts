@@ -10,7 +10,9 @@ const { FORCE_COLOR: _, ...env } = process.env
 /** Runs the real `videokr` process, as a user would, in `cwd`. */
 const videokr = (cwd: string, ...args: Array<string>) => {
   const r = spawnSync(process.execPath, [...videokrNodeArgs, ...args], {
-    cwd, encoding: "utf8", env: { ...env, NO_COLOR: "1" }
+    cwd,
+    encoding: "utf8",
+    env: { ...env, NO_COLOR: "1" }
   })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
@@ -29,7 +31,14 @@ describe("videokr (end to end, real processes)", () => {
   })
 
   it("import infers kinds and reports counts; a second run of the same files is a no-op", () => {
-    const r = videokr(dir, "import", "data/knowledge-bank.csv", "data/seeds.jsonl", "data/videos.jsonl", "data/examples.jsonl")
+    const r = videokr(
+      dir,
+      "import",
+      "data/knowledge-bank.csv",
+      "data/seeds.jsonl",
+      "data/videos.jsonl",
+      "data/examples.jsonl"
+    )
     expect(r.code).toBe(0)
     expect(r.stdout).toContain("data/knowledge-bank.csv: 60 knowledge-bank record(s) imported")
     expect(r.stdout).toContain("data/examples.jsonl: 40 examples record(s) imported")
@@ -38,7 +47,10 @@ describe("videokr (end to end, real processes)", () => {
 
   it("bad input exits 1 with file, line and field, and writes nothing", () => {
     const bad = join(dir, "bad.jsonl")
-    writeFileSync(bad, '{"problem_id":"z","question":"q?","problem_type":"multiple choice","solution":"<answer>A</answer>","video_path":"v.mp4","skill":"VQA"}\n')
+    writeFileSync(
+      bad,
+      '{"problem_id":"z","question":"q?","problem_type":"multiple choice","solution":"<answer>A</answer>","video_path":"v.mp4","skill":"VQA"}\n'
+    )
     const r = videokr(dir, "import", "bad.jsonl")
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(`${bad}:1: field "skill": expected "VIDR" | "KNOWVID" | "KNOWVIDR", got "VQA"`)
@@ -63,18 +75,27 @@ describe("videokr (end to end, real processes)", () => {
   it("a bad videokr.config.ts is reported with its file and field", () => {
     const other = join(root, "badcfg")
     expect(videokr(root, "init", "badcfg", "--template", "minimal").code).toBe(0)
-    writeFileSync(join(other, "videokr.config.ts"), 'export default { corpus: "c.duckdb", split: { seed: "forty-two" }, colour: "blue" }\n')
+    writeFileSync(
+      join(other, "videokr.config.ts"),
+      'export default { corpus: "c.duckdb", split: { seed: "forty-two" }, colour: "blue" }\n'
+    )
     const r = videokr(other, "stats")
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(`${join(other, "videokr.config.ts")}: 2 problem(s); fix the configuration`)
     // each problem at its line and column
-    expect(r.stderr).toContain(`${join(other, "videokr.config.ts")}:1:47: field "split.seed": expected number, got "forty-two"`)
-    expect(r.stderr).toContain(`${join(other, "videokr.config.ts")}:1:68: field "colour": unknown field, with value "blue"`)
+    expect(r.stderr).toContain(
+      `${join(other, "videokr.config.ts")}:1:47: field "split.seed": expected number, got "forty-two"`
+    )
+    expect(r.stderr).toContain(
+      `${join(other, "videokr.config.ts")}:1:68: field "colour": unknown field, with value "blue"`
+    )
   })
 
   it("doctor reports the machine: ffmpeg, codecs, DuckDB, disk, keys present or not but never their values", () => {
     const r = spawnSync(process.execPath, [...videokrNodeArgs, "doctor"], {
-      cwd: dir, encoding: "utf8", env: { ...env, NO_COLOR: "1", OPENAI_API_KEY: "sk-doctor-VALUE-42" }
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...env, NO_COLOR: "1", OPENAI_API_KEY: "sk-doctor-VALUE-42" }
     })
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/ffmpeg\s+ok\s+ffmpeg version/)

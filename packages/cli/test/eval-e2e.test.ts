@@ -9,7 +9,15 @@ import { testVideos } from "@videokr/core/testing"
 import { fileReader, tasks } from "@videokr/eval"
 import { benchmarkSamples, stageBenchmarkSamples } from "../src/BenchmarkSample.ts"
 import { sampleDir } from "../src/SampleProject.ts"
-import { images, query, type Servers, startModelServers, startVideokr, videokr, videokrAsync } from "./support/pipeline.ts"
+import {
+  images,
+  query,
+  type Servers,
+  startModelServers,
+  startVideokr,
+  videokr,
+  videokrAsync
+} from "./support/pipeline.ts"
 
 /**
  * `videokr eval` end to end: the seven benchmarks' sample files in their published layouts, a generated
@@ -33,7 +41,11 @@ const writeProject = async (root: string, on: Servers) => {
   expect(videokr(root, "init", "p", "--template", "minimal").code).toBe(0)
   const clips = testVideos()
   const roots = await Effect.runPromise(
-    stageBenchmarkSamples(join(p, "benchmarks"), [clips.base!, clips.life!, clips.mandelbrot!, clips.bars!], (task, path) => task === "videokr_eval" && path.includes("integral_0006"))
+    stageBenchmarkSamples(
+      join(p, "benchmarks"),
+      [clips.base!, clips.life!, clips.mandelbrot!, clips.bars!],
+      (task, path) => task === "videokr_eval" && path.includes("integral_0006")
+    )
   )
   const config = {
     models: { providers: { anthropic: { baseURL: on.anthropic.url, apiKeyEnv: "E2E_ANTHROPIC_KEY" } } },
@@ -52,10 +64,13 @@ const writeProject = async (root: string, on: Servers) => {
 
 const resultsFiles = (p: string) => {
   const folder = join(p, "eval-results", "qwen2.5-vl-7b")
-  return readdirSync(folder).sort().map((f) => join(folder, f))
+  return readdirSync(folder)
+    .sort()
+    .map((f) => join(folder, f))
 }
 
-const documentsOf = (name: string) => Effect.runPromise(tasks[name]!.documents(fileReader(name, join(dir, "benchmarks", benchmarkSamples[name]!))))
+const documentsOf = (name: string) =>
+  Effect.runPromise(tasks[name]!.documents(fileReader(name, join(dir, "benchmarks", benchmarkSamples[name]!))))
 
 beforeAll(async () => {
   servers = await startModelServers()
@@ -70,19 +85,36 @@ describe("videokr eval on the seven benchmarks", () => {
     expect(r.stderr).toBe("")
     expect(r.code).toBe(0)
     for (const t of mainTasks) expect(r.stdout).toContain(t)
-    expect(r.stdout).toMatch(/videokr_eval: 1 sample\(s\) not answered, left out of the score; first: vkr-math-0006: video not found: tried .*integral_0006\.mp4/)
+    expect(r.stdout).toMatch(
+      /videokr_eval: 1 sample\(s\) not answered, left out of the score; first: vkr-math-0006: video not found: tried .*integral_0006\.mp4/
+    )
 
     // one results file and a samples file per task, in the model's folder
     const files = resultsFiles(dir)
     const results = JSON.parse(readFileSync(files.find((f) => f.endsWith("_results.json"))!, "utf8"))
     expect(Object.keys(results.results).sort()).toEqual([...mainTasks].sort())
-    expect(Object.keys(results).slice(0, 11)).toEqual(["results", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better", "n-samples", "config", "git_hash", "date", "task_hashes"])
+    expect(Object.keys(results).slice(0, 11)).toEqual([
+      "results",
+      "group_subtasks",
+      "configs",
+      "versions",
+      "n-shot",
+      "higher_is_better",
+      "n-samples",
+      "config",
+      "git_hash",
+      "date",
+      "task_hashes"
+    ])
     expect(results.model_name).toBe("qwen2.5-vl-7b")
     expect(results.results.videokr_eval["videokr_eval_acc,none"].evaluation_mode).toBe("vlm_judge")
     expect(results.results.videokr_eval["videokr_eval_acc_stderr,none"]).toBe("N/A")
     for (const name of mainTasks) {
       const docs = await documentsOf(name)
-      const lines = readFileSync(files.find((f) => f.endsWith(`_samples_${name}.jsonl`))!, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+      const lines = readFileSync(files.find((f) => f.endsWith(`_samples_${name}.jsonl`))!, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
       const errors = name === "videokr_eval" ? 1 : 0
       expect(lines.length).toBe(docs.length - errors)
       expect(results["n-samples"][name]).toEqual({ original: docs.length, effective: docs.length - errors })
@@ -91,16 +123,27 @@ describe("videokr eval on the seven benchmarks", () => {
       const own = results.videokr.tasks[name]
       expect(own.counts.samples).toBe(docs.length)
       expect(own.breakdowns.overall.num).toBe(own.counts.scored)
-      expect(own.record.model).toEqual({ id: model, provider: "openai-compatible", endpoint: `${servers.openai.url}/v1`, name: "qwen2.5-vl-7b" })
+      expect(own.record.model).toEqual({
+        id: model,
+        provider: "openai-compatible",
+        endpoint: `${servers.openai.url}/v1`,
+        name: "qwen2.5-vl-7b"
+      })
       expect(own.record.frames).toEqual({ fps: 2, maxFrames: 4, minFrames: 4, maxPixels: 19200 })
       expect(own.record.promptTemplateHash).toMatch(/^[0-9a-f]{64}$/)
       expect(own.record.decoder.ffmpeg).toMatch(/ffmpeg version/)
     }
     // every breakdown the tasks report is in the file
-    expect(Object.keys(results.videokr.tasks.videomme.breakdowns)).toEqual(expect.arrayContaining(["overall", "duration", "domain", "sub_category", "task_type"]))
+    expect(Object.keys(results.videokr.tasks.videomme.breakdowns)).toEqual(
+      expect.arrayContaining(["overall", "duration", "domain", "sub_category", "task_type"])
+    )
     expect(Object.keys(results.videokr.tasks.mvbench.breakdowns.task_type)).toHaveLength(20)
-    expect(Object.keys(results.videokr.tasks.videokr_eval.breakdowns)).toEqual(expect.arrayContaining(["question_type", "subject", "dataset", "discipline"]))
-    expect(Object.keys(results.videokr.tasks.videokr_eval.breakdowns.discipline)).toEqual(expect.arrayContaining(["Natural Sciences"]))
+    expect(Object.keys(results.videokr.tasks.videokr_eval.breakdowns)).toEqual(
+      expect.arrayContaining(["question_type", "subject", "dataset", "discipline"])
+    )
+    expect(Object.keys(results.videokr.tasks.videokr_eval.breakdowns.discipline)).toEqual(
+      expect.arrayContaining(["Natural Sciences"])
+    )
 
     // the model saw at most 4 frames per question; the judge (Anthropic) was asked with the reference's parameters
     const asked = modelRequests()
@@ -108,14 +151,26 @@ describe("videokr eval on the seven benchmarks", () => {
     expect(asked.every((q) => images(q.body) >= 1 && images(q.body) <= 4)).toBe(true)
     const judged = servers.anthropic.requests.map((q) => q.body as any)
     expect(judged.length).toBeGreaterThan(0)
-    expect(judged.filter((b) => b.messages[0].content.includes?.("You are a fair evaluator") || JSON.stringify(b.messages).includes("fair evaluator"))[0]).toMatchObject({ temperature: 1, max_tokens: 256 })
+    expect(
+      judged.filter(
+        (b) =>
+          b.messages[0].content.includes?.("You are a fair evaluator") ||
+          JSON.stringify(b.messages).includes("fair evaluator")
+      )[0]
+    ).toMatchObject({ temperature: 1, max_tokens: 256 })
 
     // a row per task in the store, and the key in no file
-    const rows = await query(join(dir, "corpus.duckdb"), "SELECT task, source, mode, samples::INT AS samples, errors::INT AS errors, score FROM eval_results ORDER BY task")
+    const rows = await query(
+      join(dir, "corpus.duckdb"),
+      "SELECT task, source, mode, samples::INT AS samples, errors::INT AS errors, score FROM eval_results ORDER BY task"
+    )
     expect(rows.map((x) => x.task)).toEqual([...mainTasks].sort())
     expect(rows.every((x) => x.source === "run" && x.mode === "video" && typeof x.score === "number")).toBe(true)
     expect(rows.find((x) => x.task === "videokr_eval")!.errors).toBe(1)
-    const all = (d: string): Array<string> => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? all(join(d, e.name)) : [join(d, e.name)]))
+    const all = (d: string): Array<string> =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? all(join(d, e.name)) : [join(d, e.name)]
+      )
     expect(all(dir).filter((f) => readFileSync(f).includes("sk-ant-e2e-secret"))).toEqual([])
   })
 
@@ -133,7 +188,10 @@ describe("videokr eval on the seven benchmarks", () => {
     const r = await videokrAsync(dir, "report", "main")
     expect(r.code).toBe(0)
     const line = r.stdout.split("\n").find((l) => l.startsWith(`| ${model} |`))!
-    const cells = line.split("|").slice(2, -1).map((c) => c.trim())
+    const cells = line
+      .split("|")
+      .slice(2, -1)
+      .map((c) => c.trim())
     expect(cells).toHaveLength(9)
     expect(cells.every((c) => /^\d+\.\d$/.test(c))).toBe(true)
     const json = JSON.parse(readFileSync(join(dir, "eval-results", "reports", "main.json"), "utf8"))
@@ -146,10 +204,30 @@ describe("videokr eval on the seven benchmarks", () => {
     const run = await videokrAsync(dir, "eval", "--model", `${model}-sub`, "--tasks", submitted.join(","), "--quiet")
     expect(run.code, run.stderr).toBe(0)
     const folder = join(dir, "eval-results", "qwen2.5-vl-7b-sub")
-    const r = await videokrAsync(dir, "submit", "--from", folder, "--model", "Qwen", "--revision", "v1", "--org", "Lab", "--contact", "lab@example.org")
+    const r = await videokrAsync(
+      dir,
+      "submit",
+      "--from",
+      folder,
+      "--model",
+      "Qwen",
+      "--revision",
+      "v1",
+      "--org",
+      "Lab",
+      "--contact",
+      "lab@example.org"
+    )
     expect(r.code, r.stderr).toBe(0)
-    const results = JSON.parse(readFileSync(join(folder, readdirSync(folder).find((f) => f.endsWith("_results.json"))!), "utf8"))
-    const rows = new Map(r.stdout.split("\n").filter((l) => submitted.some((t) => l.startsWith(`${t} `))).map((l) => [l.split(/\s+/)[0]!, l.split(/\s{2,}/)]))
+    const results = JSON.parse(
+      readFileSync(join(folder, readdirSync(folder).find((f) => f.endsWith("_results.json"))!), "utf8")
+    )
+    const rows = new Map(
+      r.stdout
+        .split("\n")
+        .filter((l) => submitted.some((t) => l.startsWith(`${t} `)))
+        .map((l) => [l.split(/\s+/)[0]!, l.split(/\s{2,}/)])
+    )
     expect(r.stdout).toMatch(/^task\s+benchmark\s+your eval\s+board\s+95% interval/m)
     const differ: Array<string> = []
     for (const t of submitted) {
@@ -159,12 +237,23 @@ describe("videokr eval on the seven benchmarks", () => {
     }
     // the eval asked the judge about every answer (as LMMs-Eval does when one is set); the board scores by rules
     expect(differ.length).toBeGreaterThan(0)
-    expect(r.stdout).toContain(`${differ.sort().join(", ")}: the board's score differs from the eval run's because the eval run asked a judge (anthropic:claude-judge) about every answer`)
+    expect(r.stdout).toContain(
+      `${differ.sort().join(", ")}: the board's score differs from the eval run's because the eval run asked a judge (anthropic:claude-judge) about every answer`
+    )
   })
 
   it("runs the single-frame variant with one middle frame per question, and reports it beside the full video", async () => {
     const before = modelRequests().length
-    const r = await videokrAsync(dir, "eval", "--model", model, "--tasks", "videokr_eval,mmvu_val", "--single-frame", "--quiet")
+    const r = await videokrAsync(
+      dir,
+      "eval",
+      "--model",
+      model,
+      "--tasks",
+      "videokr_eval,mmvu_val",
+      "--single-frame",
+      "--quiet"
+    )
     expect(r.code).toBe(0)
     const asked = modelRequests().slice(before)
     expect(asked.length).toBe(5 + 10)
@@ -172,32 +261,81 @@ describe("videokr eval on the seven benchmarks", () => {
     const report = await videokrAsync(dir, "report", "single-frame", "--json")
     const json = JSON.parse(report.stdout)
     expect(json.models[0].benchmarks.map((b: any) => b.benchmark)).toEqual(["MMVU", "VideoKR-Eval"])
-    expect(json.models[0].benchmarks.every((b: any) => typeof b.singleFrame === "number" && typeof b.fullVideo === "number")).toBe(true)
+    expect(
+      json.models[0].benchmarks.every((b: any) => typeof b.singleFrame === "number" && typeof b.fullVideo === "number")
+    ).toBe(true)
   })
 
   it("takes --limit, and tells a task whose files are missing without stopping the others", async () => {
-    const r = await videokrAsync(dir, "eval", "--model", model, "--tasks", "videomme,mmvu_val", "--data", "mmvu_val=nowhere", "--limit", "2", "--quiet", "--output", "limited")
+    const r = await videokrAsync(
+      dir,
+      "eval",
+      "--model",
+      model,
+      "--tasks",
+      "videomme,mmvu_val",
+      "--data",
+      "mmvu_val=nowhere",
+      "--limit",
+      "2",
+      "--quiet",
+      "--output",
+      "limited"
+    )
     expect(r.code).not.toBe(0)
     expect(r.stderr).toContain(`task failed: mmvu_val: ${join(dir, "nowhere", "validation.json")}: no such file`)
     const folder = join(dir, "limited", "qwen2.5-vl-7b")
     const samples = readdirSync(folder).find((f) => f.endsWith("_samples_videomme.jsonl"))!
     expect(readFileSync(join(folder, samples), "utf8").trim().split("\n")).toHaveLength(2)
     // --strict adds the stricter metrics of ours under their own names, beside the reference's
-    expect((await videokrAsync(dir, "eval", "--model", model, "--tasks", "videokr_eval", "--limit", "3", "--strict", "--quiet", "--output", "strict")).code).toBe(0)
+    expect(
+      (
+        await videokrAsync(
+          dir,
+          "eval",
+          "--model",
+          model,
+          "--tasks",
+          "videokr_eval",
+          "--limit",
+          "3",
+          "--strict",
+          "--quiet",
+          "--output",
+          "strict"
+        )
+      ).code
+    ).toBe(0)
     const strict = join(dir, "strict", "qwen2.5-vl-7b")
-    const entry = JSON.parse(readFileSync(join(strict, readdirSync(strict).find((f) => f.endsWith("_results.json"))!), "utf8")).results.videokr_eval
-    expect(Object.keys(entry)).toEqual(["alias", "videokr_eval_acc,none", "videokr_eval_acc_stderr,none", "videokr_eval_strict_acc,none", "videokr_eval_strict_acc_stderr,none"])
+    const entry = JSON.parse(
+      readFileSync(join(strict, readdirSync(strict).find((f) => f.endsWith("_results.json"))!), "utf8")
+    ).results.videokr_eval
+    expect(Object.keys(entry)).toEqual([
+      "alias",
+      "videokr_eval_acc,none",
+      "videokr_eval_acc_stderr,none",
+      "videokr_eval_strict_acc,none",
+      "videokr_eval_strict_acc_stderr,none"
+    ])
   })
 
   it("imports LMMs-Eval results and scores their logged outputs again by the same rules", async () => {
     // a run in rule mode (its scores can be recomputed from the outputs alone), imported under another name
-    expect((await videokrAsync(dir, "eval", "--model", model, "--judge", "none", "--quiet", "--output", "rule-results")).code).toBe(0)
+    expect(
+      (await videokrAsync(dir, "eval", "--model", model, "--judge", "none", "--quiet", "--output", "rule-results")).code
+    ).toBe(0)
     const r = await videokrAsync(dir, "eval", "import", "rule-results", "--model", "imported-run")
     expect(r.code).toBe(0)
     expect(r.stdout).toContain("7 result(s) imported from 1 results file(s)")
     expect(r.stdout).not.toContain("re-scored differently")
-    const imported = await query(join(dir, "corpus.duckdb"), "SELECT task, score, breakdowns::VARCHAR AS b FROM eval_results WHERE source = 'import' AND model = 'imported-run' ORDER BY task")
-    const own = await query(join(dir, "corpus.duckdb"), `SELECT task, score FROM eval_results WHERE model = '${model}' AND output_dir LIKE '%rule-results%' ORDER BY task`)
+    const imported = await query(
+      join(dir, "corpus.duckdb"),
+      "SELECT task, score, breakdowns::VARCHAR AS b FROM eval_results WHERE source = 'import' AND model = 'imported-run' ORDER BY task"
+    )
+    const own = await query(
+      join(dir, "corpus.duckdb"),
+      `SELECT task, score FROM eval_results WHERE model = '${model}' AND output_dir LIKE '%rule-results%' ORDER BY task`
+    )
     expect(imported.map((x) => [x.task, x.score])).toEqual(own.map((x) => [x.task, x.score]))
     expect(imported.every((x) => JSON.parse(x.b).overall.num > 0)).toBe(true)
     // judged runs are re-scored with the verdicts their samples carry: the same numbers again
@@ -211,15 +349,49 @@ describe("videokr eval on the seven benchmarks", () => {
     const clips = testVideos()
     mkdirSync(join(dir, "corpora", "videos"), { recursive: true })
     writeFileSync(join(dir, "corpora", "videos", "a.mp4"), readFileSync(clips.base!))
-    const mc = (i: number) => ({ problem_id: i, question: `Question ${i}?`, options: ["A. yes", "B. no"], problem_type: "multiple choice", solution: "<answer>A</answer>", video_path: "videos/a.mp4" })
-    writeFileSync(join(dir, "corpora", "videokr.jsonl"), Array.from({ length: 6 }, (_, i) => JSON.stringify(mc(i))).join("\n") + "\n")
-    const r1 = Array.from({ length: 6 }, (_, i) => ({ problem_id: i, problem: `What happens ${i}?`, data_type: i === 0 ? "image" : "video", problem_type: "free-form", options: [], solution: "<answer>a test pattern</answer>", path: "./videos/a.mp4" }))
+    const mc = (i: number) => ({
+      problem_id: i,
+      question: `Question ${i}?`,
+      options: ["A. yes", "B. no"],
+      problem_type: "multiple choice",
+      solution: "<answer>A</answer>",
+      video_path: "videos/a.mp4"
+    })
+    writeFileSync(
+      join(dir, "corpora", "videokr.jsonl"),
+      Array.from({ length: 6 }, (_, i) => JSON.stringify(mc(i))).join("\n") + "\n"
+    )
+    const r1 = Array.from({ length: 6 }, (_, i) => ({
+      problem_id: i,
+      problem: `What happens ${i}?`,
+      data_type: i === 0 ? "image" : "video",
+      problem_type: "free-form",
+      options: [],
+      solution: "<answer>a test pattern</answer>",
+      path: "./videos/a.mp4"
+    }))
     writeFileSync(join(dir, "corpora", "video-r1.json"), JSON.stringify(r1))
-    const r = await videokrAsync(dir, "report", "difficulty", "--model", model, "--corpus", "VideoKR=corpora/videokr.jsonl", "--corpus", "Video-R1=corpora/video-r1.json", "--samples", "4", "--quiet")
+    const r = await videokrAsync(
+      dir,
+      "report",
+      "difficulty",
+      "--model",
+      model,
+      "--corpus",
+      "VideoKR=corpora/videokr.jsonl",
+      "--corpus",
+      "Video-R1=corpora/video-r1.json",
+      "--samples",
+      "4",
+      "--quiet"
+    )
     expect(r.stderr).toContain("written:")
     expect(r.code).toBe(0)
     const json = JSON.parse(readFileSync(join(dir, "eval-results", "reports", "difficulty.json"), "utf8"))
-    expect(json.corpora.map((c: any) => [c.corpus, c.samples]).sort()).toEqual([["Video-R1", 4], ["VideoKR", 4]])
+    expect(json.corpora.map((c: any) => [c.corpus, c.samples]).sort()).toEqual([
+      ["Video-R1", 4],
+      ["VideoKR", 4]
+    ])
   })
 })
 
@@ -244,14 +416,31 @@ describe("videokr eval killed with SIGKILL", () => {
     // at most the questions in flight at each kill (concurrency 4) are asked twice
     expect(repeats).toBeLessThanOrEqual(2 * 4)
     // and every question of the three tasks was asked, as the uninterrupted run asked them
-    const prompts = new Set((await Promise.all(["videomme", "mmvu_val", "videokr_eval"].map(async (t) => (await documentsOf(t)).map((d) => tasks[t]!.docToText(d))))).flat())
-    const textOf = (body: any) => body.messages[0].content.filter((c: any) => c.type === "text").map((c: any) => c.text).join("")
+    const prompts = new Set(
+      (
+        await Promise.all(
+          ["videomme", "mmvu_val", "videokr_eval"].map(async (t) =>
+            (await documentsOf(t)).map((d) => tasks[t]!.docToText(d))
+          )
+        )
+      ).flat()
+    )
+    const textOf = (body: any) =>
+      body.messages[0].content
+        .filter((c: any) => c.type === "text")
+        .map((c: any) => c.text)
+        .join("")
     // (the first describe's run of this model; its other model, for the submission, aside)
-    const uninterrupted = modelRequests().filter((q) => (q.body as any).model === "qwen2.5-vl-7b" && images(q.body) > 1 && prompts.has(textOf(q.body))).map((q) => createHash("sha256").update(JSON.stringify(q.body)).digest("hex"))
+    const uninterrupted = modelRequests()
+      .filter((q) => (q.body as any).model === "qwen2.5-vl-7b" && images(q.body) > 1 && prompts.has(textOf(q.body)))
+      .map((q) => createHash("sha256").update(JSON.stringify(q.body)).digest("hex"))
     expect(new Set(keys)).toEqual(new Set(uninterrupted))
     const killed = await query(join(p, "corpus.duckdb"), "SELECT task, score FROM eval_results ORDER BY task")
     // the judged full-video runs of the first tests (first and resumed: the same scores)
-    const reference = await query(join(dir, "corpus.duckdb"), `SELECT DISTINCT task, score FROM eval_results WHERE model = '${model}' AND mode = 'video' AND output_dir LIKE '%/eval-results/%' AND task IN ('videomme', 'mmvu_val', 'videokr_eval') ORDER BY task`)
+    const reference = await query(
+      join(dir, "corpus.duckdb"),
+      `SELECT DISTINCT task, score FROM eval_results WHERE model = '${model}' AND mode = 'video' AND output_dir LIKE '%/eval-results/%' AND task IN ('videomme', 'mmvu_val', 'videokr_eval') ORDER BY task`
+    )
     expect(killed).toEqual(reference)
   })
 })

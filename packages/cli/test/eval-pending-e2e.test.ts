@@ -5,7 +5,14 @@ import { join, relative } from "node:path"
 import { Effect } from "effect"
 import { testVideos } from "@videokr/core/testing"
 import { demoReply } from "@videokr/providers"
-import { chatCompletionReply, type LoopbackServer, messagesReply, type RecordedRequest, type Reply, startLoopbackServer } from "@videokr/providers/testing"
+import {
+  chatCompletionReply,
+  type LoopbackServer,
+  messagesReply,
+  type RecordedRequest,
+  type Reply,
+  startLoopbackServer
+} from "@videokr/providers/testing"
 import { stageBenchmarkSamples } from "../src/BenchmarkSample.ts"
 import { images, query, videokr, videokrAsync } from "./support/pipeline.ts"
 
@@ -22,18 +29,40 @@ const chemistry = "Which indicator colour change marks the end point"
 const down = { model: new Set<string>(), judge: new Set<string>() }
 
 const userText = (body: any) =>
-  (body.messages as Array<any>).map((m) => (typeof m.content === "string" ? m.content : m.content.filter((p: any) => p.type === "text").map((p: any) => p.text).join("\n"))).join("\n")
+  (body.messages as Array<any>)
+    .map((m) =>
+      typeof m.content === "string"
+        ? m.content
+        : m.content
+            .filter((p: any) => p.type === "text")
+            .map((p: any) => p.text)
+            .join("\n")
+    )
+    .join("\n")
 const answer = (body: any) => demoReply(userText(body), images(body)) ?? "no idea"
 /** The wire reply, or the 503 an overloaded or restarting server gives, for a question that is down. */
-const failing = (which: keyof typeof down, wire: (r: RecordedRequest) => Reply, error: unknown) => (request: RecordedRequest): Reply =>
-  [...down[which]].some((q) => JSON.stringify(request.body).includes(q)) ? { status: 503, body: error } : wire(request)
+const failing =
+  (which: keyof typeof down, wire: (r: RecordedRequest) => Reply, error: unknown) =>
+  (request: RecordedRequest): Reply =>
+    [...down[which]].some((q) => JSON.stringify(request.body).includes(q))
+      ? { status: 503, body: error }
+      : wire(request)
 
 let model: LoopbackServer
 let judge: LoopbackServer
 let modelId: string
 beforeAll(async () => {
-  model = await startLoopbackServer(failing("model", chatCompletionReply(answer), { error: { message: "upstream connect error", type: "server_error" } }))
-  judge = await startLoopbackServer(failing("judge", messagesReply(answer), { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }))
+  model = await startLoopbackServer(
+    failing("model", chatCompletionReply(answer), {
+      error: { message: "upstream connect error", type: "server_error" }
+    })
+  )
+  judge = await startLoopbackServer(
+    failing("judge", messagesReply(answer), {
+      type: "error",
+      error: { type: "overloaded_error", message: "Overloaded" }
+    })
+  )
   modelId = `openai-compatible:${model.url}/v1#qwen2.5-vl-7b`
 })
 afterAll(async () => {
@@ -53,15 +82,33 @@ const writeProject = async () => {
   const clips = testVideos()
   const roots = await Effect.runPromise(stageBenchmarkSamples(join(p, "benchmarks"), [clips.base!, clips.life!]))
   const config = {
-    models: { providers: { anthropic: { baseURL: judge.url, apiKeyEnv: "E2E_ANTHROPIC_KEY" } }, retry: { maxAttempts: 1 }, circuit: { maxWaitMinutes: 0.02 } },
-    eval: { data: Object.fromEntries(Object.entries(roots).map(([t, d]) => [t, relative(p, d)])), judge: "anthropic:claude-judge", frames: { maxFrames: 4, maxPixels: 160 * 120 }, concurrency: 4 }
+    models: {
+      providers: { anthropic: { baseURL: judge.url, apiKeyEnv: "E2E_ANTHROPIC_KEY" } },
+      retry: { maxAttempts: 1 },
+      circuit: { maxWaitMinutes: 0.02 }
+    },
+    eval: {
+      data: Object.fromEntries(Object.entries(roots).map(([t, d]) => [t, relative(p, d)])),
+      judge: "anthropic:claude-judge",
+      frames: { maxFrames: 4, maxPixels: 160 * 120 },
+      concurrency: 4
+    }
   }
   writeFileSync(join(p, "videokr.config.ts"), `export default ${JSON.stringify(config, null, 2)}\n`)
   return p
 }
 
 // mmvu_val first: it finishes before the failures start, and is written however videokr_eval ends
-const evalArgs = (...more: Array<string>) => ["eval", "--model", modelId, "--tasks", "mmvu_val,videokr_eval", "--limit", "3", ...more]
+const evalArgs = (...more: Array<string>) => [
+  "eval",
+  "--model",
+  modelId,
+  "--tasks",
+  "mmvu_val,videokr_eval",
+  "--limit",
+  "3",
+  ...more
+]
 
 const resultsOf = (p: string) => {
   const folder = join(p, "eval-results", "qwen2.5-vl-7b")
@@ -69,13 +116,22 @@ const resultsOf = (p: string) => {
   const files = readdirSync(folder).sort()
   const last = files.filter((f) => f.endsWith("_results.json")).at(-1)
   const results = last === undefined ? undefined : JSON.parse(readFileSync(join(folder, last), "utf8"))
-  return { tasks: Object.keys(results?.results ?? {}).sort(), samples: files.filter((f) => f.includes("_samples_")), results }
+  return {
+    tasks: Object.keys(results?.results ?? {}).sort(),
+    samples: files.filter((f) => f.includes("_samples_")),
+    results
+  }
 }
 
 /** What a task's result is, bar how much of it was resumed and when and where it ran. */
 const numbersOf = (results: any, task: string) => {
   const { resumed: _, ...counts } = results.videokr.tasks[task].counts
-  return { metrics: results.results[task], score: results.videokr.tasks[task].score, counts, breakdowns: results.videokr.tasks[task].breakdowns }
+  return {
+    metrics: results.results[task],
+    score: results.videokr.tasks[task].score,
+    counts,
+    breakdowns: results.videokr.tasks[task].breakdowns
+  }
 }
 
 describe("videokr eval when the model or the judge keeps failing", () => {
@@ -98,14 +154,22 @@ describe("videokr eval when the model or the judge keeps failing", () => {
     expect(broken.code, broken.stdout + broken.stderr).toBe(3)
     expect(broken.stderr, broken.stdout).toMatch(/mmvu_val\s+\[#+\]\s+3\/3\s.*\sdone\s+errors 0, pending 0\n/)
     expect(broken.stderr).toMatch(/videokr_eval\s+\[#+-+\]\s+1\/3\s.*\sincomplete\s+errors 0, pending 2\n/)
-    expect(broken.stdout).toContain("videokr_eval: 2 of 3 sample(s) pending after transient failures; nothing of the task written (its numbers would be wrong); 1 of them answered and kept, waiting only for the judge")
-    expect(broken.stdout).toContain(`1 x ServerError from ${modelId}: 503 upstream connect error (first: vkr-phys-0001)`)
+    expect(broken.stdout).toContain(
+      "videokr_eval: 2 of 3 sample(s) pending after transient failures; nothing of the task written (its numbers would be wrong); 1 of them answered and kept, waiting only for the judge"
+    )
+    expect(broken.stdout).toContain(
+      `1 x ServerError from ${modelId}: 503 upstream connect error (first: vkr-phys-0001)`
+    )
     expect(broken.stdout).toContain("1 x judge: ServerError from anthropic:claude-judge: 503 ")
-    expect(broken.stderr).toMatch(/error: 2 item\(s\) left pending after transient failures \(videokr_eval: 2 sample\(s\)\); nothing is lost: run the same command again/)
+    expect(broken.stderr).toMatch(
+      /error: 2 item\(s\) left pending after transient failures \(videokr_eval: 2 sample\(s\)\); nothing is lost: run the same command again/
+    )
     // the task that finished is written as usual; the one with pending samples is not, nor stored
     expect(resultsOf(p).tasks).toEqual(["mmvu_val"])
     expect(resultsOf(p).samples.some((f) => f.includes("videokr_eval"))).toBe(false)
-    expect((await query(join(p, "corpus.duckdb"), "SELECT task FROM eval_results")).map((r) => r.task)).toEqual(["mmvu_val"])
+    expect((await query(join(p, "corpus.duckdb"), "SELECT task FROM eval_results")).map((r) => r.task)).toEqual([
+      "mmvu_val"
+    ])
     // the physics question was asked again in the run's rounds (the first pass and four more, unless the
     // model's circuit opened and the run stopped sending: its timing is the middleware's)
     expect(modelAsked(physics) - physicsBefore).toBeGreaterThanOrEqual(2)
@@ -125,9 +189,16 @@ describe("videokr eval when the model or the judge keeps failing", () => {
     expect(judgeAsked(physics) - physicsJudged).toBe(1)
     const finished = resultsOf(p).results
     expect(Object.keys(finished.results).sort()).toEqual(["mmvu_val", "videokr_eval"])
-    for (const task of ["mmvu_val", "videokr_eval"]) expect(numbersOf(finished, task)).toEqual(numbersOf(expected, task))
-    const stored = await query(join(p, "corpus.duckdb"), "SELECT task, score FROM eval_results WHERE task = 'videokr_eval'")
-    const referenceStored = await query(join(reference, "corpus.duckdb"), "SELECT task, score FROM eval_results WHERE task = 'videokr_eval'")
+    for (const task of ["mmvu_val", "videokr_eval"])
+      expect(numbersOf(finished, task)).toEqual(numbersOf(expected, task))
+    const stored = await query(
+      join(p, "corpus.duckdb"),
+      "SELECT task, score FROM eval_results WHERE task = 'videokr_eval'"
+    )
+    const referenceStored = await query(
+      join(reference, "corpus.duckdb"),
+      "SELECT task, score FROM eval_results WHERE task = 'videokr_eval'"
+    )
     expect(stored).toEqual(referenceStored)
   })
 })

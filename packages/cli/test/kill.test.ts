@@ -21,7 +21,15 @@ describe("an import killed at any moment", () => {
     const out = createWriteStream(file)
     const think = "The operator reads the burette at eye level; the meniscus sits at the mark. ".repeat(12)
     for (let i = 0; i < 120_000; i++) {
-      const line = JSON.stringify({ problem_id: `big-${i}`, question: `Which reading is shown at ${i} s?`, options: ["A. 12.1 mL", "B. 12.4 mL"], problem_type: "multiple choice", solution: "<answer>B</answer>", think, video_path: `videos/${i}.mp4` })
+      const line = JSON.stringify({
+        problem_id: `big-${i}`,
+        question: `Which reading is shown at ${i} s?`,
+        options: ["A. 12.1 mL", "B. 12.4 mL"],
+        problem_type: "multiple choice",
+        solution: "<answer>B</answer>",
+        think,
+        video_path: `videos/${i}.mp4`
+      })
       if (!out.write(line + "\n")) await once(out, "drain")
     }
     out.end()
@@ -30,7 +38,11 @@ describe("an import killed at any moment", () => {
     // kill -9 at several moments of the import: while reading and appending, and later
     const seen: Array<number> = []
     for (const delay of [600, 1200, 1800]) {
-      const child = spawn(process.execPath, [...videokrNodeArgs, "import", "big.jsonl"], { cwd: dir, env, stdio: "ignore" })
+      const child = spawn(process.execPath, [...videokrNodeArgs, "import", "big.jsonl"], {
+        cwd: dir,
+        env,
+        stdio: "ignore"
+      })
       await new Promise((r) => setTimeout(r, delay))
       child.kill("SIGKILL")
       await once(child, "exit")

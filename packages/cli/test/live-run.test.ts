@@ -33,7 +33,10 @@ const withRetrying = (funnel: string) =>
   funnel
     .replace("pending  model calls", "pending  retrying (run)  model calls")
     .replace(/^(-+ {2}-+ {2}-+ {2}-+ {2}-+ {2}-+ {2}-+) {2}/m, "$1  --------------  ")
-    .replace(/^(scenarios\s+knowledge points\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+) {2}/m, `$1  ${"0".padStart("retrying (run)".length)}  `)
+    .replace(
+      /^(scenarios\s+knowledge points\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+) {2}/m,
+      `$1  ${"0".padStart("retrying (run)".length)}  `
+    )
 
 describe("reading a run in progress (a process holds the corpus and serves it on its socket)", () => {
   const root = mkdtempSync(join(tmpdir(), "videokr-live-"))
@@ -58,18 +61,23 @@ describe("reading a run in progress (a process holds the corpus and serves it on
 
   beforeAll(() => {
     initWithSampleData(root)
-    writeFileSync(join(dir, "videokr.config.ts"), `export default { pipeline: { models: { scenarios: "scripted:demo" } } }\n`)
+    writeFileSync(
+      join(dir, "videokr.config.ts"),
+      `export default { pipeline: { models: { scenarios: "scripted:demo" } } }\n`
+    )
     expect(videokr(dir, "import", "data/knowledge-bank.jsonl").code).toBe(0)
     expect(videokr(dir, "run", "--only", "scenarios", "--limit", "12", "--quiet").code).toBe(0)
-    return query(corpus, "SELECT item_id FROM verdicts WHERE stage = 'scenarios' ORDER BY item_id LIMIT 1").then(([row]) => {
-      id = row!.item_id
-      const f = videokr(dir, "funnel")
-      const s = videokr(dir, "stats", "--json")
-      const w = videokr(dir, "why", id)
-      expect([f.code, s.code, w.code]).toEqual([0, 0, 0])
-      expect(f.stdout).toMatch(/scenarios\s+knowledge points\s+12\s+/)
-      direct = { funnel: f.stdout, stats: s.stdout, why: w.stdout }
-    })
+    return query(corpus, "SELECT item_id FROM verdicts WHERE stage = 'scenarios' ORDER BY item_id LIMIT 1").then(
+      ([row]) => {
+        id = row!.item_id
+        const f = videokr(dir, "funnel")
+        const s = videokr(dir, "stats", "--json")
+        const w = videokr(dir, "why", id)
+        expect([f.code, s.code, w.code]).toEqual([0, 0, 0])
+        expect(f.stdout).toMatch(/scenarios\s+knowledge points\s+12\s+/)
+        direct = { funnel: f.stdout, stats: s.stdout, why: w.stdout }
+      }
+    )
   })
 
   // a test that fails half-way must not leave its holder locking the corpus for the next ones
@@ -105,11 +113,17 @@ describe("reading a run in progress (a process holds the corpus and serves it on
 
     const st = videokr(dir, "status")
     expect(st.code).toBe(0)
-    expect(st.stdout).toContain(`Run in progress: pid ${holder.pid}, started 2025-03-01T08:00:00.000Z, running for 2d03h`)
+    expect(st.stdout).toContain(
+      `Run in progress: pid ${holder.pid}, started 2025-03-01T08:00:00.000Z, running for 2d03h`
+    )
     expect(st.stdout).toMatch(/scenarios\s+0\s+60\s+52\s+6\s+2\s+0\s+0\s+1\.50\s+0\.0123\s+done/)
     expect(st.stdout).toMatch(/metadata\s+1204\s+311\s+250\s+58\s+3\s+7\s+2\s+0\.25\s+1\.5000\s+waiting/)
-    expect(st.stdout).toContain("  metadata: waiting for openai-compatible:http://gpu-3:8000/v1#qwen (circuit open 2m10s, next probe in 20s)")
-    expect(st.stdout).toMatch(/openai-compatible:http:\/\/gpu-3:8000\/v1#qwen\s+340\s+41\s+12\s+25\s+4\s+7\s+3\s+2\s+6m40s\s+5\s+open, for 2m10s, next probe in 20s/)
+    expect(st.stdout).toContain(
+      "  metadata: waiting for openai-compatible:http://gpu-3:8000/v1#qwen (circuit open 2m10s, next probe in 20s)"
+    )
+    expect(st.stdout).toMatch(
+      /openai-compatible:http:\/\/gpu-3:8000\/v1#qwen\s+340\s+41\s+12\s+25\s+4\s+7\s+3\s+2\s+6m40s\s+5\s+open, for 2m10s, next probe in 20s/
+    )
     expect(st.stdout).toMatch(/scripted:demo\s+62\s+0\s+0\s+0\s+0\s+0\s+0\s+0\s+0s\s+0\s+closed/)
 
     const json = videokr(dir, "status", "--json")
@@ -161,7 +175,12 @@ describe("reading a run in progress (a process holds the corpus and serves it on
     expect(streamed.status).toBe(400)
     expect(existsSync(join(root, "leak.csv"))).toBe(false)
     // FROM-first, DESCRIBE and SUMMARIZE are reads
-    for (const sql of ["FROM verdicts LIMIT 1", "DESCRIBE verdicts", "SUMMARIZE verdicts", "WITH v AS (SELECT 1 AS x) SELECT x FROM v"]) {
+    for (const sql of [
+      "FROM verdicts LIMIT 1",
+      "DESCRIBE verdicts",
+      "SUMMARIZE verdicts",
+      "WITH v AS (SELECT 1 AS x) SELECT x FROM v"
+    ]) {
       expect((await post(socket, "/query", { sql })).status, sql).toBe(200)
     }
 
@@ -169,24 +188,46 @@ describe("reading a run in progress (a process holds the corpus and serves it on
     const local = await Effect.runPromise(
       Effect.gen(function* () {
         const store = yield* CorpusStore.CorpusStore
-        return { rows: yield* store.query(awkward), streamed: (yield* Stream.runCollect(store.stream("SELECT range AS i, 'r' || range AS s FROM range(10000)"))).flat() }
+        return {
+          rows: yield* store.query(awkward),
+          streamed: (yield* Stream.runCollect(
+            store.stream("SELECT range AS i, 'r' || range AS s FROM range(10000)")
+          )).flat()
+        }
       }).pipe(Effect.provide(CorpusStore.layerMemory))
     )
     const remote = await Effect.runPromise(
       Effect.gen(function* () {
         const store = yield* CorpusStore.CorpusStore
         const rows = yield* store.query(awkward)
-        const streamed = (yield* Stream.runCollect(store.stream("SELECT range AS i, 'r' || range AS s FROM range(10000)"))).flat()
+        const streamed = (yield* Stream.runCollect(
+          store.stream("SELECT range AS i, 'r' || range AS s FROM range(10000)")
+        )).flat()
         const firstBatch = yield* Stream.runHead(store.stream("SELECT range AS i FROM range(100000)"))
         const refused = yield* Effect.flip(store.query("DELETE FROM verdicts"))
         const write = yield* Effect.flip(store.run("DELETE FROM verdicts"))
         const tx = yield* Effect.flip(store.transaction(() => Effect.void))
         const [after] = yield* store.query<{ n: number }>("SELECT count(*) AS n FROM verdicts")
-        return { rows, streamed, firstBatch, refused, write, tx, after: after!.n, path: store.path, schemaVersion: store.schemaVersion }
+        return {
+          rows,
+          streamed,
+          firstBatch,
+          refused,
+          write,
+          tx,
+          after: after!.n,
+          path: store.path,
+          schemaVersion: store.schemaVersion
+        }
       }).pipe(Effect.provide(readStoreLayer(project)))
     )
     expect(remote.rows).toEqual(local.rows)
-    expect(remote.rows[0]).toMatchObject({ big: 9007199254740993n.toString(), small: 42, list: [9007199254740993n, 1n], blob: Buffer.from("ab") })
+    expect(remote.rows[0]).toMatchObject({
+      big: 9007199254740993n.toString(),
+      small: 42,
+      list: [9007199254740993n, 1n],
+      blob: Buffer.from("ab")
+    })
     expect(remote.rows[0]!.at).toBeInstanceOf(Date)
     expect(remote.streamed).toEqual(local.streamed)
     expect(remote.streamed).toHaveLength(10000)

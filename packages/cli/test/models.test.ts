@@ -11,8 +11,13 @@ const { FORCE_COLOR: _f, OPENAI_API_KEY: _o, ANTHROPIC_API_KEY: _a, ...env } = p
 /** The real CLI process, run asynchronously so that the loopback server in this process can answer it. */
 const videokr = (cwd: string, ...args: Array<string>) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [...videokrNodeArgs, ...args], { cwd, env: { ...env, NO_COLOR: "1" } }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }))
+    execFile(
+      process.execPath,
+      [...videokrNodeArgs, ...args],
+      { cwd, env: { ...env, NO_COLOR: "1" } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr })
+    )
   })
 
 let server: LoopbackServer
@@ -25,13 +30,18 @@ beforeAll(async () => {
   const root = mkdtempSync(join(tmpdir(), "videokr-models-cli-"))
   expect((await videokr(root, "init", "p", "--template", "minimal")).code).toBe(0)
   dir = join(root, "p")
-  writeFileSync(join(dir, "plugin.ts"), `import { definePlugin } from "@videokr/core"
+  writeFileSync(
+    join(dir, "plugin.ts"),
+    `import { definePlugin } from "@videokr/core"
 export default definePlugin({
   name: "greeter",
   scripts: { hello: [{ when: (r) => r.responseFormat !== undefined, reply: '{"ok": true}' }, { when: /.*/, reply: "hello" }] }
 })
-`)
-  writeFileSync(join(dir, "videokr.config.ts"), `export default {
+`
+  )
+  writeFileSync(
+    join(dir, "videokr.config.ts"),
+    `export default {
   plugins: ["./plugin.ts"],
   models: {
     providers: { "${server.url}/v1": { maxImages: 8 } },
@@ -39,7 +49,8 @@ export default definePlugin({
     pools: { generators: [{ model: "openai:gpt-4o", weight: 2 }, { model: "${qwen}", exclude: ["verification"] }] }
   }
 }
-`)
+`
+  )
 })
 afterAll(() => server?.close())
 
@@ -62,7 +73,9 @@ describe("videokr models", () => {
     expect(bodies.some((b) => b.response_format?.type === "json_schema")).toBe(true)
     // the calls are in the corpus store, with their stage
     const stats = JSON.parse((await videokr(dir, "stats", "--json")).stdout)
-    expect(stats.modelUsage).toEqual([expect.objectContaining({ stage: "models check", model_id: qwen, calls: 3, cache_hits: 0, failures: 0 })])
+    expect(stats.modelUsage).toEqual([
+      expect.objectContaining({ stage: "models check", model_id: qwen, calls: 3, cache_hits: 0, failures: 0 })
+    ])
   })
 
   it("plugins listed in the config add providers and scripts", async () => {

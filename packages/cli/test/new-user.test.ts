@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest"
 import { spawn, spawnSync } from "node:child_process"
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -20,14 +29,19 @@ mkdirSync(work)
 
 // the user's environment: none of the variables that `npm test` and the set-up put around this test
 const userEnv: Record<string, string> = Object.fromEntries(
-  Object.entries(process.env).filter(([k, v]) => v !== undefined && !/^(npm_|INIT_CWD$|NODE_OPTIONS$|VIDEOKR_|VITEST|NX_|FORCE_COLOR$)/.test(k))
+  Object.entries(process.env).filter(
+    ([k, v]) => v !== undefined && !/^(npm_|INIT_CWD$|NODE_OPTIONS$|VIDEOKR_|VITEST|NX_|FORCE_COLOR$)/.test(k)
+  )
 ) as Record<string, string>
 const env = {
   ...userEnv,
   HOME: home,
   NO_COLOR: "1",
   npm_config_prefix: prefix,
-  PATH: [join(prefix, "bin"), ...(process.env.PATH ?? "").split(":").filter((d) => d !== "" && !resolve(d).startsWith(repo))].join(":")
+  PATH: [
+    join(prefix, "bin"),
+    ...(process.env.PATH ?? "").split(":").filter((d) => d !== "" && !resolve(d).startsWith(repo))
+  ].join(":")
 }
 
 /** A line typed into the user's shell in `cwd`. */
@@ -69,7 +83,12 @@ describe("a new user, following the README in their own folder (real processes)"
 
     const init = sh(work, "videokr init my-corpus")
     expect(init.code, init.all).toBe(0)
-    const next = init.stdout.slice(init.stdout.indexOf("Next:")).split("\n").slice(1).map((l) => l.trim()).filter(Boolean)
+    const next = init.stdout
+      .slice(init.stdout.indexOf("Next:"))
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim())
+      .filter(Boolean)
     expect(next).toEqual([
       "cd my-corpus",
       "videokr import data/knowledge-bank.csv data/seeds.jsonl data/videos.jsonl data/examples.jsonl",
@@ -113,10 +132,26 @@ describe("a new user, following the README in their own folder (real processes)"
 
     // then every other line of the README's tour, as written (but the templates: <placeholders>, a | b)
     const tour = readme.slice(readme.indexOf("videokr init my-corpus"))
-    const lines = tour.slice(0, tour.indexOf("```")).split("\n").map((l) => l.replace(/\s{2,}#.*$/, "").trim()).filter(Boolean)
-    expect(lines).toEqual(expect.arrayContaining([...next, "videokr funnel --stage safety --decision drop", "videokr export --format all", "videokr release"]))
-    writeFileSync(join(cwd, "pairs.jsonl"), JSON.stringify({ prediction: "the pendulum swings", reference: "a pendulum swinging" }) + "\n") // the user's file
-    for (const line of lines.filter((l) => !l.includes("<") && !l.includes("|") && !["videokr init my-corpus", ...next].includes(l))) {
+    const lines = tour
+      .slice(0, tour.indexOf("```"))
+      .split("\n")
+      .map((l) => l.replace(/\s{2,}#.*$/, "").trim())
+      .filter(Boolean)
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        ...next,
+        "videokr funnel --stage safety --decision drop",
+        "videokr export --format all",
+        "videokr release"
+      ])
+    )
+    writeFileSync(
+      join(cwd, "pairs.jsonl"),
+      JSON.stringify({ prediction: "the pendulum swings", reference: "a pendulum swinging" }) + "\n"
+    ) // the user's file
+    for (const line of lines.filter(
+      (l) => !l.includes("<") && !l.includes("|") && !["videokr init my-corpus", ...next].includes(l)
+    )) {
       const r = sh(cwd, line)
       expect(r.code, r.all).toBe(0)
     }
@@ -124,8 +159,12 @@ describe("a new user, following the README in their own folder (real processes)"
 
     const release = sh(cwd, "videokr release")
     expect(release.code, release.all).toBe(0)
-    expect(readFileSync(join(cwd, "release/data/sft.jsonl"), "utf8").split("\n").filter(Boolean).length).toBeGreaterThan(0)
-    expect(readFileSync(join(cwd, "release/data/rl.jsonl"), "utf8").split("\n").filter(Boolean).length).toBeGreaterThan(0)
+    expect(
+      readFileSync(join(cwd, "release/data/sft.jsonl"), "utf8").split("\n").filter(Boolean).length
+    ).toBeGreaterThan(0)
+    expect(readFileSync(join(cwd, "release/data/rl.jsonl"), "utf8").split("\n").filter(Boolean).length).toBeGreaterThan(
+      0
+    )
   })
 
   it("npm pack of the packages installs with npm install -g into an empty prefix, and the installed command makes a project and runs it", async () => {
@@ -135,18 +174,29 @@ describe("a new user, following the README in their own folder (real processes)"
     const packs = join(home, "packs")
     mkdirSync(packs)
     const workspaces = ["core", "providers", "filters", "eval", "queue", "cli"]
-    const packed = sh(repo, `npm pack ${workspaces.map((w) => `-w @videokr/${w}`).join(" ")} --pack-destination ${packs}`)
+    const packed = sh(
+      repo,
+      `npm pack ${workspaces.map((w) => `-w @videokr/${w}`).join(" ")} --pack-destination ${packs}`
+    )
     expect(packed.code, packed.all).toBe(0)
-    const tarballs = readdirSync(packs).filter((f) => f.endsWith(".tgz")).map((f) => join(packs, f))
+    const tarballs = readdirSync(packs)
+      .filter((f) => f.endsWith(".tgz"))
+      .map((f) => join(packs, f))
     expect(tarballs).toHaveLength(workspaces.length)
     // their dependencies from a registry on loopback, which serves what `npm ci` put into npm's cache
     const registry = await startLoopbackRegistry({
       lockfile: join(repo, "package-lock.json"),
-      tarballs: workspaces.map((w) => ({ file: tarballs.find((t) => t.includes(`videokr-${w}-`))!, manifest: JSON.parse(readFileSync(join(repo, "packages", w, "package.json"), "utf8")) }))
+      tarballs: workspaces.map((w) => ({
+        file: tarballs.find((t) => t.includes(`videokr-${w}-`))!,
+        manifest: JSON.parse(readFileSync(join(repo, "packages", w, "package.json"), "utf8"))
+      }))
     })
     try {
       const global = join(home, "global")
-      const install = await shAsync(work, `npm install -g --prefix ${global} --registry ${registry.url} --cache ${join(home, "npm-cache")} --no-audit --no-fund ${tarballs.join(" ")}`)
+      const install = await shAsync(
+        work,
+        `npm install -g --prefix ${global} --registry ${registry.url} --cache ${join(home, "npm-cache")} --no-audit --no-fund ${tarballs.join(" ")}`
+      )
       expect(install.code, `${install.all}\nnot in the registry: ${[...registry.missing].join(", ")}`).toBe(0)
       const installed = join(global, "lib", "node_modules", "@videokr", "cli")
       expect(lstatSync(installed).isSymbolicLink()).toBe(false) // a copy, not a link to this checkout
@@ -157,7 +207,11 @@ describe("a new user, following the README in their own folder (real processes)"
       const init = sh(work, "videokr init installed-corpus", node22)
       expect(init.code, init.all).toBe(0)
       const dir = join(work, "installed-corpus")
-      for (const line of ["videokr import data/knowledge-bank.csv data/seeds.jsonl data/videos.jsonl data/examples.jsonl", "videokr run --until safety --limit 4 --quiet", "videokr funnel"]) {
+      for (const line of [
+        "videokr import data/knowledge-bank.csv data/seeds.jsonl data/videos.jsonl data/examples.jsonl",
+        "videokr run --until safety --limit 4 --quiet",
+        "videokr funnel"
+      ]) {
         const r = sh(dir, line, node22)
         expect(r.code, r.all).toBe(0)
       }

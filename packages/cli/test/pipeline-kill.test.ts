@@ -3,23 +3,41 @@ import { once } from "node:events"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { makePipelineProject, query, requestKey, type Servers, startModelServers, startVideokr, videokrAsync } from "./support/pipeline.ts"
+import {
+  makePipelineProject,
+  query,
+  requestKey,
+  type Servers,
+  startModelServers,
+  startVideokr,
+  videokrAsync
+} from "./support/pipeline.ts"
 
 const open: Array<Servers> = []
 afterAll(() => Promise.all(open.map((s) => s.close())))
 
 /** What a finished pipeline decided: one row per (stage, item). */
 const decisions = async (dir: string) =>
-  (await query(join(dir, "corpus.duckdb"), "SELECT stage || ' ' || item_id || ' ' || decision || ' ' || reason AS d FROM verdicts ORDER BY 1")).map((r) => r.d as string)
+  (
+    await query(
+      join(dir, "corpus.duckdb"),
+      "SELECT stage || ' ' || item_id || ' ' || decision || ' ' || reason AS d FROM verdicts ORDER BY 1"
+    )
+  ).map((r) => r.d as string)
 
 const counts = async (dir: string) =>
-  (await query(join(dir, "corpus.duckdb"), `SELECT
+  (
+    await query(
+      join(dir, "corpus.duckdb"),
+      `SELECT
     (SELECT count(*) FROM verdicts)::INT AS verdicts, (SELECT count(*) FROM (SELECT DISTINCT stage, item_id FROM verdicts))::INT AS distinct_verdicts,
     (SELECT count(*) FROM stage_items)::INT AS done, (SELECT count(*) FROM scenarios)::INT AS scenarios, (SELECT count(DISTINCT id) FROM scenarios)::INT AS distinct_scenarios,
     (SELECT count(*) FROM videos)::INT AS videos, (SELECT count(DISTINCT id) FROM videos)::INT AS distinct_videos,
     (SELECT count(*) FROM generated_examples)::INT AS generated, (SELECT count(DISTINCT id) FROM generated_examples)::INT AS distinct_generated,
     (SELECT count(*) FROM examples)::INT AS examples, (SELECT count(DISTINCT id) FROM examples)::INT AS distinct_examples,
-    (SELECT count(*) FROM video_fingerprints)::INT AS fingerprints`))[0]!
+    (SELECT count(*) FROM video_fingerprints)::INT AS fingerprints`
+    )
+  )[0]!
 
 const requestsOf = (s: Servers) => [...s.openai.requests, ...s.anthropic.requests].map(requestKey)
 
@@ -38,7 +56,7 @@ describe("videokr run over every stage, killed with SIGKILL at random points", (
     // the same project, killed at request counts drawn at random (seed printed on failure), and once at a random time
     const seed = Number(process.env.VIDEOKR_KILL_SEED ?? Date.now() % 100_000)
     let state = seed
-    const random = () => ((state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32)
+    const random = () => (state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32
     const dir = makePipelineProject(mkdtempSync(join(tmpdir(), "videokr-kill-")), servers)
     const total = () => servers.openai.requests.length + servers.anthropic.requests.length
     const points = Array.from({ length: 4 }, () => Math.floor(random() * asked.length * 0.9)).sort((a, b) => a - b)
@@ -80,8 +98,12 @@ describe("videokr run over every stage, killed with SIGKILL at random points", (
     const made = requestsOf(servers)
     const missing = asked.filter((k) => !made.includes(k))
     const extra = made.filter((k) => !asked.includes(k))
-    if (missing.length + extra.length > 0) writeFileSync(join(tmpdir(), `videokr-kill-${seed}.json`), JSON.stringify({ missing, extra }, null, 1))
-    expect({ missing: missing.length, extra: extra.length }, `seed ${seed}: the requests that differ are in ${join(tmpdir(), `videokr-kill-${seed}.json`)}`).toEqual({ missing: 0, extra: 0 })
+    if (missing.length + extra.length > 0)
+      writeFileSync(join(tmpdir(), `videokr-kill-${seed}.json`), JSON.stringify({ missing, extra }, null, 1))
+    expect(
+      { missing: missing.length, extra: extra.length },
+      `seed ${seed}: the requests that differ are in ${join(tmpdir(), `videokr-kill-${seed}.json`)}`
+    ).toEqual({ missing: 0, extra: 0 })
     const repeats = made.length - asked.length
     expect(repeats, `seed ${seed}`).toBeGreaterThanOrEqual(0)
     expect(repeats, `seed ${seed}`).toBeLessThanOrEqual(kills * 8 * 4 * 2)

@@ -5,7 +5,17 @@ import { existsSync, mkdtempSync, readdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { videokrNodeArgs } from "./support/cli.ts"
-import { childEnv, makePipelineProject, modelsOf, patchConfig, query, requestKey, type Servers, startModelServers, videokrAsync } from "./support/pipeline.ts"
+import {
+  childEnv,
+  makePipelineProject,
+  modelsOf,
+  patchConfig,
+  query,
+  requestKey,
+  type Servers,
+  startModelServers,
+  videokrAsync
+} from "./support/pipeline.ts"
 import { startRedis, type TestRedis } from "@videokr/queue/testing"
 
 /**
@@ -24,9 +34,19 @@ afterAll(async () => {
 })
 
 const decisions = async (dir: string) =>
-  (await query(join(dir, "corpus.duckdb"), "SELECT stage || ' ' || item_id || ' ' || decision || ' ' || coalesce(model_id, '-') || ' ' || reason AS d FROM verdicts ORDER BY 1")).map((r) => r.d as string)
+  (
+    await query(
+      join(dir, "corpus.duckdb"),
+      "SELECT stage || ' ' || item_id || ' ' || decision || ' ' || coalesce(model_id, '-') || ' ' || reason AS d FROM verdicts ORDER BY 1"
+    )
+  ).map((r) => r.d as string)
 const released = async (dir: string) =>
-  (await query(join(dir, "corpus.duckdb"), "SELECT id || ' ' || split || ' ' || question || ' ' || solution AS e FROM examples WHERE source_file = 'pipeline' ORDER BY 1")).map((r) => r.e as string)
+  (
+    await query(
+      join(dir, "corpus.duckdb"),
+      "SELECT id || ' ' || split || ' ' || question || ' ' || solution AS e FROM examples WHERE source_file = 'pipeline' ORDER BY 1"
+    )
+  ).map((r) => r.e as string)
 
 /** videokr as a child process, its output kept (for the failure message) */
 const start = (cwd: string, ...args: Array<string>) => {
@@ -47,7 +67,10 @@ describe("videokr run --queue: a coordinator and three workers on Redis", () => 
   it("ends with the single-process run's verdicts and release through a worker's SIGKILL, a coordinator restart and a Redis restart; repeats no paid request beyond those in flight at the kill; holds the provider's limit", async () => {
     // what the OpenAI-compatible server answered, in order: the paid requests
     const served: Array<string> = []
-    const servers: Servers = await startModelServers({ latencyMs: 15, fault: (request) => void served.push(requestKey(request)) })
+    const servers: Servers = await startModelServers({
+      latencyMs: 15,
+      fault: (request) => void served.push(requestKey(request))
+    })
     open.push(servers)
     const redis: TestRedis = await startRedis()
     open.push({ close: redis.stop })
@@ -101,7 +124,10 @@ describe("videokr run --queue: a coordinator and three workers on Redis", () => 
     expect(JSON.parse(fromRedis.stdout).running).toBe(true)
 
     // a worker killed mid-stage: its jobs go to the others after the stalled-job check
-    await until(() => served.length >= asked.length * 0.25, () => running)
+    await until(
+      () => served.length >= asked.length * 0.25,
+      () => running
+    )
     expect(running).toBe(true)
     workers[0]!.child.kill("SIGKILL")
     await workers[0]!.exited
@@ -109,7 +135,10 @@ describe("videokr run --queue: a coordinator and three workers on Redis", () => 
 
     // the coordinator killed and started again: what is still queued it finds by its job ids; what was done
     // meanwhile it queues again, and a worker answers from the shared cache
-    await until(() => served.length >= atWorkerKill + asked.length * 0.2, () => running)
+    await until(
+      () => served.length >= atWorkerKill + asked.length * 0.2,
+      () => running
+    )
     expect(running).toBe(true)
     coordinator.child.kill("SIGKILL")
     await coordinator.exited
@@ -119,7 +148,10 @@ describe("videokr run --queue: a coordinator and three workers on Redis", () => 
 
     // Redis restarted (its append-only file keeps the queue): everyone waits for it and goes on
     const atRestart = served.length
-    await until(() => served.length >= atRestart + asked.length * 0.1, () => running)
+    await until(
+      () => served.length >= atRestart + asked.length * 0.1,
+      () => running
+    )
     expect(running).toBe(true)
     await redis.restart()
 
@@ -153,9 +185,17 @@ describe("videokr run --queue: a coordinator and three workers on Redis", () => 
 
     // the ledger: a row for every paid answer in the shared cache, the killed worker's included (its journal)
     const db = join(dir, "corpus.duckdb")
-    const ledgerKeys = new Set((await query(db, "SELECT cache_key FROM model_calls WHERE NOT cached AND status = 'ok'")).map((r) => r.cache_key as string))
+    const ledgerKeys = new Set(
+      (await query(db, "SELECT cache_key FROM model_calls WHERE NOT cached AND status = 'ok'")).map(
+        (r) => r.cache_key as string
+      )
+    )
     const cacheDir = join(dir, ".videokr", "cache")
-    const cachedKeys = readdirSync(cacheDir).flatMap((d) => readdirSync(join(cacheDir, d)).filter((f) => /^[0-9a-f]{64}\.json$/.test(f)).map((f) => f.slice(0, 64)))
+    const cachedKeys = readdirSync(cacheDir).flatMap((d) =>
+      readdirSync(join(cacheDir, d))
+        .filter((f) => /^[0-9a-f]{64}\.json$/.test(f))
+        .map((f) => f.slice(0, 64))
+    )
     expect(cachedKeys.filter((k) => !ledgerKeys.has(k))).toEqual([])
     expect(existsSync(join(dir, ".videokr", "ledger")) ? readdirSync(join(dir, ".videokr", "ledger")) : []).toEqual([])
   })

@@ -19,9 +19,15 @@ const project = () => {
   if (template === undefined) {
     const root = mkdtempSync(join(tmpdir(), "videokr-release-"))
     const p = initWithSampleData(root)
-    expect(videokr(p, "import", "data/knowledge-bank.jsonl", "data/seeds.jsonl", "data/videos.jsonl", "data/examples.jsonl").code).toBe(0)
+    expect(
+      videokr(p, "import", "data/knowledge-bank.jsonl", "data/seeds.jsonl", "data/videos.jsonl", "data/examples.jsonl")
+        .code
+    ).toBe(0)
     expect(videokr(p, "split").code).toBe(0)
-    writeFileSync(join(p, "videokr.config.ts"), `export default ${JSON.stringify({ eval: { data: { videokr_eval: join(repo, "fixtures/benchmarks/videokr_eval") } } })}\n`)
+    writeFileSync(
+      join(p, "videokr.config.ts"),
+      `export default ${JSON.stringify({ eval: { data: { videokr_eval: join(repo, "fixtures/benchmarks/videokr_eval") } } })}\n`
+    )
     template = p
   }
   const p = join(mkdtempSync(join(tmpdir(), "videokr-release-")), "p")
@@ -33,8 +39,24 @@ const ids = ["vkr-phys-0001", "vkr-chem-0002", "vkr-bio-0003", "vkr-eng-0004", "
 const submission = (p: string, folder: string, meta: Record<string, unknown>) => {
   const dir = join(p, "submissions", folder)
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, "submission.json"), JSON.stringify({ model: "M", revision: "v1", organisation: "Lab", contact: "lab@example.org", date: "2026-11-20", frames: { fps: 2, maxFrames: 128 }, generation: { temperature: 0.1, maxTokens: 8192 }, prompt: "default", ...meta }))
-  writeFileSync(join(dir, "predictions.jsonl"), ids.map((id) => JSON.stringify({ task: "videokr_eval", id, output: "<answer>A</answer>" })).join("\n") + "\n")
+  writeFileSync(
+    join(dir, "submission.json"),
+    JSON.stringify({
+      model: "M",
+      revision: "v1",
+      organisation: "Lab",
+      contact: "lab@example.org",
+      date: "2026-11-20",
+      frames: { fps: 2, maxFrames: 128 },
+      generation: { temperature: 0.1, maxTokens: 8192 },
+      prompt: "default",
+      ...meta
+    })
+  )
+  writeFileSync(
+    join(dir, "predictions.jsonl"),
+    ids.map((id) => JSON.stringify({ task: "videokr_eval", id, output: "<answer>A</answer>" })).join("\n") + "\n"
+  )
 }
 
 describe("videokr release", () => {
@@ -43,11 +65,21 @@ describe("videokr release", () => {
     const r = videokr(p, "release", "--out", "rel")
     expect(r.code).toBe(0)
     const rel = join(p, "rel")
-    const sums = readFileSync(join(rel, "SHA256SUMS"), "utf8").trim().split("\n").map((l) => l.split("  "))
+    const sums = readFileSync(join(rel, "SHA256SUMS"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split("  "))
     expect(sums.map(([, f]) => f)).toEqual(["data/sft.jsonl", "data/rl.jsonl"])
-    for (const [hash, file] of sums) expect(createHash("sha256").update(readFileSync(join(rel, file!))).digest("hex")).toBe(hash)
+    for (const [hash, file] of sums)
+      expect(
+        createHash("sha256")
+          .update(readFileSync(join(rel, file!)))
+          .digest("hex")
+      ).toBe(hash)
     const readme = readFileSync(join(rel, "README.md"), "utf8")
-    expect(readme).toMatch(/^---\npretty_name: VideoKR\nlicense: [a-z0-9.-]+\n[\s\S]*configs:\n- config_name: default\n {2}data_files:\n {2}- split: sft\n {4}path: data\/sft.jsonl\n {2}- split: rl\n {4}path: data\/rl.jsonl\n---\n/)
+    expect(readme).toMatch(
+      /^---\npretty_name: VideoKR\nlicense: [a-z0-9.-]+\n[\s\S]*configs:\n- config_name: default\n {2}data_files:\n {2}- split: sft\n {4}path: data\/sft.jsonl\n {2}- split: rl\n {4}path: data\/rl.jsonl\n---\n/
+    )
     const croissant = JSON.parse(readFileSync(join(rel, "croissant.json"), "utf8"))
     expect(croissant["@type"]).toBe("sc:Dataset")
     expect(croissant.distribution.map((d: any) => [d.contentUrl, d.sha256])).toEqual(sums.map(([h, f]) => [f, h]))
@@ -69,7 +101,11 @@ describe("videokr site build", () => {
   it("reads submissions packed as .tar.gz archives, and checks one on its own", async () => {
     const p = project()
     submission(p, "lab/packed", {})
-    expect(spawnSync("tar", ["-czf", "packed.tar.gz", "-C", "lab/packed", "submission.json", "predictions.jsonl"], { cwd: join(p, "submissions") }).status).toBe(0)
+    expect(
+      spawnSync("tar", ["-czf", "packed.tar.gz", "-C", "lab/packed", "submission.json", "predictions.jsonl"], {
+        cwd: join(p, "submissions")
+      }).status
+    ).toBe(0)
     rmSync(join(p, "submissions", "lab"), { recursive: true })
     const check = await videokrAsync(p, "submit", "check", "submissions/packed.tar.gz")
     expect(check.stdout).toContain("a valid submission of M (v1) by Lab")
@@ -80,7 +116,9 @@ describe("videokr site build", () => {
     writeFileSync(join(p, "submissions", "empty.tar.gz"), "not gzip")
     const bad = await videokrAsync(p, "site", "build", "--out", "site2")
     expect(bad.code).not.toBe(0)
-    expect(bad.stderr).toContain(`${join(p, "submissions", "empty.tar.gz")}: the archive holds no submission.json or predictions.jsonl`)
+    expect(bad.stderr).toContain(
+      `${join(p, "submissions", "empty.tar.gz")}: the archive holds no submission.json or predictions.jsonl`
+    )
   })
 
   it("lets a model, revision and configuration appear once", async () => {

@@ -29,7 +29,10 @@ let seedVideo = ""
 
 /** `videokr review --port 0`, resolved with the URL it prints once it listens. */
 const startReview = async (cwd: string, ...args: Array<string>) => {
-  const child = spawn(process.execPath, [...videokrNodeArgs, "review", "--port", "0", ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } })
+  const child = spawn(process.execPath, [...videokrNodeArgs, "review", "--port", "0", ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1" }
+  })
   return { child, url: await reviewAppUrl(child) }
 }
 
@@ -44,12 +47,25 @@ beforeAll(async () => {
   const root = mkdtempSync(join(tmpdir(), "videokr-review-app-"))
   for (const args of [["init", "p"]]) expect(videokr(root, ...args).code).toBe(0)
   dir = join(root, "p")
-  for (const args of [["import", "data/knowledge-bank.csv", "data/seeds.jsonl"], ["run", "--until", "generation", "--quiet"], ["review", "sample", "--step", "generation", "--n", "4"]]) {
+  for (const args of [
+    ["import", "data/knowledge-bank.csv", "data/seeds.jsonl"],
+    ["run", "--until", "generation", "--quiet"],
+    ["review", "sample", "--step", "generation", "--n", "4"]
+  ]) {
     const r = videokr(dir, ...args)
     expect(r.code, r.stderr).toBe(0)
   }
   ;({ child: server, url } = await startReview(dir))
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] })
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run"
+    ]
+  })
 })
 
 afterAll(async () => {
@@ -83,7 +99,12 @@ describe("videokr review: the review app", () => {
     const frames = page.getByRole("list", { name: "Frames the model saw" }).getByRole("button")
     await expect.poll(() => frames.count()).toBe(4)
     const video = page.locator("video")
-    await video.evaluate((v: any) => new Promise((r) => (v.readyState >= 1 ? r(null) : v.addEventListener("loadedmetadata", () => r(null), { once: true }))))
+    await video.evaluate(
+      (v: any) =>
+        new Promise((r) =>
+          v.readyState >= 1 ? r(null) : v.addEventListener("loadedmetadata", () => r(null), { once: true })
+        )
+    )
     await frames.nth(2).click()
     await expect.poll(() => frames.nth(2).getAttribute("aria-pressed")).toBe("true")
     await expect.poll(() => video.evaluate((v: any) => v.currentTime)).toBe(2.5) // frame 3 of 4 of a 4-second clip: the middle of its quarter
@@ -109,7 +130,9 @@ describe("videokr review: the review app", () => {
     await expect.poll(() => status(page).textContent()).toBe("2 of 8 reviewed by you")
     // the guidelines are one key away
     await page.keyboard.press("g")
-    await expect.poll(() => page.getByRole("region", { name: "Guidelines" }).textContent()).toContain("The question needs the video")
+    await expect
+      .poll(() => page.getByRole("region", { name: "Guidelines" }).textContent())
+      .toContain("The question needs the video")
     await page.keyboard.press("Escape")
     // a reload resumes at the first item this reviewer has not marked
     await page.reload()
@@ -123,11 +146,13 @@ describe("videokr review: the review app", () => {
     for (const page of [a, b]) await expect.poll(() => status(page).textContent()).toBe("0 of 8 reviewed by you")
     for (let i = 1; i <= 8; i++) {
       // both press at once, each waiting for the page to move on before the next item
-      await Promise.all([a, b].map(async (page, k) => {
-        await page.keyboard.press(k === 0 || i % 2 === 0 ? "c" : "x")
-        if (k === 1 && i % 2 === 1) await page.keyboard.press("1")
-        await expect.poll(() => status(page).textContent()).toBe(`${i} of 8 reviewed by you`)
-      }))
+      await Promise.all(
+        [a, b].map(async (page, k) => {
+          await page.keyboard.press(k === 0 || i % 2 === 0 ? "c" : "x")
+          if (k === 1 && i % 2 === 1) await page.keyboard.press("1")
+          await expect.poll(() => status(page).textContent()).toBe(`${i} of 8 reviewed by you`)
+        })
+      )
     }
     for (const page of [a, b]) await page.context().close()
   })
@@ -135,15 +160,25 @@ describe("videokr review: the review app", () => {
   it("while it serves, other commands that open the corpus say that videokr review holds it", () => {
     const r = videokr(dir, "stats")
     expect(r.code).not.toBe(0)
-    expect(r.stderr).toMatch(/videokr review \(pid \d+, serving http:\/\/127\.0\.0\.1:\d+\/ since .*\) holds the corpus; .*stop it \(Ctrl-C; every mark is saved already\)/)
+    expect(r.stderr).toMatch(
+      /videokr review \(pid \d+, serving http:\/\/127\.0\.0\.1:\d+\/ since .*\) holds the corpus; .*stop it \(Ctrl-C; every mark is saved already\)/
+    )
   })
 
   it("keeps serving when clients drop their requests half-way (a video seek, a skipped item)", async () => {
     const { port } = new URL(url)
-    const paths = ["/media/local%3Apendulum-swing.mp4", "/api/agreement", "/api/queue?step=generation&reviewer=zed", "/api/seeds/coverage"]
+    const paths = [
+      "/media/local%3Apendulum-swing.mp4",
+      "/api/agreement",
+      "/api/queue?step=generation&reviewer=zed",
+      "/api/seeds/coverage"
+    ]
     for (let i = 0; i < 200; i++) {
       await new Promise<void>((done) => {
-        const req = request({ host: "127.0.0.1", port, path: paths[i % paths.length], headers: { range: "bytes=10-" } }, (res) => res.once("data", () => (req.destroy(), done())).on("end", done))
+        const req = request(
+          { host: "127.0.0.1", port, path: paths[i % paths.length], headers: { range: "bytes=10-" } },
+          (res) => res.once("data", () => (req.destroy(), done())).on("end", done)
+        )
         req.on("error", () => done())
         req.end(() => i % 2 === 0 && (req.destroy(), done()))
       })
@@ -157,13 +192,24 @@ describe("videokr review: the review app", () => {
     // over the Review view's place, which is written when the queue arrives (as on a slow machine)
     let release = () => {}
     const held = new Promise<void>((r) => (release = r))
-    const page = await open("gil", (p) => p.route("**/api/queue**", async (route) => (await held, await route.continue())))
+    const page = await open("gil", (p) =>
+      p.route("**/api/queue**", async (route) => (await held, await route.continue()))
+    )
     const nav = page.getByRole("navigation", { name: "Views" })
     await nav.getByRole("link", { name: "Agreement" }).click()
     release()
-    const row = page.getByRole("table", { name: "Agreement between reviewers" }).getByRole("row").filter({ hasText: "generation" })
+    const row = page
+      .getByRole("table", { name: "Agreement between reviewers" })
+      .getByRole("row")
+      .filter({ hasText: "generation" })
     // (should it not come, say what the page shows instead)
-    await expect.poll(() => row.textContent({ timeout: 5_000 }).catch(async () => `not yet: ${page.url()} shows ${await page.locator("main").textContent()}`)).toMatch(/^generation8/)
+    await expect
+      .poll(() =>
+        row
+          .textContent({ timeout: 5_000 })
+          .catch(async () => `not yet: ${page.url()} shows ${await page.locator("main").textContent()}`)
+      )
+      .toMatch(/^generation8/)
     const adjudicate = page.getByRole("link", { name: /^Adjudicate / })
     await expect.poll(() => adjudicate.count()).toBe(3)
     const item = (await adjudicate.first().locator("code").textContent())!
@@ -182,7 +228,10 @@ describe("videokr review: the review app", () => {
     await expect.poll(() => page.getByRole("heading", { level: 2 }).textContent()).toBe("Item 1 of 8")
     await page.addScriptTag({ content: readFileSync(join(repo, "node_modules/axe-core/axe.min.js"), "utf8") })
     const violations = await page.evaluate(async () =>
-      (await (globalThis as any).axe.run((globalThis as any).document)).violations.filter((v: any) => v.impact === "serious" || v.impact === "critical").map((v: any) => `${v.id}: ${v.nodes.length}`))
+      (await (globalThis as any).axe.run((globalThis as any).document)).violations
+        .filter((v: any) => v.impact === "serious" || v.impact === "critical")
+        .map((v: any) => `${v.id}: ${v.nodes.length}`)
+    )
     expect(violations).toEqual([])
     await page.context().close()
     expect(errors.join("\n")).toBe("")
@@ -194,7 +243,9 @@ describe("videokr review: the review app", () => {
     const nav = page.getByRole("navigation", { name: "Views" })
     await nav.getByRole("link", { name: "Seeds" }).click()
     await expect.poll(() => nav.getByRole("link", { name: "Seeds" }).getAttribute("aria-current")).toBe("page")
-    const cell = page.getByRole("table", { name: "Seed examples per discipline and skill (target 150 each)" }).getByRole("button", { name: /^Natural Sciences, VIDR: / })
+    const cell = page
+      .getByRole("table", { name: "Seed examples per discipline and skill (target 150 each)" })
+      .getByRole("button", { name: /^Natural Sciences, VIDR: / })
     const count = async () => Number(/(\d+) \/ 150$/.exec((await cell.textContent()) ?? "")?.[1] ?? NaN)
     await expect.poll(count).toBeGreaterThanOrEqual(0)
     const before = await count()
@@ -209,9 +260,15 @@ describe("videokr review: the review app", () => {
     await expect.poll(() => video.locator("option").count()).toBeGreaterThan(1)
     seedVideo = (await video.locator("option").nth(1).getAttribute("value"))!
     await video.selectOption(seedVideo)
-    await expect.poll(() => page.getByLabel("Seed video").getAttribute("src")).toBe(`/media/${encodeURIComponent(seedVideo)}`)
-    await form.getByLabel("Question").fill("What happens to the period of the pendulum when it swings with a smaller amplitude?")
-    await form.getByLabel("Options (one per line: A. text)").fill("A. It speeds up\nB. It keeps the same period\nC. It stops")
+    await expect
+      .poll(() => page.getByLabel("Seed video").getAttribute("src"))
+      .toBe(`/media/${encodeURIComponent(seedVideo)}`)
+    await form
+      .getByLabel("Question")
+      .fill("What happens to the period of the pendulum when it swings with a smaller amplitude?")
+    await form
+      .getByLabel("Options (one per line: A. text)")
+      .fill("A. It speeds up\nB. It keeps the same period\nC. It stops")
     await form.getByLabel("Answer").fill("B")
 
     // no rationale: the server's problem with the field, beside the field; what was typed stays
@@ -219,16 +276,26 @@ describe("videokr review: the review app", () => {
     await expect.poll(() => form.getByRole("alert").textContent()).toContain("rationale")
     const rationale = form.getByLabel("Rationale")
     await expect.poll(() => rationale.getAttribute("aria-invalid")).toBe("true")
-    expect(await rationale.evaluate((el: any) => (globalThis as any).document.getElementById(el.getAttribute("aria-describedby")).textContent)).toMatch(/missing/)
+    expect(
+      await rationale.evaluate(
+        (el: any) => (globalThis as any).document.getElementById(el.getAttribute("aria-describedby")).textContent
+      )
+    ).toMatch(/missing/)
     expect(await form.getByLabel("Answer").inputValue()).toBe("B")
     expect(await count()).toBe(before)
 
-    await rationale.fill("For small swings the period depends only on the length of the string and on gravity, not on the amplitude.")
+    await rationale.fill(
+      "For small swings the period depends only on the length of the string and on gravity, not on the amplitude."
+    )
     await form.getByRole("button", { name: "Save seed example" }).click()
     await expect.poll(() => page.getByRole("status").filter({ hasText: "Saved" }).textContent()).toMatch(/^Saved \S+$/)
     await expect.poll(() => form.count()).toBe(0)
     await expect.poll(count).toBe(before + 1)
-    await expect.poll(() => page.getByRole("table", { name: "Natural Sciences, VIDR" }).getByRole("row").filter({ hasText: "fay" }).count()).toBe(1)
+    await expect
+      .poll(() =>
+        page.getByRole("table", { name: "Natural Sciences, VIDR" }).getByRole("row").filter({ hasText: "fay" }).count()
+      )
+      .toBe(1)
     await page.context().close()
     // the browser's own report of the refused save (400) is the only console error
     expect(errors.filter((e) => !/status of 400/.test(e)).join("\n")).toBe("")
@@ -237,15 +304,34 @@ describe("videokr review: the review app", () => {
   it("has kept every mark in the store once the server stops", async () => {
     await stopReview()
     expect(existsSync(join(dir, ".videokr", "review.json"))).toBe(false)
-    const marks = await query(join(dir, "corpus.duckdb"), "SELECT reviewer, correct, category, note FROM review_marks ORDER BY reviewer, marked_at")
+    const marks = await query(
+      join(dir, "corpus.duckdb"),
+      "SELECT reviewer, correct, category, note FROM review_marks ORDER BY reviewer, marked_at"
+    )
     const of = (r: string) => marks.filter((m) => m.reviewer === r)
-    expect(of("ana").map((m) => [m.correct, m.category, m.note])).toEqual([[true, null, null], [false, "ambiguous question", "two options fit the clip"]])
+    expect(of("ana").map((m) => [m.correct, m.category, m.note])).toEqual([
+      [true, null, null],
+      [false, "ambiguous question", "two options fit the clip"]
+    ])
     expect(of("cy")).toHaveLength(8)
     expect(of("dee").map((m) => m.correct)).toEqual([false, true, false, true, false, true, false, true])
-    expect(of("dee").filter((m) => !m.correct).every((m) => m.category === "wrong answer")).toBe(true)
-    const seeds = await query(join(dir, "corpus.duckdb"), "SELECT skill, discipline, question, options::VARCHAR AS options, answer, extra::VARCHAR AS extra, source_file FROM seed_examples WHERE source_file = 'review app'")
+    expect(
+      of("dee")
+        .filter((m) => !m.correct)
+        .every((m) => m.category === "wrong answer")
+    ).toBe(true)
+    const seeds = await query(
+      join(dir, "corpus.duckdb"),
+      "SELECT skill, discipline, question, options::VARCHAR AS options, answer, extra::VARCHAR AS extra, source_file FROM seed_examples WHERE source_file = 'review app'"
+    )
     expect(seeds).toHaveLength(1)
-    expect(seeds[0]).toMatchObject({ skill: "VIDR", discipline: "Natural Sciences", answer: "B", source_file: "review app", question: "What happens to the period of the pendulum when it swings with a smaller amplitude?" })
+    expect(seeds[0]).toMatchObject({
+      skill: "VIDR",
+      discipline: "Natural Sciences",
+      answer: "B",
+      source_file: "review app",
+      question: "What happens to the period of the pendulum when it swings with a smaller amplitude?"
+    })
     expect(JSON.parse(seeds[0]!.options)).toEqual(["A. It speeds up", "B. It keeps the same period", "C. It stops"])
     expect(JSON.parse(seeds[0]!.extra)).toEqual({ author: "fay", video_id: seedVideo })
   })

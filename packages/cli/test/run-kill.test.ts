@@ -4,7 +4,13 @@ import { once } from "node:events"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { chatCompletionReply, lastUserText, limitedReply, startLoopbackServer, type LoopbackServer } from "@videokr/providers/testing"
+import {
+  chatCompletionReply,
+  lastUserText,
+  limitedReply,
+  startLoopbackServer,
+  type LoopbackServer
+} from "@videokr/providers/testing"
 import { query } from "./support/pipeline.ts"
 import { initWithSampleData, videokrNodeArgs } from "./support/cli.ts"
 
@@ -15,16 +21,23 @@ const start = (cwd: string, ...args: Array<string>) =>
 let server: LoopbackServer | undefined
 afterAll(() => server?.close())
 
-
 describe("videokr run killed with SIGKILL at several moments", () => {
   it("resumes with no lost item, no duplicated row and no repeated paid call beyond those in flight", async () => {
     const kp = (b: any) => /Knowledge point: (.*)/.exec(lastUserText(b))?.[1] ?? "?"
-    const limited = limitedReply(chatCompletionReply((b) => JSON.stringify({ scenarios: [`demonstration of ${kp(b)}`, `experiment on ${kp(b)}`] })), { latencyMs: 120 })
+    const limited = limitedReply(
+      chatCompletionReply((b) =>
+        JSON.stringify({ scenarios: [`demonstration of ${kp(b)}`, `experiment on ${kp(b)}`] })
+      ),
+      { latencyMs: 120 }
+    )
     server = await startLoopbackServer(limited.handler)
     const model = `openai-compatible:${server.url}/v1#qwen2.5-vl-7b`
     const root = mkdtempSync(join(tmpdir(), "videokr-run-kill-"))
     const dir = initWithSampleData(root)
-    writeFileSync(join(dir, "videokr.config.ts"), `export default { pipeline: { models: { scenarios: "${model}" } } }\n`)
+    writeFileSync(
+      join(dir, "videokr.config.ts"),
+      `export default { pipeline: { models: { scenarios: "${model}" } } }\n`
+    )
     await once(start(dir, "import", "data/knowledge-bank.jsonl"), "exit")
 
     for (const after of [15, 30, 45]) {
@@ -38,13 +51,16 @@ describe("videokr run killed with SIGKILL at several moments", () => {
     expect(code).toBe(0)
 
     const db = join(dir, "corpus.duckdb")
-    const [counts] = await query(db, `SELECT
+    const [counts] = await query(
+      db,
+      `SELECT
       (SELECT count(*) FROM verdicts WHERE stage = 'scenarios')::INT AS verdicts,
       (SELECT count(DISTINCT item_id) FROM verdicts WHERE stage = 'scenarios')::INT AS items,
       (SELECT count(*) FROM stage_items WHERE stage = 'scenarios')::INT AS done,
       (SELECT count(*) FROM scenarios)::INT AS scenarios,
       (SELECT count(DISTINCT id) FROM scenarios)::INT AS distinct_scenarios,
-      (SELECT count(*) FROM verdicts WHERE decision = 'keep')::INT AS kept`)
+      (SELECT count(*) FROM verdicts WHERE decision = 'keep')::INT AS kept`
+    )
     expect(counts).toEqual({ verdicts: 60, items: 60, done: 60, scenarios: 120, distinct_scenarios: 120, kept: 60 })
     // every knowledge point asked; asked again only if its answer was in flight when a run was killed
     const asked = new Map<string, number>()

@@ -4,7 +4,16 @@ import { existsSync, mkdtempSync, readdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { faultPlan } from "@videokr/providers/testing"
-import { makePipelineProject, patchConfig, query, requestKey, type Servers, startModelServers, startVideokr, videokrAsync } from "./support/pipeline.ts"
+import {
+  makePipelineProject,
+  patchConfig,
+  query,
+  requestKey,
+  type Servers,
+  startModelServers,
+  startVideokr,
+  videokrAsync
+} from "./support/pipeline.ts"
 
 /**
  * The acceptance test of "an outage costs time, never items": one project run to the generation stage
@@ -18,7 +27,12 @@ const open: Array<Servers> = []
 afterAll(() => Promise.all(open.map((s) => s.close())))
 
 const decisions = async (dir: string) =>
-  (await query(join(dir, "corpus.duckdb"), "SELECT stage || ' ' || item_id || ' ' || decision || ' ' || coalesce(model_id, '-') || ' ' || reason AS d FROM verdicts ORDER BY 1")).map((r) => r.d as string)
+  (
+    await query(
+      join(dir, "corpus.duckdb"),
+      "SELECT stage || ' ' || item_id || ' ' || decision || ' ' || coalesce(model_id, '-') || ' ' || reason AS d FROM verdicts ORDER BY 1"
+    )
+  ).map((r) => r.d as string)
 
 const until = async (condition: () => boolean, running: () => boolean) => {
   while (running() && !condition()) await new Promise((r) => setTimeout(r, 5))
@@ -27,7 +41,13 @@ const until = async (condition: () => boolean, running: () => boolean) => {
 describe("videokr run through an outage, a 429 storm, 500s, garbage answers and two SIGKILLs", () => {
   it("ends with the verdicts of an undisturbed run, repeats no paid request beyond those in flight at a kill, and records every paid answer", async () => {
     let faultsOn = false
-    const plan = faultPlan({ seed: 12, errorRate: 0.3, garbageRate: 0.1, rateLimitStorm: { retryAfterMs: 200 }, only: () => faultsOn })
+    const plan = faultPlan({
+      seed: 12,
+      errorRate: 0.3,
+      garbageRate: 0.1,
+      rateLimitStorm: { retryAfterMs: 200 },
+      only: () => faultsOn
+    })
     // what the server answered normally, in order: these are the paid requests
     const served: Array<string> = []
     const servers = await startModelServers({
@@ -68,7 +88,10 @@ describe("videokr run through an outage, a 429 storm, 500s, garbage answers and 
     const first = startVideokr(dir, ...run)
     let firstRunning = true
     const firstExit = once(first, "exit").then(() => (firstRunning = false))
-    await until(() => served.length >= asked.length * 0.25, () => firstRunning)
+    await until(
+      () => served.length >= asked.length * 0.25,
+      () => firstRunning
+    )
     if (firstRunning) kills += first.kill("SIGKILL") ? 1 : 0
     await firstExit
 
@@ -76,7 +99,10 @@ describe("videokr run through an outage, a 429 storm, 500s, garbage answers and 
     const second = startVideokr(dir, ...run)
     let secondRunning = true
     const secondExit = once(second, "exit").then(() => (secondRunning = false))
-    await until(() => served.length >= asked.length * 0.4, () => secondRunning)
+    await until(
+      () => served.length >= asked.length * 0.4,
+      () => secondRunning
+    )
     expect(secondRunning).toBe(true)
     await servers.openai.down("refuse")
     const outageEnds = Date.now() + 60_000
@@ -85,7 +111,9 @@ describe("videokr run through an outage, a 429 storm, 500s, garbage answers and 
     // the outage lasts a minute, or until then.
     const waitingFor = (live: any) =>
       live.status.models.some((m: any) => m.circuitOpenings > 0 && m.connectionErrors > 0) &&
-      live.status.stages.some((s: any) => /^waiting for openai-compatible:\S+ \(circuit (open \S+, next probe in|open \S+, probing)/.test(s.waiting ?? ""))
+      live.status.stages.some((s: any) =>
+        /^waiting for openai-compatible:\S+ \(circuit (open \S+, next probe in|open \S+, probing)/.test(s.waiting ?? "")
+      )
     let live: any
     do {
       const status = await videokrAsync(dir, "status", "--json")
@@ -105,12 +133,21 @@ describe("videokr run through an outage, a 429 storm, 500s, garbage answers and 
     // the run waited through the outage instead of failing its items or exiting
     expect(secondRunning).toBe(true)
     const afterOutage = served.length
-    await until(() => served.length >= afterOutage + 10, () => secondRunning)
+    await until(
+      () => served.length >= afterOutage + 10,
+      () => secondRunning
+    )
     // a 429 storm, until the run has met a few of its 429s
     plan.storm.start()
-    await until(() => plan.counters.rateLimited >= 8, () => secondRunning)
+    await until(
+      () => plan.counters.rateLimited >= 8,
+      () => secondRunning
+    )
     plan.storm.stop()
-    await until(() => served.length >= asked.length * 0.75, () => secondRunning)
+    await until(
+      () => served.length >= asked.length * 0.75,
+      () => secondRunning
+    )
     if (secondRunning) kills += second.kill("SIGKILL") ? 1 : 0
     await secondExit
     expect(kills).toBe(2)
@@ -128,7 +165,10 @@ describe("videokr run through an outage, a 429 storm, 500s, garbage answers and 
 
     expect(await decisions(dir)).toEqual(expected)
     const db = join(dir, "corpus.duckdb")
-    const [state] = await query(db, "SELECT (SELECT count(*) FROM stage_pending)::INT AS pending, (SELECT count(*) FROM attempts WHERE kind = 'transient')::INT AS transient")
+    const [state] = await query(
+      db,
+      "SELECT (SELECT count(*) FROM stage_pending)::INT AS pending, (SELECT count(*) FROM attempts WHERE kind = 'transient')::INT AS transient"
+    )
     expect(state!.pending).toBe(0)
     expect(state!.transient).toBeGreaterThan(0)
 
@@ -147,7 +187,11 @@ describe("videokr run through an outage, a 429 storm, 500s, garbage answers and 
     const ledgerKeys = new Set(ledger.map((r) => r.cache_key as string))
     const cacheDir = join(dir, ".videokr", "cache")
     // (a kill can leave a temporary file that never became an entry: not an answer)
-    const cachedKeys = readdirSync(cacheDir).flatMap((d) => readdirSync(join(cacheDir, d)).filter((f) => /^[0-9a-f]{64}\.json$/.test(f)).map((f) => f.slice(0, 64)))
+    const cachedKeys = readdirSync(cacheDir).flatMap((d) =>
+      readdirSync(join(cacheDir, d))
+        .filter((f) => /^[0-9a-f]{64}\.json$/.test(f))
+        .map((f) => f.slice(0, 64))
+    )
     expect(cachedKeys.filter((k) => !ledgerKeys.has(k))).toEqual([])
     expect(ledger.length).toBeLessThanOrEqual(served.length)
     expect(served.length - ledger.length).toBeLessThanOrEqual(bound)

@@ -16,7 +16,10 @@ export const withTempPath = <A, E, R>(path: string, f: (tmp: string) => Effect.E
   }).pipe(
     Effect.andThen(f(tmp)),
     Effect.tap(() =>
-      Effect.tryPromise({ try: () => rename(tmp, path), catch: (e) => new FileError({ path, operation: "rename", reason: reasonOf(e) }) })
+      Effect.tryPromise({
+        try: () => rename(tmp, path),
+        catch: (e) => new FileError({ path, operation: "rename", reason: reasonOf(e) })
+      })
     ),
     Effect.onExit((exit) => (exit._tag === "Failure" ? Effect.promise(() => rm(tmp, { force: true })) : Effect.void))
   )
@@ -26,7 +29,10 @@ export const withTempPath = <A, E, R>(path: string, f: (tmp: string) => Effect.E
 export const writeTextAtomic = <E, R>(path: string, chunks: Stream.Stream<string, E, R>) =>
   withTempPath(path, (tmp) =>
     Effect.acquireUseRelease(
-      Effect.tryPromise({ try: () => open(tmp, "w"), catch: (e) => new FileError({ path, operation: "open", reason: reasonOf(e) }) }),
+      Effect.tryPromise({
+        try: () => open(tmp, "w"),
+        catch: (e) => new FileError({ path, operation: "open", reason: reasonOf(e) })
+      }),
       (handle) => {
         let pending: Array<string> = []
         let size = 0
@@ -36,7 +42,10 @@ export const writeTextAtomic = <E, R>(path: string, chunks: Stream.Stream<string
           const data = pending.join("")
           pending = []
           size = 0
-          return Effect.tryPromise({ try: () => handle.writeFile(data, "utf8"), catch: (e) => new FileError({ path, operation: "write", reason: reasonOf(e) }) })
+          return Effect.tryPromise({
+            try: () => handle.writeFile(data, "utf8"),
+            catch: (e) => new FileError({ path, operation: "write", reason: reasonOf(e) })
+          })
         })
         return Stream.runForEach(chunks, (chunk) => {
           pending.push(chunk)
@@ -45,7 +54,12 @@ export const writeTextAtomic = <E, R>(path: string, chunks: Stream.Stream<string
           return size >= 1 << 20 ? flush : Effect.void
         }).pipe(
           Effect.andThen(flush),
-          Effect.andThen(Effect.tryPromise({ try: () => handle.sync(), catch: (e) => new FileError({ path, operation: "sync", reason: reasonOf(e) }) })),
+          Effect.andThen(
+            Effect.tryPromise({
+              try: () => handle.sync(),
+              catch: (e) => new FileError({ path, operation: "sync", reason: reasonOf(e) })
+            })
+          ),
           Effect.map(() => total)
         )
       },

@@ -3,7 +3,12 @@ import { readdir, readFile } from "node:fs/promises"
 import { basename, extname, join } from "node:path"
 import { Effect } from "effect"
 import { FileError, reasonOf } from "./Errors.ts"
-import { type Fingerprint, findNearDuplicates, type NearDuplicateOptions, type NearDuplicatePair } from "./NearDuplicates.ts"
+import {
+  type Fingerprint,
+  findNearDuplicates,
+  type NearDuplicateOptions,
+  type NearDuplicatePair
+} from "./NearDuplicates.ts"
 import type { Video } from "./Video.ts"
 
 /**
@@ -11,7 +16,8 @@ import type { Video } from "./Video.ts"
  * metadata (URLs, ids, video file names) are dropped, and corpus videos near-duplicate to a benchmark
  * video's fingerprint are flagged.
  */
-const urlPattern = /(?:youtube(?:-nocookie)?\.com\/(?:watch\?(?:[^\s"'<>]*?&)?v=|shorts\/|embed\/|v\/|live\/)|youtu\.be\/)([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])/g
+const urlPattern =
+  /(?:youtube(?:-nocookie)?\.com\/(?:watch\?(?:[^\s"'<>]*?&)?v=|shorts\/|embed\/|v\/|live\/)|youtu\.be\/)([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])/g
 
 /**
  * A bare 11-character token counts as a YouTube id only when it looks random: it has a digit, a "-", or
@@ -25,7 +31,8 @@ const looksLikeId = (token: string) => /^[A-Za-z0-9_-]{11}$/.test(token) && /[0-
 export const youtubeIdsInText = (text: string): Set<string> => {
   const ids = new Set<string>()
   for (const m of text.matchAll(urlPattern)) ids.add(m[1]!)
-  for (const m of text.matchAll(/(?<![A-Za-z0-9_-])([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])/g)) if (looksLikeId(m[1]!)) ids.add(m[1]!)
+  for (const m of text.matchAll(/(?<![A-Za-z0-9_-])([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])/g))
+    if (looksLikeId(m[1]!)) ids.add(m[1]!)
   return ids
 }
 
@@ -40,7 +47,9 @@ export const parquetRowsAsJson = async (path: string): Promise<Array<string>> =>
   const instance = await DuckDBInstance.create(":memory:")
   const c = await instance.connect()
   try {
-    const reader = await c.runAndReadAll(`SELECT to_json(t)::VARCHAR AS j FROM read_parquet('${path.replaceAll("'", "''")}') t`)
+    const reader = await c.runAndReadAll(
+      `SELECT to_json(t)::VARCHAR AS j FROM read_parquet('${path.replaceAll("'", "''")}') t`
+    )
     return reader.getRowObjectsJS().map((r) => r.j as string)
   } finally {
     c.closeSync()
@@ -91,7 +100,10 @@ export interface ContaminatedVideo {
 }
 
 /** Corpus videos whose YouTube id a benchmark uses. */
-export const contaminatedById = (videos: ReadonlyArray<Pick<Video, "id" | "source" | "source_id" | "url">>, benchmarkIds: ReadonlyMap<string, string>): Array<ContaminatedVideo> =>
+export const contaminatedById = (
+  videos: ReadonlyArray<Pick<Video, "id" | "source" | "source_id" | "url">>,
+  benchmarkIds: ReadonlyMap<string, string>
+): Array<ContaminatedVideo> =>
   videos.flatMap((v) => {
     const yt = youtubeIdOf(v)
     const seenIn = yt === undefined ? undefined : benchmarkIds.get(yt)
@@ -99,8 +111,15 @@ export const contaminatedById = (videos: ReadonlyArray<Pick<Video, "id" | "sourc
   })
 
 /** Corpus videos near-duplicate to a benchmark video (pairs with `a` the corpus video, `b` the benchmark's). */
-export const nearDuplicatesOfBenchmark = (corpus: ReadonlyArray<Fingerprint>, benchmark: ReadonlyArray<Fingerprint>, options: NearDuplicateOptions): Array<NearDuplicatePair> => {
-  const all = [...corpus.map((f) => ({ ...f, id: `c\u0000${f.id}` })), ...benchmark.map((f) => ({ ...f, id: `b\u0000${f.id}` }))]
+export const nearDuplicatesOfBenchmark = (
+  corpus: ReadonlyArray<Fingerprint>,
+  benchmark: ReadonlyArray<Fingerprint>,
+  options: NearDuplicateOptions
+): Array<NearDuplicatePair> => {
+  const all = [
+    ...corpus.map((f) => ({ ...f, id: `c\u0000${f.id}` })),
+    ...benchmark.map((f) => ({ ...f, id: `b\u0000${f.id}` }))
+  ]
   return findNearDuplicates(all, options)
     .filter((p) => p.a.startsWith("c\u0000") && p.b.startsWith("b\u0000"))
     .map((p) => ({ ...p, a: p.a.slice(2), b: p.b.slice(2) }))

@@ -27,27 +27,48 @@ export interface CardInput {
   readonly files: ReadonlyArray<CardFile>
   readonly citation?: string | undefined
   /** human review of the models' outputs per step (videokr eligibility), with the threshold it was judged by */
-  readonly quality?: { readonly rows: ReadonlyArray<Eligibility>; readonly maxErrorRate: number; readonly sampleSize: number } | undefined
+  readonly quality?:
+    | { readonly rows: ReadonlyArray<Eligibility>; readonly maxErrorRate: number; readonly sampleSize: number }
+    | undefined
 }
-
 
 /** The card's human quality control section: what reviewers checked, per step and model. */
 const qualitySection = (q: NonNullable<CardInput["quality"]>): ReadonlyArray<string> =>
-  q.rows.length === 0 ? [] : [
-    "## Human quality control",
-    "",
-    `Reviewers marked a seeded sample of each model's outputs per pipeline step, stratified by discipline and skill. A model serves a step when at least ${q.sampleSize} of its outputs there are reviewed and fewer than ${percent(q.maxErrorRate)} are wrong.`,
-    "",
-    table(["step", "model", "reviewed", "errors", "error rate", "95% interval", "state"], q.rows.map((r) => [
-      r.step, r.model, r.reviewed, r.errors, r.errorRate === null ? "-" : percent(r.errorRate),
-      r.interval === null ? "-" : `${percent(r.interval.low)}-${percent(r.interval.high)}`, r.state
-    ])),
-    ""
-  ]
+  q.rows.length === 0
+    ? []
+    : [
+        "## Human quality control",
+        "",
+        `Reviewers marked a seeded sample of each model's outputs per pipeline step, stratified by discipline and skill. A model serves a step when at least ${q.sampleSize} of its outputs there are reviewed and fewer than ${percent(q.maxErrorRate)} are wrong.`,
+        "",
+        table(
+          ["step", "model", "reviewed", "errors", "error rate", "95% interval", "state"],
+          q.rows.map((r) => [
+            r.step,
+            r.model,
+            r.reviewed,
+            r.errors,
+            r.errorRate === null ? "-" : percent(r.errorRate),
+            r.interval === null ? "-" : `${percent(r.interval.low)}-${percent(r.interval.high)}`,
+            r.state
+          ])
+        ),
+        ""
+      ]
 
 /** Hugging Face's size categories. */
 export const sizeCategory = (n: number) =>
-  n < 1_000 ? "n<1K" : n < 10_000 ? "1K<n<10K" : n < 100_000 ? "10K<n<100K" : n < 1_000_000 ? "100K<n<1M" : n < 10_000_000 ? "1M<n<10M" : "10M<n<100M"
+  n < 1_000
+    ? "n<1K"
+    : n < 10_000
+      ? "1K<n<10K"
+      : n < 100_000
+        ? "10K<n<100K"
+        : n < 1_000_000
+          ? "100K<n<1M"
+          : n < 10_000_000
+            ? "1M<n<10M"
+            : "10M<n<100M"
 
 /** A license id for the card: the one license every video has (hub ids for the Creative Commons family), else "other". */
 export const cardLicense = (licenses: CardInput["licenses"]) => {
@@ -62,7 +83,11 @@ export const cardLicense = (licenses: CardInput["licenses"]) => {
 const yamlString = (s: string) => (/^[A-Za-z0-9 ._/()-]+$/.test(s) && !/^\s|\s$/.test(s) ? s : JSON.stringify(s))
 
 const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string | number>>) =>
-  [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n")
+  [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`)
+  ].join("\n")
 
 export const huggingFaceReadme = (input: CardInput): string => {
   const s = input.stats
@@ -85,7 +110,10 @@ export const huggingFaceReadme = (input: CardInput): string => {
     "configs:",
     "- config_name: default",
     "  data_files:",
-    ...splits.flatMap((split) => [`  - split: ${yamlString(split)}`, `    path: ${yamlString(input.files.find((f) => f.split === split)!.path)}`]),
+    ...splits.flatMap((split) => [
+      `  - split: ${yamlString(split)}`,
+      `    path: ${yamlString(input.files.find((f) => f.split === split)!.path)}`
+    ]),
     "---"
   ]
   const by = (key: string) => (s.examplesBy[key] ?? []).map((r) => [r.value, r.examples])
@@ -101,7 +129,10 @@ export const huggingFaceReadme = (input: CardInput): string => {
     "",
     `${s.totals.examples} examples over ${s.totals.videos} videos (${d.total_hours === null ? "?" : d.total_hours.toFixed(1)} hours; mean ${d.mean_seconds === null ? "?" : d.mean_seconds.toFixed(0)} s), ${s.totals.examples_with_rationale} with a rationale, from ${s.totals.knowledge_points} knowledge points. Each record has \`problem_id\`, \`question\`, \`options\`, \`problem_type\` ("multiple choice" or "open-ended"), \`solution\` ("<answer>...</answer>"), \`think\` (the rationale, SFT split), \`video_path\`, and its provenance (skill, discipline, subject, knowledge point, video, generator model).`,
     "",
-    table(["split", "file", "records", "sha256"], input.files.map((f) => [f.split, f.path, f.records, `\`${f.sha256}\``])),
+    table(
+      ["split", "file", "records", "sha256"],
+      input.files.map((f) => [f.split, f.path, f.records, `\`${f.sha256}\``])
+    ),
     "",
     "### By discipline",
     "",
@@ -119,7 +150,10 @@ export const huggingFaceReadme = (input: CardInput): string => {
     "",
     "Videos are Creative Commons licensed as their sources state; each record names its video.",
     "",
-    table(["license", "videos"], input.licenses.map((l) => [l.license, l.videos])),
+    table(
+      ["license", "videos"],
+      input.licenses.map((l) => [l.license, l.videos])
+    ),
     "",
     ...(input.quality === undefined ? [] : qualitySection(input.quality)),
     ...(input.citation === undefined ? [] : ["## Citation", "", "```bibtex", input.citation, "```", ""]),
@@ -168,7 +202,7 @@ const croissantContext = {
 const recordFields: ReadonlyArray<readonly [string, string, string]> = [
   ["problem_id", "sc:Text", "The example's id."],
   ["question", "sc:Text", "The question about the video."],
-  ["problem_type", "sc:Text", "\"multiple choice\" or \"open-ended\"."],
+  ["problem_type", "sc:Text", '"multiple choice" or "open-ended".'],
   ["solution", "sc:Text", "The answer, as <answer>...</answer>."],
   ["video_path", "sc:Text", "The video, relative to the release folder."],
   ["skill", "sc:Text", "VIDR, KNOWVID or KNOWVIDR."],

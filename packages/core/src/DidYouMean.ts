@@ -8,7 +8,8 @@ export const didYouMean = (input: string, candidates: Iterable<string>): string 
   let best: { readonly name: string; readonly d: number } | undefined
   for (const name of candidates) {
     const d = distance(input.toLowerCase(), name.toLowerCase())
-    if (d <= Math.min(3, Math.max(1, Math.floor(name.length / 3))) && (best === undefined || d < best.d)) best = { name, d }
+    if (d <= Math.min(3, Math.max(1, Math.floor(name.length / 3))) && (best === undefined || d < best.d))
+      best = { name, d }
   }
   return best?.name
 }

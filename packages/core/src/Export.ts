@@ -46,10 +46,13 @@ const groups = Effect.gen(function* () {
   const [counts] = (yield* store.query<{ total: number; unsplit: number }>(
     "SELECT count(*)::BIGINT AS total, count(*) FILTER (WHERE split IS NULL)::BIGINT AS unsplit FROM examples"
   )) as [{ total: number; unsplit: number }]
-  if (counts.total === 0) return yield* new UsageError({ reason: "the corpus has no examples to export; import some first (videokr import)" })
+  if (counts.total === 0)
+    return yield* new UsageError({ reason: "the corpus has no examples to export; import some first (videokr import)" })
   if (counts.unsplit === counts.total) return { split: false, sft: "TRUE", rl: "TRUE" } satisfies Groups
   if (counts.unsplit > 0) {
-    return yield* new UsageError({ reason: `${counts.unsplit} of ${counts.total} examples have no split yet (imported after the last split); run videokr split first` })
+    return yield* new UsageError({
+      reason: `${counts.unsplit} of ${counts.total} examples have no split yet (imported after the last split); run videokr split first`
+    })
   }
   return { split: true, sft: "split = 'sft'", rl: "split = 'rl'" } satisfies Groups
 })
@@ -60,9 +63,11 @@ const records = (where: string, withThink: boolean) =>
       const store = yield* CorpusStore
       // No ORDER BY: rows are only ever appended in seq order (replacements get new seqs at the end), and
       // DuckDB scans preserve insertion order; a sort would hold the whole corpus in memory.
-      return store.stream<Row>(`SELECT ${exampleColumns} FROM examples WHERE ${where}`).pipe(
-        Stream.map((rows): ReadonlyArray<VideoKrRecord> => rows.map((row) => toVideoKrRecord(row, { withThink })))
-      )
+      return store
+        .stream<Row>(`SELECT ${exampleColumns} FROM examples WHERE ${where}`)
+        .pipe(
+          Stream.map((rows): ReadonlyArray<VideoKrRecord> => rows.map((row) => toVideoKrRecord(row, { withThink })))
+        )
     })
   )
 
@@ -71,7 +76,11 @@ const writeConverted = <T, E>(
   path: string,
   source: Stream.Stream<ReadonlyArray<VideoKrRecord>, E, CorpusStore>,
   convert: (r: VideoKrRecord) => T | undefined,
-  layout: { readonly open: string; readonly item: (t: T, index: number) => string; readonly close: (n: number) => string }
+  layout: {
+    readonly open: string
+    readonly item: (t: T, index: number) => string
+    readonly close: (n: number) => string
+  }
 ) =>
   Effect.gen(function* () {
     let n = 0
@@ -89,7 +98,13 @@ const writeConverted = <T, E>(
     )
     const bytes = yield* writeTextAtomic(
       path,
-      Stream.concat(Stream.make(layout.open), Stream.concat(body, Stream.suspend(() => Stream.make(layout.close(n)))))
+      Stream.concat(
+        Stream.make(layout.open),
+        Stream.concat(
+          body,
+          Stream.suspend(() => Stream.make(layout.close(n)))
+        )
+      )
     )
     return { path, records: n, skipped, bytes } satisfies ExportedFile
   })
@@ -112,9 +127,17 @@ const exportVideoKr = (outDir: string, g: Groups) =>
 
 const exportLlamaFactory = (outDir: string, g: Groups, videoPrefix: string | undefined) =>
   Effect.gen(function* () {
-    const data = yield* writeConverted(join(outDir, "videokr_train.json"), records(g.sft, true), (r) => toLlamaFactory(r, { videoPrefix }), jsonArray)
+    const data = yield* writeConverted(
+      join(outDir, "videokr_train.json"),
+      records(g.sft, true),
+      (r) => toLlamaFactory(r, { videoPrefix }),
+      jsonArray
+    )
     const infoPath = join(outDir, "dataset_info.json")
-    const bytes = yield* writeTextAtomic(infoPath, Stream.make(JSON.stringify(datasetInfo("videokr_train.json"), null, 2) + "\n"))
+    const bytes = yield* writeTextAtomic(
+      infoPath,
+      Stream.make(JSON.stringify(datasetInfo("videokr_train.json"), null, 2) + "\n")
+    )
     return [data, { path: infoPath, records: 1, skipped: 0, bytes }]
   })
 
@@ -139,32 +162,46 @@ const exportVerl = (outDir: string, g: Groups, overrides: Partial<VerlOptions> |
     yield* Stream.runForEach(records(g.rl, false), (batch) =>
       Effect.sync(() => batch.forEach((r) => (toVerl(r, o) === undefined ? skipped++ : valid++)))
     )
-    if (valid === 0) return yield* new UsageError({ reason: "no example has both a video path and an answer; nothing to export for verl" })
+    if (valid === 0)
+      return yield* new UsageError({
+        reason: "no example has both a video path and an answer; nothing to export for verl"
+      })
     // the reference holds out min(val size, count) and trains on the rest: with a small RL set that is all of it
     if (!allowEmptyTrain && o.trainSize !== 0 && valid <= o.valSize) {
       return yield* new UsageError({
-        reason: `verl: the RL set has ${valid} usable example(s) and ${o.valSize} are held out for validation, so train.parquet would be empty; ` +
+        reason:
+          `verl: the RL set has ${valid} usable example(s) and ${o.valSize} are held out for validation, so train.parquet would be empty; ` +
           `hold out fewer with --val-size ${Math.max(1, Math.floor(valid / 10))} (or pipeline.release.verlValSize in videokr.config.ts)`
       })
     }
     const assignment = verlAssignment(valid, o)
     const scratch = yield* Effect.acquireRelease(
-      Effect.tryPromise({ try: () => mkdtemp(join(tmpdir(), "videokr-verl-")), catch: (e) => new FileError({ path: tmpdir(), operation: "create temporary folder", reason: reasonOf(e) }) }),
+      Effect.tryPromise({
+        try: () => mkdtemp(join(tmpdir(), "videokr-verl-")),
+        catch: (e) => new FileError({ path: tmpdir(), operation: "create temporary folder", reason: reasonOf(e) })
+      }),
       (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
     )
     const index = { train: 0, test: 0 }
     let i = 0
     const part = (name: "train" | "test") =>
-      writeConverted(join(scratch, `${name}.jsonl`), records(g.rl, false), (r) => {
-        const v = toVerl(r, o)
-        if (v === undefined) return undefined
-        const side = assignment[i++]
-        if (side !== name) return undefined
-        v.extra_info.split = side
-        v.extra_info.index = index[side]++
-        return v
-      }, jsonl)
-    const columns = `{${Object.entries(verlParquetColumns).map(([k, t]) => `${k}: ${sqlString(t)}`).join(", ")}}`
+      writeConverted(
+        join(scratch, `${name}.jsonl`),
+        records(g.rl, false),
+        (r) => {
+          const v = toVerl(r, o)
+          if (v === undefined) return undefined
+          const side = assignment[i++]
+          if (side !== name) return undefined
+          v.extra_info.split = side
+          v.extra_info.index = index[side]++
+          return v
+        },
+        jsonl
+      )
+    const columns = `{${Object.entries(verlParquetColumns)
+      .map(([k, t]) => `${k}: ${sqlString(t)}`)
+      .join(", ")}}`
     const files: Array<ExportedFile> = []
     for (const name of ["train", "test"] as const) {
       i = 0
@@ -176,7 +213,10 @@ const exportVerl = (outDir: string, g: Groups, overrides: Partial<VerlOptions> |
            TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384)` // small row groups: bounded memory for long prompts
         )
       )
-      const bytes = yield* Effect.tryPromise({ try: () => stat(target), catch: (e) => new FileError({ path: target, operation: "stat", reason: reasonOf(e) }) })
+      const bytes = yield* Effect.tryPromise({
+        try: () => stat(target),
+        catch: (e) => new FileError({ path: target, operation: "stat", reason: reasonOf(e) })
+      })
       files.push({ path: target, records: staged.records, skipped: name === "train" ? skipped : 0, bytes: bytes.size })
     }
     return files
@@ -190,9 +230,17 @@ const exportVerl = (outDir: string, g: Groups, overrides: Partial<VerlOptions> |
 const writeManifest = (dir: string, format: ExportFormat, options: ExportOptions, files: ReadonlyArray<ExportedFile>) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
-    const [split] = yield* store.query<{ params: string }>("SELECT params::VARCHAR AS params FROM stage_runs WHERE stage = 'split' ORDER BY seq DESC LIMIT 1")
+    const [split] = yield* store.query<{ params: string }>(
+      "SELECT params::VARCHAR AS params FROM stage_runs WHERE stage = 'split' ORDER BY seq DESC LIMIT 1"
+    )
     const described = yield* Effect.forEach(files, (f) =>
-      Effect.map(sha256File(f.path), (sha256) => ({ file: basename(f.path), records: f.records, skipped: f.skipped, bytes: f.bytes, sha256 }))
+      Effect.map(sha256File(f.path), (sha256) => ({
+        file: basename(f.path),
+        records: f.records,
+        skipped: f.skipped,
+        bytes: f.bytes,
+        sha256
+      }))
     )
     const manifest = {
       format,
@@ -226,10 +274,13 @@ export const exportCorpus = (format: ExportFormat, options: ExportOptions) =>
     const g = yield* groups
     const dir = join(options.outDir, format)
     const files: ReadonlyArray<ExportedFile> =
-      format === "videokr" ? yield* exportVideoKr(dir, g)
-      : format === "llamafactory" ? yield* exportLlamaFactory(dir, g, options.videoPrefix)
-      : format === "verl" ? yield* exportVerl(dir, g, options.verl, options.allowEmptyTrain ?? false)
-      : yield* exportTrl(dir, g)
+      format === "videokr"
+        ? yield* exportVideoKr(dir, g)
+        : format === "llamafactory"
+          ? yield* exportLlamaFactory(dir, g, options.videoPrefix)
+          : format === "verl"
+            ? yield* exportVerl(dir, g, options.verl, options.allowEmptyTrain ?? false)
+            : yield* exportTrl(dir, g)
     yield* writeManifest(dir, format, options, files)
     return files
   })

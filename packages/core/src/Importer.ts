@@ -76,7 +76,10 @@ async function* csvRecords(file: string): AsyncGenerator<RawRecord> {
     parseCsv({ columns: true, bom: true, info: true, skip_empty_lines: true, trim: false })
   )
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>
+      info: { lines: number }
+    }>) {
       // empty cells are absent fields, so that a required one is reported as missing
       const raw: Record<string, string> = {}
       for (const [k, v] of Object.entries(record)) if (v !== "") raw[k] = v
@@ -164,9 +167,12 @@ export const inferKind = (file: string): Effect.Effect<RecordKindName, UsageErro
       catch: (e) => new FileError({ path: file, operation: "read", reason: reasonOf(e) })
     })
     // the same problem, with the same exit code, as when --kind is given
-    if (first === undefined) return yield* new InputError({ file, problems: [{ line: 1, message: emptyFileMessage }], omitted: 0 })
+    if (first === undefined)
+      return yield* new InputError({ file, problems: [{ line: 1, message: emptyFileMessage }], omitted: 0 })
     if ("problem" in first) {
-      return yield* new UsageError({ reason: `${file}:${first.line}: ${first.problem}; cannot infer the kind of records (fix the line or pass --kind)` })
+      return yield* new UsageError({
+        reason: `${file}:${first.line}: ${first.problem}; cannot infer the kind of records (fix the line or pass --kind)`
+      })
     }
     const keys = new Set(first.raw !== null && typeof first.raw === "object" ? Object.keys(first.raw) : [])
     const matches = kindSignatures.filter(([, test]) => test(keys)).map(([name]) => name)
@@ -191,11 +197,33 @@ export const importFile = (file: string, options: ImportOptions = {}) =>
     const kind = recordKinds[name]
     const sha256 = yield* sha256File(file)
     if (!options.replace) {
-      const earlier = yield* store.query<{ file: string }>("SELECT file FROM imports WHERE sha256 = $sha AND kind = $kind LIMIT 1", { sha: sha256, kind: name })
+      const earlier = yield* store.query<{ file: string }>(
+        "SELECT file FROM imports WHERE sha256 = $sha AND kind = $kind LIMIT 1",
+        {
+          sha: sha256,
+          kind: name
+        }
+      )
       // re-running an import script is harmless: the same content is not imported twice
-      if (earlier.length > 0) return { kind: name, file, records: 0, replaced: 0, unchanged: true, respelled: [] as ReadonlyArray<RespellingCount> }
+      if (earlier.length > 0)
+        return {
+          kind: name,
+          file,
+          records: 0,
+          replaced: 0,
+          unchanged: true,
+          respelled: [] as ReadonlyArray<RespellingCount>
+        }
     }
     const respelled = respellingTally()
-    const result = (yield* store.ingest(kind, decodeFile(kind, file, { strict: options.strict, onRespelled: respelled.add }), { file, sha256, replace: options.replace ?? false })) as IngestResult
+    const result = (yield* store.ingest(
+      kind,
+      decodeFile(kind, file, { strict: options.strict, onRespelled: respelled.add }),
+      {
+        file,
+        sha256,
+        replace: options.replace ?? false
+      }
+    )) as IngestResult
     return { ...result, respelled: respelled.counts() }
   })

@@ -29,7 +29,13 @@ export interface VideoProbe {
  */
 export type SamplingSpec =
   | { readonly mode: "uniform"; readonly count: number; readonly maxPixels?: number | undefined }
-  | { readonly mode: "fps"; readonly fps: number; readonly minFrames: number; readonly maxFrames: number; readonly maxPixels?: number | undefined }
+  | {
+      readonly mode: "fps"
+      readonly fps: number
+      readonly minFrames: number
+      readonly maxFrames: number
+      readonly maxPixels?: number | undefined
+    }
   | { readonly mode: "middle"; readonly maxPixels?: number | undefined }
 
 export interface Frame {
@@ -48,7 +54,12 @@ export class MediaError extends Schema.TaggedError<MediaError>()("MediaError", {
   reason: Schema.String
 }) {
   override get message() {
-    const what = { missing: "no such file", "not-a-video": "not a video", corrupt: "corrupt or unreadable video", ffmpeg: "ffmpeg failed" }[this.kind]
+    const what = {
+      missing: "no such file",
+      "not-a-video": "not a video",
+      corrupt: "corrupt or unreadable video",
+      ffmpeg: "ffmpeg failed"
+    }[this.kind]
     return `${this.path}: ${what}: ${this.reason}`
   }
 }
@@ -79,4 +90,7 @@ export interface MediaOptions {
 
 /** The live media service; ffmpeg bindings and sharp are loaded when it is first provided, not at start-up. */
 export const layer = (options: MediaOptions): Layer.Layer<Media> =>
-  Layer.effect(Media, Effect.promise(() => import("./internal/ffmpegMedia.ts")).pipe(Effect.map((m) => m.makeFfmpegMedia(options))))
+  Layer.effect(
+    Media,
+    Effect.promise(() => import("./internal/ffmpegMedia.ts")).pipe(Effect.map((m) => m.makeFfmpegMedia(options)))
+  )

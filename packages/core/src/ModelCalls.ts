@@ -13,24 +13,59 @@ export const recordModelCall = (call: ModelCall) =>
       `INSERT INTO model_calls (stage, model_id, provider, model, cache_key, status, cached, input_tokens, output_tokens, cost_usd, latency_ms, error)
        VALUES ($stage, $modelId, $provider, $model, $cacheKey, $status, $cached, $inputTokens, $outputTokens, $costUsd, $latencyMs, $error)`,
       {
-        stage: call.stage ?? null, modelId: call.modelId, provider: call.provider, model: call.model, cacheKey: call.cacheKey ?? null,
-        status: call.status, cached: call.cached, inputTokens: call.inputTokens, outputTokens: call.outputTokens,
-        costUsd: call.costUsd, latencyMs: call.latencyMs, error: call.error ?? null
+        stage: call.stage ?? null,
+        modelId: call.modelId,
+        provider: call.provider,
+        model: call.model,
+        cacheKey: call.cacheKey ?? null,
+        status: call.status,
+        cached: call.cached,
+        inputTokens: call.inputTokens,
+        outputTokens: call.outputTokens,
+        costUsd: call.costUsd,
+        latencyMs: call.latencyMs,
+        error: call.error ?? null
       }
     )
   )
 
 const callColumns = {
-  call_id: "VARCHAR", called_at: "VARCHAR", stage: "VARCHAR", model_id: "VARCHAR", provider: "VARCHAR", model: "VARCHAR", cache_key: "VARCHAR", status: "VARCHAR",
-  cached: "BOOLEAN", input_tokens: "BIGINT", output_tokens: "BIGINT", cost_usd: "DOUBLE", latency_ms: "DOUBLE", error: "VARCHAR"
+  call_id: "VARCHAR",
+  called_at: "VARCHAR",
+  stage: "VARCHAR",
+  model_id: "VARCHAR",
+  provider: "VARCHAR",
+  model: "VARCHAR",
+  cache_key: "VARCHAR",
+  status: "VARCHAR",
+  cached: "BOOLEAN",
+  input_tokens: "BIGINT",
+  output_tokens: "BIGINT",
+  cost_usd: "DOUBLE",
+  latency_ms: "DOUBLE",
+  error: "VARCHAR"
 } as const
 const callColumnList = Object.keys(callColumns).join(", ")
-const selectCalls = Object.keys(callColumns).map((c) => (c === "called_at" ? "called_at::TIMESTAMP" : c)).join(", ")
+const selectCalls = Object.keys(callColumns)
+  .map((c) => (c === "called_at" ? "called_at::TIMESTAMP" : c))
+  .join(", ")
 
 /** A call as a row of model_calls, with the id that makes reconciling it idempotent. */
 export const callRowOf = (c: ModelCall) => ({
-  call_id: randomUUID(), called_at: new Date().toISOString(), stage: c.stage ?? null, model_id: c.modelId, provider: c.provider, model: c.model, cache_key: c.cacheKey ?? null,
-  status: c.status, cached: c.cached, input_tokens: c.inputTokens, output_tokens: c.outputTokens, cost_usd: c.costUsd, latency_ms: c.latencyMs, error: c.error ?? null
+  call_id: randomUUID(),
+  called_at: new Date().toISOString(),
+  stage: c.stage ?? null,
+  model_id: c.modelId,
+  provider: c.provider,
+  model: c.model,
+  cache_key: c.cacheKey ?? null,
+  status: c.status,
+  cached: c.cached,
+  input_tokens: c.inputTokens,
+  output_tokens: c.outputTokens,
+  cost_usd: c.costUsd,
+  latency_ms: c.latencyMs,
+  error: c.error ?? null
 })
 
 /**
@@ -40,18 +75,26 @@ export const callRowOf = (c: ModelCall) => ({
  * journal file under `journalDir` (one per process): `reconcileCallJournals` puts the rows a killed run
  * never wrote into the store at the next start, and `close` removes the journal once all is written.
  */
-export const makeCallRecorder = (options: { readonly maxRows?: number; readonly maxMillis?: number; readonly journalDir?: string | undefined } = {}) =>
+export const makeCallRecorder = (
+  options: { readonly maxRows?: number; readonly maxMillis?: number; readonly journalDir?: string | undefined } = {}
+) =>
   Effect.map(CorpusStore, (store) => {
     let buffer: Array<CallRow> = []
     let last = Date.now()
-    const journal = options.journalDir === undefined ? undefined : join(options.journalDir, `${process.pid}-${Date.now()}.jsonl`)
+    const journal =
+      options.journalDir === undefined ? undefined : join(options.journalDir, `${process.pid}-${Date.now()}.jsonl`)
     if (options.journalDir !== undefined) mkdirSync(options.journalDir, { recursive: true })
     const flush = Effect.suspend(() => {
       if (buffer.length === 0) return Effect.void
       const rows = buffer
       buffer = []
       last = Date.now()
-      return store.run(`INSERT INTO model_calls (${callColumnList}) SELECT ${selectCalls} FROM ${rowsOf(callColumns)}`, { rows: jsonParam(rows) })
+      return store.run(
+        `INSERT INTO model_calls (${callColumnList}) SELECT ${selectCalls} FROM ${rowsOf(callColumns)}`,
+        {
+          rows: jsonParam(rows)
+        }
+      )
     })
     /** a row made elsewhere (a worker's call, journaled there): written with its own id */
     const recordRow = (row: CallRow) =>
@@ -59,11 +102,16 @@ export const makeCallRecorder = (options: { readonly maxRows?: number; readonly 
         // before anything else: the journal is what survives a SIGKILL
         if (journal !== undefined) appendFileSync(journal, JSON.stringify(row) + "\n")
         buffer.push(row)
-        return buffer.length >= (options.maxRows ?? 256) || Date.now() - last >= (options.maxMillis ?? 1000) ? flush : Effect.void
+        return buffer.length >= (options.maxRows ?? 256) || Date.now() - last >= (options.maxMillis ?? 1000)
+          ? flush
+          : Effect.void
       })
     const record = (call: ModelCall) => recordRow(callRowOf(call))
     /** Writes what is buffered and removes the journal (every row of it is in the store then). */
-    const close = Effect.andThen(flush, Effect.sync(() => journal !== undefined && rmSync(journal, { force: true })))
+    const close = Effect.andThen(
+      flush,
+      Effect.sync(() => journal !== undefined && rmSync(journal, { force: true }))
+    )
     return { record, recordRow, flush, close }
   })
 
@@ -97,10 +145,16 @@ export const makeCallJournal = (dir: string, name: string) => {
 export const reconcileCallJournals = (dir: string) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
-    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".jsonl")).map((f) => join(dir, f)) : []
+    const files = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith(".jsonl"))
+          .map((f) => join(dir, f))
+      : []
     let added = 0
     for (const file of files) {
-      const columns = `{${Object.entries(callColumns).map(([k, t]) => `'${k}': '${t}'`).join(", ")}}`
+      const columns = `{${Object.entries(callColumns)
+        .map(([k, t]) => `'${k}': '${t}'`)
+        .join(", ")}}`
       // a line cut by the kill is skipped (ignore_errors): its call never answered into the cache either
       const source = `read_json('${file.replaceAll("'", "''")}', format = 'newline_delimited', columns = ${columns}, ignore_errors = true)`
       const [{ n }] = (yield* store.query<{ n: number }>(

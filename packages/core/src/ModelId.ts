@@ -29,7 +29,8 @@ export const parseModelId = (id: string): ModelId | InvalidModelId => {
   const rest = id.slice(colon + 1)
   if (provider === "openai-compatible") {
     const hash = rest.lastIndexOf("#")
-    if (hash <= 0 || hash === rest.length - 1) return new InvalidModelId({ id, reason: "an OpenAI-compatible id needs <base URL>#<model>" })
+    if (hash <= 0 || hash === rest.length - 1)
+      return new InvalidModelId({ id, reason: "an OpenAI-compatible id needs <base URL>#<model>" })
     const baseURL = rest.slice(0, hash)
     if (!/^https?:\/\//.test(baseURL)) return new InvalidModelId({ id, reason: `"${baseURL}" is not an http(s) URL` })
     return { provider, baseURL, model: rest.slice(hash + 1) }

@@ -71,10 +71,12 @@ export const ChatResponse = Schema.Struct({
   /** true when the response came from the cache (nothing was paid) */
   cached: Schema.optionalKey(Schema.Boolean),
   /** the limits the provider announced in its rate-limit headers, per minute */
-  rateLimits: Schema.optionalKey(Schema.Struct({
-    requestsPerMinute: Schema.optionalKey(Schema.Finite),
-    tokensPerMinute: Schema.optionalKey(Schema.Finite)
-  }))
+  rateLimits: Schema.optionalKey(
+    Schema.Struct({
+      requestsPerMinute: Schema.optionalKey(Schema.Finite),
+      tokensPerMinute: Schema.optionalKey(Schema.Finite)
+    })
+  )
 })
 export type ChatResponse = typeof ChatResponse.Type
 
@@ -150,9 +152,24 @@ export class InvalidOutput extends Schema.TaggedError<InvalidOutput>()("InvalidO
   }
 }
 
-export type ProviderError = RateLimited | AuthFailed | BadRequest | ContentFiltered | Timeout | ServerError | InvalidOutput
+export type ProviderError =
+  | RateLimited
+  | AuthFailed
+  | BadRequest
+  | ContentFiltered
+  | Timeout
+  | ServerError
+  | InvalidOutput
 
-const providerErrorTags = new Set(["RateLimited", "AuthFailed", "BadRequest", "ContentFiltered", "Timeout", "ServerError", "InvalidOutput"])
+const providerErrorTags = new Set([
+  "RateLimited",
+  "AuthFailed",
+  "BadRequest",
+  "ContentFiltered",
+  "Timeout",
+  "ServerError",
+  "InvalidOutput"
+])
 export const isProviderError = (u: unknown): u is ProviderError =>
   typeof u === "object" && u !== null && providerErrorTags.has((u as { _tag?: string })._tag ?? "")
 
@@ -168,8 +185,7 @@ export const isRetryable = (e: ProviderError): boolean =>
  * answer that fails its schema after the repair, a content-policy block, a 400 that names the request)
  * are final verdicts. Anything that is not a provider error (a video that cannot be read) is final.
  */
-export const isTransient = (e: unknown): boolean =>
-  isProviderError(e) && (isRetryable(e) || e._tag === "AuthFailed")
+export const isTransient = (e: unknown): boolean => isProviderError(e) && (isRetryable(e) || e._tag === "AuthFailed")
 
 export interface ModelProviderShape {
   /** e.g. "openai", "anthropic", "openai-compatible:http://127.0.0.1:8000/v1", "scripted:demo" */
@@ -199,10 +215,17 @@ export interface BatchResult {
 
 /** Submit many requests at once (cheaper, slower); poll; collect. Requests carry a custom id each. */
 export interface BatchApi {
-  readonly submit: (requests: ReadonlyArray<{ readonly customId: string; readonly request: ChatRequest }>) => Effect.Effect<BatchRef, ProviderError>
+  readonly submit: (
+    requests: ReadonlyArray<{ readonly customId: string; readonly request: ChatRequest }>
+  ) => Effect.Effect<BatchRef, ProviderError>
   readonly status: (ref: BatchRef) => Effect.Effect<BatchStatus, ProviderError>
   /** the results, read with the requests they answer (by custom id): parsing depends on the request */
-  readonly results: (ref: BatchRef, requests: ReadonlyMap<string, ChatRequest>) => Effect.Effect<ReadonlyArray<BatchResult>, ProviderError>
+  readonly results: (
+    ref: BatchRef,
+    requests: ReadonlyMap<string, ChatRequest>
+  ) => Effect.Effect<ReadonlyArray<BatchResult>, ProviderError>
 }
 
-export class ModelProvider extends Context.Service<ModelProvider, ModelProviderShape>()("@videokr/core/ModelProvider") {}
+export class ModelProvider extends Context.Service<ModelProvider, ModelProviderShape>()(
+  "@videokr/core/ModelProvider"
+) {}

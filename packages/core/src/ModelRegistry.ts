@@ -30,7 +30,10 @@ export interface PickContext {
 }
 
 export interface ModelRegistryShape {
-  readonly resolve: (modelId: string, context?: { readonly stage?: string | undefined }) => Effect.Effect<BoundModel, ModelUnavailable>
+  readonly resolve: (
+    modelId: string,
+    context?: { readonly stage?: string | undefined }
+  ) => Effect.Effect<BoundModel, ModelUnavailable>
   /**
    * The model id for an item: a model id is itself; "pool:<name>" draws one of the pool's members by
    * weight, seeded by the context (models.pools in the config).
@@ -38,7 +41,9 @@ export interface ModelRegistryShape {
   readonly pick: (spec: string, context: PickContext) => Effect.Effect<string, ModelUnavailable>
 }
 
-export class ModelRegistry extends Context.Service<ModelRegistry, ModelRegistryShape>()("@videokr/core/ModelRegistry") {}
+export class ModelRegistry extends Context.Service<ModelRegistry, ModelRegistryShape>()(
+  "@videokr/core/ModelRegistry"
+) {}
 
 /** Whether a model spec names a pool. */
 export const isPoolSpec = (spec: string): boolean => spec.startsWith("pool:")

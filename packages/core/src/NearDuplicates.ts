@@ -65,9 +65,9 @@ export const chunkPlan = (n: number, t: number) => {
 /** Bits [start, start + width) of the 64-bit value hi:lo (bit 0 = the top bit of hi), as a number. */
 const bitsOf = (hi: number, lo: number, start: number, width: number): number => {
   const end = start + width
-  if (end <= 32) return (hi >>> (32 - end)) & ((2 ** width) - 1)
-  if (start >= 32) return (lo >>> (64 - end)) & ((2 ** width) - 1)
-  const fromHi = hi & ((2 ** (32 - start)) - 1)
+  if (end <= 32) return (hi >>> (32 - end)) & (2 ** width - 1)
+  if (start >= 32) return (lo >>> (64 - end)) & (2 ** width - 1)
+  const fromHi = hi & (2 ** (32 - start) - 1)
   const loBits = end - 32
   return fromHi * 2 ** loBits + (lo >>> (32 - loBits))
 }
@@ -77,7 +77,12 @@ const bitsOf = (hi: number, lo: number, start: number, width: number): number =>
  * bits split in chunks (see chunkPlan), each hash probes every chunk table within the radius, and
  * candidates are checked exactly. A pair is reported by the first chunk that can find it only, so once.
  */
-export const hashPairsWithin = (hi: Uint32Array, lo: Uint32Array, maxDistance: number, onPair: (i: number, j: number, distance: number) => void) => {
+export const hashPairsWithin = (
+  hi: Uint32Array,
+  lo: Uint32Array,
+  maxDistance: number,
+  onPair: (i: number, j: number, distance: number) => void
+) => {
   if (maxDistance < 0 || maxDistance > 24) throw new RangeError("maxDistance must be between 0 and 24")
   const n = hi.length
   const { chunks, radius } = chunkPlan(n, maxDistance)
@@ -136,7 +141,10 @@ export const hashPairsWithin = (hi: Uint32Array, lo: Uint32Array, maxDistance: n
   }
 }
 
-export const findNearDuplicates = (fingerprints: ReadonlyArray<Fingerprint>, options: NearDuplicateOptions): Array<NearDuplicatePair> => {
+export const findNearDuplicates = (
+  fingerprints: ReadonlyArray<Fingerprint>,
+  options: NearDuplicateOptions
+): Array<NearDuplicatePair> => {
   const total = fingerprints.reduce((n, f) => n + f.hashes.length, 0)
   const hi = new Uint32Array(total)
   const lo = new Uint32Array(total)
@@ -179,7 +187,10 @@ export const findNearDuplicates = (fingerprints: ReadonlyArray<Fingerprint>, opt
  * kept is removed; otherwise it is kept (so the first of each group stays, and chains do not remove
  * everything).
  */
-export const removalPlan = (order: ReadonlyArray<string>, pairs: ReadonlyArray<Pick<NearDuplicatePair, "a" | "b">>): Array<string> => {
+export const removalPlan = (
+  order: ReadonlyArray<string>,
+  pairs: ReadonlyArray<Pick<NearDuplicatePair, "a" | "b">>
+): Array<string> => {
   const neighbours = new Map<string, Array<string>>()
   for (const p of pairs) {
     ;(neighbours.get(p.a) ?? neighbours.set(p.a, []).get(p.a)!).push(p.b)
@@ -195,7 +206,11 @@ export const removalPlan = (order: ReadonlyArray<string>, pairs: ReadonlyArray<P
 }
 
 /** For each threshold up to the searched one: how many pairs match and how many videos would be removed. */
-export const thresholdSummary = (order: ReadonlyArray<string>, pairs: ReadonlyArray<NearDuplicatePair>, thresholds: ReadonlyArray<number>) =>
+export const thresholdSummary = (
+  order: ReadonlyArray<string>,
+  pairs: ReadonlyArray<NearDuplicatePair>,
+  thresholds: ReadonlyArray<number>
+) =>
   thresholds.map((t) => {
     const within = pairs.filter((p) => p.distance <= t)
     return { threshold: t, pairs: within.length, removed: removalPlan(order, within).length }

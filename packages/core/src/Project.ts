@@ -33,7 +33,10 @@ export const storageOf = (project: Pick<Project, "dir" | "config">) => {
   return {
     root,
     downloads: join(root, "videos", "downloads"),
-    cache: project.config.models?.cacheDir === undefined ? join(root, ".videokr/cache") : resolve(project.dir, project.config.models.cacheDir),
+    cache:
+      project.config.models?.cacheDir === undefined
+        ? join(root, ".videokr/cache")
+        : resolve(project.dir, project.config.models.cacheDir),
     frames: join(root, ".videokr/frames"),
     ledger: join(root, ".videokr/ledger")
   }
@@ -45,8 +48,20 @@ export const storageOf = (project: Pick<Project, "dir" | "config">) => {
  * and how fast to go (concurrency, retries, batch mode) may differ from machine to machine.
  */
 export const configFingerprint = (config: VideokrConfig): string => {
-  const { sources: _s, concurrency: _c, batch: _b, batchPollSeconds: _p, retry: _r, ...pipeline } = config.pipeline ?? {}
-  const relevant = { pipeline, pools: config.models?.pools ?? null, seed: config.models?.poolSeed ?? null, plugins: config.plugins ?? [] }
+  const {
+    sources: _s,
+    concurrency: _c,
+    batch: _b,
+    batchPollSeconds: _p,
+    retry: _r,
+    ...pipeline
+  } = config.pipeline ?? {}
+  const relevant = {
+    pipeline,
+    pools: config.models?.pools ?? null,
+    seed: config.models?.poolSeed ?? null,
+    plugins: config.plugins ?? []
+  }
   return createHash("sha256").update(JSON.stringify(relevant)).digest("hex").slice(0, 16)
 }
 
@@ -75,7 +90,8 @@ const resolveVideokrFromHere = () => {
         return nextResolve(specifier, context)
       } catch (e) {
         // plugins use videokr's own packages, and its Effect (one instance, so that services and errors are shared)
-        if (specifier.startsWith("@videokr/") || specifier === "effect" || specifier.startsWith("effect/")) return nextResolve(specifier, { ...context, parentURL: import.meta.url })
+        if (specifier.startsWith("@videokr/") || specifier === "effect" || specifier.startsWith("effect/"))
+          return nextResolve(specifier, { ...context, parentURL: import.meta.url })
         throw e
       }
     }
@@ -85,7 +101,11 @@ const resolveVideokrFromHere = () => {
 /** Loads the project of `dir` (or of the nearest enclosing project folder when `search` is set). */
 export const loadProject = (dir: string, options: { readonly search: boolean }) =>
   Effect.gen(function* () {
-    const found = options.search ? findProjectDir(dir) : existsSync(join(dir, configFileName)) ? resolve(dir) : undefined
+    const found = options.search
+      ? findProjectDir(dir)
+      : existsSync(join(dir, configFileName))
+        ? resolve(dir)
+        : undefined
     if (found === undefined) {
       return yield* new UsageError({
         reason: `no ${configFileName} in ${resolve(dir)}${options.search ? " or any folder above it" : ""}; create a project with \`videokr init <dir>\` or pass --project <dir>`
@@ -95,11 +115,23 @@ export const loadProject = (dir: string, options: { readonly search: boolean }) 
     resolveVideokrFromHere()
     const module = yield* Effect.tryPromise({
       try: () => import(pathToFileURL(configPath).href) as Promise<{ default?: unknown }>,
-      catch: (e) => new InputError({ file: configPath, problems: [loadProblem(e, configPath)], omitted: 0, outcome: "fix the configuration" })
+      catch: (e) =>
+        new InputError({
+          file: configPath,
+          problems: [loadProblem(e, configPath)],
+          omitted: 0,
+          outcome: "fix the configuration"
+        })
     })
-    const exit = Schema.decodeUnknownExit(VideokrConfig)(module.default ?? {}, { errors: "all", onExcessProperty: "error" })
+    const exit = Schema.decodeUnknownExit(VideokrConfig)(module.default ?? {}, {
+      errors: "all",
+      onExcessProperty: "error"
+    })
     if (Exit.isFailure(exit)) {
-      const text = yield* Effect.orElseSucceed(Effect.tryPromise(() => readFile(configPath, "utf8")), () => "")
+      const text = yield* Effect.orElseSucceed(
+        Effect.tryPromise(() => readFile(configPath, "utf8")),
+        () => ""
+      )
       const problems = placeProblems(schemaProblems(exit.cause, module.default, 0), text, VideokrConfig)
       return yield* new InputError({ file: configPath, problems, omitted: 0, outcome: "fix the configuration" })
     }
@@ -121,7 +153,13 @@ export const projectStoreLayer = (project: Project) =>
     ...(project.config.store?.threads ? { threads: project.config.store.threads } : {})
   })
 
-export const sampleFiles = ["knowledge-bank.jsonl", "knowledge-bank.csv", "seeds.jsonl", "videos.jsonl", "examples.jsonl"] as const
+export const sampleFiles = [
+  "knowledge-bank.jsonl",
+  "knowledge-bank.csv",
+  "seeds.jsonl",
+  "videos.jsonl",
+  "examples.jsonl"
+] as const
 
 const configTemplate = `import { defineConfig } from "@videokr/core"
 
@@ -151,9 +189,14 @@ export const initProject = <E = never, R = never>(dir: string, options: InitOpti
   Effect.gen(function* () {
     const target = resolve(dir)
     const configPath = join(target, configFileName)
-    if (existsSync(configPath)) return yield* new UsageError({ reason: `${configPath} already exists; this folder is a project already` })
-    const io = (operation: string, path: string) => (e: unknown) => new FileError({ path, operation, reason: reasonOf(e) })
-    yield* Effect.tryPromise({ try: () => mkdir(join(target, "data"), { recursive: true }), catch: io("create folder", target) })
+    if (existsSync(configPath))
+      return yield* new UsageError({ reason: `${configPath} already exists; this folder is a project already` })
+    const io = (operation: string, path: string) => (e: unknown) =>
+      new FileError({ path, operation, reason: reasonOf(e) })
+    yield* Effect.tryPromise({
+      try: () => mkdir(join(target, "data"), { recursive: true }),
+      catch: io("create folder", target)
+    })
     const copied: Array<string> = []
     if (options.sampleDir !== undefined) {
       for (const f of sampleFiles) {
@@ -163,7 +206,10 @@ export const initProject = <E = never, R = never>(dir: string, options: InitOpti
       }
     }
     if (options.prepare !== undefined) yield* options.prepare(target)
-    yield* Effect.tryPromise({ try: () => writeFile(configPath, options.config ?? configTemplate, { flag: "wx" }), catch: io("write", configPath) })
+    yield* Effect.tryPromise({
+      try: () => writeFile(configPath, options.config ?? configTemplate, { flag: "wx" }),
+      catch: io("write", configPath)
+    })
     return { dir: target, configPath, files: copied }
   })
 
@@ -174,7 +220,8 @@ export const loadPlugins = (project: Project) =>
       resolveVideokrFromHere()
       const where = entry.startsWith(".") || entry.startsWith("/") ? resolve(project.dir, entry) : entry
       const url = yield* Effect.try({
-        try: () => pathToFileURL(where === entry ? createRequire(join(project.dir, "package.json")).resolve(entry) : where).href,
+        try: () =>
+          pathToFileURL(where === entry ? createRequire(join(project.dir, "package.json")).resolve(entry) : where).href,
         catch: (e) => new FileError({ path: entry, operation: "find plugin", reason: reasonOf(e) })
       })
       const module = yield* Effect.tryPromise({
@@ -183,11 +230,19 @@ export const loadPlugins = (project: Project) =>
       })
       const plugin = module.default as VideokrPlugin | undefined
       const bad = (field: string, message: string) =>
-        new InputError({ file: where, problems: [{ line: 0, field, message }], omitted: 0, outcome: "the plugin was not loaded" })
-      if (plugin === undefined || typeof plugin !== "object") return yield* bad("default", "expected `export default definePlugin({...})`")
-      if (typeof plugin.name !== "string" || plugin.name === "") return yield* bad("name", "expected a non-empty string")
+        new InputError({
+          file: where,
+          problems: [{ line: 0, field, message }],
+          omitted: 0,
+          outcome: "the plugin was not loaded"
+        })
+      if (plugin === undefined || typeof plugin !== "object")
+        return yield* bad("default", "expected `export default definePlugin({...})`")
+      if (typeof plugin.name !== "string" || plugin.name === "")
+        return yield* bad("name", "expected a non-empty string")
       for (const [prefix, factory] of Object.entries(plugin.providers ?? {})) {
-        if (typeof factory !== "function") return yield* bad(`providers.${prefix}`, "expected a function (args) => provider")
+        if (typeof factory !== "function")
+          return yield* bad(`providers.${prefix}`, "expected a function (args) => provider")
       }
       return plugin
     })

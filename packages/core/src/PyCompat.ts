@@ -3,9 +3,10 @@
  * `str.strip()` (its whitespace set differs from String.prototype.trim), truthiness and `a or b`.
  */
 const whitespace = new Set(
-  [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680,
-   0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
-   0x2028, 0x2029, 0x202f, 0x205f, 0x3000].map((c) => String.fromCharCode(c))
+  [
+    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003,
+    0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000
+  ].map((c) => String.fromCharCode(c))
 )
 
 export const pyLstrip = (s: string): string => {
@@ -24,17 +25,31 @@ export const pyStrip = (s: string): string => pyRstrip(pyLstrip(s))
 
 /** Python's truthiness of a JSON value. */
 export const pyTruthy = (v: unknown): boolean =>
-  v !== undefined && v !== null && v !== false && v !== 0 && v !== "" &&
+  v !== undefined &&
+  v !== null &&
+  v !== false &&
+  v !== 0 &&
+  v !== "" &&
   !(Array.isArray(v) && v.length === 0) &&
   !(typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0)
 
 /** Python's `str()` of a JSON value, for the strings that matter here. */
 export const pyStr = (v: unknown): string =>
-  v === undefined || v === null ? "None" : typeof v === "string" ? v : typeof v === "boolean" ? (v ? "True" : "False") : typeof v === "number" ? String(v) : JSON.stringify(v)
+  v === undefined || v === null
+    ? "None"
+    : typeof v === "string"
+      ? v
+      : typeof v === "boolean"
+        ? v
+          ? "True"
+          : "False"
+        : typeof v === "number"
+          ? String(v)
+          : JSON.stringify(v)
 
 /** `d.get(k1) or d.get(k2) or ...` */
 export const pyFirst = (record: Record<string, unknown>, keys: ReadonlyArray<string>): unknown => {
-  let last: unknown 
+  let last: unknown
   for (const k of keys) {
     last = record[k]
     if (pyTruthy(last)) return last

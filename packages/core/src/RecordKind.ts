@@ -48,16 +48,31 @@ const kind = <S extends Schema.Struct<any>>(
   idField: string,
   aliases: Record<string, ReadonlyArray<string>> = {},
   spellings: Record<string, (value: string) => string | undefined> = {}
-): RecordKind<S["Type"]> => ({ name, table, schema: schema as unknown as Schema.Decoder<S["Type"]>, fields: Object.keys(schema.fields), idField, aliases, spellings })
+): RecordKind<S["Type"]> => ({
+  name,
+  table,
+  schema: schema as unknown as Schema.Decoder<S["Type"]>,
+  fields: Object.keys(schema.fields),
+  idField,
+  aliases,
+  spellings
+})
 
 const problemTypeSpellings = { problem_type: problemTypeOfSpelling }
 
 export const KnowledgeBankKind = kind("knowledge-bank", "knowledge_points", KnowledgePoint, "id")
 export const SeedsKind = kind("seeds", "seed_examples", SeedExample, "id", {}, problemTypeSpellings)
-export const ExamplesKind = kind("examples", "examples", Example, "problem_id", {
-  problem_id: ["id"],
-  video_path: ["path", "file_name"]
-}, problemTypeSpellings)
+export const ExamplesKind = kind(
+  "examples",
+  "examples",
+  Example,
+  "problem_id",
+  {
+    problem_id: ["id"],
+    video_path: ["path", "file_name"]
+  },
+  problemTypeSpellings
+)
 export const VideosKind = kind("videos", "videos", Video, "id")
 /** VideoKR-Eval samples (VideoKR_eval.jsonl): read by the eval package, not stored in a corpus. */
 export const EvalSamplesKind = kind("eval-samples", undefined, EvalSample, "id", {
@@ -74,14 +89,24 @@ export const recordKinds: Readonly<Record<RecordKindName, RecordKind<any>>> = {
 }
 
 export type Decoded<A> =
-  | { readonly _tag: "Ok"; readonly value: A; readonly extra: Record<string, unknown> | undefined; readonly respelled: ReadonlyArray<Respelling> }
+  | {
+      readonly _tag: "Ok"
+      readonly value: A
+      readonly extra: Record<string, unknown> | undefined
+      readonly respelled: ReadonlyArray<Respelling>
+    }
   | { readonly _tag: "Invalid"; readonly problems: ReadonlyArray<InputProblem> }
 
 /**
  * Decodes one parsed record of `kind` found at `line`, resolving aliases, other spellings of values
  * (refused when `strict`) and collecting unknown fields.
  */
-export const decodeRecord = <A>(kind: RecordKind<A>, raw: unknown, line: number, options: { readonly strict?: boolean } = {}): Decoded<A> => {
+export const decodeRecord = <A>(
+  kind: RecordKind<A>,
+  raw: unknown,
+  line: number,
+  options: { readonly strict?: boolean } = {}
+): Decoded<A> => {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { _tag: "Invalid", problems: [{ line, message: `expected a JSON object, got ${show(raw)}` }] }
   }
@@ -113,15 +138,27 @@ export const decodeRecord = <A>(kind: RecordKind<A>, raw: unknown, line: number,
   }
   // --strict: another spelling is a problem of its own (the value is checked as its canonical one)
   const refused: Array<InputProblem> = options.strict
-    ? respelled.map((r) => ({ line, field: r.field, message: `"${r.from}" is a spelling of "${r.to}", which --strict refuses` }))
+    ? respelled.map((r) => ({
+        line,
+        field: r.field,
+        message: `"${r.from}" is a spelling of "${r.to}", which --strict refuses`
+      }))
     : []
   const exit = Schema.decodeUnknownExit(kind.schema)(input, { errors: "all" })
-  if (Exit.isSuccess(exit)) return refused.length > 0 ? { _tag: "Invalid", problems: refused } : { _tag: "Ok", value: exit.value, extra, respelled }
+  if (Exit.isSuccess(exit))
+    return refused.length > 0
+      ? { _tag: "Invalid", problems: refused }
+      : { _tag: "Ok", value: exit.value, extra, respelled }
   return {
     _tag: "Invalid",
-    problems: [...refused, ...schemaProblems(exit.cause, input, line, (field) => {
-      const aliases = kind.aliases[field]
-      return aliases ? `missing (required; accepted as ${[field, ...aliases].map((n) => `"${n}"`).join(" or ")})` : "missing (required)"
-    })]
+    problems: [
+      ...refused,
+      ...schemaProblems(exit.cause, input, line, (field) => {
+        const aliases = kind.aliases[field]
+        return aliases
+          ? `missing (required; accepted as ${[field, ...aliases].map((n) => `"${n}"`).join(" or ")})`
+          : "missing (required)"
+      })
+    ]
   }
 }

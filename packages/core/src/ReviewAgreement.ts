@@ -9,7 +9,9 @@ import type { ReviewAgreement, ReviewMarkSummary } from "./ReviewApi.ts"
  */
 
 /** Cohen's kappa of two raters' yes/no ratings of the same items; null when chance agreement is total. */
-export const cohenKappa = (pairs: ReadonlyArray<readonly [boolean, boolean]>): { readonly observed: number; readonly kappa: number | null } | null => {
+export const cohenKappa = (
+  pairs: ReadonlyArray<readonly [boolean, boolean]>
+): { readonly observed: number; readonly kappa: number | null } | null => {
   const n = pairs.length
   if (n === 0) return null
   const both = pairs.filter(([a, b]) => a && b).length

@@ -107,11 +107,21 @@ export interface ReviewItem {
   } | null
   /** the search scenario that found the video, when the item is a video for a knowledge point */
   readonly scenario: string | null
-  readonly video: { readonly id: string; readonly title: string | null; readonly url: string; readonly duration: number | null } | null
+  readonly video: {
+    readonly id: string
+    readonly title: string | null
+    readonly url: string
+    readonly duration: number | null
+  } | null
   /** the frames the step's model saw (empty when the video is not on this machine) */
   readonly frames: ReadonlyArray<ReviewFrame>
   /** the verdicts of the validators on the same item (generated examples) */
-  readonly validators: ReadonlyArray<{ readonly stage: string; readonly decision: string; readonly reason: string; readonly model_id: string | null }>
+  readonly validators: ReadonlyArray<{
+    readonly stage: string
+    readonly decision: string
+    readonly reason: string
+    readonly model_id: string | null
+  }>
   readonly marks: ReadonlyArray<ReviewMarkSummary>
 }
 
@@ -138,7 +148,12 @@ export interface ReviewAgreement {
     readonly kappa: number | null
   }>
   /** items whose reviewers are split evenly (latest mark of each), for an adjudicator to settle with a mark of their own */
-  readonly disagreements: ReadonlyArray<{ readonly step: string; readonly item_id: string; readonly model_id: string; readonly marks: ReadonlyArray<ReviewMarkSummary> }>
+  readonly disagreements: ReadonlyArray<{
+    readonly step: string
+    readonly item_id: string
+    readonly model_id: string
+    readonly marks: ReadonlyArray<ReviewMarkSummary>
+  }>
 }
 
 export interface ReviewVideo {
@@ -185,4 +200,3 @@ export interface SeedCoverage {
   readonly disciplines: ReadonlyArray<string>
   readonly cells: ReadonlyArray<{ readonly discipline: string; readonly skill: string; readonly count: number }>
 }
-

@@ -38,7 +38,10 @@ export const splitCorpus = (options: Partial<SplitOptions> = {}) =>
     const o = { ...splitDefaults, ...options }
     return yield* store.transaction((tx) =>
       Effect.gen(function* () {
-        yield* tx.run(`UPDATE examples SET split = ${splitSql} WHERE split IS DISTINCT FROM (${splitSql})`, splitParams(o))
+        yield* tx.run(
+          `UPDATE examples SET split = ${splitSql} WHERE split IS DISTINCT FROM (${splitSql})`,
+          splitParams(o)
+        )
         const [counts] = (yield* tx.query<{ sft: number; rl: number }>(
           "SELECT count(*) FILTER (WHERE split = 'sft')::BIGINT AS sft, count(*) FILTER (WHERE split = 'rl')::BIGINT AS rl FROM examples"
         )) as [{ sft: number; rl: number }]

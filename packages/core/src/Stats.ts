@@ -12,7 +12,14 @@ export interface CorpusStats {
   /** example counts per value of discipline, subject, skill, problem_type, split and generator_model */
   readonly examplesBy: Record<string, Array<{ readonly value: string; readonly examples: number }>>
   readonly videoDurations: {
-    readonly summary: { readonly videos: number; readonly mean_seconds: number | null; readonly median_seconds: number | null; readonly min_seconds: number | null; readonly max_seconds: number | null; readonly total_hours: number | null }
+    readonly summary: {
+      readonly videos: number
+      readonly mean_seconds: number | null
+      readonly median_seconds: number | null
+      readonly min_seconds: number | null
+      readonly max_seconds: number | null
+      readonly total_hours: number | null
+    }
     readonly histogram: Array<{ readonly bucket: string; readonly videos: number }>
   }
   /** model calls per stage and model: calls, cache hits, failures, tokens, cost, latency */
@@ -41,7 +48,9 @@ export const corpusStats = Effect.gen(function* () {
   const store = yield* CorpusStore
   const [totals, by, summary, histogram, coverage, modelUsage] = yield* Effect.all([
     store.query<CorpusStats["totals"]>("SELECT * FROM stats_totals"),
-    store.query<{ dimension: string; value: string; examples: number }>("SELECT * FROM stats_examples_by ORDER BY dimension, examples DESC, value"),
+    store.query<{ dimension: string; value: string; examples: number }>(
+      "SELECT * FROM stats_examples_by ORDER BY dimension, examples DESC, value"
+    ),
     store.query<CorpusStats["videoDurations"]["summary"]>("SELECT * FROM stats_video_summary"),
     store.query<{ bucket: string; videos: number }>("SELECT bucket, videos FROM stats_video_durations"),
     store.query<CorpusStats["knowledgeCoverage"][number]>("SELECT * FROM stats_knowledge_coverage"),
@@ -60,17 +69,27 @@ export const corpusStats = Effect.gen(function* () {
 
 /** Videos per license, most first: what a dataset card lists. */
 export const licenseCounts = Effect.flatMap(CorpusStore, (store) =>
-  store.query<{ license: string; videos: number }>("SELECT license, count(*)::INT AS videos FROM videos GROUP BY license ORDER BY videos DESC, license"))
+  store.query<{ license: string; videos: number }>(
+    "SELECT license, count(*)::INT AS videos FROM videos GROUP BY license ORDER BY videos DESC, license"
+  )
+)
 
 /** The discipline of each subject of the knowledge bank (results are broken down by discipline through the subject). */
 export const subjectDisciplines = Effect.map(
-  Effect.flatMap(CorpusStore, (store) => store.query<{ subject: string; discipline: string }>("SELECT DISTINCT subject, discipline FROM knowledge_points")),
+  Effect.flatMap(CorpusStore, (store) =>
+    store.query<{ subject: string; discipline: string }>("SELECT DISTINCT subject, discipline FROM knowledge_points")
+  ),
   (rows): ReadonlyMap<string, string> => new Map(rows.map((r) => [r.subject, r.discipline]))
 )
 
 /** Per stage: items decided, kept, dropped and final errors (the stage_funnel view), in no particular order. */
 export const stageFunnel = Effect.flatMap(CorpusStore, (store) =>
-  store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>("SELECT stage, items::INT AS items, kept::INT AS kept, dropped::INT AS dropped, errors::INT AS errors FROM stage_funnel"))
+  store.query<{ stage: string; items: number; kept: number; dropped: number; errors: number }>(
+    "SELECT stage, items::INT AS items, kept::INT AS kept, dropped::INT AS dropped, errors::INT AS errors FROM stage_funnel"
+  )
+)
 
 /** Per stage: items left pending after transient failures (the stage_pending view). */
-export const stagePending = Effect.flatMap(CorpusStore, (store) => store.query<{ stage: string; pending: number }>("SELECT stage, pending::INT AS pending FROM stage_pending"))
+export const stagePending = Effect.flatMap(CorpusStore, (store) =>
+  store.query<{ stage: string; pending: number }>("SELECT stage, pending::INT AS pending FROM stage_pending")
+)

@@ -43,10 +43,18 @@ export const structured = <S extends Schema.Top & { readonly DecodingServices: n
       messages: [
         ...withFormat.messages,
         { role: "assistant", content: first.response.text },
-        { role: "user", content: `Your answer does not follow the required JSON structure:\n${problems}\nAnswer again with only the JSON object, following the schema.` }
+        {
+          role: "user",
+          content: `Your answer does not follow the required JSON structure:\n${problems}\nAnswer again with only the JSON object, following the schema.`
+        }
       ]
     })
     if (Exit.isSuccess(repaired.exit)) return repaired.exit.value as S["Type"]
-    return yield* new InvalidOutput({ provider: provider.id, model: request.model, detail: problemsOf(repaired.exit.cause), output: repaired.response.text })
+    return yield* new InvalidOutput({
+      provider: provider.id,
+      model: request.model,
+      detail: problemsOf(repaired.exit.cause),
+      output: repaired.response.text
+    })
   })
 }

@@ -22,7 +22,13 @@ export type ProblemType = typeof ProblemType.Type
  * "free-form", "free form", "numerical"; both after stripping spaces and lowercasing. Undefined for the rest.
  */
 /** What prepare_videokr_rl_data.py reads as open-ended (lowercased, stripped). */
-export const openEndedSpellings: ReadonlyArray<string> = ["open-ended", "open_ended", "free-form", "free form", "numerical"]
+export const openEndedSpellings: ReadonlyArray<string> = [
+  "open-ended",
+  "open_ended",
+  "free-form",
+  "free form",
+  "numerical"
+]
 
 export const problemTypeOfSpelling = (value: string): ProblemType | undefined => {
   const p = pyStrip(value).toLowerCase()

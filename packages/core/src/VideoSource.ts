@@ -14,7 +14,10 @@ export interface VideoCandidate {
 export interface VideoSourceShape {
   readonly id: string
   /** candidates for a search query (a scenario of a knowledge point) */
-  readonly search: (query: string, options: { readonly limit: number }) => Effect.Effect<ReadonlyArray<VideoCandidate>, SourceError>
+  readonly search: (
+    query: string,
+    options: { readonly limit: number }
+  ) => Effect.Effect<ReadonlyArray<VideoCandidate>, SourceError>
   /** brings a candidate's file to `dir` (resumable where the source allows) and returns its path */
   readonly download: (candidate: VideoCandidate, dir: string) => Effect.Effect<string, SourceError>
   /**
@@ -37,7 +40,6 @@ export interface SourceFile {
   readonly stamp: string
 }
 
-
 export class SourceError extends Schema.TaggedError<SourceError>()("SourceError", {
   source: Schema.String,
   item: Schema.String,
@@ -56,10 +58,21 @@ export class SourceError extends Schema.TaggedError<SourceError>()("SourceError"
  * that fetch, Node and yt-dlp use for such faults.
  */
 export const isTransientSourceFailure = (reason: string): boolean =>
-  /\bHTTP(?: Error)? (?:408|425|429|5\d\d)\b|fetch failed|timed? ?out|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|socket hang up|Connection (?:reset|refused|aborted)|Temporary failure|Network is unreachable|IncompleteRead|transfer ended at|\bterminated\b|UND_ERR_SOCKET|other side closed|EPIPE|ECONNABORTED/i.test(reason)
+  /\bHTTP(?: Error)? (?:408|425|429|5\d\d)\b|fetch failed|timed? ?out|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|socket hang up|Connection (?:reset|refused|aborted)|Temporary failure|Network is unreachable|IncompleteRead|transfer ended at|\bterminated\b|UND_ERR_SOCKET|other side closed|EPIPE|ECONNABORTED/i.test(
+    reason
+  )
 
 /** A source failure, marked transient when it is one. */
 export const sourceError = (source: string, item: string, e: unknown): SourceError => {
-  const reason = e instanceof Error ? [e.message, (e as { cause?: { message?: string; code?: string } }).cause?.code ?? (e as { cause?: { message?: string } }).cause?.message].filter(Boolean).join(": ") : String(e)
+  const reason =
+    e instanceof Error
+      ? [
+          e.message,
+          (e as { cause?: { message?: string; code?: string } }).cause?.code ??
+            (e as { cause?: { message?: string } }).cause?.message
+        ]
+          .filter(Boolean)
+          .join(": ")
+      : String(e)
   return new SourceError({ source, item, reason, ...(isTransientSourceFailure(reason) ? { transient: true } : {}) })
 }

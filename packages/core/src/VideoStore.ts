@@ -10,26 +10,50 @@ import type { Frame, SamplingSpec } from "./Media.ts"
  */
 export const markDownloaded = (videoId: string, localPath: string) =>
   Effect.flatMap(CorpusStore, (store) =>
-    store.run("UPDATE videos SET download_state = 'downloaded', local_path = $path, download_error = NULL WHERE id = $id", { id: videoId, path: localPath }))
+    store.run(
+      "UPDATE videos SET download_state = 'downloaded', local_path = $path, download_error = NULL WHERE id = $id",
+      {
+        id: videoId,
+        path: localPath
+      }
+    )
+  )
 
 export const markDownloadFailed = (videoId: string, reason: string) =>
   Effect.flatMap(CorpusStore, (store) =>
-    store.run("UPDATE videos SET download_state = 'failed', download_error = $reason WHERE id = $id", { id: videoId, reason }))
+    store.run("UPDATE videos SET download_state = 'failed', download_error = $reason WHERE id = $id", {
+      id: videoId,
+      reason
+    })
+  )
 
 export const specKey = (spec: SamplingSpec): string => JSON.stringify(spec)
 
-export const storeFingerprint = (videoId: string, spec: SamplingSpec, frames: ReadonlyArray<Pick<Frame, "index" | "time">>, hashes: ReadonlyArray<string>) =>
+export const storeFingerprint = (
+  videoId: string,
+  spec: SamplingSpec,
+  frames: ReadonlyArray<Pick<Frame, "index" | "time">>,
+  hashes: ReadonlyArray<string>
+) =>
   Effect.flatMap(CorpusStore, (store) =>
     store.transaction((tx) =>
       Effect.gen(function* () {
-        yield* tx.run("DELETE FROM video_fingerprints WHERE video_id = $id AND spec = $spec", { id: videoId, spec: specKey(spec) })
+        yield* tx.run("DELETE FROM video_fingerprints WHERE video_id = $id AND spec = $spec", {
+          id: videoId,
+          spec: specKey(spec)
+        })
         for (let i = 0; i < hashes.length; i++) {
           yield* tx.run("INSERT INTO video_fingerprints VALUES ($id, $spec, $frame, $seconds, $phash)", {
-            id: videoId, spec: specKey(spec), frame: frames[i]!.index, seconds: frames[i]!.time, phash: hashes[i]!
+            id: videoId,
+            spec: specKey(spec),
+            frame: frames[i]!.index,
+            seconds: frames[i]!.time,
+            phash: hashes[i]!
           })
         }
       })
-    ))
+    )
+  )
 
 /** Every stored fingerprint for a spec, in video import order. */
 export const readFingerprints = (spec: SamplingSpec) =>
@@ -41,4 +65,5 @@ export const readFingerprints = (spec: SamplingSpec) =>
         { spec: specKey(spec) }
       ),
       (rows): Array<Fingerprint> => rows.map((r) => ({ id: r.id, hashes: r.hashes }))
-    ))
+    )
+  )

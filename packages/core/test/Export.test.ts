@@ -12,7 +12,11 @@ import { splitCorpus } from "../src/Split.ts"
 import { sample, scratchDir, vectors } from "./support.ts"
 
 const read = (path: string) => readFileSync(path, "utf8")
-const jsonLines = (path: string) => read(path).trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>)
+const jsonLines = (path: string) =>
+  read(path)
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
 
 /** Parquet rows back through DuckDB, as plain JSON values. */
 const parquetRows = (path: string) =>
@@ -32,16 +36,22 @@ describe("exports match the reference conversion scripts (vectors made with CPyt
       expect(files[0]).toMatchObject({ records: 21, skipped: 3 })
       expect(JSON.parse(read(join(out, "llamafactory/dataset_info.json")))).toEqual({
         videokr_train: {
-          file_name: "videokr_train.json", formatting: "sharegpt", columns: { messages: "messages", videos: "videos" },
+          file_name: "videokr_train.json",
+          formatting: "sharegpt",
+          columns: { messages: "messages", videos: "videos" },
           tags: { role_tag: "role", content_tag: "content", user_tag: "user", assistant_tag: "assistant" }
         }
       })
       const prefixed = scratchDir()
       yield* exportCorpus("llamafactory", { outDir: prefixed, videoPrefix: "videos" })
       expect(read(join(prefixed, "llamafactory/videokr_train.json"))).toBe(read(vectors("llamafactory-prefix.json")))
-    }).pipe(Effect.provide(layerMemory)))
+    }).pipe(Effect.provide(layerMemory))
+  )
 
-  for (const [valSize, file] of [[5, "verl-val5.json"], [500, "verl-val500.json"]] as const) {
+  for (const [valSize, file] of [
+    [5, "verl-val5.json"],
+    [500, "verl-val500.json"]
+  ] as const) {
     it.effect(`verl parquet: same records, split and order (val_size ${valSize}, seed 42)`, () =>
       Effect.gen(function* () {
         yield* importFile(vectors("input.jsonl"))
@@ -58,9 +68,17 @@ describe("exports match the reference conversion scripts (vectors made with CPyt
             `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${join(out, "verl/test.parquet")}'))`
           )
         })
-        expect(types.map((t) => t.column_name)).toEqual(["data_source", "prompt", "videos", "ability", "reward_model", "extra_info"])
+        expect(types.map((t) => t.column_name)).toEqual([
+          "data_source",
+          "prompt",
+          "videos",
+          "ability",
+          "reward_model",
+          "extra_info"
+        ])
         expect(types[2]!.column_type).toContain("fps DOUBLE")
-      }).pipe(Effect.provide(layerMemory)))
+      }).pipe(Effect.provide(layerMemory))
+    )
   }
 })
 
@@ -71,7 +89,8 @@ describe("VideoKR JSONL", () => {
       const out = scratchDir()
       const [file] = yield* exportCorpus("videokr", { outDir: out })
       expect(read(file!.path)).toBe(read(sample("examples.jsonl")))
-    }).pipe(Effect.provide(layerMemory)))
+    }).pipe(Effect.provide(layerMemory))
+  )
 
   it.effect("round trip with the release's aliases and unknown fields: the same records, under canonical names", () =>
     Effect.gen(function* () {
@@ -83,7 +102,8 @@ describe("VideoKR JSONL", () => {
         return { ...rest, problem_id: r.problem_id ?? id, video_path: r.video_path ?? path ?? file_name }
       }
       expect(jsonLines(file!.path)).toEqual(jsonLines(vectors("input.jsonl")).map(canonical))
-    }).pipe(Effect.provide(layerMemory)))
+    }).pipe(Effect.provide(layerMemory))
+  )
 
   it.effect("after a split: sft.jsonl with rationales and rl.jsonl without, together the whole corpus", () =>
     Effect.gen(function* () {
@@ -96,13 +116,25 @@ describe("VideoKR JSONL", () => {
       const rlRows = jsonLines(join(out, "videokr/rl.jsonl"))
       expect(sftRows.every((r) => typeof r.think === "string" && r.think !== "")).toBe(true)
       expect(rlRows.every((r) => !("think" in r))).toBe(true)
-      expect([...sftRows, ...rlRows].map((r) => r.problem_id).sort()).toEqual(jsonLines(sample("examples.jsonl")).map((r) => r.problem_id).sort())
+      expect([...sftRows, ...rlRows].map((r) => r.problem_id).sort()).toEqual(
+        jsonLines(sample("examples.jsonl"))
+          .map((r) => r.problem_id)
+          .sort()
+      )
       // the manifest says how the files were made and what they hold
       const manifest = JSON.parse(read(join(out, "videokr/manifest.json")))
       expect(manifest).toMatchObject({ format: "videokr", split: { seed: 7, sft_fraction: 0.638 } })
-      expect(manifest.files.map((f: { file: string; records: number }) => [f.file, f.records])).toEqual([["sft.jsonl", sft], ["rl.jsonl", rl]])
-      expect(manifest.files[0].sha256).toBe(createHash("sha256").update(readFileSync(join(out, "videokr/sft.jsonl"))).digest("hex"))
-    }).pipe(Effect.provide(layerMemory)))
+      expect(manifest.files.map((f: { file: string; records: number }) => [f.file, f.records])).toEqual([
+        ["sft.jsonl", sft],
+        ["rl.jsonl", rl]
+      ])
+      expect(manifest.files[0].sha256).toBe(
+        createHash("sha256")
+          .update(readFileSync(join(out, "videokr/sft.jsonl")))
+          .digest("hex")
+      )
+    }).pipe(Effect.provide(layerMemory))
+  )
 })
 
 describe("TRL", () => {
@@ -121,7 +153,8 @@ describe("TRL", () => {
       expect(rlFirst.prompt).toHaveLength(1)
       expect(rlFirst.solution).toMatch(/^<answer>.+<\/answer>$/)
       expect(["multiple choice", "open-ended"]).toContain(rlFirst.problem_type)
-    }).pipe(Effect.provide(layerMemory)))
+    }).pipe(Effect.provide(layerMemory))
+  )
 })
 
 describe("atomic writes", () => {
@@ -134,7 +167,8 @@ describe("atomic writes", () => {
       expect(Exit.isFailure(exit)).toBe(true)
       expect(existsSync(target)).toBe(false)
       expect(readdirSync(dir)).toEqual([])
-    }))
+    })
+  )
 
   it.effect("an export refuses an empty corpus and a partly split one", () =>
     Effect.gen(function* () {
@@ -145,12 +179,17 @@ describe("atomic writes", () => {
       yield* splitCorpus()
       yield* store.run("UPDATE examples SET split = NULL WHERE id = 'vkr-000003'")
       const partial = yield* Effect.exit(exportCorpus("verl", { outDir: scratchDir() }))
-      expect(Exit.isFailure(partial) && String((partial.cause.reasons[0] as any).error.message)).toMatch(/1 of 40 examples have no split yet/)
+      expect(Exit.isFailure(partial) && String((partial.cause.reasons[0] as any).error.message)).toMatch(
+        /1 of 40 examples have no split yet/
+      )
       // a validation size that takes every RL record would leave train.parquet empty: refused, with the fix
       yield* store.run("UPDATE examples SET split = 'rl' WHERE id = 'vkr-000003'")
       const out = scratchDir()
       const allHeldOut = yield* Effect.exit(exportCorpus("verl", { outDir: out }))
-      expect(Exit.isFailure(allHeldOut) && String((allHeldOut.cause.reasons[0] as any).error.message)).toMatch(/so train\.parquet would be empty; hold out fewer with --val-size \d+/)
+      expect(Exit.isFailure(allHeldOut) && String((allHeldOut.cause.reasons[0] as any).error.message)).toMatch(
+        /so train\.parquet would be empty; hold out fewer with --val-size \d+/
+      )
       expect(existsSync(join(out, "verl"))).toBe(false)
-    }).pipe(Effect.provide(layerMemory)))
+    }).pipe(Effect.provide(layerMemory))
+  )
 })

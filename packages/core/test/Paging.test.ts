@@ -11,8 +11,17 @@ const pending = (page: PageRequest) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
     const after = keyAfter(["a", "b"], page)
-    const got = yield* store.query<{ a: string; b: number; id: string }>(`SELECT a, b, id FROM t WHERE ${after.sql} ORDER BY a, b LIMIT ${page.size}`, after.params)
-    return yield* pageOf("t", page, got, (r) => [r.a, r.b], (r) => [{ id: r.id, input: r, inputHash: hashOf(r.id) }])
+    const got = yield* store.query<{ a: string; b: number; id: string }>(
+      `SELECT a, b, id FROM t WHERE ${after.sql} ORDER BY a, b LIMIT ${page.size}`,
+      after.params
+    )
+    return yield* pageOf(
+      "t",
+      page,
+      got,
+      (r) => [r.a, r.b],
+      (r) => [{ id: r.id, input: r, inputHash: hashOf(r.id) }]
+    )
   })
 
 describe("keyset paging", () => {
@@ -26,7 +35,10 @@ describe("keyset paging", () => {
         expect((yield* allPending(pending, size)).map((i) => i.id)).toEqual(ordered)
       }
       // r3 is done with its current input, r5 with an older one (so it is pending again)
-      yield* store.run(`INSERT INTO stage_items (stage, item_id, input_hash, status) VALUES ('t', 'r3', '${hashOf("r3")}', 'keep'), ('t', 'r5', 'old', 'keep')`)
+      yield* store.run(
+        `INSERT INTO stage_items (stage, item_id, input_hash, status) VALUES ('t', 'r3', '${hashOf("r3")}', 'keep'), ('t', 'r5', 'old', 'keep')`
+      )
       expect((yield* allPending(pending, 4)).map((i) => i.id)).toEqual(ordered.filter((id) => id !== "r3"))
-    }).pipe(Effect.provide(layerMemory)))
+    }).pipe(Effect.provide(layerMemory))
+  )
 })

@@ -12,6 +12,8 @@ describe("prompt templates", () => {
 
   it("name the file they looked for when it is missing", () => {
     const path = fileURLToPath(new URL("fixtures/prompts/leak.v2.md", import.meta.url))
-    expect(() => promptTemplate("fixtures/prompts/leak.v2", { from: import.meta.url })).toThrow(`prompt template "fixtures/prompts/leak.v2": cannot read ${path}`)
+    expect(() => promptTemplate("fixtures/prompts/leak.v2", { from: import.meta.url })).toThrow(
+      `prompt template "fixtures/prompts/leak.v2": cannot read ${path}`
+    )
   })
 })

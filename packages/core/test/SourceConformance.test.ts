@@ -17,13 +17,23 @@ const localSubject = (): SourceSubject => {
   const root = scratchDir("videokr-local-kit-")
   copyFileSync(v.base!, join(root, "titration.mp4"))
   copyFileSync(v.life!, join(root, "titration-cells.mp4"))
-  writeFileSync(join(root, "videos.jsonl"), [
-    { file: "titration.mp4", title: "Acid-base titration with a burette", license: "CC BY 4.0" },
-    { file: "titration-cells.mp4", title: "Titration seen under a microscope", license: "CC0" }
-  ].map((r) => JSON.stringify(r)).join("\n") + "\n")
+  writeFileSync(
+    join(root, "videos.jsonl"),
+    [
+      { file: "titration.mp4", title: "Acid-base titration with a burette", license: "CC BY 4.0" },
+      { file: "titration-cells.mp4", title: "Titration seen under a microscope", license: "CC0" }
+    ]
+      .map((r) => JSON.stringify(r))
+      .join("\n") + "\n"
+  )
   const frames = scratchDir("videokr-local-kit-frames-")
   return {
-    make: () => Effect.runPromise(makeLocalSource({ root, sidecar: join(root, "videos.jsonl") }).pipe(Effect.provide(Media.layer({ cacheDir: frames })))),
+    make: () =>
+      Effect.runPromise(
+        makeLocalSource({ root, sidecar: join(root, "videos.jsonl") }).pipe(
+          Effect.provide(Media.layer({ cacheDir: frames }))
+        )
+      ),
     query: "titration",
     nothing: "xylophone"
   }
@@ -43,7 +53,12 @@ beforeAll(async () => {
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "")
     const start = m ? Number(m[1]) : 0
     const body = file.subarray(start)
-    res.writeHead(m ? 206 : 200, { "content-type": "video/mp4", "content-length": String(body.length), "accept-ranges": "bytes", ...(m ? { "content-range": `bytes ${start}-${file.length - 1}/${file.length}` } : {}) })
+    res.writeHead(m ? 206 : 200, {
+      "content-type": "video/mp4",
+      "content-length": String(body.length),
+      "accept-ranges": "bytes",
+      ...(m ? { "content-range": `bytes ${start}-${file.length - 1}/${file.length}` } : {})
+    })
     if (!cutNext) return res.end(body)
     cutNext = false
     res.write(body.subarray(0, Math.floor(body.length / 3)), () => res.destroy())
@@ -55,10 +70,15 @@ afterAll(() => new Promise<void>((r) => (server ? (server.closeAllConnections(),
 const urlsSubject = (attempts?: number): SourceSubject => {
   const base = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`
   const list = join(scratchDir("videokr-urls-kit-"), "urls.jsonl")
-  writeFileSync(list, [
-    { url: `${base}/titration.mp4`, license: "CC BY 4.0", title: "Titration", duration: 10 },
-    { url: `${base}/cells.mp4`, license: "CC0", title: "Cells", duration: 10 }
-  ].map((r) => JSON.stringify(r)).join("\n") + "\n")
+  writeFileSync(
+    list,
+    [
+      { url: `${base}/titration.mp4`, license: "CC BY 4.0", title: "Titration", duration: 10 },
+      { url: `${base}/cells.mp4`, license: "CC0", title: "Cells", duration: 10 }
+    ]
+      .map((r) => JSON.stringify(r))
+      .join("\n") + "\n"
+  )
   const make = () => Effect.runPromise(makeUrlsSource({ list, attempts }))
   return {
     make,
@@ -68,7 +88,17 @@ const urlsSubject = (attempts?: number): SourceSubject => {
     faults: {
       breakNextDownload: () => (cutNext = true),
       refuseNextSearch: () => {}, // searching a list asks no server
-      gone: { video: { id: "urls:gone", source: "urls", source_id: "gone", url: `${base}/gone.mp4`, license: "CC0", duration: 10, title: "Gone" } }
+      gone: {
+        video: {
+          id: "urls:gone",
+          source: "urls",
+          source_id: "gone",
+          url: `${base}/gone.mp4`,
+          license: "CC0",
+          duration: 10,
+          title: "Gone"
+        }
+      }
     }
   }
 }
@@ -78,7 +108,8 @@ describe("the local source passes the source kit", () => {
 })
 
 describe("the urls source passes the source kit", () => {
-  for (const check of sourceConformance.filter((c) => !c.name.startsWith("keeps to the limit"))) it(check.name, () => check.run(urlsSubject()))
+  for (const check of sourceConformance.filter((c) => !c.name.startsWith("keeps to the limit")))
+    it(check.name, () => check.run(urlsSubject()))
   it("keeps to the limit and finds the same again (a list finds every video for every query)", async () => {
     const source = await urlsSubject().make()
     const once = await Effect.runPromise(source.search("titration", { limit: 1 }))
@@ -96,7 +127,13 @@ describe("the source kit", () => {
       ...subject,
       make: async () => {
         const source = await subject.make()
-        return { ...source, search: (q, o) => Effect.map(source.search(q, o), (found) => found.map((c) => ({ ...c, video: { ...c.video, id: c.video.source_id, license: "" } }))) }
+        return {
+          ...source,
+          search: (q, o) =>
+            Effect.map(source.search(q, o), (found) =>
+              found.map((c) => ({ ...c, video: { ...c.video, id: c.video.source_id, license: "" } }))
+            )
+        }
       }
     }
     await expect(kit("finds videos").run(careless)).rejects.toThrow(/id is <source>:<source_id>/)

@@ -12,7 +12,10 @@ let server: Server | undefined
 afterEach(() => new Promise<void>((r) => (server ? (server.closeAllConnections(), server.close(() => r())) : r())))
 
 /** bytes of the download in progress in `dir` (its "<id>.part" file) */
-const partBytes = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".part")).reduce((n, f) => n + statSync(join(dir, f)).size, 0)
+const partBytes = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".part"))
+    .reduce((n, f) => n + statSync(join(dir, f)).size, 0)
 
 /**
  * A server of `file` that cuts the first `cuts` transfers after a third of the body, once the client has
@@ -26,7 +29,12 @@ const serve = async (file: Buffer, cuts: number, dir: string, honourRange = true
     const m = honourRange ? /^bytes=(\d+)-$/.exec(req.headers.range ?? "") : null
     const start = m ? Number(m[1]) : 0
     const body = file.subarray(start)
-    res.writeHead(m ? 206 : 200, { "content-type": "video/mp4", "content-length": String(body.length), "accept-ranges": "bytes", ...(m ? { "content-range": `bytes ${start}-${file.length - 1}/${file.length}` } : {}) })
+    res.writeHead(m ? 206 : 200, {
+      "content-type": "video/mp4",
+      "content-length": String(body.length),
+      "accept-ranges": "bytes",
+      ...(m ? { "content-range": `bytes ${start}-${file.length - 1}/${file.length}` } : {})
+    })
     if (dropped < cuts) {
       dropped++
       res.write(body.subarray(0, Math.floor(body.length / 3)))
@@ -45,10 +53,25 @@ describe("the urls source", () => {
       const original = readFileSync(testVideos().base!)
       const dir = scratchDir("videokr-urls-")
       const { url, seen } = yield* Effect.promise(() => serve(original, 2, dir))
-      const list = fileWith("urls.jsonl", JSON.stringify({ url, license: "CC BY 4.0", title: "Titration demo", tags: "chemistry; titration", duration: 10 }) + "\n")
+      const list = fileWith(
+        "urls.jsonl",
+        JSON.stringify({
+          url,
+          license: "CC BY 4.0",
+          title: "Titration demo",
+          tags: "chemistry; titration",
+          duration: 10
+        }) + "\n"
+      )
       const source = yield* makeUrlsSource({ list })
       const [candidate] = yield* source.search("anything", { limit: 5 })
-      expect(candidate!.video).toMatchObject({ source: "urls", license: "CC BY 4.0", title: "Titration demo", tags: ["chemistry", "titration"], duration: 10 })
+      expect(candidate!.video).toMatchObject({
+        source: "urls",
+        license: "CC BY 4.0",
+        title: "Titration demo",
+        tags: ["chemistry", "titration"],
+        duration: 10
+      })
       const path = yield* source.download(candidate!, dir)
       expect(readFileSync(path).equals(original)).toBe(true)
       expect(seen[0]).toBeUndefined()
@@ -56,7 +79,8 @@ describe("the urls source", () => {
       expect(seen).toHaveLength(3)
       expect(seen.slice(1).every((r) => /^bytes=[1-9]\d*-$/.test(r ?? ""))).toBe(true)
       expect(Number(/\d+/.exec(seen[2]!)![0])).toBeGreaterThan(Number(/\d+/.exec(seen[1]!)![0]))
-    }))
+    })
+  )
 
   it.live("starts over when the server ignores Range, and refuses a list without licenses", () =>
     Effect.gen(function* () {
@@ -70,32 +94,45 @@ describe("the urls source", () => {
       expect(readFileSync(path).equals(original)).toBe(true)
       const bad = fileWith("bad.jsonl", JSON.stringify({ url }) + "\n")
       const exit = yield* Effect.exit(makeUrlsSource({ list: bad }))
-      expect(Exit.isFailure(exit) && (exit.cause.reasons[0] as any).error.message).toMatch(/line 1: field "license": required/)
-    }))
+      expect(Exit.isFailure(exit) && (exit.cause.reasons[0] as any).error.message).toMatch(
+        /line 1: field "license": required/
+      )
+    })
+  )
 
-  it.live("a server that is down or overloaded is a transient failure (the video stays pending); a missing file is final", () =>
-    Effect.gen(function* () {
-      const statuses = [503, 429, 404]
-      server = createServer((_req, res) => {
-        const status = statuses[0]!
-        res.writeHead(status, { "content-type": "text/plain" })
-        res.end(`status ${status}`)
+  it.live(
+    "a server that is down or overloaded is a transient failure (the video stays pending); a missing file is final",
+    () =>
+      Effect.gen(function* () {
+        const statuses = [503, 429, 404]
+        server = createServer((_req, res) => {
+          const status = statuses[0]!
+          res.writeHead(status, { "content-type": "text/plain" })
+          res.end(`status ${status}`)
+        })
+        yield* Effect.promise(() => new Promise<void>((r) => server!.listen(0, "127.0.0.1", r)))
+        const port = (server!.address() as AddressInfo).port
+        const list = fileWith(
+          "urls.jsonl",
+          JSON.stringify({ url: `http://127.0.0.1:${port}/a.mp4`, license: "CC0" }) + "\n"
+        )
+        const source = yield* makeUrlsSource({ list, attempts: 1 })
+        const failure = () => Effect.flip(source.download(source.candidates[0]!, scratchDir("videokr-urls-")))
+        expect(yield* failure()).toMatchObject({
+          _tag: "SourceError",
+          transient: true,
+          reason: expect.stringContaining("HTTP 503")
+        })
+        statuses.shift()
+        expect(yield* failure()).toMatchObject({ transient: true, reason: expect.stringContaining("HTTP 429") })
+        statuses.shift()
+        const gone = yield* failure()
+        expect(gone.reason).toContain("HTTP 404")
+        expect(gone.transient).toBeUndefined()
+        // nothing listening: connection refused
+        yield* Effect.promise(() => new Promise<void>((r) => (server!.closeAllConnections(), server!.close(() => r()))))
+        server = undefined
+        expect(yield* failure()).toMatchObject({ transient: true })
       })
-      yield* Effect.promise(() => new Promise<void>((r) => server!.listen(0, "127.0.0.1", r)))
-      const port = (server!.address() as AddressInfo).port
-      const list = fileWith("urls.jsonl", JSON.stringify({ url: `http://127.0.0.1:${port}/a.mp4`, license: "CC0" }) + "\n")
-      const source = yield* makeUrlsSource({ list, attempts: 1 })
-      const failure = () => Effect.flip(source.download(source.candidates[0]!, scratchDir("videokr-urls-")))
-      expect(yield* failure()).toMatchObject({ _tag: "SourceError", transient: true, reason: expect.stringContaining("HTTP 503") })
-      statuses.shift()
-      expect(yield* failure()).toMatchObject({ transient: true, reason: expect.stringContaining("HTTP 429") })
-      statuses.shift()
-      const gone = yield* failure()
-      expect(gone.reason).toContain("HTTP 404")
-      expect(gone.transient).toBeUndefined()
-      // nothing listening: connection refused
-      yield* Effect.promise(() => new Promise<void>((r) => (server!.closeAllConnections(), server!.close(() => r()))))
-      server = undefined
-      expect(yield* failure()).toMatchObject({ transient: true })
-    }))
+  )
 })

@@ -13,7 +13,8 @@ const standin = fileURLToPath(new URL("./support/yt-dlp-standin.mjs", import.met
 chmodSync(standin, 0o755)
 process.env.YTDLP_RECORDS = fileURLToPath(new URL("./fixtures/yt-dlp/search-titration.jsonl", import.meta.url))
 process.env.YTDLP_VIDEO = testVideos().base!
-const failure = <A, E>(exit: Exit.Exit<A, E>) => (Exit.isFailure(exit) ? (exit.cause.reasons[0] as any).error : undefined)
+const failure = <A, E>(exit: Exit.Exit<A, E>) =>
+  Exit.isFailure(exit) ? (exit.cause.reasons[0] as any).error : undefined
 
 describe("the youtube source (yt-dlp stand-in replaying recorded JSON)", () => {
   it.effect("keeps Creative Commons videos within the duration bounds, and says why it drops the others", () =>
@@ -31,11 +32,19 @@ describe("the youtube source (yt-dlp stand-in replaying recorded JSON)", () => {
         Po9Iu8Yt7Re: "shorter than 60 s (38 s)"
       })
       const [first] = yield* source.search("titration", { limit: 3 })
-      expect(first!.video).toMatchObject({ source: "youtube", source_id: "Xk3vQ9pL2aB", license: "Creative Commons Attribution license (reuse allowed)", duration: 312, channel: "University Chemistry Teaching Labs", tags: ["titration", "burette", "chemistry lab"] })
+      expect(first!.video).toMatchObject({
+        source: "youtube",
+        source_id: "Xk3vQ9pL2aB",
+        license: "Creative Commons Attribution license (reuse allowed)",
+        duration: 312,
+        channel: "University Chemistry Teaching Labs",
+        tags: ["titration", "burette", "chemistry lab"]
+      })
       const sparse = assessed.find((a) => "video" in a && a.video.source_id === "Zx1Cv2Bn3Mq") as { video: any }
       expect(sparse.video).toEqual(expect.objectContaining({ channel: "ceramics_studio" }))
       expect("description" in sparse.video || "tags" in sparse.video).toBe(false)
-    }))
+    })
+  )
 
   it.effect("downloads (format-limited, resumable) to a real, probeable file; failures are clear errors", () =>
     Effect.gen(function* () {
@@ -47,9 +56,16 @@ describe("the youtube source (yt-dlp stand-in replaying recorded JSON)", () => {
       expect(existsSync(path)).toBe(true)
       const media = yield* Media.Media
       expect((yield* media.probe(path)).duration).toBeCloseTo(10, 1)
-      const gone = { video: { ...candidate!.video, id: "youtube:Zz0Unavail0", url: "https://www.youtube.com/watch?v=Zz0Unavail0" } }
-      expect(failure(yield* Effect.exit(source.download(gone, dir))).message).toBe("youtube youtube:Zz0Unavail0: ERROR: [youtube] Zz0Unavail0: Video unavailable. This video has been removed by the uploader")
+      const gone = {
+        video: { ...candidate!.video, id: "youtube:Zz0Unavail0", url: "https://www.youtube.com/watch?v=Zz0Unavail0" }
+      }
+      expect(failure(yield* Effect.exit(source.download(gone, dir))).message).toBe(
+        "youtube youtube:Zz0Unavail0: ERROR: [youtube] Zz0Unavail0: Video unavailable. This video has been removed by the uploader"
+      )
       const missing = makeYoutubeSource({ ytdlp: "/nonexistent/yt-dlp" })
-      expect(failure(yield* Effect.exit(missing.search("x", { limit: 1 }))).message).toMatch(/yt-dlp not found at "\/nonexistent\/yt-dlp"; install it or set its path/)
-    }).pipe(Effect.provide(Media.layer({ cacheDir: scratchDir() }))))
+      expect(failure(yield* Effect.exit(missing.search("x", { limit: 1 }))).message).toMatch(
+        /yt-dlp not found at "\/nonexistent\/yt-dlp"; install it or set its path/
+      )
+    }).pipe(Effect.provide(Media.layer({ cacheDir: scratchDir() })))
+  )
 })

@@ -14,7 +14,12 @@ export interface StoredResult {
   readonly mode: EvalMode
   readonly source: "run" | "import"
   readonly score: number | undefined
-  readonly counts: { readonly samples: number; readonly scored: number; readonly skipped: number; readonly errors: number }
+  readonly counts: {
+    readonly samples: number
+    readonly scored: number
+    readonly skipped: number
+    readonly errors: number
+  }
   readonly metrics: unknown
   readonly breakdowns: unknown
   readonly record: unknown
@@ -24,18 +29,39 @@ export interface StoredResult {
 /** One statement, so atomic by itself. */
 export const storeResult = (store: CorpusStore.CorpusStoreShape, r: StoredResult) =>
   store.run(
-      `INSERT OR REPLACE INTO eval_results (run_id, task, benchmark, task_group, model, mode, source, score, samples, scored, skipped, errors, metrics, breakdowns, record, output_dir)
+    `INSERT OR REPLACE INTO eval_results (run_id, task, benchmark, task_group, model, mode, source, score, samples, scored, skipped, errors, metrics, breakdowns, record, output_dir)
        VALUES ($run_id, $task, $benchmark, $group, $model, $mode, $source, $score, $samples, $scored, $skipped, $errors, $metrics::JSON, $breakdowns::JSON, $record::JSON, $output_dir)`,
-      {
-        run_id: r.runId, task: r.task, benchmark: r.benchmark, group: r.group, model: r.model, mode: r.mode, source: r.source,
-        score: r.score ?? null, samples: r.counts.samples, scored: r.counts.scored, skipped: r.counts.skipped, errors: r.counts.errors,
-        metrics: JSON.stringify(r.metrics), breakdowns: JSON.stringify(r.breakdowns), record: JSON.stringify(r.record), output_dir: r.outputDir ?? null
-      }
+    {
+      run_id: r.runId,
+      task: r.task,
+      benchmark: r.benchmark,
+      group: r.group,
+      model: r.model,
+      mode: r.mode,
+      source: r.source,
+      score: r.score ?? null,
+      samples: r.counts.samples,
+      scored: r.counts.scored,
+      skipped: r.counts.skipped,
+      errors: r.counts.errors,
+      metrics: JSON.stringify(r.metrics),
+      breakdowns: JSON.stringify(r.breakdowns),
+      record: JSON.stringify(r.record),
+      output_dir: r.outputDir ?? null
+    }
   )
 
 export const storeTaskRun = (
   store: CorpusStore.CorpusStoreShape,
-  input: { readonly runId: string; readonly run: TaskRun; readonly model: string; readonly mode: EvalMode; readonly source: "run"; readonly record: RunRecord; readonly outputDir: string }
+  input: {
+    readonly runId: string
+    readonly run: TaskRun
+    readonly model: string
+    readonly mode: EvalMode
+    readonly source: "run"
+    readonly record: RunRecord
+    readonly outputDir: string
+  }
 ) =>
   storeResult(store, {
     runId: input.runId,
@@ -55,4 +81,7 @@ export const storeTaskRun = (
 
 /** The newest result of each model and task (the eval_latest view), by model then task: what the reports read. */
 export const latestResults = Effect.flatMap(CorpusStore.CorpusStore, (store) =>
-  store.query<ResultRow>("SELECT model, task, benchmark, task_group, mode, score, samples::INT AS samples, scored::INT AS scored, errors::INT AS errors FROM eval_latest ORDER BY model, task"))
+  store.query<ResultRow>(
+    "SELECT model, task, benchmark, task_group, mode, score, samples::INT AS samples, scored::INT AS scored, errors::INT AS errors FROM eval_latest ORDER BY model, task"
+  )
+)

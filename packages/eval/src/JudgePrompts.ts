@@ -105,7 +105,7 @@ export const multipleChoiceLetterJudgeTemplateTrailingSpaces = [
   "- Ignore formatting, capitalization, or extra text  ",
   "- Score 0 if the answer is incorrect or cannot be determined  ",
   "  ",
-  "Return only \"1\" or \"0\" with no additional text or formatting."
+  'Return only "1" or "0" with no additional text or formatting.'
 ].join("\n")
 
 /**

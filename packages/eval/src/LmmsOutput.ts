@@ -34,7 +34,16 @@ export const lmmsModelName = (modelId: string) => {
 
 export const dateId = (at: Date) => {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Singapore", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Asia/Singapore",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23"
+    })
       .formatToParts(at)
       .map((p) => [p.type, p.value])
   )
@@ -45,8 +54,13 @@ export const dateId = (at: Date) => {
 export const pyJsonLine = (value: unknown): string => {
   if (value === null || value === undefined) return "null"
   if (Array.isArray(value)) return `[${value.map(pyJsonLine).join(", ")}]`
-  if (typeof value === "object") return `{${Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => `${JSON.stringify(k)}: ${pyJsonLine(v)}`).join(", ")}}`
-  if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity"
+  if (typeof value === "object")
+    return `{${Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${pyJsonLine(v)}`)
+      .join(", ")}}`
+  if (typeof value === "number" && !Number.isFinite(value))
+    return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity"
   return JSON.stringify(value)
 }
 
@@ -63,15 +77,31 @@ const metricEntries = (run: TaskRun) => {
   return entry
 }
 
-const sortedBy = <A>(runs: ReadonlyArray<TaskRun>, f: (r: TaskRun) => A) => Object.fromEntries([...runs].sort((a, b) => a.task.name.localeCompare(b.task.name)).map((r) => [r.task.name, f(r)]))
+const sortedBy = <A>(runs: ReadonlyArray<TaskRun>, f: (r: TaskRun) => A) =>
+  Object.fromEntries([...runs].sort((a, b) => a.task.name.localeCompare(b.task.name)).map((r) => [r.task.name, f(r)]))
 
 export const samplesLines = (run: TaskRun): string =>
   run.samples
     .filter((s) => s.result !== undefined)
-    .map((s) => pyJsonLine({ doc_id: s.index, target: s.target, filtered_resps: [s.output], doc_hash: docHash, ...s.result!.metrics, input: s.prompt }) + "\n")
+    .map(
+      (s) =>
+        pyJsonLine({
+          doc_id: s.index,
+          target: s.target,
+          filtered_resps: [s.output],
+          doc_hash: docHash,
+          ...s.result!.metrics,
+          input: s.prompt
+        }) + "\n"
+    )
     .join("")
 
-export const resultsJson = (runs: ReadonlyArray<TaskRun>, record: RunRecord, model: string, at: { readonly date: string; readonly seconds: number }) => {
+export const resultsJson = (
+  runs: ReadonlyArray<TaskRun>,
+  record: RunRecord,
+  model: string,
+  at: { readonly date: string; readonly seconds: number }
+) => {
   const name = lmmsModelName(model)
   const withSamples = (r: TaskRun) => r.samples.filter((s) => s.result !== undefined)
   const results = {
@@ -89,13 +119,23 @@ export const resultsJson = (runs: ReadonlyArray<TaskRun>, record: RunRecord, mod
         num_beams: 1,
         do_sample: r.task.generation.doSample ?? false
       },
-      metric_list: Object.entries(r.task.metrics).filter(([m]) => m in r.aggregates).map(([metric, m]) => ({ metric, higher_is_better: m.higherIsBetter })),
+      metric_list: Object.entries(r.task.metrics)
+        .filter(([m]) => m in r.aggregates)
+        .map(([metric, m]) => ({ metric, higher_is_better: m.higherIsBetter })),
       repeats: 1
     })),
     versions: sortedBy(runs, () => "Yaml"),
     "n-shot": sortedBy(runs, () => 0),
-    higher_is_better: sortedBy(runs, (r) => Object.fromEntries(Object.entries(r.task.metrics).filter(([m]) => m in r.aggregates).map(([m, d]) => [m, d.higherIsBetter]))),
-    "n-samples": Object.fromEntries(runs.map((r) => [r.task.name, { original: r.counts.samples, effective: withSamples(r).length }])),
+    higher_is_better: sortedBy(runs, (r) =>
+      Object.fromEntries(
+        Object.entries(r.task.metrics)
+          .filter(([m]) => m in r.aggregates)
+          .map(([m, d]) => [m, d.higherIsBetter])
+      )
+    ),
+    "n-samples": Object.fromEntries(
+      runs.map((r) => [r.task.name, { original: r.counts.samples, effective: withSamples(r).length }])
+    ),
     config: {
       model: record.model.provider,
       model_args: `model=${name}`,
@@ -113,7 +153,16 @@ export const resultsJson = (runs: ReadonlyArray<TaskRun>, record: RunRecord, mod
     },
     git_hash: null,
     date: at.date,
-    task_hashes: Object.fromEntries(runs.map((r) => [r.task.name, sha256(withSamples(r).map((_, i) => `sample_${i}${docHash}`).join(""))])),
+    task_hashes: Object.fromEntries(
+      runs.map((r) => [
+        r.task.name,
+        sha256(
+          withSamples(r)
+            .map((_, i) => `sample_${i}${docHash}`)
+            .join("")
+        )
+      ])
+    ),
     model_source: record.model.provider,
     model_name: name,
     model_name_sanitized: sanitizeModelName(name),
@@ -134,7 +183,9 @@ export const resultsJson = (runs: ReadonlyArray<TaskRun>, record: RunRecord, mod
         counts: r.counts,
         breakdowns: r.breakdowns,
         record: taskRecord(record, r),
-        errors: r.samples.filter((s) => s.error !== undefined).map((s) => ({ doc_id: s.index, id: s.docId, error: s.error })),
+        errors: r.samples
+          .filter((s) => s.error !== undefined)
+          .map((s) => ({ doc_id: s.index, id: s.docId, error: s.error })),
         quirks: r.task.quirks
       }))
     }
@@ -149,7 +200,13 @@ export interface WrittenOutput {
 }
 
 /** Writes one run's files (each atomically) and returns their paths. */
-export const writeLmmsOutput = (outputDir: string, model: string, runs: ReadonlyArray<TaskRun>, record: RunRecord, startedAt = new Date()) =>
+export const writeLmmsOutput = (
+  outputDir: string,
+  model: string,
+  runs: ReadonlyArray<TaskRun>,
+  record: RunRecord,
+  startedAt = new Date()
+) =>
   Effect.gen(function* () {
     const dir = join(outputDir, sanitizeModelName(lmmsModelName(model)))
     const date = dateId(startedAt)
@@ -160,7 +217,10 @@ export const writeLmmsOutput = (outputDir: string, model: string, runs: Readonly
       samples.push(path)
     }
     const results = join(dir, `${date}_results.json`)
-    yield* writeTextAtomic(results, Stream.make(resultsJson(runs, record, model, { date, seconds: (Date.now() - startedAt.getTime()) / 1000 })))
+    yield* writeTextAtomic(
+      results,
+      Stream.make(resultsJson(runs, record, model, { date, seconds: (Date.now() - startedAt.getTime()) / 1000 }))
+    )
     return { dir, results, samples } satisfies WrittenOutput
   })
 
@@ -169,7 +229,13 @@ export interface ImportedTask {
   readonly task: string
   /** "<metric>" -> value (the "<metric>,<filter>" keys, stderr left out) */
   readonly metrics: Readonly<Record<string, unknown>>
-  readonly samples: ReadonlyArray<{ readonly docId: number; readonly output: string; readonly payloads: Readonly<Record<string, unknown>>; readonly target: string; readonly input: string }>
+  readonly samples: ReadonlyArray<{
+    readonly docId: number
+    readonly output: string
+    readonly payloads: Readonly<Record<string, unknown>>
+    readonly target: string
+    readonly input: string
+  }>
   readonly samplesFile: string | undefined
   readonly nSamples: { readonly original: number; readonly effective: number } | undefined
 }
@@ -182,7 +248,8 @@ export interface ImportedRun {
   readonly tasks: ReadonlyArray<ImportedTask>
 }
 
-const fileError = (path: string, operation: string) => (e: unknown) => new FileError({ path, operation, reason: e instanceof Error ? e.message : String(e) })
+const fileError = (path: string, operation: string) => (e: unknown) =>
+  new FileError({ path, operation, reason: e instanceof Error ? e.message : String(e) })
 
 const findResults = async (dir: string, depth: number): Promise<Array<string>> => {
   const entries = await readdir(dir, { withFileTypes: true })
@@ -194,48 +261,106 @@ const findResults = async (dir: string, depth: number): Promise<Array<string>> =
   return found
 }
 
-const standardKeys = new Set(["doc_id", "doc", "target", "arguments", "resps", "filtered_resps", "doc_hash", "prompt_hash", "target_hash", "input", "input_media", "token_counts"])
+const standardKeys = new Set([
+  "doc_id",
+  "doc",
+  "target",
+  "arguments",
+  "resps",
+  "filtered_resps",
+  "doc_hash",
+  "prompt_hash",
+  "target_hash",
+  "input",
+  "input_media",
+  "token_counts"
+])
 
 /** Reads an LMMs-Eval output folder: every results file under it (two levels down), with its samples files. */
 export const readLmmsOutput = (dir: string) =>
   Effect.gen(function* () {
     const files = yield* Effect.tryPromise({ try: () => findResults(dir, 2), catch: fileError(dir, "read folder") })
-    if (files.length === 0) return yield* new FileError({ path: dir, operation: "import", reason: "no *_results.json here or two levels down (an LMMs-Eval --output_path folder)" })
+    if (files.length === 0)
+      return yield* new FileError({
+        path: dir,
+        operation: "import",
+        reason: "no *_results.json here or two levels down (an LMMs-Eval --output_path folder)"
+      })
     return yield* Effect.forEach(files, (file) =>
       Effect.gen(function* () {
         const text = yield* Effect.tryPromise({ try: () => readFile(file, "utf8"), catch: fileError(file, "read") })
         // Python writes NaN and Infinity as bare tokens; JSON.parse does not know them
-        const parsed = yield* Effect.try({ try: () => JSON.parse(text.replace(/(?<=[:[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, "null")) as Record<string, any>, catch: fileError(file, "parse JSON") })
-        if (typeof parsed["results"] !== "object" || parsed["results"] === null) return yield* new FileError({ path: file, operation: "import", reason: 'no "results" object: not an LMMs-Eval results file' })
+        const parsed = yield* Effect.try({
+          try: () =>
+            JSON.parse(text.replace(/(?<=[:[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, "null")) as Record<string, any>,
+          catch: fileError(file, "parse JSON")
+        })
+        if (typeof parsed["results"] !== "object" || parsed["results"] === null)
+          return yield* new FileError({
+            path: file,
+            operation: "import",
+            reason: 'no "results" object: not an LMMs-Eval results file'
+          })
         const date = file.slice(file.lastIndexOf("/") + 1, -"_results.json".length)
         const folder = file.slice(0, file.lastIndexOf("/"))
         const leafTasks = Object.entries(parsed["results"] as Record<string, Record<string, unknown>>)
         const tasks = yield* Effect.forEach(leafTasks, ([task, entry]) =>
           Effect.gen(function* () {
-            const metrics = Object.fromEntries(Object.entries(entry).filter(([k]) => k.includes(",") && !k.split(",")[0]!.endsWith("_stderr")).map(([k, v]) => [k.split(",")[0]!, v]))
+            const metrics = Object.fromEntries(
+              Object.entries(entry)
+                .filter(([k]) => k.includes(",") && !k.split(",")[0]!.endsWith("_stderr"))
+                .map(([k, v]) => [k.split(",")[0]!, v])
+            )
             const samplesFile = join(folder, `${date}_samples_${task}.jsonl`)
             const samplesText = yield* Effect.promise(() => readFile(samplesFile, "utf8").catch(() => undefined))
-            const samples = samplesText === undefined ? [] : yield* Effect.forEach(samplesText.split("\n").map((l, i) => [l, i] as const).filter(([l]) => l.trim() !== ""), ([line, i]) =>
-              Effect.try({
-                try: () => {
-                  const s = JSON.parse(line) as Record<string, unknown>
-                  if (typeof s["doc_id"] !== "number") throw new Error("field doc_id: missing or not a number")
-                  const resps = s["filtered_resps"] ?? s["resps"]
-                  const output = Array.isArray(resps) ? (Array.isArray(resps[0]) ? resps[0][0] : resps[0]) : resps
-                  if (typeof output !== "string") throw new Error("field filtered_resps: no model output")
-                  return {
-                    docId: s["doc_id"],
-                    output,
-                    target: String(s["target"] ?? ""),
-                    input: String(s["input"] ?? ""),
-                    payloads: Object.fromEntries(Object.entries(s).filter(([k]) => !standardKeys.has(k)))
-                  }
-                },
-                catch: (e) => new FileError({ path: `${samplesFile}:${i + 1}`, operation: "import", reason: e instanceof Error ? e.message : String(e) })
-              }))
-            const n = (parsed["n-samples"] as Record<string, { original: number; effective: number }> | undefined)?.[task]
-            return { task, metrics, samples, samplesFile: samplesText === undefined ? undefined : samplesFile, nSamples: n } satisfies ImportedTask
-          }))
+            const samples =
+              samplesText === undefined
+                ? []
+                : yield* Effect.forEach(
+                    samplesText
+                      .split("\n")
+                      .map((l, i) => [l, i] as const)
+                      .filter(([l]) => l.trim() !== ""),
+                    ([line, i]) =>
+                      Effect.try({
+                        try: () => {
+                          const s = JSON.parse(line) as Record<string, unknown>
+                          if (typeof s["doc_id"] !== "number") throw new Error("field doc_id: missing or not a number")
+                          const resps = s["filtered_resps"] ?? s["resps"]
+                          const output = Array.isArray(resps)
+                            ? Array.isArray(resps[0])
+                              ? resps[0][0]
+                              : resps[0]
+                            : resps
+                          if (typeof output !== "string") throw new Error("field filtered_resps: no model output")
+                          return {
+                            docId: s["doc_id"],
+                            output,
+                            target: String(s["target"] ?? ""),
+                            input: String(s["input"] ?? ""),
+                            payloads: Object.fromEntries(Object.entries(s).filter(([k]) => !standardKeys.has(k)))
+                          }
+                        },
+                        catch: (e) =>
+                          new FileError({
+                            path: `${samplesFile}:${i + 1}`,
+                            operation: "import",
+                            reason: e instanceof Error ? e.message : String(e)
+                          })
+                      })
+                  )
+            const n = (parsed["n-samples"] as Record<string, { original: number; effective: number }> | undefined)?.[
+              task
+            ]
+            return {
+              task,
+              metrics,
+              samples,
+              samplesFile: samplesText === undefined ? undefined : samplesFile,
+              nSamples: n
+            } satisfies ImportedTask
+          })
+        )
         return {
           resultsFile: file,
           date: String(parsed["date"] ?? date),
@@ -244,5 +369,6 @@ export const readLmmsOutput = (dir: string) =>
           // group entries carry no metric of their own leaf task ({" ": " "}) and are kept only when they have metrics
           tasks: tasks.filter((t) => Object.keys(t.metrics).length > 0)
         } satisfies ImportedRun
-      }))
+      })
+    )
   })

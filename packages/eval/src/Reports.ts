@@ -37,10 +37,16 @@ export interface Report {
 
 const cell = (x: number | null | undefined) => (x === null || x === undefined ? "-" : x.toFixed(1))
 const mdTable = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) =>
-  [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n")
+  [
+    `| ${head.join(" | ")} |`,
+    `|${head.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`)
+  ].join("\n")
 
 const average = (scores: ReadonlyArray<number | undefined>) =>
-  scores.some((s) => s === undefined) ? null : pyRound((scores as ReadonlyArray<number>).reduce((a, b) => a + b, 0) / scores.length, 2)
+  scores.some((s) => s === undefined)
+    ? null
+    : pyRound((scores as ReadonlyArray<number>).reduce((a, b) => a + b, 0) / scores.length, 2)
 
 const byModel = (rows: ReadonlyArray<ResultRow>) => {
   const models = new Map<string, Map<string, ResultRow>>()
@@ -67,8 +73,15 @@ export const mainReport = (rows: ReadonlyArray<ResultRow>): Report => {
     }
   })
   const head = ["Model", ...allBenchmarks, "General avg", "Knowledge avg"]
-  const body = entries.map((e) => [e.model, ...allBenchmarks.map((b) => cell(e.scores[b])), cell(e.generalAverage), cell(e.knowledgeAverage)])
-  const notes = entries.filter((e) => e.missing.length > 0).map((e) => `- ${e.model}: no result for ${e.missing.join(", ")}`)
+  const body = entries.map((e) => [
+    e.model,
+    ...allBenchmarks.map((b) => cell(e.scores[b])),
+    cell(e.generalAverage),
+    cell(e.knowledgeAverage)
+  ])
+  const notes = entries
+    .filter((e) => e.missing.length > 0)
+    .map((e) => `- ${e.model}: no result for ${e.missing.join(", ")}`)
   const markdown = [
     "# Main results",
     "",
@@ -87,7 +100,16 @@ export const singleFrameReport = (rows: ReadonlyArray<ResultRow>): Report => {
     model,
     benchmarks: allBenchmarks.flatMap((b) => {
       const r = results.get(b)
-      return r === undefined ? [] : [{ benchmark: b, singleFrame: r.score, fullVideo: video.get(model)?.get(b)?.score ?? null, samples: r.samples }]
+      return r === undefined
+        ? []
+        : [
+            {
+              benchmark: b,
+              singleFrame: r.score,
+              fullVideo: video.get(model)?.get(b)?.score ?? null,
+              samples: r.samples
+            }
+          ]
     })
   }))
   const markdown = [
@@ -97,7 +119,15 @@ export const singleFrameReport = (rows: ReadonlyArray<ResultRow>): Report => {
     "",
     ...(entries.length === 0
       ? ["No single-frame results yet (videokr eval --single-frame)."]
-      : entries.flatMap((e) => [`## ${e.model}`, "", mdTable(["Benchmark", "Single frame", "Full video", "Samples"], e.benchmarks.map((b) => [b.benchmark, cell(b.singleFrame), cell(b.fullVideo), String(b.samples)])), ""]))
+      : entries.flatMap((e) => [
+          `## ${e.model}`,
+          "",
+          mdTable(
+            ["Benchmark", "Single frame", "Full video", "Samples"],
+            e.benchmarks.map((b) => [b.benchmark, cell(b.singleFrame), cell(b.fullVideo), String(b.samples)])
+          ),
+          ""
+        ]))
   ].join("\n")
   return { name: "single-frame", json: { models: entries }, markdown: markdown.trimEnd() + "\n" }
 }
@@ -105,7 +135,14 @@ export const singleFrameReport = (rows: ReadonlyArray<ResultRow>): Report => {
 export const difficultyReport = (rows: ReadonlyArray<ResultRow>): Report => {
   const entries = rows
     .filter((r) => r.task_group === "corpus")
-    .map((r) => ({ model: r.model, corpus: r.benchmark, accuracy: r.score, samples: r.samples, scored: r.scored, errors: r.errors }))
+    .map((r) => ({
+      model: r.model,
+      corpus: r.benchmark,
+      accuracy: r.score,
+      samples: r.samples,
+      scored: r.scored,
+      errors: r.errors
+    }))
     .sort((a, b) => a.model.localeCompare(b.model) || (a.accuracy ?? 0) - (b.accuracy ?? 0))
   const markdown = [
     "# Training-data difficulty",
@@ -114,7 +151,10 @@ export const difficultyReport = (rows: ReadonlyArray<ResultRow>): Report => {
     "",
     entries.length === 0
       ? "No difficulty results yet (videokr report difficulty --model <id> --corpus <file>)."
-      : mdTable(["Model", "Corpus", "Accuracy", "Samples", "Errors"], entries.map((e) => [e.model, e.corpus, cell(e.accuracy), String(e.samples), String(e.errors)]))
+      : mdTable(
+          ["Model", "Corpus", "Accuracy", "Samples", "Errors"],
+          entries.map((e) => [e.model, e.corpus, cell(e.accuracy), String(e.samples), String(e.errors)])
+        )
   ].join("\n")
   return { name: "difficulty", json: { corpora: entries }, markdown: markdown + "\n" }
 }

@@ -15,7 +15,10 @@ export interface RunRecord {
   readonly versions: { readonly videokr: string; readonly node: string }
 }
 
-const defaultEndpoints: Record<string, string> = { openai: "https://api.openai.com/v1", anthropic: "https://api.anthropic.com" }
+const defaultEndpoints: Record<string, string> = {
+  openai: "https://api.openai.com/v1",
+  anthropic: "https://api.anthropic.com"
+}
 
 export const reproducibilityRecord = (input: {
   readonly model: string
@@ -28,7 +31,8 @@ export const reproducibilityRecord = (input: {
 }): RunRecord => {
   const parsed = parseModelId(input.model)
   const id = "provider" in parsed ? parsed : { provider: "unknown", model: input.model, baseURL: undefined }
-  const endpoint = id.baseURL ?? input.config.providers?.[id.provider]?.baseURL ?? defaultEndpoints[id.provider] ?? id.provider
+  const endpoint =
+    id.baseURL ?? input.config.providers?.[id.provider]?.baseURL ?? defaultEndpoints[id.provider] ?? id.provider
   return {
     model: { id: input.model, provider: id.provider, endpoint, name: id.model },
     mode: input.mode,

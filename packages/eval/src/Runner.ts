@@ -1,7 +1,15 @@
 import { createHash } from "node:crypto"
 import { appendFile, mkdir, readFile, stat } from "node:fs/promises"
 import { extname, isAbsolute, join } from "node:path"
-import { frameParts, isTransient, type Media, ModelRegistry, type ModelUnavailable, type ProviderError, type SamplingSpec } from "@videokr/core"
+import {
+  frameParts,
+  isTransient,
+  type Media,
+  ModelRegistry,
+  type ModelUnavailable,
+  type ProviderError,
+  type SamplingSpec
+} from "@videokr/core"
 import { pyRound, pyStrip } from "@videokr/core/python"
 import { Duration, Effect, Schema, type Types } from "effect"
 import type { Breakdown, Doc, SampleScore, Task, VideoRef } from "./Task.ts"
@@ -130,10 +138,18 @@ export interface TaskRun {
   /** metric name -> the reference aggregation's value */
   readonly aggregates: Readonly<Record<string, unknown>>
   /** "overall" and breakdown key -> value -> accuracy over scored samples */
-  readonly breakdowns: { readonly overall: Bucket } & Readonly<Record<string, Bucket | Readonly<Record<string, Bucket>>>>
+  readonly breakdowns: { readonly overall: Bucket } & Readonly<
+    Record<string, Bucket | Readonly<Record<string, Bucket>>>
+  >
   /** the task's headline score in percent (the main table's number) */
   readonly score: number | undefined
-  readonly counts: { readonly samples: number; readonly scored: number; readonly skipped: number; readonly errors: number; readonly resumed: number }
+  readonly counts: {
+    readonly samples: number
+    readonly scored: number
+    readonly skipped: number
+    readonly errors: number
+    readonly resumed: number
+  }
   readonly promptTemplateHash: string
 }
 
@@ -147,12 +163,21 @@ export interface PendingTask {
   readonly task: Task
   readonly root: string
   readonly pending: ReadonlyArray<PendingSample>
-  readonly counts: { readonly samples: number; readonly done: number; readonly errors: number; readonly resumed: number }
+  readonly counts: {
+    readonly samples: number
+    readonly done: number
+    readonly errors: number
+    readonly resumed: number
+  }
 }
 
 const videoSuffixes = ["", ".mp4", ".MP4", ".mkv", ".avi", ".mov"]
 
-const exists = (path: string) => stat(path).then((s) => s, () => undefined)
+const exists = (path: string) =>
+  stat(path).then(
+    (s) => s,
+    () => undefined
+  )
 
 /** The path as is, then with its extension replaced (or, without one, given) by each video suffix, as Path.with_suffix does. */
 const variants = (path: string) => {
@@ -178,13 +203,22 @@ export const resolveMedia = (root: string, media: VideoRef) =>
 const samplingOf = (mode: EvalMode, frames: FramesSpec): SamplingSpec =>
   mode === "single-frame"
     ? { mode: "middle", maxPixels: frames.maxPixels }
-    : { mode: "fps", fps: frames.fps, minFrames: frames.minFrames, maxFrames: frames.maxFrames, maxPixels: frames.maxPixels }
+    : {
+        mode: "fps",
+        fps: frames.fps,
+        minFrames: frames.minFrames,
+        maxFrames: frames.maxFrames,
+        maxPixels: frames.maxPixels
+      }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 /** The prompt template's hash: the task's prompt of a probe document whose fields are placeholders, and its generation parameters. */
 export const promptTemplateHash = (task: Task, docs: ReadonlyArray<Doc>): string => {
-  const probe = docs[0] === undefined ? {} : Object.fromEntries(Object.entries(docs[0]).map(([k, v]) => [k, typeof v === "string" ? `{${k}}` : v]))
+  const probe =
+    docs[0] === undefined
+      ? {}
+      : Object.fromEntries(Object.entries(docs[0]).map(([k, v]) => [k, typeof v === "string" ? `{${k}}` : v]))
   let text: string
   try {
     text = task.docToText(probe)
@@ -229,7 +263,10 @@ const providerReason = (e: { readonly _tag: string; readonly message: string }) 
 const failureKind = (e: ProviderError, modelId: string) => `${e._tag} from ${modelId}`
 
 /** A breakdown with its discipline: the document's own, else its subject's in the knowledge bank (when known). */
-export const withDiscipline = (breakdown: Breakdown, disciplines: ReadonlyMap<string, string> | undefined): Breakdown => {
+export const withDiscipline = (
+  breakdown: Breakdown,
+  disciplines: ReadonlyMap<string, string> | undefined
+): Breakdown => {
   const subject = breakdown["subject"]
   const discipline = breakdown["discipline"] ?? (subject === undefined ? undefined : disciplines?.get(subject))
   return discipline === undefined ? breakdown : { ...breakdown, discipline }
@@ -253,10 +290,19 @@ export const breakdownsOf = (samples: ReadonlyArray<SampleRecord>) => {
       keys.set(key, byValue)
     }
   }
-  const bucket = (b: { num: number; correct: number }): Bucket => ({ num: b.num, correct: b.correct, acc: b.num === 0 ? 0 : pyRound((b.correct / b.num) * 100, 2) })
+  const bucket = (b: { num: number; correct: number }): Bucket => ({
+    num: b.num,
+    correct: b.correct,
+    acc: b.num === 0 ? 0 : pyRound((b.correct / b.num) * 100, 2)
+  })
   return {
     overall: bucket({ num, correct }),
-    ...Object.fromEntries([...keys].map(([k, m]) => [k, Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([v, b]) => [v, bucket(b)]))]))
+    ...Object.fromEntries(
+      [...keys].map(([k, m]) => [
+        k,
+        Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([v, b]) => [v, bucket(b)]))
+      ])
+    )
   } as TaskRun["breakdowns"]
 }
 
@@ -267,13 +313,24 @@ export const aggregatesOf = (task: Task, samples: ReadonlyArray<SampleRecord>, s
       .filter(([, m]) => strict || m.optIn !== true)
       .map(([name, m]) => {
         // an aggregation that throws (as the reference's does on labels it does not know) is reported, not fatal
-        const value = attempt(() => m.aggregate(samples.flatMap((s) => (s.result === undefined || !(name in s.result.metrics) ? [] : [s.result.metrics[name]]))))
+        const value = attempt(() =>
+          m.aggregate(
+            samples.flatMap((s) =>
+              s.result === undefined || !(name in s.result.metrics) ? [] : [s.result.metrics[name]]
+            )
+          )
+        )
         return [name, value instanceof Error ? { error: value.message } : value]
       })
   )
 
 /** The headline: the task's own (when it names one), else the overall accuracy of the scored samples. */
-export const headlineOf = (task: Task, aggregates: Readonly<Record<string, unknown>>, overall: Bucket, answered = true): number | undefined => {
+export const headlineOf = (
+  task: Task,
+  aggregates: Readonly<Record<string, unknown>>,
+  overall: Bucket,
+  answered = true
+): number | undefined => {
   // nothing answered (every video missing, every call failed): no score, rather than the aggregation of nothing
   if (!answered) return undefined
   const own = task.headline?.(aggregates)
@@ -290,23 +347,40 @@ type Outcome =
  * Runs one task: a TaskRun when every sample is answered or failed for good, else a PendingTask. Fails
  * only when its data cannot be read (TaskDataError) or a model cannot be resolved.
  */
-export const runTask = (input: TaskInput, options: RunnerOptions): Effect.Effect<TaskRun | PendingTask, TaskDataError | ModelUnavailable, Media.Media | ModelRegistry> =>
+export const runTask = (
+  input: TaskInput,
+  options: RunnerOptions
+): Effect.Effect<TaskRun | PendingTask, TaskDataError | ModelUnavailable, Media.Media | ModelRegistry> =>
   Effect.gen(function* () {
     const { task, root } = input
     const registry = yield* ModelRegistry
     const all = yield* task.documents(fileReader(task.name, root))
     const docs = options.limit === undefined ? all : all.slice(0, options.limit)
     const model = yield* registry.resolve(options.model, { stage: `eval:${task.name}` })
-    const judge = options.judge === undefined || task.judgePrompt === undefined ? undefined : yield* registry.resolve(options.judge, { stage: "eval-judge" })
+    const judge =
+      options.judge === undefined || task.judgePrompt === undefined
+        ? undefined
+        : yield* registry.resolve(options.judge, { stage: "eval-judge" })
     const retry = { ...sampleRetryDefaults, ...options.retry }
-    const key = sha256(JSON.stringify({ model: options.model, task: task.name, mode: options.mode, frames: options.frames, generation: task.generation, judge: judge === undefined ? null : options.judge })).slice(0, 16)
+    const key = sha256(
+      JSON.stringify({
+        model: options.model,
+        task: task.name,
+        mode: options.mode,
+        frames: options.frames,
+        generation: task.generation,
+        judge: judge === undefined ? null : options.judge
+      })
+    ).slice(0, 16)
     yield* Effect.promise(() => mkdir(options.checkpointDir, { recursive: true }))
     const checkpoint = join(options.checkpointDir, `${task.name}-${options.mode}-${key}.jsonl`)
     // answers so far, by document id: the checkpoint's, then this run's as they come
     const answers = yield* readCheckpoint(checkpoint)
     const fromCheckpoint = new Set(answers.keys())
     const save = (answer: Checkpointed) =>
-      Effect.promise(() => appendFile(checkpoint, JSON.stringify(answer) + "\n")).pipe(Effect.tap(() => Effect.sync(() => answers.set(answer.docId, answer))))
+      Effect.promise(() => appendFile(checkpoint, JSON.stringify(answer) + "\n")).pipe(
+        Effect.tap(() => Effect.sync(() => answers.set(answer.docId, answer)))
+      )
 
     // ids key the checkpoint and the samples: two documents with one id is a data error, named before anything is asked
     const ids = new Map<string, number>()
@@ -314,10 +388,24 @@ export const runTask = (input: TaskInput, options: RunnerOptions): Effect.Effect
       const id = attempt(() => task.docId(doc, i))
       if (id instanceof Error) continue
       const first = ids.get(id)
-      if (first !== undefined) return yield* new TaskDataError({ task: task.name, file: root, field: `documents ${first} and ${i}`, reason: `two documents have the id ${id}` })
+      if (first !== undefined)
+        return yield* new TaskDataError({
+          task: task.name,
+          file: root,
+          field: `documents ${first} and ${i}`,
+          reason: `two documents have the id ${id}`
+        })
       ids.set(id, i)
     }
-    const progress: Types.Mutable<TaskProgress> = { task: task.name, total: docs.length, done: 0, errors: 0, pending: 0, resumed: 0, finished: false }
+    const progress: Types.Mutable<TaskProgress> = {
+      task: task.name,
+      total: docs.length,
+      done: 0,
+      errors: 0,
+      pending: 0,
+      resumed: 0,
+      finished: false
+    }
     const report = () => options.onProgress?.({ ...progress })
     report()
 
@@ -329,11 +417,31 @@ export const runTask = (input: TaskInput, options: RunnerOptions): Effect.Effect
         // a judge's failure leaves the model's answer checkpointed: only the judge is owed
         const pending = (e: ProviderError, modelId: string, role: "model" | "judge"): Outcome => ({
           _tag: "Pending",
-          pending: { index, docId, kind: `${role === "judge" ? "judge: " : ""}${failureKind(e, modelId)}`, detail: e.detail, answered: role === "judge" }
+          pending: {
+            index,
+            docId,
+            kind: `${role === "judge" ? "judge: " : ""}${failureKind(e, modelId)}`,
+            detail: e.detail,
+            answered: role === "judge"
+          }
         })
         // a task function that throws on a document (as the reference's would) makes that sample an error
-        const prepared = attempt(() => ({ prompt: task.docToText(doc), target: task.docToTarget(doc), breakdown: task.breakdown(doc), media: task.media(doc) }))
-        if (prepared instanceof Error) return finished({ index, docId, doc, prompt: "", target: "", breakdown: {}, error: `${task.name}: ${prepared.message}` })
+        const prepared = attempt(() => ({
+          prompt: task.docToText(doc),
+          target: task.docToTarget(doc),
+          breakdown: task.breakdown(doc),
+          media: task.media(doc)
+        }))
+        if (prepared instanceof Error)
+          return finished({
+            index,
+            docId,
+            doc,
+            prompt: "",
+            target: "",
+            breakdown: {},
+            error: `${task.name}: ${prepared.message}`
+          })
         const { prompt, target, media } = prepared
         const breakdown = withDiscipline(prepared.breakdown, options.disciplines)
         const base = { index, docId, doc, prompt, target, breakdown }
@@ -342,13 +450,20 @@ export const runTask = (input: TaskInput, options: RunnerOptions): Effect.Effect
         let fresh = false
         if (answer === undefined) {
           const found = yield* resolveMedia(root, media)
-          if (found.path === undefined) return finished({ ...base, error: `video not found: tried ${found.tried.join(", ")}` })
+          if (found.path === undefined)
+            return finished({ ...base, error: `video not found: tried ${found.tried.join(", ")}` })
           const images = yield* Effect.result(frameParts(found.path, samplingOf(options.mode, options.frames), "auto"))
           if (images._tag === "Failure") return finished({ ...base, error: providerReason(images.failure) })
-          const response = yield* Effect.result(model.chat({
-            messages: [{ role: "user", content: [...images.success, { type: "text", text: prompt }] }],
-            params: { maxTokens: task.generation.maxTokens, temperature: task.generation.temperature, ...(task.generation.topP === undefined ? {} : { topP: task.generation.topP }) }
-          }))
+          const response = yield* Effect.result(
+            model.chat({
+              messages: [{ role: "user", content: [...images.success, { type: "text", text: prompt }] }],
+              params: {
+                maxTokens: task.generation.maxTokens,
+                temperature: task.generation.temperature,
+                ...(task.generation.topP === undefined ? {} : { topP: task.generation.topP })
+              }
+            })
+          )
           if (response._tag === "Failure") {
             if (isTransient(response.failure)) return pending(response.failure, model.id, "model")
             return finished({ ...base, error: providerReason(response.failure) })
@@ -358,14 +473,17 @@ export const runTask = (input: TaskInput, options: RunnerOptions): Effect.Effect
         }
         const judgeText = judge === undefined ? undefined : task.judgePrompt?.(doc, pyStrip(answer.output))
         if (judge !== undefined && judgeText !== undefined && answer.judgment === undefined) {
-          const verdict = yield* Effect.result(judge.chat({ messages: [{ role: "user", content: judgeText }], params: task.judgeParams ?? judgeParams }))
+          const verdict = yield* Effect.result(
+            judge.chat({ messages: [{ role: "user", content: judgeText }], params: task.judgeParams ?? judgeParams })
+          )
           if (verdict._tag === "Failure" && isTransient(verdict.failure)) {
             // the model's answer is paid for: checkpointed alone, so that only the judge is asked again
             if (fresh) yield* save(answer)
             return pending(verdict.failure, judge.id, "judge")
           }
           // as the reference: a failed or unreadable judgement counts as wrong (0), and says so
-          const judgeReply = verdict._tag === "Failure" ? `judge failed: ${providerReason(verdict.failure)}` : verdict.success.text
+          const judgeReply =
+            verdict._tag === "Failure" ? `judge failed: ${providerReason(verdict.failure)}` : verdict.success.text
           const judgment = verdict._tag === "Failure" ? 0 : (task.parseJudge ?? parseJudgeReply)(verdict.success.text)
           answer = { ...answer, judgment, judgeReply }
           fresh = true
@@ -374,7 +492,8 @@ export const runTask = (input: TaskInput, options: RunnerOptions): Effect.Effect
         // LMMs-Eval strips every response before the task's process_results sees it
         const { output, judgment, judgeReply } = answer
         const result = attempt(() => task.score(doc, pyStrip(output), judgment))
-        if (result instanceof Error) return finished({ ...base, output, error: `${task.name}: scoring: ${result.message}` })
+        if (result instanceof Error)
+          return finished({ ...base, output, error: `${task.name}: scoring: ${result.message}` })
         return finished({ ...base, output, judgment, judgeReply, result })
       })
 
@@ -405,26 +524,42 @@ export const runTask = (input: TaskInput, options: RunnerOptions): Effect.Effect
         yield* Effect.sleep(Duration.millis(pause))
         progress.nextRoundMillis = undefined
       }
-      yield* Effect.forEach(waiting, (i) => Effect.flatMap(ask(docs[i]!, i), note), { concurrency: options.concurrency, discard: true })
+      yield* Effect.forEach(waiting, (i) => Effect.flatMap(ask(docs[i]!, i), note), {
+        concurrency: options.concurrency,
+        discard: true
+      })
       waiting = [...left.keys()].sort((a, b) => a - b)
     }
     progress.finished = true
     report()
 
-    const outcome: TaskRun | PendingTask = left.size > 0
-      ? {
-        _tag: "PendingTask",
-        task,
-        root,
-        pending: [...left.values()].sort((a, b) => a.index - b.index),
-        counts: { samples: docs.length, done: progress.done, errors: progress.errors, resumed: progress.resumed }
-      }
-      : runOf(input, options, docs, docs.map((_, i) => samples.get(i)!), progress.resumed)
+    const outcome: TaskRun | PendingTask =
+      left.size > 0
+        ? {
+            _tag: "PendingTask",
+            task,
+            root,
+            pending: [...left.values()].sort((a, b) => a.index - b.index),
+            counts: { samples: docs.length, done: progress.done, errors: progress.errors, resumed: progress.resumed }
+          }
+        : runOf(
+            input,
+            options,
+            docs,
+            docs.map((_, i) => samples.get(i)!),
+            progress.resumed
+          )
     return outcome
   })
 
 /** A task's result over every one of its samples. */
-const runOf = (input: TaskInput, options: RunnerOptions, docs: ReadonlyArray<Doc>, samples: ReadonlyArray<SampleRecord>, resumed: number): TaskRun => {
+const runOf = (
+  input: TaskInput,
+  options: RunnerOptions,
+  docs: ReadonlyArray<Doc>,
+  samples: ReadonlyArray<SampleRecord>,
+  resumed: number
+): TaskRun => {
   const { task, root } = input
   const aggregates = aggregatesOf(task, samples, options.strict)
   const breakdowns = breakdownsOf(samples)

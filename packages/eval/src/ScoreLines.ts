@@ -5,7 +5,11 @@ import { extractAnswer, reward, rouge, type RougeScores } from "@videokr/core"
  * gets the reward, with ROUGE between the answers extracted from both. A line that is neither says which
  * fields it lacks.
  */
-export type ScoredLine = RougeScores & { readonly format?: number; readonly accuracy?: number; readonly reward?: number }
+export type ScoredLine = RougeScores & {
+  readonly format?: number
+  readonly accuracy?: number
+  readonly reward?: number
+}
 
 export const scoreLine = (value: unknown): ScoredLine | string => {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "expected a JSON object"
@@ -15,9 +19,15 @@ export const scoreLine = (value: unknown): ScoredLine | string => {
     if (typeof v.ground_truth !== "string") return 'field "ground_truth": expected a string'
     if (typeof v.problem_type !== "string") return 'field "problem_type": expected "multiple choice" or "open-ended"'
     const r = reward(v.output, v.ground_truth, v.problem_type)
-    return { ...rouge(extractAnswer(v.ground_truth), extractAnswer(v.output)), format: r.format, accuracy: r.accuracy, reward: r.reward }
+    return {
+      ...rouge(extractAnswer(v.ground_truth), extractAnswer(v.output)),
+      format: r.format,
+      accuracy: r.accuracy,
+      reward: r.reward
+    }
   }
-  if (typeof v.prediction !== "string") return 'field "prediction": expected a string (or give output, ground_truth and problem_type)'
+  if (typeof v.prediction !== "string")
+    return 'field "prediction": expected a string (or give output, ground_truth and problem_type)'
   if (typeof v.reference !== "string") return 'field "reference": expected a string'
   return rouge(v.reference, v.prediction)
 }

@@ -18,17 +18,30 @@ export interface BoardEntry {
 export interface SiteData {
   readonly generatedAt: string
   readonly version: string
-  readonly benchmarks: ReadonlyArray<{ readonly task: string; readonly benchmark: string; readonly group: "general" | "knowledge" }>
+  readonly benchmarks: ReadonlyArray<{
+    readonly task: string
+    readonly benchmark: string
+    readonly group: "general" | "knowledge"
+  }>
   readonly entries: ReadonlyArray<BoardEntry>
   readonly dataset: {
     readonly name: string
     readonly stats: unknown
-    readonly funnel: ReadonlyArray<{ readonly stage: string; readonly items: number; readonly kept: number; readonly dropped: number; readonly errors: number }>
+    readonly funnel: ReadonlyArray<{
+      readonly stage: string
+      readonly items: number
+      readonly kept: number
+      readonly dropped: number
+      readonly errors: number
+    }>
     readonly licenses: ReadonlyArray<{ readonly license: string; readonly videos: number }>
     readonly files: ReadonlyArray<CardFile>
     /** human review per step and model (videokr eligibility), with the threshold it was judged by */
-    readonly quality: { readonly rows: ReadonlyArray<Eligibility>; readonly maxErrorRate: number; readonly sampleSize: number }
+    readonly quality: {
+      readonly rows: ReadonlyArray<Eligibility>
+      readonly maxErrorRate: number
+      readonly sampleSize: number
+    }
   }
   readonly reports: { readonly singleFrame: unknown; readonly difficulty: unknown }
 }
-

@@ -26,7 +26,11 @@ export const SubmissionMeta = Schema.Struct({
   contact: Schema.String.check(Schema.isPattern(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/)),
   date: Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}$/)),
   frames: Schema.Struct({ fps: Schema.Finite, maxFrames: Schema.Int, maxPixels: Schema.optionalKey(Schema.Int) }),
-  generation: Schema.Struct({ temperature: Schema.Finite, topP: Schema.optionalKey(Schema.Finite), maxTokens: Schema.Int }),
+  generation: Schema.Struct({
+    temperature: Schema.Finite,
+    topP: Schema.optionalKey(Schema.Finite),
+    maxTokens: Schema.Int
+  }),
   /** the prompts used: "default" (each task's reference prompt) or a description of the change */
   prompt: Schema.String,
   links: Schema.optionalKey(Schema.Array(Schema.Struct({ label: Schema.NonEmptyString, url: Url }))),
@@ -56,11 +60,22 @@ const decodePrediction = Schema.decodeUnknownExit(Prediction)
 const readText = (path: string) =>
   Effect.tryPromise({
     try: () => readFile(path, "utf8"),
-    catch: () => new InputError({ file: path, problems: [{ line: 0, message: "missing: a submission folder holds submission.json and predictions.jsonl" }], omitted: 0, outcome: "the submission is refused" })
+    catch: () =>
+      new InputError({
+        file: path,
+        problems: [{ line: 0, message: "missing: a submission folder holds submission.json and predictions.jsonl" }],
+        omitted: 0,
+        outcome: "the submission is refused"
+      })
   })
 
 const refused = (file: string, problems: ReadonlyArray<InputProblem>) =>
-  new InputError({ file, problems: problems.slice(0, 20), omitted: Math.max(0, problems.length - 20), outcome: "the submission is refused" })
+  new InputError({
+    file,
+    problems: problems.slice(0, 20),
+    omitted: Math.max(0, problems.length - 20),
+    outcome: "the submission is refused"
+  })
 
 /** Checks a submission's two files' texts (as they are or would be in `dir`): every problem names the file, line and field. */
 export const parseSubmission = (dir: string, metaText: string, predictionsText: string) =>
@@ -91,7 +106,12 @@ export const parseSubmission = (dir: string, metaText: string, predictionsText: 
       if (p._tag === "Failure") return void problems.push(...schemaProblems(p.cause, json, i + 1))
       const key = `${p.value.task}\u0000${p.value.id}`
       const first = seen.get(key)
-      if (first !== undefined) return void problems.push({ line: i + 1, field: "id", message: `a second prediction for ${p.value.task} ${p.value.id} (the first is on line ${first})` })
+      if (first !== undefined)
+        return void problems.push({
+          line: i + 1,
+          field: "id",
+          message: `a second prediction for ${p.value.task} ${p.value.id} (the first is on line ${first})`
+        })
       seen.set(key, i + 1)
       predictions.push(p.value)
     })
@@ -114,16 +134,31 @@ const archiveTexts = (archive: string) =>
       await tar.t({
         file: archive,
         onReadEntry: (entry) => {
-          const name = entry.path.split("/").filter((p) => p !== "" && p !== ".").at(-1) ?? ""
+          const name =
+            entry.path
+              .split("/")
+              .filter((p) => p !== "" && p !== ".")
+              .at(-1) ?? ""
           const depth = entry.path.split("/").filter((p) => p !== "" && p !== ".").length
-          if (entry.type !== "File" || depth > 2 || (name !== submissionFiles.meta && name !== submissionFiles.predictions)) return entry.resume()
+          if (
+            entry.type !== "File" ||
+            depth > 2 ||
+            (name !== submissionFiles.meta && name !== submissionFiles.predictions)
+          )
+            return entry.resume()
           const chunks: Array<Buffer> = (found[name] = [])
           entry.on("data", (c: Buffer) => chunks.push(c))
         }
       })
       return Object.fromEntries(Object.entries(found).map(([k, v]) => [k, Buffer.concat(v).toString("utf8")]))
     },
-    catch: (e) => new InputError({ file: archive, problems: [{ line: 0, message: `not a readable .tar.gz: ${e instanceof Error ? e.message : String(e)}` }], omitted: 0, outcome: "the submission is refused" })
+    catch: (e) =>
+      new InputError({
+        file: archive,
+        problems: [{ line: 0, message: `not a readable .tar.gz: ${e instanceof Error ? e.message : String(e)}` }],
+        omitted: 0,
+        outcome: "the submission is refused"
+      })
   })
 
 /** Reads and checks a submission: a folder, or a .tar.gz archive of one. */
@@ -132,7 +167,8 @@ export const loadSubmission = (path: string) =>
     if (isSubmissionArchive(path)) {
       const texts = yield* archiveTexts(path)
       const missing = [submissionFiles.meta, submissionFiles.predictions].filter((f) => texts[f] === undefined)
-      if (missing.length > 0) return yield* refused(path, [{ line: 0, message: `the archive holds no ${missing.join(" or ")}` }])
+      if (missing.length > 0)
+        return yield* refused(path, [{ line: 0, message: `the archive holds no ${missing.join(" or ")}` }])
       return yield* parseSubmission(path, texts[submissionFiles.meta]!, texts[submissionFiles.predictions]!)
     }
     const metaText = yield* readText(join(path, submissionFiles.meta))
@@ -143,13 +179,25 @@ export const loadSubmission = (path: string) =>
 /** A submission folder packed as a .tar.gz archive (the folder's two files at its top). */
 export const packSubmission = (dir: string, archive: string) =>
   Effect.tryPromise({
-    try: () => tar.c({ gzip: true, file: archive, cwd: dir, portable: true }, [submissionFiles.meta, submissionFiles.predictions]),
-    catch: (e) => new InputError({ file: archive, problems: [{ line: 0, message: `could not write the archive: ${e instanceof Error ? e.message : String(e)}` }], omitted: 0 })
+    try: () =>
+      tar.c({ gzip: true, file: archive, cwd: dir, portable: true }, [
+        submissionFiles.meta,
+        submissionFiles.predictions
+      ]),
+    catch: (e) =>
+      new InputError({
+        file: archive,
+        problems: [{ line: 0, message: `could not write the archive: ${e instanceof Error ? e.message : String(e)}` }],
+        omitted: 0
+      })
   })
 
 /** What identifies a result on the board: the same model, revision and run configuration appear once. */
 export const submissionKey = (meta: SubmissionMeta) =>
-  createHash("sha256").update(JSON.stringify([meta.model, meta.revision, meta.frames, meta.generation, meta.prompt])).digest("hex").slice(0, 16)
+  createHash("sha256")
+    .update(JSON.stringify([meta.model, meta.revision, meta.frames, meta.generation, meta.prompt]))
+    .digest("hex")
+    .slice(0, 16)
 
 export interface Interval {
   readonly low: number
@@ -184,7 +232,9 @@ export interface ScoredTask {
   readonly samples: number
   readonly scored: number
   readonly skipped: number
-  readonly breakdowns: { readonly overall: Bucket } & Readonly<Record<string, Bucket | Readonly<Record<string, Bucket>>>>
+  readonly breakdowns: { readonly overall: Bucket } & Readonly<
+    Record<string, Bucket | Readonly<Record<string, Bucket>>>
+  >
 }
 
 /** A task's documents, read once for every submission of a build. */
@@ -198,7 +248,9 @@ export const documentsUnder = (roots: Readonly<Record<string, string>>): Documen
       if (known !== undefined) return Effect.succeed(known)
       const root = roots[task.name]
       if (root === undefined) return Effect.succeed([])
-      return Effect.tap(task.documents(fileReader(task.name, root)), (docs) => Effect.sync(() => void cache.set(task.name, docs)))
+      return Effect.tap(task.documents(fileReader(task.name, root)), (docs) =>
+        Effect.sync(() => void cache.set(task.name, docs))
+      )
     })
 }
 
@@ -207,7 +259,12 @@ export const documentsUnder = (roots: Readonly<Record<string, string>>): Documen
  * documents are not at hand, an id that is not a document of the task, or a document without a
  * prediction: the submission is refused, naming the line or the first missing id.
  */
-export const rescoreSubmission = (submission: LoadedSubmission, known: Readonly<Record<string, Task>>, documentsOf: DocumentsOf, disciplines?: ReadonlyMap<string, string>) =>
+export const rescoreSubmission = (
+  submission: LoadedSubmission,
+  known: Readonly<Record<string, Task>>,
+  documentsOf: DocumentsOf,
+  disciplines?: ReadonlyMap<string, string>
+) =>
   Effect.gen(function* () {
     const file = join(submission.dir, submissionFiles.predictions)
     const byTask = new Map<string, Array<Prediction>>()
@@ -215,21 +272,53 @@ export const rescoreSubmission = (submission: LoadedSubmission, known: Readonly<
     const results: Array<ScoredTask> = []
     for (const [name, predictions] of byTask) {
       const task = known[name]
-      if (task === undefined) return yield* refused(file, [{ line: 0, field: "task", message: `unknown task "${name}"; the board scores ${Object.keys(known).join(", ")}` }])
+      if (task === undefined)
+        return yield* refused(file, [
+          {
+            line: 0,
+            field: "task",
+            message: `unknown task "${name}"; the board scores ${Object.keys(known).join(", ")}`
+          }
+        ])
       const docs = yield* documentsOf(task)
-      if (docs.length === 0) return yield* refused(file, [{ line: 0, field: "task", message: `the documents of ${name} are not at hand to score it (eval.data.${name})` }])
+      if (docs.length === 0)
+        return yield* refused(file, [
+          {
+            line: 0,
+            field: "task",
+            message: `the documents of ${name} are not at hand to score it (eval.data.${name})`
+          }
+        ])
       const index = new Map(docs.map((d, i) => [task.docId(d, i), i]))
       const unknownId = predictions.find((p) => !index.has(p.id))
-      if (unknownId !== undefined) return yield* refused(file, [{ line: 0, field: "id", message: `"${unknownId.id}" is not a document of ${name}` }])
+      if (unknownId !== undefined)
+        return yield* refused(file, [
+          { line: 0, field: "id", message: `"${unknownId.id}" is not a document of ${name}` }
+        ])
       if (predictions.length < docs.length) {
         const have = new Set(predictions.map((p) => p.id))
         const missing = docs.map((d, i) => task.docId(d, i)).filter((id) => !have.has(id))
-        return yield* refused(file, [{ line: 0, field: "id", message: `${missing.length} document(s) of ${name} have no prediction; first: ${missing[0]}` }])
+        return yield* refused(file, [
+          {
+            line: 0,
+            field: "id",
+            message: `${missing.length} document(s) of ${name} have no prediction; first: ${missing[0]}`
+          }
+        ])
       }
       const samples = predictions.map((p): SampleRecord => {
         const i = index.get(p.id)!
         const doc = docs[i]!
-        return { index: i, docId: p.id, doc, prompt: "", target: task.docToTarget(doc), output: p.output, result: task.score(doc, pyStrip(p.output)), breakdown: withDiscipline(task.breakdown(doc), disciplines) }
+        return {
+          index: i,
+          docId: p.id,
+          doc,
+          prompt: "",
+          target: task.docToTarget(doc),
+          output: p.output,
+          result: task.score(doc, pyStrip(p.output)),
+          breakdown: withDiscipline(task.breakdown(doc), disciplines)
+        }
       })
       const breakdowns = breakdownsOf(samples)
       const scores = samples.flatMap((s) => (s.result!.score === null ? [] : [s.result!.score]))

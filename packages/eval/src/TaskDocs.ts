@@ -15,7 +15,9 @@ export const renderTaskDocs = (tasks: ReadonlyArray<Task>): string => {
     ""
   ]
   for (const t of tasks) {
-    const metrics = Object.entries(t.metrics).map(([name, m]) => `\`${name}\`${m.optIn === true ? " (opt-in, ours)" : ""}`).join(", ")
+    const metrics = Object.entries(t.metrics)
+      .map(([name, m]) => `\`${name}\`${m.optIn === true ? " (opt-in, ours)" : ""}`)
+      .join(", ")
     const g = t.generation
     lines.push(
       `## ${t.benchmark} (\`${t.name}\`, ${t.group === "general" ? "general" : t.group === "knowledge" ? "knowledge-intensive" : t.group})`,

@@ -19,6 +19,15 @@ export { parseJudgeReply } from "./Judge.ts"
 export * as VideoKrEval from "./tasks/VideoKrEval.ts"
 export * from "./Reports.ts"
 export { corpusTask, corpusNameOf, sampleIndices, type CorpusTaskOptions } from "./tasks/TrainingCorpus.ts"
-export { writeLmmsOutput, readLmmsOutput, sanitizeModelName, dateId, pyJsonLine, type ImportedRun, type ImportedTask, type WrittenOutput } from "./LmmsOutput.ts"
+export {
+  writeLmmsOutput,
+  readLmmsOutput,
+  sanitizeModelName,
+  dateId,
+  pyJsonLine,
+  type ImportedRun,
+  type ImportedTask,
+  type WrittenOutput
+} from "./LmmsOutput.ts"
 export * from "./Submission.ts"
 export type { BoardEntry, SiteData } from "./SiteData.ts"

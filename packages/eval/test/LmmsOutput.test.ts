@@ -16,7 +16,9 @@ describe("the LMMs-Eval output layout", () => {
     expect(sanitizeModelName("demo-model")).toBe("demo-model")
     expect(sanitizeModelName("/ckpt/run1/")).toBe("run1__")
     expect(sanitizeModelName('a/b:<>"c')).toBe("a__b__c")
-    expect(lmmsModelName("openai-compatible:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-VL-7B-Instruct")).toBe("Qwen/Qwen2.5-VL-7B-Instruct")
+    expect(lmmsModelName("openai-compatible:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-VL-7B-Instruct")).toBe(
+      "Qwen/Qwen2.5-VL-7B-Instruct"
+    )
     expect(lmmsModelName("openai:gpt-4o")).toBe("gpt-4o")
   })
 
@@ -27,7 +29,9 @@ describe("the LMMs-Eval output layout", () => {
 
   it("writes sample lines byte for byte as json.dumps(ensure_ascii=False) does", () => {
     const file = readdirSync(join(fixture, "demo-model")).find((f) => f.endsWith("_samples_videokr_eval.jsonl"))!
-    const lines = readFileSync(join(fixture, "demo-model", file), "utf8").split("\n").filter(Boolean)
+    const lines = readFileSync(join(fixture, "demo-model", file), "utf8")
+      .split("\n")
+      .filter(Boolean)
     expect(lines.length).toBe(3)
     for (const line of lines) expect(pyJsonLine(JSON.parse(line))).toBe(line)
   })
@@ -59,6 +63,8 @@ describe("the judges' reply protocols", () => {
 
   it("MMVU's verifier: INCORRECT wins, then CORRECT, then correct/yes/true/1 anywhere", () => {
     expect(["1", "Correct", "yes", "TRUE", "[1]"].map(parseBinaryResponse)).toEqual([true, true, true, true, true])
-    expect(["0", "incorrect", "Incorrect, though 1 step was right", "NOT_ATTEMPTED", "no"].map(parseBinaryResponse)).toEqual([false, false, false, false, false])
+    expect(
+      ["0", "incorrect", "Incorrect, though 1 step was right", "NOT_ATTEMPTED", "no"].map(parseBinaryResponse)
+    ).toEqual([false, false, false, false, false])
   })
 })

@@ -5,7 +5,16 @@ import { fileURLToPath } from "node:url"
 import { PythonRandom } from "@videokr/core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { aggregate, aggregateDetails, docToTarget, docToText, judgePrompt, type LvbSample, processResults, task } from "../src/tasks/LongVideoBench.ts"
+import {
+  aggregate,
+  aggregateDetails,
+  docToTarget,
+  docToText,
+  judgePrompt,
+  type LvbSample,
+  processResults,
+  task
+} from "../src/tasks/LongVideoBench.ts"
 import { fileReader, TaskDataError } from "../src/TaskData.ts"
 
 // computed by the release's longvideobench task functions (utils.py) with Debian's Python; see vectors/README.md
@@ -28,7 +37,15 @@ const replay = () => {
 describe("LongVideoBench (longvideobench_val_v), as the reference harness defines it", () => {
   it("builds the prompt and target of 340 documents exactly, failing where the reference fails", () => {
     const wrong = rows.filter((r) => {
-      if (typeof r.text !== "string") return !(() => { try { docToText(r.doc); return false } catch { return true } })()
+      if (typeof r.text !== "string")
+        return !(() => {
+          try {
+            docToText(r.doc)
+            return false
+          } catch {
+            return true
+          }
+        })()
       return docToText(r.doc) !== r.text || docToTarget(r.doc) !== String(r.target)
     })
     expect(wrong).toEqual([])
@@ -78,7 +95,11 @@ describe("LongVideoBench (longvideobench_val_v), as the reference harness define
   it("offers a stricter <answer>-letter metric only on request", () => {
     const doc = rows.find((x) => "lvb_acc" in x.result && x.doc.option3 !== "N/A")!.doc
     const right = String.fromCharCode(65 + doc.correct_choice)
-    expect(task.score(doc, `<think>Alright, Each frame shows it.</think><answer>${right}</answer>`).metrics["lvb_acc_answer_letter"]).toEqual({ parsed: right, correct: true })
+    expect(
+      task.score(doc, `<think>Alright, Each frame shows it.</think><answer>${right}</answer>`).metrics[
+        "lvb_acc_answer_letter"
+      ]
+    ).toEqual({ parsed: right, correct: true })
     expect(task.score(doc, "no idea").metrics["lvb_acc_answer_letter"]).toEqual({ parsed: "", correct: false })
     expect(task.metrics["lvb_acc_answer_letter"]!.optIn).toBe(true)
     expect(task.metrics["lvb_acc"]!.optIn).toBeUndefined()
@@ -92,11 +113,24 @@ describe("LongVideoBench documents", () => {
   it("reads the fixture in the release's layout", async () => {
     const docs = await Effect.runPromise(read(fixture))
     expect(docs.length).toBe(10)
-    expect(docs[0]).toMatchObject({ video_id: "86CxyhFV9MI", id: "86CxyhFV9MI_0", correct_choice: 2, option4: "N/A", duration_group: 600, question_category: "TOS" })
+    expect(docs[0]).toMatchObject({
+      video_id: "86CxyhFV9MI",
+      id: "86CxyhFV9MI_0",
+      correct_choice: 2,
+      option4: "N/A",
+      duration_group: 600,
+      question_category: "TOS"
+    })
     expect(task.media(docs[0]!)).toEqual({ paths: ["videos/86CxyhFV9MI.mp4"] })
-    expect(task.breakdown(docs[1]!)).toEqual({ duration_group: "60", question_category: "S2O", topic_category: "LC-Lifestyle-Cooking-Recipes" })
+    expect(task.breakdown(docs[1]!)).toEqual({
+      duration_group: "60",
+      question_category: "S2O",
+      topic_category: "LC-Lifestyle-Cooking-Recipes"
+    })
     expect(new Set(docs.map((d, i) => task.docId(d, i))).size).toBe(10)
-    expect(task.docToText(docs[3]!)).toBe(`${docs[3]!.question}\nA. Red\nB. Blue\nC. White\nD. Black\n${"Please answer this question based on the visual content."}\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only the single option letter (e.g., A, B, C, D, etc.) within the <answer>...</answer> tags.`)
+    expect(task.docToText(docs[3]!)).toBe(
+      `${docs[3]!.question}\nA. Red\nB. Blue\nC. White\nD. Black\n${"Please answer this question based on the visual content."}\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only the single option letter (e.g., A, B, C, D, etc.) within the <answer>...</answer> tags.`
+    )
     expect(task.docToTarget(docs[3]!)).toBe("1")
   })
 
@@ -114,7 +148,9 @@ describe("LongVideoBench documents", () => {
     expect(bad.message).toContain("validation-00000-of-00001.parquet")
 
     const docs = await Effect.runPromise(read(fixture))
-    const lacking = docs.map((d, i) => (i === 4 ? Object.fromEntries(Object.entries(d).filter(([k]) => k !== "option4")) : d))
+    const lacking = docs.map((d, i) =>
+      i === 4 ? Object.fromEntries(Object.entries(d).filter(([k]) => k !== "option4")) : d
+    )
     const e = await Effect.runPromise(Effect.flip(task.documents(() => Effect.succeed(lacking))))
     expect(e).toBeInstanceOf(TaskDataError)
     expect(e.message).toContain("[4].option4")

@@ -4,7 +4,11 @@ import { porterStem, reward, rouge } from "../src/index.ts"
 
 // Vectors computed by the reference implementations themselves (NLTK's PorterStemmer, Google's rouge_score,
 // the release's verl reward function) with Debian's Python, outside this repository: see vectors/README.md.
-const vectors = (name: string) => readFileSync(new URL(`./vectors/${name}`, import.meta.url), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+const vectors = (name: string) =>
+  readFileSync(new URL(`./vectors/${name}`, import.meta.url), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l))
 
 describe("parity with the reference implementations", () => {
   it("stems every word as NLTK's PorterStemmer does (2,903 words)", () => {
@@ -23,7 +27,11 @@ describe("parity with the reference implementations", () => {
 
   it("gives the verl reward function's format, accuracy and reward (1,000 outputs)", () => {
     const rows = vectors("reward.jsonl")
-    const differ = rows.filter((r) => JSON.stringify(reward(r.output, r.ground_truth, r.problem_type)) !== JSON.stringify({ format: r.format, accuracy: r.accuracy, reward: r.reward }))
+    const differ = rows.filter(
+      (r) =>
+        JSON.stringify(reward(r.output, r.ground_truth, r.problem_type)) !==
+        JSON.stringify({ format: r.format, accuracy: r.accuracy, reward: r.reward })
+    )
     expect(differ).toEqual([])
   })
 })

@@ -4,7 +4,15 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { fileReader, TaskDataError } from "../src/TaskData.ts"
-import { aggregate, defaultPrompts, docToTarget, docToText, judgePrompt, processResult, task } from "../src/tasks/SciVideoBench.ts"
+import {
+  aggregate,
+  defaultPrompts,
+  docToTarget,
+  docToText,
+  judgePrompt,
+  processResult,
+  task
+} from "../src/tasks/SciVideoBench.ts"
 
 // computed by the release's scivideobench task functions (utils.py, judge_utils.py) with Debian's Python
 const vectors = JSON.parse(readFileSync(new URL("./vectors/scivideobench.json", import.meta.url), "utf8"))
@@ -41,7 +49,8 @@ describe("SciVideoBench task, as the reference harness defines it", () => {
     expect(JSON.stringify(aggregate(results))).toBe(JSON.stringify(vectors.aggregate))
     expect(JSON.stringify(aggregate([]))).toBe(JSON.stringify(vectors.aggregate_empty))
     // documents whose options the reference cannot format fail in process_results too
-    for (const r of rows.filter((r) => r.result_error !== undefined)) expect(() => processResult(r.doc, r.prediction)).toThrow(/Unsupported options type/)
+    for (const r of rows.filter((r) => r.result_error !== undefined))
+      expect(() => processResult(r.doc, r.prediction)).toThrow(/Unsupported options type/)
   })
 
   it("fills the judge's prompt and takes its verdict exactly", () => {
@@ -54,7 +63,16 @@ describe("SciVideoBench task, as the reference harness defines it", () => {
   })
 
   it("keeps the documented quirks", () => {
-    const doc = { video_id: "1", question: "", options: { B: "y", A: "x" }, answer: "A", question_type: "Conceptual Reasoning", discipline: "Physics", subject: "Optics", video_duration: 300.7 }
+    const doc = {
+      video_id: "1",
+      question: "",
+      options: { B: "y", A: "x" },
+      answer: "A",
+      question_type: "Conceptual Reasoning",
+      discipline: "Physics",
+      subject: "Optics",
+      video_duration: 300.7
+    }
     const text = (question: string) => docToText({ ...doc, question }).split("\n")[0]
     expect(text("see frame 00:00")).toBe("see frame 0frame 0")
     expect(text("from 01:05–1:40 and 123:45")).toBe("from frame 65 to frame 100 and 1frame 1425")
@@ -63,7 +81,12 @@ describe("SciVideoBench task, as the reference harness defines it", () => {
     expect(() => docToText({ ...doc, question: "at 00:01", video_duration: 0.5 })).toThrow(/ZeroDivisionError/)
     expect(processResult(doc, "I think it is B").pred_answer).toBe("I")
     expect(processResult(doc, "<answer>A</answer>").category).toBe("UNKNOWN")
-    expect(task.breakdown(doc)).toEqual({ question_type: "Conceptual Reasoning", discipline: "Physics", subject: "Optics", category: "UNKNOWN" })
+    expect(task.breakdown(doc)).toEqual({
+      question_type: "Conceptual Reasoning",
+      discipline: "Physics",
+      subject: "Optics",
+      category: "UNKNOWN"
+    })
   })
 })
 
@@ -84,7 +107,9 @@ describe("SciVideoBench data", () => {
   })
 
   it("names the missing or broken file, and the line and field", async () => {
-    const missing = await Effect.runPromise(Effect.flip(task.documents(fileReader(task.name, join(fixture, "nowhere")))))
+    const missing = await Effect.runPromise(
+      Effect.flip(task.documents(fileReader(task.name, join(fixture, "nowhere"))))
+    )
     expect(missing).toBeInstanceOf(TaskDataError)
     expect(missing.message).toMatch(/scivideobench_1k\.jsonl: no such file/)
 

@@ -5,7 +5,16 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { fileReader, TaskDataError } from "../src/TaskData.ts"
-import { aggregate, defaultPrompts, docToTarget, docToText, extractCharactersRegex, judgePrompt, processResult, task } from "../src/tasks/VideoMme.ts"
+import {
+  aggregate,
+  defaultPrompts,
+  docToTarget,
+  docToText,
+  extractCharactersRegex,
+  judgePrompt,
+  processResult,
+  task
+} from "../src/tasks/VideoMme.ts"
 
 // computed by the release's videomme task functions (utils.py with judge_utils.py) with Debian's Python
 const vectors = JSON.parse(readFileSync(new URL("./vectors/videomme.json", import.meta.url), "utf8"))
@@ -31,14 +40,18 @@ describe("Video-MME task, as the reference harness defines it", () => {
 
   it("aggregates exactly, raising KeyError where the reference does", () => {
     const rows = vectors.rows.map((r: any) => processResult(vectors.docs[r.doc].doc, r.prediction))
-    const judged = vectors.judged.map((j: any) => processResult(vectors.docs[j.doc].doc, j.prediction, j.judgment === 1 ? 1 : 0))
+    const judged = vectors.judged.map((j: any) =>
+      processResult(vectors.docs[j.doc].doc, j.prediction, j.judgment === 1 ? 1 : 0)
+    )
     for (const c of vectors.aggregates) {
       let results = [...(c.rows ?? []).map((i: number) => rows[i]), ...(c.judged ?? []).map((i: number) => judged[i])]
       if (c.dropCorrect) results = results.map(({ correct: _, ...r }: any) => r)
       if (c.error !== undefined) expect(() => aggregate(results), c.name).toThrow(`KeyError: '${c.key}'`)
       else expect(aggregate(results), c.name).toBe(c.value)
     }
-    expect(task.metrics.videomme_perception_score!.aggregate(vectors.aggregates[0].rows.map((i: number) => rows[i]))).toBe(vectors.aggregate)
+    expect(
+      task.metrics.videomme_perception_score!.aggregate(vectors.aggregates[0].rows.map((i: number) => rows[i]))
+    ).toBe(vectors.aggregate)
   })
 
   it("reproduces extract_characters_regex (not used by the release's scoring)", () => {
@@ -52,12 +65,25 @@ describe("Video-MME data", () => {
   it("reads the fixture in the release's layout", async () => {
     const docs = await Effect.runPromise(read(fixture))
     expect(docs).toHaveLength(12)
-    expect(docs[0]).toMatchObject({ video_id: "001", question_id: "001-1", videoID: "fixture0001", options: ["A. One.", "B. Two.", "C. Three.", "D. Four."], answer: "C" })
+    expect(docs[0]).toMatchObject({
+      video_id: "001",
+      question_id: "001-1",
+      videoID: "fixture0001",
+      options: ["A. One.", "B. Two.", "C. Three.", "D. Four."],
+      answer: "C"
+    })
     expect(task.docId(docs[4]!, 4)).toBe("302-2")
     expect(task.media(docs[6]!)).toEqual({ paths: ["data/fixture_655"] })
-    expect(task.breakdown(docs[3]!)).toEqual({ duration: "medium", domain: "Sports Competition", sub_category: "Basketball", task_type: "Counting Problem" })
+    expect(task.breakdown(docs[3]!)).toEqual({
+      duration: "medium",
+      domain: "Sports Competition",
+      sub_category: "Basketball",
+      task_type: "Counting Problem"
+    })
     expect(new Set(docs.map((d, i) => task.docId(d, i))).size).toBe(12)
-    expect(task.docToText(docs[0]!)).toBe(`How many candles are lit at the start of the video?\nA. One.\nB. Two.\nC. Three.\nD. Four.\n${defaultPrompts.postPrompt}`)
+    expect(task.docToText(docs[0]!)).toBe(
+      `How many candles are lit at the start of the video?\nA. One.\nB. Two.\nC. Three.\nD. Four.\n${defaultPrompts.postPrompt}`
+    )
     expect(task.score(docs[0]!, "<think>three</think><answer>C</answer>")).toMatchObject({ score: 1, parsed: "C" })
   })
 
@@ -80,7 +106,9 @@ describe("Video-MME data", () => {
 
   it("names the document and field that is missing", async () => {
     const docs = await Effect.runPromise(read(fixture))
-    const broken = docs.map((d, i) => (i === 7 ? Object.fromEntries(Object.entries(d).filter(([k]) => k !== "options")) : d))
+    const broken = docs.map((d, i) =>
+      i === 7 ? Object.fromEntries(Object.entries(d).filter(([k]) => k !== "options")) : d
+    )
     const e = await Effect.runPromise(Effect.flip(task.documents(() => Effect.succeed(broken))))
     expect(e).toBeInstanceOf(TaskDataError)
     expect(e.file).toBe("videomme/test-00000-of-00001.parquet")

@@ -9,7 +9,8 @@ import { accuracyReward, extractAnswer, type GeneratedExample, promptTemplate, r
 export const answerPrompt = promptTemplate("answer.v1")
 
 const instructions = {
-  "multiple choice": "Please provide only the single option letter (e.g., A, B, C, D, etc.) within the <answer>...</answer> tags.",
+  "multiple choice":
+    "Please provide only the single option letter (e.g., A, B, C, D, etc.) within the <answer>...</answer> tags.",
   "open-ended": "Please provide only your final answer within the <answer>...</answer> tags."
 } as const
 
@@ -17,7 +18,12 @@ export const renderAnswerPrompt = (example: GeneratedExample, context: string): 
   render(answerPrompt.text, {
     context,
     question: example.question,
-    options: example.options === undefined ? "" : `Options:\n${Object.entries(example.options).map(([l, t]) => `${l}. ${t}`).join("\n")}`,
+    options:
+      example.options === undefined
+        ? ""
+        : `Options:\n${Object.entries(example.options)
+            .map(([l, t]) => `${l}. ${t}`)
+            .join("\n")}`,
     answer_instruction: instructions[example.problemType]
   })
 

@@ -20,4 +20,3 @@ export const defaultChecks = (options: {
   dependency: (model) => videoDependency({ model, threshold: options.dependency?.threshold }),
   verification: (model) => rationaleVerifier(model, options.frames)
 })
-

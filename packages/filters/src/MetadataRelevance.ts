@@ -1,5 +1,12 @@
 import { Effect, Schema } from "effect"
-import { askStructured, errorVerdict, knowledgePointValues, promptTemplate, render, type VideoFilter } from "@videokr/core"
+import {
+  askStructured,
+  errorVerdict,
+  knowledgePointValues,
+  promptTemplate,
+  render,
+  type VideoFilter
+} from "@videokr/core"
 
 /**
  * Stage 3, metadata relevance: a text model judges a candidate's title, description and tags against
@@ -24,6 +31,11 @@ export const metadataRelevance = (modelId: string): VideoFilter => ({
         tags: (video.tags ?? []).join(", ") || "(none)"
       })
       const answer = yield* askStructured(modelId, "metadata", text, [], Answer, { temperature: 0, maxTokens: 120 })
-      return { decision: answer.relevant ? ("keep" as const) : ("drop" as const), reason: answer.reason, modelId, evidence: { knowledge_point: knowledgePoint.knowledge_point, title: video.title } }
+      return {
+        decision: answer.relevant ? ("keep" as const) : ("drop" as const),
+        reason: answer.reason,
+        modelId,
+        evidence: { knowledge_point: knowledgePoint.knowledge_point, title: video.title }
+      }
     }).pipe(Effect.catch((e) => Effect.succeed(errorVerdict(modelId)(e))))
 })

@@ -1,5 +1,13 @@
 import { Effect } from "effect"
-import { type Candidate, defaultFrames, errorVerdict, frameParts, lazySdk, type SamplingSpec, type VideoFilter } from "@videokr/core"
+import {
+  type Candidate,
+  defaultFrames,
+  errorVerdict,
+  frameParts,
+  lazySdk,
+  type SamplingSpec,
+  type VideoFilter
+} from "@videokr/core"
 
 /**
  * Stage 6 by OpenAI's moderation endpoint instead of a model prompt: the title, description and sampled
@@ -22,7 +30,10 @@ export const openAiModeration = (options: OpenAiModerationOptions = {}): VideoFi
   const frames = options.frames ?? { ...defaultFrames, count: 4 }
   const env = () => options.env ?? process.env
   // the SDK is loaded by the first video: a command that moderates nothing starts without it
-  const lazy = lazySdk(() => import("openai").then((m) => m.default), (OpenAI) => new OpenAI({ apiKey: env()[variable], baseURL: options.baseURL, maxRetries: 3 }))
+  const lazy = lazySdk(
+    () => import("openai").then((m) => m.default),
+    (OpenAI) => new OpenAI({ apiKey: env()[variable], baseURL: options.baseURL, maxRetries: 3 })
+  )
   return {
     id: "openai-moderation",
     stage: "safety",
@@ -35,13 +46,23 @@ export const openAiModeration = (options: OpenAiModerationOptions = {}): VideoFi
     decide: (candidate: Candidate) =>
       Effect.gen(function* () {
         const key = env()[variable]
-        if (key === undefined || key === "") return { decision: "error" as const, reason: `the moderation endpoint needs an API key: set ${variable}`, modelId: `openai:${model}` }
-        if (candidate.localPath === undefined) return { decision: "error" as const, reason: "the video is not downloaded", modelId: `openai:${model}` }
+        if (key === undefined || key === "")
+          return {
+            decision: "error" as const,
+            reason: `the moderation endpoint needs an API key: set ${variable}`,
+            modelId: `openai:${model}`
+          }
+        if (candidate.localPath === undefined)
+          return { decision: "error" as const, reason: "the video is not downloaded", modelId: `openai:${model}` }
         const images = yield* frameParts(candidate.localPath, frames)
         const text = [candidate.video.title, candidate.video.description ?? ""].join("\n").trim()
         const input = [
           { type: "text" as const, text },
-          ...images.flatMap((p) => (p.type === "image" ? [{ type: "image_url" as const, image_url: { url: `data:${p.mediaType};base64,${p.data}` } }] : []))
+          ...images.flatMap((p) =>
+            p.type === "image"
+              ? [{ type: "image_url" as const, image_url: { url: `data:${p.mediaType};base64,${p.data}` } }]
+              : []
+          )
         ]
         const response = yield* Effect.tryPromise({
           try: async () => (await lazy.client()).moderations.create({ model, input }),
@@ -49,14 +70,44 @@ export const openAiModeration = (options: OpenAiModerationOptions = {}): VideoFi
             // no answer, a timeout, a 429 or a 5xx (after the SDK's retries) is of the moment: the video stays pending
             const sdk = lazy.sdk()
             const status = sdk !== undefined && e instanceof sdk.APIError ? e.status : undefined
-            return { _tag: "ModerationFailed", message: e instanceof Error ? e.message : String(e), transient: status === undefined || status === 408 || status === 429 || status >= 500 }
+            return {
+              _tag: "ModerationFailed",
+              message: e instanceof Error ? e.message : String(e),
+              transient: status === undefined || status === 408 || status === 429 || status >= 500
+            }
           }
         })
         const flagged = response.results.filter((r) => r.flagged)
-        if (flagged.length === 0) return { decision: "keep" as const, reason: "nothing flagged", modelId: `openai:${model}` }
-        const categories = [...new Set(flagged.flatMap((r) => Object.entries(r.categories).filter(([, on]) => on).map(([c]) => c)))]
-        const scores = Object.fromEntries(categories.map((c) => [c, Math.max(...flagged.map((r) => (r.category_scores as unknown as Record<string, number>)[c] ?? 0))]))
-        return { decision: "drop" as const, reason: `flagged (${categories.join(", ")}) by the moderation endpoint`, modelId: `openai:${model}`, evidence: { categories, scores } }
-      }).pipe(Effect.catch((e) => Effect.succeed({ ...errorVerdict(`openai:${model}`)(e), ...("transient" in e && e.transient === true ? { transient: true } : {}) })))
+        if (flagged.length === 0)
+          return { decision: "keep" as const, reason: "nothing flagged", modelId: `openai:${model}` }
+        const categories = [
+          ...new Set(
+            flagged.flatMap((r) =>
+              Object.entries(r.categories)
+                .filter(([, on]) => on)
+                .map(([c]) => c)
+            )
+          )
+        ]
+        const scores = Object.fromEntries(
+          categories.map((c) => [
+            c,
+            Math.max(...flagged.map((r) => (r.category_scores as unknown as Record<string, number>)[c] ?? 0))
+          ])
+        )
+        return {
+          decision: "drop" as const,
+          reason: `flagged (${categories.join(", ")}) by the moderation endpoint`,
+          modelId: `openai:${model}`,
+          evidence: { categories, scores }
+        }
+      }).pipe(
+        Effect.catch((e) =>
+          Effect.succeed({
+            ...errorVerdict(`openai:${model}`)(e),
+            ...("transient" in e && e.transient === true ? { transient: true } : {})
+          })
+        )
+      )
   }
 }

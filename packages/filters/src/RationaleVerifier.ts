@@ -1,5 +1,16 @@
 import { Effect, Schema } from "effect"
-import { askStructured, defaultFrames, errorVerdict, type ExampleValidator, frameParts, knowledgePointValues, ModelRegistry, promptTemplate, render, type SamplingSpec } from "@videokr/core"
+import {
+  askStructured,
+  defaultFrames,
+  errorVerdict,
+  type ExampleValidator,
+  frameParts,
+  knowledgePointValues,
+  ModelRegistry,
+  promptTemplate,
+  render,
+  type SamplingSpec
+} from "@videokr/core"
 
 /**
  * Stage 10, rationale verification: a verifier model other than the generator checks the rationale step
@@ -18,13 +29,22 @@ export const rationaleVerifier = (model: string, frames: SamplingSpec = defaultF
   check: (example) =>
     Effect.gen(function* () {
       const registry = yield* ModelRegistry
-      const modelId = yield* registry.pick(model, { step: "verification", item: example.id, excluded: new Set([example.generatorModel]) })
+      const modelId = yield* registry.pick(model, {
+        step: "verification",
+        item: example.id,
+        excluded: new Set([example.generatorModel])
+      })
       const images = yield* frameParts(example.videoPath, frames)
       const text = render(prompt.text, {
         ...knowledgePointValues(example.knowledgePoint),
         frame_count: String(images.length),
         question: example.question,
-        options: example.options === undefined ? "" : `Options: ${Object.entries(example.options).map(([l, t]) => `${l}. ${t}`).join("; ")}`,
+        options:
+          example.options === undefined
+            ? ""
+            : `Options: ${Object.entries(example.options)
+                .map(([l, t]) => `${l}. ${t}`)
+                .join("; ")}`,
         answer: example.answer,
         rationale: example.rationale
       })

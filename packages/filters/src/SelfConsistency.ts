@@ -1,5 +1,14 @@
 import { Effect } from "effect"
-import { askText, defaultFrames, errorVerdict, type ExampleValidator, frameParts, ModelRegistry, type ModelUnavailable, type SamplingSpec } from "@videokr/core"
+import {
+  askText,
+  defaultFrames,
+  errorVerdict,
+  type ExampleValidator,
+  frameParts,
+  ModelRegistry,
+  type ModelUnavailable,
+  type SamplingSpec
+} from "@videokr/core"
 import { answered, answerPrompt, answerScore, renderAnswerPrompt } from "./Answering.ts"
 
 /**
@@ -29,21 +38,56 @@ export const selfConsistency = (o: Partial<SelfConsistencyOptions> & { readonly 
         const excluded = new Set([example.generatorModel])
         const models: Array<string> = []
         for (let draw = 0; draw < options.k; draw++) {
-          const picked = yield* Effect.result(registry.pick(options.model, { step: "consistency", item: example.id, draw, excluded }))
+          const picked = yield* Effect.result(
+            registry.pick(options.model, { step: "consistency", item: example.id, draw, excluded })
+          )
           if (picked._tag === "Failure") break
           models.push(picked.success)
           excluded.add(picked.success)
         }
-        if (models.length === 0) return { decision: "error" as const, reason: `no model of ${options.model} other than the generator ${example.generatorModel}`, modelId: options.model }
+        if (models.length === 0)
+          return {
+            decision: "error" as const,
+            reason: `no model of ${options.model} other than the generator ${example.generatorModel}`,
+            modelId: options.model
+          }
         const images = yield* frameParts(example.videoPath, options.frames)
-        const prompt = renderAnswerPrompt(example, `The images are ${images.length} frames sampled evenly from a video.`)
-        const answers = yield* Effect.forEach(models, (m) => Effect.map(askText(m, "consistency", prompt, images, { temperature: 0, maxTokens: 1024 }), (output) => ({ model: m, output, score: answerScore(output, example) })))
-        const disagreeing = answers.filter((a) => a.score < (example.problemType === "multiple choice" ? 1 : options.threshold))
-        const evidence = { reference: example.answer, answers: answers.map((a) => ({ model: a.model, answer: answered(a.output), score: a.score })) }
-        if (disagreeing.length > 0) {
-          return { decision: "drop" as const, reason: `${disagreeing.length} of ${answers.length} independent answers disagree (${disagreeing.map((a) => `${a.model}: ${answered(a.output).slice(0, 40)}`).join("; ")})`, modelId: models.join(","), evidence }
+        const prompt = renderAnswerPrompt(
+          example,
+          `The images are ${images.length} frames sampled evenly from a video.`
+        )
+        const answers = yield* Effect.forEach(models, (m) =>
+          Effect.map(askText(m, "consistency", prompt, images, { temperature: 0, maxTokens: 1024 }), (output) => ({
+            model: m,
+            output,
+            score: answerScore(output, example)
+          }))
+        )
+        const disagreeing = answers.filter(
+          (a) => a.score < (example.problemType === "multiple choice" ? 1 : options.threshold)
+        )
+        const evidence = {
+          reference: example.answer,
+          answers: answers.map((a) => ({ model: a.model, answer: answered(a.output), score: a.score }))
         }
-        return { decision: "keep" as const, reason: `${answers.length} independent answer(s) agree`, modelId: models.join(","), evidence }
-      }).pipe(Effect.catch((e: ModelUnavailable | { readonly _tag: string; readonly message: string }) => Effect.succeed(errorVerdict(options.model)(e))))
+        if (disagreeing.length > 0) {
+          return {
+            decision: "drop" as const,
+            reason: `${disagreeing.length} of ${answers.length} independent answers disagree (${disagreeing.map((a) => `${a.model}: ${answered(a.output).slice(0, 40)}`).join("; ")})`,
+            modelId: models.join(","),
+            evidence
+          }
+        }
+        return {
+          decision: "keep" as const,
+          reason: `${answers.length} independent answer(s) agree`,
+          modelId: models.join(","),
+          evidence
+        }
+      }).pipe(
+        Effect.catch((e: ModelUnavailable | { readonly _tag: string; readonly message: string }) =>
+          Effect.succeed(errorVerdict(options.model)(e))
+        )
+      )
   }
 }

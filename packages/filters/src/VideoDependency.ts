@@ -26,7 +26,13 @@ export const videoDependency = (options: VideoDependencyOptions): ExampleValidat
         const registry = yield* ModelRegistry
         const modelId = yield* registry.pick(options.model, { step: "dependency", item: example.id })
         const images = yield* frameParts(example.videoPath, middleFrame)
-        const output = yield* askText(modelId, "dependency", renderAnswerPrompt(example, "The image is a single frame from the middle of a video."), images, { temperature: 0, maxTokens: 1024 })
+        const output = yield* askText(
+          modelId,
+          "dependency",
+          renderAnswerPrompt(example, "The image is a single frame from the middle of a video."),
+          images,
+          { temperature: 0, maxTokens: 1024 }
+        )
         const score = answerScore(output, example)
         const evidence = { reference: example.answer, answer: answered(output), score }
         return score >= (example.problemType === "multiple choice" ? 1 : threshold)

@@ -14,13 +14,20 @@ const start = async () => {
     const flagged = /graphic/i.test(text)
     return {
       body: {
-        id: "modr-1", model: (r.body as any).model,
-        results: [{
-          flagged,
-          categories: { violence: flagged, "violence/graphic": flagged, sexual: false },
-          category_scores: { violence: flagged ? 0.91 : 0.01, "violence/graphic": flagged ? 0.87 : 0.0, sexual: 0.0 },
-          category_applied_input_types: { violence: ["text", "image"], "violence/graphic": ["text", "image"], sexual: ["text"] }
-        }]
+        id: "modr-1",
+        model: (r.body as any).model,
+        results: [
+          {
+            flagged,
+            categories: { violence: flagged, "violence/graphic": flagged, sexual: false },
+            category_scores: { violence: flagged ? 0.91 : 0.01, "violence/graphic": flagged ? 0.87 : 0.0, sexual: 0.0 },
+            category_applied_input_types: {
+              violence: ["text", "image"],
+              "violence/graphic": ["text", "image"],
+              sexual: ["text"]
+            }
+          }
+        ]
       }
     }
   })
@@ -31,8 +38,23 @@ const videos = testVideos()
 const candidate = (title: string) => ({
   id: "local:bars.mp4@kp-phys-003",
   localPath: videos.bars,
-  video: { id: "local:bars.mp4", source: "local", source_id: "bars.mp4", url: "file://bars.mp4", license: "CC BY", duration: 10, title },
-  knowledgePoint: { id: "kp-phys-003", discipline: "Natural Sciences" as const, subject: "Physics", course: "Mechanics", lecture: "Momentum", knowledge_point: "Conservation of linear momentum" }
+  video: {
+    id: "local:bars.mp4",
+    source: "local",
+    source_id: "bars.mp4",
+    url: "file://bars.mp4",
+    license: "CC BY",
+    duration: 10,
+    title
+  },
+  knowledgePoint: {
+    id: "kp-phys-003",
+    discipline: "Natural Sciences" as const,
+    subject: "Physics",
+    course: "Mechanics",
+    lecture: "Momentum",
+    knowledge_point: "Conservation of linear momentum"
+  }
 })
 
 describe("OpenAI moderation filter", () => {
@@ -42,7 +64,11 @@ describe("OpenAI moderation filter", () => {
       const filter = openAiModeration({ baseURL: `${s.url}/v1`, env: { OPENAI_API_KEY: "sk-mod-test" } })
       const layer = scriptedModels(() => "unused").layer
       const flagged = yield* filter.decide(candidate("Car crash test (graphic footage)")).pipe(Effect.provide(layer))
-      expect(flagged).toMatchObject({ decision: "drop", reason: "flagged (violence, violence/graphic) by the moderation endpoint", evidence: { scores: { violence: 0.91 } } })
+      expect(flagged).toMatchObject({
+        decision: "drop",
+        reason: "flagged (violence, violence/graphic) by the moderation endpoint",
+        evidence: { scores: { violence: 0.91 } }
+      })
       const clean = yield* filter.decide(candidate("Colour bars for calibration")).pipe(Effect.provide(layer))
       expect(clean).toMatchObject({ decision: "keep", reason: "nothing flagged" })
       const request = s.requests[0]!
@@ -50,25 +76,40 @@ describe("OpenAI moderation filter", () => {
       expect(request.headers.authorization).toBe("Bearer sk-mod-test")
       expect((request.body as any).model).toBe("omni-moderation-latest")
       expect((request.body as any).input.filter((p: any) => p.type === "image_url")).toHaveLength(4)
-    }))
+    })
+  )
 
   it.live("without a key it is an error verdict naming the variable, and nothing is sent", () =>
     Effect.gen(function* () {
-      const v = yield* openAiModeration({ baseURL: "http://127.0.0.1:9/v1", env: {} }).decide(candidate("x")).pipe(Effect.provide(scriptedModels(() => "").layer))
-      expect(v).toMatchObject({ decision: "error", reason: "the moderation endpoint needs an API key: set OPENAI_API_KEY" })
-    }))
+      const v = yield* openAiModeration({ baseURL: "http://127.0.0.1:9/v1", env: {} })
+        .decide(candidate("x"))
+        .pipe(Effect.provide(scriptedModels(() => "").layer))
+      expect(v).toMatchObject({
+        decision: "error",
+        reason: "the moderation endpoint needs an API key: set OPENAI_API_KEY"
+      })
+    })
+  )
 
-  it.live("an endpoint that is down leaves the video pending (a transient error); a request it refuses is a final error", () =>
-    Effect.gen(function* () {
-      const down = yield* Effect.promise(() => startLoopbackServer(() => ({ status: 400, body: { error: { message: "Invalid image", type: "invalid_request_error" } } })))
-      const filter = openAiModeration({ baseURL: `${down.url}/v1`, env: { OPENAI_API_KEY: "sk-mod-test" } })
-      const layer = scriptedModels(() => "unused").layer
-      const refused = yield* filter.decide(candidate("x")).pipe(Effect.provide(layer))
-      expect(refused).toMatchObject({ decision: "error", reason: expect.stringContaining("Invalid image") })
-      expect(refused.transient).toBeUndefined()
-      yield* Effect.promise(() => down.down("refuse"))
-      const pending = yield* filter.decide(candidate("x")).pipe(Effect.provide(layer))
-      expect(pending).toMatchObject({ decision: "error", transient: true })
-      yield* Effect.promise(() => down.close())
-    }))
+  it.live(
+    "an endpoint that is down leaves the video pending (a transient error); a request it refuses is a final error",
+    () =>
+      Effect.gen(function* () {
+        const down = yield* Effect.promise(() =>
+          startLoopbackServer(() => ({
+            status: 400,
+            body: { error: { message: "Invalid image", type: "invalid_request_error" } }
+          }))
+        )
+        const filter = openAiModeration({ baseURL: `${down.url}/v1`, env: { OPENAI_API_KEY: "sk-mod-test" } })
+        const layer = scriptedModels(() => "unused").layer
+        const refused = yield* filter.decide(candidate("x")).pipe(Effect.provide(layer))
+        expect(refused).toMatchObject({ decision: "error", reason: expect.stringContaining("Invalid image") })
+        expect(refused.transient).toBeUndefined()
+        yield* Effect.promise(() => down.down("refuse"))
+        const pending = yield* filter.decide(candidate("x")).pipe(Effect.provide(layer))
+        expect(pending).toMatchObject({ decision: "error", transient: true })
+        yield* Effect.promise(() => down.close())
+      })
+  )
 })

@@ -1,8 +1,19 @@
 import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Redacted } from "effect"
 import {
-  BadRequest, type BatchApi, type BatchRef, type BatchResult, type ChatRequest, type ChatResponse, ContentFiltered,
-  isProviderError, lazySdk, type ModelProviderShape, type ProviderError, ServerError, Timeout
+  BadRequest,
+  type BatchApi,
+  type BatchRef,
+  type BatchResult,
+  type ChatRequest,
+  type ChatResponse,
+  ContentFiltered,
+  isProviderError,
+  lazySdk,
+  type ModelProviderShape,
+  type ProviderError,
+  ServerError,
+  Timeout
 } from "@videokr/core"
 import { announcedLimits, errorOfStatus, notTheFormat } from "./HttpErrors.ts"
 
@@ -21,22 +32,34 @@ export interface AnthropicOptions {
 
 export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => {
   const id = options.id ?? "anthropic"
-  const lazy = lazySdk(() => import("@anthropic-ai/sdk").then((m) => m.default), (Anthropic) =>
-    new Anthropic({
-      apiKey: options.apiKey === undefined ? null : Redacted.value(options.apiKey),
-      ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-      maxRetries: 0,
-      timeout: options.timeoutMs ?? 120_000
-    }))
+  const lazy = lazySdk(
+    () => import("@anthropic-ai/sdk").then((m) => m.default),
+    (Anthropic) =>
+      new Anthropic({
+        apiKey: options.apiKey === undefined ? null : Redacted.value(options.apiKey),
+        ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+        maxRetries: 0,
+        timeout: options.timeoutMs ?? 120_000
+      })
+  )
 
-  const mapError = (model: string) => (e: unknown): ProviderError => {
-    const fields = { provider: id, model, detail: e instanceof Error ? e.message : String(e) }
-    const sdk = lazy.sdk()
-    if (sdk !== undefined && e instanceof sdk.APIConnectionTimeoutError) return new Timeout(fields)
-    // the SDK's JSON parser on a 200 body broken in the middle
-    if (e instanceof SyntaxError) return new ServerError({ ...fields, detail: `the body is not the provider's format: ${e.message}`, unusable: true })
-    return sdk !== undefined && e instanceof sdk.APIError ? errorOfStatus(fields, e.status, e.headers) : errorOfStatus(fields, undefined)
-  }
+  const mapError =
+    (model: string) =>
+    (e: unknown): ProviderError => {
+      const fields = { provider: id, model, detail: e instanceof Error ? e.message : String(e) }
+      const sdk = lazy.sdk()
+      if (sdk !== undefined && e instanceof sdk.APIConnectionTimeoutError) return new Timeout(fields)
+      // the SDK's JSON parser on a 200 body broken in the middle
+      if (e instanceof SyntaxError)
+        return new ServerError({
+          ...fields,
+          detail: `the body is not the provider's format: ${e.message}`,
+          unusable: true
+        })
+      return sdk !== undefined && e instanceof sdk.APIError
+        ? errorOfStatus(fields, e.status, e.headers)
+        : errorOfStatus(fields, undefined)
+    }
 
   /** The Messages parameters of a request, or why Anthropic cannot take it. */
   const bodyOf = (request: ChatRequest): Anthropic.MessageCreateParamsNonStreaming | BadRequest => {
@@ -44,18 +67,31 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
     if (request.messages.some((m) => typeof m.content !== "string" && m.content.some((p) => p.type === "video"))) {
       return new BadRequest({ provider: id, model, detail: "Anthropic models take frames as images, not video URLs" })
     }
-    const system = request.messages.filter((m) => m.role === "system").map((m) => (typeof m.content === "string" ? m.content : m.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n")))
+    const system = request.messages
+      .filter((m) => m.role === "system")
+      .map((m) =>
+        typeof m.content === "string"
+          ? m.content
+          : m.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n")
+      )
     const messages: Array<Anthropic.MessageParam> = request.messages
       .filter((m) => m.role !== "system")
-      .map((m): Anthropic.MessageParam => ({
-        role: m.role as "user" | "assistant",
-        content: typeof m.content === "string"
-          ? m.content
-          : m.content.flatMap((p): Array<Anthropic.TextBlockParam | Anthropic.ImageBlockParam> =>
-              p.type === "text" ? [{ type: "text", text: p.text }]
-              : p.type === "image" ? [{ type: "image", source: { type: "base64", media_type: p.mediaType, data: p.data } }]
-              : [])
-      }))
+      .map(
+        (m): Anthropic.MessageParam => ({
+          role: m.role as "user" | "assistant",
+          content:
+            typeof m.content === "string"
+              ? m.content
+              : m.content.flatMap(
+                  (p): Array<Anthropic.TextBlockParam | Anthropic.ImageBlockParam> =>
+                    p.type === "text"
+                      ? [{ type: "text", text: p.text }]
+                      : p.type === "image"
+                        ? [{ type: "image", source: { type: "base64", media_type: p.mediaType, data: p.data } }]
+                        : []
+                )
+        })
+      )
     const p = request.params ?? {}
     const format = request.responseFormat
     return {
@@ -69,7 +105,13 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
       ...(format === undefined
         ? {}
         : {
-            tools: [{ name: format.name, description: "Give the answer with this structure.", input_schema: format.schema as Anthropic.Tool.InputSchema }],
+            tools: [
+              {
+                name: format.name,
+                description: "Give the answer with this structure.",
+                input_schema: format.schema as Anthropic.Tool.InputSchema
+              }
+            ],
             tool_choice: { type: "tool" as const, name: format.name }
           })
     }
@@ -79,13 +121,15 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
   const responseOf = (request: ChatRequest, message: Anthropic.Message): ChatResponse | ProviderError => {
     const fields = { provider: id, model: request.model }
     // the SDK types the body, but returns whatever came with status 200 (an HTML page as a string)
-    if (typeof message !== "object" || message === null || !Array.isArray(message.content)) return notTheFormat(fields, message)
+    if (typeof message !== "object" || message === null || !Array.isArray(message.content))
+      return notTheFormat(fields, message)
     if (message.stop_reason === "refusal") return new ContentFiltered({ ...fields, detail: "stop_reason refusal" })
     const blocks = message.content
     const tool = request.responseFormat === undefined ? undefined : blocks.find((b) => b.type === "tool_use")
-    const text = tool !== undefined && tool.type === "tool_use"
-      ? JSON.stringify(tool.input)
-      : blocks.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("")
+    const text =
+      tool !== undefined && tool.type === "tool_use"
+        ? JSON.stringify(tool.input)
+        : blocks.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("")
     if (text.trim() === "") return new ServerError({ ...fields, detail: "empty response", unusable: true })
     return {
       text,
@@ -96,11 +140,17 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
     }
   }
 
-  const asEffect = <A>(r: A | ProviderError): Effect.Effect<A, ProviderError> => (isProviderError(r) ? Effect.fail(r) : Effect.succeed(r as A))
+  const asEffect = <A>(r: A | ProviderError): Effect.Effect<A, ProviderError> =>
+    isProviderError(r) ? Effect.fail(r) : Effect.succeed(r as A)
 
   const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> =>
     asEffect(bodyOf(request)).pipe(
-      Effect.flatMap((body) => Effect.tryPromise({ try: async (signal) => (await lazy.client()).messages.create(body, { signal }).withResponse(), catch: mapError(request.model) })),
+      Effect.flatMap((body) =>
+        Effect.tryPromise({
+          try: async (signal) => (await lazy.client()).messages.create(body, { signal }).withResponse(),
+          catch: mapError(request.model)
+        })
+      ),
       Effect.flatMap(({ data, response }) => {
         const r = responseOf(request, data)
         const limits = announcedLimits(response.headers)
@@ -118,15 +168,29 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
           if (isProviderError(params)) return yield* params
           items.push({ custom_id: customId, params })
         }
-        const created = yield* Effect.tryPromise({ try: async (signal) => (await lazy.client()).messages.batches.create({ requests: items }, { signal }), catch: mapError("batch") })
+        const created = yield* Effect.tryPromise({
+          try: async (signal) => (await lazy.client()).messages.batches.create({ requests: items }, { signal }),
+          catch: mapError("batch")
+        })
         return { provider: id, id: created.id } satisfies BatchRef
       }),
     status: (ref) =>
-      Effect.map(Effect.tryPromise({ try: async (signal) => (await lazy.client()).messages.batches.retrieve(ref.id, null, { signal }), catch: mapError("batch") }), (b) => {
-        const c = b.request_counts
-        const total = c.processing + c.succeeded + c.errored + c.canceled + c.expired
-        return { state: b.processing_status === "ended" ? "ended" as const : "running" as const, total, done: total - c.processing, detail: b.processing_status }
-      }),
+      Effect.map(
+        Effect.tryPromise({
+          try: async (signal) => (await lazy.client()).messages.batches.retrieve(ref.id, null, { signal }),
+          catch: mapError("batch")
+        }),
+        (b) => {
+          const c = b.request_counts
+          const total = c.processing + c.succeeded + c.errored + c.canceled + c.expired
+          return {
+            state: b.processing_status === "ended" ? ("ended" as const) : ("running" as const),
+            total,
+            done: total - c.processing,
+            detail: b.processing_status
+          }
+        }
+      ),
     results: (ref, requests) =>
       Effect.tryPromise({
         try: async () => {
@@ -138,11 +202,14 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
             const fields = { provider: id, model: request.model }
             out.push({
               customId: line.custom_id,
-              outcome: r.type === "succeeded"
-                ? responseOf(request, r.message)
-                : r.type === "errored"
-                  ? (r.error.error.type === "invalid_request_error" ? new BadRequest({ ...fields, detail: r.error.error.message }) : new ServerError({ ...fields, detail: r.error.error.message }))
-                  : new ServerError({ ...fields, detail: `request ${r.type} before it was processed` })
+              outcome:
+                r.type === "succeeded"
+                  ? responseOf(request, r.message)
+                  : r.type === "errored"
+                    ? r.error.error.type === "invalid_request_error"
+                      ? new BadRequest({ ...fields, detail: r.error.error.message })
+                      : new ServerError({ ...fields, detail: r.error.error.message })
+                    : new ServerError({ ...fields, detail: `request ${r.type} before it was processed` })
             })
           }
           return out

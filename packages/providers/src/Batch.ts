@@ -12,13 +12,19 @@ import type { Models } from "./Models.ts"
  * submitted batch is remembered in `stateDir` (one file per request set), so a restarted run resumes
  * polling the same batch instead of paying for a second one.
  */
-export class BatchUnsupported extends Schema.TaggedError<BatchUnsupported>()("BatchUnsupported", { modelId: Schema.String }) {
+export class BatchUnsupported extends Schema.TaggedError<BatchUnsupported>()("BatchUnsupported", {
+  modelId: Schema.String
+}) {
   override get message() {
     return `${this.modelId}: this provider has no batch API; run the stage without batch mode`
   }
 }
 
-export class BatchFailed extends Schema.TaggedError<BatchFailed>()("BatchFailed", { modelId: Schema.String, batch: Schema.String, detail: Schema.String }) {
+export class BatchFailed extends Schema.TaggedError<BatchFailed>()("BatchFailed", {
+  modelId: Schema.String,
+  batch: Schema.String,
+  detail: Schema.String
+}) {
   override get message() {
     return `${this.modelId}: batch ${this.batch} failed: ${this.detail}`
   }
@@ -44,9 +50,20 @@ export interface BatchSummary {
   readonly unanswered: ReadonlyArray<string>
 }
 
-const State = Schema.fromJsonString(Schema.Struct({ ref: Schema.Struct({ provider: Schema.String, id: Schema.String }), modelId: Schema.String, keys: Schema.Array(Schema.String) }))
+const State = Schema.fromJsonString(
+  Schema.Struct({
+    ref: Schema.Struct({ provider: Schema.String, id: Schema.String }),
+    modelId: Schema.String,
+    keys: Schema.Array(Schema.String)
+  })
+)
 
-export const runBatch = (models: Models, modelId: string, requests: ReadonlyArray<Omit<ChatRequest, "model">>, options: BatchRunOptions) =>
+export const runBatch = (
+  models: Models,
+  modelId: string,
+  requests: ReadonlyArray<Omit<ChatRequest, "model">>,
+  options: BatchRunOptions
+) =>
   Effect.gen(function* () {
     const target = yield* models.batchTarget(modelId, { stage: options.stage })
     if (target.batch === undefined) return yield* new BatchUnsupported({ modelId })
@@ -57,9 +74,13 @@ export const runBatch = (models: Models, modelId: string, requests: ReadonlyArra
     const pending: Array<string> = []
     for (const key of byKey.keys()) if ((yield* target.cache.get(key)) === undefined) pending.push(key)
     const cached = byKey.size - pending.length
-    if (pending.length === 0) return { cached, submitted: 0, succeeded: 0, failed: {}, resumed: false, unanswered: [] } satisfies BatchSummary
+    if (pending.length === 0)
+      return { cached, submitted: 0, succeeded: 0, failed: {}, resumed: false, unanswered: [] } satisfies BatchSummary
 
-    const setId = createHash("sha256").update(`${modelId}\n${[...pending].sort().join("\n")}`).digest("hex").slice(0, 32)
+    const setId = createHash("sha256")
+      .update(`${modelId}\n${[...pending].sort().join("\n")}`)
+      .digest("hex")
+      .slice(0, 32)
     const statePath = join(options.stateDir, `${setId}.json`)
     const saved = yield* Effect.promise(() => readFile(statePath, "utf8").catch(() => undefined))
     const decoded = saved === undefined ? undefined : Schema.decodeUnknownExit(State)(saved)
@@ -108,5 +129,12 @@ export const runBatch = (models: Models, modelId: string, requests: ReadonlyArra
     const missing = pending.filter((k) => !seen.has(k))
     if (missing.length > 0) failed["NotProcessed"] = missing.length
     yield* Effect.promise(() => rm(statePath, { force: true }))
-    return { cached, submitted: pending.length, succeeded, failed, resumed, unanswered: [...unanswered, ...missing] } satisfies BatchSummary
+    return {
+      cached,
+      submitted: pending.length,
+      succeeded,
+      failed,
+      resumed,
+      unanswered: [...unanswered, ...missing]
+    } satisfies BatchSummary
   })

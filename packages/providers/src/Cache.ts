@@ -31,7 +31,11 @@ export interface CacheStats {
 export const canonicalJson = (value: unknown): string =>
   JSON.stringify(value, (_k, v: unknown) =>
     v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>)
+            .filter(([, x]) => x !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        )
       : v
   )
 
@@ -43,9 +47,12 @@ export const normalizeRequest = (providerId: string, request: ChatRequest) => ({
   model: request.model,
   messages: request.messages.map((m) => ({
     role: m.role,
-    content: typeof m.content === "string"
-      ? m.content
-      : m.content.map((p) => (p.type === "image" ? { type: "image", mediaType: p.mediaType, sha256: sha256(p.data), detail: p.detail } : p))
+    content:
+      typeof m.content === "string"
+        ? m.content
+        : m.content.map((p) =>
+            p.type === "image" ? { type: "image", mediaType: p.mediaType, sha256: sha256(p.data), detail: p.detail } : p
+          )
   })),
   params: request.params ?? {},
   responseFormat: request.responseFormat,
@@ -59,7 +66,8 @@ export const cacheKey = (providerId: string, request: ChatRequest): string => {
   let byProvider = keys.get(request)
   if (byProvider === undefined) keys.set(request, (byProvider = new Map()))
   let key = byProvider.get(providerId)
-  if (key === undefined) byProvider.set(providerId, (key = sha256(canonicalJson(normalizeRequest(providerId, request)))))
+  if (key === undefined)
+    byProvider.set(providerId, (key = sha256(canonicalJson(normalizeRequest(providerId, request)))))
   return key
 }
 
@@ -108,7 +116,12 @@ export const responseCache = (dir: string) => {
  * is asked as in "refresh" mode: its earlier answers are what made it an error. `onHit` sees each answer
  * served from the cache (the ledger records it as a cached call).
  */
-export const withCache = (provider: ModelProviderShape, options: CacheOptions & { readonly onHit?: ((request: ChatRequest, response: ChatResponse) => Effect.Effect<void>) | undefined }) =>
+export const withCache = (
+  provider: ModelProviderShape,
+  options: CacheOptions & {
+    readonly onHit?: ((request: ChatRequest, response: ChatResponse) => Effect.Effect<void>) | undefined
+  }
+) =>
   Effect.gen(function* () {
     const stats = yield* Ref.make<CacheStats>({ hits: 0, misses: 0, writes: 0 })
     const count = (f: (s: CacheStats) => CacheStats) => Ref.update(stats, f)

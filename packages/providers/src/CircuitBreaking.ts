@@ -19,7 +19,12 @@ export interface CircuitPolicy {
   readonly maxWaitMinutes: number
 }
 
-export const circuitDefaults: CircuitPolicy = { failures: 5, firstProbeSeconds: 10, maxProbeSeconds: 300, maxWaitMinutes: 30 }
+export const circuitDefaults: CircuitPolicy = {
+  failures: 5,
+  firstProbeSeconds: 10,
+  maxProbeSeconds: 300,
+  maxWaitMinutes: 30
+}
 
 /** While a probe is in flight, the other calls look again this often. */
 const halfOpenPoll = Duration.millis(500)
@@ -35,7 +40,8 @@ export interface CircuitOptions {
 export const withCircuitBreaker = (provider: ModelProviderShape, options: CircuitOptions): ModelProviderShape => {
   const { breaker, health, policy } = options
   const maxWait = policy.maxWaitMinutes * 60_000
-  const notSent = (request: ChatRequest, why: string) => new ServerError({ provider: provider.id, model: request.model, detail: `not sent: ${why}` })
+  const notSent = (request: ChatRequest, why: string) =>
+    new ServerError({ provider: provider.id, model: request.model, detail: `not sent: ${why}` })
 
   const chat = (request: ChatRequest) => {
     const key = options.modelIdOf(request.model)
@@ -45,7 +51,11 @@ export const withCircuitBreaker = (provider: ModelProviderShape, options: Circui
       classify: (exit) =>
         Exit.isSuccess(exit)
           ? CircuitBreaker.success
-          : exit.cause.reasons.some((r) => r._tag === "Fail" && (r.error._tag === "ServerError" || r.error._tag === "Timeout" || r.error._tag === "AuthFailed"))
+          : exit.cause.reasons.some(
+                (r) =>
+                  r._tag === "Fail" &&
+                  (r.error._tag === "ServerError" || r.error._tag === "Timeout" || r.error._tag === "AuthFailed")
+              )
             ? CircuitBreaker.failure()
             : CircuitBreaker.ignored
     })
@@ -53,18 +63,27 @@ export const withCircuitBreaker = (provider: ModelProviderShape, options: Circui
       Effect.catchTag("CircuitBreakerError", (e) =>
         Effect.gen(function* () {
           const now = yield* Clock.currentTimeMillis
-          if (counters.gaveUp) return yield* notSent(request, `the run stopped waiting for ${key}, whose circuit stayed open for ${policy.maxWaitMinutes} min (models.circuit.maxWaitMinutes)`)
+          if (counters.gaveUp)
+            return yield* notSent(
+              request,
+              `the run stopped waiting for ${key}, whose circuit stayed open for ${policy.maxWaitMinutes} min (models.circuit.maxWaitMinutes)`
+            )
           const reason = e.reason
           if (reason._tag === "CircuitBreakerStoreError") return yield* notSent(request, reason.message)
-          const pause = reason._tag === "CircuitOpen" ? Duration.max(reason.retryAfter, Duration.millis(1)) : halfOpenPoll
-          if (health.circuit(key).state === "closed") health.setCircuit(key, { state: "open", since: now, nextProbeAt: now + Duration.toMillis(pause) })
+          const pause =
+            reason._tag === "CircuitOpen" ? Duration.max(reason.retryAfter, Duration.millis(1)) : halfOpenPoll
+          if (health.circuit(key).state === "closed")
+            health.setCircuit(key, { state: "open", since: now, nextProbeAt: now + Duration.toMillis(pause) })
           // the cap is on how long the model has been out, not on one call: a long outage stops the waiting
           const circuit = health.circuit(key)
           const since = circuit.state === "closed" ? now : circuit.since
           const left = maxWait - (now - since)
           if (left <= 0) {
             counters.gaveUp = true
-            return yield* notSent(request, `${key} has been unavailable (circuit open) for ${Math.round((now - since) / 60_000)} min, the most the run waits (models.circuit.maxWaitMinutes)`)
+            return yield* notSent(
+              request,
+              `${key} has been unavailable (circuit open) for ${Math.round((now - since) / 60_000)} min, the most the run waits (models.circuit.maxWaitMinutes)`
+            )
           }
           const sleep = Math.min(Duration.toMillis(pause), left)
           yield* Effect.sleep(sleep)
@@ -83,6 +102,9 @@ export const circuitBreakerLayer = (policy: CircuitPolicy = circuitDefaults) =>
   CircuitBreaker.layer({
     tripPolicy: CircuitBreaker.consecutive(policy.failures),
     // doubling pauses between probes, capped
-    openDuration: Schedule.min([Schedule.exponential(Duration.seconds(policy.firstProbeSeconds)), Schedule.spaced(Duration.seconds(policy.maxProbeSeconds))]),
+    openDuration: Schedule.min([
+      Schedule.exponential(Duration.seconds(policy.firstProbeSeconds)),
+      Schedule.spaced(Duration.seconds(policy.maxProbeSeconds))
+    ]),
     maxOpenDuration: Duration.seconds(policy.maxProbeSeconds)
   }).pipe(Layer.provide(CircuitBreaker.layerStoreMemory()))

@@ -6,7 +6,10 @@ import { Context, type Effect, Semaphore } from "effect"
  * through Redis instead (@videokr/queue), so the limit holds across all of them together.
  */
 export interface ConcurrencyGateShape {
-  readonly withPermit: (key: string, permits: number) => <A, E, R>(call: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  readonly withPermit: (
+    key: string,
+    permits: number
+  ) => <A, E, R>(call: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
 
 /** Semaphores of this process, one per model key. */
@@ -21,4 +24,6 @@ export const localConcurrencyGate = (): ConcurrencyGateShape => {
   }
 }
 
-export const ConcurrencyGate = Context.Reference<ConcurrencyGateShape>("@videokr/providers/ConcurrencyGate", { defaultValue: localConcurrencyGate })
+export const ConcurrencyGate = Context.Reference<ConcurrencyGateShape>("@videokr/providers/ConcurrencyGate", {
+  defaultValue: localConcurrencyGate
+})

@@ -28,5 +28,7 @@ export const renderFailureSummary = (groups: ReadonlyArray<FailureGroup>): strin
     ? "no failures"
     : [
         `${groups.reduce((n, g) => n + g.count, 0)} call(s) failed after retries:`,
-        ...groups.map((g) => `  ${String(g.count).padStart(6)} x ${g.kind} from ${g.provider} ${g.model}, e.g. ${g.example}`)
+        ...groups.map(
+          (g) => `  ${String(g.count).padStart(6)} x ${g.kind} from ${g.provider} ${g.model}, e.g. ${g.example}`
+        )
       ].join("\n")

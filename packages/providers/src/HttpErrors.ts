@@ -1,4 +1,12 @@
-import { AuthFailed, BadRequest, ContentFiltered, type ProviderError, RateLimited, ServerError, Timeout } from "@videokr/core"
+import {
+  AuthFailed,
+  BadRequest,
+  ContentFiltered,
+  type ProviderError,
+  RateLimited,
+  ServerError,
+  Timeout
+} from "@videokr/core"
 
 /** Retry-After as OpenAI, Anthropic and compatible servers send it: retry-after-ms, retry-after (seconds or a date). */
 export const retryAfterMs = (headers: Headers | undefined): number | undefined => {
@@ -39,10 +47,14 @@ export const errorOfStatus = (
  * string), an empty body, JSON of another shape. Transient like a 5xx: it says nothing about the request.
  * The detail quotes the start of the body, so the log shows what stood in front of the API.
  */
-export const notTheFormat = (fields: { readonly provider: string; readonly model: string }, body: unknown): ServerError => {
+export const notTheFormat = (
+  fields: { readonly provider: string; readonly model: string },
+  body: unknown
+): ServerError => {
   const text = typeof body === "string" ? body : body === undefined ? "" : JSON.stringify(body)
   const start = text.replace(/\s+/g, " ").trim()
-  const quoted = start === "" ? "an empty body" : JSON.stringify(start.length > 120 ? `${start.slice(0, 120)}...` : start)
+  const quoted =
+    start === "" ? "an empty body" : JSON.stringify(start.length > 120 ? `${start.slice(0, 120)}...` : start)
   return new ServerError({ ...fields, detail: `the body is not the provider's format: ${quoted}`, unusable: true })
 }
 
@@ -60,7 +72,14 @@ export const announcedLimits = (headers: Headers | undefined) => {
     return undefined
   }
   const requestsPerMinute = num("x-ratelimit-limit-requests", "anthropic-ratelimit-requests-limit")
-  const tokensPerMinute = num("x-ratelimit-limit-tokens", "anthropic-ratelimit-tokens-limit", "anthropic-ratelimit-input-tokens-limit")
+  const tokensPerMinute = num(
+    "x-ratelimit-limit-tokens",
+    "anthropic-ratelimit-tokens-limit",
+    "anthropic-ratelimit-input-tokens-limit"
+  )
   if (requestsPerMinute === undefined && tokensPerMinute === undefined) return undefined
-  return { ...(requestsPerMinute === undefined ? {} : { requestsPerMinute }), ...(tokensPerMinute === undefined ? {} : { tokensPerMinute }) }
+  return {
+    ...(requestsPerMinute === undefined ? {} : { requestsPerMinute }),
+    ...(tokensPerMinute === undefined ? {} : { tokensPerMinute })
+  }
 }

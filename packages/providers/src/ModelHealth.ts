@@ -38,7 +38,9 @@ export interface ModelHealthRow extends ModelCounters {
 }
 
 /** What one failed attempt was, for the counters. */
-export const failureKind = (e: ProviderError): "rateLimited" | "serverErrors" | "timeouts" | "connectionErrors" | "unusable" | undefined => {
+export const failureKind = (
+  e: ProviderError
+): "rateLimited" | "serverErrors" | "timeouts" | "connectionErrors" | "unusable" | undefined => {
   switch (e._tag) {
     case "RateLimited":
       return "rateLimited"
@@ -53,7 +55,16 @@ export const failureKind = (e: ProviderError): "rateLimited" | "serverErrors" | 
 }
 
 const emptyCounters = (): ModelCounters => ({
-  calls: 0, retried: 0, rateLimited: 0, serverErrors: 0, timeouts: 0, connectionErrors: 0, unusable: 0, circuitOpenings: 0, waitingMillis: 0, gaveUp: false
+  calls: 0,
+  retried: 0,
+  rateLimited: 0,
+  serverErrors: 0,
+  timeouts: 0,
+  connectionErrors: 0,
+  unusable: 0,
+  circuitOpenings: 0,
+  waitingMillis: 0,
+  gaveUp: false
 })
 
 export interface ModelHealthShape {
@@ -79,7 +90,8 @@ export const makeModelHealth = (): ModelHealthShape => {
     counters: countersOf,
     circuit,
     isSick: (model) => circuit(model).state !== "closed" || counters.get(model)?.gaveUp === true,
-    snapshot: () => [...counters.keys()].sort().map((model) => ({ model, ...countersOf(model), circuit: circuit(model) })),
+    snapshot: () =>
+      [...counters.keys()].sort().map((model) => ({ model, ...countersOf(model), circuit: circuit(model) })),
     setCircuit: (model, state) => {
       if (state.state === "open" && circuit(model).state !== "open") countersOf(model).circuitOpenings++
       circuits.set(model, state)
@@ -99,7 +111,8 @@ export class ModelHealth extends Context.Service<ModelHealth, ModelHealthShape>(
           const current = health.circuit(t.key)
           // a circuit that re-opens after a failed probe has been open since it first opened
           const since = current.state === "closed" ? now : current.since
-          if (t.to === "Open") health.setCircuit(t.key, { state: "open", since, nextProbeAt: now + Duration.toMillis(t.retryAfter) })
+          if (t.to === "Open")
+            health.setCircuit(t.key, { state: "open", since, nextProbeAt: now + Duration.toMillis(t.retryAfter) })
           else if (t.to === "HalfOpen") health.setCircuit(t.key, { state: "half-open", since })
           else health.setCircuit(t.key, { state: "closed" })
         })

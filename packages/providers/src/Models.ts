@@ -1,8 +1,25 @@
 import { Effect, Layer, Redacted, Schema } from "effect"
 import { CircuitBreaker, RateLimiter } from "effect/persistence"
 import {
-  type BoundModel, type ChatRequest, didYouMeanHint, isPoolSpec, isTransient, ModelRegistry, noteItemEvent, ModelUnavailable, type PickContext, type ChatResponse, InvalidModelId, type ModelCall, type ModelProviderShape, type ModelsConfig, parseModelId,
-  type ProviderError, type ProviderFactory, providerKey, type VideokrPlugin
+  type BoundModel,
+  type ChatRequest,
+  didYouMeanHint,
+  isPoolSpec,
+  isTransient,
+  ModelRegistry,
+  noteItemEvent,
+  ModelUnavailable,
+  type PickContext,
+  type ChatResponse,
+  InvalidModelId,
+  type ModelCall,
+  type ModelProviderShape,
+  type ModelsConfig,
+  parseModelId,
+  type ProviderError,
+  type ProviderFactory,
+  providerKey,
+  type VideokrPlugin
 } from "@videokr/core"
 import { makeAnthropic } from "./Anthropic.ts"
 import { cacheKey, type CacheMode, type CacheStats, responseCache, withCache } from "./Cache.ts"
@@ -79,10 +96,20 @@ export const makeModels = (options: ModelsOptions) =>
     const circuit = circuitPolicyOf(options.config)
     const retry: RetryPolicy = options.retry ?? { ...retryDefaults, ...options.config.retry }
     const plugins = options.plugins ?? []
-    const scripts: Record<string, ReadonlyArray<ScriptedRule>> = Object.assign({ ...builtinScripts }, ...plugins.map((p) => p.scripts ?? {}))
+    const scripts: Record<string, ReadonlyArray<ScriptedRule>> = Object.assign(
+      { ...builtinScripts },
+      ...plugins.map((p) => p.scripts ?? {})
+    )
     const keyEnv: Record<string, string> = Object.assign({ ...defaultKeyEnv }, ...plugins.map((p) => p.apiKeyEnv ?? {}))
     const factories: Record<string, ProviderFactory> = {
-      openai: ({ key, settings, apiKey }) => makeOpenAi({ id: key, baseURL: settings.baseURL, apiKey, timeoutMs: settings.timeoutMs, capabilities: { maxTokensField: "max_completion_tokens" } }),
+      openai: ({ key, settings, apiKey }) =>
+        makeOpenAi({
+          id: key,
+          baseURL: settings.baseURL,
+          apiKey,
+          timeoutMs: settings.timeoutMs,
+          capabilities: { maxTokensField: "max_completion_tokens" }
+        }),
       "openai-compatible": ({ key, settings, apiKey }) =>
         makeOpenAi({
           id: `openai-compatible:${key}`,
@@ -95,10 +122,14 @@ export const makeModels = (options: ModelsOptions) =>
             ...(settings.videoUrl !== undefined ? { videoUrl: settings.videoUrl } : {})
           }
         }),
-      anthropic: ({ settings, apiKey }) => makeAnthropic({ baseURL: settings.baseURL, apiKey, timeoutMs: settings.timeoutMs }),
+      anthropic: ({ settings, apiKey }) =>
+        makeAnthropic({ baseURL: settings.baseURL, apiKey, timeoutMs: settings.timeoutMs }),
       ...Object.assign({}, ...plugins.map((p) => p.providers ?? {}))
     }
-    const clients = new Map<string, { readonly provider: ModelProviderShape; readonly stats: Effect.Effect<CacheStats> }>()
+    const clients = new Map<
+      string,
+      { readonly provider: ModelProviderShape; readonly stats: Effect.Effect<CacheStats> }
+    >()
 
     const client = (modelId: string) =>
       Effect.gen(function* () {
@@ -113,24 +144,42 @@ export const makeModels = (options: ModelsOptions) =>
         let base: ModelProviderShape
         if (parsed.provider === "scripted") {
           const rules = scripts[parsed.model]
-          if (rules === undefined) return yield* new UnknownProvider({ modelId, provider: `scripted:${parsed.model}`, known: Object.keys(scripts).map((s) => `scripted:${s}`) })
+          if (rules === undefined)
+            return yield* new UnknownProvider({
+              modelId,
+              provider: `scripted:${parsed.model}`,
+              known: Object.keys(scripts).map((s) => `scripted:${s}`)
+            })
           base = makeScripted(parsed.model, rules)
         } else {
           const factory = factories[parsed.provider]
-          if (factory === undefined) return yield* new UnknownProvider({ modelId, provider: parsed.provider, known: [...Object.keys(factories), "scripted"] })
+          if (factory === undefined)
+            return yield* new UnknownProvider({
+              modelId,
+              provider: parsed.provider,
+              known: [...Object.keys(factories), "scripted"]
+            })
           const variable = settings.apiKeyEnv ?? keyEnv[parsed.provider]
           const value = variable === undefined ? undefined : options.env[variable]
           if (variable !== undefined && (value === undefined || value === "")) {
             // a compatible server without a configured key variable needs none; a named variable must be set
-            if (parsed.provider !== "openai-compatible" || settings.apiKeyEnv !== undefined) return yield* new MissingApiKey({ modelId, variable })
+            if (parsed.provider !== "openai-compatible" || settings.apiKeyEnv !== undefined)
+              return yield* new MissingApiKey({ modelId, variable })
           }
           base = factory({ key, settings, apiKey: value ? Redacted.make(value) : undefined })
         }
         const idOf = modelIdAt(parsed, key)
-        const limited = withRateLimits(base, { limiter, gate, limitsOf: (model) => options.config.limits?.[idOf(model)] })
+        const limited = withRateLimits(base, {
+          limiter,
+          gate,
+          limitsOf: (model) => options.config.limits?.[idOf(model)]
+        })
         const guarded = withCircuitBreaker(limited, { breaker, health, policy: circuit, modelIdOf: idOf })
         const recorded = withUsage(withRetry(guarded, retry, { health, modelIdOf: idOf }), record)
-        const cached = yield* withCache(recorded, { ...options.cache, onHit: (request, response) => recordHit(record, base.id, request, response.usage) })
+        const cached = yield* withCache(recorded, {
+          ...options.cache,
+          onHit: (request, response) => recordHit(record, base.id, request, response.usage)
+        })
         const made = { provider: cached.provider, stats: cached.stats }
         clients.set(clientKey, made)
         return { parsed, ...made }
@@ -144,7 +193,9 @@ export const makeModels = (options: ModelsOptions) =>
           chat: (request) =>
             provider.chat({ ...request, model: parsed.model }).pipe(
               Effect.provideService(CallContext, { stage: context.stage, modelId, price, started: performance.now() }),
-              Effect.tapError((e) => (isTransient(e) ? noteItemEvent({ kind: "transient", modelId, detail: e.message }) : Effect.void))
+              Effect.tapError((e) =>
+                isTransient(e) ? noteItemEvent({ kind: "transient", modelId, detail: e.message }) : Effect.void
+              )
             )
         }
       })
@@ -165,11 +216,17 @@ export const makeModels = (options: ModelsOptions) =>
           keyOf: (request: ChatRequest) => cacheKey(provider.id, request),
           record: (request: ChatRequest, outcome: ChatResponse | ProviderError) =>
             record({
-              stage: context.stage, modelId, provider: provider.id, model: parsed.model, cacheKey: cacheKey(provider.id, request),
-              status: "_tag" in outcome ? outcome._tag : "ok", cached: false,
+              stage: context.stage,
+              modelId,
+              provider: provider.id,
+              model: parsed.model,
+              cacheKey: cacheKey(provider.id, request),
+              status: "_tag" in outcome ? outcome._tag : "ok",
+              cached: false,
               inputTokens: "usage" in outcome ? outcome.usage.inputTokens : 0,
               outputTokens: "usage" in outcome ? outcome.usage.outputTokens : 0,
-              costUsd: "usage" in outcome ? costOf(price, outcome.usage.inputTokens, outcome.usage.outputTokens) / 2 : 0,
+              costUsd:
+                "usage" in outcome ? costOf(price, outcome.usage.inputTokens, outcome.usage.outputTokens) / 2 : 0,
               latencyMs: 0,
               error: "_tag" in outcome ? outcome.message : undefined
             })
@@ -178,7 +235,13 @@ export const makeModels = (options: ModelsOptions) =>
 
     /** Cache hits, misses and writes over every provider so far. */
     const cacheStats = Effect.suspend(() => Effect.forEach([...clients.values()], (c) => c.stats)).pipe(
-      Effect.map((all) => all.reduce((a, s) => ({ hits: a.hits + s.hits, misses: a.misses + s.misses, writes: a.writes + s.writes }), { hits: 0, misses: 0, writes: 0 }))
+      Effect.map((all) =>
+        all.reduce((a, s) => ({ hits: a.hits + s.hits, misses: a.misses + s.misses, writes: a.writes + s.writes }), {
+          hits: 0,
+          misses: 0,
+          writes: 0
+        })
+      )
     )
 
     return { resolve, batchTarget, cacheStats, health }
@@ -192,13 +255,31 @@ export type { ProviderFactory }
  * the drawn member is sick (its circuit open, or the run gave up on it), another eligible member of the
  * pool takes the item, and the item's history says so; a pinned model (not a pool) waits for its circuit.
  */
-export const pickModel = (config: ModelsConfig, spec: string, context: PickContext, health?: ModelHealthShape): Effect.Effect<string, ModelUnavailable> => {
+export const pickModel = (
+  config: ModelsConfig,
+  spec: string,
+  context: PickContext,
+  health?: ModelHealthShape
+): Effect.Effect<string, ModelUnavailable> => {
   if (!isPoolSpec(spec)) return Effect.succeed(spec)
   const name = spec.slice("pool:".length)
   const members = config.pools?.[name]
-  if (members === undefined) return Effect.fail(new ModelUnavailable({ modelId: spec, reason: `no pool "${name}" in models.pools (pools: ${Object.keys(config.pools ?? {}).join(", ") || "none"})` }))
+  if (members === undefined)
+    return Effect.fail(
+      new ModelUnavailable({
+        modelId: spec,
+        reason: `no pool "${name}" in models.pools (pools: ${Object.keys(config.pools ?? {}).join(", ") || "none"})`
+      })
+    )
   const draw = (excluded: ReadonlySet<string> | undefined) =>
-    drawModel(members, { seed: config.poolSeed ?? 0, pool: name, step: context.step, item: context.item, draw: context.draw, excluded })
+    drawModel(members, {
+      seed: config.poolSeed ?? 0,
+      pool: name,
+      step: context.step,
+      item: context.item,
+      draw: context.draw,
+      excluded
+    })
   const drawn = draw(context.excluded)
   if (typeof drawn !== "string") return Effect.fail(new ModelUnavailable({ modelId: spec, reason: drawn.message }))
   if (health === undefined || !health.isSick(drawn)) return Effect.succeed(drawn)
@@ -206,15 +287,27 @@ export const pickModel = (config: ModelsConfig, spec: string, context: PickConte
   for (const m of members) if (health.isSick(m.model)) sick.add(m.model)
   const standIn = draw(sick)
   if (typeof standIn !== "string") return Effect.succeed(drawn) // every eligible member is sick: wait for the drawn one
-  return Effect.as(noteItemEvent({ kind: "rerouted", modelId: standIn, detail: `${drawn}, drawn from pool ${name} for ${context.step}, is unavailable (circuit ${health.circuit(drawn).state}); ${standIn} stands in` }), standIn)
+  return Effect.as(
+    noteItemEvent({
+      kind: "rerouted",
+      modelId: standIn,
+      detail: `${drawn}, drawn from pool ${name} for ${context.step}, is unavailable (circuit ${health.circuit(drawn).state}); ${standIn} stands in`
+    }),
+    standIn
+  )
 }
 
 /** The ModelRegistry port of @videokr/core, served by these models (with the middleware state layer). */
 export const registryOf = (models: Models, config: ModelsConfig) => ({
   resolve: (modelId: string, context?: { readonly stage?: string | undefined }) =>
-    models.resolve(modelId, context ?? {}).pipe(Effect.mapError((e) => new ModelUnavailable({ modelId, reason: e.message }))),
+    models
+      .resolve(modelId, context ?? {})
+      .pipe(Effect.mapError((e) => new ModelUnavailable({ modelId, reason: e.message }))),
   pick: (spec: string, context: PickContext) => pickModel(config, spec, context, models.health)
 })
 
 export const modelRegistryLayer = (options: ModelsOptions) =>
-  Layer.effect(ModelRegistry, Effect.map(makeModels(options), (models) => registryOf(models, options.config))).pipe(Layer.provide(middlewareLayerFor(options.config)))
+  Layer.effect(
+    ModelRegistry,
+    Effect.map(makeModels(options), (models) => registryOf(models, options.config))
+  ).pipe(Layer.provide(middlewareLayerFor(options.config)))

@@ -1,8 +1,17 @@
 import type OpenAI from "openai"
 import { Effect, Redacted } from "effect"
 import {
-  BadRequest, type ChatRequest, type ChatResponse, ContentFiltered, type ContentPart, isProviderError,
-  lazySdk, type ModelProviderShape, type ProviderError, ServerError, Timeout
+  BadRequest,
+  type ChatRequest,
+  type ChatResponse,
+  ContentFiltered,
+  type ContentPart,
+  isProviderError,
+  lazySdk,
+  type ModelProviderShape,
+  type ProviderError,
+  ServerError,
+  Timeout
 } from "@videokr/core"
 import { announcedLimits, errorOfStatus, notTheFormat } from "./HttpErrors.ts"
 import { makeOpenAiBatch } from "./OpenAiBatch.ts"
@@ -33,14 +42,24 @@ export interface OpenAiCapabilities {
   readonly maxTokensField: "max_tokens" | "max_completion_tokens"
 }
 
-const defaults: OpenAiCapabilities = { jsonMode: "json_schema", maxImages: 64, videoUrl: false, maxTokensField: "max_tokens" }
+const defaults: OpenAiCapabilities = {
+  jsonMode: "json_schema",
+  maxImages: 64,
+  videoUrl: false,
+  maxTokensField: "max_tokens"
+}
 
-const part = (p: ContentPart): OpenAI.Chat.Completions.ChatCompletionContentPart | { type: "video_url"; video_url: { url: string } } => {
+const part = (
+  p: ContentPart
+): OpenAI.Chat.Completions.ChatCompletionContentPart | { type: "video_url"; video_url: { url: string } } => {
   switch (p.type) {
     case "text":
       return { type: "text", text: p.text }
     case "image":
-      return { type: "image_url", image_url: { url: `data:${p.mediaType};base64,${p.data}`, ...(p.detail ? { detail: p.detail } : {}) } }
+      return {
+        type: "image_url",
+        image_url: { url: `data:${p.mediaType};base64,${p.data}`, ...(p.detail ? { detail: p.detail } : {}) }
+      }
     case "video":
       return { type: "video_url", video_url: { url: p.url } }
   }
@@ -48,39 +67,70 @@ const part = (p: ContentPart): OpenAI.Chat.Completions.ChatCompletionContentPart
 
 export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
   const caps = { ...defaults, ...options.capabilities }
-  const lazy = lazySdk(() => import("openai").then((m) => m.default), (OpenAI) =>
-    new OpenAI({
-      apiKey: options.apiKey === undefined ? "EMPTY" : Redacted.value(options.apiKey),
-      ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-      maxRetries: 0,
-      timeout: options.timeoutMs ?? 120_000
-    }))
+  const lazy = lazySdk(
+    () => import("openai").then((m) => m.default),
+    (OpenAI) =>
+      new OpenAI({
+        apiKey: options.apiKey === undefined ? "EMPTY" : Redacted.value(options.apiKey),
+        ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+        maxRetries: 0,
+        timeout: options.timeoutMs ?? 120_000
+      })
+  )
 
-  const mapError = (model: string) => (e: unknown): ProviderError => {
-    const fields = { provider: options.id, model, detail: e instanceof Error ? e.message : String(e) }
-    const sdk = lazy.sdk()
-    if (sdk !== undefined && e instanceof sdk.APIConnectionTimeoutError) return new Timeout(fields)
-    // the SDK's JSON parser on a 200 body broken in the middle
-    if (e instanceof SyntaxError) return new ServerError({ ...fields, detail: `the body is not the provider's format: ${e.message}`, unusable: true })
-    // no status: connection refused or reset, a truncated body
-    return sdk !== undefined && e instanceof sdk.APIError ? errorOfStatus(fields, e.status, e.headers) : errorOfStatus(fields, undefined)
-  }
+  const mapError =
+    (model: string) =>
+    (e: unknown): ProviderError => {
+      const fields = { provider: options.id, model, detail: e instanceof Error ? e.message : String(e) }
+      const sdk = lazy.sdk()
+      if (sdk !== undefined && e instanceof sdk.APIConnectionTimeoutError) return new Timeout(fields)
+      // the SDK's JSON parser on a 200 body broken in the middle
+      if (e instanceof SyntaxError)
+        return new ServerError({
+          ...fields,
+          detail: `the body is not the provider's format: ${e.message}`,
+          unusable: true
+        })
+      // no status: connection refused or reset, a truncated body
+      return sdk !== undefined && e instanceof sdk.APIError
+        ? errorOfStatus(fields, e.status, e.headers)
+        : errorOfStatus(fields, undefined)
+    }
 
   /** The Chat Completions body of a request, or why this server cannot take it. */
-  const bodyOf = (request: ChatRequest): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming | BadRequest => {
+  const bodyOf = (
+    request: ChatRequest
+  ): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming | BadRequest => {
     const model = request.model
-    const images = request.messages.reduce((n, m) => n + (typeof m.content === "string" ? 0 : m.content.filter((p) => p.type === "image").length), 0)
+    const images = request.messages.reduce(
+      (n, m) => n + (typeof m.content === "string" ? 0 : m.content.filter((p) => p.type === "image").length),
+      0
+    )
     if (images > caps.maxImages) {
-      return new BadRequest({ provider: options.id, model, detail: `${images} images; this server takes at most ${caps.maxImages} per request` })
+      return new BadRequest({
+        provider: options.id,
+        model,
+        detail: `${images} images; this server takes at most ${caps.maxImages} per request`
+      })
     }
-    if (!caps.videoUrl && request.messages.some((m) => typeof m.content !== "string" && m.content.some((p) => p.type === "video"))) {
-      return new BadRequest({ provider: options.id, model, detail: "this server does not take video URLs; send sampled frames instead" })
+    if (
+      !caps.videoUrl &&
+      request.messages.some((m) => typeof m.content !== "string" && m.content.some((p) => p.type === "video"))
+    ) {
+      return new BadRequest({
+        provider: options.id,
+        model,
+        detail: "this server does not take video URLs; send sampled frames instead"
+      })
     }
     const p = request.params ?? {}
     const format = request.responseFormat
     return {
       model,
-      messages: request.messages.map((m) => ({ role: m.role, content: typeof m.content === "string" ? m.content : m.content.map(part) })) as Array<OpenAI.Chat.Completions.ChatCompletionMessageParam>,
+      messages: request.messages.map((m) => ({
+        role: m.role,
+        content: typeof m.content === "string" ? m.content : m.content.map(part)
+      })) as Array<OpenAI.Chat.Completions.ChatCompletionMessageParam>,
       ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
       ...(p.topP !== undefined ? { top_p: p.topP } : {}),
       ...(p.maxTokens !== undefined ? { [caps.maxTokensField]: p.maxTokens } : {}),
@@ -90,24 +140,38 @@ export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
         ? {}
         : caps.jsonMode === "json_object"
           ? { response_format: { type: "json_object" as const } }
-          : { response_format: { type: "json_schema" as const, json_schema: { name: format.name, schema: format.schema, strict: format.strict ?? false } } })
+          : {
+              response_format: {
+                type: "json_schema" as const,
+                json_schema: { name: format.name, schema: format.schema, strict: format.strict ?? false }
+              }
+            })
     }
   }
 
   /** A completion as our response, or the error it amounts to (filtered, empty). */
-  const responseOf = (model: string, completion: OpenAI.Chat.Completions.ChatCompletion): ChatResponse | ProviderError => {
+  const responseOf = (
+    model: string,
+    completion: OpenAI.Chat.Completions.ChatCompletion
+  ): ChatResponse | ProviderError => {
     const fields = { provider: options.id, model }
     // the SDK types the body, but returns whatever came with status 200 (an HTML page as a string)
-    if (typeof completion !== "object" || completion === null || !Array.isArray(completion.choices)) return notTheFormat(fields, completion)
+    if (typeof completion !== "object" || completion === null || !Array.isArray(completion.choices))
+      return notTheFormat(fields, completion)
     const choice = completion.choices[0]
     const text = choice?.message?.content ?? ""
     const finishReason = choice?.finish_reason ?? "unknown"
-    if (finishReason === "content_filter") return new ContentFiltered({ ...fields, detail: "finish_reason content_filter" })
-    if (choice === undefined || text.trim() === "") return new ServerError({ ...fields, detail: "empty response", unusable: true })
+    if (finishReason === "content_filter")
+      return new ContentFiltered({ ...fields, detail: "finish_reason content_filter" })
+    if (choice === undefined || text.trim() === "")
+      return new ServerError({ ...fields, detail: "empty response", unusable: true })
     return {
       text,
       finishReason,
-      usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
+      usage: {
+        inputTokens: completion.usage?.prompt_tokens ?? 0,
+        outputTokens: completion.usage?.completion_tokens ?? 0
+      },
       provider: options.id,
       model: completion.model || model
     }
@@ -118,11 +182,17 @@ export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
     return isProviderError(r) || limits === undefined ? r : { ...r, rateLimits: limits }
   }
 
-  const asEffect = <A>(r: A | ProviderError): Effect.Effect<A, ProviderError> => (isProviderError(r) ? Effect.fail(r) : Effect.succeed(r as A))
+  const asEffect = <A>(r: A | ProviderError): Effect.Effect<A, ProviderError> =>
+    isProviderError(r) ? Effect.fail(r) : Effect.succeed(r as A)
 
   const chat = (request: ChatRequest): Effect.Effect<ChatResponse, ProviderError> =>
     asEffect(bodyOf(request)).pipe(
-      Effect.flatMap((body) => Effect.tryPromise({ try: async (signal) => (await lazy.client()).chat.completions.create(body, { signal }).withResponse(), catch: mapError(request.model) })),
+      Effect.flatMap((body) =>
+        Effect.tryPromise({
+          try: async (signal) => (await lazy.client()).chat.completions.create(body, { signal }).withResponse(),
+          catch: mapError(request.model)
+        })
+      ),
       Effect.flatMap(({ data, response }) => asEffect(withLimits(responseOf(request.model, data), response.headers)))
     )
 

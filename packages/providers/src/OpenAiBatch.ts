@@ -1,6 +1,15 @@
 import type OpenAI from "openai"
 import { Effect } from "effect"
-import { type BadRequest, type BatchApi, type BatchRef, type BatchResult, type ChatRequest, type ChatResponse, isProviderError, type ProviderError } from "@videokr/core"
+import {
+  type BadRequest,
+  type BatchApi,
+  type BatchRef,
+  type BatchResult,
+  type ChatRequest,
+  type ChatResponse,
+  isProviderError,
+  type ProviderError
+} from "@videokr/core"
 import { errorOfStatus } from "./HttpErrors.ts"
 
 /**
@@ -13,7 +22,10 @@ export interface OpenAiBatchParts {
   readonly client: () => Promise<OpenAI>
   readonly id: string
   readonly bodyOf: (request: ChatRequest) => OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming | BadRequest
-  readonly responseOf: (model: string, completion: OpenAI.Chat.Completions.ChatCompletion) => ChatResponse | ProviderError
+  readonly responseOf: (
+    model: string,
+    completion: OpenAI.Chat.Completions.ChatCompletion
+  ) => ChatResponse | ProviderError
   readonly mapError: (model: string) => (e: unknown) => ProviderError
 }
 
@@ -23,7 +35,11 @@ interface OutputLine {
   readonly error?: { readonly code?: string; readonly message?: string } | null
 }
 
-const lines = (text: string): Array<OutputLine> => text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as OutputLine)
+const lines = (text: string): Array<OutputLine> =>
+  text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as OutputLine)
 
 export const makeOpenAiBatch = (parts: OpenAiBatchParts): BatchApi => {
   const id = parts.id
@@ -47,23 +63,44 @@ export const makeOpenAiBatch = (parts: OpenAiBatchParts): BatchApi => {
           if (isProviderError(b)) return yield* b
           body.push(JSON.stringify({ custom_id: customId, method: "POST", url: "/v1/chat/completions", body: b }))
         }
-        const file = yield* call("batch", async (client) => client.files.create({ file: await (await import("openai")).toFile(Buffer.from(body.join("\n") + "\n"), "videokr-batch.jsonl"), purpose: "batch" }))
+        const file = yield* call("batch", async (client) =>
+          client.files.create({
+            file: await (await import("openai")).toFile(Buffer.from(body.join("\n") + "\n"), "videokr-batch.jsonl"),
+            purpose: "batch"
+          })
+        )
         const batch = yield* call("batch", (client, signal) =>
-          client.batches.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" }, { signal }))
+          client.batches.create(
+            { input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" },
+            { signal }
+          )
+        )
         return { provider: id, id: batch.id } satisfies BatchRef
       }),
     status: (ref) =>
-      Effect.map(call("batch", (client, signal) => client.batches.retrieve(ref.id, { signal })), (b) => ({
-        state: b.status === "failed" ? "failed" as const : ["completed", "expired", "cancelled"].includes(b.status) ? "ended" as const : "running" as const,
-        total: b.request_counts?.total ?? 0,
-        done: (b.request_counts?.completed ?? 0) + (b.request_counts?.failed ?? 0),
-        detail: b.status + (b.errors?.data?.length ? `: ${b.errors.data.map((e) => e.message).join("; ")}` : "")
-      })),
+      Effect.map(
+        call("batch", (client, signal) => client.batches.retrieve(ref.id, { signal })),
+        (b) => ({
+          state:
+            b.status === "failed"
+              ? ("failed" as const)
+              : ["completed", "expired", "cancelled"].includes(b.status)
+                ? ("ended" as const)
+                : ("running" as const),
+          total: b.request_counts?.total ?? 0,
+          done: (b.request_counts?.completed ?? 0) + (b.request_counts?.failed ?? 0),
+          detail: b.status + (b.errors?.data?.length ? `: ${b.errors.data.map((e) => e.message).join("; ")}` : "")
+        })
+      ),
     results: (ref, requests) =>
       Effect.gen(function* () {
         const b = yield* call("batch", (client, signal) => client.batches.retrieve(ref.id, { signal }))
         const read = (fileId: string | null | undefined) =>
-          fileId ? call("batch", async (client, signal) => lines(await (await client.files.content(fileId, { signal })).text())) : Effect.succeed([] as Array<OutputLine>)
+          fileId
+            ? call("batch", async (client, signal) =>
+                lines(await (await client.files.content(fileId, { signal })).text())
+              )
+            : Effect.succeed([] as Array<OutputLine>)
         const output = [...(yield* read(b.output_file_id)), ...(yield* read(b.error_file_id))]
         return output.flatMap((line): Array<BatchResult> => {
           const request = requests.get(line.custom_id)

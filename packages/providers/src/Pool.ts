@@ -7,7 +7,10 @@ import type { PoolMember } from "@videokr/core"
  * with a seeded draw per (seed, pool, step, item, draw): the same inputs always give the same model, and
  * excluding a model (a step it fails human QC for) moves only the items it had.
  */
-export class EmptyPool extends Schema.TaggedError<EmptyPool>()("EmptyPool", { pool: Schema.String, step: Schema.String }) {
+export class EmptyPool extends Schema.TaggedError<EmptyPool>()("EmptyPool", {
+  pool: Schema.String,
+  step: Schema.String
+}) {
   override get message() {
     return `pool "${this.pool}" has no model eligible for step "${this.step}" (all members excluded or weight 0)`
   }
@@ -25,7 +28,8 @@ export interface DrawContext {
 }
 
 /** Uniform in [0, 1) from the first 52 bits of sha256 of the text. */
-export const unitOf = (text: string): number => parseInt(createHash("sha256").update(text).digest("hex").slice(0, 13), 16) / 2 ** 52
+export const unitOf = (text: string): number =>
+  parseInt(createHash("sha256").update(text).digest("hex").slice(0, 13), 16) / 2 ** 52
 
 export const eligibleMembers = (members: ReadonlyArray<PoolMember>, step: string, excluded?: ReadonlySet<string>) =>
   members.filter((m) => (m.weight ?? 1) > 0 && !(m.exclude ?? []).includes(step) && !excluded?.has(m.model))

@@ -27,7 +27,9 @@ export const estimateTokens = (request: ChatRequest): number => {
   let images = 0
   for (const m of request.messages) {
     if (typeof m.content === "string") chars += m.content.length
-    else for (const p of m.content) p.type === "text" ? (chars += p.text.length) : p.type === "image" ? images++ : undefined
+    else
+      for (const p of m.content)
+        p.type === "text" ? (chars += p.text.length) : p.type === "image" ? images++ : undefined
   }
   return Math.ceil(chars / 4) + images * 765 + (request.params?.maxTokens ?? 512)
 }
@@ -54,11 +56,18 @@ export const bucketOf = (perMinute: number) => {
  * was stalled: a busy machine, a long garbage collection) would send in the turns of the callers after
  * it, all at once; it takes a new turn instead, which costs the limit a turn but never exceeds it.
  */
-const turnIn = (limiter: RateLimiter.RateLimiter, key: string, tokens: number, bucket: ReturnType<typeof bucketOf>): Effect.Effect<void> =>
+const turnIn = (
+  limiter: RateLimiter.RateLimiter,
+  key: string,
+  tokens: number,
+  bucket: ReturnType<typeof bucketOf>
+): Effect.Effect<void> =>
   Effect.gen(function* () {
     const slack = Duration.toMillis(bucket.window)
     while (true) {
-      const { delay } = yield* Effect.orDie(limiter.consume({ key, algorithm: "token-bucket", onExceeded: "delay", tokens, ...bucket }))
+      const { delay } = yield* Effect.orDie(
+        limiter.consume({ key, algorithm: "token-bucket", onExceeded: "delay", tokens, ...bucket })
+      )
       if (Duration.isZero(delay)) return
       const due = (yield* Clock.currentTimeMillis) + Duration.toMillis(delay)
       yield* Effect.sleep(delay)
@@ -67,49 +76,71 @@ const turnIn = (limiter: RateLimiter.RateLimiter, key: string, tokens: number, b
   })
 
 export const withRateLimits = (provider: ModelProviderShape, options: RateLimitOptions): ModelProviderShape => {
-    const limiter = options.limiter
+  const limiter = options.limiter
 
-    const admitted = (key: string, limits: Limits | undefined, request: ChatRequest, call: Effect.Effect<ChatResponse, ProviderError>) =>
-      Effect.gen(function* () {
-        if (limits?.requestsPerMinute !== undefined) yield* turnIn(limiter, `${key}:rpm`, 1, bucketOf(limits.requestsPerMinute))
-        if (limits?.tokensPerMinute !== undefined) yield* turnIn(limiter, `${key}:tpm`, estimateTokens(request), bucketOf(limits.tokensPerMinute))
-        if (limits?.requestsPerMinute !== undefined || limits?.tokensPerMinute !== undefined) return yield* call
-        // nothing configured: learn from the provider's 429s
-        // (the in-memory limiter store cannot fail: its errors are defects)
-        const admission = yield* Effect.orDie(limiter.adaptiveConsume({ key: `${key}:adaptive`, tokens: 1, fallbackLimit: 600, fallbackWindow: Duration.minutes(1) }))
-        if (!Duration.isZero(admission.delay)) yield* Effect.sleep(admission.delay)
-        return yield* call.pipe(
-          Effect.tapError((e) =>
-            e._tag === "RateLimited"
-              ? limiter.adaptiveFeedback({ key: `${key}:adaptive`, epoch: admission.epoch, tokens: 1, status: 429, retryAfter: Duration.millis(e.retryAfterMs ?? 1_000) }).pipe(Effect.ignore)
-              : Effect.void
-          )
-        )
-      })
-
-    /** limits announced by the provider's headers, for models without configured ones */
-    const learned = new Map<string, Limits>()
-    const chat = (request: ChatRequest) => {
-      const key = `${provider.id}:${request.model}`
-      const configured = options.limitsOf(request.model)
-      // configured limits win; announced ones fill in what is not configured
-      const merged = { ...learned.get(key), ...configured }
-      const limits = Object.keys(merged).length > 0 ? merged : undefined
-      const call = admitted(key, limits, request, provider.chat(request)).pipe(
-        Effect.tap((r) =>
-          Effect.sync(() => {
-            if (r.rateLimits === undefined) return
-            const { requestsPerMinute, tokensPerMinute } = r.rateLimits
-            learned.set(key, {
-              ...(requestsPerMinute === undefined ? {} : { requestsPerMinute: Math.floor(requestsPerMinute) }),
-              ...(tokensPerMinute === undefined ? {} : { tokensPerMinute: Math.floor(tokensPerMinute) })
-            })
-          })
+  const admitted = (
+    key: string,
+    limits: Limits | undefined,
+    request: ChatRequest,
+    call: Effect.Effect<ChatResponse, ProviderError>
+  ) =>
+    Effect.gen(function* () {
+      if (limits?.requestsPerMinute !== undefined)
+        yield* turnIn(limiter, `${key}:rpm`, 1, bucketOf(limits.requestsPerMinute))
+      if (limits?.tokensPerMinute !== undefined)
+        yield* turnIn(limiter, `${key}:tpm`, estimateTokens(request), bucketOf(limits.tokensPerMinute))
+      if (limits?.requestsPerMinute !== undefined || limits?.tokensPerMinute !== undefined) return yield* call
+      // nothing configured: learn from the provider's 429s
+      // (the in-memory limiter store cannot fail: its errors are defects)
+      const admission = yield* Effect.orDie(
+        limiter.adaptiveConsume({
+          key: `${key}:adaptive`,
+          tokens: 1,
+          fallbackLimit: 600,
+          fallbackWindow: Duration.minutes(1)
+        })
+      )
+      if (!Duration.isZero(admission.delay)) yield* Effect.sleep(admission.delay)
+      return yield* call.pipe(
+        Effect.tapError((e) =>
+          e._tag === "RateLimited"
+            ? limiter
+                .adaptiveFeedback({
+                  key: `${key}:adaptive`,
+                  epoch: admission.epoch,
+                  tokens: 1,
+                  status: 429,
+                  retryAfter: Duration.millis(e.retryAfterMs ?? 1_000)
+                })
+                .pipe(Effect.ignore)
+            : Effect.void
         )
       )
-      return limits?.concurrency === undefined ? call : options.gate.withPermit(key, limits.concurrency)(call)
-    }
-    return { ...provider, chat }
+    })
+
+  /** limits announced by the provider's headers, for models without configured ones */
+  const learned = new Map<string, Limits>()
+  const chat = (request: ChatRequest) => {
+    const key = `${provider.id}:${request.model}`
+    const configured = options.limitsOf(request.model)
+    // configured limits win; announced ones fill in what is not configured
+    const merged = { ...learned.get(key), ...configured }
+    const limits = Object.keys(merged).length > 0 ? merged : undefined
+    const call = admitted(key, limits, request, provider.chat(request)).pipe(
+      Effect.tap((r) =>
+        Effect.sync(() => {
+          if (r.rateLimits === undefined) return
+          const { requestsPerMinute, tokensPerMinute } = r.rateLimits
+          learned.set(key, {
+            ...(requestsPerMinute === undefined ? {} : { requestsPerMinute: Math.floor(requestsPerMinute) }),
+            ...(tokensPerMinute === undefined ? {} : { tokensPerMinute: Math.floor(tokensPerMinute) })
+          })
+        })
+      )
+    )
+    return limits?.concurrency === undefined ? call : options.gate.withPermit(key, limits.concurrency)(call)
+  }
+  return { ...provider, chat }
 }
 
 /** The limiter with its state in this process (a run spread over workers puts it in Redis: @videokr/queue). */

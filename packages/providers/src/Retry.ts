@@ -1,5 +1,11 @@
 import { Effect, Random } from "effect"
-import { type ChatRequest, type ChatResponse, isRetryable, type ModelProviderShape, type ProviderError } from "@videokr/core"
+import {
+  type ChatRequest,
+  type ChatResponse,
+  isRetryable,
+  type ModelProviderShape,
+  type ProviderError
+} from "@videokr/core"
 import { failureKind, type ModelHealthShape } from "./ModelHealth.ts"
 
 export interface RetryPolicy {
@@ -29,7 +35,11 @@ export interface RetryReport {
 }
 
 /** Retries rate limits, timeouts and server errors; other errors (auth, bad request, content) at once. */
-export const withRetry = (provider: ModelProviderShape, policy: RetryPolicy = retryDefaults, report?: RetryReport): ModelProviderShape => {
+export const withRetry = (
+  provider: ModelProviderShape,
+  policy: RetryPolicy = retryDefaults,
+  report?: RetryReport
+): ModelProviderShape => {
   const attempt = (request: ChatRequest, n: number): Effect.Effect<ChatResponse, ProviderError> =>
     provider.chat(request).pipe(
       Effect.catch((error: ProviderError) => {
@@ -42,7 +52,9 @@ export const withRetry = (provider: ModelProviderShape, policy: RetryPolicy = re
           if (again) counters.retried++
         }
         return again
-          ? Effect.flatMap(Random.next, (unit) => Effect.sleep(retryDelay(error, n, policy, unit))).pipe(Effect.andThen(attempt(request, n + 1)))
+          ? Effect.flatMap(Random.next, (unit) => Effect.sleep(retryDelay(error, n, policy, unit))).pipe(
+              Effect.andThen(attempt(request, n + 1))
+            )
           : Effect.fail(error)
       })
     )

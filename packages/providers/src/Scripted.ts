@@ -1,5 +1,11 @@
 import { Effect } from "effect"
-import { BadRequest, type ChatRequest, type ChatResponse, type ModelProviderShape, type ScriptedRule } from "@videokr/core"
+import {
+  BadRequest,
+  type ChatRequest,
+  type ChatResponse,
+  type ModelProviderShape,
+  type ScriptedRule
+} from "@videokr/core"
 
 /**
  * The scripted model: answers from rules, deterministically, for tests and the demo. Its provider id is
@@ -10,7 +16,11 @@ export type { ScriptedRule }
 
 export const requestText = (request: ChatRequest): string =>
   request.messages
-    .map((m) => (typeof m.content === "string" ? m.content : m.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n")))
+    .map((m) =>
+      typeof m.content === "string"
+        ? m.content
+        : m.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n")
+    )
     .join("\n")
 
 /** What `videokr models check` asks every model: a scripted model answers it too, whatever its script. */
@@ -33,7 +43,10 @@ export const makeScripted = (name: string, script: ReadonlyArray<ScriptedRule>):
   const chat = (request: ChatRequest): Effect.Effect<ChatResponse, BadRequest> => {
     const text = requestText(request)
     const rule = rules.find((r) => (typeof r.when === "function" ? r.when(request) : r.when.test(text)))
-    if (rule === undefined) return Effect.fail(new BadRequest({ provider: id, model: "scripted", detail: "no scripted rule matches this request" }))
+    if (rule === undefined)
+      return Effect.fail(
+        new BadRequest({ provider: id, model: "scripted", detail: "no scripted rule matches this request" })
+      )
     const reply = typeof rule.reply === "function" ? rule.reply(request) : rule.reply
     return Effect.succeed({
       text: reply,

@@ -19,7 +19,9 @@ export interface CallContextShape {
   readonly started: number
 }
 
-export const CallContext = Context.Reference<CallContextShape | undefined>("@videokr/providers/CallContext", { defaultValue: () => undefined })
+export const CallContext = Context.Reference<CallContextShape | undefined>("@videokr/providers/CallContext", {
+  defaultValue: () => undefined
+})
 
 export const costOf = (price: Price | undefined, inputTokens: number, outputTokens: number): number =>
   price === undefined ? 0 : (inputTokens * price.input + outputTokens * price.output) / 1_000_000
@@ -27,16 +29,34 @@ export const costOf = (price: Price | undefined, inputTokens: number, outputToke
 export type Recorder = (call: ModelCall) => Effect.Effect<void>
 
 const base = (providerId: string, request: ChatRequest, context: CallContextShape) => ({
-  stage: context.stage, modelId: context.modelId, provider: providerId, model: request.model, cacheKey: cacheKey(providerId, request),
+  stage: context.stage,
+  modelId: context.modelId,
+  provider: providerId,
+  model: request.model,
+  cacheKey: cacheKey(providerId, request),
   latencyMs: performance.now() - context.started
 })
 
 /** A cache hit, as a ledger row (nothing paid). */
-export const recordHit = (record: Recorder, providerId: string, request: ChatRequest, usage: { readonly inputTokens: number; readonly outputTokens: number }) =>
+export const recordHit = (
+  record: Recorder,
+  providerId: string,
+  request: ChatRequest,
+  usage: { readonly inputTokens: number; readonly outputTokens: number }
+) =>
   CallContext.use((context) =>
     context === undefined
       ? Effect.void
-      : record({ ...base(providerId, request, context), status: "ok", cached: true, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: 0, error: undefined }))
+      : record({
+          ...base(providerId, request, context),
+          status: "ok",
+          cached: true,
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+          costUsd: 0,
+          error: undefined
+        })
+  )
 
 export const withUsage = (provider: ModelProviderShape, record: Recorder): ModelProviderShape => ({
   ...provider,
@@ -47,12 +67,26 @@ export const withUsage = (provider: ModelProviderShape, record: Recorder): Model
         : provider.chat(request).pipe(
             Effect.tap((r) =>
               record({
-                ...base(provider.id, request, context), status: "ok", cached: false, inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens,
-                costUsd: costOf(context.price, r.usage.inputTokens, r.usage.outputTokens), error: undefined
+                ...base(provider.id, request, context),
+                status: "ok",
+                cached: false,
+                inputTokens: r.usage.inputTokens,
+                outputTokens: r.usage.outputTokens,
+                costUsd: costOf(context.price, r.usage.inputTokens, r.usage.outputTokens),
+                error: undefined
               })
             ),
             Effect.tapError((e) =>
-              record({ ...base(provider.id, request, context), status: e._tag, cached: false, inputTokens: 0, outputTokens: 0, costUsd: 0, error: e.message })
+              record({
+                ...base(provider.id, request, context),
+                status: e._tag,
+                cached: false,
+                inputTokens: 0,
+                outputTokens: 0,
+                costUsd: 0,
+                error: e.message
+              })
             )
-          ))
+          )
+    )
 })

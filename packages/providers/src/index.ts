@@ -12,12 +12,39 @@ export { ConcurrencyGate, type ConcurrencyGateShape, localConcurrencyGate } from
 export { withRateLimits, rateLimiterLayer, estimateTokens, bucketOf, type RateLimitOptions } from "./RateLimits.ts"
 export { withCircuitBreaker, circuitBreakerLayer, circuitDefaults, type CircuitPolicy } from "./CircuitBreaking.ts"
 export { middlewareLayer, middlewareLayerFor, circuitPolicyOf } from "./Middleware.ts"
-export { ModelHealth, makeModelHealth, failureKind, type ModelHealthShape, type ModelHealthRow, type ModelCounters, type CircuitState } from "./ModelHealth.ts"
+export {
+  ModelHealth,
+  makeModelHealth,
+  failureKind,
+  type ModelHealthShape,
+  type ModelHealthRow,
+  type ModelCounters,
+  type CircuitState
+} from "./ModelHealth.ts"
 export { CallContext, withUsage } from "./Usage.ts"
 export { withRetry, retryDelay, retryDefaults, type RetryPolicy } from "./Retry.ts"
-export { withCache, cacheKey, canonicalJson, normalizeRequest, type CacheMode, type CacheOptions, type CacheStats } from "./Cache.ts"
+export {
+  withCache,
+  cacheKey,
+  canonicalJson,
+  normalizeRequest,
+  type CacheMode,
+  type CacheOptions,
+  type CacheStats
+} from "./Cache.ts"
 export { drawModel, eligibleMembers, EmptyPool, unitOf, type DrawContext } from "./Pool.ts"
-export { makeModels, modelRegistryLayer, registryOf, costOf, MissingApiKey, UnknownProvider, type BoundModel, type Models, type ModelsOptions, type ProviderFactory } from "./Models.ts"
+export {
+  makeModels,
+  modelRegistryLayer,
+  registryOf,
+  costOf,
+  MissingApiKey,
+  UnknownProvider,
+  type BoundModel,
+  type Models,
+  type ModelsOptions,
+  type ProviderFactory
+} from "./Models.ts"
 export { builtinScripts } from "./scripts.ts"
 export { demoReply } from "./DemoScript.ts"
 export { pickModel } from "./Models.ts"

@@ -6,7 +6,8 @@ import { chatCompletionReply, conformanceChecks, type ConformanceSubject, messag
 // The built-in providers pass the same conformance checks that @videokr/providers/testing gives plugin authors.
 const subjects: Record<string, ConformanceSubject> = {
   "openai-compatible": {
-    make: ({ baseURL, apiKey, timeoutMs }) => makeOpenAi({ id: "openai-compatible:conformance", baseURL, apiKey, timeoutMs }),
+    make: ({ baseURL, apiKey, timeoutMs }) =>
+      makeOpenAi({ id: "openai-compatible:conformance", baseURL, apiKey, timeoutMs }),
     reply: (text) => chatCompletionReply(() => text),
     model: "any-model",
     basePath: "/v1"

@@ -19,11 +19,23 @@ afterEach(() => server?.close())
 const start = async () => {
   let n = 0
   server = await startLoopbackServer(chatCompletionReply((b) => `answer ${++n} to ${lastUserText(b)}`))
-  return makeOpenAi({ id: "openai-compatible:test", baseURL: `${server.url}/v1`, apiKey: Redacted.make(secret), timeoutMs: 5_000 })
+  return makeOpenAi({
+    id: "openai-compatible:test",
+    baseURL: `${server.url}/v1`,
+    apiKey: Redacted.make(secret),
+    timeoutMs: 5_000
+  })
 }
 
-const ask = (text: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({ model: "m", messages: [{ role: "user", content: text }], ...extra })
-const files = (dir: string): Array<string> => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name))
+const ask = (text: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({
+  model: "m",
+  messages: [{ role: "user", content: text }],
+  ...extra
+})
+const files = (dir: string): Array<string> =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name))
 
 describe("retries", () => {
   it.effect("retry 429, 503, timeouts and broken bodies until an answer; nothing lost, nothing doubled", () =>
@@ -41,7 +53,8 @@ describe("retries", () => {
       expect(response.text).toBe("answer 2 to q1")
       expect(server.requests).toHaveLength(5)
       expect(yield* Clock.currentTimeMillis).toBeGreaterThanOrEqual(30) // Retry-After honoured
-    }))
+    })
+  )
 
   it.live("do not retry what cannot succeed, and give up after maxAttempts", () =>
     Effect.gen(function* () {
@@ -49,11 +62,16 @@ describe("retries", () => {
       server.faults.push({ kind: "status", status: 401 })
       expect(Exit.isFailure(yield* Effect.exit(provider.chat(ask("q"))))).toBe(true)
       expect(server.requests).toHaveLength(1)
-      server.faults.push({ kind: "status", status: 500 }, { kind: "status", status: 500 }, { kind: "status", status: 500 })
+      server.faults.push(
+        { kind: "status", status: 500 },
+        { kind: "status", status: 500 },
+        { kind: "status", status: 500 }
+      )
       const exit = yield* Effect.exit(provider.chat(ask("q")))
       expect(Exit.isFailure(exit) && (exit.cause.reasons[0] as any).error._tag).toBe("ServerError")
       expect(server.requests).toHaveLength(4)
-    }))
+    })
+  )
 
   it("backoff grows, is jittered, is capped, and never undercuts Retry-After", () => {
     const policy = { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 1_000 }
@@ -81,7 +99,8 @@ describe("response cache", () => {
       expect(server.requests).toHaveLength(1)
       // keys and stored requests never hold the API key
       for (const f of files(dir)) expect(readFileSync(f, "utf8")).not.toContain(secret)
-    }))
+    })
+  )
 
   it.effect("draws of a sampled request are cached apart; refresh asks again; off neither reads nor writes", () =>
     Effect.gen(function* () {
@@ -102,12 +121,16 @@ describe("response cache", () => {
       yield* off.provider.chat(sampled(0))
       expect(server.requests).toHaveLength(4)
       expect(() => readdirSync(join(dir, "unused"))).toThrow()
-    }))
+    })
+  )
 
   it.effect("errors, and answers that are not the JSON asked for, never enter the cache", () =>
     Effect.gen(function* () {
       const dir = mkdtempSync(join(tmpdir(), "videokr-cache-"))
-      const scripted = makeScripted("cache-test", [{ when: /json/, reply: "not json" }, { when: /.*/, reply: "fine" }])
+      const scripted = makeScripted("cache-test", [
+        { when: /json/, reply: "not json" },
+        { when: /.*/, reply: "fine" }
+      ])
       const { provider, stats } = yield* withCache(scripted, { dir, mode: "use" })
       yield* provider.chat(ask("give json", { responseFormat: { name: "x", schema: { type: "object" } } }))
       expect(files(dir)).toHaveLength(0)
@@ -117,14 +140,20 @@ describe("response cache", () => {
       expect(Exit.isFailure(yield* Effect.exit(cached.provider.chat(ask("q"))))).toBe(true)
       expect(files(dir)).toHaveLength(0)
       expect((yield* stats).writes).toBe(0)
-    }))
+    })
+  )
 
   it("keys depend on provider, model, messages, image bytes, parameters and draw, and on nothing else", () => {
-    const img = (data: string): ChatRequest => ({ model: "m", messages: [{ role: "user", content: [{ type: "image", mediaType: "image/jpeg", data }] }] })
+    const img = (data: string): ChatRequest => ({
+      model: "m",
+      messages: [{ role: "user", content: [{ type: "image", mediaType: "image/jpeg", data }] }]
+    })
     expect(cacheKey("p", img("AAAA"))).toBe(cacheKey("p", img("AAAA")))
     expect(cacheKey("p", img("AAAA"))).not.toBe(cacheKey("p", img("AAAB")))
     expect(cacheKey("p", img("AAAA"))).not.toBe(cacheKey("q", img("AAAA")))
-    expect(cacheKey("p", ask("x", { params: { temperature: 0.1, topP: 0.5 } }))).toBe(cacheKey("p", ask("x", { params: { topP: 0.5, temperature: 0.1 } })))
+    expect(cacheKey("p", ask("x", { params: { temperature: 0.1, topP: 0.5 } }))).toBe(
+      cacheKey("p", ask("x", { params: { topP: 0.5, temperature: 0.1 } }))
+    )
     expect(cacheKey("p", ask("x"))).toBe(cacheKey("p", ask("x", { draw: 0 })))
     expect(cacheKey("p", ask("x"))).not.toBe(cacheKey("p", ask("x", { draw: 1 })))
   })

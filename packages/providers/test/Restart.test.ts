@@ -5,14 +5,26 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { chatCompletionReply, lastUserText, limitedReply, startLoopbackServer, type LoopbackServer } from "../src/testing/index.ts"
+import {
+  chatCompletionReply,
+  lastUserText,
+  limitedReply,
+  startLoopbackServer,
+  type LoopbackServer
+} from "../src/testing/index.ts"
 
 const client = fileURLToPath(new URL("./support/client.ts", import.meta.url))
 let server: LoopbackServer
 afterEach(() => server?.close())
 
 const run = (args: Array<string>) => {
-  const child = spawn(process.execPath, ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", client, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(
+    process.execPath,
+    ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", client, ...args],
+    {
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
   let out = ""
   let err = ""
   child.stdout.on("data", (d) => (out += d))
@@ -22,7 +34,10 @@ const run = (args: Array<string>) => {
 
 describe("a run killed mid-way and restarted", () => {
   it("loses no request and pays again only for those in flight at the kill; the key is in no file or log", async () => {
-    const limited = limitedReply(chatCompletionReply((b) => `answer to ${lastUserText(b)}`), { latencyMs: 25 })
+    const limited = limitedReply(
+      chatCompletionReply((b) => `answer to ${lastUserText(b)}`),
+      { latencyMs: 25 }
+    )
     server = await startLoopbackServer(limited.handler)
     const cacheDir = mkdtempSync(join(tmpdir(), "videokr-restart-"))
     const n = 200
@@ -39,7 +54,11 @@ describe("a run killed mid-way and restarted", () => {
     expect(code).toBe(0)
 
     // every question answered once by the second run
-    const answered = second.output().trim().split("\n").map((l) => Number(l.split(" ")[0]))
+    const answered = second
+      .output()
+      .trim()
+      .split("\n")
+      .map((l) => Number(l.split(" ")[0]))
     expect(new Set(answered).size).toBe(n)
     // asked of the server: each question once, except at most those in flight when the first run died
     const asked = new Map<string, number>()

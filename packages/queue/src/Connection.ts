@@ -50,7 +50,11 @@ export const partErrors = Effect.map(Effect.context<never>(), (context) => {
   const log = Effect.runForkWith(context)
   return (part: string) => (e: Error) => {
     const code = (e as { code?: unknown }).code
-    if ((typeof code === "string" && /^E[A-Z]+$/.test(code)) || /Connection is closed|connect E[A-Z]+|Stream isn't writeable/.test(e.message)) return
+    if (
+      (typeof code === "string" && /^E[A-Z]+$/.test(code)) ||
+      /Connection is closed|connect E[A-Z]+|Stream isn't writeable/.test(e.message)
+    )
+      return
     log(Effect.logWarning(`${part}: ${e.message}`))
   }
 })
@@ -71,4 +75,10 @@ export const closeRedis = async (client: Redis): Promise<void> => {
 export const reachable = (client: Redis): Promise<boolean> =>
   client.status !== "ready"
     ? Promise.resolve(false)
-    : Promise.race([client.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000).unref())])
+    : Promise.race([
+        client.ping().then(
+          () => true,
+          () => false
+        ),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 1_000).unref())
+      ])

@@ -1,7 +1,15 @@
 import { Effect } from "effect"
 import { Job, Queue, QueueEvents } from "bullmq"
 import type { Redis } from "ioredis"
-import { type Barred, type CallRow, type ItemExecutor, type ItemOutcome, processItem, type Stage, type StageItem } from "@videokr/core"
+import {
+  type Barred,
+  type CallRow,
+  type ItemExecutor,
+  type ItemOutcome,
+  processItem,
+  type Stage,
+  type StageItem
+} from "@videokr/core"
 import { closeRedis, duplicateOf, partErrors, reachable, redisClient } from "./Connection.ts"
 import { type JobData, jobIdOf, type JobResult, queueNameOf } from "./Jobs.ts"
 import type { QueueAddress } from "./QueueUrl.ts"
@@ -35,27 +43,40 @@ interface Waiter {
   readonly refresh: boolean
   /** when it was queued (ms): one waited on for long is looked up by itself */
   readonly since: number
-  readonly resolve: (r: { readonly ok: true; readonly result: JobResult } | { readonly ok: false; readonly reason: string }) => void
+  readonly resolve: (
+    r: { readonly ok: true; readonly result: JobResult } | { readonly ok: false; readonly reason: string }
+  ) => void
 }
 
-const transientOutcome = (reason: string): ItemOutcome => ({ verdict: { decision: "error", reason, transient: true }, events: [] })
+const transientOutcome = (reason: string): ItemOutcome => ({
+  verdict: { decision: "error", reason, transient: true },
+  events: []
+})
 
 export const makeCoordinator = <R>(options: CoordinatorOptions) =>
   Effect.gen(function* () {
     const client = yield* redisClient(options.address)
     const errorsOf = yield* partErrors
     const waiting = new Map<string, Waiter>()
-    const queues = new Map<string, { readonly queue: Queue; readonly events: QueueEvents; readonly connection: Redis }>()
+    const queues = new Map<
+      string,
+      { readonly queue: Queue; readonly events: QueueEvents; readonly connection: Redis }
+    >()
     yield* Effect.addFinalizer(() =>
       Effect.promise(async () => {
         const here = await reachable(client)
-        return Promise.all([...queues.values()].map(({ queue, events, connection }) => {
-          if (here) return Promise.all([events.close().finally(() => closeRedis(connection)), queue.close()]).catch(() => undefined)
-          // Redis away: BullMQ's close would wait for it to come back. Reading stops, the connections drop
-          void events.close().catch(() => undefined)
-          void queue.close().catch(() => undefined)
-          return connection.disconnect()
-        }))
+        return Promise.all(
+          [...queues.values()].map(({ queue, events, connection }) => {
+            if (here)
+              return Promise.all([events.close().finally(() => closeRedis(connection)), queue.close()]).catch(
+                () => undefined
+              )
+            // Redis away: BullMQ's close would wait for it to come back. Reading stops, the connections drop
+            void events.close().catch(() => undefined)
+            void queue.close().catch(() => undefined)
+            return connection.disconnect()
+          })
+        )
       })
     )
 
@@ -70,7 +91,8 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
       const job = await Job.fromId<JobData, JobResult>(queue, jobId)
       if (job === undefined) return "missing" as const
       if (job.finishedOn === undefined) return "running" as const
-      if (job.failedReason !== undefined && job.failedReason !== "") settle(jobId, { ok: false, reason: job.failedReason })
+      if (job.failedReason !== undefined && job.failedReason !== "")
+        settle(jobId, { ok: false, reason: job.failedReason })
       else settle(jobId, { ok: true, result: job.returnvalue })
       return "finished" as const
     }
@@ -79,11 +101,19 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
       let q = queues.get(stage)
       if (q !== undefined) return q
       const name = queueNameOf(stage)
-      const queue = new Queue<JobData, JobResult>(name, { connection: client, prefix: options.prefix }).on("error", errorsOf(`queue ${name}`))
+      const queue = new Queue<JobData, JobResult>(name, { connection: client, prefix: options.prefix }).on(
+        "error",
+        errorsOf(`queue ${name}`)
+      )
       // its own connection: QueueEvents blocks reading the events stream (BullMQ leaves a given connection open)
       const connection = duplicateOf(client)
-      const events = new QueueEvents(name, { connection, prefix: options.prefix }).on("error", errorsOf(`events of ${name}`))
-      events.on("completed", ({ jobId, returnvalue }) => settle(jobId, { ok: true, result: returnvalue as unknown as JobResult }))
+      const events = new QueueEvents(name, { connection, prefix: options.prefix }).on(
+        "error",
+        errorsOf(`events of ${name}`)
+      )
+      events.on("completed", ({ jobId, returnvalue }) =>
+        settle(jobId, { ok: true, result: returnvalue as unknown as JobResult })
+      )
       events.on("failed", ({ jobId, failedReason }) => settle(jobId, { ok: false, reason: failedReason }))
       // queued before (by a coordinator that was restarted): it may have finished already
       events.on("duplicated", ({ jobId }) => void (waiting.has(jobId) && lookUp(queue, jobId).catch(() => undefined)))
@@ -98,14 +128,22 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
     const flushAdds = async (stage: string, batch: ReadonlyArray<{ readonly w: Waiter; readonly jobId: string }>) => {
       const { queue, events } = queueOf(stage)
       await events.waitUntilReady()
-      await queue.addBulk(batch.map(({ w, jobId }) => ({
-        name: stage,
-        data: { stage, item: w.item, refresh: w.refresh, config: options.config, barred: options.barred } satisfies JobData,
-        // a completed job goes at once (its event carries the outcome); should that event go unseen, the sweep
-        // finds the job missing and queues it again, and a worker answers it from the shared cache. A failed
-        // job stays until its failure is taken, so that a restarted coordinator learns of it
-        opts: { jobId, attempts: 1, removeOnComplete: true, removeOnFail: false }
-      })))
+      await queue.addBulk(
+        batch.map(({ w, jobId }) => ({
+          name: stage,
+          data: {
+            stage,
+            item: w.item,
+            refresh: w.refresh,
+            config: options.config,
+            barred: options.barred
+          } satisfies JobData,
+          // a completed job goes at once (its event carries the outcome); should that event go unseen, the sweep
+          // finds the job missing and queues it again, and a worker answers it from the shared cache. A failed
+          // job stays until its failure is taken, so that a restarted coordinator learns of it
+          opts: { jobId, attempts: 1, removeOnComplete: true, removeOnFail: false }
+        }))
+      )
     }
     const enqueue = (w: Waiter, jobId: string) => {
       const pending = adding.get(w.stage)
@@ -116,7 +154,8 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
         adding.delete(w.stage)
         // Redis away: ioredis holds the commands until it is back (maxRetriesPerRequest: null)
         flushAdds(w.stage, batch).catch((e: unknown) => {
-          for (const x of batch) settle(x.jobId, { ok: false, reason: `could not queue: ${e instanceof Error ? e.message : String(e)}` })
+          for (const x of batch)
+            settle(x.jobId, { ok: false, reason: `could not queue: ${e instanceof Error ? e.message : String(e)}` })
         })
       })
     }
@@ -129,7 +168,8 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
     const sweep = async () => {
       for (const [stage, { queue }] of queues) {
         const finished = await queue.getJobs(["failed"])
-        for (const job of finished) if (job?.id !== undefined && waiting.get(job.id)?.stage === stage) await lookUp(queue, job.id)
+        for (const job of finished)
+          if (job?.id !== undefined && waiting.get(job.id)?.stage === stage) await lookUp(queue, job.id)
       }
       // Redis holds fewer jobs of a stage than are waited on: some were lost (a Redis without persistence restarted)
       const now = Date.now()
@@ -143,18 +183,26 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
         }
       }
     }
-    yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(sweepMillis), Effect.promise(() => sweep().catch(() => undefined)))))
+    yield* Effect.forkScoped(
+      Effect.forever(
+        Effect.andThen(
+          Effect.sleep(sweepMillis),
+          Effect.promise(() => sweep().catch(() => undefined))
+        )
+      )
+    )
 
     const executor: ItemExecutor<R> = (stage: Stage<any, any, R>, item: StageItem<any>, refresh: boolean) => {
       if (options.local.has(stage.name)) return processItem(stage, item, refresh)
       const jobId = jobIdOf(stage.name, item)
       return Effect.gen(function* () {
-        const settled = yield* Effect.promise(() =>
-          new Promise<Parameters<Waiter["resolve"]>[0]>((resolve) => {
-            const w: Waiter = { stage: stage.name, item, refresh, since: Date.now(), resolve }
-            waiting.set(jobId, w)
-            enqueue(w, jobId)
-          })
+        const settled = yield* Effect.promise(
+          () =>
+            new Promise<Parameters<Waiter["resolve"]>[0]>((resolve) => {
+              const w: Waiter = { stage: stage.name, item, refresh, since: Date.now(), resolve }
+              waiting.set(jobId, w)
+              enqueue(w, jobId)
+            })
         )
         // its calls into the ledger (journaled first). A coordinator killed before it commits the outcome finds
         // the item pending and queues it again: the worker answers from the shared response cache, paying
@@ -163,7 +211,11 @@ export const makeCoordinator = <R>(options: CoordinatorOptions) =>
           yield* options.recordCalls(settled.result.calls, stage.name)
           return settled.result.outcome
         }
-        yield* Effect.promise(() => queueOf(stage.name).queue.remove(jobId).catch(() => 0))
+        yield* Effect.promise(() =>
+          queueOf(stage.name)
+            .queue.remove(jobId)
+            .catch(() => 0)
+        )
         return transientOutcome(`a worker failed the job: ${settled.reason}`)
       })
     }

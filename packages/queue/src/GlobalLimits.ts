@@ -12,7 +12,10 @@ import type { QueueAddress } from "./QueueUrl.ts"
  * killed mid-call gives its permits back once their lease runs out.
  */
 export const redisLayer = (address: QueueAddress) =>
-  NodeRedis.layer({ url: address.url, socket: { reconnectStrategy: (retries: number) => Math.min(500, 50 * (retries + 1)) } })
+  NodeRedis.layer({
+    url: address.url,
+    socket: { reconnectStrategy: (retries: number) => Math.min(500, 50 * (retries + 1)) }
+  })
 
 /** The limiters' store in Redis (the Redis service: redisLayer), under `<prefix>:limits:`. */
 export const limiterStoreLayer = (prefix: string) => RateLimiter.layerStoreRedis({ prefix: `${prefix}:limits:` })
@@ -58,8 +61,12 @@ export const redisConcurrencyGate = (prefix: string) =>
           const id = `${process.pid}-${Date.now()}-${leases++}`
           // Redis away: the call waits for it (a restart costs time), never runs unpermitted
           const take = Effect.orElseSucceed(acquire(zset, permits, leaseMillis, id), () => 0)
-          yield* take.pipe(Effect.repeat({ until: (got) => got === 1, schedule: Schedule.spaced("50 millis").pipe(Schedule.jittered) }))
-          const renewing = Effect.forever(Effect.andThen(Effect.sleep(leaseMillis / 3), Effect.ignore(renew(zset, leaseMillis, id))))
+          yield* take.pipe(
+            Effect.repeat({ until: (got) => got === 1, schedule: Schedule.spaced("50 millis").pipe(Schedule.jittered) })
+          )
+          const renewing = Effect.forever(
+            Effect.andThen(Effect.sleep(leaseMillis / 3), Effect.ignore(renew(zset, leaseMillis, id)))
+          )
           return yield* Effect.raceFirst(call, Effect.andThen(renewing, Effect.never)).pipe(
             Effect.ensuring(Effect.ignore(redis.send("ZREM", zset, id)))
           )
@@ -71,7 +78,8 @@ export const redisConcurrencyGate = (prefix: string) =>
  * What a process that asks models for a queued run runs within: the providers' middleware with its rate
  * limiters' buckets and its concurrency permits in Redis, over one Redis connection.
  */
-export const withGlobalLimits = (address: QueueAddress, prefix: string, models: ModelsConfig | undefined) =>
+export const withGlobalLimits =
+  (address: QueueAddress, prefix: string, models: ModelsConfig | undefined) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     effect.pipe(
       Effect.provideServiceEffect(ConcurrencyGate, redisConcurrencyGate(prefix)),

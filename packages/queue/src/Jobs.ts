@@ -33,4 +33,7 @@ export const queueNameOf = (stage: string): string => `stage.${stage.replaceAll(
 
 /** A job's id: a hash of (stage, item, input hash) — never an integer, never with ":". */
 export const jobIdOf = (stage: string, item: StageItem<unknown>): string =>
-  `j${createHash("sha256").update(JSON.stringify([stage, item.id, item.inputHash])).digest("hex").slice(0, 40)}`
+  `j${createHash("sha256")
+    .update(JSON.stringify([stage, item.id, item.inputHash]))
+    .digest("hex")
+    .slice(0, 40)}`

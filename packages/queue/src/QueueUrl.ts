@@ -19,25 +19,46 @@ export interface QueueAddress {
   readonly url: string
 }
 
-export const parseQueueUrl = (text: string, env: Readonly<Record<string, string | undefined>> = process.env): QueueAddress => {
+export const parseQueueUrl = (
+  text: string,
+  env: Readonly<Record<string, string | undefined>> = process.env
+): QueueAddress => {
   let url: URL
   try {
     url = new URL(text)
   } catch {
     throw new UsageError({ reason: `--queue: "${text}" is not a Redis URL (redis://host:6379/0)` })
   }
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new UsageError({ reason: `--queue: "${text}" is not a Redis URL: it must start with redis:// (or rediss://)` })
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:")
+    throw new UsageError({
+      reason: `--queue: "${text}" is not a Redis URL: it must start with redis:// (or rediss://)`
+    })
   const db = url.pathname === "" || url.pathname === "/" ? 0 : Number(url.pathname.slice(1))
-  if (!Number.isInteger(db) || db < 0) throw new UsageError({ reason: `--queue: "${url.pathname.slice(1)}" is not a database number (redis://host:6379/0)` })
+  if (!Number.isInteger(db) || db < 0)
+    throw new UsageError({
+      reason: `--queue: "${url.pathname.slice(1)}" is not a database number (redis://host:6379/0)`
+    })
   const port = url.port === "" ? 6379 : Number(url.port)
   const password = url.password === "" ? env.VIDEOKR_REDIS_PASSWORD : decodeURIComponent(url.password)
   const username = url.username === "" ? undefined : decodeURIComponent(url.username)
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1")
   const display = `${url.protocol}//${username === undefined ? "" : `${username}@`}${url.hostname}:${port}/${db}`
   const auth = password === undefined ? "" : `${encodeURIComponent(username ?? "")}:${encodeURIComponent(password)}@`
-  return { host, port, db, username, password, tls: url.protocol === "rediss:", display, url: `${url.protocol}//${auth}${url.hostname}:${port}/${db}` }
+  return {
+    host,
+    port,
+    db,
+    username,
+    password,
+    tls: url.protocol === "rediss:",
+    display,
+    url: `${url.protocol}//${auth}${url.hostname}:${port}/${db}`
+  }
 }
 
 /** The address of `--queue`, as a usage error when it is not one. */
 export const queueAddress = (text: string): Effect.Effect<QueueAddress, UsageError> =>
-  Effect.try({ try: () => parseQueueUrl(text), catch: (e) => (e instanceof UsageError ? e : new UsageError({ reason: String(e) })) })
+  Effect.try({
+    try: () => parseQueueUrl(text),
+    catch: (e) => (e instanceof UsageError ? e : new UsageError({ reason: String(e) }))
+  })

@@ -15,7 +15,13 @@ import { workerKey, type WorkerStats } from "./Worker.ts"
  */
 export interface QueueStatus {
   readonly address: string
-  readonly stages: ReadonlyArray<{ readonly stage: string; readonly waiting: number; readonly active: number; readonly done: number; readonly failed: number }>
+  readonly stages: ReadonlyArray<{
+    readonly stage: string
+    readonly waiting: number
+    readonly active: number
+    readonly done: number
+    readonly failed: number
+  }>
   readonly workers: ReadonlyArray<WorkerStats & { readonly perMinute: number }>
 }
 
@@ -39,7 +45,9 @@ export const makeQueueStatus = (address: QueueAddress, prefix: string) =>
   Effect.gen(function* () {
     const client = yield* redisClient(address)
     const queues = new Map<string, Queue>()
-    yield* Effect.addFinalizer(() => Effect.promise(() => Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)))))
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(() => Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined))))
+    )
     const queueOf = (stage: string) => {
       let q = queues.get(stage)
       if (q === undefined) queues.set(stage, (q = new Queue(queueNameOf(stage), { connection: client, prefix })))
@@ -47,13 +55,26 @@ export const makeQueueStatus = (address: QueueAddress, prefix: string) =>
     }
     return (only?: ReadonlyArray<string>) =>
       Effect.promise(async (): Promise<QueueStatus> => {
-        const stages = only ?? (await scanKeys(client, `${prefix}:${queueNameOf("*")}:meta`))
-          .map((k) => k.slice(`${prefix}:${queueNameOf("")}`.length, -":meta".length))
-          .sort((a, b) => pipelineRank(a) - pipelineRank(b) || a.localeCompare(b))
-        const counts = await Promise.all(stages.map(async (stage) => {
-          const [c, completed] = await Promise.all([queueOf(stage).getJobCounts("waiting", "prioritized", "delayed", "active", "failed"), queueOf(stage).getMetrics("completed", 0, 0)])
-          return { stage, waiting: (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0), active: c.active ?? 0, done: completed.meta.count, failed: c.failed ?? 0 }
-        }))
+        const stages =
+          only ??
+          (await scanKeys(client, `${prefix}:${queueNameOf("*")}:meta`))
+            .map((k) => k.slice(`${prefix}:${queueNameOf("")}`.length, -":meta".length))
+            .sort((a, b) => pipelineRank(a) - pipelineRank(b) || a.localeCompare(b))
+        const counts = await Promise.all(
+          stages.map(async (stage) => {
+            const [c, completed] = await Promise.all([
+              queueOf(stage).getJobCounts("waiting", "prioritized", "delayed", "active", "failed"),
+              queueOf(stage).getMetrics("completed", 0, 0)
+            ])
+            return {
+              stage,
+              waiting: (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0),
+              active: c.active ?? 0,
+              done: completed.meta.count,
+              failed: c.failed ?? 0
+            }
+          })
+        )
         const keys = await scanKeys(client, workerKey(prefix, "*"))
         const values = keys.length === 0 ? [] : await client.mget(...keys)
         const now = Date.now()

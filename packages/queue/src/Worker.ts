@@ -58,35 +58,43 @@ export const serveStages = <R>(options: WorkerOptions<R>) =>
     const workers = options.stages.map((stage) => {
       const connection = duplicateOf(client)
       connections.push(connection)
-      const worker = new Worker<JobData, JobResult>(queueNameOf(stage.name), async (job) => {
-        if (job.data.config !== options.config) {
-          throw new UnrecoverableError(`worker ${id} has another config than the coordinator (same videokr.config.ts on every machine?)`)
+      const worker = new Worker<JobData, JobResult>(
+        queueNameOf(stage.name),
+        async (job) => {
+          if (job.data.config !== options.config) {
+            throw new UnrecoverableError(
+              `worker ${id} has another config than the coordinator (same videokr.config.ts on every machine?)`
+            )
+          }
+          stats.active++
+          try {
+            const calls: Array<CallRow> = []
+            const item = processItem(stage, job.data.item as never, job.data.refresh).pipe(
+              Effect.provideService(JobCalls, { calls })
+            )
+            const outcome = await run(options.around === undefined ? item : options.around(job.data)(item))
+            stats.done++
+            return { outcome, calls, worker: id }
+          } catch (e) {
+            stats.failed++
+            throw e
+          } finally {
+            stats.active--
+            stats.lastAt = new Date().toISOString()
+          }
+        },
+        {
+          connection,
+          prefix: options.prefix,
+          concurrency: options.concurrency,
+          lockDuration: lockMillis,
+          stalledInterval: lockMillis,
+          // a job whose workers keep dying fails in the end (the coordinator keeps its item pending)
+          maxStalledCount: 5,
+          // jobs done and failed per minute for a day, and in all (`videokr status`: completed jobs leave at once)
+          metrics: { maxDataPoints: MetricsTime.ONE_HOUR * 24 }
         }
-        stats.active++
-        try {
-          const calls: Array<CallRow> = []
-          const item = processItem(stage, job.data.item as never, job.data.refresh).pipe(Effect.provideService(JobCalls, { calls }))
-          const outcome = await run(options.around === undefined ? item : options.around(job.data)(item))
-          stats.done++
-          return { outcome, calls, worker: id }
-        } catch (e) {
-          stats.failed++
-          throw e
-        } finally {
-          stats.active--
-          stats.lastAt = new Date().toISOString()
-        }
-      }, {
-        connection,
-        prefix: options.prefix,
-        concurrency: options.concurrency,
-        lockDuration: lockMillis,
-        stalledInterval: lockMillis,
-        // a job whose workers keep dying fails in the end (the coordinator keeps its item pending)
-        maxStalledCount: 5,
-        // jobs done and failed per minute for a day, and in all (`videokr status`: completed jobs leave at once)
-        metrics: { maxDataPoints: MetricsTime.ONE_HOUR * 24 }
-      })
+      )
       return worker.on("error", errorsOf(`worker of ${queueNameOf(stage.name)}`))
     })
     // BullMQ leaves a given connection open: it is closed once its worker has (jobs in hand finished). With
@@ -95,20 +103,37 @@ export const serveStages = <R>(options: WorkerOptions<R>) =>
     yield* Effect.addFinalizer(() =>
       Effect.promise(async () => {
         const away = !(await reachable(client))
-        await Promise.all(workers.map((w, i) => w.close(away).catch(() => undefined).finally(() => closeRedis(connections[i]!))))
+        await Promise.all(
+          workers.map((w, i) =>
+            w
+              .close(away)
+              .catch(() => undefined)
+              .finally(() => closeRedis(connections[i]!))
+          )
+        )
       })
     )
     const key = workerKey(options.prefix, id)
     const beat = Effect.promise(() => {
-      const s: WorkerStats = { id, host: hostname(), pid: process.pid, stages: options.stages.map((x) => x.name), concurrency: options.concurrency, startedAt, ...stats }
+      const s: WorkerStats = {
+        id,
+        host: hostname(),
+        pid: process.pid,
+        stages: options.stages.map((x) => x.name),
+        concurrency: options.concurrency,
+        startedAt,
+        ...stats
+      }
       return client.set(key, JSON.stringify(s), "PX", 15_000).catch(() => undefined)
     })
     yield* beat
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(5_000), beat)))
-    yield* Effect.addFinalizer(() => Effect.promise(async () => void ((await reachable(client)) && (await client.del(key).catch(() => 0)))))
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => void ((await reachable(client)) && (await client.del(key).catch(() => 0))))
+    )
     return { id, stats: () => ({ ...stats }) }
   })
 
 /** Runs until interrupted (SIGINT/SIGTERM: jobs in flight finish first). */
-export const runWorker = <R>(options: WorkerOptions<R>) => Effect.scoped(Effect.andThen(serveStages(options), Effect.never))
-
+export const runWorker = <R>(options: WorkerOptions<R>) =>
+  Effect.scoped(Effect.andThen(serveStages(options), Effect.never))

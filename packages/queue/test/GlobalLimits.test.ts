@@ -31,7 +31,11 @@ describe("concurrency permits through Redis", () => {
     const worker = (calls: number) =>
       Effect.gen(function* () {
         const gate = yield* redisConcurrencyGate("test")
-        return yield* Effect.forEach(Array.from({ length: calls }, (_, i) => i), (i) => Effect.result(gate.withPermit("model-a", 3)(call(i % 4 === 0))), { concurrency: "unbounded" })
+        return yield* Effect.forEach(
+          Array.from({ length: calls }, (_, i) => i),
+          (i) => Effect.result(gate.withPermit("model-a", 3)(call(i % 4 === 0))),
+          { concurrency: "unbounded" }
+        )
       }).pipe(Effect.provide(redisLayer(parseQueueUrl(redis.url))))
     const [a, b] = await Effect.runPromise(Effect.all([worker(12), worker(12)], { concurrency: 2 }))
     expect(most).toBe(3)

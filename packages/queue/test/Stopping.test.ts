@@ -26,10 +26,19 @@ describe("stopping with Redis away", () => {
     const address = parseQueueUrl(redis.url)
     const program = Effect.gen(function* () {
       const scope = yield* Scope.make()
-      yield* serveStages({ address, prefix: "stop-test", stages: [stage], concurrency: 1, config: "c" }).pipe(Scope.provide(scope))
+      yield* serveStages({ address, prefix: "stop-test", stages: [stage], concurrency: 1, config: "c" }).pipe(
+        Scope.provide(scope)
+      )
       // a coordinator queues the item; the worker takes it
       const coordinatorScope = yield* Scope.make()
-      const coordinator = yield* makeCoordinator<never>({ address, prefix: "stop-test", local: new Set(), config: "c", barred: [], recordCalls: () => Effect.void }).pipe(Scope.provide(coordinatorScope))
+      const coordinator = yield* makeCoordinator<never>({
+        address,
+        prefix: "stop-test",
+        local: new Set(),
+        config: "c",
+        barred: [],
+        recordCalls: () => Effect.void
+      }).pipe(Scope.provide(coordinatorScope))
       const waiting = yield* Effect.forkDetach(coordinator.executor(stage, item, false))
       yield* Deferred.await(started)
       yield* Effect.promise(() => redis.stop())

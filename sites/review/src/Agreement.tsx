@@ -27,7 +27,12 @@ export const Agreement = () => {
       live = false
     }
   }, [])
-  if (error !== null) return <p role="alert" className="alert">{error}</p>
+  if (error !== null)
+    return (
+      <p role="alert" className="alert">
+        {error}
+      </p>
+    )
   if (agreement === null) return <p className="muted">Loading the agreement…</p>
   return (
     <section className="agreement" aria-labelledby="agreement-heading">
@@ -38,22 +43,34 @@ export const Agreement = () => {
           <thead>
             <tr>
               <th scope="col">Step</th>
-              <th scope="col" className="num">Items marked by two reviewers</th>
-              <th scope="col" className="num">Observed agreement</th>
-              <th scope="col" className="num">Cohen's kappa</th>
+              <th scope="col" className="num">
+                Items marked by two reviewers
+              </th>
+              <th scope="col" className="num">
+                Observed agreement
+              </th>
+              <th scope="col" className="num">
+                Cohen's kappa
+              </th>
             </tr>
           </thead>
           <tbody>
             {agreement.steps.length === 0 ? (
-              <tr><td colSpan={4} className="muted">No item has been marked by two reviewers yet.</td></tr>
-            ) : agreement.steps.map((s) => (
-              <tr key={s.step}>
-                <th scope="row">{s.step}</th>
-                <td className="num">{s.pairs}</td>
-                <td className="num">{percent(s.observed)}</td>
-                <td className="num">{s.kappa === null ? "-" : s.kappa.toFixed(2)}</td>
+              <tr>
+                <td colSpan={4} className="muted">
+                  No item has been marked by two reviewers yet.
+                </td>
               </tr>
-            ))}
+            ) : (
+              agreement.steps.map((s) => (
+                <tr key={s.step}>
+                  <th scope="row">{s.step}</th>
+                  <td className="num">{s.pairs}</td>
+                  <td className="num">{percent(s.observed)}</td>
+                  <td className="num">{s.kappa === null ? "-" : s.kappa.toFixed(2)}</td>
+                </tr>
+              ))
+            )}
           </tbody>
         </table>
       </div>
@@ -65,17 +82,30 @@ export const Agreement = () => {
         <div className="scroll">
           <table aria-labelledby="disagreements-heading">
             <thead>
-              <tr><th scope="col">Step</th><th scope="col">Item</th><th scope="col">Model</th><th scope="col">Marks</th></tr>
+              <tr>
+                <th scope="col">Step</th>
+                <th scope="col">Item</th>
+                <th scope="col">Model</th>
+                <th scope="col">Marks</th>
+              </tr>
             </thead>
             <tbody>
               {agreement.disagreements.map((d) => (
                 <tr key={`${d.step}\u0000${d.item_id}`}>
                   <td>{d.step}</td>
-                  <td><a href={hashOf({ step: d.step, item: d.item_id })}>Adjudicate <code>{d.item_id}</code></a></td>
-                  <td><code>{d.model_id}</code></td>
+                  <td>
+                    <a href={hashOf({ step: d.step, item: d.item_id })}>
+                      Adjudicate <code>{d.item_id}</code>
+                    </a>
+                  </td>
+                  <td>
+                    <code>{d.model_id}</code>
+                  </td>
                   <td>
                     <ul className="plain">
-                      {d.marks.map((m) => <li key={m.mark_id}>{agreementMark(m)}</li>)}
+                      {d.marks.map((m) => (
+                        <li key={m.mark_id}>{agreementMark(m)}</li>
+                      ))}
                     </ul>
                   </td>
                 </tr>

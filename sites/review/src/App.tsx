@@ -6,7 +6,18 @@ import { useKeys } from "./Keys.ts"
 import { Marking } from "./Marking.tsx"
 import { Guidelines, KeyHelp } from "./Panels.tsx"
 import { Player } from "./Player.tsx"
-import { type Cell, dropReviewerParam, hashOfView, initialReviewer, type Place, readRoute, rememberReviewer, type View, writeHash, writePlace } from "./place.ts"
+import {
+  type Cell,
+  dropReviewerParam,
+  hashOfView,
+  initialReviewer,
+  type Place,
+  readRoute,
+  rememberReviewer,
+  type View,
+  writeHash,
+  writePlace
+} from "./place.ts"
 import { ReviewerForm } from "./ReviewerForm.tsx"
 import { Seeds } from "./Seeds.tsx"
 import type { NewReviewMark, ReviewMarkSummary, ReviewQueue, ReviewSession, UndoEntry } from "./types.ts"
@@ -29,9 +40,19 @@ const endNotice = (q: ReviewQueue) => {
 }
 
 const ItemPending = ({ error }: { readonly error: string | null }) =>
-  error === null ? <p className="muted pending">Loading the item…</p> : <p role="alert" className="alert">{error}</p>
+  error === null ? (
+    <p className="muted pending">Loading the item…</p>
+  ) : (
+    <p role="alert" className="alert">
+      {error}
+    </p>
+  )
 
-const viewNames: ReadonlyArray<readonly [View, string]> = [["review", "Review"], ["agreement", "Agreement"], ["seeds", "Seeds"]]
+const viewNames: ReadonlyArray<readonly [View, string]> = [
+  ["review", "Review"],
+  ["agreement", "Agreement"],
+  ["seeds", "Seeds"]
+]
 
 /**
  * The review app: who reviews, which step, one item at a time, keyboard first; beside it the agreement
@@ -100,7 +121,7 @@ export const App = () => {
     if (view !== "review") writeHash(hashOfView(view, place, cell))
   }, [view, cell?.discipline, cell?.skill])
 
-  const step = session === null ? undefined : session.steps.find((s) => s.step === place.step) ?? session.steps[0]
+  const step = session === null ? undefined : (session.steps.find((s) => s.step === place.step) ?? session.steps[0])
   const qKey = step !== undefined && reviewer !== null ? queueKey(step.step, reviewer) : null
   const queue = queueState !== null && queueState.key === qKey ? queueState.queue : null
 
@@ -126,7 +147,8 @@ export const App = () => {
     if (step === undefined || queue === null || queue.items.length === 0) return
     if (place.step === step.step && place.item !== null && queue.items.some((i) => i.item_id === place.item)) return
     const first = queue.items.find((i) => i.mine === null) ?? queue.items[0]!
-    if (place.item !== null && place.step === step.step) setNotice(`"${place.item}" is not in the queue of step ${step.step}; showing the first item to review.`)
+    if (place.item !== null && place.step === step.step)
+      setNotice(`"${place.item}" is not in the queue of step ${step.step}; showing the first item to review.`)
     else if (queue.items.every((i) => i.mine !== null)) setNotice("All items of this step are reviewed")
     setPlace({ step: step.step, item: first.item_id })
   }, [queue, step?.step, place])
@@ -187,7 +209,14 @@ export const App = () => {
     setAlert(null)
     try {
       const stored = await postMark(mark)
-      const mine: ReviewMarkSummary = { mark_id: stored.mark_id, reviewer, correct, category: category ?? null, note: text === "" ? null : text, marked_at: stored.marked_at }
+      const mine: ReviewMarkSummary = {
+        mark_id: stored.mark_id,
+        reviewer,
+        correct,
+        category: category ?? null,
+        note: text === "" ? null : text,
+        marked_at: stored.marked_at
+      }
       const key = queueKey(step.step, reviewer)
       const updated = withMine(queue, entry.item_id, mine)
       setUndo((u) => [...u, { mark_id: stored.mark_id, step: step.step, item_id: entry.item_id, previous: entry.mine }])
@@ -225,7 +254,9 @@ export const App = () => {
     }
     const key = queueKey(top.step, reviewer)
     setUndo((u) => u.filter((x) => x !== top))
-    setQueueState((s) => (s !== null && s.key === key ? { key, queue: withMine(s.queue, top.item_id, top.previous) } : s))
+    setQueueState((s) =>
+      s !== null && s.key === key ? { key, queue: withMine(s.queue, top.item_id, top.previous) } : s
+    )
     setPlace({ step: top.step, item: top.item_id })
     setChooser(false)
     setNotice(null)
@@ -281,7 +312,9 @@ export const App = () => {
   const reviewing = signedIn && view === "review"
   return (
     <>
-      <a className="skip" href="#main">Skip to content</a>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
       <header className="top">
         <div className="brand">
           <h1>videokr review</h1>
@@ -293,13 +326,21 @@ export const App = () => {
               <ul>
                 {viewNames.map(([v, name]) => (
                   <li key={v}>
-                    <a href={hashOfView(v, { step: step?.step ?? place.step, item: place.item }, cell)} aria-current={v === view ? "page" : undefined}>{name}</a>
+                    <a
+                      href={hashOfView(v, { step: step?.step ?? place.step, item: place.item }, cell)}
+                      aria-current={v === view ? "page" : undefined}
+                    >
+                      {name}
+                    </a>
                   </li>
                 ))}
               </ul>
             </nav>
             <p className="who">
-              Reviewer: <strong>{reviewer}</strong> <button type="button" onClick={() => setNaming(true)}>Change</button>
+              Reviewer: <strong>{reviewer}</strong>{" "}
+              <button type="button" onClick={() => setNaming(true)}>
+                Change
+              </button>
             </p>
           </div>
         )}
@@ -316,7 +357,9 @@ export const App = () => {
                   setNotice(null)
                 }}
               >
-                {session.steps.map((s) => <option key={s.step} value={s.step}>{`${s.step} (${s.queued})`}</option>)}
+                {session.steps.map((s) => (
+                  <option key={s.step} value={s.step}>{`${s.step} (${s.queued})`}</option>
+                ))}
               </select>
             </label>
             {queue !== null && (
@@ -326,27 +369,45 @@ export const App = () => {
               </div>
             )}
             <div className="toggles">
-              <button type="button" aria-expanded={guidelines} onClick={() => setGuidelines((g) => !g)}>Guidelines (g)</button>
-              <button type="button" aria-expanded={help} onClick={() => setHelp((h) => !h)}>Keys (?)</button>
+              <button type="button" aria-expanded={guidelines} onClick={() => setGuidelines((g) => !g)}>
+                Guidelines (g)
+              </button>
+              <button type="button" aria-expanded={help} onClick={() => setHelp((h) => !h)}>
+                Keys (?)
+              </button>
             </div>
           </div>
         )}
       </header>
       <main id="main" tabIndex={-1}>
         {fatal !== null ? (
-          <p role="alert" className="alert">{fatal}</p>
+          <p role="alert" className="alert">
+            {fatal}
+          </p>
         ) : reviewer === null || naming ? (
-          <ReviewerForm initial={reviewer ?? ""} onDone={chooseName} onCancel={reviewer === null ? undefined : () => setNaming(false)} />
+          <ReviewerForm
+            initial={reviewer ?? ""}
+            onDone={chooseName}
+            onCancel={reviewer === null ? undefined : () => setNaming(false)}
+          />
         ) : view === "agreement" ? (
           <Agreement />
         ) : view === "seeds" ? null : session === null ? (
           <p className="muted">Loading the review session…</p>
         ) : step === undefined ? (
-          <p>No step has a review queue yet: draw one with <code>videokr review sample --step &lt;step&gt;</code>.</p>
+          <p>
+            No step has a review queue yet: draw one with <code>videokr review sample --step &lt;step&gt;</code>.
+          </p>
         ) : (
           <>
-            {alert !== null && <p role="alert" className="alert">{alert}</p>}
-            <div className="notice" aria-live="polite">{notice}</div>
+            {alert !== null && (
+              <p role="alert" className="alert">
+                {alert}
+              </p>
+            )}
+            <div className="notice" aria-live="polite">
+              {notice}
+            </div>
             {(guidelines || help) && (
               <div className="panels">
                 {guidelines && <Guidelines step={step} />}
@@ -354,7 +415,9 @@ export const App = () => {
               </div>
             )}
             {queueError !== null && queueError.key === qKey && queue === null ? (
-              <p role="alert" className="alert">{queueError.message}</p>
+              <p role="alert" className="alert">
+                {queueError.message}
+              </p>
             ) : queue === null ? (
               <p className="muted">Loading the queue…</p>
             ) : queue.items.length === 0 ? (
@@ -364,7 +427,11 @@ export const App = () => {
             ) : (
               <div className="review">
                 <div className="side">
-                  {item !== undefined ? <Player key={item.item_id} item={item} /> : <ItemPending error={itemError !== null && itemError.key === iKey ? itemError.message : null} />}
+                  {item !== undefined ? (
+                    <Player key={item.item_id} item={item} />
+                  ) : (
+                    <ItemPending error={itemError !== null && itemError.key === iKey ? itemError.message : null} />
+                  )}
                   <Marking
                     mine={entry.mine}
                     categories={categories}
@@ -383,12 +450,16 @@ export const App = () => {
                     onNext={() => go(index + 1)}
                   />
                 </div>
-                {item !== undefined && <ItemView item={item} position={index + 1} total={queue.items.length} reviewer={reviewer} />}
+                {item !== undefined && (
+                  <ItemView item={item} position={index + 1} total={queue.items.length} reviewer={reviewer} />
+                )}
               </div>
             )}
           </>
         )}
-        {seedsOpened.current && fatal === null && reviewer !== null && <Seeds active={signedIn && view === "seeds"} reviewer={reviewer} cell={cell} onCell={setCell} />}
+        {seedsOpened.current && fatal === null && reviewer !== null && (
+          <Seeds active={signedIn && view === "seeds"} reviewer={reviewer} cell={cell} onCell={setCell} />
+        )}
       </main>
     </>
   )

@@ -28,7 +28,11 @@ export const keyHelp: ReadonlyArray<readonly [keys: string, does: string]> = [
 ]
 
 const typing = (t: EventTarget | null) =>
-  t instanceof HTMLElement && (t.isContentEditable || t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement)
+  t instanceof HTMLElement &&
+  (t.isContentEditable ||
+    t instanceof HTMLInputElement ||
+    t instanceof HTMLSelectElement ||
+    t instanceof HTMLTextAreaElement)
 
 /**
  * The review keys on the whole page. They are off while a modifier (ctrl, meta, alt) is held and while
@@ -56,15 +60,24 @@ export const useKeys = (enabled: boolean, actions: KeyActions) => {
       }
       if (key >= "1" && key <= "9") return act(() => a.category(Number(key)))
       switch (key) {
-        case "c": return act(a.correct)
-        case "x": return act(a.incorrect)
-        case "n": return act(a.focusNote)
-        case "u": return act(a.undo)
-        case "g": return act(a.toggleGuidelines)
-        case "?": return act(a.toggleHelp)
-        case "Escape": return act(a.escape)
-        case "j": return act(a.next)
-        case "k": return act(a.previous)
+        case "c":
+          return act(a.correct)
+        case "x":
+          return act(a.incorrect)
+        case "n":
+          return act(a.focusNote)
+        case "u":
+          return act(a.undo)
+        case "g":
+          return act(a.toggleGuidelines)
+        case "?":
+          return act(a.toggleHelp)
+        case "Escape":
+          return act(a.escape)
+        case "j":
+          return act(a.next)
+        case "k":
+          return act(a.previous)
         case "ArrowRight":
         case "ArrowLeft":
           if (e.target instanceof HTMLMediaElement) return

@@ -28,7 +28,8 @@ export const Marking = (p: MarkingProps) => {
   useEffect(() => {
     if (p.chooser && !wasOpen.current) fieldset.current?.querySelector("button")?.focus()
     // closed while focus was in it (Escape, a pick): back to the button that opens it
-    if (!p.chooser && wasOpen.current && (document.activeElement === null || document.activeElement === document.body)) incorrect.current?.focus()
+    if (!p.chooser && wasOpen.current && (document.activeElement === null || document.activeElement === document.body))
+      incorrect.current?.focus()
     wasOpen.current = p.chooser
   }, [p.chooser])
   return (
@@ -38,9 +39,22 @@ export const Marking = (p: MarkingProps) => {
         {p.mine?.note != null && p.mine.note !== "" && <span className="muted"> (note: {p.mine.note})</span>}
       </p>
       <div className="actions">
-        <button type="button" className="ok" onClick={p.onCorrect}>Correct (c)</button>
-        <button type="button" className="bad" ref={incorrect} aria-expanded={p.chooser} aria-controls={p.chooser ? "reasons" : undefined} onClick={p.onIncorrect}>Incorrect (x)</button>
-        <button type="button" onClick={p.onUndo} disabled={!p.canUndo}>Undo (u)</button>
+        <button type="button" className="ok" onClick={p.onCorrect}>
+          Correct (c)
+        </button>
+        <button
+          type="button"
+          className="bad"
+          ref={incorrect}
+          aria-expanded={p.chooser}
+          aria-controls={p.chooser ? "reasons" : undefined}
+          onClick={p.onIncorrect}
+        >
+          Incorrect (x)
+        </button>
+        <button type="button" onClick={p.onUndo} disabled={!p.canUndo}>
+          Undo (u)
+        </button>
       </div>
       {p.chooser && (
         <fieldset id="reasons" className="reasons" ref={fieldset}>
@@ -56,8 +70,12 @@ export const Marking = (p: MarkingProps) => {
         <textarea ref={p.noteRef} value={p.note} rows={3} onChange={(e) => p.onNote(e.currentTarget.value)} />
       </label>
       <div className="actions">
-        <button type="button" onClick={p.onPrevious} disabled={!p.hasPrevious}>Previous (k)</button>
-        <button type="button" onClick={p.onNext} disabled={!p.hasNext}>Next (j)</button>
+        <button type="button" onClick={p.onPrevious} disabled={!p.hasPrevious}>
+          Previous (k)
+        </button>
+        <button type="button" onClick={p.onNext} disabled={!p.hasNext}>
+          Next (j)
+        </button>
       </div>
     </section>
   )

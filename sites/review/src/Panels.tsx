@@ -7,7 +7,9 @@ export const Guidelines = ({ step }: { readonly step: ReviewStepInfo }) => (
     <p className="title">Guidelines: {step.step}</p>
     <p className="muted">One item is one {step.unit}.</p>
     <ul>
-      {step.guidelines.map((g, i) => <li key={i}>{g}</li>)}
+      {step.guidelines.map((g, i) => (
+        <li key={i}>{g}</li>
+      ))}
     </ul>
   </section>
 )
@@ -19,7 +21,9 @@ export const KeyHelp = () => (
     <dl className="keys">
       {keyHelp.map(([k, does]) => (
         <div key={k}>
-          <dt><kbd>{k}</kbd></dt>
+          <dt>
+            <kbd>{k}</kbd>
+          </dt>
           <dd>{does}</dd>
         </div>
       ))}

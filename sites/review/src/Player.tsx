@@ -35,7 +35,12 @@ export const Player = ({ item }: { readonly item: ReviewItem }) => {
         <ol className="frames" aria-label="Frames the model saw">
           {item.frames.map((f, i) => (
             <li key={`${f.index}:${f.url}`}>
-              <button type="button" aria-label={`Frame ${i + 1} at ${clock(f.time)}`} aria-pressed={shown === i} onClick={() => seek(i, f.time)}>
+              <button
+                type="button"
+                aria-label={`Frame ${i + 1} at ${clock(f.time)}`}
+                aria-pressed={shown === i}
+                onClick={() => seek(i, f.time)}
+              >
                 <img src={f.url} alt="" width={120} loading={i < 8 ? "eager" : "lazy"} decoding="async" />
                 <span aria-hidden="true">{clock(f.time)}</span>
               </button>

@@ -23,7 +23,17 @@ interface SeedForm {
 }
 
 const blank = (discipline: string, skill: string): SeedForm => ({
-  discipline, skill, problem_type: "multiple choice", video_id: "", video_description: "", question: "", options: "", answer: "", rationale: "", subject: "", knowledge_point_id: ""
+  discipline,
+  skill,
+  problem_type: "multiple choice",
+  video_id: "",
+  video_description: "",
+  question: "",
+  options: "",
+  answer: "",
+  rationale: "",
+  subject: "",
+  knowledge_point_id: ""
 })
 
 const formOf = (s: SeedRecord): SeedForm => ({
@@ -50,7 +60,13 @@ const draftOf = (f: SeedForm, author: string): SeedDraft => ({
   video_id: optional(f.video_id),
   video_description: optional(f.video_description),
   question: f.question.trim(),
-  options: f.problem_type === "multiple choice" ? f.options.split("\n").map((l) => l.trim()).filter((l) => l !== "") : undefined,
+  options:
+    f.problem_type === "multiple choice"
+      ? f.options
+          .split("\n")
+          .map((l) => l.trim())
+          .filter((l) => l !== "")
+      : undefined,
   problem_type: f.problem_type,
   answer: f.answer.trim(),
   rationale: f.rationale.trim(),
@@ -75,11 +91,25 @@ const controlProps = (id: string, problem: string | undefined) => ({
 })
 
 /** A labelled control with the server's message for its field under it (its description). */
-const Field = ({ id, label, problem, children }: { readonly id: string; readonly label: ReactNode; readonly problem: string | undefined; readonly children: (props: ReturnType<typeof controlProps>) => ReactNode }) => (
+const Field = ({
+  id,
+  label,
+  problem,
+  children
+}: {
+  readonly id: string
+  readonly label: ReactNode
+  readonly problem: string | undefined
+  readonly children: (props: ReturnType<typeof controlProps>) => ReactNode
+}) => (
   <div className="field">
     <label htmlFor={id}>{label}</label>
     {children(controlProps(id, problem))}
-    {problem !== undefined && <p id={`${id}-problem`} className="problem">{problem}</p>}
+    {problem !== undefined && (
+      <p id={`${id}-problem`} className="problem">
+        {problem}
+      </p>
+    )}
   </div>
 )
 
@@ -127,11 +157,28 @@ const SeedEditor = (p: EditorProps) => {
       const before = videos.find((v) => v.id === f.video_id)?.knowledge_point_id ?? ""
       const after = videos.find((v) => v.id === id)?.knowledge_point_id ?? ""
       // the knowledge point follows the video, unless the expert typed another
-      return { ...f, video_id: id, knowledge_point_id: f.knowledge_point_id === "" || f.knowledge_point_id === before ? after : f.knowledge_point_id }
+      return {
+        ...f,
+        video_id: id,
+        knowledge_point_id:
+          f.knowledge_point_id === "" || f.knowledge_point_id === before ? after : f.knowledge_point_id
+      }
     })
 
   const choice = form.problem_type === "multiple choice"
-  const shown = new Set(["discipline", "skill", "problem_type", "video_id", "video_description", "question", "answer", "rationale", "subject", "knowledge_point_id", ...(choice ? ["options"] : [])])
+  const shown = new Set([
+    "discipline",
+    "skill",
+    "problem_type",
+    "video_id",
+    "video_description",
+    "question",
+    "answer",
+    "rationale",
+    "subject",
+    "knowledge_point_id",
+    ...(choice ? ["options"] : [])
+  ])
   const problemOf = (field: string) => problems?.fields.get(field)
   const others = [...(problems?.fields ?? [])].filter(([field]) => !shown.has(field))
 
@@ -158,7 +205,13 @@ const SeedEditor = (p: EditorProps) => {
   return (
     <section className="editor" aria-labelledby="seed-editor-heading">
       <h3 id="seed-editor-heading" ref={heading} tabIndex={-1}>
-        {p.id === null ? "New seed example" : <>Edit seed example <code>{p.id}</code></>}
+        {p.id === null ? (
+          "New seed example"
+        ) : (
+          <>
+            Edit seed example <code>{p.id}</code>
+          </>
+        )}
       </h3>
       <form
         aria-label="Seed example"
@@ -175,7 +228,9 @@ const SeedEditor = (p: EditorProps) => {
             <p>{problems.error}</p>
             {others.length > 0 && (
               <ul>
-                {others.map(([field, message]) => <li key={field}>{`${field === "" ? "seed" : field}: ${message}`}</li>)}
+                {others.map(([field, message]) => (
+                  <li key={field}>{`${field === "" ? "seed" : field}: ${message}`}</li>
+                ))}
               </ul>
             )}
           </div>
@@ -184,8 +239,14 @@ const SeedEditor = (p: EditorProps) => {
           <Field id="seed-discipline" label="Discipline" problem={problemOf("discipline")}>
             {(c) => (
               <select {...c} value={form.discipline} onChange={set("discipline")}>
-                {!p.coverage.disciplines.includes(form.discipline) && <option value={form.discipline}>{form.discipline}</option>}
-                {p.coverage.disciplines.map((d) => <option key={d} value={d}>{d}</option>)}
+                {!p.coverage.disciplines.includes(form.discipline) && (
+                  <option value={form.discipline}>{form.discipline}</option>
+                )}
+                {p.coverage.disciplines.map((d) => (
+                  <option key={d} value={d}>
+                    {d}
+                  </option>
+                ))}
               </select>
             )}
           </Field>
@@ -193,15 +254,25 @@ const SeedEditor = (p: EditorProps) => {
             {(c) => (
               <select {...c} value={form.skill} onChange={set("skill")}>
                 {!p.coverage.skills.includes(form.skill) && <option value={form.skill}>{form.skill}</option>}
-                {p.coverage.skills.map((s) => <option key={s} value={s}>{s}</option>)}
+                {p.coverage.skills.map((s) => (
+                  <option key={s} value={s}>
+                    {s}
+                  </option>
+                ))}
               </select>
             )}
           </Field>
           <Field id="seed-problem-type" label="Problem type" problem={problemOf("problem_type")}>
             {(c) => (
               <select {...c} value={form.problem_type} onChange={set("problem_type")}>
-                {!(problemTypes as ReadonlyArray<string>).includes(form.problem_type) && <option value={form.problem_type}>{form.problem_type}</option>}
-                {problemTypes.map((t) => <option key={t} value={t}>{t}</option>)}
+                {!(problemTypes as ReadonlyArray<string>).includes(form.problem_type) && (
+                  <option value={form.problem_type}>{form.problem_type}</option>
+                )}
+                {problemTypes.map((t) => (
+                  <option key={t} value={t}>
+                    {t}
+                  </option>
+                ))}
               </select>
             )}
           </Field>
@@ -211,14 +282,33 @@ const SeedEditor = (p: EditorProps) => {
           {(c) => (
             <select {...c} value={form.video_id} onChange={(e) => chooseVideo(e.currentTarget.value)}>
               <option value="">No video</option>
-              {form.video_id !== "" && video === undefined && <option value={form.video_id}>{`${form.video_id} (not on this machine)`}</option>}
-              {videos.map((v) => <option key={v.id} value={v.id}>{`${v.title} (${v.id})`}</option>)}
+              {form.video_id !== "" && video === undefined && (
+                <option value={form.video_id}>{`${form.video_id} (not on this machine)`}</option>
+              )}
+              {videos.map((v) => (
+                <option key={v.id} value={v.id}>{`${v.title} (${v.id})`}</option>
+              ))}
             </select>
           )}
         </Field>
-        {p.videos === null && (p.videosError === null ? <p className="muted">Loading the videos…</p> : <p className="alert">{p.videosError}</p>)}
+        {p.videos === null &&
+          (p.videosError === null ? (
+            <p className="muted">Loading the videos…</p>
+          ) : (
+            <p className="alert">{p.videosError}</p>
+          ))}
         {p.videos !== null && p.videos.length === 0 && <p className="muted">No video is on this machine yet.</p>}
-        {video !== undefined && <video key={video.id} ref={player} className="preview" controls preload="metadata" aria-label="Seed video" src={video.url} />}
+        {video !== undefined && (
+          <video
+            key={video.id}
+            ref={player}
+            className="preview"
+            controls
+            preload="metadata"
+            aria-label="Seed video"
+            src={video.url}
+          />
+        )}
 
         <Field id="seed-video-description" label="Video description" problem={problemOf("video_description")}>
           {(c) => <textarea {...c} rows={2} value={form.video_description} onChange={set("video_description")} />}
@@ -238,17 +328,43 @@ const SeedEditor = (p: EditorProps) => {
           {(c) => <textarea {...c} rows={4} value={form.rationale} onChange={set("rationale")} />}
         </Field>
         <div className="row">
-          <Field id="seed-subject" label={<>Subject<Optional /></>} problem={problemOf("subject")}>
+          <Field
+            id="seed-subject"
+            label={
+              <>
+                Subject
+                <Optional />
+              </>
+            }
+            problem={problemOf("subject")}
+          >
             {(c) => <input {...c} value={form.subject} onChange={set("subject")} autoComplete="off" />}
           </Field>
-          <Field id="seed-knowledge-point" label={<>Knowledge point id<Optional /></>} problem={problemOf("knowledge_point_id")}>
-            {(c) => <input {...c} value={form.knowledge_point_id} onChange={set("knowledge_point_id")} autoComplete="off" />}
+          <Field
+            id="seed-knowledge-point"
+            label={
+              <>
+                Knowledge point id
+                <Optional />
+              </>
+            }
+            problem={problemOf("knowledge_point_id")}
+          >
+            {(c) => (
+              <input {...c} value={form.knowledge_point_id} onChange={set("knowledge_point_id")} autoComplete="off" />
+            )}
           </Field>
         </div>
-        <p>Author: <strong>{p.author}</strong> <span className="muted">(the reviewer name: Change it at the top)</span></p>
+        <p>
+          Author: <strong>{p.author}</strong> <span className="muted">(the reviewer name: Change it at the top)</span>
+        </p>
         <div className="actions">
-          <button type="submit" className="ok" disabled={saving}>Save seed example</button>
-          <button type="button" onClick={p.onCancel}>Cancel</button>
+          <button type="submit" className="ok" disabled={saving}>
+            Save seed example
+          </button>
+          <button type="button" onClick={p.onCancel}>
+            Cancel
+          </button>
         </div>
       </form>
     </section>
@@ -275,7 +391,11 @@ export const Seeds = ({ active, reviewer, cell, onCell }: SeedsProps) => {
   const [list, setList] = useState<{ readonly key: string; readonly seeds: ReadonlyArray<SeedRecord> } | null>(null)
   const [listError, setListError] = useState<{ readonly key: string; readonly message: string } | null>(null)
   const [version, refresh] = useReducer((n: number) => n + 1, 0)
-  const [editing, setEditing] = useState<{ readonly n: number; readonly id: string | null; readonly initial: SeedForm } | null>(null)
+  const [editing, setEditing] = useState<{
+    readonly n: number
+    readonly id: string | null
+    readonly initial: SeedForm
+  } | null>(null)
   const [videos, setVideos] = useState<ReadonlyArray<ReviewVideo> | null>(null)
   const [videosError, setVideosError] = useState<string | null>(null)
   const [saved, setSaved] = useState("")
@@ -338,7 +458,18 @@ export const Seeds = ({ active, reviewer, cell, onCell }: SeedsProps) => {
     setFocusBack((n) => n + 1)
   }
 
-  if (coverage === null) return <div hidden={!active}>{coverageError === null ? <p className="muted">Loading the seed examples…</p> : <p role="alert" className="alert">{coverageError}</p>}</div>
+  if (coverage === null)
+    return (
+      <div hidden={!active}>
+        {coverageError === null ? (
+          <p className="muted">Loading the seed examples…</p>
+        ) : (
+          <p role="alert" className="alert">
+            {coverageError}
+          </p>
+        )}
+      </div>
+    )
 
   const countOf = (d: string, s: string) => coverage.cells.find((c) => c.discipline === d && c.skill === s)?.count ?? 0
   const total = coverage.cells.reduce((n, c) => n + c.count, 0)
@@ -346,14 +477,22 @@ export const Seeds = ({ active, reviewer, cell, onCell }: SeedsProps) => {
   return (
     <section className="seeds" aria-labelledby="seeds-heading" hidden={!active}>
       <h2 id="seeds-heading">Seed examples</h2>
-      {coverageError !== null && <p role="alert" className="alert">{coverageError}</p>}
+      {coverageError !== null && (
+        <p role="alert" className="alert">
+          {coverageError}
+        </p>
+      )}
       <div className="scroll">
         <table className="coverage">
           <caption>{`Seed examples per discipline and skill (target ${coverage.target} each)`}</caption>
           <thead>
             <tr>
               <th scope="col">Discipline</th>
-              {coverage.skills.map((s) => <th scope="col" key={s}>{s}</th>)}
+              {coverage.skills.map((s) => (
+                <th scope="col" key={s}>
+                  {s}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
@@ -365,8 +504,14 @@ export const Seeds = ({ active, reviewer, cell, onCell }: SeedsProps) => {
                   const here = cell !== null && cell.discipline === d && cell.skill === s
                   return (
                     <td key={s}>
-                      <button type="button" className="count" aria-current={here ? "true" : undefined} onClick={() => onCell({ discipline: d, skill: s })}>
-                        <span className="sr">{`${d}, ${s}: `}</span>{`${n} / ${coverage.target}`}
+                      <button
+                        type="button"
+                        className="count"
+                        aria-current={here ? "true" : undefined}
+                        onClick={() => onCell({ discipline: d, skill: s })}
+                      >
+                        <span className="sr">{`${d}, ${s}: `}</span>
+                        {`${n} / ${coverage.target}`}
                       </button>
                       <meter aria-hidden="true" min={0} max={coverage.target} value={Math.min(n, coverage.target)} />
                     </td>
@@ -378,7 +523,9 @@ export const Seeds = ({ active, reviewer, cell, onCell }: SeedsProps) => {
         </table>
       </div>
       <p className="total">{`Total: ${total} of ${coverage.disciplines.length * coverage.skills.length}×${coverage.target}`}</p>
-      <div role="status" className="notice">{saved}</div>
+      <div role="status" className="notice">
+        {saved}
+      </div>
 
       {editing !== null ? (
         <SeedEditor
@@ -404,7 +551,12 @@ export const Seeds = ({ active, reviewer, cell, onCell }: SeedsProps) => {
             <button
               type="button"
               ref={newButton}
-              onClick={() => open(null, blank(cell?.discipline ?? coverage.disciplines[0] ?? "", cell?.skill ?? coverage.skills[0] ?? ""))}
+              onClick={() =>
+                open(
+                  null,
+                  blank(cell?.discipline ?? coverage.disciplines[0] ?? "", cell?.skill ?? coverage.skills[0] ?? "")
+                )
+              }
             >
               New seed example
             </button>
@@ -415,7 +567,9 @@ export const Seeds = ({ active, reviewer, cell, onCell }: SeedsProps) => {
             <section aria-labelledby="seed-list-heading">
               <h3 id="seed-list-heading" ref={listHeading} tabIndex={-1}>{`${cell.discipline}, ${cell.skill}`}</h3>
               {listError !== null && listError.key === key && seeds === null ? (
-                <p role="alert" className="alert">{listError.message}</p>
+                <p role="alert" className="alert">
+                  {listError.message}
+                </p>
               ) : seeds === null ? (
                 <p className="muted">Loading the seed examples…</p>
               ) : seeds.length === 0 ? (
@@ -429,7 +583,9 @@ export const Seeds = ({ active, reviewer, cell, onCell }: SeedsProps) => {
                         <th scope="col">Problem type</th>
                         <th scope="col">Source</th>
                         <th scope="col">Author</th>
-                        <th scope="col"><span className="sr">Actions</span></th>
+                        <th scope="col">
+                          <span className="sr">Actions</span>
+                        </th>
                       </tr>
                     </thead>
                     <tbody>
@@ -439,7 +595,11 @@ export const Seeds = ({ active, reviewer, cell, onCell }: SeedsProps) => {
                           <td>{s.problem_type}</td>
                           <td>{s.source}</td>
                           <td>{s.author === "" ? "—" : s.author}</td>
-                          <td><button type="button" onClick={() => open(s.id, formOf(s))}>Edit<span className="sr">{` ${s.id}`}</span></button></td>
+                          <td>
+                            <button type="button" onClick={() => open(s.id, formOf(s))}>
+                              Edit<span className="sr">{` ${s.id}`}</span>
+                            </button>
+                          </td>
                         </tr>
                       ))}
                     </tbody>

@@ -1,4 +1,16 @@
-import type { ApiProblem, NewReviewMark, ReviewAgreement, ReviewItem, ReviewQueue, ReviewSession, ReviewVideo, SeedCoverage, SeedDraft, SeedRecord, StoredReviewMark } from "./types.ts"
+import type {
+  ApiProblem,
+  NewReviewMark,
+  ReviewAgreement,
+  ReviewItem,
+  ReviewQueue,
+  ReviewSession,
+  ReviewVideo,
+  SeedCoverage,
+  SeedDraft,
+  SeedRecord,
+  StoredReviewMark
+} from "./types.ts"
 
 /**
  * A failed request: `status` 0 when the server could not be reached; `message` is the server's `error` when
@@ -14,7 +26,8 @@ export class ApiError extends Error {
   }
 }
 
-export const tokenMessage = "This review server needs its access token: open the URL videokr review printed (it ends in ?token=...)"
+export const tokenMessage =
+  "This review server needs its access token: open the URL videokr review printed (it ends in ?token=...)"
 
 const url = (path: string, query?: Record<string, string>) => {
   const u = new URL(path, document.baseURI)
@@ -43,7 +56,7 @@ const request = async (path: string, init: RequestInit = {}, query?: Record<stri
   throw new ApiError(res.status, message, body)
 }
 
-const json = async <A,>(path: string, query?: Record<string, string>): Promise<A> =>
+const json = async <A>(path: string, query?: Record<string, string>): Promise<A> =>
   (await (await request(path, { headers: { accept: "application/json" } }, query)).json()) as A
 
 export const getSession = () => json<ReviewSession>("api/session")
@@ -51,7 +64,13 @@ export const getSession = () => json<ReviewSession>("api/session")
 export const getQueue = (step: string, reviewer: string) => json<ReviewQueue>("api/queue", { step, reviewer })
 
 export const postMark = async (mark: NewReviewMark): Promise<StoredReviewMark> =>
-  (await (await request("api/marks", { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(mark) })).json()) as StoredReviewMark
+  (await (
+    await request("api/marks", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(mark)
+    })
+  ).json()) as StoredReviewMark
 
 export const deleteMark = async (markId: string, reviewer: string): Promise<void> => {
   await request(`api/marks/${encodeURIComponent(markId)}`, { method: "DELETE" }, { reviewer })
@@ -61,17 +80,20 @@ export const getAgreement = () => json<ReviewAgreement>("api/agreement")
 
 export const getCoverage = () => json<SeedCoverage>("api/seeds/coverage")
 
-export const getSeeds = (discipline: string, skill: string) => json<ReadonlyArray<SeedRecord>>("api/seeds", { discipline, skill })
+export const getSeeds = (discipline: string, skill: string) =>
+  json<ReadonlyArray<SeedRecord>>("api/seeds", { discipline, skill })
 
 export const getVideos = () => json<ReadonlyArray<ReviewVideo>>("api/videos")
 
 /** A new seed example (POST), or a change of seed `id` (PUT); a 400's ApiError carries the SeedProblem as `body`. */
 export const saveSeed = async (draft: SeedDraft, id?: string): Promise<{ readonly id: string }> =>
-  (await (await request(id === undefined ? "api/seeds" : `api/seeds/${encodeURIComponent(id)}`, {
-    method: id === undefined ? "POST" : "PUT",
-    headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify(draft)
-  })).json()) as { readonly id: string }
+  (await (
+    await request(id === undefined ? "api/seeds" : `api/seeds/${encodeURIComponent(id)}`, {
+      method: id === undefined ? "POST" : "PUT",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(draft)
+    })
+  ).json()) as { readonly id: string }
 
 // Items, kept in memory (newest 300) so that moving to an item fetched before renders at once.
 const itemKey = (step: string, item: string) => `${step}\u0000${item}`

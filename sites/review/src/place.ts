@@ -49,7 +49,9 @@ export const readRoute = (): Route => {
 }
 
 export const hashOf = (p: Place) =>
-  p.step === null ? "" : `#step=${encodeURIComponent(p.step)}${p.item === null ? "" : `&item=${encodeURIComponent(p.item)}`}`
+  p.step === null
+    ? ""
+    : `#step=${encodeURIComponent(p.step)}${p.item === null ? "" : `&item=${encodeURIComponent(p.item)}`}`
 
 /** The hash of a view: the Review view's is its place's, the others name themselves. */
 export const hashOfView = (view: View, place: Place, cell: Cell | null) =>

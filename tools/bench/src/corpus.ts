@@ -28,10 +28,14 @@ interface Measured {
 }
 
 const measure = (label: string, ...args: Array<string>): Measured & { label: string } => {
-  const r = spawnSync(process.execPath, ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", phaseScript, ...args], {
-    encoding: "utf8",
-    maxBuffer: 64 << 20
-  })
+  const r = spawnSync(
+    process.execPath,
+    ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", phaseScript, ...args],
+    {
+      encoding: "utf8",
+      maxBuffer: 64 << 20
+    }
+  )
   if (r.status !== 0) throw new Error(`phase ${label} failed:\n${r.stderr}`)
   const line = r.stdout.trim().split("\n").at(-1)!
   return { label, ...(JSON.parse(line) as Measured) }
@@ -42,21 +46,27 @@ const db = join(dir, "corpus.duckdb")
 console.log(`videokr bench: ${examples.toLocaleString("en")} synthetic examples in ${dir}`)
 const start = performance.now()
 await writeSyntheticCorpus(file, examples)
-console.log(`generated ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB of VideoKR JSONL in ${((performance.now() - start) / 1000).toFixed(1)} s\n`)
+console.log(
+  `generated ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB of VideoKR JSONL in ${((performance.now() - start) / 1000).toFixed(1)} s\n`
+)
 
 const rows = [
   measure("duckdb read_json (baseline)", "read_json", file, join(dir, "baseline.duckdb")),
   measure("import (videokr)", "import", file, db),
   measure("stats", "stats", db),
   measure("split", "split", db),
-  ...(["videokr", "llamafactory", "verl", "trl"] as const).map((f) => measure(`export ${f}`, "export", f, db, join(dir, "exports")))
+  ...(["videokr", "llamafactory", "verl", "trl"] as const).map((f) =>
+    measure(`export ${f}`, "export", f, db, join(dir, "exports"))
+  )
 ]
 
 const baseline = rows[0]!.ms
 const pad = (s: string, n: number) => s.padEnd(n)
 console.log(`${pad("phase", 30)}${"time".padStart(10)}${"vs baseline".padStart(13)}${"peak RSS".padStart(12)}`)
 for (const r of rows) {
-  console.log(`${pad(r.label, 30)}${`${(r.ms / 1000).toFixed(2)} s`.padStart(10)}${`${(r.ms / baseline).toFixed(2)}x`.padStart(13)}${`${r.maxRssMiB.toFixed(0)} MiB`.padStart(12)}`)
+  console.log(
+    `${pad(r.label, 30)}${`${(r.ms / 1000).toFixed(2)} s`.padStart(10)}${`${(r.ms / baseline).toFixed(2)}x`.padStart(13)}${`${r.maxRssMiB.toFixed(0)} MiB`.padStart(12)}`
+  )
 }
 
 const importRatio = rows[1]!.ms / baseline

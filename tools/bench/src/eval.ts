@@ -22,9 +22,12 @@ const repo = fileURLToPath(new URL("../../../", import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), "videokr-bench-eval-"))
 const texts: Array<string> = []
 for (const f of ["examples.jsonl", "seeds.jsonl", "knowledge-bank.jsonl"]) {
-  for (const line of readFileSync(join(repo, "fixtures/sample", f), "utf8").trim().split("\n")) {
+  for (const line of readFileSync(join(repo, "fixtures/sample", f), "utf8")
+    .trim()
+    .split("\n")) {
     const d = JSON.parse(line) as Record<string, unknown>
-    for (const k of ["solution", "think", "rationale", "answer", "knowledge_point", "description"]) if (typeof d[k] === "string" && d[k] !== "") texts.push((d[k] as string).replace(/<\/?answer>/g, ""))
+    for (const k of ["solution", "think", "rationale", "answer", "knowledge_point", "description"])
+      if (typeof d[k] === "string" && d[k] !== "") texts.push((d[k] as string).replace(/<\/?answer>/g, ""))
   }
 }
 const rng = new PythonRandom(20261126)
@@ -39,7 +42,13 @@ const write = (n: number) => {
   for (let i = 0; i < n; i++) {
     const reference = texts[rng.randbelow(texts.length)]!
     const answer = rng.randbelow(4) === 0 ? texts[rng.randbelow(texts.length)]! : edit(reference)
-    lines.push(JSON.stringify({ output: `<think>The frames show it.</think> <answer>${answer}</answer>`, ground_truth: `<answer>${reference}</answer>`, problem_type: "open-ended" }))
+    lines.push(
+      JSON.stringify({
+        output: `<think>The frames show it.</think> <answer>${answer}</answer>`,
+        ground_truth: `<answer>${reference}</answer>`,
+        problem_type: "open-ended"
+      })
+    )
   }
   writeFileSync(path, lines.join("\n") + "\n")
   return path
@@ -49,7 +58,10 @@ const small = write(10_000)
 
 // in this process
 // (parsed first, as the reference's timing below does)
-const rows = readFileSync(big, "utf8").trim().split("\n").map((line) => JSON.parse(line) as unknown)
+const rows = readFileSync(big, "utf8")
+  .trim()
+  .split("\n")
+  .map((line) => JSON.parse(line) as unknown)
 const started = performance.now()
 let sum = 0
 for (const row of rows) sum += (scoreLine(row) as { reward: number }).reward
@@ -85,13 +97,29 @@ t = time.perf_counter()
 for r in rows:
     vr.compute_score(r["output"], r["ground_truth"], extra_info={"problem_type": r["problem_type"]})
 print(len(rows) / (time.perf_counter() - t))`
-  reference = { perSecond: Number(execFileSync(python, ["-c", script], { encoding: "utf8" }).trim()), how: "measured now on the same 10,000 pairs" }
+  reference = {
+    perSecond: Number(execFileSync(python, ["-c", script], { encoding: "utf8" }).trim()),
+    how: "measured now on the same 10,000 pairs"
+  }
 } else {
-  reference = { perSecond: 1_787, how: "measured on this kind of machine on 2026-11-26 on these pairs (set VIDEOKR_REFERENCE_PYTHON and VIDEOKR_REFERENCE_PATH to measure it now)" }
+  reference = {
+    perSecond: 1_787,
+    how: "measured on this kind of machine on 2026-11-26 on these pairs (set VIDEOKR_REFERENCE_PYTHON and VIDEOKR_REFERENCE_PATH to measure it now)"
+  }
 }
 
-console.log(`scoring ${rows.length.toLocaleString("en")} open-ended pairs (ROUGE-1/2/L + the GRPO reward), mean reward ${(sum / rows.length).toFixed(4)}:`)
-console.log(`  reference (verl reward over rouge_score)  ${reference.perSecond.toFixed(0).padStart(9)} pairs/s  (${reference.how})`)
-console.log(`  ours, in process                           ${inProcess.toFixed(0).padStart(9)} pairs/s  = ${(inProcess / reference.perSecond).toFixed(1)}x the reference (target >= 10x)`)
-console.log(`  videokr score, 10,000 lines                ${(cliSmall.lines / cliSmall.seconds).toFixed(0).padStart(9)} pairs/s incl. start-up, peak RSS ${cliSmall.rss?.toFixed(0) ?? "?"} MiB`)
-console.log(`  videokr score, 100,000 lines               ${(cliBig.lines / cliBig.seconds).toFixed(0).padStart(9)} pairs/s incl. start-up, peak RSS ${cliBig.rss?.toFixed(0) ?? "?"} MiB (flat: ${cliBig.rss !== undefined && cliSmall.rss !== undefined ? (cliBig.rss / cliSmall.rss).toFixed(2) : "?"}x for 10x the input)`)
+console.log(
+  `scoring ${rows.length.toLocaleString("en")} open-ended pairs (ROUGE-1/2/L + the GRPO reward), mean reward ${(sum / rows.length).toFixed(4)}:`
+)
+console.log(
+  `  reference (verl reward over rouge_score)  ${reference.perSecond.toFixed(0).padStart(9)} pairs/s  (${reference.how})`
+)
+console.log(
+  `  ours, in process                           ${inProcess.toFixed(0).padStart(9)} pairs/s  = ${(inProcess / reference.perSecond).toFixed(1)}x the reference (target >= 10x)`
+)
+console.log(
+  `  videokr score, 10,000 lines                ${(cliSmall.lines / cliSmall.seconds).toFixed(0).padStart(9)} pairs/s incl. start-up, peak RSS ${cliSmall.rss?.toFixed(0) ?? "?"} MiB`
+)
+console.log(
+  `  videokr score, 100,000 lines               ${(cliBig.lines / cliBig.seconds).toFixed(0).padStart(9)} pairs/s incl. start-up, peak RSS ${cliBig.rss?.toFixed(0) ?? "?"} MiB (flat: ${cliBig.rss !== undefined && cliSmall.rss !== undefined ? (cliBig.rss / cliSmall.rss).toFixed(2) : "?"}x for 10x the input)`
+)

@@ -5,9 +5,21 @@
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
-const suites = ["corpus", "providers", "media", "pipeline", "pipeline-scale", "queue", "eval", "site", "review"] as const
+const suites = [
+  "corpus",
+  "providers",
+  "media",
+  "pipeline",
+  "pipeline-scale",
+  "queue",
+  "eval",
+  "site",
+  "review"
+] as const
 const [first, ...rest] = process.argv.slice(2)
-const chosen = suites.includes(first as never) ? [first as (typeof suites)[number]] : suites.filter((s) => s !== "pipeline-scale")
+const chosen = suites.includes(first as never)
+  ? [first as (typeof suites)[number]]
+  : suites.filter((s) => s !== "pipeline-scale")
 const flags = suites.includes(first as never) ? rest : process.argv.slice(2)
 let failed = false
 for (const suite of chosen) {

@@ -21,8 +21,23 @@ const ffmpegBin = process.env.VIDEOKR_FFMPEG ?? "ffmpeg"
 const video = join(tmpdir(), "videokr-bench-720p-10min-v1.mp4")
 if (!existsSync(video)) {
   console.log("generating a 10-minute 720p test video (once per machine)...")
-  execFileSync(ffmpegBin, ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30:duration=600",
-    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", `${video}.tmp.mp4`])
+  execFileSync(ffmpegBin, [
+    "-hide_banner",
+    "-loglevel",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc2=size=1280x720:rate=30:duration=600",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-pix_fmt",
+    "yuv420p",
+    `${video}.tmp.mp4`
+  ])
   renameSync(`${video}.tmp.mp4`, video)
 }
 const count = 32
@@ -47,11 +62,13 @@ for (let r = 0; r < rounds; r++) {
   rmSync(d, { recursive: true, force: true })
   const cacheDir = mkdtempSync(join(tmpdir(), "videokr-bench-frames-")) // a cold frame cache each round
   const start = performance.now()
-  await Effect.runPromise(Effect.gen(function* () {
-    const media = yield* Media.Media
-    const frames = yield* media.sampleFrames(video, { mode: "uniform", count })
-    if (frames.length !== count) throw new Error(`expected ${count} frames`)
-  }).pipe(Effect.provide(Media.layer({ cacheDir }))))
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      const media = yield* Media.Media
+      const frames = yield* media.sampleFrames(video, { mode: "uniform", count })
+      if (frames.length !== count) throw new Error(`expected ${count} frames`)
+    }).pipe(Effect.provide(Media.layer({ cacheDir })))
+  )
   ours.push(performance.now() - start)
   rmSync(cacheDir, { recursive: true, force: true })
 }
@@ -99,7 +116,11 @@ if (process.argv.includes("--full-brute-force")) {
   }
   appender.flushSync()
   appender.closeSync()
-  const rows = (await con.runAndReadAll(`SELECT a.i AS i, b.i AS j, bit_count(xor(a.v, b.v))::INTEGER AS d FROM h a, h b WHERE a.i < b.i AND bit_count(xor(a.v, b.v)) <= ${maxT}`)).getRowObjectsJS()
+  const rows = (
+    await con.runAndReadAll(
+      `SELECT a.i AS i, b.i AS j, bit_count(xor(a.v, b.v))::INTEGER AS d FROM h a, h b WHERE a.i < b.i AND bit_count(xor(a.v, b.v)) <= ${maxT}`
+    )
+  ).getRowObjectsJS()
   con.closeSync()
   instance.closeSync()
   rmSync(dir, { recursive: true, force: true })
@@ -110,11 +131,12 @@ if (process.argv.includes("--full-brute-force")) {
   const pick = new PythonRandom(7)
   while (sample.size < 5_000) sample.add(pick.randbelow(n))
   const seen = new Map<string, number>()
-  for (const i of sample) for (let j = 0; j < n; j++) {
-    if (j === i) continue
-    const d = popcount32(hi[i]! ^ hi[j]!) + popcount32(lo[i]! ^ lo[j]!)
-    if (d <= maxT) seen.set(i < j ? `${i}:${j}` : `${j}:${i}`, d)
-  }
+  for (const i of sample)
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue
+      const d = popcount32(hi[i]! ^ hi[j]!) + popcount32(lo[i]! ^ lo[j]!)
+      if (d <= maxT) seen.set(i < j ? `${i}:${j}` : `${j}:${i}`, d)
+    }
   brute = [...seen].map(([key, d]) => ({ key, d }))
   involved = (key) => key.split(":").some((x) => sample.has(Number(x)))
   bruteLabel = "every pair involving 5,000 random fingerprints (JS)"
@@ -127,7 +149,9 @@ for (const s of searches) {
   const mine = s.pairs.filter(involved)
   const mineSet = new Set(mine)
   const same = mine.length === expected.length && mineSet.size === mine.length && expected.every((k) => mineSet.has(k))
-  console.log(`  threshold ${s.t} bits: multi-index hashing ${s.ms.toFixed(0)} ms (median of 3), ${s.pairs.length} pairs; identical to brute force: ${same ? "yes" : "NO"} (${expected.length} compared)`)
+  console.log(
+    `  threshold ${s.t} bits: multi-index hashing ${s.ms.toFixed(0)} ms (median of 3), ${s.pairs.length} pairs; identical to brute force: ${same ? "yes" : "NO"} (${expected.length} compared)`
+  )
 }
 console.log(`  target: < 1 s at the default threshold 6 (re-encoded, rescaled, trimmed or watermarked copies measure 0-2 bits, different videos >= 22)
   brute force: ${bruteLabel}, ${(bruteMs / 1000).toFixed(1)} s`)

@@ -36,10 +36,15 @@ const run = async (): Promise<{ ms: number; detail: unknown }> => {
     case "stats": {
       const [db] = args as [string]
       // the store is opened first so that the time is the statistics' own
-      return withStore(db!, Effect.promise(() => Promise.resolve()).pipe(
-        Effect.andThen(Effect.sync(() => performance.now())),
-        Effect.flatMap((start) => Effect.map(corpusStats, (s) => ({ ms: performance.now() - start, detail: s.totals })))
-      ))
+      return withStore(
+        db!,
+        Effect.promise(() => Promise.resolve()).pipe(
+          Effect.andThen(Effect.sync(() => performance.now())),
+          Effect.flatMap((start) =>
+            Effect.map(corpusStats, (s) => ({ ms: performance.now() - start, detail: s.totals }))
+          )
+        )
+      )
     }
     case "split": {
       const [db] = args as [string]

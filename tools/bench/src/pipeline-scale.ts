@@ -16,7 +16,11 @@ const sizes = [flag("--small", 10_000), flag("--large", 50_000)] as const
 const script = fileURLToPath(new URL("./pipeline.ts", import.meta.url))
 
 const measure = (videos: number) => {
-  const r = spawnSync(process.execPath, [script, "--videos", String(videos)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 })
+  const r = spawnSync(process.execPath, [script, "--videos", String(videos)], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 64 * 1024 * 1024
+  })
   process.stdout.write(r.stdout)
   const seconds = Number(/all stages, overlapping: ([\d.]+) s wall/.exec(r.stdout)?.[1])
   const rss = Number(/peak RSS (\d+) MiB/.exec(r.stdout)?.[1])
@@ -32,6 +36,12 @@ const large = measure(sizes[1])
 const times = large.seconds / small.seconds
 const memory = large.rss / small.rss
 const verdict = (ok: boolean) => (ok ? "met" : "MISSED")
-console.log(`pipeline scale, ${sizes[0].toLocaleString("en")} videos (baseline) against ${sizes[1].toLocaleString("en")} (${(sizes[1] / sizes[0]).toFixed(1)}x the items):`)
-console.log(`  wall time     ${small.seconds.toFixed(1)} s -> ${large.seconds.toFixed(1)} s: ${times.toFixed(2)}x (target <= 5.5x: ${verdict(times <= 5.5)})`)
-console.log(`  peak RSS      ${small.rss} MiB -> ${large.rss} MiB: ${memory.toFixed(2)}x (target <= 1.2x: ${verdict(memory <= 1.2)}; under 1 GiB: ${verdict(large.rss < 1024)})`)
+console.log(
+  `pipeline scale, ${sizes[0].toLocaleString("en")} videos (baseline) against ${sizes[1].toLocaleString("en")} (${(sizes[1] / sizes[0]).toFixed(1)}x the items):`
+)
+console.log(
+  `  wall time     ${small.seconds.toFixed(1)} s -> ${large.seconds.toFixed(1)} s: ${times.toFixed(2)}x (target <= 5.5x: ${verdict(times <= 5.5)})`
+)
+console.log(
+  `  peak RSS      ${small.rss} MiB -> ${large.rss} MiB: ${memory.toFixed(2)}x (target <= 1.2x: ${verdict(memory <= 1.2)}; under 1 GiB: ${verdict(large.rss < 1024)})`
+)

@@ -19,7 +19,17 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
-import { buildPipeline, CorpusStore, dedupDefaults, importFile, makeCallRecorder, Media, type MediaShape, runStages, type VideoSourceShape } from "@videokr/core"
+import {
+  buildPipeline,
+  CorpusStore,
+  dedupDefaults,
+  importFile,
+  makeCallRecorder,
+  Media,
+  type MediaShape,
+  runStages,
+  type VideoSourceShape
+} from "@videokr/core"
 import { defaultChecks } from "@videokr/filters"
 import { modelRegistryLayer } from "@videokr/providers"
 
@@ -35,7 +45,13 @@ const repo = new URL("../../../", import.meta.url).pathname
 // a 1x1 JPEG: what a frame costs the engine to read and send
 const jpeg = join(dir, "frame.jpg")
 mkdirSync(join(dir, "videos"))
-writeFileSync(jpeg, Buffer.from("/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/yQALCAABAAEBAREA/8wABgAQEAX/2gAIAQEAAD8A0s8g/9k=", "base64"))
+writeFileSync(
+  jpeg,
+  Buffer.from(
+    "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/yQALCAABAAEBAREA/8wABgAQEAX/2gAIAQEAAD8A0s8g/9k=",
+    "base64"
+  )
+)
 
 const hex16 = (s: string) => {
   let h = 0xcbf29ce484222325n
@@ -43,10 +59,37 @@ const hex16 = (s: string) => {
   return h.toString(16).padStart(16, "0")
 }
 const media: MediaShape = {
-  probe: (path) => Effect.succeed({ path, sizeBytes: 1_000_000, format: "mp4", duration: 300, width: 1280, height: 720, fps: 30, frameCount: 9000, videoCodec: "h264", audioCodec: "aac", bitRate: 1_000_000, streams: [] }),
-  sampleFrames: (path, spec) => Effect.succeed(Array.from({ length: spec.mode === "middle" ? 1 : spec.mode === "uniform" ? spec.count : spec.minFrames }, (_, i) => ({ index: i, time: i, path, width: 1, height: 1 }))),
+  probe: (path) =>
+    Effect.succeed({
+      path,
+      sizeBytes: 1_000_000,
+      format: "mp4",
+      duration: 300,
+      width: 1280,
+      height: 720,
+      fps: 30,
+      frameCount: 9000,
+      videoCodec: "h264",
+      audioCodec: "aac",
+      bitRate: 1_000_000,
+      streams: []
+    }),
+  sampleFrames: (path, spec) =>
+    Effect.succeed(
+      Array.from(
+        { length: spec.mode === "middle" ? 1 : spec.mode === "uniform" ? spec.count : spec.minFrames },
+        (_, i) => ({
+          index: i,
+          time: i,
+          path,
+          width: 1,
+          height: 1
+        })
+      )
+    ),
   imageHash: (path) => Effect.succeed(hex16(path)),
-  fingerprint: (path, spec) => Effect.succeed(Array.from({ length: spec.mode === "uniform" ? spec.count : 1 }, (_, i) => hex16(`${path}#${i}`))),
+  fingerprint: (path, spec) =>
+    Effect.succeed(Array.from({ length: spec.mode === "uniform" ? spec.count : 1 }, (_, i) => hex16(`${path}#${i}`))),
   binaries: { ffmpeg: "ffmpeg", ffprobe: "ffprobe" },
   versions: Effect.succeed({ ffmpeg: "-", ffprobe: "-" })
 }
@@ -58,14 +101,31 @@ const source: VideoSourceShape = {
     // the video's "file": its own copy of the tiny frame, so that its hashes are its own
     const file = join(dir, "videos", `${id}.jpg`)
     if (!existsSync(file)) copyFileSync(jpeg, file)
-    return Effect.succeed([{ video: { id: `bench:${id}`, source: "bench", source_id: id, url: `https://example.org/${id}`, license: "CC BY 4.0", duration: 300, title: `Laboratory demonstration of ${kp}` }, localPath: file }])
+    return Effect.succeed([
+      {
+        video: {
+          id: `bench:${id}`,
+          source: "bench",
+          source_id: id,
+          url: `https://example.org/${id}`,
+          license: "CC BY 4.0",
+          duration: 300,
+          title: `Laboratory demonstration of ${kp}`
+        },
+        localPath: file
+      }
+    ])
   },
   download: (candidate) => Effect.succeed(candidate.localPath!)
 }
 
 const disciplines = ["Natural Sciences", "Engineering", "Healthcare", "Humanities & Social Sciences"]
 const bank = Array.from({ length: n }, (_, i) => ({
-  id: `kp-${i}`, discipline: disciplines[i % 4], subject: `Subject ${i % 82}`, course: `Course ${i % 300}`, lecture: `Lecture ${i % 1000}`,
+  id: `kp-${i}`,
+  discipline: disciplines[i % 4],
+  subject: `Subject ${i % 82}`,
+  course: `Course ${i % 300}`,
+  lecture: `Lecture ${i % 1000}`,
   knowledge_point: `Bench phenomenon number${i} thermodynamics`
 }))
 writeFileSync(join(dir, "bank.jsonl"), bank.map((k) => JSON.stringify(k)).join("\n") + "\n")
@@ -82,9 +142,20 @@ const stages = buildPipeline({
   expand: { subjects: [], count: 0 },
   gates: { licenses: ["^cc"], perScenario: 1 },
   downloadDir: dir,
-  generation: { perSkill: 2, skills: ["VIDR", "KNOWVID", "KNOWVIDR"], problemTypes: ["multiple choice", "open-ended"], frames, shots: 3 },
+  generation: {
+    perSkill: 2,
+    skills: ["VIDR", "KNOWVID", "KNOWVIDR"],
+    problemTypes: ["multiple choice", "open-ended"],
+    frames,
+    shots: 3
+  },
   dedup: { ...dedupDefaults, benchmarks: [] },
-  release: { projectDir: dir, split: { seed: 42, sftFraction: 0.638 }, formats: ["videokr", "llamafactory", "verl", "trl"], export: { outDir: join(dir, "exports"), verl: { valSize: 500 } } },
+  release: {
+    projectDir: dir,
+    split: { seed: 42, sftFraction: 0.638 },
+    formats: ["videokr", "llamafactory", "verl", "trl"],
+    export: { outDir: join(dir, "exports"), verl: { valSize: 500 } }
+  },
   placed: [],
   configPath: "(benchmark)"
 })
@@ -99,7 +170,12 @@ const memoryReport = Effect.gen(function* () {
   )
   const m = process.memoryUsage()
   const total = duck.reduce((a, r) => a + r.bytes, 0)
-  console.error(`memory: rss ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, outside the heap ${mib(m.rss - m.heapTotal)} (buffers ${mib(m.arrayBuffers)}), DuckDB ${mib(total)} (${duck.slice(0, 3).map((r) => `${r.tag} ${mib(r.bytes).trim()}`).join(", ")})`)
+  console.error(
+    `memory: rss ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, outside the heap ${mib(m.rss - m.heapTotal)} (buffers ${mib(m.arrayBuffers)}), DuckDB ${mib(total)} (${duck
+      .slice(0, 3)
+      .map((r) => `${r.tag} ${mib(r.bytes).trim()}`)
+      .join(", ")})`
+  )
 }).pipe(Effect.ignore, Effect.delay("5 seconds"), Effect.forever)
 const program = Effect.gen(function* () {
   if (argv.includes("--memory")) yield* Effect.forkChild(memoryReport)
@@ -116,25 +192,34 @@ const program = Effect.gen(function* () {
     Layer.succeed(Media.Media, media)
   )
   const started = performance.now()
-  const runs = yield* runStages((yield* stages).map((stage) => ({ stage, concurrency: 16 })), {
-    batchSize: 256,
-    onProgress: argv.includes("--progress") ? (p) => console.error(p.map((x) => `${x.stage}:${x.processed}/${x.pending}${x.done ? "*" : ""}`).join(" ")) : undefined,
-    onBatch: (stage, items, processMs, commitMs) => {
-      const a = busy.get(stage) ?? { items: 0, processMs: 0, commitMs: 0 }
-      busy.set(stage, { items: a.items + items, processMs: a.processMs + processMs, commitMs: a.commitMs + commitMs })
+  const runs = yield* runStages(
+    (yield* stages).map((stage) => ({ stage, concurrency: 16 })),
+    {
+      batchSize: 256,
+      onProgress: argv.includes("--progress")
+        ? (p) => console.error(p.map((x) => `${x.stage}:${x.processed}/${x.pending}${x.done ? "*" : ""}`).join(" "))
+        : undefined,
+      onBatch: (stage, items, processMs, commitMs) => {
+        const a = busy.get(stage) ?? { items: 0, processMs: 0, commitMs: 0 }
+        busy.set(stage, { items: a.items + items, processMs: a.processMs + processMs, commitMs: a.commitMs + commitMs })
+      }
     }
-  }).pipe(Effect.provide(services), Effect.ensuring(Effect.orDie(calls.flush)))
+  ).pipe(Effect.provide(services), Effect.ensuring(Effect.orDie(calls.flush)))
   return { runs, seconds: (performance.now() - started) / 1000 }
 }).pipe(Effect.provide(CorpusStore.layer({ path: db })))
 
 // the store, the cache and the exports of a 50K run take gigabytes: they go whatever the outcome
 const { runs, seconds } = await Effect.runPromise(program).finally(() => rmSync(dir, { recursive: true, force: true }))
-console.log(`pipeline engine, ${n.toLocaleString("en")} knowledge points, ${(3 * n).toLocaleString("en")} videos, zero-latency scripted model through the full middleware, 16 items in flight per stage:`)
+console.log(
+  `pipeline engine, ${n.toLocaleString("en")} knowledge points, ${(3 * n).toLocaleString("en")} videos, zero-latency scripted model through the full middleware, 16 items in flight per stage:`
+)
 console.log(`  stage             items   items/s (busy)   store share of busy time`)
 for (const r of runs) {
   const a = busy.get(r.stage)
   const ms = a === undefined ? 0 : a.processMs + a.commitMs
-  console.log(`  ${r.stage.padEnd(16)} ${String(r.processed).padStart(7)} ${(ms > 0 ? r.processed / (ms / 1000) : 0).toFixed(0).padStart(10)} ${a === undefined || ms === 0 ? "-" : `${((a.commitMs / ms) * 100).toFixed(1)}%`.padStart(16)}`)
+  console.log(
+    `  ${r.stage.padEnd(16)} ${String(r.processed).padStart(7)} ${(ms > 0 ? r.processed / (ms / 1000) : 0).toFixed(0).padStart(10)} ${a === undefined || ms === 0 ? "-" : `${((a.commitMs / ms) * 100).toFixed(1)}%`.padStart(16)}`
+  )
 }
 console.log(`  all stages, overlapping: ${seconds.toFixed(1)} s wall; ${runs.at(-1)?.note ?? ""}`)
 console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)

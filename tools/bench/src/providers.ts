@@ -19,12 +19,15 @@ const tpm = 2_000_000
 const maxTokens = 200
 const tokensOf = (body: any) => Math.ceil(JSON.stringify(body.messages).length / 4) + (body.max_tokens ?? 512)
 
-const server = limitedReply(chatCompletionReply((b) => `answer to ${b.messages[0].content.slice(0, 24)}`), {
-  requestsPerMinute: rpm,
-  tokensPerMinute: tpm,
-  tokensOf,
-  latencyMs: () => 200 + Math.random() * 600 // 200-800 ms, like a hosted model's short answers
-})
+const server = limitedReply(
+  chatCompletionReply((b) => `answer to ${b.messages[0].content.slice(0, 24)}`),
+  {
+    requestsPerMinute: rpm,
+    tokensPerMinute: tpm,
+    tokensOf,
+    latencyMs: () => 200 + Math.random() * 600 // 200-800 ms, like a hosted model's short answers
+  }
+)
 const loopback = await startLoopbackServer(server.handler)
 const id = `openai-compatible:${loopback.url}/v1#bench-model`
 const dir = mkdtempSync(join(tmpdir(), "videokr-bench-providers-"))
@@ -40,13 +43,22 @@ const program = Effect.gen(function* () {
   const model = yield* models.resolve(id, { stage: "bench" })
   const ask = (i: number) => model.chat({ messages: [{ role: "user", content: prompt(i) }], params: { maxTokens } })
 
-  console.log(`videokr providers bench: ${requests.toLocaleString("en")} requests, server limits ${rpm.toLocaleString("en")} RPM and ${tpm.toLocaleString("en")} TPM, latency 200-800 ms`)
+  console.log(
+    `videokr providers bench: ${requests.toLocaleString("en")} requests, server limits ${rpm.toLocaleString("en")} RPM and ${tpm.toLocaleString("en")} TPM, latency 200-800 ms`
+  )
   const started = performance.now()
-  const outcomes = yield* Effect.forEach(Array.from({ length: requests }, (_, i) => i), (i) => Effect.result(ask(i)), { concurrency: "unbounded" })
+  const outcomes = yield* Effect.forEach(
+    Array.from({ length: requests }, (_, i) => i),
+    (i) => Effect.result(ask(i)),
+    { concurrency: "unbounded" }
+  )
   const seconds = (performance.now() - started) / 1000
   const failed = outcomes.filter((o) => o._tag === "Failure")
   const rateLimitedToCaller = failed.filter((o) => o._tag === "Failure" && o.failure._tag === "RateLimited").length
-  const perRequestTokens = tokensOf({ messages: [{ role: "user", content: prompt(requests - 1) }], max_tokens: maxTokens })
+  const perRequestTokens = tokensOf({
+    messages: [{ role: "user", content: prompt(requests - 1) }],
+    max_tokens: maxTokens
+  })
   const limitPerSecond = Math.min(rpm / 60, tpm / 60 / perRequestTokens)
   const achieved = requests / seconds
   // sustained: admissions at the server after the initial burst of one bucket (a second's worth of the
@@ -56,7 +68,11 @@ const program = Effect.gen(function* () {
 
   // cache hits: the same requests again, all answered from the cache
   const hitStart = performance.now()
-  yield* Effect.forEach(Array.from({ length: requests }, (_, i) => i), ask, { concurrency: 16 })
+  yield* Effect.forEach(
+    Array.from({ length: requests }, (_, i) => i),
+    ask,
+    { concurrency: 16 }
+  )
   const hitMs = (performance.now() - hitStart) / requests
   const stats = yield* models.cacheStats
 

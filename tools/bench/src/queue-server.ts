@@ -9,13 +9,18 @@ import { createInterface } from "node:readline"
 import { chatCompletionReply, limitedReply, startLoopbackServer } from "@videokr/providers/testing"
 
 const rpm = Number(process.argv[2])
-const server = limitedReply(chatCompletionReply((b) => (JSON.stringify(b.messages).includes("pendulum") ? "yes" : "no")), {
-  requestsPerMinute: rpm,
-  latencyMs: () => 1_000 + Math.random() * 2_000
-})
+const server = limitedReply(
+  chatCompletionReply((b) => (JSON.stringify(b.messages).includes("pendulum") ? "yes" : "no")),
+  {
+    requestsPerMinute: rpm,
+    latencyMs: () => 1_000 + Math.random() * 2_000
+  }
+)
 const loopback = await startLoopbackServer(server.handler)
 console.log(loopback.url)
 const stalls = monitorEventLoopDelay({ resolution: 10 })
 stalls.enable()
-createInterface({ input: process.stdin }).on("line", () => console.log(JSON.stringify({ ...server.counters, maxStallMs: stalls.max / 1e6 })))
+createInterface({ input: process.stdin }).on("line", () =>
+  console.log(JSON.stringify({ ...server.counters, maxStallMs: stalls.max / 1e6 }))
+)
 process.on("SIGTERM", () => void loopback.close().then(() => process.exit(0)))

@@ -20,7 +20,11 @@ import { chromium } from "playwright-core"
 import { reviewAppUrl } from "../../../packages/cli/test/support/review.ts"
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url))
-const node = ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", join(repo, "packages/cli/src/bin.ts")]
+const node = [
+  "--conditions=@videokr/source",
+  "--disable-warning=ExperimentalWarning",
+  join(repo, "packages/cli/src/bin.ts")
+]
 const moves = Number(process.argv.find((a) => a.startsWith("--moves="))?.slice(8) ?? 39)
 
 const videokr = (cwd: string, ...args: Array<string>) => {
@@ -45,14 +49,28 @@ videokr(p, "import", "data/knowledge-bank.csv", "data/seeds.jsonl")
 videokr(p, "run", "--until", "generation", "--quiet")
 videokr(p, "review", "sample", "--step", "generation", "--n", "20")
 const { child, url } = await serve(p)
-const browser = await chromium.launch({ executablePath: process.env["VIDEOKR_CHROMIUM"] || "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] })
+const browser = await chromium.launch({
+  executablePath: process.env["VIDEOKR_CHROMIUM"] || "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run"
+  ]
+})
 try {
   const page = await browser.newPage()
   await page.goto(`${url}?reviewer=bench`)
   await page.getByRole("heading", { level: 2, name: /^Item 1 of / }).waitFor()
   // the time of each key press, on the page's clock; and the requests in flight (the app's prefetch)
   await page.evaluate(() => {
-    const w = globalThis as unknown as { __keys: Array<number>; __inflight: number; fetch: typeof fetch; addEventListener: (t: string, f: () => void, c: boolean) => void }
+    const w = globalThis as unknown as {
+      __keys: Array<number>
+      __inflight: number
+      fetch: typeof fetch
+      addEventListener: (t: string, f: () => void, c: boolean) => void
+    }
     w.__keys = []
     w.__inflight = 0
     const original = w.fetch.bind(w)
@@ -76,7 +94,11 @@ try {
     const shown = await page.evaluate(() => {
       const marks = performance.getEntriesByType("mark").filter((m) => m.name.startsWith("videokr:item-shown:"))
       const last = marks.at(-1)!
-      return { id: last.name.slice("videokr:item-shown:".length), at: last.startTime, key: (globalThis as unknown as { __keys: Array<number> }).__keys.at(-1)! }
+      return {
+        id: last.name.slice("videokr:item-shown:".length),
+        at: last.startTime,
+        key: (globalThis as unknown as { __keys: Array<number> }).__keys.at(-1)!
+      }
     })
     items.push(shown.id)
     next.push(shown.at - shown.key)
@@ -91,10 +113,19 @@ try {
     }
     return out
   }, items)
-  const [p50, p95, b50, b95] = [quantile(next, 0.5), quantile(next, 0.95), quantile(fetched, 0.5), quantile(fetched, 0.95)]
+  const [p50, p95, b50, b95] = [
+    quantile(next, 0.5),
+    quantile(next, 0.95),
+    quantile(fetched, 0.5),
+    quantile(fetched, 0.95)
+  ]
   console.log("review: the next item in the review app (key press to the item on screen, page clock)")
-  console.log(`  baseline: one request of the item from the API: median ${b50.toFixed(1)} ms, p95 ${b95.toFixed(1)} ms (${fetched.length} items)`)
-  console.log(`  next item: median ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${next.length} moves = ${(p50 / b50).toFixed(2)}x the baseline's median (target < 100 ms: ${p95 < 100 ? "met" : "NOT met"})`)
+  console.log(
+    `  baseline: one request of the item from the API: median ${b50.toFixed(1)} ms, p95 ${b95.toFixed(1)} ms (${fetched.length} items)`
+  )
+  console.log(
+    `  next item: median ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${next.length} moves = ${(p50 / b50).toFixed(2)}x the baseline's median (target < 100 ms: ${p95 < 100 ? "met" : "NOT met"})`
+  )
 } finally {
   await browser.close()
   child.kill("SIGINT")

@@ -23,13 +23,26 @@ const count = Number(process.argv.find((a) => a.startsWith("--submissions="))?.s
 
 const videokr = (cwd: string, ...args: Array<string>) => {
   const started = performance.now()
-  const r = spawnSync(process.execPath, ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin, ...args], { cwd, encoding: "utf8" })
+  const r = spawnSync(
+    process.execPath,
+    ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", bin, ...args],
+    {
+      cwd,
+      encoding: "utf8"
+    }
+  )
   if (r.status !== 0) throw new Error(`videokr ${args.join(" ")}: ${r.stderr}`)
   return { seconds: (performance.now() - started) / 1000, stdout: r.stdout }
 }
 
 const documents = (file: string, id: (d: any) => string) =>
-  (file.endsWith(".jsonl") ? readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : JSON.parse(readFileSync(file, "utf8"))).map(id)
+  (file.endsWith(".jsonl")
+    ? readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+    : JSON.parse(readFileSync(file, "utf8"))
+  ).map(id)
 const vk = documents(join(repo, "fixtures/benchmarks/videokr_eval/VideoKR_eval.jsonl"), (d) => d.id)
 const mmvu = documents(join(repo, "fixtures/benchmarks/mmvu/validation.json"), (d) => String(d.id))
 
@@ -40,19 +53,37 @@ const project = (n: number) => {
   videokr(p, "import", "data/knowledge-bank.jsonl", "data/seeds.jsonl", "data/videos.jsonl", "data/examples.jsonl")
   videokr(p, "split")
   videokr(p, "export", "--format", "videokr")
-  writeFileSync(join(p, "videokr.config.ts"), `export default ${JSON.stringify({ eval: { data: { videokr_eval: join(repo, "fixtures/benchmarks/videokr_eval"), mmvu_val: join(repo, "fixtures/benchmarks/mmvu") } } })}\n`)
+  writeFileSync(
+    join(p, "videokr.config.ts"),
+    `export default ${JSON.stringify({ eval: { data: { videokr_eval: join(repo, "fixtures/benchmarks/videokr_eval"), mmvu_val: join(repo, "fixtures/benchmarks/mmvu") } } })}\n`
+  )
   const rng = new PythonRandom(n)
   const letters = "ABCDE"
   for (let i = 0; i < n; i++) {
     const dir = join(p, "submissions", `org-${i % 37}`, `model-${i}`)
     mkdirSync(dir, { recursive: true })
-    writeFileSync(join(dir, "submission.json"), JSON.stringify({
-      model: `Model ${i}`, revision: `r${i % 5}`, organisation: `Org ${i % 37}`, contact: `team${i}@example.org`, date: "2026-11-20",
-      frames: { fps: 2, maxFrames: 128 }, generation: { temperature: 0.1, topP: 0.001, maxTokens: 8192 }, prompt: "default",
-      ...(i % 50 === 7 ? { withdrawn: { date: "2026-11-25", reason: "superseded" } } : {})
-    }))
+    writeFileSync(
+      join(dir, "submission.json"),
+      JSON.stringify({
+        model: `Model ${i}`,
+        revision: `r${i % 5}`,
+        organisation: `Org ${i % 37}`,
+        contact: `team${i}@example.org`,
+        date: "2026-11-20",
+        frames: { fps: 2, maxFrames: 128 },
+        generation: { temperature: 0.1, topP: 0.001, maxTokens: 8192 },
+        prompt: "default",
+        ...(i % 50 === 7 ? { withdrawn: { date: "2026-11-25", reason: "superseded" } } : {})
+      })
+    )
     const lines = [
-      ...vk.map((id: string) => JSON.stringify({ task: "videokr_eval", id, output: `<think>t</think><answer>${letters[rng.randbelow(4)]}</answer>` })),
+      ...vk.map((id: string) =>
+        JSON.stringify({
+          task: "videokr_eval",
+          id,
+          output: `<think>t</think><answer>${letters[rng.randbelow(4)]}</answer>`
+        })
+      ),
       ...mmvu.map((id: string) => JSON.stringify({ task: "mmvu_val", id, output: letters[rng.randbelow(5)] }))
     ]
     writeFileSync(join(dir, "predictions.jsonl"), lines.join("\n") + "\n")
@@ -75,5 +106,9 @@ const indexKb = gzipSync(readFileSync(join(full.p, "site", "index.html"))).lengt
 
 console.log(`site: static build (videokr site build: check + re-score every submission, dataset card, Astro)`)
 console.log(`  baseline: ${baseline.pages} submissions in ${baseline.seconds.toFixed(1)} s`)
-console.log(`  ${full.pages} submissions in ${full.seconds.toFixed(1)} s = ${(full.seconds / baseline.seconds).toFixed(2)}x the baseline for ${(full.pages / baseline.pages).toFixed(0)}x the submissions (target < 30 s: ${full.seconds < 30 ? "met" : "NOT met"})`)
-console.log(`  leaderboard page: ${full.jsKb.toFixed(1)} KB of JavaScript compressed in ${full.jsFiles} file(s) (target < 100 KB: ${full.jsKb < 100 ? "met" : "NOT met"}); its HTML ${indexKb.toFixed(1)} KB compressed`)
+console.log(
+  `  ${full.pages} submissions in ${full.seconds.toFixed(1)} s = ${(full.seconds / baseline.seconds).toFixed(2)}x the baseline for ${(full.pages / baseline.pages).toFixed(0)}x the submissions (target < 30 s: ${full.seconds < 30 ? "met" : "NOT met"})`
+)
+console.log(
+  `  leaderboard page: ${full.jsKb.toFixed(1)} KB of JavaScript compressed in ${full.jsFiles} file(s) (target < 100 KB: ${full.jsKb < 100 ? "met" : "NOT met"}); its HTML ${indexKb.toFixed(1)} KB compressed`
+)

@@ -20,5 +20,6 @@ describe("synthetic benchmark corpus", () => {
       expect(bytes).toBeLessThan(4000)
       const result = yield* importFile(a).pipe(Effect.provide(CorpusStore.layerMemory))
       expect(result).toMatchObject({ kind: "examples", records: 500 })
-    }))
+    })
+  )
 })

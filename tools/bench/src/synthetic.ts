@@ -22,9 +22,11 @@ export const writeSyntheticCorpus = async (path: string, count: number, seed = 1
     const mc = rng.randbelow(10) < 7
     const letters = ["A", "B", "C", "D", "E"].slice(0, 4 + rng.randbelow(2))
     const answer = mc ? pick(letters) : `${rng.randbelow(1000) / 10} ${pick(["mL", "N", "V", "mol/L", "s"])}`
-    const options = !mc ? [] : rng.randbelow(2) === 0
-      ? letters.map((l) => `${l}. ${text(4 + rng.randbelow(6))}`)
-      : Object.fromEntries(letters.map((l) => [l, text(4 + rng.randbelow(6))]))
+    const options = !mc
+      ? []
+      : rng.randbelow(2) === 0
+        ? letters.map((l) => `${l}. ${text(4 + rng.randbelow(6))}`)
+        : Object.fromEntries(letters.map((l) => [l, text(4 + rng.randbelow(6))]))
     const record = {
       problem_id: `syn-${String(i).padStart(7, "0")}`,
       question: `In the video, ${text(25 + rng.randbelow(30))}?`,

@@ -16,7 +16,12 @@ export interface PluginOptions {
 type Kind = "provider" | "filter" | "source"
 
 const files = fileURLToPath(new URL("files/", import.meta.url))
-const versionOf = (pkg: string) => (JSON.parse(readFileSync(fileURLToPath(new URL(`../../../${pkg}/package.json`, import.meta.url)), "utf8")) as { version: string }).version
+const versionOf = (pkg: string) =>
+  (
+    JSON.parse(readFileSync(fileURLToPath(new URL(`../../../${pkg}/package.json`, import.meta.url)), "utf8")) as {
+      version: string
+    }
+  ).version
 
 /** What the README and the log show: the lines of videokr.config.ts that enable the plugin. */
 const configLines = (kind: Kind, name: string, constant: string) => {
@@ -32,9 +37,13 @@ const configLines = (kind: Kind, name: string, constant: string) => {
 }
 
 const generate = (kind: Kind) => (tree: Tree, options: PluginOptions) => {
-  if (!/^[a-z][a-z0-9-]*$/.test(options.name)) throw new Error(`the name "${options.name}" must be lowercase letters, digits and dashes, starting with a letter (e.g. acme-vision)`)
+  if (!/^[a-z][a-z0-9-]*$/.test(options.name))
+    throw new Error(
+      `the name "${options.name}" must be lowercase letters, digits and dashes, starting with a letter (e.g. acme-vision)`
+    )
   const target = options.directory ?? join("plugins", options.name)
-  if (tree.exists(join(target, "package.json"))) throw new Error(`${target} already holds a package; give another name or --directory`)
+  if (tree.exists(join(target, "package.json")))
+    throw new Error(`${target} already holds a package; give another name or --directory`)
   const n = names(options.name)
   const substitutions = {
     ...n,
@@ -42,7 +51,14 @@ const generate = (kind: Kind) => (tree: Tree, options: PluginOptions) => {
     tmpl: "",
     packageName: `videokr-plugin-${options.name}`,
     config: configLines(kind, options.name, n.constantName),
-    versions: { core: versionOf("packages/core"), providers: versionOf("packages/providers"), effect: "4.1.0", vitest: "5.1.1", typescript: "7.0.2", node: "22.20.5" }
+    versions: {
+      core: versionOf("packages/core"),
+      providers: versionOf("packages/providers"),
+      effect: "4.1.0",
+      vitest: "5.1.1",
+      typescript: "7.0.2",
+      node: "22.20.5"
+    }
   }
   generateFiles(tree, join(files, "common"), target, substitutions)
   generateFiles(tree, join(files, kind), target, substitutions)

@@ -12,7 +12,14 @@ const out = join("tmp", `generated-${process.pid}`)
 afterAll(() => rmSync(join(root, out), { recursive: true, force: true }))
 
 const { NODE_OPTIONS, ...env } = process.env
-const userEnv = { ...env, NODE_OPTIONS: (NODE_OPTIONS ?? "").replace("--conditions=@videokr/source", ""), NO_COLOR: "1", NX_DAEMON: "false", NX_NO_CLOUD: "true", NX_TUI: "false" }
+const userEnv = {
+  ...env,
+  NODE_OPTIONS: (NODE_OPTIONS ?? "").replace("--conditions=@videokr/source", ""),
+  NO_COLOR: "1",
+  NX_DAEMON: "false",
+  NX_NO_CLOUD: "true",
+  NX_TUI: "false"
+}
 const run = (cwd: string, command: string, ...args: Array<string>) => {
   const r = spawnSync(join(root, "node_modules/.bin", command), args, { cwd, encoding: "utf8", env: userEnv })
   return { code: r.status, output: `${r.stdout}${r.stderr}` }
@@ -40,11 +47,27 @@ describe("nx g @videokr/plugin", () => {
   }
 
   it("refuses a name that is not lowercase with dashes, and a folder that already holds a package", () => {
-    const bad = run(root, "nx", "g", "@videokr/plugin:filter", "Acme_Filter", `--directory=${join(out, "bad")}`, "--no-interactive")
+    const bad = run(
+      root,
+      "nx",
+      "g",
+      "@videokr/plugin:filter",
+      "Acme_Filter",
+      `--directory=${join(out, "bad")}`,
+      "--no-interactive"
+    )
     expect(bad.code).not.toBe(0)
     expect(bad.output).toMatch(/should match the pattern|must be lowercase/)
     expect(existsSync(join(root, out, "bad"))).toBe(false)
-    const again = run(root, "nx", "g", "@videokr/plugin:filter", "acme-filter", `--directory=${join(out, "acme-filter")}`, "--no-interactive")
+    const again = run(
+      root,
+      "nx",
+      "g",
+      "@videokr/plugin:filter",
+      "acme-filter",
+      `--directory=${join(out, "acme-filter")}`,
+      "--no-interactive"
+    )
     expect(again.code).not.toBe(0)
     expect(again.output).toContain("already holds a package")
   })

@@ -30,11 +30,18 @@ const packages = ["core", "providers", "filters", "eval", "queue", "cli"] as con
 const publicEntries = async () => {
   const entries: Record<string, string> = {}
   for (const name of packages) {
-    const manifest = (await import(pathToFileURL(join(root, "packages", name, "package.json")).href, { with: { type: "json" } })).default as {
+    const manifest = (
+      await import(pathToFileURL(join(root, "packages", name, "package.json")).href, { with: { type: "json" } })
+    ).default as {
       readonly exports: Record<string, { readonly "@videokr/source": string }>
     }
     for (const [subpath, targets] of Object.entries(manifest.exports)) {
-      entries[`videokr-${name}${subpath === "." ? "" : `-${subpath.slice(2)}`}`] = join(root, "packages", name, targets["@videokr/source"])
+      entries[`videokr-${name}${subpath === "." ? "" : `-${subpath.slice(2)}`}`] = join(
+        root,
+        "packages",
+        name,
+        targets["@videokr/source"]
+      )
     }
   }
   return entries
@@ -51,7 +58,8 @@ export const buildCliBundle = async (): Promise<CliBundle> => {
   // bundles left by test runs that were killed before their teardown (named for their process)
   for (const old of readdirSync(cacheDir)) {
     const pid = /^videokr-cli-(\d+)-/.exec(old)?.[1]
-    if (pid !== undefined && !isAlive(Number(pid))) rmSync(join(cacheDir, old), { recursive: true, force: true, maxRetries: 3 })
+    if (pid !== undefined && !isAlive(Number(pid)))
+      rmSync(join(cacheDir, old), { recursive: true, force: true, maxRetries: 3 })
   }
   const dir = mkdtempSync(join(cacheDir, `videokr-cli-${process.pid}-`))
   const entries = await publicEntries()
@@ -62,19 +70,36 @@ export const buildCliBundle = async (): Promise<CliBundle> => {
     // Only the workspace's own modules and DuckDB's client (some 180 CommonJS files) are bundled; the other
     // packages load from node_modules as when installed: effect, shared with plugins, and packages that
     // find files beside themselves (native bindings, presets, the shipped ffmpeg and ffprobe).
-    external: (id) => !(id.startsWith(".") || id.startsWith("/") || id.startsWith("@videokr/") || id === "@duckdb/node-api" || id.startsWith("@duckdb/node-api/")),
+    external: (id) =>
+      !(
+        id.startsWith(".") ||
+        id.startsWith("/") ||
+        id.startsWith("@videokr/") ||
+        id === "@duckdb/node-api" ||
+        id.startsWith("@duckdb/node-api/")
+      ),
     preserveEntrySignatures: "strict",
-    plugins: [{
-      name: "source-import-meta-url",
-      transform(code, id) {
-        if (code.includes("import.meta.url")) return code.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(id).href))
+    plugins: [
+      {
+        name: "source-import-meta-url",
+        transform(code, id) {
+          if (code.includes("import.meta.url"))
+            return code.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(id).href))
+        }
       }
-    }],
+    ],
     output: { dir, format: "esm", entryFileNames: "[name].js", chunkFileNames: "chunks/[name]-[hash].js" },
     logLevel: "warn"
   })
-  const redirects = Object.fromEntries(Object.entries(entries).map(([name, source]) => [pathToFileURL(source).href, pathToFileURL(join(dir, `${name}.js`)).href]))
-  writeFileSync(join(dir, "hooks.mjs"), `import { registerHooks } from "node:module"
+  const redirects = Object.fromEntries(
+    Object.entries(entries).map(([name, source]) => [
+      pathToFileURL(source).href,
+      pathToFileURL(join(dir, `${name}.js`)).href
+    ])
+  )
+  writeFileSync(
+    join(dir, "hooks.mjs"),
+    `import { registerHooks } from "node:module"
 // the workspace's source entries are this bundle's entries (see ${relative(root, fileURLToPath(import.meta.url))})
 const redirects = new Map(Object.entries(${JSON.stringify(redirects, null, 1)}))
 registerHooks({
@@ -84,6 +109,16 @@ registerHooks({
     return bundled === undefined ? resolved : { ...resolved, url: bundled, format: "module" }
   }
 })
-`)
-  return { dir, nodeArgs: ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", "--import", pathToFileURL(join(dir, "hooks.mjs")).href, join(dir, "bin.js")] }
+`
+  )
+  return {
+    dir,
+    nodeArgs: [
+      "--conditions=@videokr/source",
+      "--disable-warning=ExperimentalWarning",
+      "--import",
+      pathToFileURL(join(dir, "hooks.mjs")).href,
+      join(dir, "bin.js")
+    ]
+  }
 }

@@ -13,7 +13,11 @@ export const videokrNodeArgs: ReadonlyArray<string> = inject("videokrNodeArgs")
  * for tests that write their own config (the sample template's clips cost seconds of ffmpeg each time).
  */
 export const initWithSampleData = (root: string, name = "p") => {
-  const r = spawnSync(process.execPath, [...videokrNodeArgs, "init", name, "--template", "minimal"], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } })
+  const r = spawnSync(process.execPath, [...videokrNodeArgs, "init", name, "--template", "minimal"], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" }
+  })
   if (r.status !== 0) throw new Error(`videokr init failed: ${r.stderr}`)
   const dir = join(root, name)
   for (const f of sampleFiles) copyFileSync(join(sampleDir, f), join(dir, "data", f))

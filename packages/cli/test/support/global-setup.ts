@@ -20,7 +20,11 @@ export default async function setup(project: TestProject) {
   // the review app is built once here, not by several test files' commands at the same moment
   await Effect.runPromise(reviewAppDir)
   if (process.env.VIDEOKR_TEST_CLI === "sources") {
-    project.provide("videokrNodeArgs", ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning", fileURLToPath(new URL("../../src/bin.ts", import.meta.url))])
+    project.provide("videokrNodeArgs", [
+      "--conditions=@videokr/source",
+      "--disable-warning=ExperimentalWarning",
+      fileURLToPath(new URL("../../src/bin.ts", import.meta.url))
+    ])
     return
   }
   const bundle = await buildCliBundle()

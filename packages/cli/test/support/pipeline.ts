@@ -6,7 +6,18 @@ import { DuckDBInstance } from "@duckdb/node-api"
 import { initWithSampleData, videokrNodeArgs } from "./cli.ts"
 import { testVideos } from "@videokr/core/testing"
 import { demoReply } from "@videokr/providers"
-import { type BatchFate, chatCompletionReply, type Fault, type LimitCounters, limitedReply, type LoopbackServer, messagesReply, openAiBatchServer, type RecordedRequest, startLoopbackServer } from "@videokr/providers/testing"
+import {
+  type BatchFate,
+  chatCompletionReply,
+  type Fault,
+  type LimitCounters,
+  limitedReply,
+  type LoopbackServer,
+  messagesReply,
+  openAiBatchServer,
+  type RecordedRequest,
+  startLoopbackServer
+} from "@videokr/providers/testing"
 
 /**
  * A project for the pipeline's end-to-end tests, and the model servers it talks to: an OpenAI-compatible
@@ -21,7 +32,8 @@ export const videokr = (cwd: string, ...args: Array<string>) => {
   const r = spawnSync(process.execPath, [...videokrNodeArgs, ...args], { cwd, encoding: "utf8", env: childEnv })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
-export const startVideokr = (cwd: string, ...args: Array<string>) => spawn(process.execPath, [...videokrNodeArgs, ...args], { cwd, env: childEnv, stdio: "ignore" })
+export const startVideokr = (cwd: string, ...args: Array<string>) =>
+  spawn(process.execPath, [...videokrNodeArgs, ...args], { cwd, env: childEnv, stdio: "ignore" })
 
 /** videokr as a child process without blocking this one (whose loopback servers must keep answering). */
 export const videokrAsync = (cwd: string, ...args: Array<string>) =>
@@ -35,10 +47,27 @@ export const videokrAsync = (cwd: string, ...args: Array<string>) =>
   })
 
 const textOf = (content: unknown): string =>
-  typeof content === "string" ? content : (content as Array<any>).filter((p) => p.type === "text").map((p) => p.text).join("\n")
-const userText = (body: any) => (body.messages as Array<any>).filter((m) => m.role === "user").map((m) => textOf(m.content)).join("\n")
+  typeof content === "string"
+    ? content
+    : (content as Array<any>)
+        .filter((p) => p.type === "text")
+        .map((p) => p.text)
+        .join("\n")
+const userText = (body: any) =>
+  (body.messages as Array<any>)
+    .filter((m) => m.role === "user")
+    .map((m) => textOf(m.content))
+    .join("\n")
 /** The images of a chat request, in either provider's wire form. */
-export const images = (body: any) => (body.messages as Array<any>).reduce((n, m) => n + (typeof m.content === "string" ? 0 : m.content.filter((p: any) => p.type === "image_url" || p.type === "image").length), 0)
+export const images = (body: any) =>
+  (body.messages as Array<any>).reduce(
+    (n, m) =>
+      n +
+      (typeof m.content === "string"
+        ? 0
+        : m.content.filter((p: any) => p.type === "image_url" || p.type === "image").length),
+    0
+  )
 
 /** The prompt's task and subject, for counting repeats: the same key twice is the same paid request asked twice. */
 export const requestKey = (r: RecordedRequest) => {
@@ -55,43 +84,81 @@ export interface Servers {
 }
 
 /** `garble`: prompts answered with text that is not JSON (twice: the answer and the repair). */
-export const startModelServers = async (options: {
-  readonly latencyMs?: number
-  readonly garble?: (text: string) => boolean
-  readonly batches?: boolean
-  readonly batchFate?: (batch: number) => BatchFate
-  /** faults of the OpenAI-compatible server, per request (e.g. a seeded faultPlan's `fault`) */
-  readonly fault?: (request: RecordedRequest) => Fault | undefined
-} = {}): Promise<Servers> => {
+export const startModelServers = async (
+  options: {
+    readonly latencyMs?: number
+    readonly garble?: (text: string) => boolean
+    readonly batches?: boolean
+    readonly batchFate?: (batch: number) => BatchFate
+    /** faults of the OpenAI-compatible server, per request (e.g. a seeded faultPlan's `fault`) */
+    readonly fault?: (request: RecordedRequest) => Fault | undefined
+  } = {}
+): Promise<Servers> => {
   const answer = (body: any) => {
     const text = userText(body)
     if (options.garble?.(text)) return "I would rather describe the video in prose."
     return demoReply(text, images(body)) ?? "no idea"
   }
   // the OpenAI-compatible server also speaks the Files and Batch APIs when asked to
-  const openaiWire = options.batches ? openAiBatchServer(answer, { pollsToFinish: 2, fate: options.batchFate }).handler : chatCompletionReply(answer)
+  const openaiWire = options.batches
+    ? openAiBatchServer(answer, { pollsToFinish: 2, fate: options.batchFate }).handler
+    : chatCompletionReply(answer)
   const openaiLimited = limitedReply(openaiWire, { latencyMs: options.latencyMs ?? 0 })
   const openai = await startLoopbackServer(openaiLimited.handler, { fault: options.fault })
-  const anthropic = await startLoopbackServer(limitedReply(messagesReply((body) => {
-    const out = answer(body)
-    if (body.tool_choice?.type !== "tool") return out
-    try {
-      return JSON.parse(out) as Record<string, unknown>
-    } catch {
-      return out
-    }
-  }), { latencyMs: options.latencyMs ?? 0 }).handler)
-  return { openai, openaiCounters: openaiLimited.counters, anthropic, close: async () => void (await Promise.all([openai.close(), anthropic.close()])) }
+  const anthropic = await startLoopbackServer(
+    limitedReply(
+      messagesReply((body) => {
+        const out = answer(body)
+        if (body.tool_choice?.type !== "tool") return out
+        try {
+          return JSON.parse(out) as Record<string, unknown>
+        } catch {
+          return out
+        }
+      }),
+      { latencyMs: options.latencyMs ?? 0 }
+    ).handler
+  )
+  return {
+    openai,
+    openaiCounters: openaiLimited.counters,
+    anthropic,
+    close: async () => void (await Promise.all([openai.close(), anthropic.close()]))
+  }
 }
 
 const clips: Record<string, { readonly from: string; readonly title: string; readonly license: string }> = {
   "titration.mp4": { from: "base", title: "Laboratory demonstration: acid-base titration", license: "CC BY 4.0" },
-  "titration-mirror.mp4": { from: "reencoded", title: "Acid-base titration demonstration (mirror copy)", license: "CC BY 4.0" },
-  "titration-reupload.mp4": { from: "rescaled", title: "Laboratory demonstration of a titration, re-uploaded", license: "Standard YouTube License" },
-  "pendulum-slides.mp4": { from: "lecture", title: "Lecture slides: period of a simple pendulum", license: "CC BY 4.0" },
-  "pendulum-swing.mp4": { from: "life", title: "Simple pendulum swinging: measuring the period", license: "CC BY-SA 4.0" },
-  "crash-test.mp4": { from: "bars", title: "Conservation of linear momentum: car crash test (graphic footage)", license: "CC BY 4.0" },
-  "ohms-law.mp4": { from: "mandelbrot", title: "Ohm's law demonstration: series and parallel resistors", license: "CC0" }
+  "titration-mirror.mp4": {
+    from: "reencoded",
+    title: "Acid-base titration demonstration (mirror copy)",
+    license: "CC BY 4.0"
+  },
+  "titration-reupload.mp4": {
+    from: "rescaled",
+    title: "Laboratory demonstration of a titration, re-uploaded",
+    license: "Standard YouTube License"
+  },
+  "pendulum-slides.mp4": {
+    from: "lecture",
+    title: "Lecture slides: period of a simple pendulum",
+    license: "CC BY 4.0"
+  },
+  "pendulum-swing.mp4": {
+    from: "life",
+    title: "Simple pendulum swinging: measuring the period",
+    license: "CC BY-SA 4.0"
+  },
+  "crash-test.mp4": {
+    from: "bars",
+    title: "Conservation of linear momentum: car crash test (graphic footage)",
+    license: "CC BY 4.0"
+  },
+  "ohms-law.mp4": {
+    from: "mandelbrot",
+    title: "Ohm's law demonstration: series and parallel resistors",
+    license: "CC0"
+  }
 }
 
 /** Model ids the project uses: a text model and a VLM on the OpenAI-compatible server, Claude on the Anthropic one. */
@@ -124,20 +191,42 @@ export const makePipelineProject = (root: string, servers: Servers, extra: { rea
   const generated = testVideos()
   mkdirSync(join(dir, "videos"), { recursive: true })
   for (const [name, c] of Object.entries(clips)) copyFileSync(generated[c.from]!, join(dir, "videos", name))
-  writeFileSync(join(dir, "videos", "videos.jsonl"), Object.entries(clips).map(([file, c]) => JSON.stringify({ file, title: c.title, license: c.license })).join("\n") + "\n")
+  writeFileSync(
+    join(dir, "videos", "videos.jsonl"),
+    Object.entries(clips)
+      .map(([file, c]) => JSON.stringify({ file, title: c.title, license: c.license }))
+      .join("\n") + "\n"
+  )
   mkdirSync(join(dir, "benchmarks", "bench", "videos"), { recursive: true })
   copyFileSync(generated.mandelbrot!, join(dir, "benchmarks", "bench", "videos", "bench-0001.mp4"))
-  writeFileSync(join(dir, "benchmarks", "bench", "test.jsonl"), JSON.stringify({ videoID: "dQw4w9WgXcQ", question: "?" }) + "\n")
+  writeFileSync(
+    join(dir, "benchmarks", "bench", "test.jsonl"),
+    JSON.stringify({ videoID: "dQw4w9WgXcQ", question: "?" }) + "\n"
+  )
   const m = modelsOf(servers)
   const config = {
     models: {
       providers: { anthropic: { baseURL: servers.anthropic.url, apiKeyEnv: "E2E_ANTHROPIC_KEY" } },
-      prices: { [m.text]: { input: 0.5, output: 1 }, [m.vlm]: { input: 1, output: 2 }, [m.claude]: { input: 3, output: 15 } },
+      prices: {
+        [m.text]: { input: 0.5, output: 1 },
+        [m.vlm]: { input: 1, output: 2 },
+        [m.claude]: { input: 3, output: 15 }
+      },
       pools: { mixed: [{ model: m.vlm }, { model: m.claude }] },
       poolSeed: 3
     },
     pipeline: {
-      models: { expand: m.text, scenarios: m.text, metadata: m.text, visual: m.vlm, safety: m.vlm, generation: "pool:mixed", consistency: "pool:mixed", dependency: m.vlm, verification: "pool:mixed" },
+      models: {
+        expand: m.text,
+        scenarios: m.text,
+        metadata: m.text,
+        visual: m.vlm,
+        safety: m.vlm,
+        generation: "pool:mixed",
+        consistency: "pool:mixed",
+        dependency: m.vlm,
+        verification: "pool:mixed"
+      },
       expand: { subjects: [{ discipline: "Natural Sciences", subject: "Physics" }], count: 5 },
       sources: [{ type: "local", root: "videos", sidecar: "videos/videos.jsonl" }],
       frames: { count: 4, maxPixels: 160 * 120 },

@@ -25,7 +25,18 @@ interface Version {
   readonly integrity: string
 }
 
-const metadataFields = ["dependencies", "optionalDependencies", "peerDependencies", "peerDependenciesMeta", "os", "cpu", "libc", "bin", "engines", "hasInstallScript"] as const
+const metadataFields = [
+  "dependencies",
+  "optionalDependencies",
+  "peerDependencies",
+  "peerDependenciesMeta",
+  "os",
+  "cpu",
+  "libc",
+  "bin",
+  "engines",
+  "hasInstallScript"
+] as const
 
 /** Where npm's cache keeps a tarball with this integrity ("sha512-<base64>"). */
 const cachedTarball = (cacheDir: string, integrity: string) => {
@@ -47,7 +58,9 @@ export const startLoopbackRegistry = async (options: {
     versions.set(String(version.manifest.version), version)
     packages.set(name, versions)
   }
-  const lock = JSON.parse(readFileSync(options.lockfile, "utf8")) as { packages: Record<string, Record<string, unknown>> }
+  const lock = JSON.parse(readFileSync(options.lockfile, "utf8")) as {
+    packages: Record<string, Record<string, unknown>>
+  }
   for (const [path, entry] of Object.entries(lock.packages)) {
     const at = path.lastIndexOf("node_modules/")
     if (at < 0 || entry.link === true || typeof entry.integrity !== "string") continue
@@ -88,10 +101,18 @@ export const startLoopbackRegistry = async (options: {
     const packument = {
       name: path,
       "dist-tags": { latest: all.at(-1)!.manifest.version },
-      versions: Object.fromEntries(all.map((v) => [
-        v.manifest.version,
-        { ...v.manifest, dist: { tarball: `${base}/-/tarballs/${encodeURIComponent(path)}/${encodeURIComponent(String(v.manifest.version))}`, integrity: v.integrity } }
-      ]))
+      versions: Object.fromEntries(
+        all.map((v) => [
+          v.manifest.version,
+          {
+            ...v.manifest,
+            dist: {
+              tarball: `${base}/-/tarballs/${encodeURIComponent(path)}/${encodeURIComponent(String(v.manifest.version))}`,
+              integrity: v.integrity
+            }
+          }
+        ])
+      )
     }
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(packument))
   })

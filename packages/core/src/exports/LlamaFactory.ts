@@ -38,7 +38,8 @@ export const normalizeVideoPath = (path: string, prefix = ""): string => {
 }
 
 const isMultipleChoice = (r: VideoKrRecord): boolean =>
-  ["multiple choice", "multiple-choice", "mcq"].includes(pyStrip(pyStr(r.problem_type ?? "")).toLowerCase()) || pyTruthy(r.options)
+  ["multiple choice", "multiple-choice", "mcq"].includes(pyStrip(pyStr(r.problem_type ?? "")).toLowerCase()) ||
+  pyTruthy(r.options)
 
 /** "\n\nOptions:\n" + one line per option: object options keep their order, list options are stripped. */
 const formatOptions = (options: unknown): string => {

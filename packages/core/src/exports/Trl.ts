@@ -10,13 +10,19 @@ import type { VideoKrRecord } from "./VideoKrRecord.ts"
  */
 type Content = ReadonlyArray<{ readonly type: "video" } | { readonly type: "text"; readonly text: string }>
 
-const userTurn = (text: string) => ({ role: "user" as const, content: [{ type: "video" as const }, { type: "text" as const, text }] satisfies Content })
+const userTurn = (text: string) => ({
+  role: "user" as const,
+  content: [{ type: "video" as const }, { type: "text" as const, text }] satisfies Content
+})
 
 export const toTrlSft = (r: VideoKrRecord, video: string | undefined) => {
   const answer = response(r)
   if (!answer || !video) return undefined
   return {
-    messages: [userTurn(userInstruction(r)), { role: "assistant" as const, content: [{ type: "text" as const, text: answer }] }],
+    messages: [
+      userTurn(userInstruction(r)),
+      { role: "assistant" as const, content: [{ type: "text" as const, text: answer }] }
+    ],
     videos: [video]
   }
 }
@@ -25,7 +31,8 @@ export const toTrlRl = (r: VideoKrRecord) => {
   const v = toVerl(r)
   if (v === undefined) return undefined
   const problemType = normalizeProblemType(r)
-  const text = verlQuestion(r.question, normalizeOptions(r.options), problemType) + instruction(problemType === "multiple choice")
+  const text =
+    verlQuestion(r.question, normalizeOptions(r.options), problemType) + instruction(problemType === "multiple choice")
   return {
     prompt: [userTurn(text)],
     videos: v.videos.map((x) => x.video),

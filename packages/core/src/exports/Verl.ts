@@ -37,7 +37,14 @@ export const verlDefaults: VerlOptions = {
 export interface VerlRecord {
   data_source: "videokr"
   prompt: Array<{ role: "user"; content: string }>
-  videos: Array<{ video: string; fps: number; max_frames: number; min_frames: number; max_pixels: number; min_pixels: number }>
+  videos: Array<{
+    video: string
+    fps: number
+    max_frames: number
+    min_frames: number
+    max_pixels: number
+    min_pixels: number
+  }>
   ability: "video_qa"
   reward_model: { style: "rule"; ground_truth: string }
   extra_info: {
@@ -55,10 +62,12 @@ export interface VerlRecord {
 export const verlParquetColumns = {
   data_source: "VARCHAR",
   prompt: "STRUCT(role VARCHAR, content VARCHAR)[]",
-  videos: "STRUCT(video VARCHAR, fps DOUBLE, max_frames BIGINT, min_frames BIGINT, max_pixels BIGINT, min_pixels BIGINT)[]",
+  videos:
+    "STRUCT(video VARCHAR, fps DOUBLE, max_frames BIGINT, min_frames BIGINT, max_pixels BIGINT, min_pixels BIGINT)[]",
   ability: "VARCHAR",
   reward_model: "STRUCT(style VARCHAR, ground_truth VARCHAR)",
-  extra_info: "STRUCT(problem_id VARCHAR, problem_type VARCHAR, answer VARCHAR, solution VARCHAR, source_path VARCHAR, split VARCHAR, index BIGINT)"
+  extra_info:
+    "STRUCT(problem_id VARCHAR, problem_type VARCHAR, answer VARCHAR, solution VARCHAR, source_path VARCHAR, split VARCHAR, index BIGINT)"
 } as const
 
 const answerPattern = /<answer>\s*([\s\S]*?)\s*<\/answer>/i
@@ -92,11 +101,17 @@ export const normalizeProblemType = (r: VideoKrRecord): "multiple choice" | "ope
   return pyTruthy(r.options) ? "multiple choice" : "open-ended"
 }
 
+// Python's str.splitlines() boundaries, control characters included (the reference splits so)
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the boundaries are control characters
+const lineBoundaries = /\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/
+
 export const normalizeOptions = (options: unknown): Array<string> => {
   if (options === undefined || options === null) return []
-  // Python's str.splitlines() boundaries, control characters included (the reference splits so)
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the boundaries are control characters
-  if (typeof options === "string") return options.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/).map(pyStrip).filter((l) => l)
+  if (typeof options === "string")
+    return options
+      .split(lineBoundaries)
+      .map(pyStrip)
+      .filter((l) => l)
   if (Array.isArray(options)) return options.map((o) => pyStrip(pyStr(o))).filter((o) => o)
   if (typeof options === "object") {
     return Object.entries(options as Record<string, unknown>)
@@ -117,7 +132,11 @@ export const verlQuestion = (question: unknown, options: ReadonlyArray<string>, 
 const collectVideoPaths = (r: VideoKrRecord): Array<string> => {
   if (Array.isArray(r.videos)) {
     const paths = r.videos
-      .map((e) => (e !== null && typeof e === "object" && !Array.isArray(e) ? pyFirst(e as Record<string, unknown>, ["video", "path"]) : e))
+      .map((e) =>
+        e !== null && typeof e === "object" && !Array.isArray(e)
+          ? pyFirst(e as Record<string, unknown>, ["video", "path"])
+          : e
+      )
       .filter(pyTruthy)
       .map(pyStr)
     if (paths.length > 0) return paths
@@ -151,7 +170,10 @@ const groundTruth = (r: VideoKrRecord): string => {
 export const toVerl = (r: VideoKrRecord, o: VerlOptions = verlDefaults): VerlRecord | undefined => {
   const problemType = normalizeProblemType(r)
   const options = normalizeOptions(r.options)
-  const prompt = ensureVideoPrefix(verlQuestion(pyFirst(r, ["question", "prompt"]) || "", options, problemType) + instruction(problemType === "multiple choice"))
+  const prompt = ensureVideoPrefix(
+    verlQuestion(pyFirst(r, ["question", "prompt"]) || "", options, problemType) +
+      instruction(problemType === "multiple choice")
+  )
   const rawPaths = collectVideoPaths(r)
   const gt = groundTruth(r)
   if (rawPaths.length === 0 || !gt) return undefined
@@ -159,7 +181,12 @@ export const toVerl = (r: VideoKrRecord, o: VerlOptions = verlDefaults): VerlRec
     data_source: "videokr",
     prompt: [{ role: "user", content: prompt }],
     videos: rawPaths.map(resolveVideoPath).map((video) => ({
-      video, fps: o.fps, max_frames: o.maxFrames, min_frames: o.minFrames, max_pixels: o.maxPixels, min_pixels: o.minPixels
+      video,
+      fps: o.fps,
+      max_frames: o.maxFrames,
+      min_frames: o.minFrames,
+      max_pixels: o.maxPixels,
+      min_pixels: o.minPixels
     })),
     ability: "video_qa",
     reward_model: { style: "rule", ground_truth: gt },
@@ -174,7 +201,10 @@ export const toVerl = (r: VideoKrRecord, o: VerlOptions = verlDefaults): VerlRec
 }
 
 /** Which of `count` valid records go to validation: the reference's seeded shuffle (CPython's random). */
-export const verlAssignment = (count: number, o: Pick<VerlOptions, "valSize" | "trainSize" | "seed">): Array<"train" | "test" | undefined> => {
+export const verlAssignment = (
+  count: number,
+  o: Pick<VerlOptions, "valSize" | "trainSize" | "seed">
+): Array<"train" | "test" | undefined> => {
   const indices = new PythonRandom(o.seed).shuffle(Array.from({ length: count }, (_, i) => i))
   const valSize = Math.min(Math.max(o.valSize, 0), count)
   let train = indices.slice(valSize)

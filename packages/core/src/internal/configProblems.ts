@@ -15,7 +15,10 @@ const lineColumnAt = (text: string, index: number) => {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
 /** The position of the key at `path` (a.b.c) in the config's text, looking for each key after the one before. */
-export const locateKey = (text: string, path: ReadonlyArray<string>): { readonly line: number; readonly column: number } | undefined => {
+export const locateKey = (
+  text: string,
+  path: ReadonlyArray<string>
+): { readonly line: number; readonly column: number } | undefined => {
   let from = 0
   for (const key of path.filter((k) => !/^\d+$/.test(k))) {
     const re = new RegExp(`(^|[\\s{,])(["']?${escapeRegExp(key)}["']?\\s*:)`, "gm")
@@ -32,10 +35,13 @@ export const knownKeysAt = (schema: unknown, path: ReadonlyArray<string>): Reado
   // optional keys hold their schema in `schema`, arrays their element in `value`; a union of structs (the
   // kinds of sources) may have the fields of any of its members
   const unwrap = (s: any): any =>
-    s === undefined || s.fields !== undefined ? s
-    : Array.isArray(s.members) ? { fields: Object.assign({}, ...s.members.map((m: unknown) => unwrap(m)?.fields ?? {})) }
-    : (s.schema ?? s.value) !== undefined ? unwrap(s.schema ?? s.value)
-    : s
+    s === undefined || s.fields !== undefined
+      ? s
+      : Array.isArray(s.members)
+        ? { fields: Object.assign({}, ...s.members.map((m: unknown) => unwrap(m)?.fields ?? {})) }
+        : (s.schema ?? s.value) !== undefined
+          ? unwrap(s.schema ?? s.value)
+          : s
   let s: any = unwrap(schema)
   for (const key of path) {
     if (/^\d+$/.test(key)) continue
@@ -45,12 +51,18 @@ export const knownKeysAt = (schema: unknown, path: ReadonlyArray<string>): Reado
 }
 
 /** The schema's problems placed in the text, unknown fields with the key that was probably meant. */
-export const placeProblems = (problems: ReadonlyArray<InputProblem>, text: string, schema: unknown): ReadonlyArray<InputProblem> =>
+export const placeProblems = (
+  problems: ReadonlyArray<InputProblem>,
+  text: string,
+  schema: unknown
+): ReadonlyArray<InputProblem> =>
   problems.map((p) => {
     if (p.field === undefined) return p
     const path = p.field.split(".")
     const at = locateKey(text, path)
-    const hint = p.message.startsWith("unknown field") ? didYouMeanHint(path.at(-1)!, knownKeysAt(schema, path.slice(0, -1))) : ""
+    const hint = p.message.startsWith("unknown field")
+      ? didYouMeanHint(path.at(-1)!, knownKeysAt(schema, path.slice(0, -1)))
+      : ""
     return { ...p, ...(at === undefined ? {} : at), message: `${p.message}${hint}` }
   })
 
@@ -64,7 +76,12 @@ export const loadProblem = (error: unknown, file: string): InputProblem => {
   const stack = e?.stack ?? ""
   const frame = stack.match(new RegExp(`${escapeRegExp(file)}:(\\d+):(\\d+)`))
   const name = (error as Error | undefined)?.name
-  if (frame !== null) return { line: Number(frame[1]), column: Number(frame[2]), message: name === undefined || name === "Error" ? message : `${name}: ${message}` }
+  if (frame !== null)
+    return {
+      line: Number(frame[1]),
+      column: Number(frame[2]),
+      message: name === undefined || name === "Error" ? message : `${name}: ${message}`
+    }
   const header = stack.match(new RegExp(`^${escapeRegExp(file)}:(\\d+)\\n`))
   if (header !== null) {
     const lines = stack.split("\n")

@@ -48,12 +48,16 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
     // aborts the process in DuckDB's native code).
     const queriesOn = (connection: DuckDBConnection): Queries => ({
       query: <T>(sql: string, params?: Params) =>
-        Effect.uninterruptible(Effect.tryPromise({
-          try: async () => (await connection.runAndReadAll(sql, params)).getRowObjectsJS().map(plain) as Array<T>,
-          catch: fail(label("query", sql))
-        })),
+        Effect.uninterruptible(
+          Effect.tryPromise({
+            try: async () => (await connection.runAndReadAll(sql, params)).getRowObjectsJS().map(plain) as Array<T>,
+            catch: fail(label("query", sql))
+          })
+        ),
       run: (sql: string, params?: Params) =>
-        Effect.uninterruptible(Effect.tryPromise({ try: () => connection.run(sql, params), catch: fail(label("statement", sql)) })).pipe(Effect.asVoid),
+        Effect.uninterruptible(
+          Effect.tryPromise({ try: () => connection.run(sql, params), catch: fail(label("statement", sql)) })
+        ).pipe(Effect.asVoid),
       stream: <T>(sql: string, params?: Params) =>
         Stream.unwrap(
           Effect.tryPromise({ try: () => connection.stream(sql, params), catch: fail("stream") }).pipe(
@@ -94,42 +98,70 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
 
     // Migrations: each in its own transaction, recorded in schema_migrations.
     yield* autocommit((q) =>
-      q.run("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+      q.run(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+      )
     )
     const applied = yield* autocommit((q) => q.query<{ version: number }>("SELECT version FROM schema_migrations"))
     const done = new Set(applied.map((r) => r.version))
     const latest = Math.max(...migrations.map((m) => m.version))
     const newest = Math.max(0, ...done)
     if (newest > latest) {
-      return yield* new StoreError({ path, operation: "open", reason: `the corpus has schema version ${newest}, newer than this videokr (${latest}); upgrade videokr` })
+      return yield* new StoreError({
+        path,
+        operation: "open",
+        reason: `the corpus has schema version ${newest}, newer than this videokr (${latest}); upgrade videokr`
+      })
     }
     for (const m of migrations) {
       if (done.has(m.version)) continue
       yield* transaction((tx) =>
-        Effect.andThen(tx.run(m.sql), tx.run("INSERT INTO schema_migrations (version, name) VALUES ($v, $n)", { v: m.version, n: m.name }))
-      ).pipe(Effect.mapError((e) => new StoreError({ path, operation: `migration ${m.version} (${m.name})`, reason: e.reason })))
+        Effect.andThen(
+          tx.run(m.sql),
+          tx.run("INSERT INTO schema_migrations (version, name) VALUES ($v, $n)", { v: m.version, n: m.name })
+        )
+      ).pipe(
+        Effect.mapError(
+          (e) => new StoreError({ path, operation: `migration ${m.version} (${m.name})`, reason: e.reason })
+        )
+      )
     }
 
-    const ingest = <A, E>(kind: RecordKind<A>, batches: Stream.Stream<ReadonlyArray<IngestRow<A>>, E>, opts: IngestOptions) => {
+    const ingest = <A, E>(
+      kind: RecordKind<A>,
+      batches: Stream.Stream<ReadonlyArray<IngestRow<A>>, E>,
+      opts: IngestOptions
+    ) => {
       const table = kind.table
-      if (table === undefined) return Effect.fail(new StoreError({ path, operation: "ingest", reason: `${kind.name} records are not stored in a corpus` }))
+      if (table === undefined)
+        return Effect.fail(
+          new StoreError({ path, operation: "ingest", reason: `${kind.name} records are not stored in a corpus` })
+        )
       const columns = kind.fields.map((f) => ({ field: f, column: columnOf(kind, f) }))
       return withConnection((connection) => inTransaction(connection, (tx) => ingestIn(tx, connection, table)))
 
       function ingestIn(tx: Queries, connection: DuckDBConnection, table: string) {
         return Effect.gen(function* () {
-          const tableColumns = (yield* tx.query<{ name: string }>(`SELECT name FROM pragma_table_info('${table}') ORDER BY cid`)).map((c) => c.name)
+          const tableColumns = (yield* tx.query<{ name: string }>(
+            `SELECT name FROM pragma_table_info('${table}') ORDER BY cid`
+          )).map((c) => c.name)
           const fieldOf = new Map(columns.map((c) => [c.column, c.field]))
-          const [{ base }] = (yield* tx.query<{ base: number }>(`SELECT coalesce(max(seq), 0)::BIGINT AS base FROM ${table}`)) as [{ base: number }]
+          const [{ base }] = (yield* tx.query<{ base: number }>(
+            `SELECT coalesce(max(seq), 0)::BIGINT AS base FROM ${table}`
+          )) as [{ base: number }]
           // Rows go straight into the table, in this transaction: all or nothing, with no staging copy.
-          const appender: DuckDBAppender = yield* Effect.tryPromise({ try: () => connection.createAppender(table), catch: fail("ingest") })
+          const appender: DuckDBAppender = yield* Effect.tryPromise({
+            try: () => connection.createAppender(table),
+            catch: fail("ingest")
+          })
           let seq = base
           let unflushed = 0
           const append = (row: IngestRow<A>) => {
             const value = row.value as Record<string, unknown>
             for (const column of tableColumns) {
               if (column === "seq") appender.appendBigInt(BigInt(++seq))
-              else if (column === "extra") row.extra === undefined ? appender.appendNull() : appender.appendVarchar(JSON.stringify(row.extra))
+              else if (column === "extra")
+                row.extra === undefined ? appender.appendNull() : appender.appendVarchar(JSON.stringify(row.extra))
               else if (column === "source_file") appender.appendVarchar(opts.file)
               else if (column === "source_line") appender.appendInteger(row.line)
               else {
@@ -178,7 +210,10 @@ export const openDuckDbStore = (options: CorpusStoreOptions) =>
             })
           }
           if (clashes.length > 0) {
-            yield* tx.run(`DELETE FROM ${table} WHERE seq <= $base AND id IN (SELECT id FROM ${table} WHERE seq > $base)`, { base })
+            yield* tx.run(
+              `DELETE FROM ${table} WHERE seq <= $base AND id IN (SELECT id FROM ${table} WHERE seq > $base)`,
+              { base }
+            )
           }
           const records = seq - base
           yield* tx.run(

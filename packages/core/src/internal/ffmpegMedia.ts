@@ -7,14 +7,25 @@ import { accessSync, constants, existsSync, statSync } from "node:fs"
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect, Exit } from "effect"
-import { type Frame, MediaError, type MediaOptions, type MediaShape, type SamplingSpec, type VideoProbe } from "../Media.ts"
+import {
+  type Frame,
+  MediaError,
+  type MediaOptions,
+  type MediaShape,
+  type SamplingSpec,
+  type VideoProbe
+} from "../Media.ts"
 import { phashOfGray32 } from "./phash.ts"
 
 const onPath = (name: string): string | undefined =>
-  (process.env.PATH ?? "").split(":").map((d) => join(d, name)).find((p) => existsSync(p))
+  (process.env.PATH ?? "")
+    .split(":")
+    .map((d) => join(d, name))
+    .find((p) => existsSync(p))
 
 /** The npm-shipped static builds, loaded only when needed (they throw on platforms they lack). */
-const shipped = (name: "@ffmpeg-installer/ffmpeg" | "@ffprobe-installer/ffprobe"): string => (createRequire(import.meta.url)(name) as { path: string }).path
+const shipped = (name: "@ffmpeg-installer/ffmpeg" | "@ffprobe-installer/ffprobe"): string =>
+  (createRequire(import.meta.url)(name) as { path: string }).path
 
 /** The shipped build if this platform has one and it may be run (npm may not have run its chmod). */
 const shippedExecutable = (name: "@ffprobe-installer/ffprobe"): string | undefined => {
@@ -33,7 +44,12 @@ const shippedExecutable = (name: "@ffprobe-installer/ffprobe"): string | undefin
 // (the shipped ffmpeg is a 2018 build).
 const resolveBinaries = (options: MediaOptions) => ({
   ffmpeg: options.ffmpegPath ?? process.env.VIDEOKR_FFMPEG ?? onPath("ffmpeg") ?? shipped("@ffmpeg-installer/ffmpeg"),
-  ffprobe: options.ffprobePath ?? process.env.VIDEOKR_FFPROBE ?? shippedExecutable("@ffprobe-installer/ffprobe") ?? onPath("ffprobe") ?? shipped("@ffprobe-installer/ffprobe")
+  ffprobe:
+    options.ffprobePath ??
+    process.env.VIDEOKR_FFPROBE ??
+    shippedExecutable("@ffprobe-installer/ffprobe") ??
+    onPath("ffprobe") ??
+    shipped("@ffprobe-installer/ffprobe")
 })
 
 const rate = (r: string | undefined): number => {
@@ -43,7 +59,10 @@ const rate = (r: string | undefined): number => {
 }
 
 /** Frame times for a spec, given what the probe says. */
-export const frameTimes = (probe: Pick<VideoProbe, "duration" | "fps" | "frameCount">, spec: SamplingSpec): Array<number> => {
+export const frameTimes = (
+  probe: Pick<VideoProbe, "duration" | "fps" | "frameCount">,
+  spec: SamplingSpec
+): Array<number> => {
   const last = Math.max(0, probe.duration - 1 / Math.max(probe.fps, 1))
   switch (spec.mode) {
     case "middle":
@@ -116,13 +135,33 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
   const ffprobe = (path: string, sizeBytes: number) =>
     Effect.gen(function* () {
       const data = yield* Effect.tryPromise({
-        try: () => new Promise<ffmpeg.FfprobeData>((resolve, reject) => ffmpeg(path).setFfprobePath(bin.ffprobe).ffprobe((e, d) => (e ? reject(e) : resolve(d)))),
-        catch: (e) => new MediaError({ path, kind: "corrupt", reason: String(e instanceof Error ? e.message : e).split("\n").filter((l) => l.trim()).slice(-1)[0] ?? "ffprobe failed" })
+        try: () =>
+          new Promise<ffmpeg.FfprobeData>((resolve, reject) =>
+            ffmpeg(path)
+              .setFfprobePath(bin.ffprobe)
+              .ffprobe((e, d) => (e ? reject(e) : resolve(d)))
+          ),
+        catch: (e) =>
+          new MediaError({
+            path,
+            kind: "corrupt",
+            reason:
+              String(e instanceof Error ? e.message : e)
+                .split("\n")
+                .filter((l) => l.trim())
+                .slice(-1)[0] ?? "ffprobe failed"
+          })
       })
       const video = data.streams.find((s) => s.codec_type === "video" && s.disposition?.attached_pic !== 1)
-      if (video === undefined) return yield* new MediaError({ path, kind: "not-a-video", reason: `no video stream (format ${data.format.format_name ?? "unknown"})` })
+      if (video === undefined)
+        return yield* new MediaError({
+          path,
+          kind: "not-a-video",
+          reason: `no video stream (format ${data.format.format_name ?? "unknown"})`
+        })
       const duration = Number(data.format.duration ?? video.duration)
-      if (!Number.isFinite(duration) || duration <= 0) return yield* new MediaError({ path, kind: "corrupt", reason: "no duration" })
+      if (!Number.isFinite(duration) || duration <= 0)
+        return yield* new MediaError({ path, kind: "corrupt", reason: "no duration" })
       const fps = rate(video.avg_frame_rate) || rate(video.r_frame_rate)
       const frames = Number(video.nb_frames)
       return {
@@ -137,7 +176,11 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
         videoCodec: video.codec_name ?? "unknown",
         audioCodec: data.streams.find((s) => s.codec_type === "audio")?.codec_name,
         bitRate: Number(data.format.bit_rate) || undefined,
-        streams: data.streams.map((s) => ({ index: s.index, type: s.codec_type ?? "unknown", codec: s.codec_name ?? "unknown" }))
+        streams: data.streams.map((s) => ({
+          index: s.index,
+          type: s.codec_type ?? "unknown",
+          codec: s.codec_name ?? "unknown"
+        }))
       } satisfies VideoProbe
     })
 
@@ -197,7 +240,11 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
       const p = yield* probe(path)
       const dir = join(options.cacheDir, yield* videoHash(path), specKey(spec))
       const manifest = join(dir, "frames.json")
-      const cached = yield* Effect.promise(() => readFile(manifest, "utf8").then((t) => JSON.parse(t) as Array<Frame>).catch(() => undefined))
+      const cached = yield* Effect.promise(() =>
+        readFile(manifest, "utf8")
+          .then((t) => JSON.parse(t) as Array<Frame>)
+          .catch(() => undefined)
+      )
       if (cached !== undefined) return cached.map((f) => ({ ...f, path: join(dir, f.path) }))
       const times = frameTimes(p, spec)
       const size = fitPixels(p.width, p.height, spec.maxPixels)
@@ -210,18 +257,52 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
       times.forEach((_, i) =>
         command
           .output(join(tmp, `frame_${String(i + 1).padStart(4, "0")}.jpg`))
-          .outputOptions(["-map", `${i}:v:0`, "-frames:v", "1", "-q:v", "2", "-vf", `scale=${size.width}:${size.height}`])
+          .outputOptions([
+            "-map",
+            `${i}:v:0`,
+            "-frames:v",
+            "1",
+            "-q:v",
+            "2",
+            "-vf",
+            `scale=${size.width}:${size.height}`
+          ])
       )
       yield* Effect.tryPromise({
-        try: () => new Promise<void>((resolve, reject) => command.on("end", () => resolve()).on("error", (e, _o, stderr) => reject(new Error(`${e.message}\n${stderr ?? ""}`))).run()),
-        catch: (e) => new MediaError({ path, kind: "ffmpeg", reason: String(e instanceof Error ? e.message : e).split("\n").filter((l) => l.trim()).slice(0, 2).join(" ") })
+        try: () =>
+          new Promise<void>((resolve, reject) =>
+            command
+              .on("end", () => resolve())
+              .on("error", (e, _o, stderr) => reject(new Error(`${e.message}\n${stderr ?? ""}`)))
+              .run()
+          ),
+        catch: (e) =>
+          new MediaError({
+            path,
+            kind: "ffmpeg",
+            reason: String(e instanceof Error ? e.message : e)
+              .split("\n")
+              .filter((l) => l.trim())
+              .slice(0, 2)
+              .join(" ")
+          })
       }).pipe(Effect.tapError(() => Effect.promise(() => rm(tmp, { recursive: true, force: true }))))
       const written = (yield* Effect.promise(() => readdir(tmp))).filter((f) => f.endsWith(".jpg")).sort()
       if (written.length !== times.length) {
         yield* Effect.promise(() => rm(tmp, { recursive: true, force: true }))
-        return yield* new MediaError({ path, kind: "corrupt", reason: `${written.length} of ${times.length} frames could be decoded` })
+        return yield* new MediaError({
+          path,
+          kind: "corrupt",
+          reason: `${written.length} of ${times.length} frames could be decoded`
+        })
       }
-      const frames: Array<Frame> = times.map((time, i) => ({ index: i, time, path: written[i]!, width: size.width, height: size.height }))
+      const frames: Array<Frame> = times.map((time, i) => ({
+        index: i,
+        time,
+        path: written[i]!,
+        width: size.width,
+        height: size.height
+      }))
       yield* Effect.promise(async () => {
         await writeFile(join(tmp, "frames.json"), JSON.stringify(frames))
         await publishFrames(tmp, dir)
@@ -231,16 +312,29 @@ export const makeFfmpegMedia = (options: MediaOptions): MediaShape => {
 
   const imageHash = (imagePath: string) =>
     Effect.tryPromise({
-      try: async () => phashOfGray32(await sharp(imagePath).greyscale().resize(32, 32, { fit: "fill", kernel: "lanczos3" }).raw().toBuffer()),
-      catch: (e) => new MediaError({ path: imagePath, kind: "corrupt", reason: `not a readable image: ${e instanceof Error ? e.message : String(e)}` })
+      try: async () =>
+        phashOfGray32(
+          await sharp(imagePath).greyscale().resize(32, 32, { fit: "fill", kernel: "lanczos3" }).raw().toBuffer()
+        ),
+      catch: (e) =>
+        new MediaError({
+          path: imagePath,
+          kind: "corrupt",
+          reason: `not a readable image: ${e instanceof Error ? e.message : String(e)}`
+        })
     })
 
   const fingerprint = (path: string, spec: SamplingSpec) =>
-    Effect.flatMap(sampleFramesShared(path, spec), (frames) => Effect.forEach(frames, (f) => imageHash(f.path), { concurrency: 4 }))
+    Effect.flatMap(sampleFramesShared(path, spec), (frames) =>
+      Effect.forEach(frames, (f) => imageHash(f.path), { concurrency: 4 })
+    )
 
   const version = (file: string) =>
     Effect.tryPromise({
-      try: () => new Promise<string>((resolve, reject) => execFile(file, ["-version"], (e, out) => (e ? reject(e) : resolve(out.split("\n")[0] ?? "")))),
+      try: () =>
+        new Promise<string>((resolve, reject) =>
+          execFile(file, ["-version"], (e, out) => (e ? reject(e) : resolve(out.split("\n")[0] ?? "")))
+        ),
       catch: (e) => new MediaError({ path: file, kind: "ffmpeg", reason: e instanceof Error ? e.message : String(e) })
     })
 

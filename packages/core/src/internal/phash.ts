@@ -4,25 +4,29 @@
  * Row-major bits, most significant first, as 16 hex digits.
  */
 const N = 32
-const cosines = Array.from({ length: 8 }, (_, k) => Float64Array.from({ length: N }, (_, n) => Math.cos((Math.PI * (2 * n + 1) * k) / (2 * N))))
+const cosines = Array.from({ length: 8 }, (_, k) =>
+  Float64Array.from({ length: N }, (_, n) => Math.cos((Math.PI * (2 * n + 1) * k) / (2 * N)))
+)
 
 export const phashOfGray32 = (pixels: Uint8Array): string => {
   if (pixels.length !== N * N) throw new Error(`expected ${N * N} grayscale pixels, got ${pixels.length}`)
   // rows first: R[y][k] = sum_x p[y][x] cos_k(x), then columns: D[j][k] = sum_y cos_j(y) R[y][k]
   const rows = new Float64Array(N * 8)
-  for (let y = 0; y < N; y++) for (let k = 0; k < 8; k++) {
-    let sum = 0
-    const c = cosines[k]!
-    for (let x = 0; x < N; x++) sum += pixels[y * N + x]! * c[x]!
-    rows[y * 8 + k] = sum
-  }
+  for (let y = 0; y < N; y++)
+    for (let k = 0; k < 8; k++) {
+      let sum = 0
+      const c = cosines[k]!
+      for (let x = 0; x < N; x++) sum += pixels[y * N + x]! * c[x]!
+      rows[y * 8 + k] = sum
+    }
   const low = new Float64Array(64)
-  for (let j = 0; j < 8; j++) for (let k = 0; k < 8; k++) {
-    let sum = 0
-    const c = cosines[j]!
-    for (let y = 0; y < N; y++) sum += c[y]! * rows[y * 8 + k]!
-    low[j * 8 + k] = sum
-  }
+  for (let j = 0; j < 8; j++)
+    for (let k = 0; k < 8; k++) {
+      let sum = 0
+      const c = cosines[j]!
+      for (let y = 0; y < N; y++) sum += c[y]! * rows[y * 8 + k]!
+      low[j * 8 + k] = sum
+    }
   const sorted = [...low].sort((a, b) => a - b)
   const median = (sorted[31]! + sorted[32]!) / 2
   let hex = ""

@@ -20,11 +20,22 @@ export const askStructured = <S extends Schema.Top & { readonly DecodingServices
     const registry = yield* ModelRegistry
     const model = yield* registry.resolve(modelId, { stage })
     const content = images.length === 0 ? prompt : [...images, { type: "text" as const, text: prompt }]
-    return yield* structured({ id: model.id, chat: (r) => model.chat(r) }, { model: modelId, messages: [{ role: "user", content }], params }, schema, stage)
+    return yield* structured(
+      { id: model.id, chat: (r) => model.chat(r) },
+      { model: modelId, messages: [{ role: "user", content }], params },
+      schema,
+      stage
+    )
   })
 
 /** Asks for free text (answers in <answer> tags), recorded under the stage's name. */
-export const askText = (modelId: string, stage: string, prompt: string, images: ReadonlyArray<ContentPart>, params: GenerationParams) =>
+export const askText = (
+  modelId: string,
+  stage: string,
+  prompt: string,
+  images: ReadonlyArray<ContentPart>,
+  params: GenerationParams
+) =>
   Effect.gen(function* () {
     const registry = yield* ModelRegistry
     const model = yield* registry.resolve(modelId, { stage })
@@ -37,10 +48,12 @@ export const askText = (modelId: string, stage: string, prompt: string, images: 
  * A failed model call or media read as the item's verdict: an error, with its reason, never a crash.
  * A transient failure (outage, 429 after retries, unusable answer) marks it so: the item stays pending.
  */
-export const errorVerdict = (modelId: string | undefined) => (e: { readonly _tag: string; readonly message: string }): Verdict => ({
-  decision: "error",
-  // the verdict names its model; a provider's message starts with it
-  reason: `${e._tag}: ${isProviderError(e) ? e.message.replace(`${e.provider} ${e.model}: `, "") : e.message}`,
-  modelId,
-  ...(isTransient(e) ? { transient: true } : {})
-})
+export const errorVerdict =
+  (modelId: string | undefined) =>
+  (e: { readonly _tag: string; readonly message: string }): Verdict => ({
+    decision: "error",
+    // the verdict names its model; a provider's message starts with it
+    reason: `${e._tag}: ${isProviderError(e) ? e.message.replace(`${e.provider} ${e.model}: `, "") : e.message}`,
+    modelId,
+    ...(isTransient(e) ? { transient: true } : {})
+  })

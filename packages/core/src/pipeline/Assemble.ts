@@ -34,7 +34,9 @@ export interface DefaultChecks {
 
 /** A plugin's check in its place: after a stage, or instead of one. */
 export interface PlacedCheck {
-  readonly check: { readonly _tag: "filter"; readonly filter: VideoFilter } | { readonly _tag: "validator"; readonly validator: ExampleValidator }
+  readonly check:
+    | { readonly _tag: "filter"; readonly filter: VideoFilter }
+    | { readonly _tag: "validator"; readonly validator: ExampleValidator }
   readonly after?: string | undefined
   readonly replaces?: string | undefined
   /** what it is called in messages (the `use` of pipeline.checks) */
@@ -97,7 +99,8 @@ const builtinBuild = (name: string, s: PipelineSettings): Step["build"] => {
     case "search":
       return () => Effect.map(s.sources, (sources) => searchStage(sources, s.gates))
     case "download":
-      return (_, before) => Effect.map(s.sources, (sources) => downloadStage(sources, s.downloadDir, { passed: before.candidate }))
+      return (_, before) =>
+        Effect.map(s.sources, (sources) => downloadStage(sources, s.downloadDir, { passed: before.candidate }))
     case "metadata":
     case "visual":
     case "safety":
@@ -109,16 +112,24 @@ const builtinBuild = (name: string, s: PipelineSettings): Step["build"] => {
     case "verification":
       return (model, before) => Effect.succeed(validatorStage(s.checks[name](model), before.example))
     case "contamination":
-      return (_, before) => Effect.succeed(contaminationStage(s.dedup, before.example.filter((x) => x !== "generation")))
+      return (_, before) =>
+        Effect.succeed(
+          contaminationStage(
+            s.dedup,
+            before.example.filter((x) => x !== "generation")
+          )
+        )
     case "near-duplicates":
       return () => Effect.succeed(nearDuplicateStage(s.dedup))
     case "release":
       return (_, before) =>
-        Effect.succeed(releaseStage({
-          ...s.release,
-          exampleStages: before.example.filter((x) => x !== "generation"),
-          videoStages: before.video.filter((x) => x !== "download")
-        }))
+        Effect.succeed(
+          releaseStage({
+            ...s.release,
+            exampleStages: before.example.filter((x) => x !== "generation"),
+            videoStages: before.video.filter((x) => x !== "download")
+          })
+        )
     default:
       throw new Error(`no way to build stage "${name}" of the pipeline plan`)
   }
@@ -127,39 +138,78 @@ const builtinBuild = (name: string, s: PipelineSettings): Step["build"] => {
 const placedStep = (p: PlacedCheck): Step =>
   p.check._tag === "filter"
     ? {
-      name: p.check.filter.stage, input: "candidate", modelKey: undefined, needs: undefined, unready: p.check.filter.unready,
-      build: (_, before) => Effect.succeed(filterStage((p.check as { filter: VideoFilter }).filter, { passed: before.candidate, videoPassed: before.video }))
-    }
+        name: p.check.filter.stage,
+        input: "candidate",
+        modelKey: undefined,
+        needs: undefined,
+        unready: p.check.filter.unready,
+        build: (_, before) =>
+          Effect.succeed(
+            filterStage((p.check as { filter: VideoFilter }).filter, {
+              passed: before.candidate,
+              videoPassed: before.video
+            })
+          )
+      }
     : {
-      name: p.check.validator.stage, input: "example", modelKey: undefined, needs: undefined, unready: p.check.validator.unready,
-      build: (_, before) => Effect.succeed(validatorStage((p.check as { validator: ExampleValidator }).validator, before.example))
-    }
+        name: p.check.validator.stage,
+        input: "example",
+        modelKey: undefined,
+        needs: undefined,
+        unready: p.check.validator.unready,
+        build: (_, before) =>
+          Effect.succeed(validatorStage((p.check as { validator: ExampleValidator }).validator, before.example))
+      }
 
 export const assemblePipeline = (s: PipelineSettings): Effect.Effect<ReadonlyArray<AssembledStage>, UsageError> =>
   Effect.gen(function* () {
-    const steps: Array<Step> = pipelinePlan.map((p) => ({ name: p.name, input: p.input, modelKey: p.modelKey, needs: p.needs, build: builtinBuild(p.name, s) }))
+    const steps: Array<Step> = pipelinePlan.map((p) => ({
+      name: p.name,
+      input: p.input,
+      modelKey: p.modelKey,
+      needs: p.needs,
+      build: builtinBuild(p.name, s)
+    }))
     for (const p of s.placed) {
       const anchor = p.replaces ?? p.after
       const at = steps.findIndex((x) => x.name === anchor)
       if (anchor === undefined || at < 0) {
-        return yield* new UsageError({ reason: `${s.configPath}: pipeline.checks "${p.label}": set "after" or "replaces" to a stage (${steps.map((x) => x.name).join(", ")})` })
+        return yield* new UsageError({
+          reason: `${s.configPath}: pipeline.checks "${p.label}": set "after" or "replaces" to a stage (${steps.map((x) => x.name).join(", ")})`
+        })
       }
       steps.splice(p.replaces !== undefined ? at : at + 1, p.replaces !== undefined ? 1 : 0, placedStep(p))
     }
-    const before: Record<StageInput, Array<string>> = { subject: [], "knowledge point": [], file: [], scenario: [], candidate: [], video: [], example: [], final: [] }
+    const before: Record<StageInput, Array<string>> = {
+      subject: [],
+      "knowledge point": [],
+      file: [],
+      scenario: [],
+      candidate: [],
+      video: [],
+      example: [],
+      final: []
+    }
     return steps.map((step): AssembledStage => {
       const model = step.modelKey === undefined ? undefined : s.modelOf(step.modelKey)
-      const skipped = step.needs === "subjects" && s.expand.subjects.length === 0
-        ? `no subjects to expand: set pipeline.expand.subjects in ${s.configPath}`
-        : step.needs === "sources" && !s.hasSources
-        ? `no video sources: set pipeline.sources in ${s.configPath}`
-        : step.modelKey !== undefined && model === undefined
-        ? `no model for stage ${step.name}: set pipeline.models.${step.modelKey} in ${s.configPath} or pass --model`
-        : undefined
-      const snapshot = Object.fromEntries(Object.entries(before).map(([k, v]) => [k, [...v]])) as unknown as StagesBefore
+      const skipped =
+        step.needs === "subjects" && s.expand.subjects.length === 0
+          ? `no subjects to expand: set pipeline.expand.subjects in ${s.configPath}`
+          : step.needs === "sources" && !s.hasSources
+            ? `no video sources: set pipeline.sources in ${s.configPath}`
+            : step.modelKey !== undefined && model === undefined
+              ? `no model for stage ${step.name}: set pipeline.models.${step.modelKey} in ${s.configPath} or pass --model`
+              : undefined
+      const snapshot = Object.fromEntries(
+        Object.entries(before).map(([k, v]) => [k, [...v]])
+      ) as unknown as StagesBefore
       if (skipped === undefined) before[step.input].push(step.name)
       return {
-        name: step.name, input: step.input, model, skipped, unready: step.unready,
+        name: step.name,
+        input: step.input,
+        model,
+        skipped,
+        unready: step.unready,
         configurable: (step.modelKey !== undefined || step.needs === "sources") && step.needs !== "subjects",
         build: Effect.suspend(() => step.build(model ?? "", snapshot))
       }
@@ -168,4 +218,9 @@ export const assemblePipeline = (s: PipelineSettings): Effect.Effect<ReadonlyArr
 
 /** Every stage the settings enable, built, in order (the benchmark and tests run them as they are). */
 export const buildPipeline = (s: PipelineSettings) =>
-  Effect.flatMap(assemblePipeline(s), (stages) => Effect.forEach(stages.filter((x) => x.skipped === undefined), (x) => x.build))
+  Effect.flatMap(assemblePipeline(s), (stages) =>
+    Effect.forEach(
+      stages.filter((x) => x.skipped === undefined),
+      (x) => x.build
+    )
+  )

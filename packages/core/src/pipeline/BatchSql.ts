@@ -6,7 +6,8 @@
 export type ColumnTypes = Readonly<Record<string, "VARCHAR" | "DOUBLE" | "INTEGER" | "BIGINT" | "BOOLEAN" | "JSON">>
 
 /** A subquery of the rows of `$rows` as columns of the given types. */
-export const rowsOf = (columns: ColumnTypes): string => `(SELECT unnest(from_json($rows, '${JSON.stringify([columns])}'), recursive := true))`
+export const rowsOf = (columns: ColumnTypes): string =>
+  `(SELECT unnest(from_json($rows, '${JSON.stringify([columns])}'), recursive := true))`
 
 /** A subquery of the strings of the JSON parameter `$<name>`. */
 export const idsParam = (name: string): string => `(SELECT unnest(from_json($${name}, '["VARCHAR"]')))`

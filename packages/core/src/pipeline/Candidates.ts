@@ -31,7 +31,14 @@ export interface CandidateFilter {
 
 const kpOf = (r: Record<string, unknown>) =>
   recordFromRow(KnowledgeBankKind, {
-    id: r.kp_id, discipline: r.discipline, subject: r.subject, course: r.course, lecture: r.lecture, knowledge_point: r.knowledge_point, description: r.kp_description, extra: null
+    id: r.kp_id,
+    discipline: r.discipline,
+    subject: r.subject,
+    course: r.course,
+    lecture: r.lecture,
+    knowledge_point: r.knowledge_point,
+    description: r.kp_description,
+    extra: null
   }) as unknown as KnowledgePoint
 
 /**
@@ -65,13 +72,20 @@ export const readCandidates = (filter: CandidateFilter, page: PageRequest, perVi
        WHERE ${after.sql} ORDER BY ALL LIMIT ${page.size}`,
       after.params
     )
-    const last = keys.length < page.size ? undefined : perVideo ? [keys.at(-1)!.vid] : [keys.at(-1)!.vid, keys.at(-1)!.kid]
+    const last =
+      keys.length < page.size ? undefined : perVideo ? [keys.at(-1)!.vid] : [keys.at(-1)!.vid, keys.at(-1)!.kid]
     if (keys.length === 0) return { rows: [], last } satisfies KeyedRows<Candidate>
     const vids = [...new Set(keys.map((k) => k.vid))]
     const conditions = [
       perVideo ? `v.id IN ${idsParam("vids")}` : `v.id || '@' || k.id IN ${idsParam("cids")}`,
-      ...(filter.passed.length > 0 ? [`v.id || '@' || k.id IN (${keptAmong(filter.passed, perVideo ? `SELECT v2 || '@' || kp FROM (SELECT sv.video_id AS v2, s.knowledge_point_id AS kp FROM scenario_videos sv JOIN scenarios s ON s.id = sv.scenario_id WHERE sv.video_id IN ${idsParam("vids")})` : idsParam("cids"))})`] : []),
-      ...((filter.videoPassed ?? []).length > 0 ? [`v.id IN (${keptAmong(filter.videoPassed!, idsParam("vids"))}) AND v.download_state = 'downloaded'`] : [])
+      ...(filter.passed.length > 0
+        ? [
+            `v.id || '@' || k.id IN (${keptAmong(filter.passed, perVideo ? `SELECT v2 || '@' || kp FROM (SELECT sv.video_id AS v2, s.knowledge_point_id AS kp FROM scenario_videos sv JOIN scenarios s ON s.id = sv.scenario_id WHERE sv.video_id IN ${idsParam("vids")})` : idsParam("cids"))})`
+          ]
+        : []),
+      ...((filter.videoPassed ?? []).length > 0
+        ? [`v.id IN (${keptAmong(filter.videoPassed!, idsParam("vids"))}) AND v.download_state = 'downloaded'`]
+        : [])
     ]
     const sql = `SELECT DISTINCT ON (${perVideo ? "v.id" : "v.id, k.id"})
          v.id, v.source, v.source_id, v.url, v.license, v.duration, v.title, v.description, v.tags, v.channel, v.knowledge_point_id, v.extra, v.local_path,
@@ -89,7 +103,12 @@ export const readCandidates = (filter: CandidateFilter, page: PageRequest, perVi
       rows: rows.map((r): Candidate => {
         const video = recordFromRow(VideosKind, r) as unknown as Video
         const knowledgePoint = kpOf(r)
-        return { id: `${video.id}@${knowledgePoint.id}`, video, knowledgePoint, localPath: (r.local_path as string | null) ?? undefined }
+        return {
+          id: `${video.id}@${knowledgePoint.id}`,
+          video,
+          knowledgePoint,
+          localPath: (r.local_path as string | null) ?? undefined
+        }
       }),
       last
     } satisfies KeyedRows<Candidate>
@@ -100,25 +119,36 @@ export const readGeneratedExamples = (passed: ReadonlyArray<string>, page: PageR
   Effect.gen(function* () {
     const store = yield* CorpusStore
     const after = keyAfter(["id"], page)
-    const keys = yield* store.query<{ id: string }>(`SELECT id FROM generated_examples WHERE ${after.sql} ORDER BY id LIMIT ${page.size}`, after.params)
+    const keys = yield* store.query<{ id: string }>(
+      `SELECT id FROM generated_examples WHERE ${after.sql} ORDER BY id LIMIT ${page.size}`,
+      after.params
+    )
     const last = keys.length < page.size ? undefined : [keys.at(-1)!.id]
-    const rows = keys.length === 0 ? [] : yield* store.query<Record<string, unknown>>(
-      `SELECT g.*, g.options::VARCHAR AS options_json, k.id AS kp_id, k.discipline, k.subject, k.course, k.lecture, k.knowledge_point, k.description AS kp_description
+    const rows =
+      keys.length === 0
+        ? []
+        : yield* store.query<Record<string, unknown>>(
+            `SELECT g.*, g.options::VARCHAR AS options_json, k.id AS kp_id, k.discipline, k.subject, k.course, k.lecture, k.knowledge_point, k.description AS kp_description
        FROM generated_examples g JOIN knowledge_points k ON k.id = g.knowledge_point_id
        WHERE g.id IN (${keptAmong(["generation", ...passed], idsParam("ids"))}) ORDER BY g.id`,
-      { ids: jsonParam(keys.map((k) => k.id)) }
-    )
-    return { last, rows: rows.map((r): GeneratedExample => ({
-      id: r.id as string,
-      videoId: r.video_id as string,
-      knowledgePoint: kpOf(r),
-      skill: r.skill as string,
-      problemType: r.problem_type as GeneratedExample["problemType"],
-      question: r.question as string,
-      options: r.options_json === null ? undefined : JSON.parse(r.options_json as string),
-      answer: r.answer as string,
-      rationale: r.rationale as string,
-      videoPath: r.video_path as string,
-      generatorModel: r.generator_model as string
-    })) } satisfies KeyedRows<GeneratedExample>
+            { ids: jsonParam(keys.map((k) => k.id)) }
+          )
+    return {
+      last,
+      rows: rows.map(
+        (r): GeneratedExample => ({
+          id: r.id as string,
+          videoId: r.video_id as string,
+          knowledgePoint: kpOf(r),
+          skill: r.skill as string,
+          problemType: r.problem_type as GeneratedExample["problemType"],
+          question: r.question as string,
+          options: r.options_json === null ? undefined : JSON.parse(r.options_json as string),
+          answer: r.answer as string,
+          rationale: r.rationale as string,
+          videoPath: r.video_path as string,
+          generatorModel: r.generator_model as string
+        })
+      )
+    } satisfies KeyedRows<GeneratedExample>
   })

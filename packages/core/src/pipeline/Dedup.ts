@@ -39,7 +39,11 @@ interface Fingerprinted {
   readonly hashes: ReadonlyArray<string>
 }
 
-export const dedupDefaults = { spec: { mode: "uniform", count: 8, maxPixels: 224 * 224 } as SamplingSpec, maxDistance: 6, minMatches: 2 }
+export const dedupDefaults = {
+  spec: { mode: "uniform", count: 8, maxPixels: 224 * 224 } as SamplingSpec,
+  maxDistance: 6,
+  minMatches: 2
+}
 
 const videoExtensions = /\.(mp4|mkv|webm|avi|mov|m4v)$/i
 
@@ -48,19 +52,28 @@ const videosWithExamples = (exampleStages: ReadonlyArray<string>, page: PageRequ
   Effect.gen(function* () {
     const store = yield* CorpusStore
     const after = keyAfter(["seq"], page)
-    const keys = yield* store.query<{ seq: number; id: string }>(`SELECT seq, id FROM videos WHERE ${after.sql} ORDER BY seq LIMIT ${page.size}`, after.params)
+    const keys = yield* store.query<{ seq: number; id: string }>(
+      `SELECT seq, id FROM videos WHERE ${after.sql} ORDER BY seq LIMIT ${page.size}`,
+      after.params
+    )
     const ids = idsOf
-    const rows = keys.length === 0 ? [] : yield* store.query<{ id: string; source: string; source_id: string; url: string; local_path: string }>(
-      `SELECT v.id, v.source, v.source_id, v.url, v.local_path FROM videos v
+    const rows =
+      keys.length === 0
+        ? []
+        : yield* store.query<{ id: string; source: string; source_id: string; url: string; local_path: string }>(
+            `SELECT v.id, v.source, v.source_id, v.url, v.local_path FROM videos v
        WHERE v.id IN ${ids} AND v.id IN (SELECT video_id FROM generated_examples
          WHERE video_id IN ${ids} AND id IN (${keptAmong(["generation", ...exampleStages], `SELECT id FROM generated_examples WHERE video_id IN ${ids}`)}))
        ORDER BY v.seq`,
-      { ids: jsonParam(keys.map((k) => k.id)) }
-    )
+            { ids: jsonParam(keys.map((k) => k.id)) }
+          )
     return { rows, last: keys.length < page.size ? undefined : [keys.at(-1)!.seq] }
   })
 
-export const contaminationStage = (options: DedupOptions, exampleStages: ReadonlyArray<string>): Stage<Pick<Video, "id" | "source" | "source_id" | "url"> & { readonly path: string }, Fingerprinted, Media> => {
+export const contaminationStage = (
+  options: DedupOptions,
+  exampleStages: ReadonlyArray<string>
+): Stage<Pick<Video, "id" | "source" | "source_id" | "url"> & { readonly path: string }, Fingerprinted, Media> => {
   // what the benchmarks hold, read once per process: by the first look for work, or by the first item a
   // worker is given (a worker never looks for work)
   const loadBenchmarks = Effect.gen(function* () {
@@ -68,26 +81,46 @@ export const contaminationStage = (options: DedupOptions, exampleStages: Readonl
     const ids = new Map<string, string>()
     const fingerprints: Array<Fingerprint> = []
     for (const set of options.benchmarks) {
-      for (const [id, where] of yield* benchmarkYoutubeIds(set.paths)) if (!ids.has(id)) ids.set(id, `${set.name}: ${where}`)
+      for (const [id, where] of yield* benchmarkYoutubeIds(set.paths))
+        if (!ids.has(id)) ids.set(id, `${set.name}: ${where}`)
       for (const root of set.paths) {
         const files = yield* Effect.promise(() => readdir(root, { recursive: true }).catch(() => [] as Array<string>))
         for (const f of files.filter((x) => videoExtensions.test(x)).sort()) {
-          const hashes = yield* Effect.orElseSucceed(media.fingerprint(join(root, f), options.spec), () => [] as ReadonlyArray<string>)
+          const hashes = yield* Effect.orElseSucceed(
+            media.fingerprint(join(root, f), options.spec),
+            () => [] as ReadonlyArray<string>
+          )
           if (hashes.length > 0) fingerprints.push({ id: `${set.name}: ${f}`, hashes })
         }
       }
     }
-    return { ids, fingerprints } as { readonly ids: ReadonlyMap<string, string>; readonly fingerprints: ReadonlyArray<Fingerprint> }
+    return { ids, fingerprints } as {
+      readonly ids: ReadonlyMap<string, string>
+      readonly fingerprints: ReadonlyArray<Fingerprint>
+    }
   })
-  let benchmark: Effect.Effect<{ readonly ids: ReadonlyMap<string, string>; readonly fingerprints: ReadonlyArray<Fingerprint> }, FileError, Media> | undefined
+  let benchmark:
+    | Effect.Effect<
+        { readonly ids: ReadonlyMap<string, string>; readonly fingerprints: ReadonlyArray<Fingerprint> },
+        FileError,
+        Media
+      >
+    | undefined
   const benchmarks = Effect.suspend(() => (benchmark ??= Effect.runSync(Effect.cached(loadBenchmarks))))
   return {
     name: "contamination",
-    pending: (page) => Effect.gen(function* () {
-      yield* benchmarks
-      const videos = yield* videosWithExamples(exampleStages, page)
-      return yield* keyedPageOf("contamination", videos, (v) => [{ id: v.id, input: { id: v.id, source: v.source, source_id: v.source_id, url: v.url, path: v.local_path }, inputHash: hashOf(v.id, v.local_path, options) }])
-    }),
+    pending: (page) =>
+      Effect.gen(function* () {
+        yield* benchmarks
+        const videos = yield* videosWithExamples(exampleStages, page)
+        return yield* keyedPageOf("contamination", videos, (v) => [
+          {
+            id: v.id,
+            input: { id: v.id, source: v.source, source_id: v.source_id, url: v.url, path: v.local_path },
+            inputHash: hashOf(v.id, v.local_path, options)
+          }
+        ])
+      }),
     process: ({ input }) =>
       Effect.gen(function* () {
         const media = yield* Media
@@ -97,48 +130,127 @@ export const contaminationStage = (options: DedupOptions, exampleStages: Readonl
         const hashes = yield* Effect.forEach(frames, (f) => media.imageHash(f.path))
         const fingerprint: Fingerprinted = { seconds: frames.map((f) => f.time), hashes }
         if (byId !== undefined) {
-          return { verdict: { decision: "drop" as const, reason: `YouTube id ${byId.youtubeId} is in a benchmark (${byId.seenIn})`, evidence: byId }, output: fingerprint }
+          return {
+            verdict: {
+              decision: "drop" as const,
+              reason: `YouTube id ${byId.youtubeId} is in a benchmark (${byId.seenIn})`,
+              evidence: byId
+            },
+            output: fingerprint
+          }
         }
-        const near = nearDuplicatesOfBenchmark([{ id: input.id, hashes }], fingerprints, { maxDistance: options.maxDistance, minMatches: options.minMatches })[0]
+        const near = nearDuplicatesOfBenchmark([{ id: input.id, hashes }], fingerprints, {
+          maxDistance: options.maxDistance,
+          minMatches: options.minMatches
+        })[0]
         if (near !== undefined) {
-          return { verdict: { decision: "drop" as const, reason: `near-duplicate of benchmark video ${near.b} (${near.matches.length} matching frames, closest ${near.distance} bits)`, evidence: near }, output: fingerprint }
+          return {
+            verdict: {
+              decision: "drop" as const,
+              reason: `near-duplicate of benchmark video ${near.b} (${near.matches.length} matching frames, closest ${near.distance} bits)`,
+              evidence: near
+            },
+            output: fingerprint
+          }
         }
-        return { verdict: { decision: "keep" as const, reason: options.benchmarks.length === 0 ? "no benchmark configured; fingerprinted" : `not in ${options.benchmarks.map((b) => b.name).join(", ")}` }, output: fingerprint }
-      }).pipe(Effect.catch((e: { _tag: string; message: string }) => Effect.succeed({ verdict: { decision: "error" as const, reason: `${e._tag}: ${e.message}` }, output: undefined }))),
+        return {
+          verdict: {
+            decision: "keep" as const,
+            reason:
+              options.benchmarks.length === 0
+                ? "no benchmark configured; fingerprinted"
+                : `not in ${options.benchmarks.map((b) => b.name).join(", ")}`
+          },
+          output: fingerprint
+        }
+      }).pipe(
+        Effect.catch((e: { _tag: string; message: string }) =>
+          Effect.succeed({
+            verdict: { decision: "error" as const, reason: `${e._tag}: ${e.message}` },
+            output: undefined
+          })
+        )
+      ),
     commit: (tx, results) =>
       Effect.gen(function* () {
         const spec = specKey(options.spec)
-        yield* tx.run(`DELETE FROM video_fingerprints WHERE spec = $spec AND video_id IN ${idsOf}`, { spec, ids: jsonParam(results.map((r) => r.item.id)) })
-        const rows = results.flatMap(({ item, output }) => (output?.hashes ?? []).map((phash, frame) => ({ id: item.id, frame, seconds: output!.seconds[frame]!, phash })))
+        yield* tx.run(`DELETE FROM video_fingerprints WHERE spec = $spec AND video_id IN ${idsOf}`, {
+          spec,
+          ids: jsonParam(results.map((r) => r.item.id))
+        })
+        const rows = results.flatMap(({ item, output }) =>
+          (output?.hashes ?? []).map((phash, frame) => ({
+            id: item.id,
+            frame,
+            seconds: output!.seconds[frame]!,
+            phash
+          }))
+        )
         if (rows.length === 0) return
-        yield* tx.run(`INSERT INTO video_fingerprints SELECT id, $spec, frame, seconds, phash FROM ${rowsOf({ id: "VARCHAR", frame: "INTEGER", seconds: "DOUBLE", phash: "VARCHAR" })}`, { spec, rows: jsonParam(rows) })
+        yield* tx.run(
+          `INSERT INTO video_fingerprints SELECT id, $spec, frame, seconds, phash FROM ${rowsOf({ id: "VARCHAR", frame: "INTEGER", seconds: "DOUBLE", phash: "VARCHAR" })}`,
+          { spec, rows: jsonParam(rows) }
+        )
       })
   }
 }
 
-export const nearDuplicateStage = (options: DedupOptions): Stage<{ readonly duplicateOf: { readonly id: string; readonly matches: number; readonly distance: number } | null }, undefined, never> => ({
+export const nearDuplicateStage = (
+  options: DedupOptions
+): Stage<
+  { readonly duplicateOf: { readonly id: string; readonly matches: number; readonly distance: number } | null },
+  undefined,
+  never
+> => ({
   name: "near-duplicates",
   barrier: true,
   // a decision over the whole set: every kept video's fingerprint is compared with every other's
-  pending: onePage("near-duplicates", Effect.gen(function* () {
-    const store = yield* CorpusStore
-    const kept = new Set((yield* store.query<{ item_id: string }>(keptByAll(["contamination"]))).map((r) => r.item_id))
-    const fingerprints = (yield* readFingerprints(options.spec)).filter((f) => kept.has(f.id))
-    const pairs = findNearDuplicates(fingerprints, { maxDistance: options.maxDistance, minMatches: options.minMatches })
-    const removed = new Set(removalPlan(fingerprints.map((f) => f.id), pairs))
-    return fingerprints
-      .map((f) => {
-        // the earliest kept video it duplicates (pairs list the earlier video first)
-        const pair = removed.has(f.id) ? pairs.find((p) => (p.b === f.id && !removed.has(p.a)) || (p.a === f.id && !removed.has(p.b))) : undefined
-        const duplicateOf = pair === undefined ? null : { id: pair.a === f.id ? pair.b : pair.a, matches: pair.matches.length, distance: pair.distance }
-        return { id: f.id, input: { duplicateOf }, inputHash: hashOf(options.maxDistance, options.minMatches, duplicateOf) }
+  pending: onePage(
+    "near-duplicates",
+    Effect.gen(function* () {
+      const store = yield* CorpusStore
+      const kept = new Set(
+        (yield* store.query<{ item_id: string }>(keptByAll(["contamination"]))).map((r) => r.item_id)
+      )
+      const fingerprints = (yield* readFingerprints(options.spec)).filter((f) => kept.has(f.id))
+      const pairs = findNearDuplicates(fingerprints, {
+        maxDistance: options.maxDistance,
+        minMatches: options.minMatches
       })
-  })),
+      const removed = new Set(
+        removalPlan(
+          fingerprints.map((f) => f.id),
+          pairs
+        )
+      )
+      return fingerprints.map((f) => {
+        // the earliest kept video it duplicates (pairs list the earlier video first)
+        const pair = removed.has(f.id)
+          ? pairs.find((p) => (p.b === f.id && !removed.has(p.a)) || (p.a === f.id && !removed.has(p.b)))
+          : undefined
+        const duplicateOf =
+          pair === undefined
+            ? null
+            : { id: pair.a === f.id ? pair.b : pair.a, matches: pair.matches.length, distance: pair.distance }
+        return {
+          id: f.id,
+          input: { duplicateOf },
+          inputHash: hashOf(options.maxDistance, options.minMatches, duplicateOf)
+        }
+      })
+    })
+  ),
   process: ({ input: { duplicateOf } }) =>
     Effect.succeed(
       duplicateOf === null
         ? { verdict: { decision: "keep" as const, reason: "no near-duplicate among the kept videos" } }
-        : { verdict: { decision: "drop" as const, reason: `near-duplicate of ${duplicateOf.id} (${duplicateOf.matches} matching frames, closest ${duplicateOf.distance} bits)`, evidence: duplicateOf } }
+        : {
+            verdict: {
+              decision: "drop" as const,
+              reason: `near-duplicate of ${duplicateOf.id} (${duplicateOf.matches} matching frames, closest ${duplicateOf.distance} bits)`,
+              evidence: duplicateOf
+            }
+          }
     ),
   commit: () => Effect.void
 })

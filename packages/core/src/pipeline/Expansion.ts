@@ -23,7 +23,14 @@ export interface SubjectToExpand {
 }
 
 const Answer = Schema.Struct({
-  knowledge_points: Schema.Array(Schema.Struct({ course: Schema.String, lecture: Schema.String, knowledge_point: Schema.String, description: Schema.optionalKey(Schema.String) }))
+  knowledge_points: Schema.Array(
+    Schema.Struct({
+      course: Schema.String,
+      lecture: Schema.String,
+      knowledge_point: Schema.String,
+      description: Schema.optionalKey(Schema.String)
+    })
+  )
 })
 
 interface Proposal {
@@ -36,18 +43,30 @@ interface Proposal {
 
 const key = (s: string) => s.trim().replace(/\s+/g, " ").toLowerCase()
 
-export const expansionStage = (subjects: ReadonlyArray<SubjectToExpand>, model: string, count: number): Stage<SubjectToExpand & { readonly existing: ReadonlyArray<string> }, ReadonlyArray<Proposal>, ModelRegistry> => ({
+export const expansionStage = (
+  subjects: ReadonlyArray<SubjectToExpand>,
+  model: string,
+  count: number
+): Stage<SubjectToExpand & { readonly existing: ReadonlyArray<string> }, ReadonlyArray<Proposal>, ModelRegistry> => ({
   name: "expand",
-  pending: onePage("expand", Effect.gen(function* () {
-    const store = yield* CorpusStore
-    // what the bank holds apart from this stage's own proposals (those are redone with the item)
-    const bank = yield* store.query<{ subject: string; knowledge_point: string }>("SELECT subject, knowledge_point FROM knowledge_points WHERE source_file IS DISTINCT FROM 'expand' ORDER BY seq")
-    return subjects
-      .map((s) => {
+  pending: onePage(
+    "expand",
+    Effect.gen(function* () {
+      const store = yield* CorpusStore
+      // what the bank holds apart from this stage's own proposals (those are redone with the item)
+      const bank = yield* store.query<{ subject: string; knowledge_point: string }>(
+        "SELECT subject, knowledge_point FROM knowledge_points WHERE source_file IS DISTINCT FROM 'expand' ORDER BY seq"
+      )
+      return subjects.map((s) => {
         const input = { ...s, existing: bank.filter((k) => k.subject === s.subject).map((k) => k.knowledge_point) }
-        return { id: `${s.discipline}/${s.subject}`, input, inputHash: hashOf(expansionPrompt.text, model, count, input) }
+        return {
+          id: `${s.discipline}/${s.subject}`,
+          input,
+          inputHash: hashOf(expansionPrompt.text, model, count, input)
+        }
       })
-  })),
+    })
+  ),
   process: (item) =>
     Effect.gen(function* () {
       const s = item.input
@@ -67,14 +86,29 @@ export const expansionStage = (subjects: ReadonlyArray<SubjectToExpand>, model: 
         seen.add(k)
         proposals.push({
           id: `kp-x-${hashOf(s.discipline, s.subject, k).slice(0, 12)}`,
-          course: p.course.trim(), lecture: p.lecture.trim(), knowledge_point: p.knowledge_point.trim().replace(/\s+/g, " "), description: p.description?.trim() || null
+          course: p.course.trim(),
+          lecture: p.lecture.trim(),
+          knowledge_point: p.knowledge_point.trim().replace(/\s+/g, " "),
+          description: p.description?.trim() || null
         })
         if (proposals.length >= count) break
       }
       const repeated = answer.knowledge_points.length - proposals.length
-      if (proposals.length === 0) return { verdict: { decision: "drop" as const, reason: `no new knowledge point (${answer.knowledge_points.length} proposed, all empty or already in the bank)`, modelId: model } }
+      if (proposals.length === 0)
+        return {
+          verdict: {
+            decision: "drop" as const,
+            reason: `no new knowledge point (${answer.knowledge_points.length} proposed, all empty or already in the bank)`,
+            modelId: model
+          }
+        }
       return {
-        verdict: { decision: "keep" as const, reason: `${proposals.length} new knowledge point(s), unreviewed${repeated > 0 ? `; ${repeated} repeated or incomplete left out` : ""}`, modelId: model, evidence: { added: proposals.map((p) => p.knowledge_point) } },
+        verdict: {
+          decision: "keep" as const,
+          reason: `${proposals.length} new knowledge point(s), unreviewed${repeated > 0 ? `; ${repeated} repeated or incomplete left out` : ""}`,
+          modelId: model,
+          evidence: { added: proposals.map((p) => p.knowledge_point) }
+        },
         output: proposals
       }
     }).pipe(Effect.catch((e) => Effect.succeed({ verdict: errorVerdict(model)(e), output: undefined }))),
@@ -82,8 +116,15 @@ export const expansionStage = (subjects: ReadonlyArray<SubjectToExpand>, model: 
     Effect.gen(function* () {
       // this stage's earlier proposals for these subjects that nobody accepted are replaced
       const subjectsDone = results.map((r) => r.item.input.subject)
-      yield* tx.run(`DELETE FROM knowledge_points WHERE source_file = 'expand' AND NOT reviewed AND subject IN ${idsOf}`, { ids: jsonParam(subjectsDone) })
-      const rows = results.flatMap(({ item, output }) => (output ?? []).map((p) => ({ ...p, discipline: item.input.discipline, subject: item.input.subject })))
+      yield* tx.run(
+        `DELETE FROM knowledge_points WHERE source_file = 'expand' AND NOT reviewed AND subject IN ${idsOf}`,
+        {
+          ids: jsonParam(subjectsDone)
+        }
+      )
+      const rows = results.flatMap(({ item, output }) =>
+        (output ?? []).map((p) => ({ ...p, discipline: item.input.discipline, subject: item.input.subject }))
+      )
       if (rows.length === 0) return
       yield* tx.run(
         `INSERT INTO knowledge_points (seq, id, discipline, subject, course, lecture, knowledge_point, description, reviewed, extra, source_file, source_line)

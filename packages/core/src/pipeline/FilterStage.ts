@@ -22,16 +22,23 @@ export const checkInputHash = (check: Check, input: Candidate | GeneratedExample
 const pendingOf = <I extends Candidate | GeneratedExample>(stage: string, check: Check, read: KeyedRows<I>) =>
   keyedPageOf(stage, read, (input) => [{ id: input.id, input, inputHash: checkInputHash(check, input) }])
 
-export const filterStage = (filter: VideoFilter, after: CandidateFilter): Stage<Candidate, undefined, PipelineServices> => ({
+export const filterStage = (
+  filter: VideoFilter,
+  after: CandidateFilter
+): Stage<Candidate, undefined, PipelineServices> => ({
   name: filter.stage,
   pending: (page) => Effect.flatMap(readCandidates(after, page), (read) => pendingOf(filter.stage, filter, read)),
   process: (item) => Effect.map(filter.decide(item.input), (verdict) => ({ verdict })),
   commit: () => Effect.void
 })
 
-export const validatorStage = (validator: ExampleValidator, after: ReadonlyArray<string>): Stage<GeneratedExample, undefined, PipelineServices> => ({
+export const validatorStage = (
+  validator: ExampleValidator,
+  after: ReadonlyArray<string>
+): Stage<GeneratedExample, undefined, PipelineServices> => ({
   name: validator.stage,
-  pending: (page) => Effect.flatMap(readGeneratedExamples(after, page), (read) => pendingOf(validator.stage, validator, read)),
+  pending: (page) =>
+    Effect.flatMap(readGeneratedExamples(after, page), (read) => pendingOf(validator.stage, validator, read)),
   process: (item) => Effect.map(validator.check(item.input), (verdict) => ({ verdict })),
   commit: () => Effect.void
 })

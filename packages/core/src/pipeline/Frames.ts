@@ -30,5 +30,7 @@ export const frameParts = (path: string, spec: SamplingSpec, detail: "low" | "hi
   Effect.gen(function* () {
     const media = yield* Media
     const frames = yield* media.sampleFrames(path, spec)
-    return yield* Effect.forEach(frames, (f) => Effect.map(readBase64(f.path), (data): ContentPart => ({ type: "image", mediaType: "image/jpeg", data, detail })))
+    return yield* Effect.forEach(frames, (f) =>
+      Effect.map(readBase64(f.path), (data): ContentPart => ({ type: "image", mediaType: "image/jpeg", data, detail }))
+    )
   })

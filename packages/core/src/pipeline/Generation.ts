@@ -40,7 +40,12 @@ export interface GenerationOptions {
   readonly shots: number
 }
 
-export const generationDefaults = { perSkill: 2, skills: allSkills, problemTypes: ["multiple choice", "open-ended"], shots: 3 } as const
+export const generationDefaults = {
+  perSkill: 2,
+  skills: allSkills,
+  problemTypes: ["multiple choice", "open-ended"],
+  shots: 3
+} as const
 
 interface Seed {
   readonly id: string
@@ -74,18 +79,25 @@ type Answer = typeof Answer.Type
 export const letters = "ABCDEFGHIJ"
 
 /** Why a generated answer is not a usable example, or undefined when it is. */
-export const exampleProblem = (a: Answer, want: { readonly skill: string; readonly problemType: ProblemType }): string | undefined => {
+export const exampleProblem = (
+  a: Answer,
+  want: { readonly skill: string; readonly problemType: ProblemType }
+): string | undefined => {
   if (a.skill !== want.skill) return `wrong skill: asked for ${want.skill}, got ${a.skill || "none"}`
-  if (a.problem_type !== want.problemType) return `wrong problem type: asked for ${want.problemType}, got ${a.problem_type || "none"}`
+  if (a.problem_type !== want.problemType)
+    return `wrong problem type: asked for ${want.problemType}, got ${a.problem_type || "none"}`
   if (a.question.trim() === "") return "no question"
   if (a.answer.trim() === "") return "missing answer"
   if (a.rationale.trim() === "") return "missing rationale"
   const options = (a.options ?? []).map((o) => o.trim())
   if (want.problemType === "multiple choice") {
-    if (options.length < 4 || options.length > letters.length) return `multiple choice needs 4 to ${letters.length} options, got ${options.length}`
-    if (options.some((o) => o === "") || new Set(options.map((o) => o.toLowerCase())).size !== options.length) return "empty or repeated options"
+    if (options.length < 4 || options.length > letters.length)
+      return `multiple choice needs 4 to ${letters.length} options, got ${options.length}`
+    if (options.some((o) => o === "") || new Set(options.map((o) => o.toLowerCase())).size !== options.length)
+      return "empty or repeated options"
     const answer = a.answer.trim().replace(/^\(?([A-J])\)?[.:]?$/, "$1")
-    if (!/^[A-J]$/.test(answer) || letters.indexOf(answer) >= options.length) return `answer "${a.answer}" is not the letter of an option`
+    if (!/^[A-J]$/.test(answer) || letters.indexOf(answer) >= options.length)
+      return `answer "${a.answer}" is not the letter of an option`
   } else if (options.length > 0) {
     return "open-ended examples have no options"
   }
@@ -102,10 +114,12 @@ const optionLines = (json: string | null): string => {
 const seedBlock = (seeds: ReadonlyArray<Seed>) =>
   seeds.length === 0
     ? "(none for this skill and discipline)"
-    : seeds.map((s, i) => {
-      const options = optionLines(s.options)
-      return `Example ${i + 1} (${s.problem_type}):\nQuestion: ${s.question}${options}\nAnswer: ${s.answer}\nRationale: ${s.rationale}`
-    }).join("\n\n")
+    : seeds
+        .map((s, i) => {
+          const options = optionLines(s.options)
+          return `Example ${i + 1} (${s.problem_type}):\nQuestion: ${s.question}${options}\nAnswer: ${s.answer}\nRationale: ${s.rationale}`
+        })
+        .join("\n\n")
 
 export interface GeneratedRow {
   readonly skill: Skill
@@ -117,39 +131,53 @@ export interface GeneratedRow {
   readonly model: string
 }
 
-export const generationStage = (options: GenerationOptions, after: CandidateFilter): Stage<GenerationInput, GeneratedRow, PipelineServices> => ({
+export const generationStage = (
+  options: GenerationOptions,
+  after: CandidateFilter
+): Stage<GenerationInput, GeneratedRow, PipelineServices> => ({
   name: "generation",
   // a page of candidates, each with its items: skills times slots
-  pending: (page) => Effect.gen(function* () {
-    const store = yield* CorpusStore
-    const candidates = yield* readCandidates(after, page)
-    const seeds = yield* store.query<Seed>("SELECT id, skill, discipline, question, options::VARCHAR AS options, problem_type, answer, rationale FROM seed_examples ORDER BY seq")
-    const itemsOf = (candidate: Candidate) => {
-      const items: Array<StageItem<GenerationInput>> = []
-      if (candidate.localPath === undefined) return items
-      for (const skill of options.skills) {
-        // a seeded choice of seeds per candidate and skill, so prompts vary across videos but never across runs
-        const chosen = seeds
-          .filter((s) => s.skill === skill && s.discipline === candidate.knowledgePoint.discipline)
-          .map((s) => ({ s, k: hashOf(candidate.id, skill, s.id) }))
-          .sort((a, b) => (a.k < b.k ? -1 : 1))
-          .slice(0, options.shots)
-          .map(({ s }) => s)
-        for (let slot = 1; slot <= options.perSkill; slot++) {
-          const problemType = options.problemTypes[(slot - 1) % options.problemTypes.length]!
-          const input: GenerationInput = { candidate, skill, slot, problemType, seeds: chosen }
-          items.push({ id: `${candidate.id}#${skill}-${slot}`, input, inputHash: hashOf(generationPrompt.text, options.model, options.frames, input) })
+  pending: (page) =>
+    Effect.gen(function* () {
+      const store = yield* CorpusStore
+      const candidates = yield* readCandidates(after, page)
+      const seeds = yield* store.query<Seed>(
+        "SELECT id, skill, discipline, question, options::VARCHAR AS options, problem_type, answer, rationale FROM seed_examples ORDER BY seq"
+      )
+      const itemsOf = (candidate: Candidate) => {
+        const items: Array<StageItem<GenerationInput>> = []
+        if (candidate.localPath === undefined) return items
+        for (const skill of options.skills) {
+          // a seeded choice of seeds per candidate and skill, so prompts vary across videos but never across runs
+          const chosen = seeds
+            .filter((s) => s.skill === skill && s.discipline === candidate.knowledgePoint.discipline)
+            .map((s) => ({ s, k: hashOf(candidate.id, skill, s.id) }))
+            .sort((a, b) => (a.k < b.k ? -1 : 1))
+            .slice(0, options.shots)
+            .map(({ s }) => s)
+          for (let slot = 1; slot <= options.perSkill; slot++) {
+            const problemType = options.problemTypes[(slot - 1) % options.problemTypes.length]!
+            const input: GenerationInput = { candidate, skill, slot, problemType, seeds: chosen }
+            items.push({
+              id: `${candidate.id}#${skill}-${slot}`,
+              input,
+              inputHash: hashOf(generationPrompt.text, options.model, options.frames, input)
+            })
+          }
         }
+        return items
       }
-      return items
-    }
-    return yield* keyedPageOf("generation", candidates, itemsOf)
-  }),
+      return yield* keyedPageOf("generation", candidates, itemsOf)
+    }),
   process: (item) =>
     Effect.gen(function* () {
       const { candidate, skill, slot, problemType, seeds } = item.input
       const registry = yield* ModelRegistry
-      const modelId = yield* registry.pick(options.model, { step: "generation", item: `${candidate.id}#${skill}`, draw: slot - 1 })
+      const modelId = yield* registry.pick(options.model, {
+        step: "generation",
+        item: `${candidate.id}#${skill}`,
+        draw: slot - 1
+      })
       return yield* Effect.gen(function* () {
         const images = yield* frameParts(candidate.localPath!, options.frames)
         const prompt = render(generationPrompt.text, {
@@ -161,33 +189,66 @@ export const generationStage = (options: GenerationOptions, after: CandidateFilt
           problem_type: problemType,
           examples: seedBlock(seeds)
         })
-        const answer = yield* askStructured(modelId, "generation", prompt, images, Answer, { temperature: 0.7, maxTokens: 1200 })
+        const answer = yield* askStructured(modelId, "generation", prompt, images, Answer, {
+          temperature: 0.7,
+          maxTokens: 1200
+        })
         const problem = exampleProblem(answer, { skill, problemType })
-        if (problem !== undefined) return { verdict: { decision: "drop" as const, reason: `unusable example: ${problem}`, modelId, evidence: answer } }
+        if (problem !== undefined)
+          return {
+            verdict: { decision: "drop" as const, reason: `unusable example: ${problem}`, modelId, evidence: answer }
+          }
         const opts = (answer.options ?? []).map((o) => o.trim())
         const row: GeneratedRow = {
           skill,
           problemType,
           question: answer.question.trim(),
-          options: problemType === "multiple choice" ? Object.fromEntries(opts.map((o, i) => [letters[i]!, o])) : undefined,
-          answer: problemType === "multiple choice" ? answer.answer.trim().replace(/^\(?([A-J])\)?[.:]?$/, "$1") : answer.answer.trim(),
+          options:
+            problemType === "multiple choice" ? Object.fromEntries(opts.map((o, i) => [letters[i]!, o])) : undefined,
+          answer:
+            problemType === "multiple choice"
+              ? answer.answer.trim().replace(/^\(?([A-J])\)?[.:]?$/, "$1")
+              : answer.answer.trim(),
           rationale: answer.rationale.trim(),
           model: modelId
         }
-        return { verdict: { decision: "keep" as const, reason: `${skill} ${problemType} example`, modelId, evidence: { question: row.question } }, output: row }
+        return {
+          verdict: {
+            decision: "keep" as const,
+            reason: `${skill} ${problemType} example`,
+            modelId,
+            evidence: { question: row.question }
+          },
+          output: row
+        }
       }).pipe(Effect.catch((e) => Effect.succeed({ verdict: errorVerdict(modelId)(e), output: undefined })))
     }).pipe(Effect.catch((e) => Effect.succeed({ verdict: errorVerdict(options.model)(e), output: undefined }))),
   commit: (tx, results) =>
     Effect.gen(function* () {
-      yield* tx.run(`DELETE FROM generated_examples WHERE id IN ${idsOf}`, { ids: jsonParam(results.map((r) => r.item.id)) })
+      yield* tx.run(`DELETE FROM generated_examples WHERE id IN ${idsOf}`, {
+        ids: jsonParam(results.map((r) => r.item.id))
+      })
       const rows = results.flatMap(({ item, output }) => {
         if (output === undefined) return []
         const { candidate } = item.input
-        return [{
-          id: item.id, video: candidate.video.id, kp: candidate.knowledgePoint.id, skill: output.skill, discipline: candidate.knowledgePoint.discipline,
-          subject: candidate.knowledgePoint.subject, type: output.problemType, question: output.question, options: output.options ?? null,
-          answer: output.answer, rationale: output.rationale, path: candidate.localPath!, model: output.model, hash: item.inputHash
-        }]
+        return [
+          {
+            id: item.id,
+            video: candidate.video.id,
+            kp: candidate.knowledgePoint.id,
+            skill: output.skill,
+            discipline: candidate.knowledgePoint.discipline,
+            subject: candidate.knowledgePoint.subject,
+            type: output.problemType,
+            question: output.question,
+            options: output.options ?? null,
+            answer: output.answer,
+            rationale: output.rationale,
+            path: candidate.localPath!,
+            model: output.model,
+            hash: item.inputHash
+          }
+        ]
       })
       if (rows.length === 0) return
       yield* tx.run(

@@ -20,7 +20,9 @@ export interface ItemCallsShape {
   readonly refresh: boolean
 }
 
-export const ItemCalls = Context.Reference<ItemCallsShape>("@videokr/core/ItemCalls", { defaultValue: () => ({ events: undefined, refresh: false }) })
+export const ItemCalls = Context.Reference<ItemCallsShape>("@videokr/core/ItemCalls", {
+  defaultValue: () => ({ events: undefined, refresh: false })
+})
 
 /** Tells the item being processed (if any) what happened to one of its calls. */
 export const noteItemEvent = (event: ItemEvent): Effect.Effect<void> =>

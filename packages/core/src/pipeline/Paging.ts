@@ -34,10 +34,14 @@ export interface PendingPage<I> {
  * The SQL condition "after the cursor" on a composite key of `columns` (row-value order: the first
  * column, then the next on ties), and its parameters ($k0, $k1, …). The first page has no condition.
  */
-export const keyAfter = (columns: ReadonlyArray<string>, page: PageRequest): { readonly sql: string; readonly params: Params } => {
+export const keyAfter = (
+  columns: ReadonlyArray<string>,
+  page: PageRequest
+): { readonly sql: string; readonly params: Params } => {
   if (page.after === undefined) return { sql: "TRUE", params: {} }
   const values = JSON.parse(page.after) as ReadonlyArray<string | number>
-  const at = (i: number) => [...columns.slice(0, i).map((c, j) => `${c} = $k${j}`), `${columns[i]} > $k${i}`].join(" AND ")
+  const at = (i: number) =>
+    [...columns.slice(0, i).map((c, j) => `${c} = $k${j}`), `${columns[i]} > $k${i}`].join(" AND ")
   return {
     sql: `(${columns.map((_, i) => `(${at(i)})`).join(" OR ")})`,
     params: Object.fromEntries(values.map((v, i) => [`k${i}`, v]))
@@ -48,37 +52,65 @@ export const keyAfter = (columns: ReadonlyArray<string>, page: PageRequest): { r
 export const cursorOf = (values: ReadonlyArray<string | number>): string => JSON.stringify(values)
 
 /** The items among `items` with no result of `stage` for their exact input hash. */
-export const unfinished = <I>(stage: string, items: ReadonlyArray<StageItem<I>>): Effect.Effect<ReadonlyArray<StageItem<I>>, StoreError, CorpusStore> =>
+export const unfinished = <I>(
+  stage: string,
+  items: ReadonlyArray<StageItem<I>>
+): Effect.Effect<ReadonlyArray<StageItem<I>>, StoreError, CorpusStore> =>
   items.length === 0
     ? Effect.succeed(items)
     : Effect.flatMap(CorpusStore, (store) =>
-      Effect.map(
-        store.query<{ k: string }>(`SELECT item_id || ':' || input_hash AS k FROM stage_items WHERE stage = $stage AND item_id IN ${idsOf}`, { stage, ids: jsonParam([...new Set(items.map((i) => i.id))]) }),
-        (rows) => {
-          const done = new Set(rows.map((r) => r.k))
-          return items.filter((item) => !done.has(`${item.id}:${item.inputHash}`))
-        }
-      ))
+        Effect.map(
+          store.query<{ k: string }>(
+            `SELECT item_id || ':' || input_hash AS k FROM stage_items WHERE stage = $stage AND item_id IN ${idsOf}`,
+            { stage, ids: jsonParam([...new Set(items.map((i) => i.id))]) }
+          ),
+          (rows) => {
+            const done = new Set(rows.map((r) => r.k))
+            return items.filter((item) => !done.has(`${item.id}:${item.inputHash}`))
+          }
+        )
+      )
 
 /**
  * A page of pending items from a page of input rows read in key order: the rows' items that are not
  * done, and the key of the last row (unless the page came short: then it was the last).
  */
-export const pageOf = <Row, I>(stage: string, page: PageRequest, rows: ReadonlyArray<Row>, keyOf: (row: Row) => ReadonlyArray<string | number>, itemsOf: (row: Row) => ReadonlyArray<StageItem<I>>) =>
-  keyedPageOf(stage, { rows, last: rows.length < page.size ? undefined : keyOf(rows.at(-1)!) }, itemsOf)
+export const pageOf = <Row, I>(
+  stage: string,
+  page: PageRequest,
+  rows: ReadonlyArray<Row>,
+  keyOf: (row: Row) => ReadonlyArray<string | number>,
+  itemsOf: (row: Row) => ReadonlyArray<StageItem<I>>
+) => keyedPageOf(stage, { rows, last: rows.length < page.size ? undefined : keyOf(rows.at(-1)!) }, itemsOf)
 
 /** A page of pending items from rows read in two steps (keys, then the rows among them the stage may work on): `last` is where the next page starts. */
-export const keyedPageOf = <Row, I>(stage: string, read: { readonly rows: ReadonlyArray<Row>; readonly last: ReadonlyArray<string | number> | undefined }, itemsOf: (row: Row) => ReadonlyArray<StageItem<I>>) =>
-  Effect.map(unfinished(stage, read.rows.flatMap(itemsOf)), (items): PendingPage<I> => ({ items, next: read.last === undefined ? undefined : cursorOf(read.last) }))
+export const keyedPageOf = <Row, I>(
+  stage: string,
+  read: { readonly rows: ReadonlyArray<Row>; readonly last: ReadonlyArray<string | number> | undefined },
+  itemsOf: (row: Row) => ReadonlyArray<StageItem<I>>
+) =>
+  Effect.map(
+    unfinished(stage, read.rows.flatMap(itemsOf)),
+    (items): PendingPage<I> => ({ items, next: read.last === undefined ? undefined : cursorOf(read.last) })
+  )
 
 /** A stage whose input is small or made at once (subjects, folder files, a whole-set decision): all of it is one page. */
-export const onePage = <I, E, R>(stage: string, all: Effect.Effect<ReadonlyArray<StageItem<I>>, E, R>) => (page: PageRequest): Effect.Effect<PendingPage<I>, E | StoreError, R | CorpusStore> =>
-  page.after !== undefined
-    ? Effect.succeed({ items: [], next: undefined })
-    : Effect.map(Effect.flatMap(all, (items) => unfinished(stage, items)), (items) => ({ items, next: undefined }))
+export const onePage =
+  <I, E, R>(stage: string, all: Effect.Effect<ReadonlyArray<StageItem<I>>, E, R>) =>
+  (page: PageRequest): Effect.Effect<PendingPage<I>, E | StoreError, R | CorpusStore> =>
+    page.after !== undefined
+      ? Effect.succeed({ items: [], next: undefined })
+      : Effect.map(
+          Effect.flatMap(all, (items) => unfinished(stage, items)),
+          (items) => ({ items, next: undefined })
+        )
 
 /** Walks every page of a stage's pending items (a dry run's count, tests): `f` sees each page's items. */
-export const forEachPendingPage = <I, E, R>(pending: (page: PageRequest) => Effect.Effect<PendingPage<I>, E, R>, size: number, f: (items: ReadonlyArray<StageItem<I>>) => void) =>
+export const forEachPendingPage = <I, E, R>(
+  pending: (page: PageRequest) => Effect.Effect<PendingPage<I>, E, R>,
+  size: number,
+  f: (items: ReadonlyArray<StageItem<I>>) => void
+) =>
   Effect.gen(function* () {
     let after: string | undefined
     do {
@@ -89,8 +121,14 @@ export const forEachPendingPage = <I, E, R>(pending: (page: PageRequest) => Effe
   })
 
 /** Every pending item of a stage, read page by page (tests and small inputs). */
-export const allPending = <I, E, R>(pending: (page: PageRequest) => Effect.Effect<PendingPage<I>, E, R>, size = 1_000) =>
+export const allPending = <I, E, R>(
+  pending: (page: PageRequest) => Effect.Effect<PendingPage<I>, E, R>,
+  size = 1_000
+) =>
   Effect.suspend(() => {
     const items: Array<StageItem<I>> = []
-    return Effect.as(forEachPendingPage(pending, size, (page) => items.push(...page)), items as ReadonlyArray<StageItem<I>>)
+    return Effect.as(
+      forEachPendingPage(pending, size, (page) => items.push(...page)),
+      items as ReadonlyArray<StageItem<I>>
+    )
   })

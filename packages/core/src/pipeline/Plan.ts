@@ -6,7 +6,15 @@
  */
 
 /** What a stage's items are, which decides which earlier stages it follows. */
-export type StageInput = "subject" | "knowledge point" | "file" | "scenario" | "candidate" | "video" | "example" | "final"
+export type StageInput =
+  | "subject"
+  | "knowledge point"
+  | "file"
+  | "scenario"
+  | "candidate"
+  | "video"
+  | "example"
+  | "final"
 
 export interface PlannedStageInfo {
   readonly name: string
@@ -25,8 +33,20 @@ export interface PlannedStageInfo {
   readonly local?: boolean | undefined
 }
 
-const candidate = (name: string): PlannedStageInfo => ({ name, input: "candidate", unit: "video@knowledge point", modelKey: name, concurrency: "run" })
-const validator = (name: string): PlannedStageInfo => ({ name, input: "example", unit: "examples", modelKey: name, concurrency: "run" })
+const candidate = (name: string): PlannedStageInfo => ({
+  name,
+  input: "candidate",
+  unit: "video@knowledge point",
+  modelKey: name,
+  concurrency: "run"
+})
+const validator = (name: string): PlannedStageInfo => ({
+  name,
+  input: "example",
+  unit: "examples",
+  modelKey: name,
+  concurrency: "run"
+})
 
 export const pipelinePlan: ReadonlyArray<PlannedStageInfo> = [
   { name: "expand", input: "subject", unit: "subjects", modelKey: "expand", concurrency: "run", needs: "subjects" },
@@ -51,7 +71,9 @@ export const pipelinePlan: ReadonlyArray<PlannedStageInfo> = [
 export const pipelineStageNames: ReadonlyArray<string> = pipelinePlan.map((s) => s.name)
 
 /** The stages a run spread over workers decides itself (`local`), handing the others out. */
-export const localStageNames: ReadonlySet<string> = new Set(pipelinePlan.filter((s) => s.local === true).map((s) => s.name))
+export const localStageNames: ReadonlySet<string> = new Set(
+  pipelinePlan.filter((s) => s.local === true).map((s) => s.name)
+)
 
 /** A built-in stage's place in the pipeline (a plugin's stage, unknown here, comes last). */
 export const pipelineRank = (stage: string): number => {

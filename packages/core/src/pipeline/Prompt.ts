@@ -23,7 +23,9 @@ export const promptTemplate = (name: string, options: { readonly from?: string |
   try {
     return { name, text: readFileSync(url, "utf8") }
   } catch (e) {
-    throw new Error(`prompt template "${name}": cannot read ${url.protocol === "file:" ? fileURLToPath(url) : url.href} (${e instanceof Error ? e.message : String(e)})`)
+    throw new Error(
+      `prompt template "${name}": cannot read ${url.protocol === "file:" ? fileURLToPath(url) : url.href} (${e instanceof Error ? e.message : String(e)})`
+    )
   }
 }
 
@@ -32,6 +34,18 @@ export const render = (template: string, values: Record<string, string | undefin
   template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => values[key] ?? "")
 
 /** The knowledge point's fields as template values. */
-export const knowledgePointValues = (kp: { readonly discipline: string; readonly subject: string; readonly course: string; readonly lecture: string; readonly knowledge_point: string; readonly description?: string | undefined }) => ({
-  discipline: kp.discipline, subject: kp.subject, course: kp.course, lecture: kp.lecture, knowledge_point: kp.knowledge_point, description: kp.description ?? "(none)"
+export const knowledgePointValues = (kp: {
+  readonly discipline: string
+  readonly subject: string
+  readonly course: string
+  readonly lecture: string
+  readonly knowledge_point: string
+  readonly description?: string | undefined
+}) => ({
+  discipline: kp.discipline,
+  subject: kp.subject,
+  course: kp.course,
+  lecture: kp.lecture,
+  knowledge_point: kp.knowledge_point,
+  description: kp.description ?? "(none)"
 })

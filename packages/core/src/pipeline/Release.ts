@@ -51,22 +51,47 @@ const survivorsSql = (o: ReleaseOptions, after = "TRUE", size?: number) =>
 export const releaseStage = (o: ReleaseOptions): Stage<Survivor, undefined, never> => ({
   name: "release",
   barrier: true,
-  pending: (page) => Effect.gen(function* () {
-    const store = yield* CorpusStore
-    const after = keyAfter(["id"], page)
-    const rows = yield* store.query<Survivor>(survivorsSql(o, after.sql, page.size), after.params)
-    return yield* pageOf("release", page, rows, (r) => [r.id], (r) => [{ id: r.id, input: r, inputHash: hashOf(r) }])
-  }),
-  process: ({ input }) => Effect.succeed({ verdict: { decision: "keep" as const, reason: `in the corpus (${input.skill}, ${input.problem_type})` } }),
+  pending: (page) =>
+    Effect.gen(function* () {
+      const store = yield* CorpusStore
+      const after = keyAfter(["id"], page)
+      const rows = yield* store.query<Survivor>(survivorsSql(o, after.sql, page.size), after.params)
+      return yield* pageOf(
+        "release",
+        page,
+        rows,
+        (r) => [r.id],
+        (r) => [{ id: r.id, input: r, inputHash: hashOf(r) }]
+      )
+    }),
+  process: ({ input }) =>
+    Effect.succeed({
+      verdict: { decision: "keep" as const, reason: `in the corpus (${input.skill}, ${input.problem_type})` }
+    }),
   commit: (tx, results) =>
     Effect.gen(function* () {
       yield* tx.run(`DELETE FROM examples WHERE id IN ${idsOf}`, { ids: jsonParam(results.map((r) => r.item.id)) })
       const rows = results.map(({ item: { input: r } }) => {
         const path = relative(o.projectDir, r.video_path)
         return {
-          id: r.id, question: r.question, type: r.problem_type, solution: `<answer>${r.answer}</answer>`, think: r.rationale,
-          options: r.options === null ? [] : Object.entries(JSON.parse(r.options) as Record<string, string>).map(([letter, text]) => `${letter}. ${text}`),
-          path: path.startsWith("..") ? r.video_path : path, skill: r.skill, discipline: r.discipline, subject: r.subject, kp: r.knowledge_point_id, video: r.video_id, model: r.generator_model
+          id: r.id,
+          question: r.question,
+          type: r.problem_type,
+          solution: `<answer>${r.answer}</answer>`,
+          think: r.rationale,
+          options:
+            r.options === null
+              ? []
+              : Object.entries(JSON.parse(r.options) as Record<string, string>).map(
+                  ([letter, text]) => `${letter}. ${text}`
+                ),
+          path: path.startsWith("..") ? r.video_path : path,
+          skill: r.skill,
+          discipline: r.discipline,
+          subject: r.subject,
+          kp: r.knowledge_point_id,
+          video: r.video_id,
+          model: r.generator_model
         }
       })
       yield* tx.run(
@@ -83,14 +108,19 @@ export const releaseStage = (o: ReleaseOptions): Stage<Survivor, undefined, neve
     // examples released by an earlier run that a changed check no longer keeps
     const withdrawn = yield* store.transaction((tx) =>
       Effect.gen(function* () {
-        const stale = yield* tx.query<{ id: string }>(`SELECT id FROM examples WHERE source_file = 'pipeline' AND id NOT IN (SELECT id FROM (${survivorsSql(o)}))`)
+        const stale = yield* tx.query<{ id: string }>(
+          `SELECT id FROM examples WHERE source_file = 'pipeline' AND id NOT IN (SELECT id FROM (${survivorsSql(o)}))`
+        )
         const ids = jsonParam(stale.map((s) => s.id))
         yield* tx.run(`DELETE FROM examples WHERE id IN ${idsOf}`, { ids })
         yield* tx.run(`DELETE FROM verdicts WHERE stage = 'release' AND item_id IN ${idsOf}`, { ids })
         yield* tx.run(`DELETE FROM stage_items WHERE stage = 'release' AND item_id IN ${idsOf}`, { ids })
         return stale.length
-      }))
-    const released = (yield* store.query<{ n: number }>("SELECT count(*)::INT AS n FROM examples WHERE source_file = 'pipeline'"))[0]!.n
+      })
+    )
+    const released = (yield* store.query<{ n: number }>(
+      "SELECT count(*)::INT AS n FROM examples WHERE source_file = 'pipeline'"
+    ))[0]!.n
     if (released === 0) return `nothing to release${withdrawn > 0 ? ` (${withdrawn} withdrawn)` : ""}`
     const split = yield* splitCorpus(o.split)
     const files = (yield* exportFormatsOf(o.formats, o.export)).flatMap((f) => f.files)

@@ -18,16 +18,22 @@ export interface Stage<I, O, R> {
   readonly name: string
   /** a page of its pending items: those among the page's input rows with no result for their exact input (Paging.ts) */
   readonly pending: (page: PageRequest) => Effect.Effect<PendingPage<I>, StoreError | FileError, CorpusStore | R>
-  readonly process: (item: StageItem<I>) => Effect.Effect<{ readonly verdict: Verdict; readonly output?: O | undefined }, never, R>
+  readonly process: (
+    item: StageItem<I>
+  ) => Effect.Effect<{ readonly verdict: Verdict; readonly output?: O | undefined }, never, R>
   /** writes a batch of items' outputs (replacing earlier results of the same items), in a few statements (BatchSql) */
-  readonly commit: (tx: Queries, results: ReadonlyArray<{ readonly item: StageItem<I>; readonly output: O | undefined }>) => Effect.Effect<void, StoreError>
+  readonly commit: (
+    tx: Queries,
+    results: ReadonlyArray<{ readonly item: StageItem<I>; readonly output: O | undefined }>
+  ) => Effect.Effect<void, StoreError>
   /** decides over the whole set (near-duplicates, the release): starts once every earlier stage is done */
   readonly barrier?: boolean | undefined
   /** runs after the stage's last item (the release: split and export); says what it did */
   readonly finish?: Effect.Effect<string, unknown, CorpusStore | R> | undefined
 }
 
-export const hashOf = (...parts: ReadonlyArray<unknown>): string => createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32)
+export const hashOf = (...parts: ReadonlyArray<unknown>): string =>
+  createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32)
 
 export interface StageRun {
   readonly stage: string
@@ -60,7 +66,11 @@ export interface ItemOutcome<O = unknown> {
 type Result<I, O> = ItemOutcome<O> & { readonly item: StageItem<I> }
 
 /** Does one item of a stage here, with its own record of its model calls' events; `refresh` skips the response cache. */
-export const processItem = <I, O, R>(stage: Stage<I, O, R>, item: StageItem<I>, refresh: boolean): Effect.Effect<ItemOutcome<O>, never, R> =>
+export const processItem = <I, O, R>(
+  stage: Stage<I, O, R>,
+  item: StageItem<I>,
+  refresh: boolean
+): Effect.Effect<ItemOutcome<O>, never, R> =>
   Effect.suspend(() => {
     const events: Array<ItemEvent> = []
     return stage.process(item).pipe(
@@ -70,43 +80,99 @@ export const processItem = <I, O, R>(stage: Stage<I, O, R>, item: StageItem<I>, 
   })
 
 /** Who does an item: this process (processItem) unless a run hands items to workers (videokr run --queue). */
-export type ItemExecutor<R> = (stage: Stage<any, any, R>, item: StageItem<any>, refresh: boolean) => Effect.Effect<ItemOutcome, never, R>
+export type ItemExecutor<R> = (
+  stage: Stage<any, any, R>,
+  item: StageItem<any>,
+  refresh: boolean
+) => Effect.Effect<ItemOutcome, never, R>
 
 const attemptColumns = { id: "VARCHAR", hash: "VARCHAR", model: "VARCHAR", kind: "VARCHAR", reason: "VARCHAR" } as const
 
 /** The attempts rows of a batch: every transient failure and reroute, so that `videokr why` shows an item's history. */
-const attemptRows = (results: ReadonlyArray<Result<unknown, unknown>>, transient: ReadonlySet<Result<unknown, unknown>>) =>
+const attemptRows = (
+  results: ReadonlyArray<Result<unknown, unknown>>,
+  transient: ReadonlySet<Result<unknown, unknown>>
+) =>
   results.flatMap((r) => [
-    ...r.events.filter((e) => e.kind === "rerouted" || !transient.has(r)).map((e) => ({ id: r.item.id, hash: r.item.inputHash, model: e.modelId, kind: e.kind, reason: e.detail })),
-    ...(transient.has(r) ? [{ id: r.item.id, hash: r.item.inputHash, model: r.verdict.modelId ?? null, kind: "transient", reason: r.verdict.reason }] : [])
+    ...r.events
+      .filter((e) => e.kind === "rerouted" || !transient.has(r))
+      .map((e) => ({ id: r.item.id, hash: r.item.inputHash, model: e.modelId, kind: e.kind, reason: e.detail })),
+    ...(transient.has(r)
+      ? [
+          {
+            id: r.item.id,
+            hash: r.item.inputHash,
+            model: r.verdict.modelId ?? null,
+            kind: "transient",
+            reason: r.verdict.reason
+          }
+        ]
+      : [])
   ])
 
 /**
  * Writes one batch of results in one transaction of a few statements: each final result with its verdict
  * and its done mark; each transient one as an attempt only (the item stays pending).
  */
-const commitBatch = <I, O, R>(stage: Stage<I, O, R>, results: ReadonlyArray<Result<I, O>>, transient: ReadonlySet<Result<I, O>>) =>
+const commitBatch = <I, O, R>(
+  stage: Stage<I, O, R>,
+  results: ReadonlyArray<Result<I, O>>,
+  transient: ReadonlySet<Result<I, O>>
+) =>
   Effect.flatMap(CorpusStore, (store) =>
     store.transaction((tx) =>
       Effect.gen(function* () {
         const final = results.filter((r) => !transient.has(r))
-        const attempts = attemptRows(results as ReadonlyArray<Result<unknown, unknown>>, transient as ReadonlySet<Result<unknown, unknown>>)
+        const attempts = attemptRows(
+          results as ReadonlyArray<Result<unknown, unknown>>,
+          transient as ReadonlySet<Result<unknown, unknown>>
+        )
         if (attempts.length > 0) {
-          yield* tx.run(`INSERT INTO attempts (stage, item_id, input_hash, model_id, kind, reason) SELECT $stage, id, hash, model, kind, reason FROM ${rowsOf(attemptColumns)}`, { stage: stage.name, rows: jsonParam(attempts) })
+          yield* tx.run(
+            `INSERT INTO attempts (stage, item_id, input_hash, model_id, kind, reason) SELECT $stage, id, hash, model, kind, reason FROM ${rowsOf(attemptColumns)}`,
+            { stage: stage.name, rows: jsonParam(attempts) }
+          )
         }
         if (final.length === 0) return
-        yield* stage.commit(tx, final.map(({ item, output }) => ({ item, output })))
+        yield* stage.commit(
+          tx,
+          final.map(({ item, output }) => ({ item, output }))
+        )
         const ids = jsonParam(final.map((r) => r.item.id))
-        const rows = jsonParam(final.map(({ item, verdict }) => ({
-          id: item.id, model: verdict.modelId ?? null, decision: verdict.decision, reason: verdict.reason, evidence: verdict.evidence ?? null, hash: item.inputHash
-        })))
-        const columns = { id: "VARCHAR", model: "VARCHAR", decision: "VARCHAR", reason: "VARCHAR", evidence: "JSON", hash: "VARCHAR" } as const
+        const rows = jsonParam(
+          final.map(({ item, verdict }) => ({
+            id: item.id,
+            model: verdict.modelId ?? null,
+            decision: verdict.decision,
+            reason: verdict.reason,
+            evidence: verdict.evidence ?? null,
+            hash: item.inputHash
+          }))
+        )
+        const columns = {
+          id: "VARCHAR",
+          model: "VARCHAR",
+          decision: "VARCHAR",
+          reason: "VARCHAR",
+          evidence: "JSON",
+          hash: "VARCHAR"
+        } as const
         yield* tx.run(`DELETE FROM verdicts WHERE stage = $stage AND item_id IN ${idsOf}`, { stage: stage.name, ids })
-        yield* tx.run(`INSERT INTO verdicts (item_id, stage, model_id, decision, reason, evidence, input_hash) SELECT id, $stage, model, decision, reason, evidence, hash FROM ${rowsOf(columns)}`, { stage: stage.name, rows })
-        yield* tx.run(`DELETE FROM stage_items WHERE stage = $stage AND item_id IN ${idsOf}`, { stage: stage.name, ids })
-        yield* tx.run(`INSERT INTO stage_items (stage, item_id, input_hash, status) SELECT $stage, id, hash, decision FROM ${rowsOf(columns)}`, { stage: stage.name, rows })
+        yield* tx.run(
+          `INSERT INTO verdicts (item_id, stage, model_id, decision, reason, evidence, input_hash) SELECT id, $stage, model, decision, reason, evidence, hash FROM ${rowsOf(columns)}`,
+          { stage: stage.name, rows }
+        )
+        yield* tx.run(`DELETE FROM stage_items WHERE stage = $stage AND item_id IN ${idsOf}`, {
+          stage: stage.name,
+          ids
+        })
+        yield* tx.run(
+          `INSERT INTO stage_items (stage, item_id, input_hash, status) SELECT $stage, id, hash, decision FROM ${rowsOf(columns)}`,
+          { stage: stage.name, rows }
+        )
       })
-    ))
+    )
+  )
 
 /** Items a stage's `prepare` holds back: item id -> the model and the reason (a failed or expired batch). */
 export type HeldBack = ReadonlyMap<string, { readonly modelId: string; readonly reason: string }>
@@ -140,8 +206,13 @@ export interface RunOptions<R = never> {
    * may hold items back (id -> why, e.g. their batch failed or expired): they are not processed in this
    * round but stay pending, as after a transient failure.
    */
-  // biome-ignore lint/suspicious/noConfusingVoidType: a prepare step that holds nothing back returns Effect.void
-  readonly prepare?: ((stage: Stage<any, any, R>, items: ReadonlyArray<StageItem<any>>) => Effect.Effect<void | HeldBack, unknown, R>) | undefined
+  readonly prepare?:
+    | ((
+        stage: Stage<any, any, R>,
+        items: ReadonlyArray<StageItem<any>>
+        // biome-ignore lint/suspicious/noConfusingVoidType: a prepare step that holds nothing back returns Effect.void
+      ) => Effect.Effect<void | HeldBack, unknown, R>)
+    | undefined
   /** each committed batch: its stage, items, and milliseconds spent processing and writing it (the benchmark's figures) */
   readonly onBatch?: ((stage: string, items: number, processMillis: number, commitMillis: number) => void) | undefined
   /** items that failed transiently are asked again after a backoff, this many times in this run */
@@ -169,7 +240,20 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
     const writer = yield* Semaphore.make(1)
     const size = options.batchSize ?? 32
     const policy = options.retry ?? itemRetryDefaults
-    const progress = plans.map((p): StageProgress => ({ stage: p.stage.name, pending: 0, retrying: 0, leftPending: 0, pendingByModel: {}, processed: 0, kept: 0, dropped: 0, errors: 0, done: false }))
+    const progress = plans.map(
+      (p): StageProgress => ({
+        stage: p.stage.name,
+        pending: 0,
+        retrying: 0,
+        leftPending: 0,
+        pendingByModel: {},
+        processed: 0,
+        kept: 0,
+        dropped: 0,
+        errors: 0,
+        done: false
+      })
+    )
     const report = () => options.onProgress?.(progress)
     const update = (i: number, change: Partial<StageProgress>) => {
       progress[i] = { ...progress[i]!, ...change }
@@ -177,7 +261,10 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
     }
     const execute = options.executor ?? processItem
     const processOne = <I>(stage: Stage<I, unknown, R>, item: StageItem<I>) =>
-      Effect.map(execute(stage, item, options.refresh?.has(`${stage.name}\u0000${item.id}`) ?? false), (r): Result<I, unknown> => ({ item, ...r }))
+      Effect.map(
+        execute(stage, item, options.refresh?.has(`${stage.name}\u0000${item.id}`) ?? false),
+        (r): Result<I, unknown> => ({ item, ...r })
+      )
     const isTransientResult = (r: Result<unknown, unknown>) =>
       r.verdict.decision === "error" && (r.verdict.transient === true || r.events.some((e) => e.kind === "transient"))
 
@@ -233,51 +320,83 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
             found += items.length
             // what this run gives up on, from its own record (not from the pages, which a --limit empties)
             const exhausted: Record<string, number> = {}
-            for (const d of deferred.values()) if (d.attempts >= policy.attempts) exhausted[d.model] = (exhausted[d.model] ?? 0) + 1
+            for (const d of deferred.values())
+              if (d.attempts >= policy.attempts) exhausted[d.model] = (exhausted[d.model] ?? 0) + 1
             const leftPending = Object.values(exhausted).reduce((a, n) => a + n, 0)
             // pending: what this pass has found and not yet done, or what the last pass found, whichever is more
             const pendingNow = () => Math.max(0, Math.max(found, lastPass.found) - handled)
             update(i, { pending: pendingNow(), leftPending, pendingByModel: exhausted })
             if (items.length === 0) continue
             const held = options.prepare === undefined ? undefined : (yield* options.prepare(stage, items)) || undefined
-            const batches = Array.from({ length: Math.ceil(items.length / size) }, (_, b) => items.slice(b * size, (b + 1) * size))
-            yield* Effect.forEach(batches, (batch) => Effect.gen(function* () {
-              const started = performance.now()
-              const results = yield* Effect.forEach(batch, (item) => {
-                const h = held?.get(item.id)
-                return h === undefined
-                  ? processOne(stage, item)
-                  : Effect.succeed<Result<unknown, unknown>>({ item, verdict: { decision: "error", reason: h.reason, modelId: h.modelId, transient: true }, events: [] })
-              }, { concurrency: plan.concurrency })
-              const processed = performance.now()
-              const transient = new Set(results.filter(isTransientResult))
-              yield* Semaphore.withPermit(writer, Effect.suspend(() => {
-                const writing = performance.now()
-                return Effect.tap(commitBatch(stage, results, transient), () => Effect.sync(() => options.onBatch?.(stage.name, results.length, processed - started, performance.now() - writing)))
-              }))
-              const failedAt = yield* Clock.currentTimeMillis
-              for (const r of results) {
-                if (!transient.has(r)) {
-                  deferred.delete(r.item.id)
-                  continue
-                }
-                const attempts = (deferred.get(r.item.id)?.attempts ?? 0) + 1
-                const delay = Math.min(policy.maxDelayMillis, policy.delayMillis * 2 ** (attempts - 1))
-                deferred.set(r.item.id, { attempts, until: failedAt + delay, model: r.verdict.modelId ?? "(unknown model)" })
-              }
-              const final = results.filter((r) => !transient.has(r))
-              handled += batch.length
-              const p = progress[i]!
-              update(i, {
-                pending: pendingNow(),
-                retrying: p.retrying + transient.size,
-                processed: p.processed + final.length,
-                kept: p.kept + final.filter((r) => r.verdict.decision === "keep").length,
-                dropped: p.dropped + final.filter((r) => r.verdict.decision === "drop").length,
-                errors: p.errors + final.filter((r) => r.verdict.decision === "error").length
-              })
-              left -= final.length
-            }), { concurrency: options.batchesInFlight ?? 1, discard: true })
+            const batches = Array.from({ length: Math.ceil(items.length / size) }, (_, b) =>
+              items.slice(b * size, (b + 1) * size)
+            )
+            yield* Effect.forEach(
+              batches,
+              (batch) =>
+                Effect.gen(function* () {
+                  const started = performance.now()
+                  const results = yield* Effect.forEach(
+                    batch,
+                    (item) => {
+                      const h = held?.get(item.id)
+                      return h === undefined
+                        ? processOne(stage, item)
+                        : Effect.succeed<Result<unknown, unknown>>({
+                            item,
+                            verdict: { decision: "error", reason: h.reason, modelId: h.modelId, transient: true },
+                            events: []
+                          })
+                    },
+                    { concurrency: plan.concurrency }
+                  )
+                  const processed = performance.now()
+                  const transient = new Set(results.filter(isTransientResult))
+                  yield* Semaphore.withPermit(
+                    writer,
+                    Effect.suspend(() => {
+                      const writing = performance.now()
+                      return Effect.tap(commitBatch(stage, results, transient), () =>
+                        Effect.sync(() =>
+                          options.onBatch?.(
+                            stage.name,
+                            results.length,
+                            processed - started,
+                            performance.now() - writing
+                          )
+                        )
+                      )
+                    })
+                  )
+                  const failedAt = yield* Clock.currentTimeMillis
+                  for (const r of results) {
+                    if (!transient.has(r)) {
+                      deferred.delete(r.item.id)
+                      continue
+                    }
+                    const attempts = (deferred.get(r.item.id)?.attempts ?? 0) + 1
+                    const delay = Math.min(policy.maxDelayMillis, policy.delayMillis * 2 ** (attempts - 1))
+                    deferred.set(r.item.id, {
+                      attempts,
+                      until: failedAt + delay,
+                      model: r.verdict.modelId ?? "(unknown model)"
+                    })
+                  }
+                  const final = results.filter((r) => !transient.has(r))
+                  handled += batch.length
+                  const p = progress[i]!
+                  update(i, {
+                    pending: pendingNow(),
+                    retrying: p.retrying + transient.size,
+                    processed: p.processed + final.length,
+                    kept: p.kept + final.filter((r) => r.verdict.decision === "keep").length,
+                    dropped: p.dropped + final.filter((r) => r.verdict.decision === "drop").length,
+                    errors: p.errors + final.filter((r) => r.verdict.decision === "error").length
+                  })
+                  left -= final.length
+                }),
+              { concurrency: options.batchesInFlight ?? 1, discard: true }
+            )
           } while (after !== undefined && left > 0)
           lastPass = { at: passStarted, millis: reading, found }
           update(i, { pending: 0, retrying })
@@ -285,7 +404,11 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
             if ((upstreamDone || left <= 0) && retrying === 0) break
             // waiting for upstream, or for the next item due to be asked again
             const now = yield* Clock.currentTimeMillis
-            yield* Effect.sleep(upstreamDone ? Math.max(1, nextRetry - now) : Math.min(options.pollMillis ?? 200, Math.max(1, nextRetry - now)))
+            yield* Effect.sleep(
+              upstreamDone
+                ? Math.max(1, nextRetry - now)
+                : Math.min(options.pollMillis ?? 200, Math.max(1, nextRetry - now))
+            )
           }
         }
         // whatever still waits to be asked again (a --limit reached first) is left for the next run too
@@ -300,8 +423,18 @@ export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOpt
   })
 
 /** One stage on its own (tests, plugins): every pending item, then its finish. */
-export const runStage = <I, O, R>(stage: Stage<I, O, R>, options: { readonly concurrency: number; readonly limit?: number | undefined; readonly batchSize?: number | undefined }) =>
-  Effect.map(runStages([{ stage, concurrency: options.concurrency, limit: options.limit }], { batchSize: options.batchSize }), (runs): StageRun => {
-    const { stage: name, processed, kept, dropped, errors } = runs[0]!
-    return { stage: name, processed, kept, dropped, errors }
-  })
+export const runStage = <I, O, R>(
+  stage: Stage<I, O, R>,
+  options: {
+    readonly concurrency: number
+    readonly limit?: number | undefined
+    readonly batchSize?: number | undefined
+  }
+) =>
+  Effect.map(
+    runStages([{ stage, concurrency: options.concurrency, limit: options.limit }], { batchSize: options.batchSize }),
+    (runs): StageRun => {
+      const { stage: name, processed, kept, dropped, errors } = runs[0]!
+      return { stage: name, processed, kept, dropped, errors }
+    }
+  )

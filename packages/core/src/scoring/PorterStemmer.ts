@@ -6,9 +6,22 @@
  * stemming of words of one or two letters). Checked against NLTK's own output (test/vectors/stems.jsonl).
  */
 const irregular: Record<string, string> = {
-  sky: "sky", skies: "sky", dying: "die", lying: "lie", tying: "tie", news: "news",
-  innings: "inning", inning: "inning", outings: "outing", outing: "outing", cannings: "canning", canning: "canning",
-  howe: "howe", proceed: "proceed", exceed: "exceed", succeed: "succeed"
+  sky: "sky",
+  skies: "sky",
+  dying: "die",
+  lying: "lie",
+  tying: "tie",
+  news: "news",
+  innings: "inning",
+  inning: "inning",
+  outings: "outing",
+  outing: "outing",
+  cannings: "canning",
+  canning: "canning",
+  howe: "howe",
+  proceed: "proceed",
+  exceed: "exceed",
+  succeed: "succeed"
 }
 
 const isVowelLetter = (c: string) => c === "a" || c === "e" || c === "i" || c === "o" || c === "u"
@@ -39,11 +52,16 @@ const containsVowel = (stem: string) => {
   return false
 }
 
-const endsDoubleConsonant = (word: string) => word.length >= 2 && word.at(-1) === word.at(-2) && isConsonant(word, word.length - 1)
+const endsDoubleConsonant = (word: string) =>
+  word.length >= 2 && word.at(-1) === word.at(-2) && isConsonant(word, word.length - 1)
 
 /** *o: ends consonant-vowel-consonant, the last not w, x or y; or (NLTK) a two-letter vowel-consonant word. */
 const endsCvc = (word: string) =>
-  (word.length >= 3 && isConsonant(word, word.length - 3) && !isConsonant(word, word.length - 2) && isConsonant(word, word.length - 1) && !"wxy".includes(word.at(-1)!)) ||
+  (word.length >= 3 &&
+    isConsonant(word, word.length - 3) &&
+    !isConsonant(word, word.length - 2) &&
+    isConsonant(word, word.length - 1) &&
+    !"wxy".includes(word.at(-1)!)) ||
   (word.length === 2 && !isConsonant(word, 0) && isConsonant(word, 1))
 
 type Rule = readonly [suffix: string, replacement: string, condition: ((stem: string) => boolean) | undefined]
@@ -64,8 +82,14 @@ const applyRules = (word: string, rules: ReadonlyArray<Rule>): string => {
 }
 
 const step1a = (word: string) =>
-  word.endsWith("ies") && word.length === 4 ? word.slice(0, -3) + "ie"
-  : applyRules(word, [["sses", "ss", undefined], ["ies", "i", undefined], ["ss", "ss", undefined], ["s", "", undefined]])
+  word.endsWith("ies") && word.length === 4
+    ? word.slice(0, -3) + "ie"
+    : applyRules(word, [
+        ["sses", "ss", undefined],
+        ["ies", "i", undefined],
+        ["ss", "ss", undefined],
+        ["s", "", undefined]
+      ])
 
 const step1b = (word: string) => {
   if (word.endsWith("ied")) return word.slice(0, -3) + (word.length === 4 ? "ie" : "i")
@@ -94,16 +118,32 @@ const step1b = (word: string) => {
   ])
 }
 
-const step1c = (word: string) => applyRules(word, [["y", "i", (stem) => stem.length > 1 && isConsonant(stem, stem.length - 1)]])
+const step1c = (word: string) =>
+  applyRules(word, [["y", "i", (stem) => stem.length > 1 && isConsonant(stem, stem.length - 1)]])
 
 const step2 = (word: string): string => {
   if (word.endsWith("alli") && positive(word.slice(0, -4))) return step2(word.slice(0, -4) + "al")
   return applyRules(word, [
-    ["ational", "ate", positive], ["tional", "tion", positive], ["enci", "ence", positive], ["anci", "ance", positive],
-    ["izer", "ize", positive], ["bli", "ble", positive], ["alli", "al", positive], ["entli", "ent", positive],
-    ["eli", "e", positive], ["ousli", "ous", positive], ["ization", "ize", positive], ["ation", "ate", positive],
-    ["ator", "ate", positive], ["alism", "al", positive], ["iveness", "ive", positive], ["fulness", "ful", positive],
-    ["ousness", "ous", positive], ["aliti", "al", positive], ["iviti", "ive", positive], ["biliti", "ble", positive],
+    ["ational", "ate", positive],
+    ["tional", "tion", positive],
+    ["enci", "ence", positive],
+    ["anci", "ance", positive],
+    ["izer", "ize", positive],
+    ["bli", "ble", positive],
+    ["alli", "al", positive],
+    ["entli", "ent", positive],
+    ["eli", "e", positive],
+    ["ousli", "ous", positive],
+    ["ization", "ize", positive],
+    ["ation", "ate", positive],
+    ["ator", "ate", positive],
+    ["alism", "al", positive],
+    ["iveness", "ive", positive],
+    ["fulness", "ful", positive],
+    ["ousness", "ous", positive],
+    ["aliti", "al", positive],
+    ["iviti", "ive", positive],
+    ["biliti", "ble", positive],
     ["fulli", "ful", positive],
     // NLTK measures the word without "ogi" here, not the stem without "logi"
     ["logi", "log", () => positive(word.slice(0, -3))]
@@ -112,19 +152,38 @@ const step2 = (word: string): string => {
 
 const step3 = (word: string) =>
   applyRules(word, [
-    ["icate", "ic", positive], ["ative", "", positive], ["alize", "al", positive], ["iciti", "ic", positive],
-    ["ical", "ic", positive], ["ful", "", positive], ["ness", "", positive]
+    ["icate", "ic", positive],
+    ["ative", "", positive],
+    ["alize", "al", positive],
+    ["iciti", "ic", positive],
+    ["ical", "ic", positive],
+    ["ful", "", positive],
+    ["ness", "", positive]
   ])
 
 const above1 = (stem: string) => measure(stem) > 1
 
 const step4 = (word: string) =>
   applyRules(word, [
-    ["al", "", above1], ["ance", "", above1], ["ence", "", above1], ["er", "", above1], ["ic", "", above1],
-    ["able", "", above1], ["ible", "", above1], ["ant", "", above1], ["ement", "", above1], ["ment", "", above1],
-    ["ent", "", above1], ["ion", "", (stem) => measure(stem) > 1 && (stem.endsWith("s") || stem.endsWith("t"))],
-    ["ou", "", above1], ["ism", "", above1], ["ate", "", above1], ["iti", "", above1], ["ous", "", above1],
-    ["ive", "", above1], ["ize", "", above1]
+    ["al", "", above1],
+    ["ance", "", above1],
+    ["ence", "", above1],
+    ["er", "", above1],
+    ["ic", "", above1],
+    ["able", "", above1],
+    ["ible", "", above1],
+    ["ant", "", above1],
+    ["ement", "", above1],
+    ["ment", "", above1],
+    ["ent", "", above1],
+    ["ion", "", (stem) => measure(stem) > 1 && (stem.endsWith("s") || stem.endsWith("t"))],
+    ["ou", "", above1],
+    ["ism", "", above1],
+    ["ate", "", above1],
+    ["iti", "", above1],
+    ["ous", "", above1],
+    ["ive", "", above1],
+    ["ize", "", above1]
   ])
 
 const step5a = (word: string) => {

@@ -102,6 +102,7 @@ export const lcsLength = (a: ArrayLike<unknown>, b: ArrayLike<unknown>): number 
 /** rouge_score's RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True).score(target, prediction). */
 export const rouge = (target: string, prediction: string): RougeScores => {
   const { t, p, size } = intern(tokenize(target), tokenize(prediction))
-  const grams = (n: 1 | 2) => score(overlap(t, p, n, size), Math.max(t.length - n + 1, 0), Math.max(p.length - n + 1, 0))
+  const grams = (n: 1 | 2) =>
+    score(overlap(t, p, n, size), Math.max(t.length - n + 1, 0), Math.max(p.length - n + 1, 0))
   return { rouge1: grams(1), rouge2: grams(2), rougeL: score(lcsLength(t, p), t.length, p.length) }
 }

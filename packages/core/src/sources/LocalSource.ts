@@ -34,12 +34,24 @@ export interface LocalScan {
   readonly revision: string
 }
 
-type SidecarRow = { file: string; title?: string; description?: string; tags?: string | Array<string>; license?: string; channel?: string; knowledge_point_id?: string }
+type SidecarRow = {
+  file: string
+  title?: string
+  description?: string
+  tags?: string | Array<string>
+  license?: string
+  channel?: string
+  knowledge_point_id?: string
+}
 
 const parseSidecar = (path: string, text: string): Map<string, SidecarRow> => {
-  const rows: Array<SidecarRow> = extname(path).toLowerCase() === ".csv"
-    ? (parseCsv(text, { columns: true, skip_empty_lines: true, bom: true }) as Array<SidecarRow>)
-    : text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as SidecarRow)
+  const rows: Array<SidecarRow> =
+    extname(path).toLowerCase() === ".csv"
+      ? (parseCsv(text, { columns: true, skip_empty_lines: true, bom: true }) as Array<SidecarRow>)
+      : text
+          .split("\n")
+          .filter((l) => l.trim() !== "")
+          .map((l) => JSON.parse(l) as SidecarRow)
   return new Map(rows.map((r) => [r.file, r]))
 }
 
@@ -62,27 +74,40 @@ export const scanLocal = (options: LocalSourceOptions) =>
   Effect.gen(function* () {
     const media = yield* Media
     const root = resolve(options.root)
-    const extensions = new Set((options.extensions ?? [".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v"]).map((e) => e.toLowerCase()))
-    const fail = (item: string) => (e: unknown) => new SourceError({ source: "local", item, reason: e instanceof Error ? e.message : String(e) })
+    const extensions = new Set(
+      (options.extensions ?? [".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v"]).map((e) => e.toLowerCase())
+    )
+    const fail = (item: string) => (e: unknown) =>
+      new SourceError({ source: "local", item, reason: e instanceof Error ? e.message : String(e) })
     const sidecarPath = options.sidecar === undefined ? undefined : resolve(options.sidecar)
     // read once: its rows name the files, and its text is part of the revision
-    const sidecarText = sidecarPath === undefined ? "" : yield* Effect.tryPromise({ try: () => readFile(sidecarPath, "utf8"), catch: fail(sidecarPath) })
-    const sidecar = sidecarPath === undefined ? new Map<string, SidecarRow>() : yield* Effect.try({ try: () => parseSidecar(sidecarPath, sidecarText), catch: fail(sidecarPath) })
+    const sidecarText =
+      sidecarPath === undefined
+        ? ""
+        : yield* Effect.tryPromise({ try: () => readFile(sidecarPath, "utf8"), catch: fail(sidecarPath) })
+    const sidecar =
+      sidecarPath === undefined
+        ? new Map<string, SidecarRow>()
+        : yield* Effect.try({ try: () => parseSidecar(sidecarPath, sidecarText), catch: fail(sidecarPath) })
     const matches = options.glob === undefined ? undefined : picomatch(options.glob, { dot: false })
-    const all = (yield* Effect.tryPromise({ try: () => walk(root), catch: fail(root) })).filter((f) => f !== sidecarPath).sort()
+    const all = (yield* Effect.tryPromise({ try: () => walk(root), catch: fail(root) }))
+      .filter((f) => f !== sidecarPath)
+      .sort()
     const stamps = new Map<string, string>()
     for (const file of all) stamps.set(file, yield* Effect.tryPromise({ try: () => stampOf(file), catch: fail(file) }))
     const taken = (f: string) => (matches ? matches(relative(root, f)) : extensions.has(extname(f).toLowerCase()))
     const files = all.filter(taken)
-    const looked: Array<SourceFile> = all.filter((f) => !taken(f)).map((f) => ({
-      id: `local:${relative(root, f)}`,
-      path: f,
-      decision: "drop" as const,
-      reason: matches
-        ? `skipped: not matched by the source's glob "${options.glob}"`
-        : `skipped: not a video file name (the local source takes ${[...extensions].join(" ")}; pipeline.sources[].glob chooses others)`,
-      stamp: stamps.get(f)!
-    }))
+    const looked: Array<SourceFile> = all
+      .filter((f) => !taken(f))
+      .map((f) => ({
+        id: `local:${relative(root, f)}`,
+        path: f,
+        decision: "drop" as const,
+        reason: matches
+          ? `skipped: not matched by the source's glob "${options.glob}"`
+          : `skipped: not a video file name (the local source takes ${[...extensions].join(" ")}; pipeline.sources[].glob chooses others)`,
+        stamp: stamps.get(f)!
+      }))
     const candidates: Array<VideoCandidate> = []
     for (const file of files) {
       const rel = relative(root, file)
@@ -90,11 +115,23 @@ export const scanLocal = (options: LocalSourceOptions) =>
       if (probed._tag === "Failure") {
         const e = probed.failure as MediaError
         // the id names the file: ffprobe's own mention of it is left out
-        looked.push({ id: `local:${rel}`, path: file, decision: "drop", reason: `not a readable video (${e.kind}): ${e.reason.replaceAll(`${file}: `, "")}`, stamp: stamps.get(file)! })
+        looked.push({
+          id: `local:${rel}`,
+          path: file,
+          decision: "drop",
+          reason: `not a readable video (${e.kind}): ${e.reason.replaceAll(`${file}: `, "")}`,
+          stamp: stamps.get(file)!
+        })
         continue
       }
       const meta = sidecar.get(rel) ?? sidecar.get(basename(file))
-      const tags = typeof meta?.tags === "string" ? meta.tags.split(/[;,]/).map((t) => t.trim()).filter(Boolean) : meta?.tags
+      const tags =
+        typeof meta?.tags === "string"
+          ? meta.tags
+              .split(/[;,]/)
+              .map((t) => t.trim())
+              .filter(Boolean)
+          : meta?.tags
       const video: Video = {
         id: `local:${rel}`,
         source: "local",
@@ -109,13 +146,28 @@ export const scanLocal = (options: LocalSourceOptions) =>
         ...(meta?.knowledge_point_id ? { knowledge_point_id: meta.knowledge_point_id } : {})
       }
       candidates.push({ video, localPath: file })
-      looked.push({ id: video.id, path: file, decision: "keep", reason: `a video of ${video.duration.toFixed(1)} s, license ${video.license}`, stamp: stamps.get(file)! })
+      looked.push({
+        id: video.id,
+        path: file,
+        decision: "keep",
+        reason: `a video of ${video.duration.toFixed(1)} s, license ${video.license}`,
+        stamp: stamps.get(file)!
+      })
     }
-    const revision = createHash("sha256").update(JSON.stringify([[...stamps].map(([f, s]) => [relative(root, f), s]), sidecarText])).digest("hex").slice(0, 16)
+    const revision = createHash("sha256")
+      .update(JSON.stringify([[...stamps].map(([f, s]) => [relative(root, f), s]), sidecarText]))
+      .digest("hex")
+      .slice(0, 16)
     return { candidates, files: looked.sort((a, b) => a.id.localeCompare(b.id)), revision } satisfies LocalScan
   })
 
-const words = (text: string) => new Set(text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2))
+const words = (text: string) =>
+  new Set(
+    text
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter((w) => w.length > 2)
+  )
 
 /** The source: scanned once, searched by word overlap; "download" is the file where it is. */
 export const makeLocalSource = (options: LocalSourceOptions) =>
@@ -141,5 +193,8 @@ export const makeLocalSource = (options: LocalSourceOptions) =>
     download: (candidate) =>
       candidate.localPath === undefined
         ? Effect.fail(new SourceError({ source: "local", item: candidate.video.id, reason: "no local file" }))
-        : Effect.tryPromise({ try: () => stat(candidate.localPath!).then(() => candidate.localPath!), catch: (e) => new SourceError({ source: "local", item: candidate.video.id, reason: String(e) }) })
+        : Effect.tryPromise({
+            try: () => stat(candidate.localPath!).then(() => candidate.localPath!),
+            catch: (e) => new SourceError({ source: "local", item: candidate.video.id, reason: String(e) })
+          })
   }))

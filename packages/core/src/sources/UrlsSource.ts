@@ -20,7 +20,15 @@ export interface UrlsSourceOptions {
   readonly attempts?: number | undefined
 }
 
-type Row = { url: string; license?: string; title?: string; description?: string; tags?: string | Array<string>; duration?: number | string; knowledge_point_id?: string }
+type Row = {
+  url: string
+  license?: string
+  title?: string
+  description?: string
+  tags?: string | Array<string>
+  duration?: number | string
+  knowledge_point_id?: string
+}
 
 const idOf = (url: string) => createHash("sha256").update(url).digest("hex").slice(0, 16)
 
@@ -28,13 +36,25 @@ export const readUrlList = (path: string) =>
   Effect.tryPromise({
     try: async () => {
       const text = await readFile(path, "utf8")
-      const rows: Array<Row> = extname(path).toLowerCase() === ".csv"
-        ? (parseCsv(text, { columns: true, skip_empty_lines: true, bom: true }) as Array<Row>)
-        : text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as Row)
+      const rows: Array<Row> =
+        extname(path).toLowerCase() === ".csv"
+          ? (parseCsv(text, { columns: true, skip_empty_lines: true, bom: true }) as Array<Row>)
+          : text
+              .split("\n")
+              .filter((l) => l.trim() !== "")
+              .map((l) => JSON.parse(l) as Row)
       return rows.map((r, i): VideoCandidate => {
-        if (!r.url || !/^https?:\/\//.test(r.url)) throw new Error(`line ${i + 1}: field "url": expected an http(s) URL, got ${JSON.stringify(r.url)}`)
-        if (!r.license) throw new Error(`line ${i + 1}: field "license": required (the license the video is used under)`)
-        const tags = typeof r.tags === "string" ? r.tags.split(/[;,]/).map((t) => t.trim()).filter(Boolean) : r.tags
+        if (!r.url || !/^https?:\/\//.test(r.url))
+          throw new Error(`line ${i + 1}: field "url": expected an http(s) URL, got ${JSON.stringify(r.url)}`)
+        if (!r.license)
+          throw new Error(`line ${i + 1}: field "license": required (the license the video is used under)`)
+        const tags =
+          typeof r.tags === "string"
+            ? r.tags
+                .split(/[;,]/)
+                .map((t) => t.trim())
+                .filter(Boolean)
+            : r.tags
         const video: Video = {
           id: `urls:${idOf(r.url)}`,
           source: "urls",
@@ -69,21 +89,36 @@ export interface DownloadOptions {
 export const downloadResumable = (url: string, target: string, options: DownloadOptions = {}) =>
   Effect.tryPromise({
     try: async () => {
-      if (await stat(target).then((s) => s.isFile(), () => false)) return target
+      if (
+        await stat(target).then(
+          (s) => s.isFile(),
+          () => false
+        )
+      )
+        return target
       const part = `${target}.part`
       let lastError: unknown
       for (let attempt = 0; attempt < (options.attempts ?? 5); attempt++) {
-        const have = await stat(part).then((s) => s.size, () => 0)
+        const have = await stat(part).then(
+          (s) => s.size,
+          () => 0
+        )
         try {
-          const response = await fetch(url, { headers: { ...options.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) } })
+          const response = await fetch(url, {
+            headers: { ...options.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) }
+          })
           if (response.status === 416) break // nothing left to fetch: the part is complete
           if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status} ${response.statusText}`)
           // 206: the server resumed; 200: it sent the whole file again, so start over
           const append = response.status === 206 && have > 0
-          await pipeline(Readable.fromWeb(response.body as never), createWriteStream(part, { flags: append ? "a" : "w" }))
+          await pipeline(
+            Readable.fromWeb(response.body as never),
+            createWriteStream(part, { flags: append ? "a" : "w" })
+          )
           const expected = Number(response.headers.get("content-length") ?? NaN) + (append ? have : 0)
           const size = (await stat(part)).size
-          if (Number.isFinite(expected) && size < expected) throw new Error(`transfer ended at ${size} of ${expected} bytes`)
+          if (Number.isFinite(expected) && size < expected)
+            throw new Error(`transfer ended at ${size} of ${expected} bytes`)
           lastError = undefined
           break
         } catch (e) {
@@ -100,14 +135,22 @@ export const downloadResumable = (url: string, target: string, options: Download
   })
 
 export const makeUrlsSource = (options: UrlsSourceOptions) =>
-  Effect.map(readUrlList(options.list), (candidates): VideoSourceShape & { readonly candidates: ReadonlyArray<VideoCandidate> } => ({
-    id: "urls",
-    candidates,
-    // a list has no search engine: every listed video is a candidate for every query
-    search: (_query, { limit }) => Effect.succeed(candidates.slice(0, limit)),
-    download: (candidate, dir) =>
-      Effect.flatMap(
-        Effect.promise(() => mkdir(dir, { recursive: true })),
-        () => downloadResumable(candidate.video.url, join(dir, `${candidate.video.source_id}${extname(new URL(candidate.video.url).pathname) || ".mp4"}`), { attempts: options.attempts })
-      )
-  }))
+  Effect.map(
+    readUrlList(options.list),
+    (candidates): VideoSourceShape & { readonly candidates: ReadonlyArray<VideoCandidate> } => ({
+      id: "urls",
+      candidates,
+      // a list has no search engine: every listed video is a candidate for every query
+      search: (_query, { limit }) => Effect.succeed(candidates.slice(0, limit)),
+      download: (candidate, dir) =>
+        Effect.flatMap(
+          Effect.promise(() => mkdir(dir, { recursive: true })),
+          () =>
+            downloadResumable(
+              candidate.video.url,
+              join(dir, `${candidate.video.source_id}${extname(new URL(candidate.video.url).pathname) || ".mp4"}`),
+              { attempts: options.attempts }
+            )
+        )
+    })
+  )

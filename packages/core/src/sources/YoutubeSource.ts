@@ -45,12 +45,17 @@ export type Assessment = { readonly video: Video } | { readonly rejected: string
 export const assessYtDlpRecord = (r: YtDlpRecord, options: YoutubeSourceOptions = {}): Assessment => {
   const id = r.id ?? "(no id)"
   if (r.id === undefined) return { id, rejected: "no video id" }
-  if (!/creative commons/i.test(r.license ?? "")) return { id, rejected: `license is ${r.license ? `"${r.license}"` : "not given"}, not Creative Commons` }
-  if (r.is_live || ["is_live", "is_upcoming", "post_live"].includes(r.live_status ?? "")) return { id, rejected: `live stream (${r.live_status ?? "live"})` }
-  if ((r.age_limit ?? 0) > 0 || r.availability === "needs_auth") return { id, rejected: `age-restricted (${r.age_limit ?? 0}+)` }
+  if (!/creative commons/i.test(r.license ?? ""))
+    return { id, rejected: `license is ${r.license ? `"${r.license}"` : "not given"}, not Creative Commons` }
+  if (r.is_live || ["is_live", "is_upcoming", "post_live"].includes(r.live_status ?? ""))
+    return { id, rejected: `live stream (${r.live_status ?? "live"})` }
+  if ((r.age_limit ?? 0) > 0 || r.availability === "needs_auth")
+    return { id, rejected: `age-restricted (${r.age_limit ?? 0}+)` }
   if (r.duration == null) return { id, rejected: "duration unknown" }
-  if (options.minDuration !== undefined && r.duration < options.minDuration) return { id, rejected: `shorter than ${options.minDuration} s (${r.duration} s)` }
-  if (options.maxDuration !== undefined && r.duration > options.maxDuration) return { id, rejected: `longer than ${options.maxDuration} s (${r.duration} s)` }
+  if (options.minDuration !== undefined && r.duration < options.minDuration)
+    return { id, rejected: `shorter than ${options.minDuration} s (${r.duration} s)` }
+  if (options.maxDuration !== undefined && r.duration > options.maxDuration)
+    return { id, rejected: `longer than ${options.maxDuration} s (${r.duration} s)` }
   return {
     video: {
       id: `youtube:${r.id}`,
@@ -62,7 +67,7 @@ export const assessYtDlpRecord = (r: YtDlpRecord, options: YoutubeSourceOptions 
       title: r.title ?? "",
       ...(r.description ? { description: r.description } : {}),
       ...(r.tags && r.tags.length > 0 ? { tags: [...r.tags] } : {}),
-      ...(r.channel ?? r.uploader ? { channel: (r.channel ?? r.uploader)! } : {})
+      ...((r.channel ?? r.uploader) ? { channel: (r.channel ?? r.uploader)! } : {})
     }
   }
 }
@@ -76,39 +81,83 @@ export const makeYoutubeSource = (options: YoutubeSourceOptions = {}) => {
           execFile(ytdlp, args, { maxBuffer: 256 << 20 }, (e, stdout, stderr) => {
             if (e === null) return resolve(stdout)
             const missing = (e as NodeJS.ErrnoException).code === "ENOENT"
-            reject(new Error(missing ? `yt-dlp not found at "${ytdlp}"; install it or set its path (VIDEOKR_YTDLP); see videokr doctor` : stderr.split("\n").filter((l) => l.includes("ERROR")).at(-1) ?? stderr.trim().split("\n").at(-1) ?? e.message))
-          })),
+            reject(
+              new Error(
+                missing
+                  ? `yt-dlp not found at "${ytdlp}"; install it or set its path (VIDEOKR_YTDLP); see videokr doctor`
+                  : (stderr
+                      .split("\n")
+                      .filter((l) => l.includes("ERROR"))
+                      .at(-1) ??
+                      stderr.trim().split("\n").at(-1) ??
+                      e.message)
+              )
+            )
+          })
+        ),
       catch: (e) => sourceError("youtube", item, e)
     })
-  const pacing = [...(options.sleepRequests ? ["--sleep-requests", String(options.sleepRequests)] : []), ...(options.limitRate ? ["--limit-rate", options.limitRate] : [])]
+  const pacing = [
+    ...(options.sleepRequests ? ["--sleep-requests", String(options.sleepRequests)] : []),
+    ...(options.limitRate ? ["--limit-rate", options.limitRate] : [])
+  ]
 
   /** Candidates and the rejected, with reasons (the pipeline records them as verdicts). */
   const searchAssessed = (query: string, limit: number) =>
-    Effect.map(run(["--dump-json", "--skip-download", "--no-warnings", "--ignore-errors", ...pacing, `ytsearch${limit}:${query}`], query), (out) =>
-      out.split("\n").filter((l) => l.trim() !== "").flatMap((l): Array<Assessment> => {
-        try {
-          return [assessYtDlpRecord(JSON.parse(l) as YtDlpRecord, options)]
-        } catch {
-          return [{ id: "(unparsable)", rejected: "yt-dlp printed a line that is not JSON" }]
-        }
-      }))
+    Effect.map(
+      run(
+        ["--dump-json", "--skip-download", "--no-warnings", "--ignore-errors", ...pacing, `ytsearch${limit}:${query}`],
+        query
+      ),
+      (out) =>
+        out
+          .split("\n")
+          .filter((l) => l.trim() !== "")
+          .flatMap((l): Array<Assessment> => {
+            try {
+              return [assessYtDlpRecord(JSON.parse(l) as YtDlpRecord, options)]
+            } catch {
+              return [{ id: "(unparsable)", rejected: "yt-dlp printed a line that is not JSON" }]
+            }
+          })
+    )
 
   const source: VideoSourceShape & { readonly searchAssessed: typeof searchAssessed } = {
     id: "youtube",
     searchAssessed,
     search: (query, { limit }) =>
-      Effect.map(searchAssessed(query, limit), (all) => all.flatMap((a): Array<VideoCandidate> => ("video" in a ? [{ video: a.video }] : []))),
+      Effect.map(searchAssessed(query, limit), (all) =>
+        all.flatMap((a): Array<VideoCandidate> => ("video" in a ? [{ video: a.video }] : []))
+      ),
     download: (candidate, dir) =>
       Effect.gen(function* () {
         yield* Effect.promise(() => mkdir(dir, { recursive: true }))
         const h = options.maxHeight ?? 720
-        const out = yield* run([
-          "-f", `bv*[height<=${h}][ext=mp4]+ba[ext=m4a]/b[height<=${h}][ext=mp4]/bv*[height<=${h}]+ba/b[height<=${h}]`,
-          "--merge-output-format", "mp4", "--continue", "--no-progress", "--no-warnings", ...pacing,
-          "-o", join(dir, "%(id)s.%(ext)s"), "--print", "after_move:filepath", candidate.video.url
-        ], candidate.video.id)
+        const out = yield* run(
+          [
+            "-f",
+            `bv*[height<=${h}][ext=mp4]+ba[ext=m4a]/b[height<=${h}][ext=mp4]/bv*[height<=${h}]+ba/b[height<=${h}]`,
+            "--merge-output-format",
+            "mp4",
+            "--continue",
+            "--no-progress",
+            "--no-warnings",
+            ...pacing,
+            "-o",
+            join(dir, "%(id)s.%(ext)s"),
+            "--print",
+            "after_move:filepath",
+            candidate.video.url
+          ],
+          candidate.video.id
+        )
         const path = out.trim().split("\n").at(-1)
-        if (!path) return yield* new SourceError({ source: "youtube", item: candidate.video.id, reason: "yt-dlp did not say where it put the file" })
+        if (!path)
+          return yield* new SourceError({
+            source: "youtube",
+            item: candidate.video.id,
+            reason: "yt-dlp did not say where it put the file"
+          })
         return path
       })
   }

@@ -3,7 +3,15 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
 // through the package's index, as a plugin imports it (its modules' order of evaluation)
-import { type BoundModel, type ChatRequest, Media, ModelRegistry, ModelUnavailable, type PickContext, type ProviderError } from "../index.ts"
+import {
+  type BoundModel,
+  type ChatRequest,
+  Media,
+  ModelRegistry,
+  ModelUnavailable,
+  type PickContext,
+  type ProviderError
+} from "../index.ts"
 
 /** One request a scripted model was asked: the model, its text parts (then later turns) and image count. */
 export interface Asked {
@@ -22,19 +30,31 @@ const frames = () => (framesDir ??= mkdtempSync(join(tmpdir(), "videokr-check-fr
  * provider. `pool` lists the members "pool:test" draws from, in order, skipping excluded ones; every
  * request is recorded in `asked`.
  */
-export const scriptedModels = (answer: (asked: Asked) => string | ProviderError, pool: ReadonlyArray<string> = ["test:a", "test:b", "test:c"]) => {
+export const scriptedModels = (
+  answer: (asked: Asked) => string | ProviderError,
+  pool: ReadonlyArray<string> = ["test:a", "test:b", "test:c"]
+) => {
   const asked: Array<Asked> = []
   const model = (id: string): BoundModel => ({
     id,
     chat: (request: Omit<ChatRequest, "model">) => {
       const content = request.messages[0]!.content
       const parts = typeof content === "string" ? [{ type: "text" as const, text: content }] : content
-      const text = [...parts.flatMap((p) => (p.type === "text" ? [p.text] : [])), ...request.messages.slice(1).map((m) => String(m.content))].join("\n")
+      const text = [
+        ...parts.flatMap((p) => (p.type === "text" ? [p.text] : [])),
+        ...request.messages.slice(1).map((m) => String(m.content))
+      ].join("\n")
       const a = { model: id, text, images: parts.filter((p) => p.type === "image").length }
       asked.push(a)
       const reply = answer(a)
       return typeof reply === "string"
-        ? Effect.succeed({ text: reply, finishReason: "stop", usage: { inputTokens: 1, outputTokens: 1 }, provider: "test", model: id })
+        ? Effect.succeed({
+            text: reply,
+            finishReason: "stop",
+            usage: { inputTokens: 1, outputTokens: 1 },
+            provider: "test",
+            model: id
+          })
         : Effect.fail(reply)
     }
   })
@@ -42,7 +62,9 @@ export const scriptedModels = (answer: (asked: Asked) => string | ProviderError,
     if (spec !== "pool:test") return Effect.succeed(spec)
     const eligible = pool.filter((m) => !context.excluded?.has(m))
     const chosen = eligible[(context.draw ?? 0) % Math.max(eligible.length, 1)]
-    return chosen === undefined ? Effect.fail(new ModelUnavailable({ modelId: spec, reason: "every member excluded" })) : Effect.succeed(chosen)
+    return chosen === undefined
+      ? Effect.fail(new ModelUnavailable({ modelId: spec, reason: "every member excluded" }))
+      : Effect.succeed(chosen)
   }
   const layer = Layer.mergeAll(
     Layer.succeed(ModelRegistry, { resolve: (id: string) => Effect.succeed(model(id)), pick }),

@@ -23,14 +23,16 @@ export interface SourceSubject {
   /** a query it finds nothing for */
   readonly nothing: string
   /** faults its test server plays on the next request, for a source that searches or downloads over the network */
-  readonly faults?: {
-    /** the next download request breaks off midway (the connection closes after some bytes) */
-    readonly breakNextDownload: () => void
-    /** the next search request is refused as the site's rate limit does (429, or the site's own way) */
-    readonly refuseNextSearch: () => void
-    /** a candidate whose file is gone (404) */
-    readonly gone: VideoCandidate
-  } | undefined
+  readonly faults?:
+    | {
+        /** the next download request breaks off midway (the connection closes after some bytes) */
+        readonly breakNextDownload: () => void
+        /** the next search request is refused as the site's rate limit does (429, or the site's own way) */
+        readonly refuseNextSearch: () => void
+        /** a candidate whose file is gone (404) */
+        readonly gone: VideoCandidate
+      }
+    | undefined
 }
 
 export interface SourceConformance {
@@ -61,23 +63,38 @@ const search = async (subject: SourceSubject, query: string, limit: number) => {
 const folder = () => mkdtempSync(join(tmpdir(), "videokr-source-kit-"))
 
 /** The files under `dir`, as paths relative to it. */
-const filesIn = (dir: string): Array<string> => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
+const filesIn = (dir: string): Array<string> =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
 
 export const sourceConformance: ReadonlyArray<SourceConformance> = [
   {
     name: "finds videos with their id, license, duration and title, each once",
     run: async (subject) => {
       const { source, found } = await search(subject, subject.query, 10)
-      assert.ok(found.length >= 2, `search "${subject.query}" found ${found.length} videos; the subject promises at least two`)
-      assert.ok(typeof source.id === "string" && /^[a-z][a-z0-9-]*$/.test(source.id), `the source id is a short lowercase name, not ${JSON.stringify(source.id)}`)
+      assert.ok(
+        found.length >= 2,
+        `search "${subject.query}" found ${found.length} videos; the subject promises at least two`
+      )
+      assert.ok(
+        typeof source.id === "string" && /^[a-z][a-z0-9-]*$/.test(source.id),
+        `the source id is a short lowercase name, not ${JSON.stringify(source.id)}`
+      )
       for (const { video } of found) {
         const decoded = Schema.decodeUnknownExit(Video)(video)
-        assert.ok(Exit.isSuccess(decoded), `a video is a Video: ${Exit.isFailure(decoded) ? String(decoded.cause) : ""}`)
+        assert.ok(
+          Exit.isSuccess(decoded),
+          `a video is a Video: ${Exit.isFailure(decoded) ? String(decoded.cause) : ""}`
+        )
         assert.equal(video.source, source.id, "a video names its source")
         assert.equal(video.id, `${video.source}:${video.source_id}`, "a video's id is <source>:<source_id>")
         assert.ok(video.license.trim() !== "", `video ${video.id} records its license (the license gate reads it)`)
         assert.ok(video.title.trim() !== "", `video ${video.id} has a title (the metadata filter reads it)`)
-        assert.ok(Number.isFinite(video.duration) && video.duration >= 0, `video ${video.id} records its duration in seconds (0 when unknown)`)
+        assert.ok(
+          Number.isFinite(video.duration) && video.duration >= 0,
+          `video ${video.id} records its duration in seconds (0 when unknown)`
+        )
       }
       assert.equal(new Set(found.map((c) => c.video.id)).size, found.length, "each video is found once per search")
     }
@@ -89,7 +106,11 @@ export const sourceConformance: ReadonlyArray<SourceConformance> = [
       assert.equal(one.length, 1, "limit 1 gives one video")
       const { found: first } = await search(subject, subject.query, 10)
       const { found: again } = await search(subject, subject.query, 10)
-      assert.deepEqual(again.map((c) => c.video.id), first.map((c) => c.video.id), "the same query finds the same videos, in the same order")
+      assert.deepEqual(
+        again.map((c) => c.video.id),
+        first.map((c) => c.video.id),
+        "the same query finds the same videos, in the same order"
+      )
       const { found: none } = await search(subject, subject.nothing, 10)
       assert.deepEqual(none, [], `search "${subject.nothing}" finds nothing`)
     }
@@ -101,13 +122,20 @@ export const sourceConformance: ReadonlyArray<SourceConformance> = [
       const dir = folder()
       const path = await succeeds(source.download(found[0]!, dir), `download of ${found[0]!.video.id}`)
       const local = found[0]!.localPath
-      assert.ok(resolve(path).startsWith(resolve(dir)) || path === local, `the file goes under the folder given (${dir}), or is where it already is (${local ?? "no localPath"}), not ${path}`)
+      assert.ok(
+        resolve(path).startsWith(resolve(dir)) || path === local,
+        `the file goes under the folder given (${dir}), or is where it already is (${local ?? "no localPath"}), not ${path}`
+      )
       assert.ok(existsSync(path) && statSync(path).size > 0, `the downloaded file ${path} exists and is not empty`)
       const bytes = readFileSync(path)
       const again = await succeeds(source.download(found[0]!, dir), `second download of ${found[0]!.video.id}`)
       assert.equal(again, path, "downloaded again, the file is at the same path")
       assert.ok(readFileSync(again).equals(bytes), "downloaded again, the file is the same")
-      assert.deepEqual(filesIn(dirname(path)).filter((f) => f !== path && f.startsWith(path)), [], "no partial file is left beside it")
+      assert.deepEqual(
+        filesIn(dirname(path)).filter((f) => f !== path && f.startsWith(path)),
+        [],
+        "no partial file is left beside it"
+      )
     }
   },
   {
@@ -117,8 +145,14 @@ export const sourceConformance: ReadonlyArray<SourceConformance> = [
       const { source, found } = await search(subject, subject.query, 10)
       const whole = await succeeds(source.download(found[1]!, folder()), `download of ${found[1]!.video.id}`)
       subject.faults.breakNextDownload()
-      const resumed = await succeeds(source.download(found[1]!, folder()), `download of ${found[1]!.video.id} after a break`)
-      assert.ok(readFileSync(resumed).equals(readFileSync(whole)), "the file downloaded across a break equals the one downloaded at once")
+      const resumed = await succeeds(
+        source.download(found[1]!, folder()),
+        `download of ${found[1]!.video.id} after a break`
+      )
+      assert.ok(
+        readFileSync(resumed).equals(readFileSync(whole)),
+        "the file downloaded across a break equals the one downloaded at once"
+      )
     }
   },
   {
@@ -128,19 +162,40 @@ export const sourceConformance: ReadonlyArray<SourceConformance> = [
       const source = await subject.make()
       subject.faults.refuseNextSearch()
       const r = await run(source.search(subject.query, { limit: 10 }))
-      if (!r.ok) assert.equal(r.error.transient, true, `a refusal by the site's rate limit says nothing about the query: transient (${r.error.message})`)
+      if (!r.ok)
+        assert.equal(
+          r.error.transient,
+          true,
+          `a refusal by the site's rate limit says nothing about the query: transient (${r.error.message})`
+        )
     }
   },
   {
     name: "a video that is gone is a SourceError naming it, not of the moment, with nothing left in the folder",
     run: async (subject) => {
-      const gone: VideoCandidate = subject.faults?.gone ?? { video: { id: "kit:gone", source: "kit", source_id: "gone", url: "file:///nonexistent/videokr-kit.mp4", license: "CC BY 4.0", duration: 10, title: "gone" }, localPath: "/nonexistent/videokr-kit.mp4" }
+      const gone: VideoCandidate = subject.faults?.gone ?? {
+        video: {
+          id: "kit:gone",
+          source: "kit",
+          source_id: "gone",
+          url: "file:///nonexistent/videokr-kit.mp4",
+          license: "CC BY 4.0",
+          duration: 10,
+          title: "gone"
+        },
+        localPath: "/nonexistent/videokr-kit.mp4"
+      }
       const source = await subject.make()
       const dir = folder()
       const r = await run(source.download(gone, dir))
       assert.ok(!r.ok, "downloading a video that is gone fails")
       assert.ok(r.error.transient !== true, `a video that is gone stays gone: not transient (${r.error.message})`)
-      assert.ok(r.error.message.includes(gone.video.source_id) || r.error.message.includes(gone.video.id) || r.error.message.includes(gone.video.url), `the error names the video (${r.error.message})`)
+      assert.ok(
+        r.error.message.includes(gone.video.source_id) ||
+          r.error.message.includes(gone.video.id) ||
+          r.error.message.includes(gone.video.url),
+        `the error names the video (${r.error.message})`
+      )
       assert.deepEqual(filesIn(dir), [], "nothing is left in the folder")
     }
   }

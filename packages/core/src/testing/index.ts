@@ -7,7 +7,10 @@ import { PythonRandom } from "../PythonRandom.ts"
  * `n` 64-bit hashes (as hi/lo words), random except that every `every`-th is a copy of an earlier one with
  * 0 to `maxFlips` bits flipped: planted near-duplicates. Seeded, so the same arguments give the same set.
  */
-export const syntheticHashes = (n: number, options: { readonly seed: number; readonly every: number; readonly maxFlips: number }) => {
+export const syntheticHashes = (
+  n: number,
+  options: { readonly seed: number; readonly every: number; readonly maxFlips: number }
+) => {
   const rng = new PythonRandom(options.seed)
   const hi = new Uint32Array(n)
   const lo = new Uint32Array(n)
@@ -37,5 +40,11 @@ export const popcount32 = (x: number): number => {
 }
 export { testVideos } from "./videos.ts"
 export { type Asked, scriptedModels } from "./ScriptedModels.ts"
-export { type CheckConformance, checkConformance, type CheckSubject, sampleCandidates, sampleExamples } from "./CheckConformance.ts"
+export {
+  type CheckConformance,
+  checkConformance,
+  type CheckSubject,
+  sampleCandidates,
+  sampleExamples
+} from "./CheckConformance.ts"
 export { type SourceConformance, sourceConformance, type SourceSubject } from "./SourceConformance.ts"

@@ -15,7 +15,9 @@ if (args.includes("--dump-json")) {
     console.error(`ERROR: unsupported URL: ${target}`)
     process.exit(1)
   }
-  const lines = readFileSync(process.env.YTDLP_RECORDS, "utf8").split("\n").filter((l) => l.trim())
+  const lines = readFileSync(process.env.YTDLP_RECORDS, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
   for (const l of lines.slice(0, Number(m[1]))) console.log(l)
   process.exit(0)
 }

@@ -26,7 +26,8 @@ export const extractAnswerContent = (prediction: string): string => {
  * of its members, so "[\p{L}\p{N}_]" also takes the combining U+0345 (it folds to "ι"), which Python's \w
  * does not ("A\u0345" names A in Python, and would name nothing under "iu").
  */
-const asciiCaseVariants = (lower: string) => lower.toUpperCase() + lower + (lower === "i" ? "ıİ" : lower === "s" ? "ſ" : lower === "k" ? "\u212a" : "")
+const asciiCaseVariants = (lower: string) =>
+  lower.toUpperCase() + lower + (lower === "i" ? "ıİ" : lower === "s" ? "ſ" : lower === "k" ? "\u212a" : "")
 const pyCaseVariants = (c: string): string => {
   const ascii = [..."abcdefghijklmnopqrstuvwxyz"].find((l) => asciiCaseVariants(l).includes(c))
   if (ascii !== undefined) return asciiCaseVariants(ascii)
@@ -34,7 +35,8 @@ const pyCaseVariants = (c: string): string => {
 }
 const escapeClass = (chars: string) => chars.replace(/[\\\][^-]/g, "\\$&")
 /** A character class for `letters` as Python's IGNORECASE matches it (with the "u" flag; "iu" gives the same). */
-export const pyLetterClass = (letters: string) => `[${escapeClass([...new Set([...letters].flatMap((c) => [...pyCaseVariants(c)]))].join(""))}]`
+export const pyLetterClass = (letters: string) =>
+  `[${escapeClass([...new Set([...letters].flatMap((c) => [...pyCaseVariants(c)]))].join(""))}]`
 /** A literal word as Python's IGNORECASE matches it (with the "u" flag; "iu" gives the same). */
 export const pyWord = (w: string) => [...w].map((c) => (/\p{L}/u.test(c) ? pyLetterClass(c) : c)).join("")
 
@@ -45,7 +47,10 @@ const patterns = (choices: string) => {
     const c = pyLetterClass(choices)
     p = [
       new RegExp(`^${s}*[\\(\\[]?(${c})(?:[\\)\\]\\.:]|${s})`, "u"),
-      new RegExp(`${b}(?:${pyWord("answer")}|${pyWord("option")}|${pyWord("choice")})${s}*(?:${pyWord("is")}|:)?${s}*[\\(\\[]?(${c})[\\)\\]]?${b}`, "u"),
+      new RegExp(
+        `${b}(?:${pyWord("answer")}|${pyWord("option")}|${pyWord("choice")})${s}*(?:${pyWord("is")}|:)?${s}*[\\(\\[]?(${c})[\\)\\]]?${b}`,
+        "u"
+      ),
       new RegExp(`${b}(${c})${b}`, "u")
     ]
     patternsFor.set(choices, p)
@@ -66,11 +71,16 @@ export const normalizeAnswerLetter = (text: string, choices = "ABCDEFGHIJKLMNOPQ
 }
 
 /** rule_correct_multiple_choice */
-export const ruleCorrectMultipleChoice = (prediction: string, answer: string, choices = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"): boolean => {
+export const ruleCorrectMultipleChoice = (
+  prediction: string,
+  answer: string,
+  choices = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+): boolean => {
   const predicted = normalizeAnswerLetter(prediction, choices)
   let expected = normalizeAnswerLetter(answer, choices)
   const bare = pyStrip(answer)
-  if (expected === "" && [...bare].length === 1 && choices.toUpperCase().includes(bare.toUpperCase())) expected = bare.toUpperCase()
+  if (expected === "" && [...bare].length === 1 && choices.toUpperCase().includes(bare.toUpperCase()))
+    expected = bare.toUpperCase()
   return predicted !== "" && expected !== "" && predicted === expected
 }
 
@@ -82,7 +92,8 @@ export const videoKrExtractAnswerLetter = (text: string): string => {
   const blocks = [...t.matchAll(/<answer[^>]*>([\s\S]*?)<\/answer>/giu)].map((m) => m[1]!)
   if (blocks.length > 0) {
     let inner = blocks.join(" ")
-    for (const prefix of ["The answer is", "The correct answer is", "Answer:", "Option:", "the final answer is"]) inner = inner.replaceAll(prefix, "")
+    for (const prefix of ["The answer is", "The correct answer is", "Answer:", "Option:", "the final answer is"])
+      inner = inner.replaceAll(prefix, "")
     const m2 = /\\b([A-Zıİ])\\b/iu.exec(inner)
     if (m2 !== null) return m2[1]!.toUpperCase()
   }
@@ -91,7 +102,10 @@ export const videoKrExtractAnswerLetter = (text: string): string => {
 }
 
 /** videokr_eval's multiple-choice scoring in rule mode: whether it is correct, and the answer it reports. */
-export const videoKrEvalMultipleChoice = (prediction: string, answer: string): { readonly correct: boolean; readonly extracted: string } => {
+export const videoKrEvalMultipleChoice = (
+  prediction: string,
+  answer: string
+): { readonly correct: boolean; readonly extracted: string } => {
   const content = extractAnswerContent(pyStrip(prediction))
   return {
     correct: ruleCorrectMultipleChoice(content, answer, "ABCDEFGHIJ"),

@@ -43,10 +43,12 @@ export const docToText = (doc: Doc, postPrompt: string = defaultPostPrompt): str
     if (c !== "N/A") candidates.push(c)
   }
   const question = required(doc, "question")
-  if (typeof question !== "string") throw new TypeError(`question must be text, not ${question === null ? "None" : typeof question}`)
+  if (typeof question !== "string")
+    throw new TypeError(`question must be text, not ${question === null ? "None" : typeof question}`)
   // ". ".join and "\n".join take text only: a null option fails the prompt, as in the reference
   const lines = candidates.map((c, i) => {
-    if (typeof c !== "string") throw new TypeError(`option ${letter(i)} must be text, not ${c === null ? "None" : typeof c}`)
+    if (typeof c !== "string")
+      throw new TypeError(`option ${letter(i)} must be text, not ${c === null ? "None" : typeof c}`)
     return `${letter(i)}. ${c}`
   })
   return [`${question}\n${lines.join("\n")}`, postPrompt].filter((part) => part !== "").join("\n")
@@ -61,14 +63,26 @@ const choice = <T>(rng: PythonRandom, seq: ReadonlyArray<T>): T => {
   return seq[rng.randbelow(seq.length)]!
 }
 
-const answerPrefixes = ["The correct answer is", "The answer is", "The answer", "The best option is", "The correct option is", "Best answer:", "Best option:"]
+const answerPrefixes = [
+  "The correct answer is",
+  "The answer is",
+  "The answer",
+  "The best option is",
+  "The correct option is",
+  "Best answer:",
+  "Best option:"
+]
 
 /**
  * parse_multi_choice_response: the stripped output with the prefixes above removed (case-sensitive, in
  * that order), then its first capital A-E anywhere, or a random choice when there is none. (Its first
  * test, more than ten words and no A-E, also ends in one random choice, so it needs no code of its own.)
  */
-export const parseMultiChoiceResponse = (response: string, allChoices: ReadonlyArray<string>, rng: PythonRandom): string => {
+export const parseMultiChoiceResponse = (
+  response: string,
+  allChoices: ReadonlyArray<string>,
+  rng: PythonRandom
+): string => {
   let s = pyStrip(response)
   for (const prefix of answerPrefixes) s = s.replaceAll(prefix, "")
   const m = /[ABCDE]/.exec(s)
@@ -92,7 +106,8 @@ export interface LvbSample {
 /** `chr(ord("A") + correct_choice)`; a bool is an int to Python. */
 const answerLetter = (choiceIndex: unknown): string => {
   const n = typeof choiceIndex === "boolean" ? Number(choiceIndex) : choiceIndex
-  if (typeof n !== "number" || !Number.isInteger(n)) throw new TypeError(`correct_choice must be an integer, not ${pyStr(choiceIndex)}`)
+  if (typeof n !== "number" || !Number.isInteger(n))
+    throw new TypeError(`correct_choice must be an integer, not ${pyStr(choiceIndex)}`)
   if (65 + n < 0 || 65 + n > 0x10ffff) throw new RangeError("ValueError: chr() arg not in range(0x110000)")
   return String.fromCodePoint(65 + n)
 }
@@ -114,7 +129,11 @@ const scoredOptions = (doc: Doc) => {
  */
 export const processResults = (doc: Doc, output: string, rng: PythonRandom) => {
   const options = scoredOptions(doc)
-  const parsed = parseMultiChoiceResponse(output, options.map((_, i) => letter(i)), rng)
+  const parsed = parseMultiChoiceResponse(
+    output,
+    options.map((_, i) => letter(i)),
+    rng
+  )
   const id = required(doc, "id")
   const lvb_acc: LvbSample = {
     id,
@@ -153,7 +172,9 @@ export const judgePromptOf = (sample: LvbSample): string => {
 
 export const judgePrompt = (doc: Doc, output: string): string =>
   judgePromptOf({
-    id: null, duration_group: null, question_category: null,
+    id: null,
+    duration_group: null,
+    question_category: null,
     question: Object.hasOwn(doc, "question") ? get(doc, "question") : "",
     options: scoredOptions(doc),
     answer: answerLetter(get(doc, "correct_choice")),
@@ -202,15 +223,17 @@ export const aggregate = (samples: ReadonlyArray<LvbSample>): number => aggregat
 
 /** Ours, opt-in: the option letter of the <answer> content (or the whole output) by the harness's letter rules, no random fallback. */
 export const answerLetterResult = (doc: Doc, output: string) => {
-  const choices = scoredOptions(doc).map((_, i) => letter(i)).join("")
+  const choices = scoredOptions(doc)
+    .map((_, i) => letter(i))
+    .join("")
   const parsed = normalizeAnswerLetter(output, choices)
   return { parsed, correct: parsed !== "" && parsed === answerLetter(get(doc, "correct_choice")) }
 }
 
 export const quirks = [
-  "The answer is the first capital A-E anywhere in the raw output once \"The answer is\"-style prefixes are removed (case-sensitive): the <think> text is not skipped, so \"Alright\", \"Based\", \"Clearly\", \"During\" or \"Each\" there gives the letter; lowercase letters are never read; E counts even with four options.",
+  'The answer is the first capital A-E anywhere in the raw output once "The answer is"-style prefixes are removed (case-sensitive): the <think> text is not skipped, so "Alright", "Based", "Clearly", "During" or "Each" there gives the letter; lowercase letters are never read; E counts even with four options.',
   "An output with no capital A-E gets random.choice of the options. The reference draws from Python's global random, seeded 0 by LMMs-Eval and shared with every earlier draw of the process (other tasks, ranks), so its letter cannot be recovered; videokr draws from random.Random(str(id)) per document.",
-  "doc_to_text skips every \"N/A\" option wherever it is, process_results stops at the first: with an \"N/A\" before a real option, the prompt's letters and the scored ones differ.",
+  'doc_to_text skips every "N/A" option wherever it is, process_results stops at the first: with an "N/A" before a real option, the prompt\'s letters and the scored ones differ.',
   "An option that is null or not text fails the prompt (TypeError), as in the reference.",
   "lvb_acc is a fraction rounded to 5 places (not a percent): the size-weighted mean over the duration_group and question_category subsets, each sample counted twice (Overall num is twice the samples).",
   "With a judge every sample is judged on its <answer> content and the parsed letter is unused; the reference asks the judge once per subset (twice per sample, temperature 1), videokr once for both.",
@@ -225,11 +248,25 @@ export const task: Task = {
   source: {
     dataset: "longvideobench/LongVideoBench",
     split: "validation",
-    layout: "validation-00000-of-00001.parquet at the root (as in the Hugging Face repository); videos.tar.part.* joined and extracted, giving videos/<video_path>"
+    layout:
+      "validation-00000-of-00001.parquet at the root (as in the Hugging Face repository); videos.tar.part.* joined and extracted, giving videos/<video_path>"
   },
   documents: (read) =>
     Effect.flatMap(read("validation-00000-of-00001.parquet"), (docs) =>
-      withFields("longvideobench_val_v", "validation-00000-of-00001.parquet", docs, ["id", "question", "option0", "option1", "option2", "option3", "option4", "correct_choice", "duration_group", "question_category", "video_path"])),
+      withFields("longvideobench_val_v", "validation-00000-of-00001.parquet", docs, [
+        "id",
+        "question",
+        "option0",
+        "option1",
+        "option2",
+        "option3",
+        "option4",
+        "correct_choice",
+        "duration_group",
+        "question_category",
+        "video_path"
+      ])
+    ),
   docId: (doc, index) => (Object.hasOwn(doc, "id") ? pyStr(doc["id"]) : String(index)),
   // doc_to_visual_v: <HF_HOME>/longvideobench/videos/<video_path>
   media: (doc) => ({ paths: [`videos/${pyStr(get(doc, "video_path"))}`] }),
@@ -258,10 +295,15 @@ export const task: Task = {
     }
   },
   // lvb_acc is a fraction; the main table's number is its percent
-  headline: (aggregates) => (typeof aggregates["lvb_acc"] === "number" ? pyRound(aggregates["lvb_acc"] * 100, 3) : undefined),
+  headline: (aggregates) =>
+    typeof aggregates["lvb_acc"] === "number" ? pyRound(aggregates["lvb_acc"] * 100, 3) : undefined,
   breakdown: (doc) => {
     const key = (k: string) => (Object.hasOwn(doc, k) ? pyStr(doc[k]) : undefined)
-    return { duration_group: key("duration_group"), question_category: key("question_category"), topic_category: key("topic_category") }
+    return {
+      duration_group: key("duration_group"),
+      question_category: key("question_category"),
+      topic_category: key("topic_category")
+    }
   },
   quirks
 }

@@ -79,7 +79,8 @@ const isMultipleChoice = (doc: Doc) => doc.question_type === "multiple-choice"
 /** choices["A"]: a KeyError in the reference when an option is missing. */
 const option = (doc: Doc, letter: string): string => {
   const choices = doc.choices as Record<string, unknown> | null | undefined
-  if (choices === null || typeof choices !== "object" || !Object.hasOwn(choices, letter)) throw new RangeError(`mmvu: ${pyStr(get(doc, "id", ""))} has no option ${letter}`)
+  if (choices === null || typeof choices !== "object" || !Object.hasOwn(choices, letter))
+    throw new RangeError(`mmvu: ${pyStr(get(doc, "id", ""))} has no option ${letter}`)
   return pyStr(choices[letter])
 }
 
@@ -115,9 +116,21 @@ const runOfSpace = new RegExp(`${s}+`, "u")
 /** `str.split()`: on runs of Python whitespace, without empty pieces */
 const pySplit = (text: string) => text.split(runOfSpace).filter((w) => w !== "")
 
-const superscripts: ReadonlyArray<readonly [string, string]> = [["²", "^2"], ["³", "^3"], ["¹", "^1"], ["⁰", "^0"], ["⁴", "^4"], ["⁵", "^5"], ["⁶", "^6"], ["⁷", "^7"], ["⁸", "^8"], ["⁹", "^9"]]
+const superscripts: ReadonlyArray<readonly [string, string]> = [
+  ["²", "^2"],
+  ["³", "^3"],
+  ["¹", "^1"],
+  ["⁰", "^0"],
+  ["⁴", "^4"],
+  ["⁵", "^5"],
+  ["⁶", "^6"],
+  ["⁷", "^7"],
+  ["⁸", "^8"],
+  ["⁹", "^9"]
+]
 /** normalize_math_notation: n² -> n^2 */
-export const normalizeMathNotation = (text: string) => superscripts.reduce((t, [sup, caret]) => t.replaceAll(sup, caret), text)
+export const normalizeMathNotation = (text: string) =>
+  superscripts.reduce((t, [sup, caret]) => t.replaceAll(sup, caret), text)
 
 /** Python's re.escape for a pattern used with the "u" flag (which refuses needless escapes). */
 const escapeRegExp = (text: string) => text.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&")
@@ -136,7 +149,12 @@ const digitValue = (cp: number) => {
   return (cp - zero) % 10
 }
 /** float() of a string of decimal digits and at most one dot */
-const pyFloat = (text: string) => Number(codePoints(text).map((c) => (c === "." ? c : String(digitValue(c.codePointAt(0)!)))).join(""))
+const pyFloat = (text: string) =>
+  Number(
+    codePoints(text)
+      .map((c) => (c === "." ? c : String(digitValue(c.codePointAt(0)!))))
+      .join("")
+  )
 
 const multipleChoiceCorrect = (doc: Doc, prediction: string): boolean => {
   const predStr = pyStrip(prediction)
@@ -145,17 +163,24 @@ const multipleChoiceCorrect = (doc: Doc, prediction: string): boolean => {
   const letter = anyLetter.exec(predStr)
   if (letter !== null && letter[1]!.toUpperCase() === answerStr.toUpperCase()) return true
   // 2: the answer letter standing alone anywhere
-  if (predStr.toUpperCase().includes(answerStr.toUpperCase()) && new RegExp(`${b}${escapeRegExp(answerStr)}${b}`, "iu").test(predStr)) return true
+  if (
+    predStr.toUpperCase().includes(answerStr.toUpperCase()) &&
+    new RegExp(`${b}${escapeRegExp(answerStr)}${b}`, "iu").test(predStr)
+  )
+    return true
   // 3: the answer option's text, or the letter anywhere with one of the option's longer words
   const choices = get(doc, "choices", {})
   if (choices !== null && typeof choices === "object" && !Array.isArray(choices) && Object.hasOwn(choices, answerStr)) {
     const text = (choices as Record<string, unknown>)[answerStr]
-    if (typeof text !== "string") throw new TypeError(`mmvu: option ${answerStr} of ${pyStr(get(doc, "id", ""))} is not text`)
+    if (typeof text !== "string")
+      throw new TypeError(`mmvu: option ${answerStr} of ${pyStr(get(doc, "id", ""))} is not text`)
     const choiceText = pyStrip(text).toLowerCase()
     const predLower = predStr.toLowerCase()
     if (predLower.includes(choiceText)) return true
     if (predStr.toUpperCase().includes(answerStr.toUpperCase())) {
-      const words = pySplit(choiceText).map(stripPunctuation).filter((w) => codePoints(w).length > 2)
+      const words = pySplit(choiceText)
+        .map(stripPunctuation)
+        .filter((w) => codePoints(w).length > 2)
       if (words.length > 0 && words.some((w) => predLower.includes(w))) return true
     }
   }
@@ -172,19 +197,38 @@ const openEndedCorrect = (doc: Doc, prediction: string): boolean => {
   // 4: the first numbers of each within 0.01
   const predNumber = firstNumber.exec(predNormalized)
   const answerNumber = firstNumber.exec(answerNormalized)
-  if (predNumber !== null && answerNumber !== null && Math.abs(pyFloat(answerNumber[0]) - pyFloat(predNumber[0])) < 0.01) return true
+  if (
+    predNumber !== null &&
+    answerNumber !== null &&
+    Math.abs(pyFloat(answerNumber[0]) - pyFloat(predNumber[0])) < 0.01
+  )
+    return true
   // 5: answers of 2 to 5 words: each word longer than 2 characters is a word of the output
-  const answerWords = pySplit(answerClean).map(stripPunctuation).filter((w) => w !== "")
-  const predWords = pySplit(predClean).map(stripPunctuation).filter((w) => w !== "")
-  if (answerWords.length >= 2 && answerWords.length <= 5 && answerWords.filter((w) => codePoints(w).length > 2).every((w) => predWords.includes(w))) return true
+  const answerWords = pySplit(answerClean)
+    .map(stripPunctuation)
+    .filter((w) => w !== "")
+  const predWords = pySplit(predClean)
+    .map(stripPunctuation)
+    .filter((w) => w !== "")
+  if (
+    answerWords.length >= 2 &&
+    answerWords.length <= 5 &&
+    answerWords.filter((w) => codePoints(w).length > 2).every((w) => predWords.includes(w))
+  )
+    return true
   // 6: the first O(...) of each, equal
   const predO = bigO.exec(predClean)
   const answerO = bigO.exec(answerClean)
-  return predO !== null && answerO !== null && normalizeMathNotation(predO[0].toLowerCase()) === normalizeMathNotation(answerO[0].toLowerCase())
+  return (
+    predO !== null &&
+    answerO !== null &&
+    normalizeMathNotation(predO[0].toLowerCase()) === normalizeMathNotation(answerO[0].toLowerCase())
+  )
 }
 
 /** evaluate_with_rule_based */
-export const ruleCorrect = (doc: Doc, prediction: string): boolean => (isMultipleChoice(doc) ? multipleChoiceCorrect(doc, prediction) : openEndedCorrect(doc, prediction))
+export const ruleCorrect = (doc: Doc, prediction: string): boolean =>
+  isMultipleChoice(doc) ? multipleChoiceCorrect(doc, prediction) : openEndedCorrect(doc, prediction)
 
 // --- the judge (open-ended samples the rules reject) ---
 
@@ -203,7 +247,10 @@ export const parseBinaryResponse = (reply: string): boolean => {
 /** strip_reasoning_tags with the StripReasoningExtractor's default tags, before the judge sees the output. */
 export const stripReasoning = (text: string): string => {
   let result = text
-  for (const [start, end] of [["<think>", "</think>"], ["<thinking>", "</thinking>"]] as const) {
+  for (const [start, end] of [
+    ["<think>", "</think>"],
+    ["<thinking>", "</thinking>"]
+  ] as const) {
     while (result.includes(start) && result.includes(end)) {
       const from = result.indexOf(start)
       const to = result.indexOf(end, from)
@@ -246,13 +293,21 @@ export interface SampleResult {
  * mmvu_process_results. `judgment` is the judge's 1/0 for an open-ended output the rules reject; without
  * it the sample is skipped (`skipped`), its payload being the reference's for a failed judge call (0).
  */
-export const processResult = (doc: Doc, output: string, judgment?: number): SampleResult & { readonly skipped: boolean } => {
+export const processResult = (
+  doc: Doc,
+  output: string,
+  judgment?: number
+): SampleResult & { readonly skipped: boolean } => {
   const category = categoryOf(doc)
   const rule = ruleCorrect(doc, output)
   const judged = !rule && !isMultipleChoice(doc)
   const correct = rule || (judged && judgment === 1)
   const points = codePoints(output)
-  const predAnswer = isMultipleChoice(doc) ? (upperLetter.exec(output)?.[1] ?? "N/A") : points.length > 100 ? points.slice(0, 100).join("") + "..." : output
+  const predAnswer = isMultipleChoice(doc)
+    ? (upperLetter.exec(output)?.[1] ?? "N/A")
+    : points.length > 100
+      ? points.slice(0, 100).join("") + "..."
+      : output
   return {
     question_id: doc.id,
     category,
@@ -277,35 +332,56 @@ export const aggregate = (results: ReadonlyArray<Pick<SampleResult, "category" |
 }
 
 export const quirks = [
-  "Prompts are fixed in utils.py (the YAML's pre/post prompts are unused): they start with a newline, read \"Question:<question>\" without a space and always list options A-E.",
-  "Only question_type exactly \"multiple-choice\" is multiple choice; any other value is prompted and scored as open-ended.",
-  "Multiple choice: the first standalone letter A-E in either case decides, so the article \"a\" reads as A and \"e.g.\" as E.",
-  "Multiple choice: the answer letter standing alone anywhere also counts, so an output listing \"A B C D E\" is right on every question.",
+  'Prompts are fixed in utils.py (the YAML\'s pre/post prompts are unused): they start with a newline, read "Question:<question>" without a space and always list options A-E.',
+  'Only question_type exactly "multiple-choice" is multiple choice; any other value is prompted and scored as open-ended.',
+  'Multiple choice: the first standalone letter A-E in either case decides, so the article "a" reads as A and "e.g." as E.',
+  'Multiple choice: the answer letter standing alone anywhere also counts, so an output listing "A B C D E" is right on every question.',
   "Multiple choice: the answer option's text anywhere counts, and so does the answer letter anywhere (even inside a word, as B in \"about\") together with any word of more than 2 characters of that option's text (as a substring).",
   "Open-ended: an output contained in the answer is right, so an empty output or a single letter of the answer scores 1.",
   "Open-ended: the first number of the output within 0.01 of the first number of the answer is right, whatever the units or the other numbers; any Unicode decimal digits count.",
-  "Open-ended: for answers of 2-5 words, the output is right when it has every answer word longer than 2 characters, so answers made only of short words (e.g. \"V = IR\") accept any output.",
-  "Open-ended: the first \"o(...)\" of each (also inside words, as \"also (...)\") is compared after lowercasing.",
-  "The judge sees only open-ended outputs the rules reject, with the question prefixed twice (\"Question: Question: ...\") and the output's <think>/<thinking> blocks removed; multiple choice is never judged.",
-  "Without a judge, the reference counts those open-ended outputs wrong (its failed judge call gives 0, eval_method \"gpt-based\"); here they are skipped in the breakdowns (score null) while the accuracy payload keeps the reference's 0.",
+  'Open-ended: for answers of 2-5 words, the output is right when it has every answer word longer than 2 characters, so answers made only of short words (e.g. "V = IR") accept any output.',
+  'Open-ended: the first "o(...)" of each (also inside words, as "also (...)") is compared after lowercasing.',
+  'The judge sees only open-ended outputs the rules reject, with the question prefixed twice ("Question: Question: ...") and the output\'s <think>/<thinking> blocks removed; multiple choice is never judged.',
+  'Without a judge, the reference counts those open-ended outputs wrong (its failed judge call gives 0, eval_method "gpt-based"); here they are skipped in the breakdowns (score null) while the accuracy payload keeps the reference\'s 0.',
   "The accuracy counts only samples whose video folder is one of the 27 subjects; the folder, not metadata.subject, decides (they differ for some documents); it is 100 * correct / answered, unrounded.",
-  "pred_answer (logged only) of multiple choice is the first standalone capital A-E or \"N/A\", which may differ from the letter the rules used; open-ended outputs over 100 characters are cut with \"...\".",
+  'pred_answer (logged only) of multiple choice is the first standalone capital A-E or "N/A", which may differ from the letter the rules used; open-ended outputs over 100 characters are cut with "...".',
   "temperature 0.7 with do_sample false: greedy on the Hugging Face models, but paths that drop do_sample (vLLM, APIs) sample at 0.7."
 ]
 
 const readDocs = (file: string) => (read: Parameters<Task["documents"]>[0]) =>
   Effect.flatMap(read(file), (docs) =>
-    Effect.flatMap(withFields("mmvu_val", file, docs, ["id", "question", "question_type", "choices", "answer"]), (docs) => {
-      const i = docs.findIndex((d) => !Object.hasOwn(d, "video_path") && !Object.hasOwn(d, "video"))
-      return i === -1 ? Effect.succeed(docs) : Effect.fail(new TaskDataError({ task: "mmvu_val", file, field: `[${i}].video`, reason: "missing (and no video_path)" }))
-    }))
+    Effect.flatMap(
+      withFields("mmvu_val", file, docs, ["id", "question", "question_type", "choices", "answer"]),
+      (docs) => {
+        const i = docs.findIndex((d) => !Object.hasOwn(d, "video_path") && !Object.hasOwn(d, "video"))
+        return i === -1
+          ? Effect.succeed(docs)
+          : Effect.fail(
+              new TaskDataError({
+                task: "mmvu_val",
+                file,
+                field: `[${i}].video`,
+                reason: "missing (and no video_path)"
+              })
+            )
+      }
+    )
+  )
 
 const breakdown = (doc: Doc) => {
   const parts = videoPathOf(doc).split("/")
   const category = parts.length < 2 ? undefined : parts[parts.length - 2]!
   const metadata = get(doc, "metadata", undefined)
-  const subject = metadata !== null && typeof metadata === "object" && Object.hasOwn(metadata, "subject") ? pyStr((metadata as Record<string, unknown>).subject) : category
-  return { question_type: pyStr(doc.question_type), subject, category, discipline: category === undefined ? undefined : disciplines[category] }
+  const subject =
+    metadata !== null && typeof metadata === "object" && Object.hasOwn(metadata, "subject")
+      ? pyStr((metadata as Record<string, unknown>).subject)
+      : category
+  return {
+    question_type: pyStr(doc.question_type),
+    subject,
+    category,
+    discipline: category === undefined ? undefined : disciplines[category]
+  }
 }
 
 const base = {
@@ -314,7 +390,8 @@ const base = {
   source: {
     dataset: "yale-nlp/MMVU (lmms-eval reads the lmms-lab/MMVU copy)",
     split: "validation",
-    layout: "validation.json at the root; videos at videos/<Subject>/<n>.mp4, the part of each document's `video` URL after /resolve/main/ (or its video_path)"
+    layout:
+      "validation.json at the root; videos at videos/<Subject>/<n>.mp4, the part of each document's `video` URL after /resolve/main/ (or its video_path)"
   },
   documents: readDocs("validation.json"),
   docId: (doc, index) => (Object.hasOwn(doc, "id") ? pyStr(doc.id) : String(index)),
@@ -329,7 +406,9 @@ const base = {
     const { skipped, ...payload } = processResult(doc, output, judgment)
     return { metrics: { accuracy: payload }, score: skipped ? null : payload.correct, parsed: payload.pred_answer }
   },
-  metrics: { accuracy: { aggregate: (payloads) => aggregate(payloads as ReadonlyArray<SampleResult>), higherIsBetter: true } },
+  metrics: {
+    accuracy: { aggregate: (payloads) => aggregate(payloads as ReadonlyArray<SampleResult>), higherIsBetter: true }
+  },
   // the reference's number: outputs left for a judge count as wrong when there is none
   headline: (aggregates) => (typeof aggregates["accuracy"] === "number" ? aggregates["accuracy"] : undefined),
   breakdown,

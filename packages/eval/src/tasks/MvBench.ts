@@ -1,7 +1,11 @@
 import { pyStr } from "@videokr/core/python"
 import { Effect } from "effect"
 import { fillJudgePrompt, multipleChoiceLetterJudgeTemplateTrailingSpaces } from "../JudgePrompts.ts"
-import { extractAnswerContent, normalizeAnswerLetter as normalizeLetter, ruleCorrectMultipleChoice } from "../parsing/ChoiceLetters.ts"
+import {
+  extractAnswerContent,
+  normalizeAnswerLetter as normalizeLetter,
+  ruleCorrectMultipleChoice
+} from "../parsing/ChoiceLetters.ts"
 import type { Doc, ReadFile, Task } from "../Task.ts"
 import { TaskDataError, withFields } from "../TaskData.ts"
 
@@ -19,10 +23,26 @@ export const taskName = "mvbench"
 
 /** The group's subtasks, in mvbench.yaml's order (the order LMMs-Eval runs and aggregates them). */
 export const subtasks = [
-  "action_sequence", "moving_count", "action_prediction", "episodic_reasoning", "action_antonym", "action_count",
-  "scene_transition", "object_shuffle", "object_existence", "fine_grained_pose", "unexpected_action", "moving_direction",
-  "state_change", "object_interaction", "character_order", "action_localization", "counterfactual_inference",
-  "fine_grained_action", "moving_attribute", "egocentric_navigation"
+  "action_sequence",
+  "moving_count",
+  "action_prediction",
+  "episodic_reasoning",
+  "action_antonym",
+  "action_count",
+  "scene_transition",
+  "object_shuffle",
+  "object_existence",
+  "fine_grained_pose",
+  "unexpected_action",
+  "moving_direction",
+  "state_change",
+  "object_interaction",
+  "character_order",
+  "action_localization",
+  "counterfactual_inference",
+  "fine_grained_action",
+  "moving_attribute",
+  "egocentric_navigation"
 ] as const
 export type Subtask = (typeof subtasks)[number]
 
@@ -63,7 +83,8 @@ const ruleChoices = "ABCDE"
 
 export const subtaskOf = (doc: Doc): Subtask => {
   const s = doc._subtask
-  if (typeof s !== "string" || !(subtasks as ReadonlyArray<string>).includes(s)) throw new TypeError(`not an MVBench document (no known _subtask): ${JSON.stringify(s)}`)
+  if (typeof s !== "string" || !(subtasks as ReadonlyArray<string>).includes(s))
+    throw new TypeError(`not an MVBench document (no known _subtask): ${JSON.stringify(s)}`)
   return s as Subtask
 }
 
@@ -86,11 +107,15 @@ const pyFormat = (v: unknown): string => {
 const pyEquals = (a: unknown, b: unknown): boolean => {
   const numeric = (x: unknown) => typeof x === "number" || typeof x === "boolean"
   if (numeric(a) && numeric(b)) return Number(a) === Number(b)
-  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pyEquals(x, b[i]))
+  if (Array.isArray(a) || Array.isArray(b))
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pyEquals(x, b[i]))
   if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
     const ka = Object.keys(a)
     const o = b as Record<string, unknown>
-    return ka.length === Object.keys(o).length && ka.every((k) => Object.hasOwn(o, k) && pyEquals((a as Record<string, unknown>)[k], o[k]))
+    return (
+      ka.length === Object.keys(o).length &&
+      ka.every((k) => Object.hasOwn(o, k) && pyEquals((a as Record<string, unknown>)[k], o[k]))
+    )
   }
   return a === b
 }
@@ -102,7 +127,9 @@ export const normalizeAnswerLetter = (text: string): string => normalizeLetter(t
 
 /** mvbench_doc_to_text: "Question:{q}\nOption:\n(A) ...\n" and the prompt. */
 export const docToText = (doc: Doc): string => {
-  const options = candidatesOf(doc).map((c, i) => `(${letters[i]}) ${pyFormat(c)}\n`).join("")
+  const options = candidatesOf(doc)
+    .map((c, i) => `(${letters[i]}) ${pyFormat(c)}\n`)
+    .join("")
   return `Question:${pyFormat(doc.question)}\nOption:\n${options}${postPrompt}`
 }
 
@@ -130,7 +157,8 @@ export interface SampleResult {
 export const processResult = (doc: Doc, output: string, judgment?: number): SampleResult => {
   const pred = extractAnswerContent(output)
   const gt = groundTruthLetter(doc)
-  if (judgment !== undefined) return { pred_answer: pred, gt_answer: gt, score: judgment === 1 ? 1 : 0, evaluation_mode: "vlm_judge" }
+  if (judgment !== undefined)
+    return { pred_answer: pred, gt_answer: gt, score: judgment === 1 ? 1 : 0, evaluation_mode: "vlm_judge" }
   return {
     pred_answer: normalizeAnswerLetter(pred) || pred,
     gt_answer: gt,
@@ -142,7 +170,9 @@ export const processResult = (doc: Doc, output: string, judgment?: number): Samp
 
 /** The judge's prompt, filled as JudgePromptBuilder.build_binary_prompt fills the custom prompt (str.format). */
 export const judgePrompt = (doc: Doc, output: string): string => {
-  const options = candidatesOf(doc).map((c, i) => `${letters[i]}. ${pyFormat(c)}\n`).join("")
+  const options = candidatesOf(doc)
+    .map((c, i) => `${letters[i]}. ${pyFormat(c)}\n`)
+    .join("")
   const values: Record<string, string> = {
     question: `${pyFormat(doc.question)}\n${options}`,
     answer: pyStr(groundTruthLetter(doc)),
@@ -169,7 +199,9 @@ export interface Payload extends SampleResult {
 }
 
 /** Each subtask's accuracy, in the group's order (subtasks without samples are left out, as LMMs-Eval leaves them). */
-export const subtaskAccuracies = (payloads: ReadonlyArray<Payload>): ReadonlyArray<{ readonly subtask: Subtask; readonly accuracy: number; readonly size: number }> => {
+export const subtaskAccuracies = (
+  payloads: ReadonlyArray<Payload>
+): ReadonlyArray<{ readonly subtask: Subtask; readonly accuracy: number; readonly size: number }> => {
   const bySubtask = new Map<Subtask, Array<Payload>>()
   for (const p of payloads) {
     const list = bySubtask.get(p._subtask)
@@ -208,7 +240,9 @@ export const documentsOf = (read: ReadFile, which: ReadonlyArray<Subtask>) =>
           const bad = docs.findIndex((d) => !Array.isArray(d.candidates))
           return bad < 0
             ? Effect.succeed(docs.map((d, i): Doc => ({ ...d, _subtask: subtask, _index: i })))
-            : Effect.fail(new TaskDataError({ task: taskName, file, field: `[${bad}].candidates`, reason: "must be a list" }))
+            : Effect.fail(
+                new TaskDataError({ task: taskName, file, field: `[${bad}].candidates`, reason: "must be a list" })
+              )
         })
       )
     }),
@@ -217,13 +251,13 @@ export const documentsOf = (read: ReadFile, which: ReadonlyArray<Subtask>) =>
 
 export const quirks = [
   "The ground-truth letter is that of the first candidate equal to `answer` (Python ==, so True equals 1); when no candidate is, it is None and the sample always scores 0.",
-  "The rules know only the letters A-E (choices=\"ABCDE\"): a sixth candidate's letter F is never scored correct, and a prediction naming F reads as no letter.",
-  "Letter matching is case-insensitive: \"a\" in a sentence (\"It is a dog\") reads as option A, and \"e\" as option E.",
-  "Words are matched with Python's IGNORECASE, which equates \"i\" with \"ı\" and \"İ\" and \"s\" with \"ſ\": \"the optİon is B\" names B, and <anſwer>...</ANſWER> is an answer tag.",
+  'The rules know only the letters A-E (choices="ABCDE"): a sixth candidate\'s letter F is never scored correct, and a prediction naming F reads as no letter.',
+  'Letter matching is case-insensitive: "a" in a sentence ("It is a dog") reads as option A, and "e" as option E.',
+  'Words are matched with Python\'s IGNORECASE, which equates "i" with "ı" and "İ" and "s" with "ſ": "the optİon is B" names B, and <anſwer>...</ANſWER> is an answer tag.',
   "pred_answer is the letter found, or else the whole answer content; only an empty output leaves it empty, and only those samples are left out of a subtask's accuracy (a blank output counts as answered and wrong).",
   "With a judge, the judge's verdict alone decides (a failed judge call scores 0) and pred_answer is the answer content unparsed.",
   "The group's value weights each subtask's accuracy by its number of samples, empty outputs included, although the accuracy's denominator leaves them out; with no empty outputs it equals the accuracy over all samples.",
-  "doc_to_visual's fallback to data0613/<folder>/ tests os.path.basename(folder) against \"clevrer\" and \"star\", which no folder's basename is (e.g. \"video_validation\"), so it never applies: the video is always <folder>/<video>.",
+  'doc_to_visual\'s fallback to data0613/<folder>/ tests os.path.basename(folder) against "clevrer" and "star", which no folder\'s basename is (e.g. "video_validation"), so it never applies: the video is always <folder>/<video>.',
   "Videos are read whole: the `video` revision holds pre-cut segments (star/Charades_segment, sta/sta_video_segment, tvqa/video_fps3_hq_segment), so `start`/`end` are not applied again, and no subtask reads a folder of frames (mvbench_frames_doc_to_visual is defined but no YAML uses it)."
 ]
 
@@ -235,10 +269,14 @@ export const task: Task = {
   source: {
     dataset: "OpenGVLab/MVBench (revision video)",
     split: "train",
-    layout: "json/<subtask>.json for the 20 subtasks at the root; each document's video at <folder>/<video>, the folder per subtask from utils.py's DATA_LIST (e.g. star/Charades_segment, clevrer/video_validation)"
+    layout:
+      "json/<subtask>.json for the 20 subtasks at the root; each document's video at <folder>/<video>, the folder per subtask from utils.py's DATA_LIST (e.g. star/Charades_segment, clevrer/video_validation)"
   },
   documents: (read) => documentsOf(read, subtasks),
-  docId: (doc, index) => (typeof doc._subtask === "string" && typeof doc._index === "number" ? `${doc._subtask}/${doc._index}` : String(index)),
+  docId: (doc, index) =>
+    typeof doc._subtask === "string" && typeof doc._index === "number"
+      ? `${doc._subtask}/${doc._index}`
+      : String(index),
   // os.path.join(cache_dir, DATA_LIST[sub_task], doc["video"]), relative to the root
   media: (doc) => ({ paths: [`${dataList[subtaskOf(doc)]}/${pyFormat(doc.video)}`] }),
   docToText,
@@ -249,9 +287,15 @@ export const task: Task = {
     const r = processResult(doc, output, judgment)
     const payload: Payload = { ...r, _subtask: subtaskOf(doc) }
     // null: left out of the subtask's accuracy, as mvbench_aggregate_results leaves it out
-    return { metrics: { mvbench_accuracy: payload }, score: r.pred_answer === "" ? null : r.score, parsed: r.pred_answer }
+    return {
+      metrics: { mvbench_accuracy: payload },
+      score: r.pred_answer === "" ? null : r.score,
+      parsed: r.pred_answer
+    }
   },
-  metrics: { mvbench_accuracy: { aggregate: (payloads) => aggregate(payloads as ReadonlyArray<Payload>), higherIsBetter: true } },
+  metrics: {
+    mvbench_accuracy: { aggregate: (payloads) => aggregate(payloads as ReadonlyArray<Payload>), higherIsBetter: true }
+  },
   // the group's value, as LMMs-Eval reports mvbench (not the pooled accuracy over the scored samples)
   headline: (aggregates) => {
     const a = aggregates["mvbench_accuracy"]

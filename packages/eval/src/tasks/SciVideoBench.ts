@@ -1,7 +1,11 @@
 import { pyRound, pyStr, pyStrip } from "@videokr/core/python"
 import { Effect } from "effect"
 import { fillJudgePrompt, multipleChoiceLetterJudgeTemplate } from "../JudgePrompts.ts"
-import { extractAnswerContent, normalizeAnswerLetter as normalizeLetter, ruleCorrectMultipleChoice as ruleCorrect } from "../parsing/ChoiceLetters.ts"
+import {
+  extractAnswerContent,
+  normalizeAnswerLetter as normalizeLetter,
+  ruleCorrectMultipleChoice as ruleCorrect
+} from "../parsing/ChoiceLetters.ts"
 import { pyWhitespace as s } from "@videokr/core/python"
 import type { Doc, Task } from "../Task.ts"
 import { withFields } from "../TaskData.ts"
@@ -30,7 +34,8 @@ const field = (doc: Doc, key: string): unknown => {
   return doc[key]
 }
 
-const typeName = (value: unknown) => (value === null ? "NoneType" : Array.isArray(value) ? "list" : typeof value === "object" ? "dict" : typeof value)
+const typeName = (value: unknown) =>
+  value === null ? "NoneType" : Array.isArray(value) ? "list" : typeof value === "object" ? "dict" : typeof value
 
 /** Python's str methods want a str: anything else is the reference's TypeError. */
 const str = (value: unknown, what: string): string => {
@@ -47,7 +52,9 @@ const digitRuns: ReadonlyArray<readonly [number, number]> = (
   "104A0-104A9 10D30-10D39 11066-1106F 110F0-110F9 11136-1113F 111D0-111D9 112F0-112F9 11450-11459 114D0-114D9 " +
   "11650-11659 116C0-116C9 11730-11739 118E0-118E9 11950-11959 11C50-11C59 11D50-11D59 11DA0-11DA9 16A60-16A69 " +
   "16AC0-16AC9 16B50-16B59 1D7CE-1D7FF 1E140-1E149 1E2F0-1E2F9 1E950-1E959 1FBF0-1FBF9"
-).split(" ").map((r) => r.split("-").map((h) => parseInt(h, 16)) as [number, number])
+)
+  .split(" ")
+  .map((r) => r.split("-").map((h) => parseInt(h, 16)) as [number, number])
 
 const d = `[${digitRuns.map(([a, b]) => `\\u{${a.toString(16)}}-\\u{${b.toString(16)}}`).join("")}]`
 
@@ -72,7 +79,8 @@ const singlePattern = new RegExp(`(?<!frame )(${d}{1,2}:${d}{2})(?!${s}*[-–])`
 const pyInt = (value: unknown): number => {
   if (typeof value === "boolean") return value ? 1 : 0
   if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw pyError(Number.isNaN(value) ? "ValueError" : "OverflowError", `cannot convert float ${value} to integer`)
+    if (!Number.isFinite(value))
+      throw pyError(Number.isNaN(value) ? "ValueError" : "OverflowError", `cannot convert float ${value} to integer`)
     return Math.trunc(value) + 0
   }
   if (typeof value === "string") {
@@ -89,7 +97,11 @@ const pyInt = (value: unknown): number => {
  * timestamps "frame x", with x = round(seconds / int(duration) * int(duration)). The "total" goes through
  * an "MM:SS" string and back, which gives int(duration) again, so a frame number is the timestamp's second.
  */
-export const convertTimeToFramesInQuestion = (question: string, totalDurationSec: unknown, totalFrames: number): string => {
+export const convertTimeToFramesInQuestion = (
+  question: string,
+  totalDurationSec: unknown,
+  totalFrames: number
+): string => {
   const totalSec = pyInt(totalDurationSec)
   const frameOf = (t: string) => {
     if (totalSec === 0) throw pyError("ZeroDivisionError", "float division by zero")
@@ -116,7 +128,10 @@ export const formatOptions = (opts: unknown): string => {
   }
   if (opts !== null && typeof opts === "object") {
     const o = opts as Record<string, unknown>
-    return Object.keys(o).sort(byCodePoint).map((k) => `${k}. ${pyStr(o[k])}`).join("\n")
+    return Object.keys(o)
+      .sort(byCodePoint)
+      .map((k) => `${k}. ${pyStr(o[k])}`)
+      .join("\n")
   }
   throw pyError("TypeError", `Unsupported options type: <class '${typeName(opts)}'>`)
 }
@@ -134,18 +149,23 @@ export { extractAnswerContent }
 export const normalizeAnswerLetter = (text: string): string => normalizeLetter(text, choices)
 
 /** rule_correct_multiple_choice(prediction, answer, "ABCDEFGHIJ") */
-export const ruleCorrectMultipleChoice = (prediction: string, answer: string): boolean => ruleCorrect(prediction, answer, choices)
+export const ruleCorrectMultipleChoice = (prediction: string, answer: string): boolean =>
+  ruleCorrect(prediction, answer, choices)
 
 /** lmms_eval_specific_kwargs.default of the task's YAML */
 export const defaultPrompts = {
   prePrompt: "",
-  postPrompt: "Please answer this question based on the visual content.\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only the single option letter (e.g., A, B, C, D, etc.) within the <answer>...</answer> tags."
+  postPrompt:
+    "Please answer this question based on the visual content.\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only the single option letter (e.g., A, B, C, D, etc.) within the <answer>...</answer> tags."
 }
 
 /** generation_kwargs of the task's YAML (num_beams: 1) */
 export const generationParams = { maxTokens: 8192, temperature: 0.1, topP: 0.001, doSample: true } as const
 
-export const docToText = (doc: Doc, prompts: { readonly prePrompt: string; readonly postPrompt: string } = defaultPrompts): string => {
+export const docToText = (
+  doc: Doc,
+  prompts: { readonly prePrompt: string; readonly postPrompt: string } = defaultPrompts
+): string => {
   const duration = field(doc, "video_duration")
   const question = convertTimeToFramesInQuestion(str(field(doc, "question"), "question"), duration, pyInt(duration))
   return `${prompts.prePrompt}${question}\n${formatOptions(field(doc, "options"))}\n${prompts.postPrompt}`
@@ -216,7 +236,10 @@ export const aggregate = (results: ReadonlyArray<SampleResult>) => {
   let correct = 0
   for (const r of results) {
     const hit = r.correct ? 1 : 0
-    for (const [m, key] of [[byType, r.question_type], [byCategory, r.category]] as const) {
+    for (const [m, key] of [
+      [byType, r.question_type],
+      [byCategory, r.category]
+    ] as const) {
       const g = m.get(key) ?? { c: 0, t: 0 }
       m.set(key, { c: g.c + hit, t: g.t + 1 })
     }
@@ -224,24 +247,31 @@ export const aggregate = (results: ReadonlyArray<SampleResult>) => {
   }
   // keys equal in JSON (None and "null") collapse here as they do when the reference's JSON is read back
   const summarize = (m: Map<unknown, { c: number; t: number }>) =>
-    Object.fromEntries([...m].map(([k, v]): [string, Bucket] => [jsonKey(k), { num: v.t, acc: pyRound((v.t > 0 ? v.c / v.t : 0) * 100, 2) }]))
+    Object.fromEntries(
+      [...m].map(([k, v]): [string, Bucket] => [
+        jsonKey(k),
+        { num: v.t, acc: pyRound((v.t > 0 ? v.c / v.t : 0) * 100, 2) }
+      ])
+    )
   return {
     overall_acc: results.length > 0 ? pyRound((correct / results.length) * 100, 2) : 0,
-    evaluation_mode: results.some((r) => r.evaluation_mode === "vlm_judge") ? ("vlm_judge" as const) : ("rule" as const),
+    evaluation_mode: results.some((r) => r.evaluation_mode === "vlm_judge")
+      ? ("vlm_judge" as const)
+      : ("rule" as const),
     by_question_type: summarize(byType),
     by_category: summarize(byCategory)
   }
 }
 
 export const quirks = [
-  "by_category reads a `category` field the released documents do not have (they have `discipline`), so every sample lands in \"UNKNOWN\": the reference's \"Statistics by Discipline\" is one bucket. Our breakdown also gives discipline and subject.",
-  "Timestamps in the question become \"frame N\" with N = round(t / int(duration) * int(duration)): the timestamp's second, whatever frames the model is shown; ranges \"a-b\" or \"a–b\" become \"frame x to frame y\".",
-  "The lone-timestamp rule only looks at the 6 characters before where a match starts: \"frame 00:00\" becomes \"frame 0frame 0\", \"123:45\" becomes \"1frame 1425\", \"1:02:33\" becomes \"frame 62:33\".",
-  "Timestamps may be written in any Unicode decimal digits (\"٠٢:٢٢\", \"０２:３３\") and the dash of a range may be surrounded by any Python whitespace (U+001C-U+001F, U+0085, no-break space); an em dash does not make a range.",
+  'by_category reads a `category` field the released documents do not have (they have `discipline`), so every sample lands in "UNKNOWN": the reference\'s "Statistics by Discipline" is one bucket. Our breakdown also gives discipline and subject.',
+  'Timestamps in the question become "frame N" with N = round(t / int(duration) * int(duration)): the timestamp\'s second, whatever frames the model is shown; ranges "a-b" or "a–b" become "frame x to frame y".',
+  'The lone-timestamp rule only looks at the 6 characters before where a match starts: "frame 00:00" becomes "frame 0frame 0", "123:45" becomes "1frame 1425", "1:02:33" becomes "frame 62:33".',
+  'Timestamps may be written in any Unicode decimal digits ("٠٢:٢٢", "０２:３３") and the dash of a range may be surrounded by any Python whitespace (U+001C-U+001F, U+0085, no-break space); an em dash does not make a range.',
   "A timestamp in a document whose video_duration is under one second divides by zero: the reference's run stops (ZeroDivisionError), and docToText throws.",
   "Options given as an object are listed in code-point order of their keys, values unstripped; a list is lettered A..Z.",
-  "The target is the raw `answer` field; scoring strips it, and the rule-mode letter matching is case-insensitive: a prediction starting \"I think\" reads as option I, and \"a\" in a sentence as option A. There is no random fallback (upstream lmms-eval's copy draws a random letter).",
-  "Letters and words are matched with Python's IGNORECASE: \"ı\" and \"İ\" read as i, \"ſ\" as s (\"optıon B\", \"<anſwer>B</anſwer>\"); a prediction starting \"İ \" names the letter \"İ\", which matches no answer.",
+  'The target is the raw `answer` field; scoring strips it, and the rule-mode letter matching is case-insensitive: a prediction starting "I think" reads as option I, and "a" in a sentence as option A. There is no random fallback (upstream lmms-eval\'s copy draws a random letter).',
+  'Letters and words are matched with Python\'s IGNORECASE: "ı" and "İ" read as i, "ſ" as s ("optıon B", "<anſwer>B</anſwer>"); a prediction starting "İ " names the letter "İ", which matches no answer.',
   "With a judge every sample is judged, the reported answer is the <answer> contents, and the judge is shown the question with its timestamps unconverted.",
   "Accuracies are round(acc * 100, 2): half to even on the exact double."
 ]
@@ -254,13 +284,25 @@ export const task: Task = {
   source: {
     dataset: "groundmore/scivideobench",
     split: "test",
-    layout: "scivideobench_1k.jsonl at the root; videos jove_<video_id>.mp4 at the root (the reference looks for them directly in its cache folder $HF_HOME/scivideobench/)"
+    layout:
+      "scivideobench_1k.jsonl at the root; videos jove_<video_id>.mp4 at the root (the reference looks for them directly in its cache folder $HF_HOME/scivideobench/)"
   },
   documents: (read) =>
     Effect.flatMap(read("scivideobench_1k.jsonl"), (docs) =>
-      withFields("scivideobench", "scivideobench_1k.jsonl", docs, ["video_id", "question", "options", "answer", "question_type", "video_duration"])),
+      withFields("scivideobench", "scivideobench_1k.jsonl", docs, [
+        "video_id",
+        "question",
+        "options",
+        "answer",
+        "question_type",
+        "video_duration"
+      ])
+    ),
   // a video has several questions: video_id alone is not unique
-  docId: (doc, index) => (Object.hasOwn(doc, "question_id") ? `${pyStr(doc["video_id"])}_${pyStr(doc["question_id"])}` : `${pyStr(doc["video_id"])}_#${index}`),
+  docId: (doc, index) =>
+    Object.hasOwn(doc, "question_id")
+      ? `${pyStr(doc["video_id"])}_${pyStr(doc["question_id"])}`
+      : `${pyStr(doc["video_id"])}_#${index}`,
   media: (doc) => ({ paths: [`jove_${pyStr(get(doc, "video_id", ""))}.mp4`] }),
   docToText: (doc) => docToText(doc),
   docToTarget,
@@ -270,7 +312,12 @@ export const task: Task = {
     const r = processResult(doc, output, judgment)
     return { metrics: { scivideobench_acc: r }, score: r.correct ? 1 : 0, parsed: r.pred_answer }
   },
-  metrics: { scivideobench_acc: { aggregate: (payloads) => aggregate(payloads as ReadonlyArray<SampleResult>), higherIsBetter: true } },
+  metrics: {
+    scivideobench_acc: {
+      aggregate: (payloads) => aggregate(payloads as ReadonlyArray<SampleResult>),
+      higherIsBetter: true
+    }
+  },
   breakdown: (doc) => ({
     question_type: pyStr(get(doc, "question_type", "UNKNOWN")),
     discipline: pyStr(get(doc, "discipline", "UNKNOWN")),

@@ -22,7 +22,10 @@ import { defaultPrompts, formatOptions } from "./VideoKrEval.ts"
  */
 const questionOf = (doc: Doc) => pyStr(doc["question"] ?? doc["problem"] ?? "")
 const optionsOf = (doc: Doc) => formatOptions(doc["options"] ?? doc["option"] ?? [])
-const isMultipleChoice = (doc: Doc) => pyStrip(pyStr(doc["problem_type"] ?? "")).toLowerCase().replace(/[-_]/g, " ") === "multiple choice"
+const isMultipleChoice = (doc: Doc) =>
+  pyStrip(pyStr(doc["problem_type"] ?? ""))
+    .toLowerCase()
+    .replace(/[-_]/g, " ") === "multiple choice"
 const truthOf = (doc: Doc) => {
   const s = pyStrip(pyStr(doc["solution"] ?? doc["answer"] ?? ""))
   return /<answer>/i.test(s) ? s : `<answer>${s}</answer>`
@@ -52,13 +55,24 @@ export const corpusTask = (options: CorpusTaskOptions): Task => ({
   name: `difficulty_${options.name.replace(/[^A-Za-z0-9._-]+/g, "_")}`,
   benchmark: options.name,
   group: "corpus",
-  source: { dataset: options.file, split: "train", layout: "VideoKR JSONL or Video-R1-style JSON; videos at video_path / path relative to the root" },
+  source: {
+    dataset: options.file,
+    split: "train",
+    layout: "VideoKR JSONL or Video-R1-style JSON; videos at video_path / path relative to the root"
+  },
   documents: (read) =>
     Effect.gen(function* () {
       const docs = yield* read(options.file)
       const videos = docs.filter((d) => d["data_type"] === undefined || d["data_type"] === "video")
       const noQuestion = videos.findIndex((d) => questionOf(d) === "")
-      if (noQuestion >= 0) return yield* new TaskDataError({ task: options.name, file: options.file, line: docs.indexOf(videos[noQuestion]!) + 1, field: "question", reason: "a record needs `question` (VideoKR) or `problem` (Video-R1)" })
+      if (noQuestion >= 0)
+        return yield* new TaskDataError({
+          task: options.name,
+          file: options.file,
+          line: docs.indexOf(videos[noQuestion]!) + 1,
+          field: "question",
+          reason: "a record needs `question` (VideoKR) or `problem` (Video-R1)"
+        })
       return sampleIndices(videos.length, options.samples, options.seed).map((i) => videos[i]!)
     }),
   docId: (doc, index) => String(doc["problem_id"] ?? doc["id"] ?? index),
@@ -70,9 +84,17 @@ export const corpusTask = (options: CorpusTaskOptions): Task => ({
     const score = accuracyReward(output, truthOf(doc), isMultipleChoice(doc) ? "multiple choice" : "open-ended")
     return { metrics: { accuracy: score }, score, parsed: extractAnswer(output) }
   },
-  metrics: { accuracy: { aggregate: (xs) => (xs.length === 0 ? 0 : (xs as ReadonlyArray<number>).reduce((a, b) => a + b, 0) / xs.length), higherIsBetter: true } },
+  metrics: {
+    accuracy: {
+      aggregate: (xs) => (xs.length === 0 ? 0 : (xs as ReadonlyArray<number>).reduce((a, b) => a + b, 0) / xs.length),
+      higherIsBetter: true
+    }
+  },
   headline: (a) => (typeof a["accuracy"] === "number" ? a["accuracy"] * 100 : undefined),
-  breakdown: (doc) => ({ question_type: isMultipleChoice(doc) ? "multiple choice" : "open-ended", source: doc["data_source"] === undefined ? undefined : pyStr(doc["data_source"]) }),
+  breakdown: (doc) => ({
+    question_type: isMultipleChoice(doc) ? "multiple choice" : "open-ended",
+    source: doc["data_source"] === undefined ? undefined : pyStr(doc["data_source"])
+  }),
   quirks: []
 })
 

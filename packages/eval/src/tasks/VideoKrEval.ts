@@ -1,7 +1,12 @@
 import { pyRound, pyStr, pyStrip, pyTruthy } from "@videokr/core/python"
 import { Effect } from "effect"
 import { fairOpenEndedJudgeTemplate, fillJudgePrompt, strictMultipleChoiceJudgeTemplate } from "../JudgePrompts.ts"
-import { extractAnswerContent, normalizeAnswerLetter, ruleCorrectMultipleChoice, videoKrExtractAnswerLetter } from "../parsing/ChoiceLetters.ts"
+import {
+  extractAnswerContent,
+  normalizeAnswerLetter,
+  ruleCorrectMultipleChoice,
+  videoKrExtractAnswerLetter
+} from "../parsing/ChoiceLetters.ts"
 import type { Doc, Task } from "../Task.ts"
 import { withFields } from "../TaskData.ts"
 
@@ -23,15 +28,20 @@ export const formatOptions = (options: unknown): string => {
   if (Array.isArray(options)) return options.map((o) => pyStrip(pyStr(o))).join("\n")
   if (typeof options === "object") {
     const o = options as Record<string, unknown>
-    return Object.keys(o).sort().map((k) => `${k}. ${pyStr(o[k])}`).join("\n")
+    return Object.keys(o)
+      .sort()
+      .map((k) => `${k}. ${pyStr(o[k])}`)
+      .join("\n")
   }
   throw new TypeError(`Unsupported options type: ${typeof options}`)
 }
 
 export const defaultPrompts = {
   prePrompt: "",
-  postPromptMc: "Please answer this question based on the visual content.\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only the single option letter (e.g., A, B, C, D, etc.) within the <answer>...</answer> tags.",
-  postPromptOe: "Please answer this question based on the visual content.\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only your final answer within the <answer>...</answer> tags."
+  postPromptMc:
+    "Please answer this question based on the visual content.\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only the single option letter (e.g., A, B, C, D, etc.) within the <answer>...</answer> tags.",
+  postPromptOe:
+    "Please answer this question based on the visual content.\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only your final answer within the <answer>...</answer> tags."
 }
 
 /** generation_kwargs of the task's YAML */
@@ -40,20 +50,33 @@ export const generationParams = { maxTokens: 8192, temperature: 0.1, topP: 0.001
 const optionsOf = (doc: Doc) => formatOptions(get(doc, "option", get(doc, "options", [])))
 
 const problemTypeOf = (doc: Doc, optionsText: string) => {
-  const t = pyStrip(pyStr(get(doc, "problem_type", ""))).toLowerCase().replaceAll(" ", "-")
+  const t = pyStrip(pyStr(get(doc, "problem_type", "")))
+    .toLowerCase()
+    .replaceAll(" ", "-")
   return t !== "" ? t : optionsText !== "" ? "multiple-choice" : "open-ended"
 }
 
-export const docToText = (doc: Doc, prompts: { readonly prePrompt: string; readonly postPrompt?: string; readonly postPromptMc: string; readonly postPromptOe: string } = defaultPrompts): string => {
+export const docToText = (
+  doc: Doc,
+  prompts: {
+    readonly prePrompt: string
+    readonly postPrompt?: string
+    readonly postPromptMc: string
+    readonly postPromptOe: string
+  } = defaultPrompts
+): string => {
   const question = pyStr(get(doc, "question", ""))
   const options = optionsOf(doc)
   const type = problemTypeOf(doc, options)
   const given = prompts.postPrompt ?? ""
   const post = given !== "" ? given : type === "multiple-choice" ? prompts.postPromptMc : prompts.postPromptOe
-  return options !== "" ? `${prompts.prePrompt}${question}\n${options}\n${post}` : `${prompts.prePrompt}${question}\n${post}`
+  return options !== ""
+    ? `${prompts.prePrompt}${question}\n${options}\n${post}`
+    : `${prompts.prePrompt}${question}\n${post}`
 }
 
-export const docToTarget = (doc: Doc): string => pyStrip(pyStr(get(doc, "solution", get(doc, "answer", get(doc, "ground_truth", "")))))
+export const docToTarget = (doc: Doc): string =>
+  pyStrip(pyStr(get(doc, "solution", get(doc, "answer", get(doc, "ground_truth", "")))))
 
 export interface SampleResult {
   readonly id: unknown
@@ -93,9 +116,15 @@ export const processResult = (doc: Doc, output: string, judgment?: number): Samp
     subject: get(doc, "subject", get(doc, "source", "UNKNOWN")),
     pred_answer: multipleChoice
       ? normalizeAnswerLetter(judged, "ABCDEFGHIJ") || videoKrExtractAnswerLetter(judged) || judged
-      : points.length > 100 ? points.slice(0, 100).join("") + "..." : judged,
+      : points.length > 100
+        ? points.slice(0, 100).join("") + "..."
+        : judged,
     answer,
-    correct: withJudge ? judgment === 1 : multipleChoice ? ruleCorrectMultipleChoice(judged, answer, "ABCDEFGHIJ") : false,
+    correct: withJudge
+      ? judgment === 1
+      : multipleChoice
+        ? ruleCorrectMultipleChoice(judged, answer, "ABCDEFGHIJ")
+        : false,
     skipped: !multipleChoice && !withJudge,
     evaluation_mode: withJudge ? "vlm_judge" : "rule",
     raw_output: output
@@ -120,7 +149,11 @@ export interface Bucket {
 }
 
 export const aggregate = (results: ReadonlyArray<SampleResult>) => {
-  const groups = { by_question_type: new Map<string, { c: number; t: number }>(), by_subject: new Map<string, { c: number; t: number }>(), by_dataset: new Map<string, { c: number; t: number }>() }
+  const groups = {
+    by_question_type: new Map<string, { c: number; t: number }>(),
+    by_subject: new Map<string, { c: number; t: number }>(),
+    by_dataset: new Map<string, { c: number; t: number }>()
+  }
   let correct = 0
   let total = 0
   let skipped = 0
@@ -130,7 +163,11 @@ export const aggregate = (results: ReadonlyArray<SampleResult>) => {
       continue
     }
     const hit = r.correct ? 1 : 0
-    for (const [name, key] of [["by_question_type", r.question_type], ["by_subject", r.subject], ["by_dataset", r.dataset]] as const) {
+    for (const [name, key] of [
+      ["by_question_type", r.question_type],
+      ["by_subject", r.subject],
+      ["by_dataset", r.dataset]
+    ] as const) {
       const m = groups[name]
       const k = key === null ? "null" : String(key)
       const g = m.get(k) ?? { c: 0, t: 0 }
@@ -140,12 +177,16 @@ export const aggregate = (results: ReadonlyArray<SampleResult>) => {
     total++
   }
   const summarize = (m: Map<string, { c: number; t: number }>) =>
-    Object.fromEntries([...m].map(([k, v]): [string, Bucket] => [k, { num: v.t, acc: pyRound((v.t > 0 ? v.c / v.t : 0) * 100, 2) }]))
+    Object.fromEntries(
+      [...m].map(([k, v]): [string, Bucket] => [k, { num: v.t, acc: pyRound((v.t > 0 ? v.c / v.t : 0) * 100, 2) }])
+    )
   return {
     overall_acc: total > 0 ? pyRound((correct / total) * 100, 2) : 0,
     evaluated_examples: total,
     skipped_examples: skipped,
-    evaluation_mode: results.some((r) => r.evaluation_mode === "vlm_judge") ? ("vlm_judge" as const) : ("rule" as const),
+    evaluation_mode: results.some((r) => r.evaluation_mode === "vlm_judge")
+      ? ("vlm_judge" as const)
+      : ("rule" as const),
     by_question_type: summarize(groups.by_question_type),
     by_subject: summarize(groups.by_subject),
     by_dataset: summarize(groups.by_dataset)
@@ -168,7 +209,12 @@ export const strictResult = (doc: Doc, output: string): StrictResult => {
   if (problemTypeOf(doc, options) !== "multiple-choice") return { multiple_choice: false, letter: null, correct: false }
   const blocks = [...output.matchAll(/<answer>([\s\S]*?)<\/answer>/g)]
   const inner = blocks.length === 1 ? pyStrip(blocks[0]![1]!) : ""
-  const offered = new Set(options.split("\n").map((l) => /^([A-J])[.)]/.exec(pyStrip(l))?.[1]).filter((x) => x !== undefined))
+  const offered = new Set(
+    options
+      .split("\n")
+      .map((l) => /^([A-J])[.)]/.exec(pyStrip(l))?.[1])
+      .filter((x) => x !== undefined)
+  )
   const letter = /^[A-J]$/.test(inner) && offered.has(inner) ? inner : null
   const answer = pyStrip(pyStr(get(doc, "solution", get(doc, "answer", ""))))
   const truth = /^<answer>\s*([A-J])\s*<\/answer>$/.exec(answer)?.[1] ?? (/^[A-J]$/.test(answer) ? answer : null)
@@ -178,13 +224,16 @@ export const strictResult = (doc: Doc, output: string): StrictResult => {
 /** Strict accuracy (%) over the multiple-choice samples, round(x, 2) as the reference rounds its own. */
 export const strictAggregate = (results: ReadonlyArray<StrictResult>) => {
   const mc = results.filter((r) => r.multiple_choice)
-  return { strict_acc: mc.length === 0 ? 0 : pyRound((mc.filter((r) => r.correct).length / mc.length) * 100, 2), multiple_choice_examples: mc.length }
+  return {
+    strict_acc: mc.length === 0 ? 0 : pyRound((mc.filter((r) => r.correct).length / mc.length) * 100, 2),
+    multiple_choice_examples: mc.length
+  }
 }
 
 export const quirks = [
-  "A null problem_type is read as the text \"none\" and scored as open-ended (str(None).lower()).",
+  'A null problem_type is read as the text "none" and scored as open-ended (str(None).lower()).',
   "`option` wins over `options` whenever the key exists, even when its value is null.",
-  "Letter matching is case-insensitive: a prediction starting \"I think\" reads as option I, and \"a\" in a sentence as option A.",
+  'Letter matching is case-insensitive: a prediction starting "I think" reads as option I, and "a" in a sentence as option A.',
   "extract_answer_letter's regexes are written with doubled backslashes in raw strings and never match; only normalize_answer_letter's rules find letters.",
   "With a judge, multiple-choice samples are judged too (the rules are not used); without one, open-ended samples are skipped.",
   "Accuracies are round(acc * 100, 2): half to even on the exact double."
@@ -195,8 +244,15 @@ export const task: Task = {
   name: "videokr_eval",
   benchmark: "VideoKR-Eval",
   group: "knowledge",
-  source: { dataset: "minuzero/VideoKR-Eval", split: "test", layout: "VideoKR_eval.jsonl at the root; videos at each document's video_path relative to the root" },
-  documents: (read) => Effect.flatMap(read("VideoKR_eval.jsonl"), (docs) => withFields("videokr_eval", "VideoKR_eval.jsonl", docs, ["video_path", "question"])),
+  source: {
+    dataset: "minuzero/VideoKR-Eval",
+    split: "test",
+    layout: "VideoKR_eval.jsonl at the root; videos at each document's video_path relative to the root"
+  },
+  documents: (read) =>
+    Effect.flatMap(read("VideoKR_eval.jsonl"), (docs) =>
+      withFields("videokr_eval", "VideoKR_eval.jsonl", docs, ["video_path", "question"])
+    ),
   docId: (doc, index) => String(get(doc, "id", index)),
   media: (doc) => ({ paths: [pyStrip(pyStr(get(doc, "video_path", ""))).replace(/^[./]+/, "")] }),
   docToText: (doc) => docToText(doc),
@@ -205,11 +261,22 @@ export const task: Task = {
   judgePrompt,
   score: (doc, output, judgment) => {
     const r = processResult(doc, output, judgment)
-    return { metrics: { videokr_eval_acc: r, videokr_eval_strict_acc: strictResult(doc, output) }, score: r.skipped ? null : r.correct ? 1 : 0, parsed: r.pred_answer }
+    return {
+      metrics: { videokr_eval_acc: r, videokr_eval_strict_acc: strictResult(doc, output) },
+      score: r.skipped ? null : r.correct ? 1 : 0,
+      parsed: r.pred_answer
+    }
   },
   metrics: {
-    videokr_eval_acc: { aggregate: (payloads) => aggregate(payloads as ReadonlyArray<SampleResult>), higherIsBetter: true },
-    videokr_eval_strict_acc: { aggregate: (payloads) => strictAggregate(payloads as ReadonlyArray<StrictResult>), higherIsBetter: true, optIn: true }
+    videokr_eval_acc: {
+      aggregate: (payloads) => aggregate(payloads as ReadonlyArray<SampleResult>),
+      higherIsBetter: true
+    },
+    videokr_eval_strict_acc: {
+      aggregate: (payloads) => strictAggregate(payloads as ReadonlyArray<StrictResult>),
+      higherIsBetter: true,
+      optIn: true
+    }
   },
   headline: (aggregates) => {
     const a = aggregates["videokr_eval_acc"] as ReturnType<typeof aggregate> | undefined
@@ -219,7 +286,13 @@ export const task: Task = {
     const r = processResult(doc, "")
     // discipline and skill when the document carries them (evaluation sets cut from a VideoKR corpus do)
     const optional = (k: string) => (Object.hasOwn(doc, k) && doc[k] !== null ? pyStr(doc[k]) : undefined)
-    return { question_type: r.question_type, subject: String(r.subject), dataset: String(r.dataset), discipline: optional("discipline"), skill: optional("skill") }
+    return {
+      question_type: r.question_type,
+      subject: String(r.subject),
+      dataset: String(r.dataset),
+      discipline: optional("discipline"),
+      skill: optional("skill")
+    }
   },
   quirks
 }

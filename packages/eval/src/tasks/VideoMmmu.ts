@@ -31,8 +31,10 @@ export const defaultPrompts = {
   mcqContext: "The image for this question is at the end of the video.",
   openContext: "The image for this question is at the end of the video.",
   perceptionContext: "Please ignore the quiz question in the last frame of the video.",
-  postPromptMc: "Please answer this question based on the visual content.\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only the single option letter (e.g., A, B, C, D, etc.) within the <answer>...</answer> tags.",
-  postPromptOe: "Please answer this question based on the visual content.\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only your final answer within the <answer>...</answer> tags."
+  postPromptMc:
+    "Please answer this question based on the visual content.\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only the single option letter (e.g., A, B, C, D, etc.) within the <answer>...</answer> tags.",
+  postPromptOe:
+    "Please answer this question based on the visual content.\nProvide your thinking process between the <think> and </think> tags, and then give your final answer between the <answer> and </answer> tags.\nPlease provide only your final answer within the <answer>...</answer> tags."
 }
 export type Prompts = typeof defaultPrompts
 
@@ -55,7 +57,8 @@ const text = (v: unknown, what: string): string => {
 
 const trackOf = (doc: Doc): Track => {
   const t = doc["track"]
-  if (!tracks.includes(t as Track)) throw new Error(`video_mmmu: a document must carry its track (${tracks.join(", ")}), got ${pyStr(t)}`)
+  if (!tracks.includes(t as Track))
+    throw new Error(`video_mmmu: a document must carry its track (${tracks.join(", ")}), got ${pyStr(t)}`)
   return t as Track
 }
 
@@ -78,7 +81,8 @@ export const parseOptions = (options: unknown): string => {
 }
 
 /** _format_prompt: the non-empty parts, one per line */
-const formatPrompt = (question: string, postPrompt: string, context: string) => [context, question, postPrompt].filter((p) => p !== "").join("\n")
+const formatPrompt = (question: string, postPrompt: string, context: string) =>
+  [context, question, postPrompt].filter((p) => p !== "").join("\n")
 
 /**
  * doc_to_text: videommmu_doc_to_text_adaptation for Adaptation (options only when question_type is exactly
@@ -106,8 +110,22 @@ const videoFolders: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
   ["Art", ["Art", "Art_Theory", "Design", "Music"]],
   ["Science", ["Biology", "Chemistry", "Geography", "Math", "Physics"]],
   ["Humanities", ["History", "Literature", "Sociology", "Psychology"]],
-  ["Engineering", ["Agriculture", "Architecture_and_Engineering", "Computer_Science", "Electronics", "Energy_and_Power", "Materials", "Mechanical_Engineering"]],
-  ["Medicine", ["Basic_Medical_Science", "Clinical_Medicine", "Diagnostics_and_Laboratory_Medicine", "Pharmacy", "Public_Health"]],
+  [
+    "Engineering",
+    [
+      "Agriculture",
+      "Architecture_and_Engineering",
+      "Computer_Science",
+      "Electronics",
+      "Energy_and_Power",
+      "Materials",
+      "Mechanical_Engineering"
+    ]
+  ],
+  [
+    "Medicine",
+    ["Basic_Medical_Science", "Clinical_Medicine", "Diagnostics_and_Laboratory_Medicine", "Pharmacy", "Public_Health"]
+  ],
   ["Business", ["Accounting", "Economics", "Finance", "Manage", "Marketing"]]
 ]
 
@@ -116,9 +134,23 @@ export const disciplines: ReadonlyArray<readonly [string, ReadonlyArray<string>]
   ["Art and Design", ["Art", "Art_Theory", "Design", "Music"]],
   ["Business", ["Accounting", "Economics", "Finance", "Manage", "Marketing"]],
   ["Science", ["Biology", "Chemistry", "Geography", "Math", "Physics"]],
-  ["Health and Medicine", ["Basic_Medical_Science", "Clinical_Medicine", "Diagnostics_and_Laboratory_Medicine", "Pharmacy", "Public_Health"]],
+  [
+    "Health and Medicine",
+    ["Basic_Medical_Science", "Clinical_Medicine", "Diagnostics_and_Laboratory_Medicine", "Pharmacy", "Public_Health"]
+  ],
   ["Humanities and Social Science", ["History", "Literature", "Sociology", "Psychology"]],
-  ["Tech and Engineering", ["Agriculture", "Architecture_and_Engineering", "Computer_Science", "Electronics", "Energy_and_Power", "Materials", "Mechanical_Engineering"]]
+  [
+    "Tech and Engineering",
+    [
+      "Agriculture",
+      "Architecture_and_Engineering",
+      "Computer_Science",
+      "Electronics",
+      "Energy_and_Power",
+      "Materials",
+      "Mechanical_Engineering"
+    ]
+  ]
 ]
 
 /**
@@ -130,7 +162,8 @@ export const videoPath = (doc: Doc): string => {
   const id = text(at(doc, "id"), "id")
   const subject = id.split("_").slice(1, -1).join("_")
   const folder = videoFolders.find(([, subjects]) => subjects.includes(subject))?.[0]
-  if (folder === undefined) throw new Error(`ValueError: Subject ${subject} not recognized. (video_mmmu document ${id})`)
+  if (folder === undefined)
+    throw new Error(`ValueError: Subject ${subject} not recognized. (video_mmmu document ${id})`)
   return `${folder}/${id}.mp4`
 }
 
@@ -241,8 +274,15 @@ export const processResult = (doc: Doc, output: string, judgment?: number): Samp
 
 /** The judge's prompt (the reference's custom_prompt, filled as str.format fills it); the judge's reply counts as 1 when it contains "1". */
 export const judgePrompt = (doc: Doc, output: string): string => {
-  const template = get(doc, "question_type", "multiple-choice") === "multiple-choice" ? multipleChoiceLetterJudgeTemplate : fairOpenEndedBriefJudgeTemplate
-  const values: Record<string, string> = { question: fullQuestion(doc), answer: pyStr(at(doc, "answer")), prediction: extractAnswerContent(output) }
+  const template =
+    get(doc, "question_type", "multiple-choice") === "multiple-choice"
+      ? multipleChoiceLetterJudgeTemplate
+      : fairOpenEndedBriefJudgeTemplate
+  const values: Record<string, string> = {
+    question: fullQuestion(doc),
+    answer: pyStr(at(doc, "answer")),
+    prediction: extractAnswerContent(output)
+  }
   return fillJudgePrompt(template, values)
 }
 
@@ -282,7 +322,10 @@ export const aggregateSubtask = (results: ReadonlyArray<SampleResult>) => {
       const b = evaluation.get(s)
       return b === undefined ? [] : [[s, b]]
     })
-    printed[`Overall-${discipline}`] = { num: inDomain.reduce((n, [, b]) => n + b.num, 0), acc: pyRound(insLevelAcc(inDomain.map(([, b]) => b)), 5) }
+    printed[`Overall-${discipline}`] = {
+      num: inDomain.reduce((n, [, b]) => n + b.num, 0),
+      acc: pyRound(insLevelAcc(inDomain.map(([, b]) => b)), 5)
+    }
     for (const [s, b] of inDomain) printed[s] = { num: b.num, acc: pyRound(b.acc, 5) }
   }
   const overall = pyRound(insLevelAcc([...evaluation.values()]), 5)
@@ -318,24 +361,32 @@ const disciplineOf = (subject: string) => disciplines.find(([, subjects]) => sub
 
 export const quirks = [
   "The release scores multiple choice with judge_utils' letter rules (normalize_answer_letter / rule_correct_multiple_choice), not MMMU's parse_multi_choice_response; MMMU's parser and its random fallback are left in utils.py unused, so nothing is random.",
-  "An output in which no option letter is found is logged as \"API Error\" and left out of the accuracy (numerator and denominator), not counted wrong.",
-  "Without a judge, every sample whose question_type is not exactly \"multiple-choice\" (Adaptation's open questions, \"perception\", null) is skipped; a missing question_type counts as multiple choice, except in Adaptation's prompt, where it is a KeyError.",
-  "Letter matching is case-insensitive: an output starting \"I think\" reads as option I, and \"a\" in a sentence as option A; choices are the first len(options) letters, at most 26.",
-  "Letters and words are matched with Python's IGNORECASE: \"ı\" and \"İ\" read as i, \"ſ\" as s (\"optİon B\", \"<anſwer>B</anſwer>\"); a lone \"İ\" is parsed as \"İ\" (its upper case), which matches no answer.",
+  'An output in which no option letter is found is logged as "API Error" and left out of the accuracy (numerator and denominator), not counted wrong.',
+  'Without a judge, every sample whose question_type is not exactly "multiple-choice" (Adaptation\'s open questions, "perception", null) is skipped; a missing question_type counts as multiple choice, except in Adaptation\'s prompt, where it is a KeyError.',
+  'Letter matching is case-insensitive: an output starting "I think" reads as option I, and "a" in a sentence as option A; choices are the first len(options) letters, at most 26.',
+  'Letters and words are matched with Python\'s IGNORECASE: "ı" and "İ" read as i, "ſ" as s ("optİon B", "<anſwer>B</anſwer>"); a lone "İ" is parsed as "İ" (its upper case), which matches no answer.',
   "A multiple-choice document without options makes the letter regex's character class empty: the reference fails with re.error; so do we.",
-  "Perception and Comprehension prompts always list the options, so an empty options list leaves the question followed by an empty line; options already starting \"A.\", \"B.\", ... are shown as given.",
+  'Perception and Comprehension prompts always list the options, so an empty options list leaves the question followed by an empty line; options already starting "A.", "B.", ... are shown as given.',
   "Both Perception and Comprehension are told to ignore the quiz question in the video's last frame (perception_context); Adaptation's question image is that last frame.",
-  "With a judge, multiple-choice samples are judged too (the rules are not used); parsed_pred is then the answer or \"WRONG\".",
-  "Each subtask reports round(acc, 5) as a fraction; the group value video_mmmu is their mean weighted by each subtask's sample count, including the skipped and \"API Error\" samples the subtask values leave out.",
+  'With a judge, multiple-choice samples are judged too (the rules are not used); parsed_pred is then the answer or "WRONG".',
+  'Each subtask reports round(acc, 5) as a fraction; the group value video_mmmu is their mean weighted by each subtask\'s sample count, including the skipped and "API Error" samples the subtask values leave out.',
   "extract_subset_name builds its regex from the id's prefix unescaped; we escape it (the same for every id whose prefix has no regex characters, as dev/test/validation)."
 ]
 
 const read = (readFile: Parameters<Task["documents"]>[0], track: Track) =>
   Effect.flatMap(readFile(dataFile(track)), (docs) =>
     Effect.map(
-      withFields("video_mmmu", dataFile(track), docs, track === "Adaptation" ? ["id", "question", "options", "answer", "question_type"] : ["id", "question", "options", "answer"]),
+      withFields(
+        "video_mmmu",
+        dataFile(track),
+        docs,
+        track === "Adaptation"
+          ? ["id", "question", "options", "answer", "question_type"]
+          : ["id", "question", "options", "answer"]
+      ),
       (ok) => ok.map((d) => ({ ...d, track }))
-    ))
+    )
+  )
 
 /** The task as the runner uses it. */
 export const task: Task = {
@@ -345,7 +396,8 @@ export const task: Task = {
   source: {
     dataset: "lmms-lab/VideoMMMU",
     split: "test",
-    layout: "Adaptation/, Comprehension/ and Perception/ each with test-00000-of-00001.parquet; videos at <Art|Science|Humanities|Engineering|Medicine|Business>/<id>.mp4 (the dataset's zips extracted in place, as LMMs-Eval extracts them into $HF_HOME/video_mmmu)"
+    layout:
+      "Adaptation/, Comprehension/ and Perception/ each with test-00000-of-00001.parquet; videos at <Art|Science|Humanities|Engineering|Medicine|Business>/<id>.mp4 (the dataset's zips extracted in place, as LMMs-Eval extracts them into $HF_HOME/video_mmmu)"
   },
   documents: (readFile) => Effect.map(Effect.all(tracks.map((t) => read(readFile, t))), (parts) => parts.flat()),
   docId: (doc, index) => `${pyStr(get(doc, "track", "?"))}/${pyStr(get(doc, "id", index))}`,
@@ -356,9 +408,15 @@ export const task: Task = {
   judgePrompt,
   score: (doc, output, judgment) => {
     const r = processResult(doc, output, judgment)
-    return { metrics: { mmmu_acc: r }, score: r.skipped || r.parsed_pred === "API Error" ? null : r.correct, parsed: pyStr(r.parsed_pred) }
+    return {
+      metrics: { mmmu_acc: r },
+      score: r.skipped || r.parsed_pred === "API Error" ? null : r.correct,
+      parsed: pyStr(r.parsed_pred)
+    }
   },
-  metrics: { mmmu_acc: { aggregate: (payloads) => aggregate(payloads as ReadonlyArray<SampleResult>), higherIsBetter: true } },
+  metrics: {
+    mmmu_acc: { aggregate: (payloads) => aggregate(payloads as ReadonlyArray<SampleResult>), higherIsBetter: true }
+  },
   // the group's value in percent, as LMMs-Eval reports video_mmmu (not the pooled accuracy over the scored samples)
   headline: (aggregates) => {
     const a = aggregates["mmmu_acc"] as ReturnType<typeof aggregate> | number | undefined

@@ -62,12 +62,20 @@ export const faultPlan = (options: FaultPlanOptions = {}): FaultPlan => {
   const garbageRate = options.garbageRate ?? 0
   const garbage = options.garbage ?? ["html", "empty", "malformed"]
   if (errorRate < 0 || garbageRate < 0 || errorRate + garbageRate > 1) {
-    throw new RangeError(`faultPlan: errorRate (${errorRate}) and garbageRate (${garbageRate}) must be shares that sum to at most 1`)
+    throw new RangeError(
+      `faultPlan: errorRate (${errorRate}) and garbageRate (${garbageRate}) must be shares that sum to at most 1`
+    )
   }
   if (garbageRate > 0 && garbage.length === 0) throw new RangeError("faultPlan: garbageRate without garbage kinds")
   const retryAfterMs = options.rateLimitStorm?.retryAfterMs ?? 1000
   const draw = prng(options.seed ?? 1)
-  const counters: FaultPlanCounters = { considered: 0, clean: 0, serverErrors: 0, rateLimited: 0, garbage: { html: 0, empty: 0, malformed: 0 } }
+  const counters: FaultPlanCounters = {
+    considered: 0,
+    clean: 0,
+    serverErrors: 0,
+    rateLimited: 0,
+    garbage: { html: 0, empty: 0, malformed: 0 }
+  }
   let storming = false
   let nextGarbage = 0
 

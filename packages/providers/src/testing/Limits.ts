@@ -51,7 +51,14 @@ const bucket = (perMinute: number, clock: () => number) => {
 }
 
 export const limitedReply = (inner: (request: RecordedRequest) => Reply, limits: ServerLimits) => {
-  const counters: LimitCounters = { accepted: 0, rejected: 0, inFlight: 0, maxInFlight: 0, firstAcceptedAt: 0, lastAcceptedAt: 0 }
+  const counters: LimitCounters = {
+    accepted: 0,
+    rejected: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    firstAcceptedAt: 0,
+    lastAcceptedAt: 0
+  }
   const clock = limits.now ?? Date.now
   const rpm = limits.requestsPerMinute === undefined ? undefined : bucket(limits.requestsPerMinute, clock)
   const tpm = limits.tokensPerMinute === undefined ? undefined : bucket(limits.tokensPerMinute, clock)
@@ -64,7 +71,12 @@ export const limitedReply = (inner: (request: RecordedRequest) => Reply, limits:
       return {
         status: 429,
         headers: { "retry-after-ms": String(wait), "retry-after": String(Math.ceil(wait / 1000)) },
-        body: { error: { message: `Rate limit reached for ${waitRequests > 0 ? "requests" : "tokens"}`, type: waitRequests > 0 ? "requests" : "tokens" } }
+        body: {
+          error: {
+            message: `Rate limit reached for ${waitRequests > 0 ? "requests" : "tokens"}`,
+            type: waitRequests > 0 ? "requests" : "tokens"
+          }
+        }
       }
     }
     counters.accepted++
@@ -78,7 +90,9 @@ export const limitedReply = (inner: (request: RecordedRequest) => Reply, limits:
     const reply = inner(request)
     if (!limits.announce) return reply
     const announced = {
-      ...(limits.requestsPerMinute === undefined ? {} : { "x-ratelimit-limit-requests": String(limits.requestsPerMinute) }),
+      ...(limits.requestsPerMinute === undefined
+        ? {}
+        : { "x-ratelimit-limit-requests": String(limits.requestsPerMinute) }),
       ...(limits.tokensPerMinute === undefined ? {} : { "x-ratelimit-limit-tokens": String(limits.tokensPerMinute) })
     }
     return { ...reply, headers: { ...reply.headers, ...announced } }

@@ -10,7 +10,12 @@ import type { AddressInfo } from "node:net"
  * counted once: as served normally or as the fault it got.
  */
 export type Fault =
-  | { readonly kind: "status"; readonly status: number; readonly body?: unknown; readonly headers?: Record<string, string> }
+  | {
+      readonly kind: "status"
+      readonly status: number
+      readonly body?: unknown
+      readonly headers?: Record<string, string>
+    }
   /** the answer after `ms` (sooner: nothing, if the client closes the connection first) */
   | { readonly kind: "slow"; readonly ms: number }
   /** 200 with a JSON content type and a body broken in the middle of an object */
@@ -85,15 +90,21 @@ export const proxyErrorPage =
  */
 export const emptied = (body: unknown): unknown => {
   const b = body as any
-  if (Array.isArray(b?.choices)) return { ...b, choices: b.choices.map((c: any) => ({ ...c, message: { ...c.message, content: "" } })) }
+  if (Array.isArray(b?.choices))
+    return { ...b, choices: b.choices.map((c: any) => ({ ...c, message: { ...c.message, content: "" } })) }
   if (b?.type === "message" && Array.isArray(b.content)) return { ...b, content: [] }
-  if (Array.isArray(b?.candidates)) return { ...b, candidates: b.candidates.map((c: any) => ({ ...c, content: { ...c.content, parts: [] } })) }
+  if (Array.isArray(b?.candidates))
+    return { ...b, candidates: b.candidates.map((c: any) => ({ ...c, content: { ...c.content, parts: [] } })) }
   return body
 }
 
 const outageFaults: Record<Exclude<Outage, "refuse">, Fault> = {
   reset: { kind: "reset" },
-  "503": { kind: "status", status: 503, body: { type: "error", error: { type: "overloaded_error", message: "Service Unavailable (outage)" } } }
+  "503": {
+    kind: "status",
+    status: 503,
+    body: { type: "error", error: { type: "overloaded_error", message: "Service Unavailable (outage)" } }
+  }
 }
 
 const readBody = async (req: IncomingMessage): Promise<string> => {
@@ -148,10 +159,17 @@ export const startLoopbackServer = async (
     }
     const recorded = { method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers, body }
     requests.push(recorded)
-    const fault = outage !== undefined && outage !== "refuse" ? outageFaults[outage] : (faults.shift() ?? options.fault?.(recorded))
+    const fault =
+      outage !== undefined && outage !== "refuse" ? outageFaults[outage] : (faults.shift() ?? options.fault?.(recorded))
     if (fault === undefined) counters.served++
     else counters.injected[fault.kind]++
-    if (fault?.kind === "status") return send(res, fault.status, JSON.stringify(fault.body ?? { error: { message: `status ${fault.status}`, type: "server_error" } }), fault.headers)
+    if (fault?.kind === "status")
+      return send(
+        res,
+        fault.status,
+        JSON.stringify(fault.body ?? { error: { message: `status ${fault.status}`, type: "server_error" } }),
+        fault.headers
+      )
     if (fault?.kind === "malformed") return send(res, 200, '{"id": "x", "choices": [ {"message": ')
     if (fault?.kind === "reset") return req.socket.resetAndDestroy()
     if (fault?.kind === "html") return send(res, 200, proxyErrorPage, { "content-type": "text/html; charset=utf-8" })
@@ -173,7 +191,10 @@ export const startLoopbackServer = async (
       res.write(payload.slice(0, Math.floor(payload.length / 2)))
       return res.destroy()
     }
-    send(res, reply.status ?? 200, payload, { ...(reply.raw === true ? { "content-type": "application/octet-stream" } : {}), ...reply.headers })
+    send(res, reply.status ?? 200, payload, {
+      ...(reply.raw === true ? { "content-type": "application/octet-stream" } : {}),
+      ...reply.headers
+    })
   })
   await listen(server, 0)
   const { port } = server.address() as AddressInfo

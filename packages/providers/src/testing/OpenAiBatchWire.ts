@@ -11,7 +11,10 @@ import { chatCompletionReply } from "./OpenAiWire.ts"
  */
 export type BatchFate = "completed" | "failed" | "expired"
 
-export const openAiBatchServer = (answer: (body: any) => string, options: { readonly pollsToFinish?: number; readonly fate?: ((batch: number) => BatchFate) | undefined } = {}) => {
+export const openAiBatchServer = (
+  answer: (body: any) => string,
+  options: { readonly pollsToFinish?: number; readonly fate?: ((batch: number) => BatchFate) | undefined } = {}
+) => {
   const files = new Map<string, string>()
   const batches = new Map<string, { batch: any; polls: number }>()
   const created = { files: 0, batches: 0 }
@@ -20,7 +23,11 @@ export const openAiBatchServer = (answer: (body: any) => string, options: { read
   const finish = (entry: { batch: any }) => {
     const fate = options.fate?.(Number(String(entry.batch.id).slice("batch_".length))) ?? "completed"
     if (fate === "failed") {
-      entry.batch = { ...entry.batch, status: "failed", errors: { object: "list", data: [{ code: "server_error", message: "the batch failed to process" }] } }
+      entry.batch = {
+        ...entry.batch,
+        status: "failed",
+        errors: { object: "list", data: [{ code: "server_error", message: "the batch failed to process" }] }
+      }
       return
     }
     const input = files.get(entry.batch.input_file_id) ?? ""
@@ -31,17 +38,41 @@ export const openAiBatchServer = (answer: (body: any) => string, options: { read
       const req = JSON.parse(line)
       const failing = JSON.stringify(req.body.messages).includes("FAIL")
       if (failing) {
-        errors.push(JSON.stringify({ id: `batch_req_${out.length + errors.length}`, custom_id: req.custom_id, response: { status_code: 500, request_id: "r", body: { error: { message: "internal error", type: "server_error" } } }, error: null }))
+        errors.push(
+          JSON.stringify({
+            id: `batch_req_${out.length + errors.length}`,
+            custom_id: req.custom_id,
+            response: {
+              status_code: 500,
+              request_id: "r",
+              body: { error: { message: "internal error", type: "server_error" } }
+            },
+            error: null
+          })
+        )
       } else {
         const body = chat({ method: "POST", path: "/v1/chat/completions", headers: {}, body: req.body }).body
-        out.push(JSON.stringify({ id: `batch_req_${out.length + errors.length}`, custom_id: req.custom_id, response: { status_code: 200, request_id: "r", body }, error: null }))
+        out.push(
+          JSON.stringify({
+            id: `batch_req_${out.length + errors.length}`,
+            custom_id: req.custom_id,
+            response: { status_code: 200, request_id: "r", body },
+            error: null
+          })
+        )
       }
     }
     const outputId = `file-out-${entry.batch.id}`
     const errorId = `file-err-${entry.batch.id}`
     files.set(outputId, out.join("\n") + "\n")
     files.set(errorId, errors.join("\n") + "\n")
-    entry.batch = { ...entry.batch, status: fate, output_file_id: outputId, error_file_id: errors.length ? errorId : null, request_counts: { total: out.length + errors.length, completed: out.length, failed: errors.length } }
+    entry.batch = {
+      ...entry.batch,
+      status: fate,
+      output_file_id: outputId,
+      error_file_id: errors.length ? errorId : null,
+      request_counts: { total: out.length + errors.length, completed: out.length, failed: errors.length }
+    }
   }
 
   const handler = (request: RecordedRequest): Reply => {
@@ -53,20 +84,42 @@ export const openAiBatchServer = (answer: (body: any) => string, options: { read
       const content = part.slice(part.indexOf("\r\n\r\n") + 4, part.indexOf("\r\n--"))
       const id = `file-${++created.files}`
       files.set(id, content)
-      return { body: { id, object: "file", bytes: content.length, created_at: 1_764_000_000, filename: "videokr-batch.jsonl", purpose: "batch", status: "processed" } }
+      return {
+        body: {
+          id,
+          object: "file",
+          bytes: content.length,
+          created_at: 1_764_000_000,
+          filename: "videokr-batch.jsonl",
+          purpose: "batch",
+          status: "processed"
+        }
+      }
     }
     if (method === "POST" && path === "/v1/batches") {
       const body = request.body as any
       const id = `batch_${++created.batches}`
       const total = (files.get(body.input_file_id) ?? "").split("\n").filter((l) => l.trim() !== "").length
-      const batch = { id, object: "batch", endpoint: body.endpoint, input_file_id: body.input_file_id, completion_window: body.completion_window, status: "validating", output_file_id: null, error_file_id: null, created_at: 1_764_000_000, request_counts: { total, completed: 0, failed: 0 } }
+      const batch = {
+        id,
+        object: "batch",
+        endpoint: body.endpoint,
+        input_file_id: body.input_file_id,
+        completion_window: body.completion_window,
+        status: "validating",
+        output_file_id: null,
+        error_file_id: null,
+        created_at: 1_764_000_000,
+        request_counts: { total, completed: 0, failed: 0 }
+      }
       batches.set(id, { batch, polls: 0 })
       return { body: batch }
     }
     const batchMatch = /^\/v1\/batches\/([^/]+)$/.exec(path)
     if (method === "GET" && batchMatch) {
       const entry = batches.get(batchMatch[1]!)
-      if (entry === undefined) return { status: 404, body: { error: { message: "no such batch", type: "invalid_request_error" } } }
+      if (entry === undefined)
+        return { status: 404, body: { error: { message: "no such batch", type: "invalid_request_error" } } }
       entry.polls++
       if (!["completed", "failed", "expired"].includes(entry.batch.status)) {
         if (entry.polls >= (options.pollsToFinish ?? 2)) finish(entry)
@@ -77,7 +130,9 @@ export const openAiBatchServer = (answer: (body: any) => string, options: { read
     const fileMatch = /^\/v1\/files\/([^/]+)\/content$/.exec(path)
     if (method === "GET" && fileMatch) {
       const content = files.get(fileMatch[1]!)
-      return content === undefined ? { status: 404, body: { error: { message: "no such file", type: "invalid_request_error" } } } : { body: content, raw: true }
+      return content === undefined
+        ? { status: 404, body: { error: { message: "no such file", type: "invalid_request_error" } } }
+        : { body: content, raw: true }
     }
     return chat(request)
   }

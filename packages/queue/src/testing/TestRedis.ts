@@ -31,7 +31,10 @@ const freePort = () =>
 
 const binary = () => {
   const path = process.env.VIDEOKR_REDIS_SERVER
-  if (path === undefined || path === "") throw new Error("no redis-server: the set-up (tools/setup/setup.sh) installs it and names it in $VIDEOKR_REDIS_SERVER")
+  if (path === undefined || path === "")
+    throw new Error(
+      "no redis-server: the set-up (tools/setup/setup.sh) installs it and names it in $VIDEOKR_REDIS_SERVER"
+    )
   return path
 }
 
@@ -40,7 +43,26 @@ export const startRedis = async (): Promise<TestRedis> => {
   const dir = mkdtempSync(join(tmpdir(), "videokr-redis-"))
   let child: ChildProcess | undefined
   const start = async () => {
-    const c = spawn(binary(), ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--maxmemory-policy", "noeviction"], { stdio: ["ignore", "pipe", "pipe"] })
+    const c = spawn(
+      binary(),
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        dir,
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--save",
+        "",
+        "--maxmemory-policy",
+        "noeviction"
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] }
+    )
     let log = ""
     await new Promise<void>((resolve, reject) => {
       c.stdout!.on("data", (d) => {

@@ -41,7 +41,8 @@ const compare = (a: number | string | null | undefined, b: number | string | nul
   return dir === "asc" ? c : -c
 }
 
-const show = (v: number | string | null | undefined) => (v === null || v === undefined ? "–" : typeof v === "number" ? v.toFixed(1) : v)
+const show = (v: number | string | null | undefined) =>
+  v === null || v === undefined ? "–" : typeof v === "number" ? v.toFixed(1) : v
 
 export default function Leaderboard({ id, caption, columns, rows, defaultSort }: Props) {
   const [sort, setSort] = useState(defaultSort)
@@ -83,11 +84,16 @@ export default function Leaderboard({ id, caption, columns, rows, defaultSort }:
     if (w) p.delete(`${id}.withdrawn`)
     else p.set(`${id}.withdrawn`, "hide")
     const search = p.toString()
-    window.history.replaceState(null, "", `${window.location.pathname}${search === "" ? "" : `?${search}`}${window.location.hash}`)
+    window.history.replaceState(
+      null,
+      "",
+      `${window.location.pathname}${search === "" ? "" : `?${search}`}${window.location.hash}`
+    )
   }
 
   const onSort = (key: string) => {
-    const nextDir: Dir = key === sort ? (dir === "desc" ? "asc" : "desc") : key === "model" || key === "organisation" ? "asc" : "desc"
+    const nextDir: Dir =
+      key === sort ? (dir === "desc" ? "asc" : "desc") : key === "model" || key === "organisation" ? "asc" : "desc"
     setSort(key)
     setDir(nextDir)
     update({ sort: key, dir: nextDir })
@@ -97,8 +103,17 @@ export default function Leaderboard({ id, caption, columns, rows, defaultSort }:
     const q = query.trim().toLowerCase()
     const value = (r: Row) => (sort === "model" ? r.model : sort === "organisation" ? r.organisation : r.cells[sort])
     return rows
-      .filter((r) => (withdrawn || !r.withdrawn) && (q === "" || r.model.toLowerCase().includes(q) || r.organisation.toLowerCase().includes(q)))
-      .sort((a, b) => Number(a.withdrawn) - Number(b.withdrawn) || compare(value(a), value(b), dir) || a.model.localeCompare(b.model))
+      .filter(
+        (r) =>
+          (withdrawn || !r.withdrawn) &&
+          (q === "" || r.model.toLowerCase().includes(q) || r.organisation.toLowerCase().includes(q))
+      )
+      .sort(
+        (a, b) =>
+          Number(a.withdrawn) - Number(b.withdrawn) ||
+          compare(value(a), value(b), dir) ||
+          a.model.localeCompare(b.model)
+      )
   }, [rows, sort, dir, query, withdrawn])
 
   const ariaSort = (key: string) => (key === sort ? (dir === "asc" ? "ascending" : "descending") : undefined)
@@ -130,19 +145,33 @@ export default function Leaderboard({ id, caption, columns, rows, defaultSort }:
           />{" "}
           show withdrawn
         </label>
-        <span role="status" aria-live="polite">{shown.length} of {rows.length} shown</span>
+        <span role="status" aria-live="polite">
+          {shown.length} of {rows.length} shown
+        </span>
       </div>
       <div className="scroll">
         <table id={id}>
           <caption>{caption}</caption>
           <thead>
             <tr>
-              <th scope="col" className="num">#</th>
-              <th scope="col" aria-sort={ariaSort("model")}><button type="button" onClick={() => onSort("model")}>Model</button></th>
-              <th scope="col" aria-sort={ariaSort("organisation")}><button type="button" onClick={() => onSort("organisation")}>Organisation</button></th>
+              <th scope="col" className="num">
+                #
+              </th>
+              <th scope="col" aria-sort={ariaSort("model")}>
+                <button type="button" onClick={() => onSort("model")}>
+                  Model
+                </button>
+              </th>
+              <th scope="col" aria-sort={ariaSort("organisation")}>
+                <button type="button" onClick={() => onSort("organisation")}>
+                  Organisation
+                </button>
+              </th>
               {columns.map((c) => (
                 <th scope="col" key={c.key} className={c.numeric ? "num" : undefined} aria-sort={ariaSort(c.key)}>
-                  <button type="button" onClick={() => onSort(c.key)}>{c.label}</button>
+                  <button type="button" onClick={() => onSort(c.key)}>
+                    {c.label}
+                  </button>
                 </th>
               ))}
             </tr>
