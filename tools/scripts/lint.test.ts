@@ -34,7 +34,7 @@ const lintAs = (fixture: string, path: string) => {
 
 describe("the lint run", () => {
   it("passes on the tree, formatted as the formatter has it", () => {
-    const r = biome(root, ["ci", "--colors=off"])
+    const r = biome(root, ["ci", "--colors=off", "--error-on-warnings"])
     expect(r.output).not.toMatch(/error/i)
     expect(r.code).toBe(0)
   })

@@ -27,7 +27,7 @@ for (const r of reports) rmSync(r, { force: true })
 // folder of this run's, removed at the end, so that test runs on a CI machine do not fill its disk.
 // The lint run first (Biome, biome.jsonc: formatting, the recommended rules and the package boundaries):
 // seconds, and a boundary crossed is worth knowing before the tests' minutes.
-const lint = spawnSync("biome", ["ci", "--colors=off"], { cwd: root, stdio: "inherit" })
+const lint = spawnSync("biome", ["ci", "--colors=off", "--error-on-warnings"], { cwd: root, stdio: "inherit" })
 const tmp = mkdtempSync(join(tmpdir(), "videokr-tests-"))
 const nx = spawnSync("nx", ["run-many", "-t", "typecheck", "test", "--output-style=stream", ...process.argv.slice(2)], {
   cwd: root,

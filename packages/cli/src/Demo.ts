@@ -20,7 +20,7 @@ import {
   writeTextAtomic
 } from "@videokr/core"
 import { makeModels, middlewareLayer } from "@videokr/providers"
-import { renderStats } from "./Commands.ts"
+import { renderStats } from "./StatsText.ts"
 import { initSampleProject, sampleClips } from "./SampleProject.ts"
 import { reviewKnowledgePoints } from "./KbCommand.ts"
 import { stageBenchmarkSamples } from "./BenchmarkSample.ts"

@@ -1,0 +1,140 @@
+/**
+ * Publishing: submit (and submit check), site, release.
+ */
+import { Effect, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { here, hereOption, lazily, withProject } from "./Context.ts"
+
+const SubmitCommand = lazily(() => import("../SubmitCommand.ts"))
+const SiteCommand = lazily(() => import("../SiteCommand.ts"))
+const ReleaseCommand = lazily(() => import("../ReleaseCommand.ts"))
+
+export const submitCheck = Command.make(
+  "check",
+  {
+    dir: Argument.String("dir").pipe(
+      Argument.withDescription("a submission folder (submission.json and predictions.jsonl), or a .tar.gz of one")
+    )
+  },
+  (args) => withProject((p) => SubmitCommand.use((m) => m.checkSubmission(p, here(args.dir))))
+).pipe(Command.withDescription("Check a submission folder and score it as the site's build does"))
+
+export const submitCommand = Command.make(
+  "submit",
+  {
+    from: Flag.String("from").pipe(
+      Flag.withDescription(
+        "a videokr eval results folder of one model (eval-results/<model>); its newest run is submitted"
+      )
+    ),
+    model: Flag.String("model").pipe(Flag.withDescription("the model's name on the board")),
+    revision: Flag.String("revision").pipe(Flag.withDescription("the model's revision (checkpoint, date or tag)")),
+    organisation: Flag.String("org").pipe(Flag.withDescription("who submits")),
+    contact: Flag.String("contact").pipe(Flag.withDescription("an e-mail address for questions about the submission")),
+    link: Flag.String("link").pipe(
+      Flag.withDescription("label=https://... (paper, code, weights); repeatable"),
+      Flag.atLeast(0)
+    ),
+    out: Flag.String("out").pipe(
+      Flag.withDescription("the folder to write (default: submissions/<org>/<model>-<revision>/)"),
+      Flag.optional
+    ),
+    archive: Flag.Boolean("archive").pipe(
+      Flag.withDescription("write it as one .tar.gz archive instead of a folder"),
+      Flag.withDefault(false)
+    )
+  },
+  (args) =>
+    withProject((p) =>
+      SubmitCommand.use((m) =>
+        m.submit(p, {
+          from: here(args.from),
+          model: args.model,
+          revision: args.revision,
+          organisation: args.organisation,
+          contact: args.contact,
+          links: args.link,
+          out: hereOption(args.out),
+          archive: args.archive
+        })
+      )
+    )
+).pipe(
+  Command.withDescription(
+    "Build a leaderboard submission from a videokr eval run, checked and scored as the site's build does"
+  ),
+  Command.withSubcommands([submitCheck])
+)
+
+export const siteFlags = {
+  submissions: Flag.String("submissions").pipe(
+    Flag.withDescription(
+      "the submission folders (default: submissions/ in the project, as submissions/<org>/<model>/)"
+    ),
+    Flag.optional
+  )
+}
+
+export const site = Command.make("site").pipe(
+  Command.withDescription(
+    "The leaderboard and dataset-card site: every submission checked and re-scored, pages built with Astro"
+  ),
+  Command.withSubcommands([
+    Command.make(
+      "build",
+      {
+        ...siteFlags,
+        out: Flag.String("out").pipe(
+          Flag.withDescription("where the static site goes (default: site/ in the project)"),
+          Flag.optional
+        )
+      },
+      (args) =>
+        withProject((p) =>
+          Effect.asVoid(
+            SiteCommand.use((m) =>
+              m.buildSite(p, {
+                submissions: hereOption(args.submissions) ?? "submissions",
+                out: hereOption(args.out) ?? "site"
+              })
+            )
+          )
+        )
+    ).pipe(
+      Command.withDescription("Build the static site (a submission that fails its checks fails the build, naming it)")
+    ),
+    Command.make(
+      "dev",
+      { ...siteFlags, port: Flag.Int("port").pipe(Flag.withDescription("the dev server's port"), Flag.optional) },
+      (args) =>
+        withProject((p) =>
+          SiteCommand.use((m) =>
+            m.devSite(p, {
+              submissions: hereOption(args.submissions) ?? "submissions",
+              out: "",
+              port: Option.getOrUndefined(args.port)
+            })
+          )
+        )
+    ).pipe(Command.withDescription("Serve the site with Astro's dev server"))
+  ])
+)
+
+export const releaseCommand = Command.make(
+  "release",
+  {
+    out: Flag.String("out").pipe(
+      Flag.withDescription("the folder to lay out (default: release/ in the project)"),
+      Flag.optional
+    ),
+    name: Flag.String("name").pipe(Flag.withDescription("the dataset's name on its card"), Flag.withDefault("VideoKR"))
+  },
+  (args) =>
+    withProject((p) =>
+      ReleaseCommand.use((m) => m.release(p, { out: hereOption(args.out) ?? "release", name: args.name }))
+    )
+).pipe(
+  Command.withDescription(
+    "Lay out a folder ready to upload to a dataset hub: split files, Hugging Face card, Croissant metadata, SHA256SUMS"
+  )
+)
