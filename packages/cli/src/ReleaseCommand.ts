@@ -10,7 +10,7 @@ import {
   type UsageError,
   writeTextAtomic
 } from "@videokr/core"
-import { datasetCard } from "./SiteData.ts"
+import { datasetCard } from "@videokr/eval"
 import { formatBytes, table } from "./Output.ts"
 
 /**

@@ -15,7 +15,7 @@ import {
   writeTextAtomic
 } from "@videokr/core"
 import type { TaskDataError } from "@videokr/eval"
-import { siteData, type SiteFiles } from "./SiteData.ts"
+import { siteData, type SiteFiles } from "@videokr/eval"
 
 /** The Astro site of the repository (sites/leaderboard). */
 export const siteDir = fileURLToPath(new URL("../../../sites/leaderboard/", import.meta.url))

@@ -10,6 +10,7 @@ import {
   parseSubmission,
   rescoreSubmission,
   type ScoredTask,
+  slug,
   submissionFiles,
   tasks as knownTasks
 } from "@videokr/eval"
@@ -39,14 +40,6 @@ const readJson = (where: string, text: string) =>
     catch: (e) =>
       new FileError({ path: where, operation: "parse JSON", reason: e instanceof Error ? e.message : String(e) })
   })
-
-/** A folder name from free text: letters, digits, dots and dashes. */
-export const slug = (text: string) =>
-  text
-    .trim()
-    .replace(/[^A-Za-z0-9.]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .toLowerCase() || "unnamed"
 
 const score = (x: number | null | undefined) => (x === undefined || x === null ? "-" : x.toFixed(2))
 

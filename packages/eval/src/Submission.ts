@@ -336,3 +336,11 @@ export const rescoreSubmission = (
     }
     return results
   })
+
+/** A folder name from free text: letters, digits, dots and dashes. */
+export const slug = (text: string) =>
+  text
+    .trim()
+    .replace(/[^A-Za-z0-9.]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .toLowerCase() || "unnamed"

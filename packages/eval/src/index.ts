@@ -31,3 +31,4 @@ export {
 } from "./LmmsOutput.ts"
 export * from "./Submission.ts"
 export type { BoardEntry, SiteData } from "./SiteData.ts"
+export { boardEntries, datasetCard, releaseFiles, siteData, type SiteFiles } from "./SiteAssembly.ts"

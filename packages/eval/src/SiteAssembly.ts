@@ -16,23 +16,20 @@ import {
   subjectDisciplines,
   version
 } from "@videokr/core"
+import { pyRound } from "@videokr/core/python"
+import { latestResults } from "./EvalStore.ts"
+import { benchmarkOrder, difficultyReport, singleFrameReport } from "./Reports.ts"
+import type { BoardEntry, SiteData } from "./SiteData.ts"
 import {
-  benchmarkOrder,
-  difficultyReport,
   documentsUnder,
   isSubmissionArchive,
-  latestResults,
   loadSubmission,
   rescoreSubmission,
-  singleFrameReport,
+  slug,
   submissionFiles,
-  submissionKey,
-  type BoardEntry,
-  type SiteData,
-  tasks as knownTasks
-} from "@videokr/eval"
-import { pyRound } from "@videokr/core/python"
-import { slug } from "./SubmitCommand.ts"
+  submissionKey
+} from "./Submission.ts"
+import { tasks as knownTasks } from "./Tasks.ts"
 
 /**
  * Everything the site shows, gathered once at build time into one JSON document the Astro pages read:
