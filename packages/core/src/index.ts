@@ -1,6 +1,8 @@
 /**
  * @videokr/core — the contract of videokr: record schemas, the corpus store (DuckDB), imports, the
  * seeded split, exports in the reference formats, statistics and project configuration.
+ *
+ * @module @videokr/core
  */
 export * from "./Taxonomy.ts"
 export * from "./KnowledgeBank.ts"

@@ -2,6 +2,8 @@
  * @videokr/eval — benchmark tasks as their LMMs-Eval definitions have them, the eval runner, results in
  * the LMMs-Eval layout, ROUGE as Google's rouge_score computes it, the GRPO reward, the reference's
  * option-letter parsing, and the paper's reports.
+ *
+ * @module @videokr/eval
  */
 export { lcsLength, rouge, type RougeScores, type Score, tokenize } from "@videokr/core"
 export { porterStem } from "@videokr/core"

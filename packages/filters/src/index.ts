@@ -3,6 +3,8 @@
  * ExampleValidator of @videokr/core run as a stage: metadata relevance, visual relevance, safety
  * moderation, self-consistency, video dependency and rationale verification. (Contamination and
  * near-duplicates are whole-set checks; their stages are in @videokr/core's pipeline.)
+ *
+ * @module @videokr/filters
  */
 export { metadataRelevance } from "./MetadataRelevance.ts"
 export { visualRelevance } from "./VisualRelevance.ts"

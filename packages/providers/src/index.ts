@@ -3,6 +3,8 @@
  * OpenAI-compatible server, Anthropic, the scripted test model (and the demo's script); middleware: usage
  * recording, response cache, retries, circuit breaker, rate limits; model pools; batch APIs; the
  * ModelRegistry of @videokr/core (modelRegistryLayer, registryOf).
+ *
+ * @module @videokr/providers
  */
 export { makeOpenAi, type OpenAiCapabilities, type OpenAiOptions } from "./OpenAi.ts"
 export { errorOfStatus, retryAfterMs } from "./HttpErrors.ts"

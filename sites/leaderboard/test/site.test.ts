@@ -254,7 +254,7 @@ describe("the leaderboard site in chromium", () => {
 
   it("has no serious accessibility violations (axe) and no console errors on any page", async () => {
     const axe = readFileSync(join(repo, "node_modules/axe-core/axe.min.js"), "utf8")
-    for (const path of ["/", "/models/lab-alpha/", "/dataset/", "/reports/", "/contribute/"]) {
+    for (const path of ["/", "/models/lab-alpha/", "/dataset/", "/reports/", "/contribute/", "/plugins/"]) {
       const page = await open(path)
       await page.addScriptTag({ content: axe })
       const violations = await page.evaluate(async () =>

@@ -1,5 +1,7 @@
 /**
  * @videokr/core/testing — test data for users of the core (and its own tests and benchmarks).
+ *
+ * @module @videokr/core/testing
  */
 import { PythonRandom } from "../PythonRandom.ts"
 

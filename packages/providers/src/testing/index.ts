@@ -2,6 +2,8 @@
  * @videokr/providers/testing — the test kit for provider authors: a loopback HTTP server with fault
  * injection (scripted, per request, seeded plans, outages), and on its side the wire formats of OpenAI
  * Chat Completions, Anthropic Messages and Gemini (generateContent and the Files API).
+ *
+ * @module @videokr/providers/testing
  */
 export * from "./LoopbackServer.ts"
 export * from "./Faults.ts"
