@@ -130,3 +130,19 @@ describe("videokr eval with the Gemini provider", () => {
     ).not.toContain(secret)
   })
 })
+
+describe("gemini: model ids without a plugins entry", () => {
+  it("load the installed plugin by its known name: models check asks the model through it", async () => {
+    server = await startLoopbackServer(generateContentReply(() => '{"ok": true}'))
+    const root = mkdtempSync(join(tmpdir(), "videokr-gemini-known-"))
+    expect((await videokr(root, "init", "p", "--template", "minimal")).code).toBe(0)
+    const p = join(root, "p")
+    const config = { models: { providers: { gemini: { baseURL: server.url, apiKeyEnv: "E2E_GEMINI_KEY" } } } }
+    writeFileSync(join(p, "videokr.config.ts"), `export default ${JSON.stringify(config, null, 2)}\n`)
+    const check = await videokr(p, "models", "check", "gemini:gemini-2.5-flash")
+    expect(check.stderr).toBe("")
+    expect(check.code).toBe(0)
+    expect(check.stdout).toContain("gemini:gemini-2.5-flash")
+    expect(server.requests.some((r) => r.path === "/v1beta/models/gemini-2.5-flash:generateContent")).toBe(true)
+  })
+})

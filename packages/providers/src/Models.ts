@@ -56,9 +56,13 @@ export class MissingApiKey extends Schema.TaggedError<MissingApiKey>()("MissingA
 export class UnknownProvider extends Schema.TaggedError<UnknownProvider>()("UnknownProvider", {
   modelId: Schema.String,
   provider: Schema.String,
-  known: Schema.Array(Schema.String)
+  known: Schema.Array(Schema.String),
+  /** the plugin package that provides it, when videokr knows one */
+  install: Schema.optionalKey(Schema.String)
 }) {
   override get message() {
+    if (this.install !== undefined)
+      return `${this.modelId}: "${this.provider}" models come from the plugin ${this.install}, which is not installed (npm install ${this.install})`
     return `${this.modelId}: no provider "${this.provider}"${didYouMeanHint(this.provider, this.known)} (known: ${this.known.join(", ")}; plugins add more)`
   }
 }
@@ -79,6 +83,20 @@ export interface ModelsOptions {
 export type { BoundModel }
 
 const defaultKeyEnv: Record<string, string> = { openai: "OPENAI_API_KEY", anthropic: "ANTHROPIC_API_KEY" }
+
+/**
+ * Providers videokr knows by their plugin: a model id with one of these prefixes loads the plugin package
+ * when it is installed, with no `plugins` entry ("gemini:gemini-2.5-flash" after `npm install
+ * videokr-plugin-gemini`). The package stays the plugin's own: videokr depends on it only by name.
+ */
+export const knownProviderPlugins: Readonly<Record<string, string>> = { gemini: "videokr-plugin-gemini" }
+
+/** The provider factories and key variables of a known plugin package, if it is installed. */
+const loadKnownPlugin = (prefix: string) =>
+  Effect.tryPromise({
+    try: async () => ((await import(knownProviderPlugins[prefix]!)) as { default?: VideokrPlugin }).default,
+    catch: () => undefined
+  }).pipe(Effect.orElseSucceed(() => undefined))
 
 export { costOf }
 
@@ -152,6 +170,18 @@ export const makeModels = (options: ModelsOptions) =>
             })
           base = makeScripted(parsed.model, rules)
         } else {
+          if (factories[parsed.provider] === undefined && knownProviderPlugins[parsed.provider] !== undefined) {
+            const plugin = yield* loadKnownPlugin(parsed.provider)
+            if (plugin === undefined)
+              return yield* new UnknownProvider({
+                modelId,
+                provider: parsed.provider,
+                known: [...Object.keys(factories), "scripted"],
+                install: knownProviderPlugins[parsed.provider]!
+              })
+            Object.assign(factories, plugin.providers ?? {})
+            Object.assign(keyEnv, plugin.apiKeyEnv ?? {})
+          }
           const factory = factories[parsed.provider]
           if (factory === undefined)
             return yield* new UnknownProvider({

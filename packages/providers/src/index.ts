@@ -36,6 +36,7 @@ export {
 } from "./Cache.ts"
 export { drawModel, eligibleMembers, EmptyPool, unitOf, type DrawContext } from "./Pool.ts"
 export {
+  knownProviderPlugins,
   makeModels,
   modelRegistryLayer,
   registryOf,
