@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { testVideos } from "@videokr/core/testing"
+import { sendBytes, testVideos } from "@videokr/core/testing"
 
 /**
  * The MediaWiki API and upload host on loopback, replaying recorded answers (fixtures/): searches by
@@ -87,18 +87,9 @@ export const startCommonsServer = async () => {
     const m = /^\/wikipedia\/commons\/(\d+)\//.exec(url.pathname)
     const file = m ? media.get(Number(m[1])) : undefined
     if (file === undefined) return res.writeHead(404).end("Not Found")
-    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? "")
-    const start = range ? Number(range[1]) : 0
-    const body = file.subarray(start)
-    res.writeHead(range ? 206 : 200, {
-      "content-type": "video/webm",
-      "content-length": String(body.length),
-      "accept-ranges": "bytes",
-      ...(range ? { "content-range": `bytes ${start}-${file.length - 1}/${file.length}` } : {})
-    })
-    if (faults.cut === 0) return res.end(body)
-    faults.cut--
-    res.write(body.subarray(0, Math.floor(body.length / 3)), () => res.destroy())
+    const cut = faults.cut > 0
+    if (cut) faults.cut--
+    sendBytes(req, res, file, { cut, contentType: "video/webm" })
   })
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

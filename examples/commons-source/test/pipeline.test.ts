@@ -1,35 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { DuckDBInstance } from "@duckdb/node-api"
+import { installedVideokr } from "@videokr/core/testing"
 import { type CommonsServer, startCommonsServer } from "./CommonsServer.ts"
 
 // The plugin in a user's project, run by the installed videokr command: the Commons source feeds the
 // search stage (recorded API answers on loopback), its videos pass the license gate or not by what the
 // file pages state, and the kept ones are downloaded through it.
 const here = dirname(fileURLToPath(import.meta.url))
-/** The `videokr` command as npm installed it (node_modules/.bin, looked for upwards like npm does). */
-const videokrBin = (() => {
-  for (let dir = here; ; dir = dirname(dir)) {
-    const bin = join(dir, "node_modules/.bin/videokr")
-    if (existsSync(bin)) return bin
-    if (dirname(dir) === dir)
-      throw new Error("the videokr command is not installed (npm install --save-dev @videokr/cli)")
-  }
-})()
-const { FORCE_COLOR: _, ...env } = process.env
-const videokr = (cwd: string, ...args: Array<string>) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [videokrBin, ...args], { cwd, env: { ...env, NO_COLOR: "1" } })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+const videokr = installedVideokr(here)
 
 let server: CommonsServer
 beforeAll(async () => (server = await startCommonsServer()))

@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest"
-import { spawn } from "node:child_process"
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { testVideos } from "@videokr/core/testing"
+import { installedVideokr, testVideos } from "@videokr/core/testing"
 import {
   generateContentReply,
   lastGeminiUserText,
@@ -15,28 +14,8 @@ import {
 // `videokr eval` in a user's project with the plugin: model "gemini:gemini-2.5-flash" on a loopback
 // server speaking the Gemini API, the key from the environment, a VideoKR-Eval file in its published layout
 const here = dirname(fileURLToPath(import.meta.url))
-const videokrBin = (() => {
-  for (let dir = here; ; dir = dirname(dir)) {
-    const bin = join(dir, "node_modules/.bin/videokr")
-    if (existsSync(bin)) return bin
-    if (dirname(dir) === dir)
-      throw new Error("the videokr command is not installed (npm install --save-dev @videokr/cli)")
-  }
-})()
-const { FORCE_COLOR: _, ...env } = process.env
 const secret = "gemini-e2e-secret-key-5555"
-const videokr = (cwd: string, ...args: Array<string>) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [videokrBin, ...args], {
-      cwd,
-      env: { ...env, NO_COLOR: "1", E2E_GEMINI_KEY: secret }
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+const videokr = installedVideokr(here, { E2E_GEMINI_KEY: secret })
 
 let server: LoopbackServer | undefined
 afterAll(() => server?.close())

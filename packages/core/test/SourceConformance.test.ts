@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { Effect, Exit } from "effect"
 import * as Media from "../src/Media.ts"
 import { makeLocalSource, makeUrlsSource } from "../src/index.ts"
-import { type SourceSubject, sourceConformance } from "../src/testing/index.ts"
+import { sendBytes, type SourceSubject, sourceConformance } from "../src/testing/index.ts"
 import { testVideos } from "../src/testing/videos.ts"
 import { scratchDir } from "./support.ts"
 
@@ -50,18 +50,8 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     const file = files[req.url ?? ""]
     if (file === undefined) return res.writeHead(404).end("not found")
-    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "")
-    const start = m ? Number(m[1]) : 0
-    const body = file.subarray(start)
-    res.writeHead(m ? 206 : 200, {
-      "content-type": "video/mp4",
-      "content-length": String(body.length),
-      "accept-ranges": "bytes",
-      ...(m ? { "content-range": `bytes ${start}-${file.length - 1}/${file.length}` } : {})
-    })
-    if (!cutNext) return res.end(body)
+    sendBytes(req, res, file, { cut: cutNext })
     cutNext = false
-    res.write(body.subarray(0, Math.floor(body.length / 3)), () => res.destroy())
   })
   await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r))
 })

@@ -50,3 +50,4 @@ export {
   sampleExamples
 } from "./CheckConformance.ts"
 export { type SourceConformance, sourceConformance, type SourceSubject } from "./SourceConformance.ts"
+export { type CommandResult, installedVideokr, sendBytes } from "./Http.ts"
