@@ -78,8 +78,21 @@ export const openAiModeration = (options: OpenAiModerationOptions = {}): VideoFi
           }
         })
         const flagged = response.results.filter((r) => r.flagged)
+        // a keep shows how close it came: each category's highest score over the inputs
+        const highest = (rs: typeof response.results) =>
+          Object.fromEntries(
+            [...new Set(rs.flatMap((r) => Object.keys(r.category_scores)))].map((c) => [
+              c,
+              Math.max(...rs.map((r) => (r.category_scores as unknown as Record<string, number>)[c] ?? 0))
+            ])
+          )
         if (flagged.length === 0)
-          return { decision: "keep" as const, reason: "nothing flagged", modelId: `openai:${model}` }
+          return {
+            decision: "keep" as const,
+            reason: "nothing flagged",
+            modelId: `openai:${model}`,
+            evidence: { scores: highest(response.results) }
+          }
         const categories = [
           ...new Set(
             flagged.flatMap((r) =>
@@ -89,12 +102,8 @@ export const openAiModeration = (options: OpenAiModerationOptions = {}): VideoFi
             )
           )
         ]
-        const scores = Object.fromEntries(
-          categories.map((c) => [
-            c,
-            Math.max(...flagged.map((r) => (r.category_scores as unknown as Record<string, number>)[c] ?? 0))
-          ])
-        )
+        const flaggedScores = highest(flagged)
+        const scores = Object.fromEntries(categories.map((c) => [c, flaggedScores[c] ?? 0]))
         return {
           decision: "drop" as const,
           reason: `flagged (${categories.join(", ")}) by the moderation endpoint`,

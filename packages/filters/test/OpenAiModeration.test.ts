@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { scriptedModels, testVideos } from "@videokr/core/testing"
+import { checkConformance, scriptedModels, testVideos } from "@videokr/core/testing"
 import { type LoopbackServer, startLoopbackServer } from "@videokr/providers/testing"
 import { openAiModeration } from "../src/OpenAiModeration.ts"
 
@@ -70,7 +70,11 @@ describe("OpenAI moderation filter", () => {
         evidence: { scores: { violence: 0.91 } }
       })
       const clean = yield* filter.decide(candidate("Colour bars for calibration")).pipe(Effect.provide(layer))
-      expect(clean).toMatchObject({ decision: "keep", reason: "nothing flagged" })
+      expect(clean).toMatchObject({
+        decision: "keep",
+        reason: "nothing flagged",
+        evidence: { scores: { violence: 0.01, "violence/graphic": 0, sexual: 0 } }
+      })
       const request = s.requests[0]!
       expect(request.path).toBe("/v1/moderations")
       expect(request.headers.authorization).toBe("Bearer sk-mod-test")
@@ -112,4 +116,18 @@ describe("OpenAI moderation filter", () => {
         yield* Effect.promise(() => down.close())
       })
   )
+})
+
+// the kit too: the filter asks its own endpoint (here the loopback one), not the run's models, so the
+// kit's checks of model failures and prompts do not apply; its verdicts, reasons, evidence and input hash do
+describe("OpenAI moderation passes the check kit", () => {
+  for (const check of checkConformance) {
+    it(check.name, async () => {
+      const s = server ?? (await start())
+      await check.run({
+        make: (model) => openAiModeration({ model, baseURL: `${s.url}/v1`, env: { OPENAI_API_KEY: "sk-mod-test" } }),
+        answer: () => "unused"
+      })
+    })
+  }
 })
