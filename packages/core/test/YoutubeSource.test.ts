@@ -6,6 +6,7 @@ import { Effect, Exit } from "effect"
 import * as Media from "../src/Media.ts"
 import { makeYoutubeSource } from "../src/sources/YoutubeSource.ts"
 import { scratchDir } from "./support.ts"
+import { sourceConformance } from "../src/testing/index.ts"
 import { testVideos } from "../src/testing/videos.ts"
 
 // yt-dlp is replaced by a stand-in executable that replays recorded --dump-json output (no network here)
@@ -68,4 +69,12 @@ describe("the youtube source (yt-dlp stand-in replaying recorded JSON)", () => {
       )
     }).pipe(Effect.provide(Media.layer({ cacheDir: scratchDir() })))
   )
+})
+
+// the kit as well: search results, limits, downloads and a gone video (the stand-in plays no network faults)
+describe("the youtube source passes the source kit", () => {
+  for (const check of sourceConformance)
+    it(check.name, () =>
+      check.run({ make: () => makeYoutubeSource({ ytdlp: standin }), query: "titration", nothing: "xylophone" })
+    )
 })
