@@ -234,5 +234,6 @@ export const makeGemini = (options: GeminiOptions): ModelProviderShape => {
       })
     )
 
-  return { id, chat }
+  // the stages send a model that takes video the video itself, in place of frames
+  return { id, chat, accepts: { video: true } }
 }

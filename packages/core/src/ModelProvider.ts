@@ -193,6 +193,11 @@ export interface ModelProviderShape {
   readonly chat: (request: ChatRequest) => Effect.Effect<ChatResponse, ProviderError>
   /** batch APIs (OpenAI Batch, Anthropic Message Batches), for providers that have one */
   readonly batch?: BatchApi | undefined
+  /**
+   * what its models take beyond text and images: `video`, a whole local video file as a content part
+   * `{ type: "video", url: <path> }`, which the stages then send in place of sampled frames
+   */
+  readonly accepts?: { readonly video?: boolean | undefined } | undefined
 }
 
 /** A submitted batch, as much as is needed to find it again after a restart. */

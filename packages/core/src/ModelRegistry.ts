@@ -8,6 +8,8 @@ import type { ChatRequest, ChatResponse, ProviderError } from "./ModelProvider.t
 export interface BoundModel {
   readonly id: string
   readonly chat: (request: Omit<ChatRequest, "model">) => Effect.Effect<ChatResponse, ProviderError>
+  /** the model takes a whole local video (its provider's `accepts.video`): the stages send it in place of frames */
+  readonly acceptsVideo?: boolean | undefined
 }
 
 export class ModelUnavailable extends Schema.TaggedError<ModelUnavailable>()("ModelUnavailable", {

@@ -4,17 +4,18 @@ import {
   type Candidate,
   type PipelineServices,
   errorVerdict,
-  frameParts,
   knowledgePointValues,
   ModelRegistry,
-  type PromptTemplate,
-  render,
+  renderVisual,
   type SamplingSpec,
-  type Verdict
+  type Verdict,
+  videoInput,
+  type VisualPrompt
 } from "@videokr/core"
 
 /**
- * What the frame-based filters share: pick the model for the candidate, sample the video's frames, ask
+ * What the frame-based filters share: pick the model for the candidate, sample the video's frames (or send
+ * the video itself to a model that takes one), ask
  * with the rendered template, and turn the decoded answer into a verdict. A video that cannot be read
  * or a model that fails gives an error verdict.
  */
@@ -23,7 +24,7 @@ export const judgeFrames = <S extends Schema.Top & { readonly DecodingServices: 
     readonly stage: string
     readonly model: string
     readonly frames: SamplingSpec
-    readonly prompt: PromptTemplate
+    readonly prompt: VisualPrompt
     readonly answer: S
   },
   candidate: Candidate,
@@ -35,14 +36,13 @@ export const judgeFrames = <S extends Schema.Top & { readonly DecodingServices: 
     return yield* Effect.gen(function* () {
       if (candidate.localPath === undefined)
         return { decision: "error" as const, reason: "the video is not downloaded", modelId }
-      const images = yield* frameParts(candidate.localPath, spec.frames)
-      const text = render(spec.prompt.text, {
+      const input = yield* videoInput(modelId, candidate.localPath, spec.frames)
+      const text = renderVisual(spec.prompt, input, {
         ...knowledgePointValues(candidate.knowledgePoint),
         title: candidate.video.title,
-        description: candidate.video.description ?? "(none)",
-        frame_count: String(images.length)
+        description: candidate.video.description ?? "(none)"
       })
-      const answer = yield* askStructured(modelId, spec.stage, text, images, spec.answer, {
+      const answer = yield* askStructured(modelId, spec.stage, text, input.parts, spec.answer, {
         temperature: 0,
         maxTokens: 200
       })

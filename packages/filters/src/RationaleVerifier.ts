@@ -4,12 +4,12 @@ import {
   defaultFrames,
   errorVerdict,
   type ExampleValidator,
-  frameParts,
   knowledgePointValues,
   ModelRegistry,
-  promptTemplate,
-  render,
-  type SamplingSpec
+  renderVisual,
+  type SamplingSpec,
+  videoInput,
+  visualPrompt
 } from "@videokr/core"
 
 /**
@@ -17,14 +17,14 @@ import {
  * by step against the frames and the knowledge point (prompts/verify.v1.md); the first wrong step is the
  * evidence of a drop.
  */
-const prompt = promptTemplate("verify.v1")
+const prompt = visualPrompt("verify", "v1")
 const Answer = Schema.Struct({ valid: Schema.Boolean, failed_step: Schema.Int, reason: Schema.String })
 
 export const rationaleVerifier = (model: string, frames: SamplingSpec = defaultFrames): ExampleValidator => ({
   id: "rationale-verifier",
   stage: "verification",
-  prompts: [prompt],
-  version: `${prompt.name}:${JSON.stringify(frames)}`,
+  prompts: [prompt.frames, prompt.video],
+  version: `${prompt.frames.name}:${JSON.stringify(frames)}`,
   modelId: model,
   check: (example) =>
     Effect.gen(function* () {
@@ -34,10 +34,9 @@ export const rationaleVerifier = (model: string, frames: SamplingSpec = defaultF
         item: example.id,
         excluded: new Set([example.generatorModel])
       })
-      const images = yield* frameParts(example.videoPath, frames)
-      const text = render(prompt.text, {
+      const input = yield* videoInput(modelId, example.videoPath, frames)
+      const text = renderVisual(prompt, input, {
         ...knowledgePointValues(example.knowledgePoint),
-        frame_count: String(images.length),
         question: example.question,
         options:
           example.options === undefined
@@ -48,7 +47,10 @@ export const rationaleVerifier = (model: string, frames: SamplingSpec = defaultF
         answer: example.answer,
         rationale: example.rationale
       })
-      const a = yield* askStructured(modelId, "verification", text, images, Answer, { temperature: 0, maxTokens: 300 })
+      const a = yield* askStructured(modelId, "verification", text, input.parts, Answer, {
+        temperature: 0,
+        maxTokens: 300
+      })
       return a.valid
         ? { decision: "keep" as const, reason: "every step checks out", modelId }
         : { decision: "drop" as const, reason: `step ${a.failed_step} fails: ${a.reason}`, modelId, evidence: a }

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { defaultFrames, promptTemplate, type SamplingSpec, type VideoFilter } from "@videokr/core"
+import { defaultFrames, type SamplingSpec, type VideoFilter, visualPrompt } from "@videokr/core"
 import { judgeFrames } from "./FrameJudge.ts"
 
 /**
@@ -7,14 +7,14 @@ import { judgeFrames } from "./FrameJudge.ts"
  * flagged for any category is dropped with the category as evidence. Another moderation service (a
  * provider's moderation endpoint) plugs in as a VideoFilter with stage "safety".
  */
-const prompt = promptTemplate("safety.v1")
+const prompt = visualPrompt("safety", "v1")
 const Answer = Schema.Struct({ safe: Schema.Boolean, category: Schema.String, reason: Schema.String })
 
 export const safetyModeration = (model: string, frames: SamplingSpec = defaultFrames): VideoFilter => ({
   id: "safety-moderation",
   stage: "safety",
-  prompts: [prompt],
-  version: `${prompt.name}:${JSON.stringify(frames)}`,
+  prompts: [prompt.frames, prompt.video],
+  version: `${prompt.frames.name}:${JSON.stringify(frames)}`,
   modelId: model,
   decide: (candidate) =>
     judgeFrames({ stage: "safety", model, frames, prompt, answer: Answer }, candidate, (a, modelId) => ({

@@ -4,10 +4,10 @@ import {
   defaultFrames,
   errorVerdict,
   type ExampleValidator,
-  frameParts,
   ModelRegistry,
   type ModelUnavailable,
-  type SamplingSpec
+  type SamplingSpec,
+  videoInput
 } from "@videokr/core"
 import { answered, answerPrompt, answerScore, renderAnswerPrompt } from "./Answering.ts"
 
@@ -51,17 +51,19 @@ export const selfConsistency = (o: Partial<SelfConsistencyOptions> & { readonly 
             reason: `no model of ${options.model} other than the generator ${example.generatorModel}`,
             modelId: options.model
           }
-        const images = yield* frameParts(example.videoPath, options.frames)
-        const prompt = renderAnswerPrompt(
-          example,
-          `The images are ${images.length} frames sampled evenly from a video.`
-        )
+        // each model sees the frames, or the video itself when it takes one
         const answers = yield* Effect.forEach(models, (m) =>
-          Effect.map(askText(m, "consistency", prompt, images, { temperature: 0, maxTokens: 1024 }), (output) => ({
-            model: m,
-            output,
-            score: answerScore(output, example)
-          }))
+          Effect.gen(function* () {
+            const input = yield* videoInput(m, example.videoPath, options.frames)
+            const prompt = renderAnswerPrompt(
+              example,
+              input.frames === undefined
+                ? "The video is attached."
+                : `The images are ${input.frames} frames sampled evenly from a video.`
+            )
+            const output = yield* askText(m, "consistency", prompt, input.parts, { temperature: 0, maxTokens: 1024 })
+            return { model: m, output, score: answerScore(output, example) }
+          })
         )
         const disagreeing = answers.filter(
           (a) => a.score < (example.problemType === "multiple choice" ? 1 : options.threshold)

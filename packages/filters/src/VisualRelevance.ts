@@ -1,19 +1,19 @@
 import { Schema } from "effect"
-import { defaultFrames, promptTemplate, type SamplingSpec, type VideoFilter } from "@videokr/core"
+import { defaultFrames, type SamplingSpec, type VideoFilter, visualPrompt } from "@videokr/core"
 import { judgeFrames } from "./FrameJudge.ts"
 
 /**
  * Stage 5, visual relevance: a multimodal model looks at frames sampled evenly from the downloaded video
  * and judges whether it visibly shows the knowledge point (prompts/visual.v1.md).
  */
-const prompt = promptTemplate("visual.v1")
+const prompt = visualPrompt("visual", "v1")
 const Answer = Schema.Struct({ relevant: Schema.Boolean, reason: Schema.String })
 
 export const visualRelevance = (model: string, frames: SamplingSpec = defaultFrames): VideoFilter => ({
   id: "visual-relevance",
   stage: "visual",
-  prompts: [prompt],
-  version: `${prompt.name}:${JSON.stringify(frames)}`,
+  prompts: [prompt.frames, prompt.video],
+  version: `${prompt.frames.name}:${JSON.stringify(frames)}`,
   modelId: model,
   decide: (candidate) =>
     judgeFrames({ stage: "visual", model, frames, prompt, answer: Answer }, candidate, (a, modelId) => ({

@@ -71,6 +71,50 @@ describe("frame filters (visual relevance, safety)", () => {
     })
   )
 
+  it.live("send a model that takes video the video itself, with the video form of each prompt", () =>
+    Effect.gen(function* () {
+      const r = scriptedModels(
+        ({ text }) =>
+          text.includes("TASK: visual")
+            ? '{"relevant": true, "reason": "a titration"}'
+            : text.includes("TASK: rationale")
+              ? '{"valid": true, "failed_step": 0, "reason": "fine"}'
+              : text.includes("TASK: safety")
+                ? '{"safe": true, "category": "none", "reason": "a lab"}'
+                : "<answer>B</answer>",
+        ["test:frames", "test:video"],
+        { acceptsVideo: (m) => m === "test:video" }
+      )
+      for (const check of [visualRelevance("test:video", frames), safetyModeration("test:video", frames)]) {
+        expect((yield* check.decide(candidate(videos.base)).pipe(Effect.provide(r.layer))).decision).toBe("keep")
+      }
+      expect(
+        (yield* rationaleVerifier("test:video", frames).check(example()).pipe(Effect.provide(r.layer))).decision
+      ).toBe("keep")
+      expect(r.asked.map((a) => [a.images, a.videos])).toEqual([
+        [0, 1],
+        [0, 1],
+        [0, 1]
+      ])
+      expect(r.asked.every((a) => a.text.includes("attached") && !a.text.includes("frames"))).toBe(true)
+      // self-consistency: each model of the pool as it takes it
+      r.asked.length = 0
+      const consistency = yield* selfConsistency({ model: "pool:test", k: 2, frames })
+        .check(example({ generatorModel: "test:other" }))
+        .pipe(Effect.provide(r.layer))
+      expect(consistency.decision).toBe("keep")
+      expect(r.asked.map((a) => [a.model, a.images, a.videos, a.text.includes("The video is attached.")])).toEqual([
+        ["test:frames", 4, 0, false],
+        ["test:video", 0, 1, true]
+      ])
+      // a video that cannot be read is an error, as its frames would be
+      const corrupt = yield* visualRelevance("test:video", frames)
+        .decide(candidate(videos.corrupt))
+        .pipe(Effect.provide(r.layer))
+      expect(corrupt).toMatchObject({ decision: "error", reason: expect.stringContaining("corrupt.mp4") })
+    })
+  )
+
   it.live("an unreadable or missing video is an error verdict naming it", () =>
     Effect.gen(function* () {
       const r = scriptedModels(() => '{"relevant": true, "reason": "yes"}')

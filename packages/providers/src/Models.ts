@@ -146,7 +146,11 @@ export const makeModels = (options: ModelsOptions) =>
     }
     const clients = new Map<
       string,
-      { readonly provider: ModelProviderShape; readonly stats: Effect.Effect<CacheStats> }
+      {
+        readonly provider: ModelProviderShape
+        readonly stats: Effect.Effect<CacheStats>
+        readonly acceptsVideo: boolean
+      }
     >()
 
     const client = (modelId: string) =>
@@ -210,16 +214,17 @@ export const makeModels = (options: ModelsOptions) =>
           ...options.cache,
           onHit: (request, response) => recordHit(record, base.id, request, response.usage)
         })
-        const made = { provider: cached.provider, stats: cached.stats }
+        const made = { provider: cached.provider, stats: cached.stats, acceptsVideo: base.accepts?.video === true }
         clients.set(clientKey, made)
         return { parsed, ...made }
       })
 
     const resolve = (modelId: string, context: { readonly stage?: string | undefined } = {}) =>
-      Effect.map(client(modelId), ({ parsed, provider }): BoundModel => {
+      Effect.map(client(modelId), ({ parsed, provider, acceptsVideo }): BoundModel => {
         const price = options.config.prices?.[modelId]
         return {
           id: modelId,
+          acceptsVideo,
           chat: (request) =>
             provider.chat({ ...request, model: parsed.model }).pipe(
               Effect.provideService(CallContext, { stage: context.stage, modelId, price, started: performance.now() }),

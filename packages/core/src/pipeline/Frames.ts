@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises"
 import { Effect } from "effect"
 import { Media, MediaError, type SamplingSpec } from "../Media.ts"
 import type { ContentPart } from "../ModelProvider.ts"
+import { ModelRegistry } from "../ModelRegistry.ts"
 
 /**
  * Sampled frames of a video as image parts of a model request. Frames are cached on disk by video content
@@ -33,4 +34,25 @@ export const frameParts = (path: string, spec: SamplingSpec, detail: "low" | "hi
     return yield* Effect.forEach(frames, (f) =>
       Effect.map(readBase64(f.path), (data): ContentPart => ({ type: "image", mediaType: "image/jpeg", data, detail }))
     )
+  })
+
+/**
+ * What a request shows of a video: the video itself to a model that takes one (`acceptsVideo`: Gemini
+ * through its plugin), else frames sampled by `spec`. `frames` is how many images were sent (undefined
+ * for the video); the video is probed first, so that an unreadable one fails as its frames would.
+ */
+export const videoInput = (
+  modelId: string,
+  path: string,
+  spec: SamplingSpec,
+  detail: "low" | "high" | "auto" = "low"
+) =>
+  Effect.gen(function* () {
+    const model = yield* (yield* ModelRegistry).resolve(modelId)
+    if (model.acceptsVideo === true) {
+      yield* (yield* Media).probe(path)
+      return { parts: [{ type: "video", url: path }] as ReadonlyArray<ContentPart>, frames: undefined }
+    }
+    const parts = yield* frameParts(path, spec, detail)
+    return { parts, frames: parts.length as number | undefined }
   })

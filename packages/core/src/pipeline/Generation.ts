@@ -9,8 +9,8 @@ import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import type { Candidate } from "../Candidate.ts"
 import { type CandidateFilter, readCandidates } from "./Candidates.ts"
 import { keyedPageOf, type StageItem } from "./Paging.ts"
-import { frameParts } from "./Frames.ts"
-import { knowledgePointValues, promptTemplate, render } from "./Prompt.ts"
+import { videoInput } from "./Frames.ts"
+import { knowledgePointValues, renderVisual, visualPrompt } from "./Prompt.ts"
 import { hashOf, type Stage } from "./Stage.ts"
 
 /**
@@ -20,7 +20,7 @@ import { hashOf, type Stage } from "./Stage.ts"
  * skill, no answer, an answer letter with no option, too few options) is dropped with the reason.
  * Item ids: "<video id>@<knowledge point id>#<skill>-<slot>".
  */
-export const generationPrompt = promptTemplate("generation.v1")
+export const generationPrompt = visualPrompt("generation", "v1")
 
 export const skillDescriptions: Record<Skill, string> = {
   VIDR: "basic video reasoning: only what is observable in the video, no outside knowledge",
@@ -161,7 +161,13 @@ export const generationStage = (
             items.push({
               id: `${candidate.id}#${skill}-${slot}`,
               input,
-              inputHash: hashOf(generationPrompt.text, options.model, options.frames, input)
+              inputHash: hashOf(
+                generationPrompt.frames.text,
+                generationPrompt.video.text,
+                options.model,
+                options.frames,
+                input
+              )
             })
           }
         }
@@ -179,17 +185,16 @@ export const generationStage = (
         draw: slot - 1
       })
       return yield* Effect.gen(function* () {
-        const images = yield* frameParts(candidate.localPath!, options.frames)
-        const prompt = render(generationPrompt.text, {
+        const input = yield* videoInput(modelId, candidate.localPath!, options.frames)
+        const prompt = renderVisual(generationPrompt, input, {
           ...knowledgePointValues(candidate.knowledgePoint),
           title: candidate.video.title,
-          frame_count: String(images.length),
           skill,
           skill_description: skillDescriptions[skill],
           problem_type: problemType,
           examples: seedBlock(seeds)
         })
-        const answer = yield* askStructured(modelId, "generation", prompt, images, Answer, {
+        const answer = yield* askStructured(modelId, "generation", prompt, input.parts, Answer, {
           temperature: 0.7,
           maxTokens: 1200
         })
@@ -254,7 +259,7 @@ export const generationStage = (
       yield* tx.run(
         `INSERT INTO generated_examples SELECT id, video, kp, skill, discipline, subject, type, question, options, answer, rationale, path, model, $prompt, hash
          FROM ${rowsOf({ id: "VARCHAR", video: "VARCHAR", kp: "VARCHAR", skill: "VARCHAR", discipline: "VARCHAR", subject: "VARCHAR", type: "VARCHAR", question: "VARCHAR", options: "JSON", answer: "VARCHAR", rationale: "VARCHAR", path: "VARCHAR", model: "VARCHAR", hash: "VARCHAR" })}`,
-        { rows: jsonParam(rows), prompt: generationPrompt.name }
+        { rows: jsonParam(rows), prompt: generationPrompt.frames.name }
       )
     })
 })

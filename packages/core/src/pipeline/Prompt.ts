@@ -49,3 +49,31 @@ export const knowledgePointValues = (kp: {
   knowledge_point: kp.knowledge_point,
   description: kp.description ?? "(none)"
 })
+
+/**
+ * A prompt in its two forms: for sampled frames (`{{frame_count}}` images) and for a model that takes the
+ * video itself (`<name>.video.<version>.md`). A check lists both in `prompts`.
+ */
+export interface VisualPrompt {
+  readonly frames: PromptTemplate
+  readonly video: PromptTemplate
+}
+
+export const visualPrompt = (
+  name: string,
+  version: string,
+  options: { readonly from?: string | URL } = {}
+): VisualPrompt => ({
+  frames: promptTemplate(`${name}.${version}`, options),
+  video: promptTemplate(`${name}.video.${version}`, options)
+})
+
+/** The form of `prompt` for what `input` shows (frames or the video), rendered with `values` and the frame count. */
+export const renderVisual = (
+  prompt: VisualPrompt,
+  input: { readonly frames: number | undefined },
+  values: Record<string, string | undefined>
+): string =>
+  input.frames === undefined
+    ? render(prompt.video.text, values)
+    : render(prompt.frames.text, { ...values, frame_count: String(input.frames) })

@@ -13,11 +13,12 @@ import {
   type ProviderError
 } from "../index.ts"
 
-/** One request a scripted model was asked: the model, its text parts (then later turns) and image count. */
+/** One request a scripted model was asked: the model, its text parts (then later turns), images and videos. */
 export interface Asked {
   readonly model: string
   readonly text: string
   readonly images: number
+  readonly videos: number
 }
 
 // frames sampled for one test are good for the next (same files, same specs): one cache per process
@@ -32,11 +33,16 @@ const frames = () => (framesDir ??= mkdtempSync(join(tmpdir(), "videokr-check-fr
  */
 export const scriptedModels = (
   answer: (asked: Asked) => string | ProviderError,
-  pool: ReadonlyArray<string> = ["test:a", "test:b", "test:c"]
+  pool: ReadonlyArray<string> = ["test:a", "test:b", "test:c"],
+  options: {
+    /** the models that take a whole video (as Gemini's do): the stages send them the video instead of frames */
+    readonly acceptsVideo?: (model: string) => boolean
+  } = {}
 ) => {
   const asked: Array<Asked> = []
   const model = (id: string): BoundModel => ({
     id,
+    acceptsVideo: options.acceptsVideo?.(id) === true,
     chat: (request: Omit<ChatRequest, "model">) => {
       const content = request.messages[0]!.content
       const parts = typeof content === "string" ? [{ type: "text" as const, text: content }] : content
@@ -44,7 +50,12 @@ export const scriptedModels = (
         ...parts.flatMap((p) => (p.type === "text" ? [p.text] : [])),
         ...request.messages.slice(1).map((m) => String(m.content))
       ].join("\n")
-      const a = { model: id, text, images: parts.filter((p) => p.type === "image").length }
+      const a = {
+        model: id,
+        text,
+        images: parts.filter((p) => p.type === "image").length,
+        videos: parts.filter((p) => p.type === "video").length
+      }
       asked.push(a)
       const reply = answer(a)
       return typeof reply === "string"
