@@ -14,6 +14,7 @@ import {
   type ProviderError,
   RateLimited,
   ServerError,
+  systemPrompt,
   Timeout
 } from "@videokr/core"
 import { errorOfStatus, lazySdk } from "@videokr/providers"
@@ -171,16 +172,10 @@ export const makeGemini = (options: GeminiOptions): ModelProviderShape => {
     const contents: Array<Content> = []
     for (const m of request.messages.filter((m) => m.role !== "system"))
       contents.push({ role: m.role === "assistant" ? "model" : "user", parts: await parts(m) })
-    const system = request.messages
-      .filter((m) => m.role === "system")
-      .map((m) =>
-        typeof m.content === "string"
-          ? m.content
-          : m.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n")
-      )
+    const system = systemPrompt(request)
     const p = request.params ?? {}
     const config: GenerateContentConfig = {
-      ...(system.length > 0 ? { systemInstruction: system.join("\n\n") } : {}),
+      ...(system !== undefined ? { systemInstruction: system } : {}),
       ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
       ...(p.topP !== undefined ? { topP: p.topP } : {}),
       ...(p.maxTokens !== undefined ? { maxOutputTokens: p.maxTokens } : {}),

@@ -57,6 +57,18 @@ export const ChatRequest = Schema.Struct({
 })
 export type ChatRequest = typeof ChatRequest.Type
 
+/** The system messages' text, joined by blank lines (for APIs that take the system prompt apart): undefined when there are none. */
+export const systemPrompt = (request: ChatRequest): string | undefined => {
+  const texts = request.messages
+    .filter((m) => m.role === "system")
+    .map((m) =>
+      typeof m.content === "string"
+        ? m.content
+        : m.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n")
+    )
+  return texts.length === 0 ? undefined : texts.join("\n\n")
+}
+
 export const Usage = Schema.Struct({ inputTokens: Schema.Int, outputTokens: Schema.Int })
 export type Usage = typeof Usage.Type
 

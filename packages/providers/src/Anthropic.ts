@@ -13,6 +13,7 @@ import {
   type ModelProviderShape,
   type ProviderError,
   ServerError,
+  systemPrompt,
   Timeout
 } from "@videokr/core"
 import { announcedLimits, errorOfStatus, notTheFormat } from "./HttpErrors.ts"
@@ -67,13 +68,7 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
     if (request.messages.some((m) => typeof m.content !== "string" && m.content.some((p) => p.type === "video"))) {
       return new BadRequest({ provider: id, model, detail: "Anthropic models take frames as images, not video URLs" })
     }
-    const system = request.messages
-      .filter((m) => m.role === "system")
-      .map((m) =>
-        typeof m.content === "string"
-          ? m.content
-          : m.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n")
-      )
+    const system = systemPrompt(request)
     const messages: Array<Anthropic.MessageParam> = request.messages
       .filter((m) => m.role !== "system")
       .map(
@@ -98,7 +93,7 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
       model,
       max_tokens: p.maxTokens ?? options.defaultMaxTokens ?? 4096,
       messages,
-      ...(system.length > 0 ? { system: system.join("\n\n") } : {}),
+      ...(system !== undefined ? { system: system } : {}),
       ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
       ...(p.topP !== undefined ? { top_p: p.topP } : {}),
       ...(p.stop !== undefined ? { stop_sequences: [...p.stop] } : {}),
