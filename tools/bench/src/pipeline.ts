@@ -13,7 +13,8 @@
  * overlap, so waiting for upstream work is not counted), and the share of that busy time spent writing to
  * the store (the one serialised writer). Flags: --videos N (default 10,000); --progress prints every
  * stage's counts on stderr as they change; --memory prints, every 5 s on stderr, the process's memory
- * (RSS, V8 heap, memory outside it, and DuckDB's own account of its share): where a peak comes from.
+ * (RSS, V8 heap, memory outside it, and DuckDB's own account of its share) and the stages that wrote a
+ * batch in the last seconds: where a peak comes from.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -161,6 +162,8 @@ const stages = buildPipeline({
 })
 
 const busy = new Map<string, { items: number; processMs: number; commitMs: number }>()
+// when each stage last wrote a batch: a memory sample names the stages at work around it
+const lastBatch = new Map<string, number>()
 const mib = (n: number) => `${(n / 1048576).toFixed(0)}`.padStart(5)
 // the process's memory and DuckDB's own account of its share (its buffer pool and what it holds outside it)
 const memoryReport = Effect.gen(function* () {
@@ -170,11 +173,13 @@ const memoryReport = Effect.gen(function* () {
   )
   const m = process.memoryUsage()
   const total = duck.reduce((a, r) => a + r.bytes, 0)
+  const now = performance.now()
+  const working = [...lastBatch].filter(([, at]) => now - at < 6000).map(([stage]) => stage)
   console.error(
     `memory: rss ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, outside the heap ${mib(m.rss - m.heapTotal)} (buffers ${mib(m.arrayBuffers)}), DuckDB ${mib(total)} (${duck
       .slice(0, 3)
       .map((r) => `${r.tag} ${mib(r.bytes).trim()}`)
-      .join(", ")})`
+      .join(", ")}); writing: ${working.join(" ") || "-"}`
   )
 }).pipe(Effect.ignore, Effect.delay("5 seconds"), Effect.forever)
 const program = Effect.gen(function* () {
@@ -200,6 +205,7 @@ const program = Effect.gen(function* () {
         ? (p) => console.error(p.map((x) => `${x.stage}:${x.processed}/${x.pending}${x.done ? "*" : ""}`).join(" "))
         : undefined,
       onBatch: (stage, items, processMs, commitMs) => {
+        lastBatch.set(stage, performance.now())
         const a = busy.get(stage) ?? { items: 0, processMs: 0, commitMs: 0 }
         busy.set(stage, { items: a.items + items, processMs: a.processMs + processMs, commitMs: a.commitMs + commitMs })
       }
