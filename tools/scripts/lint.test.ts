@@ -51,6 +51,11 @@ describe("the lint run", () => {
   })
 })
 
+// import and export statements (a line of its own, or the closing line of a multi-line one) and dynamic
+// imports: not the text of a page that shows an import as an example
+const importPattern =
+  /^(?:import|export|\})[^\n]*?\sfrom\s+["'](@videokr\/[a-z-]+)|\bimport\(\s*["'](@videokr\/[a-z-]+)/gm
+
 const sources = (dir: string): Array<string> =>
   (statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? readdirSync(dir) : []).flatMap((f) => {
     const p = join(dir, f)
@@ -72,7 +77,7 @@ describe("package.json dependencies", () => {
       const importsOf = (folder: string) =>
         new Set(
           sources(join(root, dir, folder)).flatMap((f) =>
-            [...readFileSync(f, "utf8").matchAll(/from\s+["'](@videokr\/[a-z-]+)/g)].map((m) => m[1]!)
+            [...readFileSync(f, "utf8").matchAll(importPattern)].map((m) => (m[1] ?? m[2])!)
           )
         )
       const src = [...importsOf("src")].filter((d) => d !== pkg.name)
