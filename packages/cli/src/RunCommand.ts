@@ -14,6 +14,7 @@ import {
   IncompleteRun,
   type ModelsConfig,
   type StageProgress,
+  stageStarting,
   isPoolSpec,
   itemRetryDefaults,
   loadPlugins,
@@ -217,18 +218,7 @@ export const runPipeline = (project: Project, options: RunOptions) =>
       )
     }
     // while it runs, the run answers `videokr status`, `funnel`, `stats` and `why` (DuckDB lets one process hold the file)
-    let latest: ReadonlyArray<StageProgress> = plans.map((p) => ({
-      stage: p.stage.name,
-      pending: 0,
-      retrying: 0,
-      leftPending: 0,
-      pendingByModel: {},
-      processed: 0,
-      kept: 0,
-      dropped: 0,
-      errors: 0,
-      done: false
-    }))
+    let latest: ReadonlyArray<StageProgress> = plans.map((p) => stageStarting(p.stage.name))
     const startedAt = new Date()
     const status = (): RunStatus => {
       const elapsedSeconds = (Date.now() - startedAt.getTime()) / 1000

@@ -13,10 +13,9 @@ import {
   type ModelProviderShape,
   type ProviderError,
   ServerError,
-  systemPrompt,
-  Timeout
+  systemPrompt
 } from "@videokr/core"
-import { announcedLimits, errorOfStatus, notTheFormat } from "./HttpErrors.ts"
+import { announcedLimits, notTheFormat, sdkError } from "./HttpErrors.ts"
 
 /**
  * Anthropic Messages through the official SDK. Images go as base64 image blocks; structured output is a
@@ -46,21 +45,8 @@ export const makeAnthropic = (options: AnthropicOptions): ModelProviderShape => 
 
   const mapError =
     (model: string) =>
-    (e: unknown): ProviderError => {
-      const fields = { provider: id, model, detail: e instanceof Error ? e.message : String(e) }
-      const sdk = lazy.sdk()
-      if (sdk !== undefined && e instanceof sdk.APIConnectionTimeoutError) return new Timeout(fields)
-      // the SDK's JSON parser on a 200 body broken in the middle
-      if (e instanceof SyntaxError)
-        return new ServerError({
-          ...fields,
-          detail: `the body is not the provider's format: ${e.message}`,
-          unusable: true
-        })
-      return sdk !== undefined && e instanceof sdk.APIError
-        ? errorOfStatus(fields, e.status, e.headers)
-        : errorOfStatus(fields, undefined)
-    }
+    (e: unknown): ProviderError =>
+      sdkError({ provider: id, model, detail: e instanceof Error ? e.message : String(e) }, e, lazy.sdk())
 
   /** The Messages parameters of a request, or why Anthropic cannot take it. */
   const bodyOf = (request: ChatRequest): Anthropic.MessageCreateParamsNonStreaming | BadRequest => {

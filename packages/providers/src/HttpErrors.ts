@@ -42,6 +42,30 @@ export const errorOfStatus = (
   return new ServerError({ ...fields, status }) // 5xx, Anthropic's 529 overloaded
 }
 
+/** The error classes of the Stainless-made SDKs (OpenAI's, Anthropic's), once loaded. */
+export interface SdkErrors {
+  readonly APIConnectionTimeoutError: abstract new (...args: Array<any>) => Error
+  readonly APIError: abstract new (
+    ...args: Array<any>
+  ) => Error & { readonly status?: number | undefined; readonly headers?: Headers | undefined }
+}
+
+/** What an SDK call's failure amounts to: a timeout, a body broken in the middle, an HTTP status, or no answer at all. */
+export const sdkError = (
+  fields: { readonly provider: string; readonly model: string; readonly detail: string },
+  e: unknown,
+  sdk: SdkErrors | undefined
+): ProviderError => {
+  if (sdk !== undefined && e instanceof sdk.APIConnectionTimeoutError) return new Timeout(fields)
+  // the SDK's JSON parser on a 200 body broken in the middle
+  if (e instanceof SyntaxError)
+    return new ServerError({ ...fields, detail: `the body is not the provider's format: ${e.message}`, unusable: true })
+  // no status: connection refused or reset, a truncated body
+  return sdk !== undefined && e instanceof sdk.APIError
+    ? errorOfStatus(fields, e.status, e.headers)
+    : errorOfStatus(fields, undefined)
+}
+
 /**
  * A 200 whose body is not the provider's answer at all: a proxy's HTML page (the SDKs hand it over as a
  * string), an empty body, JSON of another shape. Transient like a 5xx: it says nothing about the request.

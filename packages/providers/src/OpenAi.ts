@@ -10,10 +10,9 @@ import {
   lazySdk,
   type ModelProviderShape,
   type ProviderError,
-  ServerError,
-  Timeout
+  ServerError
 } from "@videokr/core"
-import { announcedLimits, errorOfStatus, notTheFormat } from "./HttpErrors.ts"
+import { announcedLimits, notTheFormat, sdkError } from "./HttpErrors.ts"
 import { makeOpenAiBatch } from "./OpenAiBatch.ts"
 
 /**
@@ -80,22 +79,8 @@ export const makeOpenAi = (options: OpenAiOptions): ModelProviderShape => {
 
   const mapError =
     (model: string) =>
-    (e: unknown): ProviderError => {
-      const fields = { provider: options.id, model, detail: e instanceof Error ? e.message : String(e) }
-      const sdk = lazy.sdk()
-      if (sdk !== undefined && e instanceof sdk.APIConnectionTimeoutError) return new Timeout(fields)
-      // the SDK's JSON parser on a 200 body broken in the middle
-      if (e instanceof SyntaxError)
-        return new ServerError({
-          ...fields,
-          detail: `the body is not the provider's format: ${e.message}`,
-          unusable: true
-        })
-      // no status: connection refused or reset, a truncated body
-      return sdk !== undefined && e instanceof sdk.APIError
-        ? errorOfStatus(fields, e.status, e.headers)
-        : errorOfStatus(fields, undefined)
-    }
+    (e: unknown): ProviderError =>
+      sdkError({ provider: options.id, model, detail: e instanceof Error ? e.message : String(e) }, e, lazy.sdk())
 
   /** The Chat Completions body of a request, or why this server cannot take it. */
   const bodyOf = (

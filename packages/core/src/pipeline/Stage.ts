@@ -235,25 +235,26 @@ export interface RunOptions<R = never> {
  * (backoff per item) and is asked again, up to the retry policy's attempts in this run; after that it is
  * left pending for the next run (StageProgress.leftPending), never turned into a verdict.
  */
+/** A stage's progress before it has done anything. */
+export const stageStarting = (stage: string): StageProgress => ({
+  stage,
+  pending: 0,
+  retrying: 0,
+  leftPending: 0,
+  pendingByModel: {},
+  processed: 0,
+  kept: 0,
+  dropped: 0,
+  errors: 0,
+  done: false
+})
+
 export const runStages = <R>(plans: ReadonlyArray<StagePlan<R>>, options: RunOptions<R> = {}) =>
   Effect.gen(function* () {
     const writer = yield* Semaphore.make(1)
     const size = options.batchSize ?? 32
     const policy = options.retry ?? itemRetryDefaults
-    const progress = plans.map(
-      (p): StageProgress => ({
-        stage: p.stage.name,
-        pending: 0,
-        retrying: 0,
-        leftPending: 0,
-        pendingByModel: {},
-        processed: 0,
-        kept: 0,
-        dropped: 0,
-        errors: 0,
-        done: false
-      })
-    )
+    const progress = plans.map((p) => stageStarting(p.stage.name))
     const report = () => options.onProgress?.(progress)
     const update = (i: number, change: Partial<StageProgress>) => {
       progress[i] = { ...progress[i]!, ...change }
