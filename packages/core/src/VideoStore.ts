@@ -1,6 +1,6 @@
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { CorpusStore } from "./CorpusStore.ts"
-import type { Fingerprint } from "./NearDuplicates.ts"
+import { fingerprintPacker } from "./NearDuplicates.ts"
 import type { Frame, SamplingSpec } from "./Media.ts"
 
 /**
@@ -55,15 +55,31 @@ export const storeFingerprint = (
     )
   )
 
-/** Every stored fingerprint for a spec, in video import order. */
-export const readFingerprints = (spec: SamplingSpec) =>
+/**
+ * Every stored fingerprint for a spec, in video import order, packed as the rows stream in (never a
+ * string per frame held at once); `where` narrows the videos (SQL on `f.video_id`).
+ */
+export const readFingerprints = (spec: SamplingSpec, where = "TRUE") =>
   Effect.flatMap(CorpusStore, (store) =>
-    Effect.map(
-      store.query<{ id: string; hashes: Array<string> }>(
-        `SELECT f.video_id AS id, list(f.phash ORDER BY f.frame) AS hashes
-         FROM video_fingerprints f JOIN videos v ON v.id = f.video_id WHERE f.spec = $spec GROUP BY f.video_id, v.seq ORDER BY v.seq`,
-        { spec: specKey(spec) }
-      ),
-      (rows): Array<Fingerprint> => rows.map((r) => ({ id: r.id, hashes: r.hashes }))
-    )
+    Effect.suspend(() => {
+      const packer = fingerprintPacker()
+      let current: string | undefined
+      return store
+        .stream<{ id: string; phash: string }>(
+          `SELECT f.video_id AS id, f.phash FROM video_fingerprints f JOIN videos v ON v.id = f.video_id
+           WHERE f.spec = $spec AND ${where} ORDER BY v.seq, f.video_id, f.frame`,
+          { spec: specKey(spec) }
+        )
+        .pipe(
+          Stream.runForEach((rows) =>
+            Effect.sync(() => {
+              for (const r of rows) {
+                if (r.id !== current) packer.startVideo((current = r.id))
+                packer.add(r.phash)
+              }
+            })
+          ),
+          Effect.map(() => packer.done())
+        )
+    })
   )

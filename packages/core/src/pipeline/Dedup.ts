@@ -9,8 +9,8 @@ import { type Fingerprint, findNearDuplicates, removalPlan } from "../NearDuplic
 import type { Video } from "../Video.ts"
 import { readFingerprints, specKey } from "../VideoStore.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
-import { keptAmong, keptByAll } from "./Candidates.ts"
-import { keyAfter, keyedPageOf, onePage, type PageRequest } from "./Paging.ts"
+import { keptAmong } from "./Candidates.ts"
+import { keyAfter, keyedPageOf, type PageRequest } from "./Paging.ts"
 import { hashOf, type Stage } from "./Stage.ts"
 
 /**
@@ -195,62 +195,75 @@ export const contaminationStage = (
   }
 }
 
+/** The kept video a near-duplicate repeats, and how closely: the near-duplicates stage's input. */
+interface DuplicateOf {
+  readonly id: string
+  readonly matches: number
+  readonly distance: number
+}
+
+/**
+ * The near-duplicates among the videos contamination kept, in import order: every kept video's fingerprint
+ * compared with every other's (a decision over the whole set), each removed video with the earliest kept
+ * video it duplicates.
+ */
+const nearDuplicateDecision = (options: DedupOptions) =>
+  Effect.gen(function* () {
+    const fingerprints = yield* readFingerprints(
+      options.spec,
+      `f.video_id IN (SELECT item_id FROM verdicts WHERE stage = 'contamination' AND decision = 'keep')`
+    )
+    const pairs = findNearDuplicates(fingerprints, { maxDistance: options.maxDistance, minMatches: options.minMatches })
+    const removed = new Set(removalPlan(fingerprints.ids, pairs))
+    const duplicateOf = new Map<string, DuplicateOf>()
+    for (const id of removed) {
+      // pairs list the earlier video first
+      const pair = pairs.find((p) => (p.b === id && !removed.has(p.a)) || (p.a === id && !removed.has(p.b)))
+      if (pair !== undefined)
+        duplicateOf.set(id, {
+          id: pair.a === id ? pair.b : pair.a,
+          matches: pair.matches.length,
+          distance: pair.distance
+        })
+    }
+    return { ids: fingerprints.ids, duplicateOf }
+  })
+
 export const nearDuplicateStage = (
   options: DedupOptions
-): Stage<
-  { readonly duplicateOf: { readonly id: string; readonly matches: number; readonly distance: number } | null },
-  undefined,
-  never
-> => ({
-  name: "near-duplicates",
-  barrier: true,
-  // a decision over the whole set: every kept video's fingerprint is compared with every other's
-  pending: onePage(
-    "near-duplicates",
-    Effect.gen(function* () {
-      const store = yield* CorpusStore
-      const kept = new Set(
-        (yield* store.query<{ item_id: string }>(keptByAll(["contamination"]))).map((r) => r.item_id)
-      )
-      const fingerprints = (yield* readFingerprints(options.spec)).filter((f) => kept.has(f.id))
-      const pairs = findNearDuplicates(fingerprints, {
-        maxDistance: options.maxDistance,
-        minMatches: options.minMatches
-      })
-      const removed = new Set(
-        removalPlan(
-          fingerprints.map((f) => f.id),
-          pairs
-        )
-      )
-      return fingerprints.map((f) => {
-        // the earliest kept video it duplicates (pairs list the earlier video first)
-        const pair = removed.has(f.id)
-          ? pairs.find((p) => (p.b === f.id && !removed.has(p.a)) || (p.a === f.id && !removed.has(p.b)))
-          : undefined
-        const duplicateOf =
-          pair === undefined
-            ? null
-            : { id: pair.a === f.id ? pair.b : pair.a, matches: pair.matches.length, distance: pair.distance }
-        return {
-          id: f.id,
-          input: { duplicateOf },
-          inputHash: hashOf(options.maxDistance, options.minMatches, duplicateOf)
-        }
-      })
-    })
-  ),
-  process: ({ input: { duplicateOf } }) =>
-    Effect.succeed(
-      duplicateOf === null
-        ? { verdict: { decision: "keep" as const, reason: "no near-duplicate among the kept videos" } }
-        : {
-            verdict: {
-              decision: "drop" as const,
-              reason: `near-duplicate of ${duplicateOf.id} (${duplicateOf.matches} matching frames, closest ${duplicateOf.distance} bits)`,
-              evidence: duplicateOf
-            }
+): Stage<{ readonly duplicateOf: DuplicateOf | null }, undefined, never> => {
+  // made at a pass's first page and handed out a page at a time: the pages hold ids, not the items
+  let decision: Effect.Success<ReturnType<typeof nearDuplicateDecision>> | undefined
+  return {
+    name: "near-duplicates",
+    barrier: true,
+    pending: (page) =>
+      Effect.gen(function* () {
+        if (page.after === undefined || decision === undefined) decision = yield* nearDuplicateDecision(options)
+        const { ids, duplicateOf } = decision
+        const start = page.after === undefined ? 0 : (JSON.parse(page.after) as [number])[0]
+        const end = start + page.size
+        return yield* keyedPageOf(
+          "near-duplicates",
+          { rows: ids.slice(start, end), last: end < ids.length ? [end] : undefined },
+          (id) => {
+            const input = { duplicateOf: duplicateOf.get(id) ?? null }
+            return [{ id, input, inputHash: hashOf(options.maxDistance, options.minMatches, input.duplicateOf) }]
           }
-    ),
-  commit: () => Effect.void
-})
+        )
+      }),
+    process: ({ input: { duplicateOf } }) =>
+      Effect.succeed(
+        duplicateOf === null
+          ? { verdict: { decision: "keep" as const, reason: "no near-duplicate among the kept videos" } }
+          : {
+              verdict: {
+                decision: "drop" as const,
+                reason: `near-duplicate of ${duplicateOf.id} (${duplicateOf.matches} matching frames, closest ${duplicateOf.distance} bits)`,
+                evidence: duplicateOf
+              }
+            }
+      ),
+    commit: () => Effect.void
+  }
+}

@@ -4,8 +4,8 @@ import { CorpusStore } from "../CorpusStore.ts"
 import { type ExportFormat, exportFormatsOf, type ExportOptions } from "../Export.ts"
 import { splitCorpus, splitParams, splitSql, type SplitOptions } from "../Split.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
-import { keptByAll } from "./Candidates.ts"
-import { keyAfter, pageOf } from "./Paging.ts"
+import { keptAmong } from "./Candidates.ts"
+import { cursorOf, keyAfter, keyedPageOf, type PageRequest } from "./Paging.ts"
 import { hashOf, type Stage } from "./Stage.ts"
 
 /**
@@ -41,12 +41,32 @@ interface Survivor {
   readonly generator_model: string
 }
 
-const survivorsSql = (o: ReleaseOptions, after = "TRUE", size?: number) =>
+/**
+ * SQL for the survivors among the generated examples `ids` (a subquery): kept by generation and every
+ * validator, on a video every video stage kept. Verdicts are probed for those ids only, never aggregated
+ * whole: a corpus holds millions, and each page of the release would otherwise build that aggregate again.
+ */
+const survivorsAmong = (o: ReleaseOptions, ids: string) =>
   `SELECT id, video_id, knowledge_point_id, skill, discipline, subject, problem_type, question, options::VARCHAR AS options, answer, rationale, video_path, generator_model
    FROM generated_examples
-   WHERE ${after} AND id IN (${keptByAll(["generation", ...o.exampleStages])})
-     ${o.videoStages.length === 0 ? "" : `AND video_id IN (${keptByAll(o.videoStages)})`}
-   ORDER BY id${size === undefined ? "" : ` LIMIT ${size}`}`
+   WHERE id IN (${keptAmong(["generation", ...o.exampleStages], ids)})
+     ${o.videoStages.length === 0 ? "" : `AND video_id IN (${keptAmong(o.videoStages, `SELECT video_id FROM generated_examples WHERE id IN (${ids})`)})`}
+   ORDER BY id`
+
+/** The ids of a page of `table` in id order (where the page starts: `after`). */
+const idPage = (table: string, where: string, page: PageRequest) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const after = keyAfter(["id"], page)
+    const keys = yield* store.query<{ id: string }>(
+      `SELECT id FROM ${table} WHERE ${where} AND ${after.sql} ORDER BY id LIMIT ${page.size}`,
+      after.params
+    )
+    return { ids: keys.map((k) => k.id), last: keys.length < page.size ? undefined : [keys.at(-1)!.id] }
+  })
+
+// examples looked at per query when looking for withdrawn ones
+const stalePage = 2_000
 
 export const releaseStage = (o: ReleaseOptions): Stage<Survivor, undefined, never> => ({
   name: "release",
@@ -54,15 +74,10 @@ export const releaseStage = (o: ReleaseOptions): Stage<Survivor, undefined, neve
   pending: (page) =>
     Effect.gen(function* () {
       const store = yield* CorpusStore
-      const after = keyAfter(["id"], page)
-      const rows = yield* store.query<Survivor>(survivorsSql(o, after.sql, page.size), after.params)
-      return yield* pageOf(
-        "release",
-        page,
-        rows,
-        (r) => [r.id],
-        (r) => [{ id: r.id, input: r, inputHash: hashOf(r) }]
-      )
+      const { ids, last } = yield* idPage("generated_examples", "TRUE", page)
+      const rows =
+        ids.length === 0 ? [] : yield* store.query<Survivor>(survivorsAmong(o, idsOf), { ids: jsonParam(ids) })
+      return yield* keyedPageOf("release", { rows, last }, (r) => [{ id: r.id, input: r, inputHash: hashOf(r) }])
     }),
   process: ({ input }) =>
     Effect.succeed({
@@ -105,13 +120,24 @@ export const releaseStage = (o: ReleaseOptions): Stage<Survivor, undefined, neve
     }),
   finish: Effect.gen(function* () {
     const store = yield* CorpusStore
-    // examples released by an earlier run that a changed check no longer keeps
+    // examples released by an earlier run that a changed check no longer keeps, found a page at a time
+    const stale: Array<string> = []
+    let after: string | undefined
+    do {
+      const page = yield* idPage("examples", "source_file = 'pipeline'", { after, size: stalePage })
+      if (page.ids.length > 0) {
+        const kept = new Set(
+          (yield* store.query<{ id: string }>(`SELECT id FROM (${survivorsAmong(o, idsOf)})`, {
+            ids: jsonParam(page.ids)
+          })).map((r) => r.id)
+        )
+        stale.push(...page.ids.filter((id) => !kept.has(id)))
+      }
+      after = page.last === undefined ? undefined : cursorOf(page.last)
+    } while (after !== undefined)
     const withdrawn = yield* store.transaction((tx) =>
       Effect.gen(function* () {
-        const stale = yield* tx.query<{ id: string }>(
-          `SELECT id FROM examples WHERE source_file = 'pipeline' AND id NOT IN (SELECT id FROM (${survivorsSql(o)}))`
-        )
-        const ids = jsonParam(stale.map((s) => s.id))
+        const ids = jsonParam(stale)
         yield* tx.run(`DELETE FROM examples WHERE id IN ${idsOf}`, { ids })
         yield* tx.run(`DELETE FROM verdicts WHERE stage = 'release' AND item_id IN ${idsOf}`, { ids })
         yield* tx.run(`DELETE FROM stage_items WHERE stage = 'release' AND item_id IN ${idsOf}`, { ids })
