@@ -4,10 +4,12 @@
 // through Node's type stripping), and always under Node >= 22.19: when the Node running this file is
 // older (these machines ship Node 20), it runs the CLI under $VIDEOKR_NODE, else the Node 22 that
 // tools/setup put into the checkout's .tools/. Plain JavaScript that any Node can read, on purpose.
+// The CLI always runs in a child Node with the flags and environment of node-flags.json (why: see there),
+// which the pipeline benchmarks use too: a run of days is measured as it is run.
 import { spawn } from "node:child_process"
-import { existsSync, readdirSync, statSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join } from "node:path"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { fileURLToPath } from "node:url"
 
 const pkg = dirname(dirname(fileURLToPath(import.meta.url)))
 const checkout = existsSync(join(pkg, "../../tools/setup/setup.sh")) ? join(pkg, "../..") : undefined
@@ -74,21 +76,23 @@ if (node === undefined) {
   process.exit(1)
 }
 
-if (useCompiled && node === process.execPath) {
-  await import(pathToFileURL(compiled).href)
-} else {
-  const flags = useCompiled ? [] : ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning"]
-  const child = spawn(node, [...flags, useCompiled ? compiled : sources, ...process.argv.slice(2)], {
-    stdio: "inherit"
-  })
-  // the child shares the terminal, so Ctrl-C reaches it directly (forwarding it too would interrupt the
-  // child's clean-up); signals sent to this process alone are passed on
-  process.on("SIGINT", () => {})
-  for (const signal of ["SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal))
-  child.on("exit", (code, signal) => {
-    if (signal !== null) {
-      process.removeAllListeners(signal)
-      process.kill(process.pid, signal)
-    } else process.exit(code ?? 1)
-  })
-}
+const runtime = JSON.parse(readFileSync(join(pkg, "bin/node-flags.json"), "utf8"))
+const flags = [
+  ...runtime.flags,
+  ...(useCompiled ? [] : ["--conditions=@videokr/source", "--disable-warning=ExperimentalWarning"])
+]
+const child = spawn(node, [...flags, useCompiled ? compiled : sources, ...process.argv.slice(2)], {
+  stdio: "inherit",
+  // the user's own settings win
+  env: { ...runtime.env, ...process.env }
+})
+// the child shares the terminal, so Ctrl-C reaches it directly (forwarding it too would interrupt the
+// child's clean-up); signals sent to this process alone are passed on
+process.on("SIGINT", () => {})
+for (const signal of ["SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal))
+child.on("exit", (code, signal) => {
+  if (signal !== null) {
+    process.removeAllListeners(signal)
+    process.kill(process.pid, signal)
+  } else process.exit(code ?? 1)
+})

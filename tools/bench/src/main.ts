@@ -4,6 +4,7 @@
  */
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { runtimeEnv, runtimeFlags } from "./runtime.ts"
 
 const suites = [
   "corpus",
@@ -24,7 +25,7 @@ const flags = suites.includes(first as never) ? rest : process.argv.slice(2)
 let failed = false
 for (const suite of chosen) {
   const script = fileURLToPath(new URL(`./${suite}.ts`, import.meta.url))
-  const r = spawnSync(process.execPath, [script, ...flags], { stdio: "inherit" })
+  const r = spawnSync(process.execPath, [...runtimeFlags, script, ...flags], { stdio: "inherit", env: runtimeEnv })
   if (r.status !== 0) failed = true
   console.log()
 }

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { runtimeEnv, runtimeFlags } from "./runtime.ts"
 
 const argv = process.argv.slice(2)
 const flag = (name: string, fallback: number) => {
@@ -16,8 +17,9 @@ const sizes = [flag("--small", 10_000), flag("--large", 50_000)] as const
 const script = fileURLToPath(new URL("./pipeline.ts", import.meta.url))
 
 const measure = (videos: number) => {
-  const r = spawnSync(process.execPath, [script, "--videos", String(videos)], {
+  const r = spawnSync(process.execPath, [...runtimeFlags, script, "--videos", String(videos)], {
     encoding: "utf8",
+    env: runtimeEnv,
     stdio: ["ignore", "pipe", "inherit"],
     maxBuffer: 64 * 1024 * 1024
   })
