@@ -31,7 +31,12 @@ export const doctor = (project: Option.Option<Project>) =>
       rows.push([name, ok ? "ok" : required ? "MISSING" : "absent", detail])
       if (!ok && required) missing.push(name)
     }
-    check("node", true, process.version, true)
+    // how this Node runs: the launcher's flags and environment (bin/node-flags.json), or the user's own
+    const runtime = [
+      ...process.execArgv.filter((a) => !/^--(conditions|disable-warning)=/.test(a)),
+      ...(process.env.MALLOC_ARENA_MAX === undefined ? [] : [`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX}`])
+    ]
+    check("node", true, runtime.length === 0 ? process.version : `${process.version} (${runtime.join(" ")})`, true)
     const dir = Option.match(project, { onNone: () => process.cwd(), onSome: (p) => p.dir })
     const media = yield* Media.Media
     const versions = yield* Effect.result(media.versions)

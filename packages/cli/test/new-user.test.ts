@@ -80,6 +80,12 @@ describe("a new user, following the README in their own folder (real processes)"
     expect(local.code, local.all).toBe(0)
     const npx = sh(repo, "npx videokr --version") // and npx in the checkout
     expect(npx.code, npx.all).toBe(0)
+    // the command runs Node as bin/node-flags.json says (the heap's growth, malloc arenas)
+    const doctor = sh(work, "videokr doctor")
+    const runtime = JSON.parse(readFileSync(join(repo, "packages/cli/bin/node-flags.json"), "utf8"))
+    const runsWith = [...runtime.flags, ...Object.entries(runtime.env).map(([k, v]) => `${k}=${v}`)].join(" ")
+    expect(doctor.stdout, doctor.all).toMatch(/node\s+ok\s+v22\./)
+    expect(doctor.stdout, doctor.all).toContain(`(${runsWith})`)
 
     const init = sh(work, "videokr init my-corpus")
     expect(init.code, init.all).toBe(0)
