@@ -143,7 +143,7 @@ export const hashPairsWithin = (
 
 /**
  * Fingerprints packed for the search: per frame, its hash as two 32-bit halves, its video (an index into
- * `ids`, in the given order) and its frame number. 16 bytes a frame, where a hash string and its array
+ * `ids`, in the given order) and its place among that video's frames. 16 bytes a frame, where a hash string and its array
  * cost several times that: a corpus of 145K videos has over a million frames.
  */
 export interface PackedFingerprints {

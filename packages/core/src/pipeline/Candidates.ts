@@ -7,7 +7,7 @@ import type { Video } from "../Video.ts"
 import type { Candidate } from "../Candidate.ts"
 import type { GeneratedExample } from "../GeneratedExample.ts"
 import { idsParam, jsonParam } from "./BatchSql.ts"
-import { keyAfter, type PageRequest } from "./Paging.ts"
+import { idPage, keyAfter, type PageRequest } from "./Paging.ts"
 
 /**
  * What the pipeline's later stages work on, read from the store: (video, knowledge point) candidates and
@@ -118,20 +118,15 @@ export const readCandidates = (filter: CandidateFilter, page: PageRequest, perVi
 export const readGeneratedExamples = (passed: ReadonlyArray<string>, page: PageRequest) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
-    const after = keyAfter(["id"], page)
-    const keys = yield* store.query<{ id: string }>(
-      `SELECT id FROM generated_examples WHERE ${after.sql} ORDER BY id LIMIT ${page.size}`,
-      after.params
-    )
-    const last = keys.length < page.size ? undefined : [keys.at(-1)!.id]
+    const { ids, last } = yield* idPage("generated_examples", "TRUE", page)
     const rows =
-      keys.length === 0
+      ids.length === 0
         ? []
         : yield* store.query<Record<string, unknown>>(
             `SELECT g.*, g.options::VARCHAR AS options_json, k.id AS kp_id, k.discipline, k.subject, k.course, k.lecture, k.knowledge_point, k.description AS kp_description
        FROM generated_examples g JOIN knowledge_points k ON k.id = g.knowledge_point_id
        WHERE g.id IN (${keptAmong(["generation", ...passed], idsParam("ids"))}) ORDER BY g.id`,
-            { ids: jsonParam(keys.map((k) => k.id)) }
+            { ids: jsonParam(ids) }
           )
     return {
       last,

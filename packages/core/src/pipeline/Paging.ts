@@ -51,6 +51,18 @@ export const keyAfter = (
 /** The cursor after a row: its key's values. */
 export const cursorOf = (values: ReadonlyArray<string | number>): string => JSON.stringify(values)
 
+/** A page of the ids of `table`'s rows (those `where` admits, SQL) in id order, and where the next page starts. */
+export const idPage = (table: string, where: string, page: PageRequest) =>
+  Effect.gen(function* () {
+    const store = yield* CorpusStore
+    const after = keyAfter(["id"], page)
+    const keys = yield* store.query<{ id: string }>(
+      `SELECT id FROM ${table} WHERE ${where} AND ${after.sql} ORDER BY id LIMIT ${page.size}`,
+      after.params
+    )
+    return { ids: keys.map((k) => k.id), last: keys.length < page.size ? undefined : [keys.at(-1)!.id] }
+  })
+
 /** The items among `items` with no result of `stage` for their exact input hash. */
 export const unfinished = <I>(
   stage: string,

@@ -5,7 +5,7 @@ import { type ExportFormat, exportFormatsOf, type ExportOptions } from "../Expor
 import { splitCorpus, splitParams, splitSql, type SplitOptions } from "../Split.ts"
 import { idsOf, jsonParam, rowsOf } from "./BatchSql.ts"
 import { keptAmong } from "./Candidates.ts"
-import { cursorOf, keyAfter, keyedPageOf, type PageRequest } from "./Paging.ts"
+import { cursorOf, idPage, keyedPageOf } from "./Paging.ts"
 import { hashOf, type Stage } from "./Stage.ts"
 
 /**
@@ -52,18 +52,6 @@ const survivorsAmong = (o: ReleaseOptions, ids: string) =>
    WHERE id IN (${keptAmong(["generation", ...o.exampleStages], ids)})
      ${o.videoStages.length === 0 ? "" : `AND video_id IN (${keptAmong(o.videoStages, `SELECT video_id FROM generated_examples WHERE id IN (${ids})`)})`}
    ORDER BY id`
-
-/** The ids of a page of `table` in id order (where the page starts: `after`). */
-const idPage = (table: string, where: string, page: PageRequest) =>
-  Effect.gen(function* () {
-    const store = yield* CorpusStore
-    const after = keyAfter(["id"], page)
-    const keys = yield* store.query<{ id: string }>(
-      `SELECT id FROM ${table} WHERE ${where} AND ${after.sql} ORDER BY id LIMIT ${page.size}`,
-      after.params
-    )
-    return { ids: keys.map((k) => k.id), last: keys.length < page.size ? undefined : [keys.at(-1)!.id] }
-  })
 
 // examples looked at per query when looking for withdrawn ones
 const stalePage = 2_000
