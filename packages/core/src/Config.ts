@@ -223,6 +223,18 @@ export const VideokrConfig = Schema.Struct({
       concurrency: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0)))
     })
   ),
+  /** the leaderboard site (`videokr site`) */
+  site: Schema.optionalKey(
+    Schema.Struct({
+      /**
+       * the board's judge of open-ended answers (a model id, pinned: e.g. a dated snapshot): `videokr site
+       * judge` asks it and `videokr site build` uses its stored verdicts only
+       */
+      judge: Schema.optionalKey(Schema.String),
+      /** where the judge's verdicts are stored, beside the submissions (default "verdicts") */
+      verdicts: Schema.optionalKey(Schema.String)
+    })
+  ),
   /** human quality control: a model serves a step only when reviewers find fewer errors than this in a sample */
   review: Schema.optionalKey(
     Schema.Struct({

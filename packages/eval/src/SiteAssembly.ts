@@ -20,8 +20,14 @@ import { pyRound } from "@videokr/core/python"
 import { latestResults } from "./EvalStore.ts"
 import { benchmarkOrder, difficultyReport, singleFrameReport } from "./Reports.ts"
 import type { BoardEntry, SiteData } from "./SiteData.ts"
+import { boardJudgeOf, judgePromptVersion, readVerdicts, type StoredVerdicts, verdictKey } from "./BoardVerdicts.ts"
+import { reported } from "./Reported.ts"
+import type { Task } from "./Task.ts"
 import {
   documentsUnder,
+  type LoadedSubmission,
+  type ScoredTask,
+  type VerdictLookup,
   isSubmissionArchive,
   loadSubmission,
   rescoreSubmission,
@@ -50,9 +56,11 @@ const boardBenchmarks: ReadonlyArray<string> = [...benchmarkOrder.general, ...be
 const boardTasks = Object.values(knownTasks).filter(
   (t) => boardBenchmarks.includes(t.benchmark) && t.name !== "mmvu_val_cot"
 )
+/** The tasks the board scores, by name. */
+export const boardTaskMap: Readonly<Record<string, Task>> = Object.fromEntries(boardTasks.map((t) => [t.name, t]))
 
 /** Submissions under `dir`: every folder holding a submission.json and every .tar.gz archive, at any depth (submissions/<org>/<model>/). */
-const findSubmissions = async (dir: string): Promise<Array<string>> => {
+export const findSubmissions = async (dir: string): Promise<Array<string>> => {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
   const found: Array<string> = []
   if (entries.some((e) => e.isFile() && e.name === submissionFiles.meta)) found.push(dir)
@@ -63,53 +71,76 @@ const findSubmissions = async (dir: string): Promise<Array<string>> => {
   return found
 }
 
-export const boardEntries = (project: Project, submissionsDir: string) =>
+/** The documents of the board's tasks, where the project's config (eval.data) says they are. */
+export const projectDocuments = (project: Project) =>
+  documentsUnder(
+    Object.fromEntries(Object.entries(project.config.eval?.data ?? {}).map(([t, d]) => [t, resolve(project.dir, d)]))
+  )
+
+/** The folder of the board judge's verdicts (site.verdicts, default verdicts/ in the project). */
+export const verdictsDirOf = (project: Project) => resolve(project.dir, project.config.site?.verdicts ?? "verdicts")
+
+/** The stored verdicts of the board's judge, as the re-scoring reads them. */
+export const verdictLookup = (stored: StoredVerdicts, judge: string | undefined): VerdictLookup => ({
+  judge,
+  verdictOf: (task, id, output) =>
+    judge === undefined
+      ? undefined
+      : stored.byKey.get(verdictKey({ task, id, output, judge, prompt: judgePromptVersion }))?.verdict
+})
+
+/** Each submission under a folder (folder or archive) with where it is, relative to the folder. */
+export const eachSubmission = <A, E, R>(
+  submissionsDir: string,
+  f: (loaded: LoadedSubmission, where: string, path: string) => Effect.Effect<A, E, R>
+) =>
   Effect.gen(function* () {
-    const roots = Object.fromEntries(
-      Object.entries(project.config.eval?.data ?? {}).map(([t, d]) => [t, resolve(project.dir, d)])
-    )
-    const documentsOf = documentsUnder(roots)
-    const disciplines = yield* subjectDisciplines
     const folders = yield* Effect.promise(() => findSubmissions(submissionsDir))
+    return yield* Effect.forEach(folders, (folder) =>
+      Effect.flatMap(loadSubmission(folder), (loaded) =>
+        f(loaded, (relative(submissionsDir, folder) || ".").replace(/\.(tar\.gz|tgz)$/i, ""), folder)
+      )
+    )
+  })
+
+export const boardEntries = (project: Project, submissionsDir: string, verdicts?: VerdictLookup) =>
+  Effect.gen(function* () {
+    const documentsOf = projectDocuments(project)
+    const disciplines = yield* subjectDisciplines
     const entries: Array<BoardEntry> = []
     const keys = new Map<string, string>()
-    for (const folder of folders) {
-      const loaded = yield* loadSubmission(folder)
-      const key = submissionKey(loaded.meta)
-      const twin = keys.get(key)
-      const where = (relative(submissionsDir, folder) || ".").replace(/\.(tar\.gz|tgz)$/i, "")
-      if (twin !== undefined) {
-        return yield* new InputError({
-          file: isSubmissionArchive(folder) ? folder : join(folder, submissionFiles.meta),
-          problems: [
-            {
-              line: 0,
-              message: `the same model, revision and configuration as ${twin}: a result appears once (withdraw one, or give a new revision)`
-            }
-          ],
-          omitted: 0,
-          outcome: "the site is not built"
+    yield* eachSubmission(submissionsDir, (loaded, where, folder) =>
+      Effect.gen(function* () {
+        const key = submissionKey(loaded.meta)
+        const twin = keys.get(key)
+        if (twin !== undefined) {
+          return yield* new InputError({
+            file: isSubmissionArchive(folder) ? folder : join(folder, submissionFiles.meta),
+            problems: [
+              {
+                line: 0,
+                message: `the same model, revision and configuration as ${twin}: a result appears once (withdraw one, or give a new revision)`
+              }
+            ],
+            omitted: 0,
+            outcome: "the site is not built"
+          })
+        }
+        keys.set(key, where)
+        const scored = yield* rescoreSubmission(loaded, boardTaskMap, documentsOf, disciplines, verdicts)
+        const scores = Object.fromEntries(scored.map((s) => [s.task, s]))
+        const byBenchmark = (b: string) => scored.find((s) => s.benchmark === b)?.score
+        entries.push({
+          slug: slug(where),
+          folder: where,
+          key,
+          meta: loaded.meta,
+          scores,
+          generalAverage: average(benchmarkOrder.general.map(byBenchmark)),
+          knowledgeAverage: average(benchmarkOrder.knowledge.map(byBenchmark))
         })
-      }
-      keys.set(key, where)
-      const scored = yield* rescoreSubmission(
-        loaded,
-        Object.fromEntries(boardTasks.map((t) => [t.name, t])),
-        documentsOf,
-        disciplines
-      )
-      const scores = Object.fromEntries(scored.map((s) => [s.task, s]))
-      const byBenchmark = (b: string) => scored.find((s) => s.benchmark === b)?.score
-      entries.push({
-        slug: slug(where),
-        folder: where,
-        key,
-        meta: loaded.meta,
-        scores,
-        generalAverage: average(benchmarkOrder.general.map(byBenchmark)),
-        knowledgeAverage: average(benchmarkOrder.knowledge.map(byBenchmark))
       })
-    }
+    )
     return entries
   })
 
@@ -158,9 +189,13 @@ export const datasetCard = (name: string, splitsDir: string, review: Project["co
     return { stats, licenses, funnel, files, quality, readme: huggingFaceReadme(input), croissant: croissant(input) }
   })
 
-export const siteData = (project: Project, submissionsDir: string) =>
+export const siteData = (project: Project, submissionsDir: string, verdictsDir = verdictsDirOf(project)) =>
   Effect.gen(function* () {
-    const entries = yield* boardEntries(project, submissionsDir)
+    const stored = yield* readVerdicts(verdictsDir)
+    const judge = yield* boardJudgeOf(stored, project.config.site?.judge, verdictsDir)
+    const entries = yield* boardEntries(project, submissionsDir, verdictLookup(stored, judge))
+    const tally = (f: (s: ScoredTask) => number) =>
+      entries.reduce((n, e) => n + Object.values(e.scores).reduce((m, s) => m + f(s), 0), 0)
     const name = "VideoKR"
     const card = yield* datasetCard(name, join(project.exportDir, "videokr"), project.config.review)
     const rows = yield* latestResults
@@ -173,6 +208,13 @@ export const siteData = (project: Project, submissionsDir: string) =>
         group: t.group as "general" | "knowledge"
       })),
       entries,
+      judge: {
+        model: judge ?? null,
+        promptVersion: judgePromptVersion,
+        verdicts: tally((s) => s.judged),
+        awaiting: tally((s) => s.awaiting)
+      },
+      reported,
       dataset: {
         name,
         stats: card.stats,

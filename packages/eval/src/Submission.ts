@@ -35,6 +35,10 @@ export const SubmissionMeta = Schema.Struct({
   prompt: Schema.String,
   links: Schema.optionalKey(Schema.Array(Schema.Struct({ label: Schema.NonEmptyString, url: Url }))),
   notes: Schema.optionalKey(Schema.String),
+  /** the model's size in billions of parameters (7 for a 7B model), for the board's size column and filter */
+  parametersBillions: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0))),
+  /** whether the weights are published (for the board's open-weights filter) */
+  openWeights: Schema.optionalKey(Schema.Boolean),
   withdrawn: Schema.optionalKey(Schema.Struct({ date: Schema.String, reason: Schema.String }))
 }).annotate({ identifier: "Submission" })
 export type SubmissionMeta = typeof SubmissionMeta.Type
@@ -232,6 +236,10 @@ export interface ScoredTask {
   readonly samples: number
   readonly scored: number
   readonly skipped: number
+  /** outputs the rules cannot score, scored by the board's judge from its stored verdicts */
+  readonly judged: number
+  /** outputs the rules cannot score and the judge has not judged yet (counted in skipped, never dropped silently) */
+  readonly awaiting: number
   readonly breakdowns: { readonly overall: Bucket } & Readonly<
     Record<string, Bucket | Readonly<Record<string, Bucket>>>
   >
@@ -254,16 +262,26 @@ export const documentsUnder = (roots: Readonly<Record<string, string>>): Documen
     })
 }
 
+/** The board judge's stored verdicts, as the re-scoring reads them: the verdict on an output, if judged. */
+export interface VerdictLookup {
+  /** the board's judge; undefined when no verdict is stored (every judgeable output then awaits the judge) */
+  readonly judge: string | undefined
+  readonly verdictOf: (task: string, id: string, output: string) => number | undefined
+}
+
 /**
  * Every task of a submission scored again from its outputs. A task the board does not know, a task whose
  * documents are not at hand, an id that is not a document of the task, or a document without a
- * prediction: the submission is refused, naming the line or the first missing id.
+ * prediction: the submission is refused, naming the line or the first missing id. An output the rules
+ * cannot score (an open-ended answer) is scored by the judge's stored verdict, else counted as awaiting
+ * the judge (and skipped).
  */
 export const rescoreSubmission = (
   submission: LoadedSubmission,
   known: Readonly<Record<string, Task>>,
   documentsOf: DocumentsOf,
-  disciplines?: ReadonlyMap<string, string>
+  disciplines?: ReadonlyMap<string, string>,
+  verdicts?: VerdictLookup
 ) =>
   Effect.gen(function* () {
     const file = join(submission.dir, submissionFiles.predictions)
@@ -306,9 +324,22 @@ export const rescoreSubmission = (
           }
         ])
       }
+      let judged = 0
+      let awaiting = 0
       const samples = predictions.map((p): SampleRecord => {
         const i = index.get(p.id)!
         const doc = docs[i]!
+        const output = pyStrip(p.output)
+        let result = task.score(doc, output)
+        // what the rules cannot score is scored by the board's judge, from its stored verdict
+        if (result.score === null && task.judgePrompt?.(doc, output) !== undefined) {
+          const verdict = verdicts?.judge === undefined ? undefined : verdicts.verdictOf(name, p.id, p.output)
+          if (verdict === undefined) awaiting++
+          else {
+            result = task.score(doc, output, verdict)
+            judged++
+          }
+        }
         return {
           index: i,
           docId: p.id,
@@ -316,7 +347,7 @@ export const rescoreSubmission = (
           prompt: "",
           target: task.docToTarget(doc),
           output: p.output,
-          result: task.score(doc, pyStrip(p.output)),
+          result,
           breakdown: withDiscipline(task.breakdown(doc), disciplines)
         }
       })
@@ -331,6 +362,8 @@ export const rescoreSubmission = (
         samples: samples.length,
         scored: scores.length,
         skipped: samples.length - scores.length,
+        judged,
+        awaiting,
         breakdowns
       })
     }

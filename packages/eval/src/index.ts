@@ -32,5 +32,5 @@ export {
   type WrittenOutput
 } from "./LmmsOutput.ts"
 export * from "./Submission.ts"
-export type { BoardEntry, SiteData } from "./SiteData.ts"
+export type { BoardEntry, BoardJudge, Reported, ReportedRow, SiteData } from "./SiteData.ts"
 export { boardEntries, datasetCard, releaseFiles, siteData, type SiteFiles } from "./SiteAssembly.ts"

@@ -10,6 +10,8 @@ const empty: SiteData = {
   version: "0.0.0",
   benchmarks: [],
   entries: [],
+  judge: { model: null, promptVersion: "", verdicts: 0, awaiting: 0 },
+  reported: { main: [], singleFrame: [] },
   dataset: {
     name: "VideoKR",
     stats: undefined,
