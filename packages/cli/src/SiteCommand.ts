@@ -9,13 +9,31 @@ import { Console, Effect, Stream } from "effect"
 import {
   type CorpusStore,
   FileError,
+  IncompleteRun,
   type InputError,
+  loadPlugins,
   type Project,
   type StoreError,
+  subjectDisciplines,
+  UsageError,
   writeTextAtomic
 } from "@videokr/core"
+import {
+  boardTaskMap,
+  diffVerdicts,
+  eachSubmission,
+  judgeableOutputs,
+  judgePromptVersion,
+  judgeSubmission,
+  projectDocuments,
+  readVerdicts,
+  rescoreSubmission
+} from "@videokr/eval"
+import { middlewareLayerFor } from "@videokr/providers"
+import { modelSession } from "./ModelSession.ts"
+import { table } from "./Output.ts"
 import type { TaskDataError } from "@videokr/eval"
-import { siteData, type SiteFiles } from "@videokr/eval"
+import { siteData, type SiteFiles, verdictsDirOf } from "@videokr/eval"
 
 /** The Astro site of the repository (sites/leaderboard). */
 export const siteDir = fileURLToPath(new URL("../../../sites/leaderboard/", import.meta.url))
@@ -26,6 +44,8 @@ const astroBin = () =>
 export interface SiteOptions {
   /** submission folders (submissions/<org>/<model>/) */
   readonly submissions: string
+  /** the board judge's verdicts (default: site.verdicts, else verdicts/ in the project) */
+  readonly verdicts?: string | undefined
   /** the built site (build) */
   readonly out: string
   readonly port?: number | undefined
@@ -73,7 +93,11 @@ const withData = <A, E, R>(
   f: (dataFile: string, files: SiteFiles) => Effect.Effect<A, E, R>
 ) =>
   Effect.gen(function* () {
-    const { data, files } = yield* siteData(project, resolve(project.dir, options.submissions))
+    const { data, files } = yield* siteData(
+      project,
+      resolve(project.dir, options.submissions),
+      options.verdicts === undefined ? verdictsDirOf(project) : resolve(project.dir, options.verdicts)
+    )
     const scratch = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "videokr-site-")))
     return yield* Effect.gen(function* () {
       const dataFile = join(scratch, "site-data.json")
@@ -146,3 +170,104 @@ export const devSite = (
   withData(project, options, (dataFile) =>
     astro(["dev", ...(options.port === undefined ? [] : ["--port", String(options.port)])], dataFile, false)
   )
+
+export interface JudgeSiteOptions {
+  readonly submissions: string
+  readonly verdicts: string | undefined
+  /** the judge model (default: site.judge) */
+  readonly judge: string | undefined
+  /** ask again what already has a verdict (e.g. into another --verdicts folder, to compare) */
+  readonly again: boolean
+  readonly concurrency: number | undefined
+  readonly cache: "use" | "refresh" | "off"
+}
+
+/**
+ * `videokr site judge`: the open-ended outputs of every submission judged by the board's pinned judge,
+ * verdicts stored beside the submissions. Every submission is checked as the build checks it first. Ends
+ * with IncompleteRun (exit 3) when transient failures left outputs unjudged: the same command finishes them.
+ */
+export const judgeSite = (project: Project, options: JudgeSiteOptions) =>
+  Effect.gen(function* () {
+    const judge = options.judge ?? project.config.site?.judge
+    if (judge === undefined)
+      return yield* new UsageError({
+        reason:
+          "no judge: pin the board's judge with site.judge in videokr.config.ts (a dated model id), or name one with --judge"
+      })
+    const submissionsDir = resolve(project.dir, options.submissions)
+    const verdictsDir = options.verdicts === undefined ? verdictsDirOf(project) : resolve(project.dir, options.verdicts)
+    const stored = yield* readVerdicts(verdictsDir)
+    const documentsOf = projectDocuments(project)
+    const disciplines = yield* subjectDisciplines
+    const plugins = yield* loadPlugins(project)
+    const session = yield* modelSession(project, plugins, options.cache)
+    const now = new Date().toISOString()
+    const out = process.stderr
+    const summaries = yield* eachSubmission(submissionsDir, (loaded, where) =>
+      Effect.gen(function* () {
+        // a submission the build would refuse is refused here too, before anything is paid for
+        yield* rescoreSubmission(loaded, boardTaskMap, documentsOf, disciplines)
+        const items = yield* judgeableOutputs(loaded, boardTaskMap, documentsOf, judge)
+        return yield* judgeSubmission(where, items, stored, {
+          judge,
+          verdictsDir,
+          again: options.again,
+          concurrency: options.concurrency ?? project.config.eval?.concurrency ?? 8,
+          now: () => now,
+          onProgress: (p) => {
+            if (out.isTTY)
+              out.write(
+                `\r\x1b[2K${p.submission}: ${p.done} of ${p.total} judged${p.pending > 0 ? `, ${p.pending} waiting after transient failures` : ""}`
+              )
+          }
+        }).pipe(Effect.provide(session.services), Effect.ensuring(Effect.orDie(session.calls.flush)))
+      }).pipe(Effect.tap(() => Effect.sync(() => (out.isTTY ? out.write("\n") : undefined))))
+    )
+    yield* Effect.orDie(session.calls.close)
+    yield* Console.log(
+      table(
+        ["submission", "to judge", "judged before", "asked now", "failed", "pending"],
+        summaries.map((s) => [s.submission, s.judgeable, s.stored, s.asked, s.failed, s.pending])
+      )
+    )
+    const asked = summaries.reduce((n, s) => n + s.asked, 0)
+    yield* Console.log(
+      `judge ${judge}, prompt version ${judgePromptVersion}: ${asked} verdict(s) written under ${verdictsDir}`
+    )
+    const pending = summaries.reduce((n, s) => n + s.pending, 0)
+    if (pending > 0)
+      return yield* new IncompleteRun({
+        what: summaries
+          .filter((s) => s.pending > 0)
+          .map((s) => `${s.pending} output(s) of ${s.submission}`)
+          .join(", "),
+        pending,
+        hint: "run `videokr site judge` again once the judge answers"
+      })
+  }).pipe(Effect.provide(middlewareLayerFor(project.config.models)))
+
+/** `videokr site judge diff <a> <b>`: two judgings compared on the same outputs. */
+export const diffJudgings = (a: string, b: string) =>
+  Effect.gen(function* () {
+    const [va, vb] = [yield* readVerdicts(a), yield* readVerdicts(b)]
+    const d = diffVerdicts(va.byKey, vb.byKey)
+    if (d.differing.length > 0)
+      yield* Console.log(
+        table(
+          ["task", "document", "submission", `${a}`, `${b}`],
+          d.differing.map(({ a: x, b: y }) => [
+            x.task,
+            x.id,
+            x.submission,
+            `${x.verdict} (${x.judge})`,
+            `${y.verdict} (${y.judge})`
+          ])
+        )
+      )
+    const agree = d.both - d.differing.length
+    yield* Console.log(
+      `${d.both} output(s) judged in both: ${agree} agree${d.both === 0 ? "" : ` (${((agree / d.both) * 100).toFixed(1)}%)`}, ${d.differing.length} differ; ${d.onlyA} only in ${a}, ${d.onlyB} only in ${b}`
+    )
+    return d
+  })

@@ -28,7 +28,6 @@ import type { Doc, Task } from "./Task.ts"
 export interface JudgeOptions {
   readonly judge: string
   readonly verdictsDir: string
-  readonly submissionsDir: string
   /** ask again what already has a verdict of this judge and prompt version */
   readonly again: boolean
   readonly concurrency: number

@@ -33,4 +33,18 @@ export {
 } from "./LmmsOutput.ts"
 export * from "./Submission.ts"
 export type { BoardEntry, BoardJudge, Reported, ReportedRow, SiteData } from "./SiteData.ts"
-export { boardEntries, datasetCard, releaseFiles, siteData, type SiteFiles } from "./SiteAssembly.ts"
+export {
+  boardEntries,
+  boardTaskMap,
+  datasetCard,
+  eachSubmission,
+  projectDocuments,
+  releaseFiles,
+  siteData,
+  type SiteFiles,
+  verdictLookup,
+  verdictsDirOf
+} from "./SiteAssembly.ts"
+export * from "./BoardVerdicts.ts"
+export * from "./BoardJudging.ts"
+export { reported } from "./Reported.ts"

@@ -2,8 +2,8 @@
  * The leaderboard site: build, dev, and the judge of open-ended answers.
  */
 import { Effect, Option } from "effect"
-import { Command, Flag } from "effect/cli"
-import { hereOption, lazily, withProject } from "./Context.ts"
+import { Argument, Command, Flag } from "effect/cli"
+import { here, hereOption, lazily, withProject } from "./Context.ts"
 
 const SiteCommand = lazily(() => import("../SiteCommand.ts"))
 
@@ -13,14 +13,77 @@ export const siteFlags = {
       "the submission folders (default: submissions/ in the project, as submissions/<org>/<model>/)"
     ),
     Flag.optional
+  ),
+  verdicts: Flag.String("verdicts").pipe(
+    Flag.withDescription("the board judge's verdicts (default: site.verdicts, else verdicts/ in the project)"),
+    Flag.optional
   )
 }
+
+const judgeDiff = Command.make(
+  "diff",
+  {
+    a: Argument.String("a").pipe(Argument.withDescription("a verdicts folder")),
+    b: Argument.String("b").pipe(Argument.withDescription("another verdicts folder (a re-judging)"))
+  },
+  (args) => Effect.asVoid(SiteCommand.use((m) => m.diffJudgings(here(args.a), here(args.b))))
+).pipe(
+  Command.withDescription("Compare two judgings output by output: how many verdicts agree, and the ones that differ")
+)
+
+const judge = Command.make(
+  "judge",
+  {
+    ...siteFlags,
+    judge: Flag.String("judge").pipe(
+      Flag.withDescription("the judge model (default: site.judge, the board's pinned judge)"),
+      Flag.optional
+    ),
+    again: Flag.Boolean("again").pipe(
+      Flag.withDescription(
+        "ask again what already has a verdict (with --verdicts <new folder> and --refresh, a re-judging to compare with `site judge diff`)"
+      ),
+      Flag.withDefault(false)
+    ),
+    concurrency: Flag.Int("concurrency").pipe(
+      Flag.withDescription("judge calls at a time (default: eval.concurrency, else 8)"),
+      Flag.optional
+    ),
+    refresh: Flag.Boolean("refresh").pipe(
+      Flag.withDescription("ask the judge again rather than reuse its cached replies"),
+      Flag.withDefault(false)
+    ),
+    noCache: Flag.Boolean("no-cache").pipe(
+      Flag.withDescription("neither read nor write the response cache"),
+      Flag.withDefault(false)
+    )
+  },
+  (args) =>
+    withProject((p) =>
+      SiteCommand.use((m) =>
+        m.judgeSite(p, {
+          submissions: hereOption(args.submissions) ?? "submissions",
+          verdicts: hereOption(args.verdicts),
+          judge: Option.getOrUndefined(args.judge),
+          again: args.again,
+          concurrency: Option.getOrUndefined(args.concurrency),
+          cache: args.noCache ? "off" : args.refresh ? "refresh" : "use"
+        })
+      )
+    )
+).pipe(
+  Command.withDescription(
+    "Judge the open-ended answers of every submission with the board's pinned judge (needs its key); verdicts are stored beside the submissions and `site build` uses them without a key"
+  ),
+  Command.withSubcommands([judgeDiff])
+)
 
 export const site = Command.make("site").pipe(
   Command.withDescription(
     "The leaderboard and dataset-card site: every submission checked and re-scored, pages built with Astro"
   ),
   Command.withSubcommands([
+    judge,
     Command.make(
       "build",
       {
@@ -36,6 +99,7 @@ export const site = Command.make("site").pipe(
             SiteCommand.use((m) =>
               m.buildSite(p, {
                 submissions: hereOption(args.submissions) ?? "submissions",
+                verdicts: hereOption(args.verdicts),
                 out: hereOption(args.out) ?? "site"
               })
             )
@@ -52,6 +116,7 @@ export const site = Command.make("site").pipe(
           SiteCommand.use((m) =>
             m.devSite(p, {
               submissions: hereOption(args.submissions) ?? "submissions",
+              verdicts: hereOption(args.verdicts),
               out: "",
               port: Option.getOrUndefined(args.port)
             })
