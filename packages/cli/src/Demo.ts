@@ -26,7 +26,7 @@ import { reviewKnowledgePoints } from "./KbCommand.ts"
 import { stageBenchmarkSamples } from "./BenchmarkSample.ts"
 import { evaluate } from "./EvalCommand.ts"
 import { report, runDifficulty } from "./ReportCommand.ts"
-import { buildSite } from "./SiteCommand.ts"
+import { buildSite, judgeSite } from "./SiteCommand.ts"
 import { release } from "./ReleaseCommand.ts"
 import { submit } from "./SubmitCommand.ts"
 import { runPipeline } from "./RunCommand.ts"
@@ -202,7 +202,11 @@ export const runDemo = (dir: string | undefined) =>
         frames: { maxFrames: 8, maxPixels: 160 * 120 },
         concurrency: 4
       }
-      const withEval = { ...project, config: { ...withPipeline.config, eval: evalConfig } }
+      // the board's judge of open-ended answers: the scripted model stands in for a pinned, dated one
+      const withEval = {
+        ...project,
+        config: { ...withPipeline.config, eval: evalConfig, site: { judge: "scripted:demo" } }
+      }
       // the demo's settings into its videokr.config.ts, so that every command can be run again in the folder
       yield* writeTextAtomic(
         project.configPath,
@@ -250,7 +254,9 @@ export const runDemo = (dir: string | undefined) =>
         yield* report(withEval, name, { json: false, output: undefined })
       }
 
-      yield* step("leaderboard site: two submissions built from eval runs, checked, re-scored, and the site built")
+      yield* step(
+        "leaderboard site: two submissions built from eval runs, checked, re-scored, their open-ended answers judged by the board's judge, and the site built"
+      )
       yield* evaluate(withEval, { ...evalOptions, model: "scripted:demo-first", mode: "video" })
       const submitted = [
         {
@@ -269,6 +275,14 @@ export const runDemo = (dir: string | undefined) =>
         }
       ]
       for (const s of submitted) yield* submit(withEval, { ...s, contact: "demo@example.org", out: undefined })
+      yield* judgeSite(withEval, {
+        submissions: "submissions",
+        verdicts: undefined,
+        judge: undefined,
+        again: false,
+        concurrency: undefined,
+        cache: "use"
+      })
       yield* buildSite(withEval, { submissions: "submissions", out: "site" })
 
       yield* step("release: the folder to upload to a dataset hub")

@@ -193,7 +193,9 @@ export default defineConfig({
     benchmarks: [{ name: "sample-bench", paths: ["benchmarks/sample-bench"] }],
     // the sample's RL set is small: hold out 4 examples for verl's validation file instead of 500
     release: { verlValSize: 4 }
-  }
+  },
+  // the leaderboard's judge of open-ended answers (videokr site judge); pin a dated model, e.g. "openai:gpt-4o-2024-08-06"
+  site: { judge: "scripted:demo" }
 })
 `
 

@@ -13,7 +13,7 @@ import {
 } from "./BoardVerdicts.ts"
 import { judgeParams, parseJudgeReply } from "./Judge.ts"
 import { sampleRetryDefaults, type SampleRetry } from "./Runner.ts"
-import type { DocumentsOf, LoadedSubmission } from "./Submission.ts"
+import { type DocumentsOf, judgePromptFor, type LoadedSubmission } from "./Submission.ts"
 import type { Doc, Task } from "./Task.ts"
 
 /**
@@ -87,9 +87,7 @@ export const judgeableOutputs = (
       }
       const doc = index.get(p.id)
       if (doc === undefined) continue
-      const output = pyStrip(p.output)
-      if (task.score(doc, output).score !== null) continue
-      const prompt = task.judgePrompt(doc, output)
+      const prompt = judgePromptFor(task, doc, pyStrip(p.output))
       if (prompt === undefined) continue
       items.push({
         task,

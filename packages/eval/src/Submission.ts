@@ -5,7 +5,7 @@ import { InputError, type InputProblem, PythonRandom, schemaProblems } from "@vi
 import { pyRound, pyStrip } from "@videokr/core/python"
 import { Effect, Schema } from "effect"
 import * as tar from "tar"
-import type { Doc, Task } from "./Task.ts"
+import type { Doc, SampleScore, Task } from "./Task.ts"
 import { aggregatesOf, type Bucket, breakdownsOf, headlineOf, type SampleRecord, withDiscipline } from "./Runner.ts"
 import { fileReader, type TaskDataError } from "./TaskData.ts"
 
@@ -262,6 +262,17 @@ export const documentsUnder = (roots: Readonly<Record<string, string>>): Documen
     })
 }
 
+/**
+ * The judge prompt of an output (stripped, as LMMs-Eval hands it to the task) that only a judge can
+ * score: the rules leave it unscored (an open-ended answer) and the task has a judge prompt for it.
+ */
+export const judgePromptFor = (
+  task: Task,
+  doc: Doc,
+  output: string,
+  ruled: SampleScore = task.score(doc, output)
+): string | undefined => (ruled.score === null ? task.judgePrompt?.(doc, output) : undefined)
+
 /** The board judge's stored verdicts, as the re-scoring reads them: the verdict on an output, if judged. */
 export interface VerdictLookup {
   /** the board's judge; undefined when no verdict is stored (every judgeable output then awaits the judge) */
@@ -332,7 +343,7 @@ export const rescoreSubmission = (
         const output = pyStrip(p.output)
         let result = task.score(doc, output)
         // what the rules cannot score is scored by the board's judge, from its stored verdict
-        if (result.score === null && task.judgePrompt?.(doc, output) !== undefined) {
+        if (judgePromptFor(task, doc, output, result) !== undefined) {
           const verdict = verdicts?.judge === undefined ? undefined : verdicts.verdictOf(name, p.id, p.output)
           if (verdict === undefined) awaiting++
           else {
