@@ -3,7 +3,9 @@
  * generated submissions < 30 s").
  *
  * A project with the sample corpus; N generated submissions (each with predictions for every document of
- * VideoKR-Eval's and MMVU's sample files, answers drawn with a seeded RNG, so the scores differ); then
+ * VideoKR-Eval's and MMVU's sample files, answers drawn with a seeded RNG, so the scores differ), the
+ * board judge's verdicts on VideoKR-Eval's open-ended answers of every other submission (the rest await
+ * the judge); then
  * `videokr site build` as a process, timed from start to finish: checking and re-scoring every submission,
  * the dataset card, and Astro's static build of N model pages. The baseline is the same build with 10
  * submissions, measured in the same run; the figures are the wall time for 1,000 (target < 30 s), the
@@ -16,6 +18,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 import { PythonRandom } from "@videokr/core"
+import { judgePromptVersion, outputHash, verdictKey, verdictsFileOf } from "@videokr/eval"
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url))
 const bin = join(repo, "packages/cli/src/bin.ts")
@@ -43,7 +46,10 @@ const documents = (file: string, id: (d: any) => string) =>
         .map((l) => JSON.parse(l))
     : JSON.parse(readFileSync(file, "utf8"))
   ).map(id)
-const vk = documents(join(repo, "fixtures/benchmarks/videokr_eval/VideoKR_eval.jsonl"), (d) => d.id)
+const vkDocs = documents(join(repo, "fixtures/benchmarks/videokr_eval/VideoKR_eval.jsonl"), (d) => d)
+const vk: Array<string> = vkDocs.map((d: any) => d.id)
+const openEnded = new Set(vkDocs.filter((d: any) => d.problem_type === "open-ended").map((d: any) => d.id))
+const judge = "openai:gpt-4o-2024-08-06"
 const mmvu = documents(join(repo, "fixtures/benchmarks/mmvu/validation.json"), (d) => String(d.id))
 
 const project = (n: number) => {
@@ -55,7 +61,7 @@ const project = (n: number) => {
   videokr(p, "export", "--format", "videokr")
   writeFileSync(
     join(p, "videokr.config.ts"),
-    `export default ${JSON.stringify({ eval: { data: { videokr_eval: join(repo, "fixtures/benchmarks/videokr_eval"), mmvu_val: join(repo, "fixtures/benchmarks/mmvu") } } })}\n`
+    `export default ${JSON.stringify({ eval: { data: { videokr_eval: join(repo, "fixtures/benchmarks/videokr_eval"), mmvu_val: join(repo, "fixtures/benchmarks/mmvu") } }, site: { judge } })}\n`
   )
   const rng = new PythonRandom(n)
   const letters = "ABCDE"
@@ -76,14 +82,28 @@ const project = (n: number) => {
         ...(i % 50 === 7 ? { withdrawn: { date: "2026-11-25", reason: "superseded" } } : {})
       })
     )
-    const lines = [
-      ...vk.map((id: string) =>
-        JSON.stringify({
+    const outputs = vk.map((id) => ({ id, output: `<think>t</think><answer>${letters[rng.randbelow(4)]}</answer>` }))
+    if (i % 2 === 0) {
+      const verdicts = outputs
+        .filter((o) => openEnded.has(o.id))
+        .map((o) => ({
+          key: verdictKey({ task: "videokr_eval", id: o.id, output: o.output, judge, prompt: judgePromptVersion }),
           task: "videokr_eval",
-          id,
-          output: `<think>t</think><answer>${letters[rng.randbelow(4)]}</answer>`
-        })
-      ),
+          id: o.id,
+          output: outputHash(o.output),
+          judge,
+          prompt: judgePromptVersion,
+          verdict: rng.randbelow(2),
+          reply: "1",
+          submission: `org-${i % 37}/model-${i}`,
+          judgedAt: "2026-11-21T00:00:00.000Z"
+        }))
+      const file = verdictsFileOf(join(p, "verdicts"), `org-${i % 37}/model-${i}`)
+      mkdirSync(join(file, ".."), { recursive: true })
+      writeFileSync(file, verdicts.map((v) => JSON.stringify(v) + "\n").join(""))
+    }
+    const lines = [
+      ...outputs.map((o) => JSON.stringify({ task: "videokr_eval", id: o.id, output: o.output })),
       ...mmvu.map((id: string) => JSON.stringify({ task: "mmvu_val", id, output: letters[rng.randbelow(5)] }))
     ]
     writeFileSync(join(dir, "predictions.jsonl"), lines.join("\n") + "\n")
