@@ -48,13 +48,18 @@ export interface SiteOptions {
   readonly verdicts?: string | undefined
   /** the built site (build) */
   readonly out: string
+  /**
+   * the path the site is served under (Astro's base), e.g. "/board/" for a GitHub Pages project site at
+   * https://<org>.github.io/board/; default "/"
+   */
+  readonly base?: string | undefined
   readonly port?: number | undefined
 }
 
 /** What can stop a build: a submission or the corpus that cannot be read, a task's data, the store. */
 export type SiteError = FileError | InputError | StoreError | TaskDataError
 
-const astro = (args: ReadonlyArray<string>, dataFile: string, quiet: boolean) =>
+const astro = (args: ReadonlyArray<string>, dataFile: string, quiet: boolean, base?: string) =>
   Effect.tryPromise({
     try: () =>
       new Promise<void>((ok, no) => {
@@ -65,6 +70,7 @@ const astro = (args: ReadonlyArray<string>, dataFile: string, quiet: boolean) =>
           env: {
             ...process.env,
             VIDEOKR_SITE_DATA: dataFile,
+            VIDEOKR_SITE_BASE: base ?? "/",
             ASTRO_TELEMETRY_DISABLED: "1",
             NODE_ENV: args[0] === "build" ? "production" : "development"
           },
@@ -122,7 +128,7 @@ export const buildSite = (
       // site's folder, then moved into place whole (a reader never sees half a site)
       const build = yield* Effect.promise(() => mkdtemp(join(siteDir, ".build-")))
       yield* Effect.gen(function* () {
-        yield* astro(["build", "--outDir", build], dataFile, options.quiet ?? true)
+        yield* astro(["build", "--outDir", build], dataFile, options.quiet ?? true, options.base)
         for (const [name, text] of Object.entries(files))
           yield* writeTextAtomic(join(build, "downloads", name), Stream.make(text))
         const staged = `${out}.${process.pid}.tmp`

@@ -17,8 +17,10 @@ import {
 } from "@videokr/core"
 import { formatBytes, table } from "../Output.ts"
 import { initSampleProject, sampleImports } from "../SampleProject.ts"
-import { here, hereOption, show, typed, withProject, withReadProject } from "./Context.ts"
+import { here, hereOption, lazily, show, typed, withProject, withReadProject } from "./Context.ts"
 import { renderStats } from "../StatsText.ts"
+
+const BoardProject = lazily(() => import("../BoardProject.ts"))
 
 export const init = Command.make(
   "init",
@@ -27,15 +29,29 @@ export const init = Command.make(
       Argument.withDescription("the folder to create (default: the current one)"),
       Argument.withDefault(".")
     ),
-    template: Flag.Literals("template", ["sample", "minimal"] as const).pipe(
+    template: Flag.Literals("template", ["sample", "minimal", "board"] as const).pipe(
       Flag.withDescription(
-        "sample: the sample data, generated clips and a config that runs every stage offline on the scripted model; minimal: a config alone"
+        "sample: the sample data, generated clips and a config that runs every stage offline on the scripted model; minimal: a config alone; board: a leaderboard's repository (submissions by pull request, GitHub Actions workflows that check them and deploy the site)"
       ),
       Flag.withDefault("sample" as const)
     )
   },
   ({ dir, template }) =>
     Effect.gen(function* () {
+      if (template === "board") {
+        const board = yield* BoardProject.use((m) => m.initBoardProject(dir))
+        const at = show(board.dir)
+        yield* Console.log(
+          `Created ${at}: a leaderboard's repository: videokr.config.ts (the benchmarks' annotation files, the pinned judge), data/ (a stand-in sample of VideoKR-Eval: replace it with the release's files), submissions/, verdicts/, package.json (the pinned videokr) and .github/workflows/ (board.yml: check and score pull requests, deploy the site; judge.yml: the judge); see its README.md`
+        )
+        const next = [
+          ...(at === "." ? [] : [`cd ${typed(at)}`]),
+          "npm install",
+          "git init -b main && git add -A && git commit -m 'the board'",
+          "npx videokr site build --out site"
+        ]
+        return yield* Console.log(`Next:\n${next.map((l) => `  ${l}`).join("\n")}`)
+      }
       const made = yield* initSampleProject(dir, template)
       const at = show(made.dir)
       const next = at === "." ? [] : [`cd ${typed(at)}`]

@@ -1,6 +1,7 @@
 /**
  * Publishing: submit (and submit check), release. The site's commands are in SiteCommands.ts.
  */
+import { Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { here, hereOption, lazily, withProject } from "./Context.ts"
 
@@ -10,12 +11,40 @@ const ReleaseCommand = lazily(() => import("../ReleaseCommand.ts"))
 export const submitCheck = Command.make(
   "check",
   {
-    dir: Argument.String("dir").pipe(
-      Argument.withDescription("a submission folder (submission.json and predictions.jsonl), or a .tar.gz of one")
+    dirs: Argument.String("dir").pipe(
+      Argument.withDescription(
+        "submission folders (submission.json and predictions.jsonl), or .tar.gz archives of them"
+      ),
+      Argument.variadic()
+    ),
+    changedSince: Flag.String("changed-since").pipe(
+      Flag.withDescription(
+        "also check the submissions under submissions/ changed between this git ref and HEAD (git diff <ref>...HEAD; deleted ones are left out), e.g. origin/main in a pull request"
+      ),
+      Flag.optional
+    ),
+    report: Flag.String("report").pipe(
+      Flag.withDescription(
+        "write a Markdown report (for a pull request comment): each submission's scores, or its problems by file, line and field"
+      ),
+      Flag.optional
     )
   },
-  (args) => withProject((p) => SubmitCommand.use((m) => m.checkSubmission(p, here(args.dir))))
-).pipe(Command.withDescription("Check a submission folder and score it as the site's build does"))
+  (args) =>
+    withProject((p) =>
+      SubmitCommand.use((m) =>
+        m.checkSubmissions(p, {
+          dirs: args.dirs.map(here),
+          changedSince: Option.getOrUndefined(args.changedSince),
+          report: hereOption(args.report)
+        })
+      )
+    )
+).pipe(
+  Command.withDescription(
+    "Check submissions and score them as the site's build does; exits 1 when any is refused (after writing --report)"
+  )
+)
 
 export const submitCommand = Command.make(
   "submit",

@@ -91,6 +91,12 @@ export const site = Command.make("site").pipe(
         out: Flag.String("out").pipe(
           Flag.withDescription("where the static site goes (default: site/ in the project)"),
           Flag.optional
+        ),
+        base: Flag.String("base").pipe(
+          Flag.withDescription(
+            'the path the site is served under, e.g. "/board/" for a GitHub Pages project site (default "/")'
+          ),
+          Flag.optional
         )
       },
       (args) =>
@@ -100,7 +106,8 @@ export const site = Command.make("site").pipe(
               m.buildSite(p, {
                 submissions: hereOption(args.submissions) ?? "submissions",
                 verdicts: hereOption(args.verdicts),
-                out: hereOption(args.out) ?? "site"
+                out: hereOption(args.out) ?? "site",
+                base: Option.getOrUndefined(args.base)
               })
             )
           )
