@@ -88,10 +88,13 @@ const project = () => {
   return p
 }
 
-const modelPage = (p: string, site: string) =>
-  readFileSync(join(p, site, "models", "lab-alpha", "index.html"), "utf8")
+/** A built page's text (its markup dropped). */
+const pageText = (p: string, site: string, page: string) =>
+  readFileSync(join(p, site, page, "index.html"), "utf8")
+    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/g, " ")
     .replace(/<[^>]+>/g, " ")
     .replace(/\s+/g, " ")
+const modelPage = (p: string, site: string) => pageText(p, site, "models/lab-alpha")
 
 describe("videokr site judge", () => {
   it("judges the open-ended answers once, stores the verdicts, and the board scores them without a key", async () => {
@@ -123,8 +126,11 @@ describe("videokr site judge", () => {
     expect(built.code).toBe(0)
     // 4 multiple-choice answers right by the rules, 1 of 2 open-ended right by the judge: 5 of 6
     const page = modelPage(p, "site")
-    expect(page).toMatch(/VideoKR-Eval 83\.3/)
-    expect(page).not.toMatch(/awaiting judge/i)
+    // samples, scored, by the judge, awaiting the judge, skipped
+    expect(page).toMatch(/VideoKR-Eval 83\.3 n=6, too few for an interval 6 6 2 0 0 /)
+    expect(page).toContain("2 verdict(s) used.")
+    // the board ranks it by that score (the model and its organisation, then VideoKR-Eval)
+    expect(pageText(p, "site", ".")).toMatch(/1 Alpha-VL \(v1\) Lab 83\.3 /)
     expect(judgePrompts.length).toBe(asked)
     expect(readFileSync(join(p, "site", "index.html"), "utf8")).toContain("judge-2026-01-15")
 
@@ -132,9 +138,8 @@ describe("videokr site judge", () => {
     rmSync(join(p, "verdicts"), { recursive: true })
     expect((await videokrAsync(p, "site", "build", "--out", "site")).code).toBe(0)
     const waiting = modelPage(p, "site")
-    expect(waiting).toMatch(/VideoKR-Eval 100\.0/)
-    expect(waiting).toMatch(/awaiting judge/i)
-    expect(waiting).toMatch(/2\b[^.]*awaiting judge|awaiting judge[^.]*\b2\b/i)
+    expect(waiting).toMatch(/VideoKR-Eval 100\.0 n=4, too few for an interval 6 4 0 2 2 /)
+    expect(waiting).toContain("0 verdict(s) used, 2 output(s) awaiting judge and not counted yet")
   })
 
   it("re-judges into another folder and compares the two judgings", async () => {
