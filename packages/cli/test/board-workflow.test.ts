@@ -1,3 +1,4 @@
+import { writeSubmission as writeSubmissionFolder } from "@videokr/eval/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { spawnSync } from "node:child_process"
 import {
@@ -55,32 +56,17 @@ const docs = readFileSync(join(repo, "fixtures/benchmarks/videokr_eval/VideoKR_e
   .map((l) => JSON.parse(l) as { id: string; solution: string })
 
 /** A submission of VideoKR-Eval's sample documents, every answer right (as sites/leaderboard's tests make one). */
-const writeSubmission = (dir: string, model: string, predictions?: ReadonlyArray<string>) => {
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(
-    join(dir, "submission.json"),
-    JSON.stringify({
-      model,
-      revision: "v1",
-      organisation: "Lab",
-      contact: "lab@example.org",
-      date: "2026-11-20",
-      frames: { fps: 2, maxFrames: 128 },
-      generation: { temperature: 0.1, maxTokens: 8192 },
-      prompt: "default"
-    }) + "\n"
-  )
-  const lines =
+const writeSubmission = (dir: string, model: string, predictions?: ReadonlyArray<string>) =>
+  writeSubmissionFolder(
+    dir,
+    { model },
     predictions ??
-    docs.map((d) =>
-      JSON.stringify({
+      docs.map((d) => ({
         task: "videokr_eval",
         id: d.id,
         output: `<think>t</think><answer>${String(d.solution).replace(/<\/?answer>/g, "")}</answer>`
-      })
-    )
-  writeFileSync(join(dir, "predictions.jsonl"), lines.join("\n") + "\n")
-}
+      }))
+  )
 
 let board: string
 let workflows: Record<string, string>

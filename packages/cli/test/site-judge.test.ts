@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { writeSubmission } from "@videokr/eval/testing"
 import { chatCompletionReply, type LoopbackServer, startLoopbackServer } from "@videokr/providers/testing"
 import { initWithSampleData } from "./support/cli.ts"
 import { videokr, videokrAsync } from "./support/pipeline.ts"
@@ -64,26 +65,14 @@ const project = () => {
     site: { judge: judgeId() }
   }
   writeFileSync(join(p, "videokr.config.ts"), `export default ${JSON.stringify(config, null, 2)}\n`)
-  const dir = join(p, "submissions", "lab", "alpha")
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(
-    join(dir, "submission.json"),
-    JSON.stringify({
-      model: "Alpha-VL",
-      revision: "v1",
-      organisation: "Lab",
-      contact: "lab@example.org",
-      date: "2026-11-20",
-      frames: { fps: 2, maxFrames: 128 },
-      generation: { temperature: 0.1, maxTokens: 8192 },
-      prompt: "default"
-    })
-  )
-  writeFileSync(
-    join(dir, "predictions.jsonl"),
-    Object.entries(answers)
-      .map(([id, a]) => JSON.stringify({ task: "videokr_eval", id, output: `<think>t</think><answer>${a}</answer>` }))
-      .join("\n") + "\n"
+  writeSubmission(
+    join(p, "submissions", "lab", "alpha"),
+    { model: "Alpha-VL" },
+    Object.entries(answers).map(([id, a]) => ({
+      task: "videokr_eval",
+      id,
+      output: `<think>t</think><answer>${a}</answer>`
+    }))
   )
   return p
 }

@@ -10,6 +10,7 @@ import { judgeableOutputs, judgeSubmission, type JudgeSummary } from "../src/Boa
 import { diffVerdicts, readVerdicts, verdictsFileOf } from "../src/BoardVerdicts.ts"
 import { boardTaskMap, verdictLookup } from "../src/SiteAssembly.ts"
 import { documentsUnder, parseSubmission, rescoreSubmission } from "../src/Submission.ts"
+import { submissionMeta } from "../src/testing/index.ts"
 
 /**
  * The board's judging of a submission, in process: VideoKR-Eval's sample documents, a submission with two
@@ -27,20 +28,10 @@ const answers: Record<string, string> = {
   "vkr-econ-0005": "A",
   "vkr-math-0006": "3"
 }
-const meta = {
-  model: "Alpha-VL",
-  revision: "v1",
-  organisation: "Lab",
-  contact: "lab@example.org",
-  date: "2026-11-20",
-  frames: { fps: 2, maxFrames: 128 },
-  generation: { temperature: 0.1, maxTokens: 8192 },
-  prompt: "default"
-}
 const submission = Effect.runSync(
   parseSubmission(
     "submissions/lab/alpha",
-    JSON.stringify(meta),
+    JSON.stringify(submissionMeta({ model: "Alpha-VL" })),
     Object.entries(answers)
       .map(([id, a]) => JSON.stringify({ task: "videokr_eval", id, output: `<answer>${a}</answer>` }))
       .join("\n")
