@@ -7,6 +7,8 @@
 #   4. Chromium for the site's browser tests: $VIDEOKR_CHROMIUM, the system's, else Debian's via apt when root.
 #   5. redis-server for the queue's tests (each starts its own on a free loopback port):
 #      $VIDEOKR_REDIS_SERVER, the system's, else Debian's via apt when root.
+#   6. for the training hand-off's tests: Debian's python3 with NLTK (python3-nltk: the Porter stemmer the
+#      reward module's ROUGE uses, as rouge_score does) and shellcheck, via apt when root.
 # It writes tools/setup/.env.sh, which with-env.sh sources before running a command.
 set -euo pipefail
 
@@ -111,6 +113,25 @@ if [ -z "$redis_path" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2
   [ "$had_policy" = no ] && rm -f "$policy"
 fi
 
+# --- 6. Debian's python3 with NLTK, and shellcheck (train-config's reward module and launch scripts) ----
+python_path="${VIDEOKR_PYTHON:-}"
+if [ -z "$python_path" ] && [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import nltk.stem.porter" >/dev/null 2>&1; then
+  python_path=/usr/bin/python3
+fi
+shellcheck_path="${VIDEOKR_SHELLCHECK:-}"
+if [ -z "$shellcheck_path" ]; then
+  shellcheck_path=$(command -v shellcheck || true)
+fi
+if { [ -z "$python_path" ] || [ -z "$shellcheck_path" ]; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  say "installing Debian's python3-nltk and shellcheck with apt-get (for the training run folder's tests)"
+  if (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-nltk shellcheck) >/dev/null 2>&1; then
+    [ -z "$python_path" ] && python_path=/usr/bin/python3
+    [ -z "$shellcheck_path" ] && shellcheck_path=$(command -v shellcheck || true)
+  else
+    say "apt-get could not install python3-nltk and shellcheck; the training tests will say so"
+  fi
+fi
+
 env_file="$root/tools/setup/.env.sh"
 {
   printf 'export PATH=%q:"$PATH"\n' "${node_bin:+$node_bin:}$root/node_modules/.bin"
@@ -118,6 +139,8 @@ env_file="$root/tools/setup/.env.sh"
   printf 'export VIDEOKR_FFPROBE=%q\n' "${VIDEOKR_FFPROBE:-$ffprobe_path}"
   printf 'export VIDEOKR_CHROMIUM=%q\n' "$chromium_path"
   printf 'export VIDEOKR_REDIS_SERVER=%q\n' "$redis_path"
+  printf 'export VIDEOKR_PYTHON=%q\n' "$python_path"
+  printf 'export VIDEOKR_SHELLCHECK=%q\n' "$shellcheck_path"
 } >"$env_file.tmp.$$"
 # a temp file of this process's own: two commands started at once in one checkout both write it
 mv "$env_file.tmp.$$" "$env_file"

@@ -1,0 +1,12 @@
+import { fileURLToPath } from "node:url"
+
+/**
+ * The reward as Python trainers load it: `videokr_reward.py` (verl's custom reward function
+ * `compute_score`, TRL's GRPOTrainer reward function `videokr_reward`), written into a GRPO run folder.
+ * It is our own port of @videokr/eval/reward (the same formula, regexes and ROUGE), and gives exactly its
+ * rewards on the reference's vectors (test/RewardModule.test.ts runs it with Debian's python3).
+ */
+export const rewardModuleFile = "videokr_reward.py"
+
+/** Where the module ships: python/ at the package's root (one level up from src/ and from dist/ alike). */
+export const rewardModulePath = fileURLToPath(new URL(`../python/${rewardModuleFile}`, import.meta.url))
