@@ -9,6 +9,7 @@ import { releaseCommand, submitCommand } from "./commands/PublishCommands.ts"
 import { site } from "./commands/SiteCommands.ts"
 import { eligibilityCommand, review } from "./commands/ReviewCommands.ts"
 import { funnelCommand, run, statusCommand, whyCommand, workerCommand } from "./commands/RunCommands.ts"
+import { trainConfig } from "./commands/TrainCommands.ts"
 
 /**
  * The `videokr` command tree. Each group of commands, with its handlers, is a file of commands/; their
@@ -33,6 +34,7 @@ export const videokr = Command.make("videokr").pipe(
     submitCommand,
     site,
     releaseCommand,
+    trainConfig,
     review,
     eligibilityCommand,
     score,

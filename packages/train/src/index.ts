@@ -5,4 +5,12 @@
  *
  * @module @videokr/train
  */
+export * from "./Bases.ts"
+export * from "./LlamaFactory.ts"
+export * from "./Readme.ts"
 export * from "./RewardModule.ts"
+export * from "./RunFolder.ts"
+export * from "./Scripts.ts"
+export * from "./Settings.ts"
+export * from "./Shell.ts"
+export * from "./Verl.ts"
