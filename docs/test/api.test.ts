@@ -16,7 +16,7 @@ describe("the API docs", () => {
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/\[(warning|error)\]/)
     expect(r.status).toBe(0)
     const modules = readdirSync(join(out, "modules")).map((f) => f.replace(/\.html$/, ""))
-    for (const m of ["_videokr_core", "_videokr_core_testing", "_videokr_providers", "_videokr_providers_testing", "_videokr_filters", "_videokr_eval", "_videokr_queue"]) {
+    for (const m of ["_videokr_core", "_videokr_core_testing", "_videokr_providers", "_videokr_providers_testing", "_videokr_filters", "_videokr_eval", "_videokr_queue", "_videokr_train"]) {
       expect(modules).toContain(m)
     }
     const page = (module: string) => readFileSync(join(out, "modules", `${module}.html`), "utf8")

@@ -27,6 +27,7 @@ import { stageBenchmarkSamples } from "./BenchmarkSample.ts"
 import { evaluate } from "./EvalCommand.ts"
 import { report, runDifficulty } from "./ReportCommand.ts"
 import { buildSite, judgeSite } from "./SiteCommand.ts"
+import { trainConfig } from "./TrainCommand.ts"
 import { release } from "./ReleaseCommand.ts"
 import { submit } from "./SubmitCommand.ts"
 import { runPipeline } from "./RunCommand.ts"
@@ -43,8 +44,9 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
  * stage of the pipeline with the scripted demo model (a dry run, then the run), why items were kept or
  * dropped, the funnel, the knowledge points stage 0 proposed; the seven benchmarks' sample files evaluated
  * (full video and single frame, with a judge), the corpus's difficulty, the three reports; and the corpus
- * statistics; two leaderboard submissions made from eval runs, the site built from them and the corpus,
- * and the release folder for a dataset hub.
+ * statistics; two leaderboard submissions made from eval runs, their open-ended answers judged by the
+ * board's judge, the site built from them and the corpus, the release folder for a dataset hub, and a
+ * training run folder (SFT on LLaMA-Factory, then GRPO on verl).
  */
 
 /** A clip at every video path of the corpora's records (their own videos are not in the sample). */
@@ -287,6 +289,15 @@ export const runDemo = (dir: string | undefined) =>
 
       yield* step("release: the folder to upload to a dataset hub")
       yield* release(withEval, { out: "release", name: "VideoKR (demo)" })
+
+      yield* step("training hand-off: a run folder for SFT on LLaMA-Factory, then GRPO on verl, from the corpus")
+      yield* trainConfig(withEval, {
+        framework: "llamafactory",
+        base: "qwen2.5-vl-7b",
+        stage: "both",
+        out: undefined,
+        dryRun: false
+      })
 
       yield* step("stats")
       yield* Console.log(renderStats(yield* corpusStats))

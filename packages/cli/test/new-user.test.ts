@@ -179,7 +179,7 @@ describe("a new user, following the README in their own folder (real processes)"
     expect(build.code, build.all).toBe(0)
     const packs = join(home, "packs")
     mkdirSync(packs)
-    const workspaces = ["core", "providers", "filters", "eval", "queue", "cli"]
+    const workspaces = ["core", "providers", "filters", "eval", "queue", "train", "cli"]
     const packed = sh(
       repo,
       `npm pack ${workspaces.map((w) => `-w @videokr/${w}`).join(" ")} --pack-destination ${packs}`

@@ -24,7 +24,7 @@ import { isAlive } from "../../src/Processes.ts"
 const root = fileURLToPath(new URL("../../../../", import.meta.url))
 const cacheDir = join(root, "packages/cli/node_modules/.cache")
 
-const packages = ["core", "providers", "filters", "eval", "queue", "cli"] as const
+const packages = ["core", "providers", "filters", "eval", "queue", "train", "cli"] as const
 
 /** The source file of each public entry of the workspace packages, named for the bundle. */
 const publicEntries = async () => {

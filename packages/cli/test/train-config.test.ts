@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest"
+import { createHash } from "node:crypto"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { rewardModulePath } from "@videokr/train"
+import { videokr } from "./support/pipeline.ts"
+
+/**
+ * `videokr train-config` on the sample project: what --dry-run shows and does not write, the run folder
+ * (the corpus exported into it, the reward module, executable scripts, a manifest whose checksums hold),
+ * an existing folder refused, a refused export leaving nothing behind, and pairings the release does not
+ * make said so.
+ */
+const project = () => {
+  const root = mkdtempSync(join(tmpdir(), "videokr-train-"))
+  expect(videokr(root, "init", "p").code).toBe(0)
+  const p = join(root, "p")
+  expect(
+    videokr(p, "import", "data/knowledge-bank.jsonl", "data/seeds.jsonl", "data/videos.jsonl", "data/examples.jsonl")
+      .code
+  ).toBe(0)
+  expect(videokr(p, "split").code).toBe(0)
+  return p
+}
+
+const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex")
+
+describe("videokr train-config", () => {
+  it("shows the run folder with --dry-run, then writes it whole: data, configs, reward, scripts, manifest", () => {
+    const p = project()
+    const dry = videokr(p, "train-config", "--framework", "llamafactory", "--base", "qwen2.5-vl-7b", "--dry-run")
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stdout).toMatch(/data\/llamafactory\/\s+the corpus's SFT split/)
+    expect(dry.stdout).toMatch(/grpo\.sh\s+runs the GRPO/)
+    expect(dry.stdout).toContain(
+      `nothing written; without it, the run folder would be ${join(p, "runs/qwen2.5-vl-7b-both")}`
+    )
+    expect(existsSync(join(p, "runs"))).toBe(false)
+
+    const r = videokr(p, "train-config", "--framework", "llamafactory", "--base", "qwen2.5-vl-7b", "--out", "run")
+    expect(r.code, r.stderr).toBe(0)
+    const run = join(p, "run")
+    expect(r.stdout).toContain(`run folder written: ${run}`)
+    const manifest = JSON.parse(readFileSync(join(run, "manifest.json"), "utf8"))
+    expect(manifest).toMatchObject({ framework: "llamafactory", base: "qwen2.5-vl-7b", stage: "both" })
+    expect(manifest.trainers).toEqual({ sft: "llamafactory", grpo: "verl" })
+    expect(manifest.split).toMatchObject({ seed: 42 })
+    const listed: Array<{ path: string; sha256: string }> = manifest.files
+    expect(listed.map((f) => f.path)).toEqual(
+      expect.arrayContaining([
+        "sft.yaml",
+        "ds_z3_config.json",
+        "sft.sh",
+        "grpo.sh",
+        "videokr_reward.py",
+        "eval.sh",
+        "README.md",
+        "data/llamafactory/videokr_train.json",
+        "data/llamafactory/dataset_info.json",
+        "data/verl/train.parquet",
+        "data/verl/test.parquet"
+      ])
+    )
+    for (const f of listed) expect(sha256(join(run, f.path)), f.path).toBe(f.sha256)
+    // the reward the package's tests check against the reference, as it is
+    expect(readFileSync(join(run, "videokr_reward.py"), "utf8")).toBe(readFileSync(rewardModulePath, "utf8"))
+    for (const script of ["sft.sh", "grpo.sh", "eval.sh"]) expect(statSync(join(run, script)).mode & 0o111).not.toBe(0)
+    // the SFT split as LLaMA-Factory reads it: the exports' own format
+    const sft = JSON.parse(readFileSync(join(run, "data/llamafactory/videokr_train.json"), "utf8"))
+    expect(sft.length).toBeGreaterThan(0)
+    expect(sft[0].messages[0].content.startsWith("<video>")).toBe(true)
+    expect(readFileSync(join(run, "README.md"), "utf8")).toContain("The release does not say which GPUs")
+
+    // a run folder is never overwritten
+    const again = videokr(p, "train-config", "--framework", "llamafactory", "--base", "qwen2.5-vl-7b", "--out", "run")
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain(`${run} exists`)
+  })
+
+  it("leaves nothing behind when the corpus cannot be exported, and says which trainers the release pairs", () => {
+    const p = project()
+    // more RL examples held out for validation than the corpus has: verl's export refuses
+    const config = readFileSync(join(p, "videokr.config.ts"), "utf8")
+    writeFileSync(join(p, "videokr.config.ts"), config.replace("verlValSize: 4", "verlValSize: 5000"))
+    const r = videokr(p, "train-config", "--framework", "verl", "--base", "qwen3-vl-8b", "--out", "run")
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("train.parquet would be empty")
+    expect(readdirSync(p).filter((f) => f.startsWith("run"))).toEqual([])
+    const sft = videokr(p, "train-config", "--framework", "verl", "--base", "qwen3-vl-8b", "--stage", "sft")
+    expect(sft.code).toBe(2)
+    expect(sft.stderr).toContain("the release trains SFT with LLaMA-Factory; use --framework llamafactory")
+  })
+})
