@@ -296,6 +296,8 @@ export const runDemo = (dir: string | undefined) =>
         base: "qwen2.5-vl-7b",
         stage: "both",
         out: undefined,
+        skills: [],
+        direct: false,
         dryRun: false
       })
 

@@ -1,6 +1,6 @@
 import { resolve } from "node:path"
 import { Console, Effect } from "effect"
-import { CorpusStore, type Project, version } from "@videokr/core"
+import { CorpusStore, type Project, skills, UsageError, version } from "@videokr/core"
 import { bases, type Framework, planRunFolder, type Stage, writeRunFolder } from "@videokr/train"
 import { table } from "./Output.ts"
 
@@ -9,8 +9,31 @@ export interface TrainConfigOptions {
   readonly base: string
   readonly stage: Stage
   readonly out: string | undefined
+  /** only these skills (none: all) */
+  readonly skills: ReadonlyArray<string>
+  readonly direct: boolean
   readonly dryRun: boolean
 }
+
+/** The ablations a run folder is made with (the paper's Table 4), as its manifest and name record them. */
+const ablationsOf = (options: TrainConfigOptions, hasSft: boolean) =>
+  Effect.gen(function* () {
+    const unknown = options.skills.filter((s) => !(skills as ReadonlyArray<string>).includes(s))
+    if (unknown.length > 0)
+      return yield* new UsageError({
+        reason: `--skills: unknown skill ${unknown.join(", ")}; the skills are ${skills.join(", ")}`
+      })
+    if (options.direct && !hasSft)
+      return yield* new UsageError({
+        reason: "--direct changes the SFT targets, and this run folder has no SFT stage (--stage grpo)"
+      })
+    const chosen = options.skills.length === 0 ? undefined : [...new Set(options.skills)].sort()
+    return {
+      skills: chosen,
+      direct: options.direct,
+      suffix: `${chosen === undefined ? "" : `-${chosen.join("+")}`}${options.direct ? "-direct" : ""}`
+    }
+  })
 
 /** The last split's parameters (what fed the exports), for the run folder's manifest. */
 const lastSplit = Effect.gen(function* () {
@@ -35,7 +58,8 @@ export const trainConfig = (project: Project, options: TrainConfigOptions) =>
       project: project.dir,
       version
     })
-    const out = resolve(project.dir, options.out ?? `runs/${base.id}-${options.stage}`)
+    const ablations = yield* ablationsOf(options, plan.sft !== undefined)
+    const out = resolve(project.dir, options.out ?? `runs/${base.id}-${options.stage}${ablations.suffix}`)
     const rows = [
       ...plan.exports.map((f) => [`data/${f}/`, `the corpus's ${f === "verl" ? "RL" : "SFT"} split, as ${f} reads it`]),
       ...plan.files.map((f) => [f.path, f.about]),
@@ -58,10 +82,16 @@ export const trainConfig = (project: Project, options: TrainConfigOptions) =>
         stage: options.stage,
         trainers: { sft: plan.sft ?? null, grpo: plan.grpo ?? null },
         project: project.dir,
-        split: yield* lastSplit
+        split: yield* lastSplit,
+        // the paper's ablations (Table 4) this folder trains; corpus: another corpus in place of this one
+        ablations: { skills: ablations.skills ?? null, direct: ablations.direct, corpus: null }
       },
-      // the verl validation size the project's release uses (videokr export and run do the same)
-      { verl: verlValSize === undefined ? undefined : { valSize: verlValSize } }
+      {
+        // the verl validation size the project's release uses (videokr export and run do the same)
+        verl: verlValSize === undefined ? undefined : { valSize: verlValSize },
+        skills: ablations.skills,
+        direct: ablations.direct
+      }
     )
     yield* Console.log(
       `run folder written: ${written}; see its README.md (${[

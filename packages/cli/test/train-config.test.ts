@@ -78,6 +78,52 @@ describe("videokr train-config", () => {
     expect(again.stderr).toContain(`${run} exists`)
   })
 
+  it("makes the paper's ablations: a subset of skills, and SFT targets without the rationale", () => {
+    const p = project()
+    const r = videokr(
+      p,
+      "train-config",
+      "--framework",
+      "llamafactory",
+      "--base",
+      "qwen3-vl-8b",
+      "--skills",
+      "VIDR",
+      "--direct"
+    )
+    expect(r.code, r.stderr).toBe(0)
+    const run = join(p, "runs", "qwen3-vl-8b-both-VIDR-direct")
+    expect(JSON.parse(readFileSync(join(run, "manifest.json"), "utf8")).ablations).toEqual({
+      skills: ["VIDR"],
+      direct: true,
+      corpus: null
+    })
+    // the SFT split of VIDR examples alone (as many as the store holds), each target the answer alone
+    const sft: Array<{ messages: Array<{ content: string }> }> = JSON.parse(
+      readFileSync(join(run, "data/llamafactory/videokr_train.json"), "utf8")
+    )
+    expect(sft.length).toBeGreaterThan(0)
+    for (const item of sft) expect(item.messages[1]!.content).toMatch(/^<answer>[^<]+<\/answer>$/)
+    const all = videokr(p, "train-config", "--framework", "llamafactory", "--base", "qwen3-vl-8b", "--stage", "sft")
+    expect(all.code, all.stderr).toBe(0)
+    const every: Array<unknown> = JSON.parse(
+      readFileSync(join(p, "runs", "qwen3-vl-8b-sft", "data/llamafactory/videokr_train.json"), "utf8")
+    )
+    expect(sft.length).toBeLessThan(every.length)
+    const unknown = videokr(
+      p,
+      "train-config",
+      "--framework",
+      "llamafactory",
+      "--base",
+      "qwen3-vl-8b",
+      "--skills",
+      "VIDR,FOO"
+    )
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain("--skills: unknown skill FOO; the skills are VIDR, KNOWVID, KNOWVIDR")
+  })
+
   it("leaves nothing behind when the corpus cannot be exported, and says which trainers the release pairs", () => {
     const p = project()
     // more RL examples held out for validation than the corpus has: verl's export refuses

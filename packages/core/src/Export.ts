@@ -24,6 +24,10 @@ export interface ExportOptions {
    * reference script does, instead of refusing (the parity tests' vectors were made that way)
    */
   readonly allowEmptyTrain?: boolean | undefined
+  /** only the examples of these skills (e.g. VIDR, KNOWVID: the paper's skill ablations) */
+  readonly skills?: ReadonlyArray<string> | undefined
+  /** SFT targets with the answer alone, without the rationale (the paper's direct-answer ablation) */
+  readonly direct?: boolean | undefined
 }
 
 export interface ExportedFile {
@@ -125,12 +129,12 @@ const exportVideoKr = (outDir: string, g: Groups) =>
       ])
     : Effect.all([writeConverted(join(outDir, "examples.jsonl"), records("TRUE", true), (r) => r, jsonl)])
 
-const exportLlamaFactory = (outDir: string, g: Groups, videoPrefix: string | undefined) =>
+const exportLlamaFactory = (outDir: string, g: Groups, videoPrefix: string | undefined, direct: boolean) =>
   Effect.gen(function* () {
     const data = yield* writeConverted(
       join(outDir, "videokr_train.json"),
       records(g.sft, true),
-      (r) => toLlamaFactory(r, { videoPrefix }),
+      (r) => toLlamaFactory(r, { videoPrefix, direct }),
       jsonArray
     )
     const infoPath = join(outDir, "dataset_info.json")
@@ -141,9 +145,9 @@ const exportLlamaFactory = (outDir: string, g: Groups, videoPrefix: string | und
     return [data, { path: infoPath, records: 1, skipped: 0, bytes }]
   })
 
-const exportTrl = (outDir: string, g: Groups) =>
+const exportTrl = (outDir: string, g: Groups, direct: boolean) =>
   Effect.all([
-    writeConverted(join(outDir, "sft.jsonl"), records(g.sft, true), (r) => toTrlSft(r, sftVideoPath(r)), jsonl),
+    writeConverted(join(outDir, "sft.jsonl"), records(g.sft, true), (r) => toTrlSft(r, sftVideoPath(r), direct), jsonl),
     writeConverted(join(outDir, "rl.jsonl"), records(g.rl, false), toTrlRl, jsonl)
   ])
 
@@ -247,6 +251,8 @@ const writeManifest = (dir: string, format: ExportFormat, options: ExportOptions
       videokr: version,
       split: split === undefined ? null : (JSON.parse(split.params) as unknown),
       options: {
+        ...(options.skills === undefined ? {} : { skills: options.skills }),
+        ...(options.direct === true && (format === "llamafactory" || format === "trl") ? { direct: true } : {}),
         ...(format === "llamafactory" ? { video_prefix: options.videoPrefix ?? "" } : {}),
         ...(format === "verl" ? { verl: { ...verlDefaults, ...options.verl } } : {})
       },
@@ -269,18 +275,25 @@ export const exportFormatsOf = (formats: ReadonlyArray<ExportFormat>, options: E
   })
 
 /** Writes one export format into `outDir/<format>/`, every file atomically, with a manifest.json. */
+/** The groups narrowed to the asked skills. */
+const ofSkills = (g: Groups, skills: ReadonlyArray<string> | undefined): Groups => {
+  if (skills === undefined) return g
+  const inSkills = `skill IN (${skills.map(sqlString).join(", ")})`
+  return { ...g, sft: `(${g.sft}) AND ${inSkills}`, rl: `(${g.rl}) AND ${inSkills}` }
+}
+
 export const exportCorpus = (format: ExportFormat, options: ExportOptions) =>
   Effect.gen(function* () {
-    const g = yield* groups
+    const g = ofSkills(yield* groups, options.skills)
     const dir = join(options.outDir, format)
     const files: ReadonlyArray<ExportedFile> =
       format === "videokr"
         ? yield* exportVideoKr(dir, g)
         : format === "llamafactory"
-          ? yield* exportLlamaFactory(dir, g, options.videoPrefix)
+          ? yield* exportLlamaFactory(dir, g, options.videoPrefix, options.direct ?? false)
           : format === "verl"
             ? yield* exportVerl(dir, g, options.verl, options.allowEmptyTrain ?? false)
-            : yield* exportTrl(dir, g)
+            : yield* exportTrl(dir, g, options.direct ?? false)
     yield* writeManifest(dir, format, options, files)
     return files
   })

@@ -2,7 +2,7 @@
  * Training: train-config, the run folder from the corpus to a trained model.
  */
 import { Command, Flag } from "effect/cli"
-import { hereOption, lazily, withProject } from "./Context.ts"
+import { commaList, hereOption, lazily, withProject } from "./Context.ts"
 
 const TrainCommand = lazily(() => import("../TrainCommand.ts"))
 
@@ -25,6 +25,18 @@ export const trainConfig = Command.make(
       Flag.withDescription("the run folder to write (default: runs/<base>-<stage>/ in the project); it must not exist"),
       Flag.optional
     ),
+    skills: Flag.String("skills").pipe(
+      Flag.withDescription(
+        "train on these skills only, e.g. VIDR,KNOWVID (the paper's skill ablations; default: all three)"
+      ),
+      Flag.optional
+    ),
+    direct: Flag.Boolean("direct").pipe(
+      Flag.withDescription(
+        "SFT targets with the answer alone, without the rationale (the paper's direct-answer ablation)"
+      ),
+      Flag.withDefault(false)
+    ),
     dryRun: Flag.Boolean("dry-run").pipe(
       Flag.withDescription("print what would be written; write nothing"),
       Flag.withDefault(false)
@@ -38,6 +50,8 @@ export const trainConfig = Command.make(
           base: args.base,
           stage: args.stage,
           out: hereOption(args.out),
+          skills: commaList(args.skills),
+          direct: args.direct,
           dryRun: args.dryRun
         })
       )

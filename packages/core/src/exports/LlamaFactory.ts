@@ -14,6 +14,8 @@ export interface LlamaFactoryItem {
 export interface LlamaFactoryOptions {
   /** prefix added to every video path unless it already starts with it (the script's --video-prefix) */
   readonly videoPrefix?: string | undefined
+  /** the answer alone as the target, without the rationale (the paper's direct-answer ablation) */
+  readonly direct?: boolean | undefined
 }
 
 /** The dataset_info.json entry that registers the file with LLaMA-Factory. */
@@ -71,10 +73,14 @@ const stripTag = (text: string, tag: string): string => {
   return pyStrip(t)
 }
 
-/** "<think>…</think>\n<answer>…</answer>", or "" when the rationale or the answer is empty. */
-export const response = (r: VideoKrRecord): string => {
-  const think = stripTag(pyStrip(pyStr(r.think ?? "")), "think")
+/**
+ * "<think>…</think>\n<answer>…</answer>", or "" when the rationale or the answer is empty; `direct`:
+ * "<answer>…</answer>" alone, "" when the answer is empty (the prompt is the same either way).
+ */
+export const response = (r: VideoKrRecord, direct = false): string => {
   const answer = stripTag(pyStrip(pyStr(r.solution ?? "")), "answer")
+  if (direct) return answer ? `<answer>${answer}</answer>` : ""
+  const think = stripTag(pyStrip(pyStr(r.think ?? "")), "think")
   return think && answer ? `<think>${think}</think>\n<answer>${answer}</answer>` : ""
 }
 
@@ -87,7 +93,7 @@ export const sftVideoPath = (r: VideoKrRecord, prefix?: string): string => {
 /** One SFT item, or undefined for records the reference skips (no rationale, no answer or no video path). */
 export const toLlamaFactory = (r: VideoKrRecord, options: LlamaFactoryOptions = {}): LlamaFactoryItem | undefined => {
   const user = userInstruction(r)
-  const answer = response(r)
+  const answer = response(r, options.direct)
   const video = sftVideoPath(r, options.videoPrefix)
   if (!user || !answer || !video) return undefined
   return {

@@ -15,8 +15,8 @@ const userTurn = (text: string) => ({
   content: [{ type: "video" as const }, { type: "text" as const, text }] satisfies Content
 })
 
-export const toTrlSft = (r: VideoKrRecord, video: string | undefined) => {
-  const answer = response(r)
+export const toTrlSft = (r: VideoKrRecord, video: string | undefined, direct = false) => {
+  const answer = response(r, direct)
   if (!answer || !video) return undefined
   return {
     messages: [
