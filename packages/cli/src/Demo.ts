@@ -298,6 +298,7 @@ export const runDemo = (dir: string | undefined) =>
         out: undefined,
         skills: [],
         direct: false,
+        corpus: undefined,
         dryRun: false
       })
 

@@ -1,7 +1,7 @@
-import { resolve } from "node:path"
+import { basename, resolve } from "node:path"
 import { Console, Effect } from "effect"
 import { CorpusStore, type Project, skills, UsageError, version } from "@videokr/core"
-import { bases, type Framework, planRunFolder, type Stage, writeRunFolder } from "@videokr/train"
+import { bases, type Framework, planRunFolder, readOtherCorpus, type Stage, writeRunFolder } from "@videokr/train"
 import { table } from "./Output.ts"
 
 export interface TrainConfigOptions {
@@ -12,8 +12,12 @@ export interface TrainConfigOptions {
   /** only these skills (none: all) */
   readonly skills: ReadonlyArray<string>
   readonly direct: boolean
+  /** another corpus (Video-R1's layout) in place of the store's examples */
+  readonly corpus: string | undefined
   readonly dryRun: boolean
 }
+
+const chosenSkills = (options: TrainConfigOptions) => [...new Set(options.skills)].sort()
 
 /** The ablations a run folder is made with (the paper's Table 4), as its manifest and name record them. */
 const ablationsOf = (options: TrainConfigOptions, hasSft: boolean) =>
@@ -23,15 +27,21 @@ const ablationsOf = (options: TrainConfigOptions, hasSft: boolean) =>
       return yield* new UsageError({
         reason: `--skills: unknown skill ${unknown.join(", ")}; the skills are ${skills.join(", ")}`
       })
+    if (options.corpus !== undefined && chosenSkills(options).length > 0)
+      return yield* new UsageError({
+        reason: "--skills chooses among this corpus's skills; another corpus (--corpus) has none"
+      })
     if (options.direct && !hasSft)
       return yield* new UsageError({
         reason: "--direct changes the SFT targets, and this run folder has no SFT stage (--stage grpo)"
       })
-    const chosen = options.skills.length === 0 ? undefined : [...new Set(options.skills)].sort()
+    const chosen = options.skills.length === 0 ? undefined : chosenSkills(options)
+    const corpus = options.corpus === undefined ? undefined : yield* readOtherCorpus(options.corpus)
     return {
       skills: chosen,
       direct: options.direct,
-      suffix: `${chosen === undefined ? "" : `-${chosen.join("+")}`}${options.direct ? "-direct" : ""}`
+      corpus,
+      suffix: `${corpus === undefined ? "" : `-${basename(corpus.file).replace(/\.(json|jsonl)$/i, "")}`}${chosen === undefined ? "" : `-${chosen.join("+")}`}${options.direct ? "-direct" : ""}`
     }
   })
 
@@ -84,13 +94,26 @@ export const trainConfig = (project: Project, options: TrainConfigOptions) =>
         project: project.dir,
         split: yield* lastSplit,
         // the paper's ablations (Table 4) this folder trains; corpus: another corpus in place of this one
-        ablations: { skills: ablations.skills ?? null, direct: ablations.direct, corpus: null }
+        ablations: {
+          skills: ablations.skills ?? null,
+          direct: ablations.direct,
+          corpus:
+            ablations.corpus === undefined
+              ? null
+              : {
+                  file: ablations.corpus.file,
+                  sha256: ablations.corpus.sha256,
+                  records: ablations.corpus.records.length,
+                  imagesLeftOut: ablations.corpus.images
+                }
+        }
       },
       {
         // the verl validation size the project's release uses (videokr export and run do the same)
         verl: verlValSize === undefined ? undefined : { valSize: verlValSize },
         skills: ablations.skills,
-        direct: ablations.direct
+        direct: ablations.direct,
+        records: ablations.corpus?.records
       }
     )
     yield* Console.log(

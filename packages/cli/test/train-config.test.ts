@@ -124,6 +124,76 @@ describe("videokr train-config", () => {
     expect(unknown.stderr).toContain("--skills: unknown skill FOO; the skills are VIDR, KNOWVID, KNOWVIDR")
   })
 
+  it("trains on another corpus in Video-R1's layout, leaving its image records out", () => {
+    const p = project()
+    const record = (i: number, extra: Record<string, unknown> = {}) => ({
+      problem_id: i,
+      problem: `What does the operator adjust in step ${i}?`,
+      data_type: "video",
+      problem_type: i % 2 === 0 ? "multiple choice" : "free-form",
+      options: i % 2 === 0 ? ["A. the valve", "B. the burner"] : [],
+      process: `<think>Step ${i}: the hand turns the valve.</think>`,
+      solution: i % 2 === 0 ? "<answer>A</answer>" : "<answer>the valve</answer>",
+      path: `./videos/clip-${i}.mp4`,
+      data_source: "Video-R1",
+      ...extra
+    })
+    const corpus = [
+      ...Array.from({ length: 7 }, (_, i) => record(i)),
+      record(7, { data_type: "image", path: "./img.jpg" })
+    ]
+    writeFileSync(join(p, "video-r1.json"), JSON.stringify(corpus))
+    const r = videokr(
+      p,
+      "train-config",
+      "--framework",
+      "llamafactory",
+      "--base",
+      "qwen2.5-vl-7b",
+      "--corpus",
+      "video-r1.json"
+    )
+    expect(r.code, r.stderr).toBe(0)
+    const run = join(p, "runs", "qwen2.5-vl-7b-both-video-r1")
+    const manifest = JSON.parse(readFileSync(join(run, "manifest.json"), "utf8"))
+    expect(manifest.ablations.corpus).toEqual({
+      file: join(p, "video-r1.json"),
+      sha256: sha256(join(p, "video-r1.json")),
+      records: 7,
+      imagesLeftOut: 1
+    })
+    const sft: Array<{ messages: Array<{ content: string }>; videos: Array<string> }> = JSON.parse(
+      readFileSync(join(run, "data/llamafactory/videokr_train.json"), "utf8")
+    )
+    expect(sft).toHaveLength(7)
+    expect(sft[0]!.messages[0]!.content).toContain("What does the operator adjust in step 0?")
+    expect(sft[0]!.messages[1]!.content).toBe("<think>Step 0: the hand turns the valve.</think>\n<answer>A</answer>")
+    expect(sft[0]!.videos).toEqual(["videos/clip-0.mp4"])
+    // 7 usable RL records, 4 held out for validation (the project's verlValSize)
+    expect(
+      JSON.parse(readFileSync(join(run, "data/verl/manifest.json"), "utf8")).files.map((f: any) => f.records)
+    ).toEqual([3, 4])
+
+    // a record without its video is named with its place and field; nothing is written
+    writeFileSync(
+      join(p, "broken.jsonl"),
+      [record(1), { ...record(2), path: "" }].map((x) => JSON.stringify(x)).join("\n")
+    )
+    const broken = videokr(
+      p,
+      "train-config",
+      "--framework",
+      "llamafactory",
+      "--base",
+      "qwen2.5-vl-7b",
+      "--corpus",
+      "broken.jsonl"
+    )
+    expect(broken.code).toBe(1)
+    expect(broken.stderr).toContain(`${join(p, "broken.jsonl")}:2: field "path": missing`)
+    expect(existsSync(join(p, "runs", "qwen2.5-vl-7b-both-broken"))).toBe(false)
+  })
+
   it("leaves nothing behind when the corpus cannot be exported, and says which trainers the release pairs", () => {
     const p = project()
     // more RL examples held out for validation than the corpus has: verl's export refuses

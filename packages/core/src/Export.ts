@@ -5,7 +5,7 @@ import { Effect, Stream } from "effect"
 import { withTempPath, writeTextAtomic } from "./AtomicFile.ts"
 import { sha256File } from "./Sha256.ts"
 import { CorpusStore, type Row } from "./CorpusStore.ts"
-import { FileError, UsageError, reasonOf } from "./Errors.ts"
+import { FileError, reasonOf, type StoreError, UsageError } from "./Errors.ts"
 import { arrayElement, datasetInfo, sftVideoPath, toLlamaFactory } from "./exports/LlamaFactory.ts"
 import { toTrlRl, toTrlSft } from "./exports/Trl.ts"
 import { toVerl, verlAssignment, verlDefaults, verlParquetColumns, type VerlOptions } from "./exports/Verl.ts"
@@ -28,6 +28,8 @@ export interface ExportOptions {
   readonly skills?: ReadonlyArray<string> | undefined
   /** SFT targets with the answer alone, without the rationale (the paper's direct-answer ablation) */
   readonly direct?: boolean | undefined
+  /** these records in place of the store's examples (another corpus; SFT and RL both from them) */
+  readonly records?: ReadonlyArray<VideoKrRecord> | undefined
 }
 
 export interface ExportedFile {
@@ -75,6 +77,34 @@ const records = (where: string, withThink: boolean) =>
     })
   )
 
+/**
+ * Where an export's records come from: the store's examples (split or not, narrowed to some skills), or
+ * records given in memory (another corpus, converted: the paper's training on other corpora). `sft` carries
+ * the rationales, `rl` leaves them out.
+ */
+interface Source {
+  readonly split: boolean
+  readonly sft: () => Stream.Stream<ReadonlyArray<VideoKrRecord>, StoreError, CorpusStore>
+  readonly rl: () => Stream.Stream<ReadonlyArray<VideoKrRecord>, StoreError, CorpusStore>
+  readonly all: () => Stream.Stream<ReadonlyArray<VideoKrRecord>, StoreError, CorpusStore>
+}
+
+const storeSource = (g: Groups): Source => ({
+  split: g.split,
+  sft: () => records(g.sft, true),
+  rl: () => records(g.rl, false),
+  all: () => records("TRUE", true)
+})
+
+const memorySource = (given: ReadonlyArray<VideoKrRecord>): Source => {
+  const withoutThink = given.map(({ think: _, ...r }) => r)
+  const pages = (list: ReadonlyArray<VideoKrRecord>) =>
+    Stream.fromIterable(
+      Array.from({ length: Math.ceil(list.length / 2048) }, (_, i) => list.slice(i * 2048, (i + 1) * 2048))
+    )
+  return { split: true, sft: () => pages(given), rl: () => pages(withoutThink), all: () => pages(given) }
+}
+
 /** Streams converted records into a text file; returns counts. */
 const writeConverted = <T, E>(
   path: string,
@@ -121,19 +151,19 @@ const jsonArray = {
   close: (n: number) => (n === 0 ? "[]\n" : "\n]\n")
 }
 
-const exportVideoKr = (outDir: string, g: Groups) =>
+const exportVideoKr = (outDir: string, g: Source) =>
   g.split
     ? Effect.all([
-        writeConverted(join(outDir, "sft.jsonl"), records(g.sft, true), (r) => r, jsonl),
-        writeConverted(join(outDir, "rl.jsonl"), records(g.rl, false), (r) => r, jsonl)
+        writeConverted(join(outDir, "sft.jsonl"), g.sft(), (r) => r, jsonl),
+        writeConverted(join(outDir, "rl.jsonl"), g.rl(), (r) => r, jsonl)
       ])
-    : Effect.all([writeConverted(join(outDir, "examples.jsonl"), records("TRUE", true), (r) => r, jsonl)])
+    : Effect.all([writeConverted(join(outDir, "examples.jsonl"), g.all(), (r) => r, jsonl)])
 
-const exportLlamaFactory = (outDir: string, g: Groups, videoPrefix: string | undefined, direct: boolean) =>
+const exportLlamaFactory = (outDir: string, g: Source, videoPrefix: string | undefined, direct: boolean) =>
   Effect.gen(function* () {
     const data = yield* writeConverted(
       join(outDir, "videokr_train.json"),
-      records(g.sft, true),
+      g.sft(),
       (r) => toLlamaFactory(r, { videoPrefix, direct }),
       jsonArray
     )
@@ -145,10 +175,10 @@ const exportLlamaFactory = (outDir: string, g: Groups, videoPrefix: string | und
     return [data, { path: infoPath, records: 1, skipped: 0, bytes }]
   })
 
-const exportTrl = (outDir: string, g: Groups, direct: boolean) =>
+const exportTrl = (outDir: string, g: Source, direct: boolean) =>
   Effect.all([
-    writeConverted(join(outDir, "sft.jsonl"), records(g.sft, true), (r) => toTrlSft(r, sftVideoPath(r), direct), jsonl),
-    writeConverted(join(outDir, "rl.jsonl"), records(g.rl, false), toTrlRl, jsonl)
+    writeConverted(join(outDir, "sft.jsonl"), g.sft(), (r) => toTrlSft(r, sftVideoPath(r), direct), jsonl),
+    writeConverted(join(outDir, "rl.jsonl"), g.rl(), toTrlRl, jsonl)
   ])
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`
@@ -157,13 +187,13 @@ const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`
  * verl parquet: records are converted in a first pass (to learn which are valid, as the seeded split
  * needs their count), written as JSONL in a second, and turned into typed parquet by DuckDB.
  */
-const exportVerl = (outDir: string, g: Groups, overrides: Partial<VerlOptions> | undefined, allowEmptyTrain: boolean) =>
+const exportVerl = (outDir: string, g: Source, overrides: Partial<VerlOptions> | undefined, allowEmptyTrain: boolean) =>
   Effect.gen(function* () {
     const store = yield* CorpusStore
     const o: VerlOptions = { ...verlDefaults, ...overrides }
     let valid = 0
     let skipped = 0
-    yield* Stream.runForEach(records(g.rl, false), (batch) =>
+    yield* Stream.runForEach(g.rl(), (batch) =>
       Effect.sync(() => batch.forEach((r) => (toVerl(r, o) === undefined ? skipped++ : valid++)))
     )
     if (valid === 0)
@@ -191,7 +221,7 @@ const exportVerl = (outDir: string, g: Groups, overrides: Partial<VerlOptions> |
     const part = (name: "train" | "test") =>
       writeConverted(
         join(scratch, `${name}.jsonl`),
-        records(g.rl, false),
+        g.rl(),
         (r) => {
           const v = toVerl(r, o)
           if (v === undefined) return undefined
@@ -284,7 +314,10 @@ const ofSkills = (g: Groups, skills: ReadonlyArray<string> | undefined): Groups 
 
 export const exportCorpus = (format: ExportFormat, options: ExportOptions) =>
   Effect.gen(function* () {
-    const g = ofSkills(yield* groups, options.skills)
+    const g =
+      options.records === undefined
+        ? storeSource(ofSkills(yield* groups, options.skills))
+        : memorySource(options.records)
     const dir = join(options.outDir, format)
     const files: ReadonlyArray<ExportedFile> =
       format === "videokr"

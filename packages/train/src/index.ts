@@ -7,6 +7,7 @@
  */
 export * from "./Bases.ts"
 export * from "./LlamaFactory.ts"
+export * from "./OtherCorpus.ts"
 export * from "./Readme.ts"
 export * from "./RewardModule.ts"
 export * from "./RunFolder.ts"

@@ -75,7 +75,10 @@ const hydraValue = (raw: string): unknown => {
 /** grpo.sh's overrides, each with the value it has when no variable is set (its variable's default). */
 const overridesOf = (script: string) => {
   const defaults = new Map(
-    [...script.matchAll(/^([A-Z_0-9]+)="\$\{\1:-(.*)\}" {2}#/gm)].map((m) => [m[1]!, m[2]!.replace(/\\(["\\$`])/g, "$1")])
+    [...script.matchAll(/^([A-Z_0-9]+)="\$\{\1:-(.*)\}" {2}#/gm)].map((m) => [
+      m[1]!,
+      m[2]!.replace(/\\(["\\$`])/g, "$1")
+    ])
   )
   return [...script.matchAll(/^ {2}(\+?)([a-z_.0-9]+)=(.*) \\$/gm)].map((m) => {
     const raw = m[3]!

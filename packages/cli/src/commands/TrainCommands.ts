@@ -37,6 +37,12 @@ export const trainConfig = Command.make(
       ),
       Flag.withDefault(false)
     ),
+    corpus: Flag.String("corpus").pipe(
+      Flag.withDescription(
+        "train on another corpus in place of this one: a Video-R1-style JSON (or JSONL) file, as the difficulty report reads"
+      ),
+      Flag.optional
+    ),
     dryRun: Flag.Boolean("dry-run").pipe(
       Flag.withDescription("print what would be written; write nothing"),
       Flag.withDefault(false)
@@ -52,6 +58,7 @@ export const trainConfig = Command.make(
           out: hereOption(args.out),
           skills: commaList(args.skills),
           direct: args.direct,
+          corpus: hereOption(args.corpus),
           dryRun: args.dryRun
         })
       )
