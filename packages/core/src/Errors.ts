@@ -32,6 +32,15 @@ export class InputError extends Schema.TaggedError<InputError>()("InputError", {
   }
 }
 
+/** An InputError listing the first problems (problemCap) and counting the rest. */
+export const inputProblems = (file: string, problems: ReadonlyArray<InputProblem>, outcome?: string) =>
+  new InputError({
+    file,
+    problems: problems.slice(0, problemCap),
+    omitted: Math.max(0, problems.length - problemCap),
+    ...(outcome === undefined ? {} : { outcome })
+  })
+
 /** The corpus store (DuckDB file) could not be opened, read or written. */
 export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
   path: Schema.String,

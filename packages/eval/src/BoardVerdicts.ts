@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import { readdir, readFile } from "node:fs/promises"
 import { join, relative } from "node:path"
 import { Effect, Schema } from "effect"
-import { InputError, type InputProblem, schemaProblems } from "@videokr/core"
+import { InputError, type InputProblem, inputProblems, schemaProblems } from "@videokr/core"
 import { judgeParams } from "./Judge.ts"
 import {
   fairOpenEndedBriefJudgeTemplate,
@@ -111,13 +111,7 @@ export const readVerdicts = (dir: string) =>
         here.push(v.value)
         byKey.set(v.value.key, v.value)
       })
-      if (problems.length > 0)
-        return yield* new InputError({
-          file,
-          problems: problems.slice(0, 20),
-          omitted: Math.max(0, problems.length - 20),
-          outcome: "the verdicts are not read"
-        })
+      if (problems.length > 0) return yield* inputProblems(file, problems, "the verdicts are not read")
       files.set(relative(dir, file), here)
     }
     return { byKey, files } satisfies StoredVerdicts

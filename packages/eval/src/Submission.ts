@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { InputError, type InputProblem, PythonRandom, schemaProblems } from "@videokr/core"
+import { InputError, type InputProblem, inputProblems, PythonRandom, schemaProblems } from "@videokr/core"
 import { pyRound, pyStrip } from "@videokr/core/python"
 import { Effect, Schema } from "effect"
 import * as tar from "tar"
@@ -74,12 +74,7 @@ const readText = (path: string) =>
   })
 
 const refused = (file: string, problems: ReadonlyArray<InputProblem>) =>
-  new InputError({
-    file,
-    problems: problems.slice(0, 20),
-    omitted: Math.max(0, problems.length - 20),
-    outcome: "the submission is refused"
-  })
+  inputProblems(file, problems, "the submission is refused")
 
 /** Checks a submission's two files' texts (as they are or would be in `dir`): every problem names the file, line and field. */
 export const parseSubmission = (dir: string, metaText: string, predictionsText: string) =>

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises"
 import { Effect } from "effect"
-import { FileError, InputError, type InputProblem, reasonOf, sha256File } from "@videokr/core"
+import { FileError, InputError, type InputProblem, inputProblems, reasonOf, sha256File } from "@videokr/core"
 
 /**
  * Another corpus to train on in place of this one (the paper's comparison of training corpora): Video-R1's
@@ -70,13 +70,7 @@ export const readOtherCorpus = (file: string) =>
         ...(r["data_source"] === undefined ? {} : { data_source: r["data_source"] })
       })
     })
-    if (problems.length > 0)
-      return yield* new InputError({
-        file,
-        problems: problems.slice(0, 20),
-        omitted: Math.max(0, problems.length - 20),
-        outcome: "no run folder is written"
-      })
+    if (problems.length > 0) return yield* inputProblems(file, problems, "no run folder is written")
     if (records.length === 0)
       return yield* new InputError({
         file,
