@@ -107,7 +107,7 @@ export const planRunFolder = (o: RunFolderOptions) =>
       )
     }
     if (grpo !== undefined) {
-      const overrides = grpoOverrides(o.base, {
+      const overrides = grpoOverrides({
         modelPath: sft === undefined ? o.base.huggingFace : "${RUN_DIR}/saves/sft",
         trainFile: "${RUN_DIR}/data/verl/train.parquet",
         valFile: "${RUN_DIR}/data/verl/test.parquet",
@@ -136,7 +136,12 @@ export const planRunFolder = (o: RunFolderOptions) =>
       )
     }
     files.push(
-      { path: "eval.sh", about: "serves the checkpoint, evaluates, submits", text: evalScript(o), executable: true },
+      {
+        path: "eval.sh",
+        about: "serves the checkpoint, evaluates, submits",
+        text: evalScript({ ...o, checkpoint: grpo === undefined ? "saves/sft" : "outputs/grpo/merged_hf" }),
+        executable: true
+      },
       { path: "README.md", about: "what to install and run", text: runReadme({ ...o, sft, grpo }) }
     )
     return {

@@ -129,7 +129,12 @@ export const boardTasks = [
   "videokr_eval"
 ] as const
 
-export const evalScript = (input: { readonly base: Base; readonly project: string }) =>
+export const evalScript = (input: {
+  readonly base: Base
+  readonly project: string
+  /** the trained checkpoint, relative to the run folder: GRPO's merged one, or SFT's when there is no GRPO */
+  readonly checkpoint: string
+}) =>
   [
     ...preamble([
       "The trained checkpoint served by vLLM (an OpenAI-compatible server), evaluated by videokr on the seven",
@@ -139,7 +144,7 @@ export const evalScript = (input: { readonly base: Base; readonly project: strin
     ...variableLines([
       {
         name: "CHECKPOINT",
-        default: "${RUN_DIR}/outputs/grpo/merged_hf",
+        default: `\${RUN_DIR}/${input.checkpoint}`,
         expands: true,
         about: "the checkpoint in Hugging Face format (verl's: python3 -m verl.model_merger merge --backend fsdp ...)"
       },

@@ -1,5 +1,3 @@
-import type { Base } from "./Bases.ts"
-
 /**
  * The GRPO stage on verl: the Hydra overrides the release's verl/local_script/train_videokr_grpo.sh
  * passes to `verl.trainer.main_ppo` (the same for both bases; "for Qwen2.5-VL, only change MODEL_PATH"),
@@ -29,7 +27,8 @@ export interface GrpoPaths {
   readonly experiment: string
 }
 
-export const grpoOverrides = (_base: Base, paths: GrpoPaths): ReadonlyArray<Override> => [
+/** The overrides, the same for both bases (the model comes from MODEL_PATH). */
+export const grpoOverrides = (paths: GrpoPaths): ReadonlyArray<Override> => [
   { key: "algorithm.adv_estimator", value: "grpo", source: script },
   { key: "data.train_files", value: paths.trainFile, env: "TRAIN_FILE", source: "this run folder's verl export" },
   { key: "data.val_files", value: paths.valFile, env: "VAL_FILE", source: "this run folder's verl export" },

@@ -193,6 +193,13 @@ describe("the stages a run folder holds", () => {
       "eval.sh",
       "README.md"
     ])
+    // what eval.sh serves: SFT's checkpoint when there is no GRPO, else GRPO's merged one
+    expect(text(plan("qwen3-vl-8b", "sft").files, "eval.sh")).toContain(
+      'CHECKPOINT="${CHECKPOINT:-${RUN_DIR}/saves/sft}"'
+    )
+    expect(text(plan("qwen3-vl-8b").files, "eval.sh")).toContain(
+      'CHECKPOINT="${CHECKPOINT:-${RUN_DIR}/outputs/grpo/merged_hf}"'
+    )
     const grpo = Effect.runSync(
       planRunFolder({ framework: "verl", base: bases["qwen3-vl-8b"]!, stage: "grpo", project: "/p", version: "0" })
     )
