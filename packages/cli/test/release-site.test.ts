@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest"
 import { createHash } from "node:crypto"
 import { spawnSync } from "node:child_process"
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { writeSubmission } from "@videokr/eval/testing"
 import { videokrAsync, videokr } from "./support/pipeline.ts"
 import { initWithSampleData } from "./support/cli.ts"
 
@@ -36,28 +37,12 @@ const project = () => {
 }
 
 const ids = ["vkr-phys-0001", "vkr-chem-0002", "vkr-bio-0003", "vkr-eng-0004", "vkr-econ-0005", "vkr-math-0006"]
-const submission = (p: string, folder: string, meta: Record<string, unknown>) => {
-  const dir = join(p, "submissions", folder)
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(
-    join(dir, "submission.json"),
-    JSON.stringify({
-      model: "M",
-      revision: "v1",
-      organisation: "Lab",
-      contact: "lab@example.org",
-      date: "2026-11-20",
-      frames: { fps: 2, maxFrames: 128 },
-      generation: { temperature: 0.1, maxTokens: 8192 },
-      prompt: "default",
-      ...meta
-    })
+const submission = (p: string, folder: string, meta: Record<string, unknown>) =>
+  writeSubmission(
+    join(p, "submissions", folder),
+    meta,
+    ids.map((id) => ({ task: "videokr_eval", id, output: "<answer>A</answer>" }))
   )
-  writeFileSync(
-    join(dir, "predictions.jsonl"),
-    ids.map((id) => JSON.stringify({ task: "videokr_eval", id, output: "<answer>A</answer>" })).join("\n") + "\n"
-  )
-}
 
 describe("videokr release", () => {
   it("lays out the splits, the Hugging Face card, Croissant metadata and SHA256SUMS that match the files", () => {

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os"
 import { extname, join, normalize } from "node:path"
 import { fileURLToPath } from "node:url"
 import { chromium, type Browser, type Page } from "playwright-core"
+import { writeSubmission } from "@videokr/eval/testing"
 
 /**
  * The site in a real browser (Debian's chromium through playwright-core): a project with the sample
@@ -63,35 +64,17 @@ beforeAll(async () => {
     .split("\n")
     .map((l) => JSON.parse(l))
   const answer = (d: any) => String(d.solution).replace(/<\/?answer>/g, "")
-  const submission = (folder: string, meta: Record<string, unknown>, right: number) => {
-    const dir = join(p, "submissions", folder)
-    mkdirSync(dir, { recursive: true })
-    writeFileSync(
-      join(dir, "submission.json"),
-      JSON.stringify({
-        revision: "v1",
-        organisation: "Lab",
-        contact: "lab@example.org",
-        date: "2026-11-20",
-        frames: { fps: 2, maxFrames: 128 },
-        generation: { temperature: 0.1, topP: 0.001, maxTokens: 8192 },
-        prompt: "default",
-        ...meta
-      })
+  const submission = (folder: string, meta: Record<string, unknown>, right: number) =>
+    writeSubmission(
+      join(p, "submissions", folder),
+      { generation: { temperature: 0.1, topP: 0.001, maxTokens: 8192 }, ...meta },
+      docs.map((d, i) => ({
+        task: "videokr_eval",
+        id: d.id,
+        output: `<think>t</think><answer>${i < right ? answer(d) : "Z"}</answer>`
+      }))
     )
-    writeFileSync(
-      join(dir, "predictions.jsonl"),
-      docs
-        .map((d, i) =>
-          JSON.stringify({
-            task: "videokr_eval",
-            id: d.id,
-            output: `<think>t</think><answer>${i < right ? answer(d) : "Z"}</answer>`
-          })
-        )
-        .join("\n") + "\n"
-    )
-  }
+
   submission("lab/alpha", { model: "Alpha-VL", links: [{ label: "paper", url: "https://example.org/alpha" }] }, 4)
   submission("lab/beta", { model: "Beta <b>bold</b><script>window.pwned=1</script>", organisation: "Other & Co" }, 2)
   submission("lab/gamma", { model: "Gamma", withdrawn: { date: "2026-11-25", reason: "trained on the test set" } }, 6)

@@ -73,3 +73,19 @@ export const commaList = (o: Option.Option<string>) =>
         .map((x) => x.trim())
         .filter(Boolean)
   })
+
+/** The response cache's flags of the commands that call paid models (`run`, `site judge`). */
+export const cacheFlags = {
+  noCache: Flag.Boolean("no-cache").pipe(
+    Flag.withDescription("neither read nor write the response cache"),
+    Flag.withDefault(false)
+  ),
+  refresh: Flag.Boolean("refresh").pipe(
+    Flag.withDescription("ask the models again and overwrite their cached answers"),
+    Flag.withDefault(false)
+  )
+}
+
+/** The cache mode those flags ask for. */
+export const cacheModeOf = (args: { readonly noCache: boolean; readonly refresh: boolean }) =>
+  args.noCache ? ("off" as const) : args.refresh ? ("refresh" as const) : ("use" as const)

@@ -7,7 +7,7 @@ import { pipelineStageNames, UsageError } from "@videokr/core"
 import { funnel, stageItems, why } from "../Verdicts.ts"
 import { liveStatus, readStoreLayer } from "../LiveRun.ts"
 import { renderQueue, renderStatus } from "../RunStatus.ts"
-import { commaList, lazily, project, withProject, withReadProject } from "./Context.ts"
+import { cacheFlags, cacheModeOf, commaList, lazily, project, withProject, withReadProject } from "./Context.ts"
 
 const RunCommand = lazily(() => import("../RunCommand.ts"))
 const WorkerCommand = lazily(() => import("../WorkerCommand.ts"))
@@ -40,14 +40,7 @@ export const run = Command.make(
       Flag.withDescription("count what would be done and estimate the cost; call no model"),
       Flag.withDefault(false)
     ),
-    noCache: Flag.Boolean("no-cache").pipe(
-      Flag.withDescription("neither read nor write the response cache"),
-      Flag.withDefault(false)
-    ),
-    refresh: Flag.Boolean("refresh").pipe(
-      Flag.withDescription("ask the models again and overwrite their cached answers"),
-      Flag.withDefault(false)
-    ),
+    ...cacheFlags,
     retryErrors: Flag.String("retry-errors").pipe(
       Flag.withDescription(
         "ask again the items holding a final error verdict (e.g. after fixing a prompt or a provider), in every stage run or --retry-errors=stage,..."
@@ -109,7 +102,7 @@ export const run = Command.make(
           model: Option.getOrUndefined(args.model),
           concurrency: args.concurrency,
           dryRun: args.dryRun,
-          cache: args.noCache ? "off" : args.refresh ? "refresh" : "use",
+          cache: cacheModeOf(args),
           review: args.review
             ? { host: args.reviewHost, port: args.reviewPort, token: process.env["VIDEOKR_REVIEW_TOKEN"] }
             : undefined,

@@ -3,7 +3,7 @@
  */
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { here, hereOption, lazily, withProject } from "./Context.ts"
+import { cacheFlags, cacheModeOf, here, hereOption, lazily, withProject } from "./Context.ts"
 
 const SiteCommand = lazily(() => import("../SiteCommand.ts"))
 
@@ -49,14 +49,7 @@ const judge = Command.make(
       Flag.withDescription("judge calls at a time (default: eval.concurrency, else 8)"),
       Flag.optional
     ),
-    refresh: Flag.Boolean("refresh").pipe(
-      Flag.withDescription("ask the judge again rather than reuse its cached replies"),
-      Flag.withDefault(false)
-    ),
-    noCache: Flag.Boolean("no-cache").pipe(
-      Flag.withDescription("neither read nor write the response cache"),
-      Flag.withDefault(false)
-    )
+    ...cacheFlags
   },
   (args) =>
     withProject((p) =>
@@ -67,7 +60,7 @@ const judge = Command.make(
           judge: Option.getOrUndefined(args.judge),
           again: args.again,
           concurrency: Option.getOrUndefined(args.concurrency),
-          cache: args.noCache ? "off" : args.refresh ? "refresh" : "use"
+          cache: cacheModeOf(args)
         })
       )
     )
