@@ -3,7 +3,8 @@ import { createHash } from "node:crypto"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { rewardModulePath } from "@videokr/train"
+import { spawnSync } from "node:child_process"
+import { rewardModulePath, trlSftScriptFile, trlSftScriptPath } from "@videokr/train"
 import { videokr } from "./support/pipeline.ts"
 
 /**
@@ -76,6 +77,51 @@ describe("videokr train-config", () => {
     const again = videokr(p, "train-config", "--framework", "llamafactory", "--base", "qwen2.5-vl-7b", "--out", "run")
     expect(again.code).toBe(2)
     expect(again.stderr).toContain(`${run} exists`)
+  })
+
+  it("writes TRL's SFT folder, whose script finds each exported example's video under VIDEO_DIR, and sends GRPO to verl", () => {
+    const p = project()
+    const refused = videokr(p, "train-config", "--framework", "trl", "--base", "qwen2.5-vl-7b")
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain("TRL's GRPOTrainer reads no video")
+    expect(refused.stderr).toContain("give --stage sft")
+
+    const r = videokr(p, "train-config", "--framework", "trl", "--base", "qwen2.5-vl-7b", "--stage", "sft")
+    expect(r.code, r.stderr).toBe(0)
+    const run = join(p, "runs", "qwen2.5-vl-7b-sft")
+    const manifest = JSON.parse(readFileSync(join(run, "manifest.json"), "utf8"))
+    expect(manifest.trainers).toEqual({ sft: "trl", grpo: null })
+    expect((manifest.files as Array<{ path: string }>).map((f) => f.path)).toEqual(
+      expect.arrayContaining([
+        "sft.yaml",
+        trlSftScriptFile,
+        "ds_z3_config.json",
+        "sft.sh",
+        "eval.sh",
+        "data/trl/sft.jsonl"
+      ])
+    )
+    expect(readFileSync(join(run, trlSftScriptFile), "utf8")).toBe(readFileSync(trlSftScriptPath, "utf8"))
+    expect(readFileSync(join(run, "README.md"), "utf8")).toContain('pip install "trl==1.9.0"')
+    // the script reads the export as the run gives it: each video under sft.sh's VIDEO_DIR (here the project)
+    const lines = readFileSync(join(run, "data/trl/sft.jsonl"), "utf8").trimEnd().split("\n")
+    expect(lines.length).toBeGreaterThan(0)
+    const read = spawnSync(
+      process.env["VIDEOKR_PYTHON"] || "/usr/bin/python3",
+      [
+        "-c",
+        `import json, sys, videokr_trl_sft as s
+print(json.dumps([[m["video"] for m in s.conversation(json.loads(line), sys.argv[2], {"fps": 2.0})[0]["content"] if m["type"] == "video"] for line in open(sys.argv[1])]))`,
+        join(run, "data/trl/sft.jsonl"),
+        p
+      ],
+      { encoding: "utf8", env: { ...process.env, PYTHONPATH: run, PYTHONDONTWRITEBYTECODE: "1" } }
+    )
+    expect(read.stderr).toBe("")
+    expect(JSON.parse(read.stdout)).toEqual(
+      lines.map((l) => (JSON.parse(l) as { videos: Array<string> }).videos.map((v) => join(p, v)))
+    )
+    expect(JSON.parse(lines[0]!).videos[0]).toMatch(/^videos\/.+\.mp4$/)
   })
 
   it("makes the paper's ablations: a subset of skills, and SFT targets without the rationale", () => {

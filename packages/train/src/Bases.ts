@@ -34,5 +34,8 @@ export const bases: Readonly<Record<string, Base>> = {
 export const frameworks = ["llamafactory", "verl", "trl"] as const
 export type Framework = (typeof frameworks)[number]
 
+/** Which trainer runs the SFT stage: LLaMA-Factory, as the release, or TRL. */
+export type SftTrainer = "llamafactory" | "trl"
+
 export const stages = ["sft", "grpo", "both"] as const
 export type Stage = (typeof stages)[number]

@@ -1,5 +1,6 @@
-import type { Base } from "./Bases.ts"
+import type { Base, SftTrainer } from "./Bases.ts"
 import { boardTasks } from "./Scripts.ts"
+import { trlSftScriptFile } from "./Trl.ts"
 
 /**
  * The run folder's README: what is in it, what to install (the release's environments), the steps in
@@ -8,15 +9,16 @@ import { boardTasks } from "./Scripts.ts"
 export const runReadme = (o: {
   readonly base: Base
   readonly version: string
-  readonly sft: "llamafactory" | undefined
+  readonly sft: SftTrainer | undefined
   readonly grpo: "verl" | undefined
 }) => {
   const steps: Array<string> = []
   if (o.sft !== undefined)
     steps.push(
-      "**SFT** (LLaMA-Factory, one epoch over the SFT set): `bash sft.sh`. Set `GPUS`, `MODEL` (default " +
+      `**SFT** (${o.sft === "trl" ? "TRL" : "LLaMA-Factory"}, one epoch over the SFT set): \`bash sft.sh\`. Set \`GPUS\`, \`MODEL\` (default ` +
         `\`${o.base.huggingFace}\`), \`VIDEO_DIR\` when the videos are not at the paths the data names, and \`OUTPUT_DIR\`` +
-        " (default `saves/sft`). The settings are in `sft.yaml`, each with its source."
+        " (default `saves/sft`). The settings are in `sft.yaml`, each with its source." +
+        (o.sft === "trl" ? " A run stopped part-way goes on from its last checkpoint when started again." : "")
     )
   if (o.grpo !== undefined)
     steps.push(
@@ -44,10 +46,19 @@ export const runReadme = (o: {
     "",
     ...(o.sft === undefined
       ? []
-      : [
-          "- `data/llamafactory/`: the SFT split as LLaMA-Factory reads it (`videokr_train.json`) and its `dataset_info.json`.",
-          "- `sft.yaml`, `ds_z3_config.json`, `sft.sh`: the SFT stage."
-        ]),
+      : o.sft === "trl"
+        ? [
+            "- `data/trl/`: the SFT split as TRL conversations with a video slot (`sft.jsonl`; `rl.jsonl` is the RL split).",
+            `- \`sft.yaml\`, \`${trlSftScriptFile}\`, \`ds_z3_config.json\`, \`sft.sh\`: the SFT stage. TRL's SFTTrainer collates`,
+            "  images but not videos, so the script brings the video collation (qwen-vl-utils, the frames of FORMATS.md)",
+            "  and the loss on the assistant's turn, as LLaMA-Factory's; the release's settings are in TRL's names.",
+            "- GRPO is not a TRL stage: TRL's GRPOTrainer reads no video (huggingface/trl#4144). Run it with verl:",
+            "  `videokr train-config --framework verl --stage grpo`, with `MODEL_PATH` set to this folder's `saves/sft`."
+          ]
+        : [
+            "- `data/llamafactory/`: the SFT split as LLaMA-Factory reads it (`videokr_train.json`) and its `dataset_info.json`.",
+            "- `sft.yaml`, `ds_z3_config.json`, `sft.sh`: the SFT stage."
+          ]),
     ...(o.grpo === undefined
       ? []
       : [
@@ -62,10 +73,16 @@ export const runReadme = (o: {
     "",
     ...(o.sft === undefined
       ? []
-      : [
-          "- SFT: the release's LLaMA-Factory (`cd VideoKR/llamafactory && pip install -e . -r requirements/deepspeed.txt`),",
-          "  or LLaMA-Factory 0.9.5 or later with DeepSpeed."
-        ]),
+      : o.sft === "trl"
+        ? [
+            '- SFT: TRL 1.9 with the transformers of the release\'s verl environment: `pip install "trl==1.9.0"',
+            '  "transformers==4.57.6" torch deepspeed accelerate datasets flash-attn "qwen-vl-utils[decord]>=0.0.14"`',
+            "  (qwen-vl-utils 0.0.14 reads Qwen3-VL's 16-pixel patches and frame timestamps)."
+          ]
+        : [
+            "- SFT: the release's LLaMA-Factory (`cd VideoKR/llamafactory && pip install -e . -r requirements/deepspeed.txt`),",
+            "  or LLaMA-Factory 0.9.5 or later with DeepSpeed."
+          ]),
     ...(o.grpo === undefined
       ? []
       : [

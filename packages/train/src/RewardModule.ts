@@ -1,4 +1,4 @@
-import { fileURLToPath } from "node:url"
+import { shippedPython } from "./Python.ts"
 
 /**
  * The reward as Python trainers load it: `videokr_reward.py` (verl's custom reward function
@@ -8,5 +8,4 @@ import { fileURLToPath } from "node:url"
  */
 export const rewardModuleFile = "videokr_reward.py"
 
-/** Where the module ships: python/ at the package's root (one level up from src/ and from dist/ alike). */
-export const rewardModulePath = fileURLToPath(new URL(`../python/${rewardModuleFile}`, import.meta.url))
+export const rewardModulePath = shippedPython(rewardModuleFile)

@@ -10,12 +10,13 @@ import {
   sha256File,
   UsageError
 } from "@videokr/core"
-import type { Base, Framework, Stage } from "./Bases.ts"
+import type { Base, Framework, SftTrainer, Stage } from "./Bases.ts"
 import { deepspeedZero3, sftSections } from "./LlamaFactory.ts"
 import { runReadme } from "./Readme.ts"
 import { rewardModuleFile, rewardModulePath } from "./RewardModule.ts"
-import { evalScript, grpoScript, sftScript } from "./Scripts.ts"
+import { evalScript, grpoScript, sftScript, trlSftScript } from "./Scripts.ts"
 import { yamlOf } from "./Settings.ts"
+import { trlSftScriptFile, trlSftScriptPath, trlSftSections } from "./Trl.ts"
 import { grpoOverrides } from "./Verl.ts"
 
 /**
@@ -44,32 +45,36 @@ export interface PlannedFile {
 }
 
 export interface RunPlan {
-  readonly sft: "llamafactory" | undefined
+  readonly sft: SftTrainer | undefined
   readonly grpo: "verl" | undefined
   readonly files: ReadonlyArray<PlannedFile>
   /** the corpus exports, written under data/<format>/ */
   readonly exports: ReadonlyArray<ExportFormat>
 }
 
-/** Which trainer runs which stage: the release's pairing, LLaMA-Factory for SFT and verl for GRPO. */
+/**
+ * Which trainer runs which stage: the release's pairing, LLaMA-Factory for SFT and verl for GRPO, or TRL
+ * for SFT. TRL has no GRPO stage here: its GRPOTrainer reads image columns only (1.9; video support is
+ * huggingface/trl#4144, open), and frames given to it as images would train the model on another input
+ * than the one it is evaluated on.
+ */
 const trainers = (framework: Framework, stage: Stage) =>
   Effect.gen(function* () {
-    if (framework === "trl")
+    if (framework === "trl" && stage !== "sft")
       return yield* new UsageError({
-        reason:
-          "--framework trl: TRL's trainers take images but not videos (GRPOTrainer 1.9 reads an image column only), so its run folder is not made yet; use --framework llamafactory (SFT) and verl (GRPO), the release's recipe, or videokr export --format trl for the data"
+        reason: `--framework trl --stage ${stage}: TRL's GRPOTrainer reads no video (huggingface/trl#4144), so TRL runs the SFT stage only; give --stage sft, then run GRPO from its checkpoint with --framework verl --stage grpo (the release's recipe)`
       })
     if (stage === "sft" && framework === "verl")
       return yield* new UsageError({
         reason:
-          "--stage sft: the release trains SFT with LLaMA-Factory; use --framework llamafactory (verl's run folder is GRPO)"
+          "--stage sft: the release trains SFT with LLaMA-Factory; use --framework llamafactory (or trl; verl's run folder is GRPO)"
       })
     if (stage === "grpo" && framework === "llamafactory")
       return yield* new UsageError({
         reason: "--stage grpo: LLaMA-Factory has no GRPO; use --framework verl, as the release does"
       })
     return {
-      sft: stage === "grpo" ? undefined : ("llamafactory" as const),
+      sft: stage === "grpo" ? undefined : framework === "trl" ? ("trl" as const) : ("llamafactory" as const),
       grpo: stage === "sft" ? undefined : ("verl" as const)
     }
   })
@@ -78,34 +83,7 @@ export const planRunFolder = (o: RunFolderOptions) =>
   Effect.gen(function* () {
     const { sft, grpo } = yield* trainers(o.framework, o.stage)
     const files: Array<PlannedFile> = []
-    if (sft !== undefined) {
-      const header = [
-        `SFT of ${o.base.huggingFace} with LLaMA-Factory: llamafactory-cli train sft.yaml (bash sft.sh).`,
-        `Written by videokr ${o.version} train-config; each value says where it comes from ("release" is`,
-        "Fu-Fu-Fu-Fu/VideoKR's llamafactory/examples/train_full/; FORMATS.md is the method's formats)."
-      ]
-      files.push(
-        {
-          path: "sft.yaml",
-          about: "LLaMA-Factory's training arguments",
-          text: yamlOf(
-            header,
-            sftSections(o.base, {
-              datasetDir: "data/llamafactory",
-              deepspeed: "ds_z3_config.json",
-              outputDir: "saves/sft",
-              runName: `videokr_${o.base.family}_sft`
-            })
-          )
-        },
-        {
-          path: "ds_z3_config.json",
-          about: "DeepSpeed ZeRO-3, as the release's",
-          text: JSON.stringify(deepspeedZero3, null, 2) + "\n"
-        },
-        { path: "sft.sh", about: "runs the SFT", text: sftScript(o.base), executable: true }
-      )
-    }
+    if (sft !== undefined) files.push(...(sft === "trl" ? trlSftFiles(o) : llamaFactorySftFiles(o)))
     if (grpo !== undefined) {
       const overrides = grpoOverrides({
         modelPath: sft === undefined ? o.base.huggingFace : "${RUN_DIR}/saves/sft",
@@ -148,12 +126,61 @@ export const planRunFolder = (o: RunFolderOptions) =>
       sft,
       grpo,
       files,
-      exports: [
-        ...(sft === undefined ? [] : ["llamafactory" as const]),
-        ...(grpo === undefined ? [] : ["verl" as const])
-      ]
+      exports: [...(sft === undefined ? [] : [sft]), ...(grpo === undefined ? [] : ["verl" as const])]
     } satisfies RunPlan
   })
+
+const deepspeedFile: PlannedFile = {
+  path: "ds_z3_config.json",
+  about: "DeepSpeed ZeRO-3, as the release's",
+  text: JSON.stringify(deepspeedZero3, null, 2) + "\n"
+}
+
+const llamaFactorySftFiles = (o: RunFolderOptions): ReadonlyArray<PlannedFile> => [
+  {
+    path: "sft.yaml",
+    about: "LLaMA-Factory's training arguments",
+    text: yamlOf(
+      [
+        `SFT of ${o.base.huggingFace} with LLaMA-Factory: llamafactory-cli train sft.yaml (bash sft.sh).`,
+        `Written by videokr ${o.version} train-config; each value says where it comes from ("release" is`,
+        "Fu-Fu-Fu-Fu/VideoKR's llamafactory/examples/train_full/; FORMATS.md is the method's formats)."
+      ],
+      sftSections(o.base, {
+        datasetDir: "data/llamafactory",
+        deepspeed: deepspeedFile.path,
+        outputDir: "saves/sft",
+        runName: `videokr_${o.base.family}_sft`
+      })
+    )
+  },
+  deepspeedFile,
+  { path: "sft.sh", about: "runs the SFT", text: sftScript(o.base), executable: true }
+]
+
+const trlSftFiles = (o: RunFolderOptions): ReadonlyArray<PlannedFile> => [
+  {
+    path: "sft.yaml",
+    about: `TRL's SFTConfig and ${trlSftScriptFile}'s video arguments`,
+    text: yamlOf(
+      [
+        `SFT of ${o.base.huggingFace} with TRL: torchrun ${trlSftScriptFile} --config sft.yaml (bash sft.sh).`,
+        `Written by videokr ${o.version} train-config: the release's LLaMA-Factory SFT in TRL's names; each value`,
+        `says where it comes from ("release" is Fu-Fu-Fu-Fu/VideoKR's llamafactory/examples/train_full/;`,
+        "FORMATS.md is the method's formats)."
+      ],
+      trlSftSections(o.base, {
+        trainFile: "data/trl/sft.jsonl",
+        deepspeed: deepspeedFile.path,
+        outputDir: "saves/sft",
+        runName: `videokr_${o.base.family}_sft`
+      })
+    )
+  },
+  { path: trlSftScriptFile, about: "SFTTrainer with the video collation TRL lacks", copyOf: trlSftScriptPath },
+  deepspeedFile,
+  { path: "sft.sh", about: "runs the SFT", text: trlSftScript(o.base, trlSftScriptFile), executable: true }
+]
 
 const fileError = (path: string, operation: string) => (e: unknown) =>
   new FileError({ path, operation, reason: reasonOf(e) })

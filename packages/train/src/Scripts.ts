@@ -19,6 +19,27 @@ const preamble = (what: ReadonlyArray<string>) => [
 
 const gpuLines = ['if [ -n "$GPUS" ]; then', '  export CUDA_VISIBLE_DEVICES="$GPUS"', "fi"]
 
+/** The SFT scripts' variables: LLaMA-Factory's and TRL's take the same. */
+const sftVariables = (base: Base, videoDir: string): ReadonlyArray<Variable> => [
+  { name: "MODEL", default: base.huggingFace, about: "the base model: a Hugging Face id or a local folder" },
+  { name: "GPUS", default: "", about: "which GPUs, e.g. 0,1,2,3 (default: every visible one)" },
+  {
+    name: "VIDEO_DIR",
+    default: "",
+    about: `where the videos are, when not at the paths the data names (${videoDir})`
+  },
+  {
+    name: "OUTPUT_DIR",
+    default: "${RUN_DIR}/saves/sft",
+    expands: true,
+    about: "the SFT checkpoint goes here; grpo.sh and eval.sh start from it"
+  },
+  { name: "REPORT_TO", default: "none", about: "none, wandb, tensorboard, ..." }
+]
+
+// as the release's llamafactory/local_script/train_videokr.sh: decord retries a video's last frames this often
+const decordRetries = 'export DECORD_EOF_RETRY_MAX="${DECORD_EOF_RETRY_MAX:-2048001}"'
+
 export const sftScript = (base: Base) =>
   [
     ...preamble([
@@ -26,28 +47,13 @@ export const sftScript = (base: Base) =>
       "Written by videokr train-config. Set the variables below (or in the environment), then:",
       "  bash sft.sh [key=value ...]   (more LLaMA-Factory arguments, e.g. num_train_epochs=2)"
     ]),
-    ...variableLines([
-      { name: "MODEL", default: base.huggingFace, about: "the base model: a Hugging Face id or a local folder" },
-      { name: "GPUS", default: "", about: "which GPUs, e.g. 0,1,2,3 (default: every visible one)" },
-      {
-        name: "VIDEO_DIR",
-        default: "",
-        about: "where the videos are, when not at the paths the data names (LLaMA-Factory's media_dir)"
-      },
-      {
-        name: "OUTPUT_DIR",
-        default: "${RUN_DIR}/saves/sft",
-        expands: true,
-        about: "the SFT checkpoint goes here; grpo.sh starts from it"
-      },
-      { name: "REPORT_TO", default: "none", about: "none, wandb, tensorboard, ..." }
-    ]),
+    ...variableLines(sftVariables(base, "LLaMA-Factory's media_dir")),
     "",
     ...gpuLines,
     "# as the release's llamafactory/local_script/train_videokr.sh",
     'export FORCE_TORCHRUN="${FORCE_TORCHRUN:-1}"',
     'export DISABLE_VERSION_CHECK="${DISABLE_VERSION_CHECK:-1}"',
-    'export DECORD_EOF_RETRY_MAX="${DECORD_EOF_RETRY_MAX:-2048001}"',
+    decordRetries,
     "",
     "extra=()",
     'if [ -n "$VIDEO_DIR" ]; then',
@@ -58,6 +64,34 @@ export const sftScript = (base: Base) =>
     '  model_name_or_path="$MODEL" \\',
     '  output_dir="$OUTPUT_DIR" \\',
     '  report_to="$REPORT_TO" \\',
+    '  "${extra[@]}" "$@"',
+    ""
+  ].join("\n")
+
+/** SFT with TRL: torchrun on every visible GPU runs the run folder's script with sft.yaml. */
+export const trlSftScript = (base: Base, script: string) =>
+  [
+    ...preamble([
+      `SFT of ${base.huggingFace} on the VideoKR SFT set with TRL's SFTTrainer (settings: sft.yaml;`,
+      `${script} brings the video collation TRL lacks). Written by videokr train-config.`,
+      "Set the variables below (or in the environment), then:",
+      "  bash sft.sh [--key value ...]   (more SFTConfig arguments, e.g. --num_train_epochs 2)",
+      "A run stopped part-way goes on from its last checkpoint in OUTPUT_DIR when started again."
+    ]),
+    ...variableLines(sftVariables(base, `${script}'s --media_dir`)),
+    "",
+    ...gpuLines,
+    decordRetries,
+    "",
+    "extra=()",
+    'if [ -n "$VIDEO_DIR" ]; then',
+    '  extra+=(--media_dir "$VIDEO_DIR")',
+    "fi",
+    "",
+    `torchrun --nproc_per_node gpu ${script} --config sft.yaml \\`,
+    '  --model_name_or_path "$MODEL" \\',
+    '  --output_dir "$OUTPUT_DIR" \\',
+    '  --report_to "$REPORT_TO" \\',
     '  "${extra[@]}" "$@"',
     ""
   ].join("\n")

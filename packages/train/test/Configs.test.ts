@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest"
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { parse } from "yaml"
 import { bases } from "../src/Bases.ts"
-import { type PlannedFile, planRunFolder } from "../src/RunFolder.ts"
+import { planRunFolder } from "../src/RunFolder.ts"
+import { ofType } from "./support/python-types.ts"
+import { fileText, vectors } from "./support/vectors.ts"
 
 /**
  * The generated configs against the frameworks' own arguments and the release's example configs
@@ -16,7 +18,6 @@ import { type PlannedFile, planRunFolder } from "../src/RunFolder.ts"
  * needs its own (its paths, run names, the reward module). The launch scripts pass `bash -n` and
  * shellcheck.
  */
-const vectors = (file: string) => JSON.parse(readFileSync(new URL(`./vectors/${file}`, import.meta.url), "utf8"))
 const lfArgs: Record<string, { type: string; allowed?: Array<string> }> = vectors("llamafactory-args.json").arguments
 const verlKeys: Record<string, { type: string | null; dataclassType?: string | null }> = vectors("verl-keys.json").keys
 const releaseSft = vectors("release-sft.json")
@@ -27,41 +28,7 @@ const plan = (base: string, stage: "sft" | "grpo" | "both" = "both") =>
   Effect.runSync(
     planRunFolder({ framework: "llamafactory", base: bases[base]!, stage, project: "/p", version: "0.0.0-test" })
   )
-const text = (files: ReadonlyArray<PlannedFile>, path: string) => files.find((f) => f.path === path)!.text!
-
-/** The top-level alternatives of a Python type annotation ("A | B", Optional[X]). */
-const alternatives = (type: string): Array<string> => {
-  const optional = /^Optional\[(.*)\]$/.exec(type)
-  if (optional !== null) return [...alternatives(optional[1]!), "None"]
-  const parts: Array<string> = []
-  let depth = 0
-  let start = 0
-  for (let i = 0; i < type.length; i++) {
-    if (type[i] === "[") depth++
-    else if (type[i] === "]") depth--
-    else if (type[i] === "|" && depth === 0) {
-      parts.push(type.slice(start, i).trim())
-      start = i + 1
-    }
-  }
-  return [...parts, type.slice(start).trim()]
-}
-
-/** Whether a value (as YAML or Hydra reads it) is of a Python type; `allowed` lists an enum's values. */
-const ofType = (type: string, value: unknown, allowed?: ReadonlyArray<string>): boolean =>
-  alternatives(type).some((t) => {
-    const literal = /^Literal\[(.*)\]$/.exec(t)
-    if (literal !== null) return literal[1]!.split(",").some((v) => v.trim().replace(/^'|'$/g, "") === value)
-    if (t === "None" || t === "null") return value === null
-    if (t === "bool") return typeof value === "boolean"
-    if (t === "int") return Number.isInteger(value)
-    if (t === "float") return typeof value === "number"
-    if (t === "str") return typeof value === "string"
-    if (t.startsWith("dict")) return typeof value === "object" && value !== null && !Array.isArray(value)
-    if (t.startsWith("list")) return Array.isArray(value)
-    // an enum of the framework: its values when the vectors list them, a name otherwise
-    return typeof value === "string" && (allowed === undefined || allowed.includes(value))
-  })
+const text = fileText
 
 /** What Hydra makes of an override's value: booleans, numbers, lists, else a string. */
 const hydraValue = (raw: string): unknown => {
@@ -185,7 +152,7 @@ describe.each(Object.keys(bases))("the run folder of %s", (base) => {
 })
 
 describe("the stages a run folder holds", () => {
-  it("is SFT on LLaMA-Factory, GRPO on verl, or both in turn; other pairings say what to use", () => {
+  it("is SFT on LLaMA-Factory or TRL, GRPO on verl, or both in turn; other pairings say what to use", () => {
     expect(plan("qwen3-vl-8b", "sft").files.map((f) => f.path)).toEqual([
       "sft.yaml",
       "ds_z3_config.json",
@@ -208,12 +175,15 @@ describe("the stages a run folder holds", () => {
     expect(overridesOf(text(grpo.files, "grpo.sh")).find((o) => o.key === "actor_rollout_ref.model.path")?.value).toBe(
       "Qwen/Qwen3-VL-8B-Instruct"
     )
-    const refused = (framework: "llamafactory" | "verl" | "trl", stage: "sft" | "grpo") =>
+    const refused = (framework: "llamafactory" | "verl" | "trl", stage: "sft" | "grpo" | "both") =>
       Effect.runSync(
         Effect.flip(planRunFolder({ framework, base: bases["qwen2.5-vl-7b"]!, stage, project: "/p", version: "0" }))
       ).message
     expect(refused("verl", "sft")).toContain("use --framework llamafactory")
     expect(refused("llamafactory", "grpo")).toContain("use --framework verl")
-    expect(refused("trl", "sft")).toContain("TRL's trainers take images but not videos")
+    expect(refused("trl", "grpo")).toContain("TRL's GRPOTrainer reads no video (huggingface/trl#4144)")
+    expect(refused("trl", "both")).toContain(
+      "give --stage sft, then run GRPO from its checkpoint with --framework verl"
+    )
   })
 })

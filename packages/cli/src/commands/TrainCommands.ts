@@ -11,7 +11,7 @@ export const trainConfig = Command.make(
   {
     framework: Flag.Literals("framework", ["llamafactory", "verl", "trl"] as const).pipe(
       Flag.withDescription(
-        "llamafactory (SFT) or verl (GRPO): the release's trainers; with --stage both, SFT on LLaMA-Factory then GRPO on verl"
+        "llamafactory (SFT) or verl (GRPO): the release's trainers, with --stage both SFT on LLaMA-Factory then GRPO on verl; or trl (SFT only, with --stage sft: TRL's GRPOTrainer reads no video)"
       )
     ),
     base: Flag.Literals("base", ["qwen2.5-vl-7b", "qwen3-vl-8b"] as const).pipe(
