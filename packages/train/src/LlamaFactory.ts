@@ -1,5 +1,5 @@
 import type { Base } from "./Bases.ts"
-import type { Sections } from "./Settings.ts"
+import type { Sections, Setting } from "./Settings.ts"
 
 /**
  * The SFT stage on LLaMA-Factory: the release's configuration for the base
@@ -9,17 +9,56 @@ import type { Sections } from "./Settings.ts"
  * is left out: the argument is a path or None (transformers' `str | None`), and None, its default, is what
  * false meant.
  */
-const release = (base: Base) => `release videokr_${base.family}_sft.yaml`
+export const releaseSftYaml = (base: Base) => `release videokr_${base.family}_sft.yaml`
+const release = releaseSftYaml
 
+/** The run folder's own paths and names in an SFT config, whichever trainer reads it. */
 export interface SftPaths {
-  /** the folder holding dataset_info.json and the data file, relative to where llamafactory-cli runs */
-  readonly datasetDir: string
   readonly deepspeed: string
   readonly outputDir: string
   readonly runName: string
 }
 
-export const sftSections = (base: Base, paths: SftPaths): Sections => {
+export interface LlamaFactoryPaths extends SftPaths {
+  /** the folder holding dataset_info.json and the data file, relative to where llamafactory-cli runs */
+  readonly datasetDir: string
+}
+
+/**
+ * The release's output settings, transformers' TrainingArguments both LLaMA-Factory and TRL take by the
+ * same names.
+ */
+export const sftOutputSettings = (base: Base, paths: SftPaths): ReadonlyArray<Setting> => [
+  {
+    key: "output_dir",
+    value: paths.outputDir,
+    source: `this run folder (release: saves/videokr/${base.family}_sft); sft.sh's OUTPUT_DIR overrides it`
+  },
+  { key: "logging_steps", value: 10, source: release(base) },
+  { key: "save_steps", value: 500, source: release(base) },
+  { key: "save_total_limit", value: 2, source: release(base) },
+  { key: "save_only_model", value: false, source: release(base) }
+]
+
+/** The release's training settings, TrainingArguments too: one epoch, its batch, optimiser and schedule. */
+export const sftTrainSettings = (base: Base, paths: SftPaths): ReadonlyArray<Setting> => {
+  const r = release(base)
+  return [
+    { key: "per_device_train_batch_size", value: 1, source: r },
+    { key: "gradient_accumulation_steps", value: 4, source: r },
+    { key: "learning_rate", value: 1e-5, source: r },
+    { key: "weight_decay", value: 1e-6, source: r },
+    { key: "num_train_epochs", value: 1, source: `${r}; the paper: one epoch of SFT` },
+    { key: "lr_scheduler_type", value: "cosine", source: r },
+    { key: "warmup_ratio", value: 0.02, source: r },
+    { key: "bf16", value: true, source: r },
+    { key: "ddp_timeout", value: 180000000, source: r },
+    { key: "report_to", value: "none", source: `${r}; sft.sh's REPORT_TO overrides it` },
+    { key: "run_name", value: paths.runName, source: `this run (release: videokr_${base.family}_sft)` }
+  ]
+}
+
+export const sftSections = (base: Base, paths: LlamaFactoryPaths): Sections => {
   const r = release(base)
   return [
     {
@@ -64,36 +103,12 @@ export const sftSections = (base: Base, paths: SftPaths): Sections => {
     {
       title: "output",
       settings: [
-        {
-          key: "output_dir",
-          value: paths.outputDir,
-          source: `this run folder (release: saves/videokr/${base.family}_sft)`
-        },
-        { key: "logging_steps", value: 10, source: r },
-        { key: "save_steps", value: 500, source: r },
-        { key: "save_total_limit", value: 2, source: r },
-        { key: "save_only_model", value: false, source: r },
+        ...sftOutputSettings(base, paths),
         { key: "plot_loss", value: true, source: r },
         { key: "overwrite_output_dir", value: false, source: r }
       ]
     },
-    {
-      title: "train",
-      settings: [
-        { key: "per_device_train_batch_size", value: 1, source: r },
-        { key: "gradient_accumulation_steps", value: 4, source: r },
-        { key: "learning_rate", value: 1e-5, source: r },
-        { key: "weight_decay", value: 1e-6, source: r },
-        { key: "num_train_epochs", value: 1, source: `${r}; the paper: one epoch of SFT` },
-        { key: "lr_scheduler_type", value: "cosine", source: r },
-        { key: "warmup_ratio", value: 0.02, source: r },
-        { key: "bf16", value: true, source: r },
-        { key: "ddp_timeout", value: 180000000, source: r },
-        { key: "flash_attn", value: "fa2", source: r },
-        { key: "report_to", value: "none", source: `${r}; sft.sh's REPORT_TO overrides it` },
-        { key: "run_name", value: paths.runName, source: `this run (release: videokr_${base.family}_sft)` }
-      ]
-    }
+    { title: "train", settings: [...sftTrainSettings(base, paths), { key: "flash_attn", value: "fa2", source: r }] }
   ]
 }
 

@@ -1,4 +1,5 @@
 import type { Base } from "./Bases.ts"
+import { releaseSftYaml, type SftPaths, sftOutputSettings, sftTrainSettings } from "./LlamaFactory.ts"
 import { shippedPython } from "./Python.ts"
 import type { Sections } from "./Settings.ts"
 
@@ -14,17 +15,12 @@ export const trlSftScriptFile = "videokr_trl_sft.py"
 
 export const trlSftScriptPath = shippedPython(trlSftScriptFile)
 
-const release = (base: Base) => `release videokr_${base.family}_sft.yaml`
-
-export interface TrlSftPaths {
+export interface TrlSftPaths extends SftPaths {
   readonly trainFile: string
-  readonly deepspeed: string
-  readonly outputDir: string
-  readonly runName: string
 }
 
 export const trlSftSections = (base: Base, paths: TrlSftPaths): Sections => {
-  const r = release(base)
+  const r = releaseSftYaml(base)
   return [
     {
       title: "model (videokr_trl_sft.py's VideoArguments, but trust_remote_code)",
@@ -73,35 +69,7 @@ export const trlSftSections = (base: Base, paths: TrlSftPaths): Sections => {
         }
       ]
     },
-    {
-      title: "output",
-      settings: [
-        {
-          key: "output_dir",
-          value: paths.outputDir,
-          source: `this run folder (release: saves/videokr/${base.family}_sft); sft.sh's OUTPUT_DIR overrides it`
-        },
-        { key: "logging_steps", value: 10, source: r },
-        { key: "save_steps", value: 500, source: r },
-        { key: "save_total_limit", value: 2, source: r },
-        { key: "save_only_model", value: false, source: r }
-      ]
-    },
-    {
-      title: "train",
-      settings: [
-        { key: "per_device_train_batch_size", value: 1, source: r },
-        { key: "gradient_accumulation_steps", value: 4, source: r },
-        { key: "learning_rate", value: 1e-5, source: `${r} (TRL's default is 2e-5)` },
-        { key: "weight_decay", value: 1e-6, source: r },
-        { key: "num_train_epochs", value: 1, source: `${r}; the paper: one epoch of SFT` },
-        { key: "lr_scheduler_type", value: "cosine", source: r },
-        { key: "warmup_ratio", value: 0.02, source: r },
-        { key: "bf16", value: true, source: r },
-        { key: "ddp_timeout", value: 180000000, source: r },
-        { key: "report_to", value: "none", source: `${r}; sft.sh's REPORT_TO overrides it` },
-        { key: "run_name", value: paths.runName, source: `this run (release: videokr_${base.family}_sft)` }
-      ]
-    }
+    { title: "output", settings: sftOutputSettings(base, paths) },
+    { title: "train", settings: sftTrainSettings(base, paths) }
   ]
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest"
-import { spawnSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
 import { reward } from "@videokr/core"
 import { rewardModulePath } from "../src/RewardModule.ts"
+import { runPython } from "./support/python.ts"
 
 /**
  * The reward module a GRPO run folder gets, run by Debian's python3 (with python3-nltk, as the set-up
@@ -14,7 +14,6 @@ import { rewardModulePath } from "../src/RewardModule.ts"
  * @videokr/eval/reward gives the same on the same lines.
  */
 const vectors = fileURLToPath(new URL("../../eval/test/vectors/", import.meta.url))
-const python = process.env["VIDEOKR_PYTHON"] || "/usr/bin/python3"
 
 const lines = (file: string) =>
   readFileSync(`${vectors}${file}`, "utf8")
@@ -22,17 +21,7 @@ const lines = (file: string) =>
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l))
 
-/** Runs a Python script with the module importable; its stdout parsed as JSON. */
-const py = (script: string, input: unknown) => {
-  const r = spawnSync(python, ["-c", script], {
-    input: JSON.stringify(input),
-    encoding: "utf8",
-    env: { ...process.env, PYTHONPATH: dirname(rewardModulePath), PYTHONDONTWRITEBYTECODE: "1" },
-    maxBuffer: 64 * 1024 * 1024
-  })
-  if (r.status !== 0) throw new Error(`${python} failed (${r.status}): ${r.stderr}`)
-  return JSON.parse(r.stdout)
-}
+const py = runPython(dirname(rewardModulePath))
 
 describe("the reward module of a GRPO run folder (videokr_reward.py, Debian's python3)", () => {
   it("gives the reference's reward, accuracy and format on every vector, as @videokr/eval/reward does", () => {

@@ -9,6 +9,7 @@ import { bases } from "../src/Bases.ts"
 import { planRunFolder } from "../src/RunFolder.ts"
 import { trlSftScriptFile, trlSftScriptPath } from "../src/Trl.ts"
 import { ofType } from "./support/python-types.ts"
+import { python, runPython } from "./support/python.ts"
 import { fileText, vectors } from "./support/vectors.ts"
 
 /**
@@ -18,21 +19,10 @@ import { fileText, vectors } from "./support/vectors.ts"
  * conversation) run with Debian's python3; sft.sh passes bash -n and shellcheck and hands torchrun what
  * its variables say.
  */
-const python = process.env["VIDEOKR_PYTHON"] || "/usr/bin/python3"
 
 type Field = { type: string; default?: unknown; allowed?: Array<string> }
 
-/** Runs a Python script with the run folder's script importable; its stdout parsed as JSON. */
-const py = (script: string, input: unknown = null) => {
-  const r = spawnSync(python, ["-c", script], {
-    input: JSON.stringify(input),
-    encoding: "utf8",
-    env: { ...process.env, PYTHONPATH: dirname(trlSftScriptPath), PYTHONDONTWRITEBYTECODE: "1" },
-    maxBuffer: 16 * 1024 * 1024
-  })
-  if (r.status !== 0) throw new Error(`${python} failed (${r.status}): ${r.stderr}`)
-  return JSON.parse(r.stdout)
-}
+const py = runPython(dirname(trlSftScriptPath))
 
 const trl = vectors("trl-grpo.json")
 const sftConfig: Record<string, Field> = trl.SFTConfig.ownFields
