@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional
 
-__all__ = ["VideoArguments", "assistant_labels", "frozen", "conversation", "main"]
+__all__ = ["VideoArguments", "assistant_labels", "batch_labels", "frozen", "conversation", "main"]
 
 IGNORE_INDEX = -100  # transformers' cross-entropy ignores these labels
 
@@ -54,11 +54,11 @@ class VideoArguments:
 
 
 def frozen(name, tower, projector):
-    """Whether a parameter (by its name) stays untrained: the projector is the vision model's merger
-    (Qwen3-VL's deepstack mergers included), the tower the rest of the vision model."""
+    """Whether a parameter (by its name) stays untrained: the projector is the vision model's merger, the
+    tower the rest of the vision model (Qwen3-VL's deepstack mergers with it, as LLaMA-Factory counts them)."""
     if "visual." not in name:
         return False
-    return projector if "merger" in name else tower
+    return projector if "visual.merger." in name else tower
 
 
 def assistant_labels(input_ids, attention_mask, assistant_start):
@@ -79,6 +79,17 @@ def assistant_labels(input_ids, attention_mask, assistant_start):
         if inside and attention_mask[i] == 1:
             labels[i] = input_ids[i]
         i += 1
+    return labels
+
+
+def batch_labels(input_ids, attention_mask, assistant_start):
+    """The labels of a batch; an example with nothing to learn is an error, not a silent zero loss."""
+    labels = [assistant_labels(ids, mask, assistant_start) for ids, mask in zip(input_ids, attention_mask)]
+    for row, ids in zip(labels, input_ids):
+        if all(label == IGNORE_INDEX for label in row):
+            # no assistant header where the chat template puts it (an answer starting with whitespace
+            # merges the header's newline into another token)
+            raise ValueError(f"an example has no assistant turn to learn: {len(ids)} tokens, none after the assistant header")
     return labels
 
 
@@ -139,7 +150,10 @@ class VideoCollator:
             )
         else:
             _, videos, video_kwargs = process_vision_info(conversations, return_video_kwargs=True)
-            batch = self.processor(text=texts, videos=videos, padding=True, return_tensors="pt", **video_kwargs)
+            # the frames are sized already: the processor must not size them again by its own limits
+            batch = self.processor(
+                text=texts, videos=videos, do_resize=False, padding=True, return_tensors="pt", **video_kwargs
+            )
         longest = int(batch["attention_mask"].sum(dim=1).max())
         if self.max_length is not None and longest > self.max_length:
             # cutting a video's tokens would break the model's inputs, so an over-long example is an error
@@ -148,10 +162,7 @@ class VideoCollator:
                 "in sft.yaml or lower video_max_pixels / video_max_frames"
             )
         batch["labels"] = torch.tensor(
-            [
-                assistant_labels(ids, mask, self.assistant_start)
-                for ids, mask in zip(batch["input_ids"].tolist(), batch["attention_mask"].tolist())
-            ]
+            batch_labels(batch["input_ids"].tolist(), batch["attention_mask"].tolist(), self.assistant_start)
         )
         return batch
 
@@ -205,8 +216,8 @@ def main(argv=None):
         # a run stopped part-way goes on from its last checkpoint, as LLaMA-Factory's does
         resume = get_last_checkpoint(training_args.output_dir)
     trainer.train(resume_from_checkpoint=resume)
+    # the processor is saved with the model (the Trainer does it on the main process)
     trainer.save_model(training_args.output_dir)
-    processor.save_pretrained(training_args.output_dir)
 
 
 if __name__ == "__main__":

@@ -190,6 +190,7 @@ describe("videokr_trl_sft.py's own parts (Debian's python3, without torch)", () 
     expect(py(`import json, sys, videokr_trl_sft as s\nprint(json.dumps(sorted(s.__all__)))`)).toEqual([
       "VideoArguments",
       "assistant_labels",
+      "batch_labels",
       "conversation",
       "frozen",
       "main"
@@ -215,9 +216,21 @@ print(json.dumps(s.assistant_labels(ids, mask, [151644, 77091, 198])))`,
     )
     const m = -100
     expect(labels).toEqual([m, m, m, m, m, m, m, m, m, m, m, m, m, m, m, 1003, 1004, 151645, 198, m, m])
+    // a batch with an example that has nothing to learn (no assistant header) is refused, not trained on
+    const refused = py(
+      `import json, sys, videokr_trl_sft as s
+ids, mask = json.load(sys.stdin)
+try:
+    s.batch_labels([ids, ids[:12]], [mask, mask[:12]], [151644, 77091, 198])
+    print(json.dumps("trained"))
+except ValueError as e:
+    print(json.dumps(str(e)))`,
+      [ids, mask]
+    )
+    expect(refused).toBe("an example has no assistant turn to learn: 12 tokens, none after the assistant header")
   })
 
-  it("freezes the vision tower and its mergers (the projector), nothing of the language model", () => {
+  it("freezes the vision tower (Qwen3-VL's deepstack mergers with it) and the projector, nothing of the language model", () => {
     const names = [
       "model.visual.patch_embed.proj.weight",
       "model.visual.blocks.0.attn.qkv.weight",
@@ -236,8 +249,8 @@ print(json.dumps({str(t) + str(p): [s.frozen(n, t, p) for n in names] for t in (
     )
     expect(frozen).toEqual({
       TrueTrue: [true, true, true, true, true, false, false, false],
-      TrueFalse: [true, true, true, false, false, false, false, false],
-      FalseTrue: [false, false, false, true, true, false, false, false],
+      TrueFalse: [true, true, true, false, true, false, false, false],
+      FalseTrue: [false, false, false, true, false, false, false, false],
       FalseFalse: [false, false, false, false, false, false, false, false]
     })
   })
