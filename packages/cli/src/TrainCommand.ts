@@ -1,4 +1,4 @@
-import { basename, resolve } from "node:path"
+import { basename, dirname, resolve } from "node:path"
 import { Console, Effect } from "effect"
 import { CorpusStore, type Project, skills, UsageError, version } from "@videokr/core"
 import { bases, type Framework, planRunFolder, readOtherCorpus, type Stage, writeRunFolder } from "@videokr/train"
@@ -61,11 +61,14 @@ const lastSplit = Effect.gen(function* () {
 export const trainConfig = (project: Project, options: TrainConfigOptions) =>
   Effect.gen(function* () {
     const base = bases[options.base]!
+    // the corpus's relative video paths start at the project, or at another corpus's own folder
+    const videoDir = options.corpus === undefined ? project.dir : dirname(resolve(project.dir, options.corpus))
     const plan = yield* planRunFolder({
       framework: options.framework,
       base,
       stage: options.stage,
       project: project.dir,
+      videoDir,
       version
     })
     const ablations = yield* ablationsOf(options, plan.sft !== undefined)
@@ -92,6 +95,7 @@ export const trainConfig = (project: Project, options: TrainConfigOptions) =>
         stage: options.stage,
         trainers: { sft: plan.sft ?? null, grpo: plan.grpo ?? null },
         project: project.dir,
+        videos: videoDir,
         split: yield* lastSplit,
         // the paper's ablations (Table 4) this folder trains; corpus: another corpus in place of this one
         ablations: {
@@ -109,8 +113,9 @@ export const trainConfig = (project: Project, options: TrainConfigOptions) =>
         }
       },
       {
-        // the verl validation size the project's release uses (videokr export and run do the same)
-        verl: verlValSize === undefined ? undefined : { valSize: verlValSize },
+        // the verl validation size the project's release uses (videokr export and run do the same), and
+        // each video's absolute path, as the release's --video_base_dir makes them: verl reads them as given
+        verl: { ...(verlValSize === undefined ? {} : { valSize: verlValSize }), videoBaseDir: videoDir },
         skills: ablations.skills,
         direct: ablations.direct,
         records: ablations.corpus?.records

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest"
 import { createHash } from "node:crypto"
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { spawnSync } from "node:child_process"
+import { DuckDBInstance } from "@duckdb/node-api"
 import { rewardModulePath, trlSftScriptFile, trlSftScriptPath } from "@videokr/train"
 import { videokr } from "./support/pipeline.ts"
 
@@ -25,10 +26,21 @@ const project = () => {
   return p
 }
 
+/** The video paths of a verl parquet file, record by record, read by DuckDB. */
+const parquetVideos = async (path: string): Promise<Array<Array<string>>> => {
+  const connection = await (await DuckDBInstance.create(":memory:")).connect()
+  const reader = await connection.runAndReadAll(
+    `SELECT to_json(list_transform(videos, v -> v.video))::VARCHAR AS v FROM read_parquet('${path}')`
+  )
+  const rows = reader.getRowObjects().map((r) => JSON.parse(String(r["v"])) as Array<string>)
+  connection.closeSync()
+  return rows
+}
+
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex")
 
 describe("videokr train-config", () => {
-  it("shows the run folder with --dry-run, then writes it whole: data, configs, reward, scripts, manifest", () => {
+  it("shows the run folder with --dry-run, then writes it whole: data, configs, reward, scripts, manifest", async () => {
     const p = project()
     const dry = videokr(p, "train-config", "--framework", "llamafactory", "--base", "qwen2.5-vl-7b", "--dry-run")
     expect(dry.code, dry.stderr).toBe(0)
@@ -72,6 +84,21 @@ describe("videokr train-config", () => {
     expect(sft.length).toBeGreaterThan(0)
     expect(sft[0].messages[0].content.startsWith("<video>")).toBe(true)
     expect(readFileSync(join(run, "README.md"), "utf8")).toContain("The release does not say which GPUs")
+    // the videos where the corpus's paths start: sft.sh's VIDEO_DIR, and verl's absolute paths (--video_base_dir)
+    expect(manifest.videos).toBe(p)
+    expect(readFileSync(join(run, "sft.sh"), "utf8")).toContain(`VIDEO_DIR="\${VIDEO_DIR:-${p}}"`)
+    const rl = await parquetVideos(join(run, "data/verl/train.parquet"))
+    expect(rl.length).toBeGreaterThan(0)
+    for (const videos of rl)
+      for (const v of videos) expect(v).toMatch(new RegExp(`^${realpathSync(p)}/videos/[^/]+\\.mp4$`))
+    // videokr export takes the same folder as --video-base-dir; without it the paths stay as given
+    expect(videokr(p, "export", "--format", "verl", "--out", "ex", "--video-base-dir", ".").code).toBe(0)
+    expect(await parquetVideos(join(p, "ex/verl/test.parquet"))).toEqual(
+      expect.arrayContaining([[expect.stringMatching(new RegExp(`^${realpathSync(p)}/videos/`))]])
+    )
+    expect(videokr(p, "export", "--format", "verl", "--out", "plain").code).toBe(0)
+    for (const videos of await parquetVideos(join(p, "plain/verl/test.parquet")))
+      for (const v of videos) expect(v).toMatch(/^videos\/[^/]+\.mp4$/)
 
     // a run folder is never overwritten
     const again = videokr(p, "train-config", "--framework", "llamafactory", "--base", "qwen2.5-vl-7b", "--out", "run")

@@ -1,3 +1,6 @@
+import { lstatSync, readlinkSync } from "node:fs"
+import { resolve } from "node:path"
+
 /**
  * Python semantics that the reference conversion scripts rely on, for byte-exact parity:
  * `str.strip()` (its whitespace set differs from String.prototype.trim), truthiness and `a or b`.
@@ -76,3 +79,71 @@ export const pyRound = (x: number, ndigits: number): number => {
 }
 
 export { pyBoundary, pyWhitespace } from "./PythonRegex.ts"
+
+/** posixpath.join of two parts: an absolute second part replaces the first. */
+const pyJoin = (a: string, b: string): string =>
+  b.startsWith("/") ? b : a === "" || a.endsWith("/") ? a + b : `${a}/${b}`
+
+/** posixpath.split: the head without its trailing slashes (unless it is all slashes), and the tail. */
+const pySplit = (p: string): [string, string] => {
+  const i = p.lastIndexOf("/") + 1
+  const head = p.slice(0, i)
+  return [/^\/*$/.test(head) ? head : head.replace(/\/+$/, ""), p.slice(i)]
+}
+
+/**
+ * Python's `os.path.realpath(path)` (strict=False, as `pathlib.Path.resolve()` calls it): symbolic links
+ * resolved one component at a time as far as the path exists, ".." taken after the link it follows, the
+ * part that does not exist appended as written, then made absolute and normalised.
+ */
+export const pyRealpath = (path: string): string => {
+  const seen = new Map<string, string | undefined>()
+  const walk = (start: string, tail: string): [string, boolean] => {
+    let at = start
+    let rest = tail
+    if (rest.startsWith("/")) {
+      rest = rest.slice(1)
+      at = "/"
+    }
+    while (rest !== "") {
+      const slash = rest.indexOf("/")
+      const name = slash < 0 ? rest : rest.slice(0, slash)
+      rest = slash < 0 ? "" : rest.slice(slash + 1)
+      if (name === "" || name === ".") continue
+      if (name === "..") {
+        if (at === "") at = ".."
+        else {
+          const [head, last] = pySplit(at)
+          at = last === ".." ? pyJoin(pyJoin(head, ".."), "..") : head
+        }
+        continue
+      }
+      const next = pyJoin(at, name)
+      let link = false
+      try {
+        link = lstatSync(next).isSymbolicLink()
+      } catch {
+        link = false
+      }
+      if (!link) {
+        at = next
+        continue
+      }
+      if (seen.has(next)) {
+        const known = seen.get(next)
+        if (known !== undefined) {
+          at = known
+          continue
+        }
+        return [pyJoin(next, rest), false] // a loop of links
+      }
+      seen.set(next, undefined)
+      const [target, ok] = walk(at, readlinkSync(next))
+      if (!ok) return [pyJoin(target, rest), false]
+      at = target
+      seen.set(next, target)
+    }
+    return [at, true]
+  }
+  return resolve(walk("", path)[0])
+}

@@ -9,6 +9,7 @@ import { trlSftScriptFile } from "./Trl.ts"
 export const runReadme = (o: {
   readonly base: Base
   readonly version: string
+  readonly videoDir: string
   readonly sft: SftTrainer | undefined
   readonly grpo: "verl" | undefined
 }) => {
@@ -16,7 +17,7 @@ export const runReadme = (o: {
   if (o.sft !== undefined)
     steps.push(
       `**SFT** (${o.sft === "trl" ? "TRL" : "LLaMA-Factory"}, one epoch over the SFT set): \`bash sft.sh\`. Set \`GPUS\`, \`MODEL\` (default ` +
-        `\`${o.base.huggingFace}\`), \`VIDEO_DIR\` when the videos are not at the paths the data names, and \`OUTPUT_DIR\`` +
+        `\`${o.base.huggingFace}\`), \`VIDEO_DIR\` (the folder the data's relative video paths start from; default \`${o.videoDir}\`, where the corpus is), and \`OUTPUT_DIR\`` +
         " (default `saves/sft`). The settings are in `sft.yaml`, each with its source." +
         (o.sft === "trl" ? " A run stopped part-way goes on from its last checkpoint when started again." : "")
     )
@@ -62,7 +63,7 @@ export const runReadme = (o: {
     ...(o.grpo === undefined
       ? []
       : [
-          "- `data/verl/`: the RL split as verl reads it (`train.parquet`, `test.parquet`: 500 held out, seed 42).",
+          `- \`data/verl/\`: the RL split as verl reads it (\`train.parquet\`, \`test.parquet\`: 500 held out, seed 42), each video by its absolute path under \`${o.videoDir}\` (the release's \`--video_base_dir\`): on another machine, give the videos the same paths or run \`videokr train-config\` there.`,
           "- `grpo.sh`, `videokr_reward.py`: the GRPO stage and its reward (Python 3 with NLTK: `pip install nltk`)."
         ]),
     "- `eval.sh`: serve, evaluate, submit.",

@@ -31,6 +31,11 @@ export interface RunFolderOptions {
   readonly stage: Stage
   /** the videokr project (eval.sh evaluates with its eval.data) */
   readonly project: string
+  /**
+   * the folder the corpus's relative video paths start from (the project, or another corpus's own
+   * folder): sft.sh's VIDEO_DIR by default, and where verl's parquet finds each video
+   */
+  readonly videoDir: string
   readonly version: string
 }
 
@@ -155,7 +160,7 @@ const llamaFactorySftFiles = (o: RunFolderOptions): ReadonlyArray<PlannedFile> =
     )
   },
   deepspeedFile,
-  { path: "sft.sh", about: "runs the SFT", text: sftScript(o.base), executable: true }
+  { path: "sft.sh", about: "runs the SFT", text: sftScript(o.base, o.videoDir), executable: true }
 ]
 
 const trlSftFiles = (o: RunFolderOptions): ReadonlyArray<PlannedFile> => [
@@ -179,7 +184,7 @@ const trlSftFiles = (o: RunFolderOptions): ReadonlyArray<PlannedFile> => [
   },
   { path: trlSftScriptFile, about: "SFTTrainer with the video collation TRL lacks", copyOf: trlSftScriptPath },
   deepspeedFile,
-  { path: "sft.sh", about: "runs the SFT", text: trlSftScript(o.base, trlSftScriptFile), executable: true }
+  { path: "sft.sh", about: "runs the SFT", text: trlSftScript(o.base, trlSftScriptFile, o.videoDir), executable: true }
 ]
 
 const fileError = (path: string, operation: string) => (e: unknown) =>

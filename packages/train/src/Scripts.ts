@@ -20,13 +20,13 @@ const preamble = (what: ReadonlyArray<string>) => [
 const gpuLines = ['if [ -n "$GPUS" ]; then', '  export CUDA_VISIBLE_DEVICES="$GPUS"', "fi"]
 
 /** The SFT scripts' variables: LLaMA-Factory's and TRL's take the same. */
-const sftVariables = (base: Base, videoDir: string): ReadonlyArray<Variable> => [
+const sftVariables = (base: Base, videoDir: string, mediaDir: string): ReadonlyArray<Variable> => [
   { name: "MODEL", default: base.huggingFace, about: "the base model: a Hugging Face id or a local folder" },
   { name: "GPUS", default: "", about: "which GPUs, e.g. 0,1,2,3 (default: every visible one)" },
   {
     name: "VIDEO_DIR",
-    default: "",
-    about: `where the videos are, when not at the paths the data names (${videoDir})`
+    default: videoDir,
+    about: `the folder the data's relative video paths start from (${mediaDir}; default: where the corpus is)`
   },
   {
     name: "OUTPUT_DIR",
@@ -40,14 +40,14 @@ const sftVariables = (base: Base, videoDir: string): ReadonlyArray<Variable> => 
 // as the release's llamafactory/local_script/train_videokr.sh: decord retries a video's last frames this often
 const decordRetries = 'export DECORD_EOF_RETRY_MAX="${DECORD_EOF_RETRY_MAX:-2048001}"'
 
-export const sftScript = (base: Base) =>
+export const sftScript = (base: Base, videoDir: string) =>
   [
     ...preamble([
       `SFT of ${base.huggingFace} on the VideoKR SFT set with LLaMA-Factory (settings: sft.yaml).`,
       "Written by videokr train-config. Set the variables below (or in the environment), then:",
       "  bash sft.sh [key=value ...]   (more LLaMA-Factory arguments, e.g. num_train_epochs=2)"
     ]),
-    ...variableLines(sftVariables(base, "LLaMA-Factory's media_dir")),
+    ...variableLines(sftVariables(base, videoDir, "LLaMA-Factory's media_dir")),
     "",
     ...gpuLines,
     "# as the release's llamafactory/local_script/train_videokr.sh",
@@ -69,7 +69,7 @@ export const sftScript = (base: Base) =>
   ].join("\n")
 
 /** SFT with TRL: torchrun on every visible GPU runs the run folder's script with sft.yaml. */
-export const trlSftScript = (base: Base, script: string) =>
+export const trlSftScript = (base: Base, script: string, videoDir: string) =>
   [
     ...preamble([
       `SFT of ${base.huggingFace} on the VideoKR SFT set with TRL's SFTTrainer (settings: sft.yaml;`,
@@ -78,7 +78,7 @@ export const trlSftScript = (base: Base, script: string) =>
       "  bash sft.sh [--key value ...]   (more SFTConfig arguments, e.g. --num_train_epochs 2)",
       "A run stopped part-way goes on from its last checkpoint in OUTPUT_DIR when started again."
     ]),
-    ...variableLines(sftVariables(base, `${script}'s --media_dir`)),
+    ...variableLines(sftVariables(base, videoDir, `${script}'s --media_dir`)),
     "",
     ...gpuLines,
     decordRetries,

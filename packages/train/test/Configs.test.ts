@@ -26,7 +26,14 @@ const releaseGrpo: { overrides: Array<{ key?: string; effectiveDefault?: string;
 
 const plan = (base: string, stage: "sft" | "grpo" | "both" = "both") =>
   Effect.runSync(
-    planRunFolder({ framework: "llamafactory", base: bases[base]!, stage, project: "/p", version: "0.0.0-test" })
+    planRunFolder({
+      framework: "llamafactory",
+      base: bases[base]!,
+      stage,
+      project: "/p",
+      videoDir: "/p",
+      version: "0.0.0-test"
+    })
   )
 const text = fileText
 
@@ -168,7 +175,14 @@ describe("the stages a run folder holds", () => {
       'CHECKPOINT="${CHECKPOINT:-${RUN_DIR}/outputs/grpo/merged_hf}"'
     )
     const grpo = Effect.runSync(
-      planRunFolder({ framework: "verl", base: bases["qwen3-vl-8b"]!, stage: "grpo", project: "/p", version: "0" })
+      planRunFolder({
+        framework: "verl",
+        base: bases["qwen3-vl-8b"]!,
+        stage: "grpo",
+        project: "/p",
+        videoDir: "/p",
+        version: "0"
+      })
     )
     expect(grpo.exports).toEqual(["verl"])
     // without an SFT stage, GRPO starts from the base model
@@ -177,7 +191,16 @@ describe("the stages a run folder holds", () => {
     )
     const refused = (framework: "llamafactory" | "verl" | "trl", stage: "sft" | "grpo" | "both") =>
       Effect.runSync(
-        Effect.flip(planRunFolder({ framework, base: bases["qwen2.5-vl-7b"]!, stage, project: "/p", version: "0" }))
+        Effect.flip(
+          planRunFolder({
+            framework,
+            base: bases["qwen2.5-vl-7b"]!,
+            stage,
+            project: "/p",
+            videoDir: "/p",
+            version: "0"
+          })
+        )
       ).message
     expect(refused("verl", "sft")).toContain("use --framework llamafactory")
     expect(refused("llamafactory", "grpo")).toContain("use --framework verl")

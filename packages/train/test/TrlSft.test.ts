@@ -54,7 +54,14 @@ const argument = (key: string): Field | undefined =>
 
 const plan = (base: string) =>
   Effect.runSync(
-    planRunFolder({ framework: "trl", base: bases[base]!, stage: "sft", project: "/p", version: "0.0.0-test" })
+    planRunFolder({
+      framework: "trl",
+      base: bases[base]!,
+      stage: "sft",
+      project: "/p",
+      videoDir: "/data/project",
+      version: "0.0.0-test"
+    })
   )
 
 // the release's LLaMA-Factory names that TRL and the script call otherwise, and values said otherwise
@@ -154,8 +161,8 @@ describe.each(Object.keys(bases))("the TRL SFT run folder of %s", (base) => {
         PATH: `${bin}:${process.env["PATH"]}`,
         RECORD: record,
         GPUS: "0,1",
-        MODEL: "/models/qwen",
-        VIDEO_DIR: "/data/project"
+        MODEL: "/models/qwen"
+        // VIDEO_DIR unset: the folder the corpus's video paths start from
       }
     })
     expect(run.stderr).toBe("")

@@ -173,6 +173,12 @@ export const exportCommand = Command.make(
         "verl: validation records drawn with seed 42 (default: pipeline.release.verlValSize, else 500, the reference's)"
       ),
       Flag.optional
+    ),
+    videoBaseDir: Flag.String("video-base-dir").pipe(
+      Flag.withDescription(
+        "verl: the folder relative video paths start from; each becomes the absolute path of the video found there (the reference's --video_base_dir)"
+      ),
+      Flag.optional
     )
   },
   (args) =>
@@ -181,10 +187,14 @@ export const exportCommand = Command.make(
         const outDir = hereOption(args.out) ?? p.exportDir
         const formats: ReadonlyArray<ExportFormat> = args.format === "all" ? exportFormats : [args.format]
         const valSize = Option.getOrUndefined(args.valSize) ?? p.config.pipeline?.release?.verlValSize
+        const videoBaseDir = hereOption(args.videoBaseDir)
         const exported = yield* exportFormatsOf(formats, {
           outDir,
           videoPrefix: Option.getOrUndefined(args.videoPrefix),
-          verl: valSize === undefined ? undefined : { valSize }
+          verl: {
+            ...(valSize === undefined ? {} : { valSize }),
+            ...(videoBaseDir === undefined ? {} : { videoBaseDir })
+          }
         })
         const rows = exported.flatMap(({ format, files }) =>
           files.map((f) => [format, show(f.path), f.records, f.skipped, formatBytes(f.bytes)])

@@ -1,7 +1,7 @@
-import { realpathSync } from "node:fs"
-import { isAbsolute, resolve } from "node:path"
+import { existsSync } from "node:fs"
+import { isAbsolute } from "node:path"
 import { PythonRandom } from "../PythonRandom.ts"
-import { pyFirst, pyLstrip, pyRstrip, pyStr, pyStrip, pyTruthy } from "../PyCompat.ts"
+import { pyFirst, pyLstrip, pyRealpath, pyRstrip, pyStr, pyStrip, pyTruthy } from "../PyCompat.ts"
 import { openEndedSpellings } from "../Taxonomy.ts"
 import { instruction } from "./Instructions.ts"
 import type { VideoKrRecord } from "./VideoKrRecord.ts"
@@ -21,6 +21,12 @@ export interface VerlOptions {
   /** -1 keeps every non-validation record */
   readonly trainSize: number
   readonly seed: number
+  /**
+   * the folder relative video paths start from (the reference's --video_base_dir): each becomes the
+   * absolute path of the first of <dir>/<path> and <dir>/Videos/<path> (or <dir>/<path without Videos/>)
+   * that exists; without it relative paths stay as given
+   */
+  readonly videoBaseDir?: string | undefined
 }
 
 export const verlDefaults: VerlOptions = {
@@ -147,15 +153,25 @@ const collectVideoPaths = (r: VideoKrRecord): Array<string> => {
   return []
 }
 
-/** Without a video base folder the reference keeps relative paths as given and resolves absolute ones. */
-const resolveVideoPath = (raw: string): string => {
+/**
+ * The reference's resolve_video_path: URLs as given, absolute paths resolved (symbolic links followed, as
+ * Python's Path.resolve), relative ones under the video base folder when there is one, else as given.
+ */
+const resolveVideoPath = (raw: string, baseDir: string | undefined): string => {
   const p = pyStrip(raw)
-  if (!p || p.includes("://") || !isAbsolute(p)) return p
-  try {
-    return realpathSync.native(p)
-  } catch {
-    return resolve(p)
-  }
+  if (!p || p.includes("://")) return p
+  if (isAbsolute(p)) return pyRealpath(p)
+  if (baseDir === undefined) return p
+  const stripped = p.replace(/^[./]+/, "") // Python's lstrip("./"): every leading "." and "/"
+  // joined as pathlib joins, ".." kept: the file system, not the string, says where it leads
+  const under = (...parts: ReadonlyArray<string>) => parts.join("/").replace(/\/{2,}/g, "/")
+  const candidates = [
+    under(baseDir, stripped),
+    stripped.startsWith("Videos/")
+      ? under(baseDir, stripped.slice("Videos/".length))
+      : under(baseDir, "Videos", stripped)
+  ] as const
+  return pyRealpath(candidates.find((c) => existsSync(c)) ?? candidates[0])
 }
 
 const groundTruth = (r: VideoKrRecord): string => {
@@ -180,14 +196,16 @@ export const toVerl = (r: VideoKrRecord, o: VerlOptions = verlDefaults): VerlRec
   return {
     data_source: "videokr",
     prompt: [{ role: "user", content: prompt }],
-    videos: rawPaths.map(resolveVideoPath).map((video) => ({
-      video,
-      fps: o.fps,
-      max_frames: o.maxFrames,
-      min_frames: o.minFrames,
-      max_pixels: o.maxPixels,
-      min_pixels: o.minPixels
-    })),
+    videos: rawPaths
+      .map((raw) => resolveVideoPath(raw, o.videoBaseDir))
+      .map((video) => ({
+        video,
+        fps: o.fps,
+        max_frames: o.maxFrames,
+        min_frames: o.minFrames,
+        max_pixels: o.maxPixels,
+        min_pixels: o.minPixels
+      })),
     ability: "video_qa",
     reward_model: { style: "rule", ground_truth: gt },
     extra_info: {
